@@ -1,0 +1,72 @@
+package io.scribe.core;
+
+import io.scribe.core.spi.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A remote peer as this peer knows it: its GUID and its cursor, the id of the last scribe of its log that this peer
+ * has processed (kept in the store, so it survives restarts). Everything is a client, a server too.
+ *
+ * <p>Obtained from {@link Scriber#client(String)}; thread-safe.
+ */
+public final class Client {
+
+    private final Scriber scriber;
+    private final String id;
+
+    Client(Scriber scriber, String id) {
+        this.scriber = scriber;
+        this.id = id;
+    }
+
+    /** The client's GUID. */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * The id of the last scribe of the client's log processed here, as the client gave it (opaque: a Syncro peer's
+     * ids are random strings); empty before the first catch-up.
+     */
+    public Optional<String> cursor() {
+        return scriber.store.cursor(id);
+    }
+
+    /** Opens a session over {@code connection} with the Scriber's default {@link Wire}. */
+    public Session connect(Connection connection) {
+        return connect(connection, scriber.wire);
+    }
+
+    /**
+     * Opens a session over {@code connection}. Nothing is sent until {@link Session#sync()} is called.
+     *
+     * @throws IllegalStateException if the Scriber is closed
+     */
+    public Session connect(Connection connection, Wire wire) {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(wire, "wire");
+        scriber.checkOpen();
+        Session session = new Session(scriber, this, connection, wire);
+        scriber.sessions.add(session);
+        return session;
+    }
+
+    /** The open sessions to this client. */
+    public List<Session> sessions() {
+        List<Session> result = new ArrayList<>();
+        for (Session s : scriber.sessions) {
+            if (s.client() == this) {
+                result.add(s);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public String toString() {
+        return "Client[" + id + "]";
+    }
+}

@@ -1,0 +1,933 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.SyncedClass.FieldModel;
+import io.scribe.core.internal.Hlc;
+import io.scribe.core.internal.Json;
+import io.scribe.core.spi.MessageHandler;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import io.scribe.core.spi.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiPredicate;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One peer's engine: its GUID, its store, the registered classes and the identity map of their live objects. It
+ * records local changes as scribes, plays remote ones, and relays between the sessions of its clients.
+ *
+ * <pre>{@code
+ * Scriber scriber = Scriber.builder().clientId("laptop").store(Store.inMemory()).register(Task.class).build();
+ * Session session = scriber.client("server").connect(connection);
+ * session.sync();
+ * Task task = scriber.create(new Task("write docs"));
+ * task.title = "write the docs";
+ * scriber.save(task);                       // records an update of "title" and pushes it to the server
+ * }</pre>
+ *
+ * <p>Thread-safe: every change of state happens under one lock; messages are sent after it is released, in the
+ * order they were produced. Several Scribers can live in one JVM; an object belongs to the Scriber that created or
+ * received it.
+ */
+public final class Scriber implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Scriber.class);
+
+    /** The rpc class Syncro peers call for {@code last_scribe_id}. */
+    static final String SYNCRO_RPC_KLASS = "Syncro::RPC::Default";
+
+    final String guid;
+    final Store store;
+    final Wire wire;
+    final Duration requestTimeout;
+    final int pageSize;
+    final ScheduledExecutorService timer;
+    private final boolean ownsTimer;
+    private final Hlc hlc;
+    private final Map<String, SyncedClass<?>> byKlass;
+    private final Map<Class<?>, SyncedClass<?>> byType;
+    final Map<String, MessageHandler> handlers;
+    private final Consumer<ScribeException> errorListener;
+
+    final ReentrantLock lock = new ReentrantLock();
+    // Guarded by lock.
+    private final Map<Key, ObjectState> states = new HashMap<>();
+    private final Map<Key, Object> objects = new HashMap<>();
+    private final Map<Object, Key> bound = new IdentityHashMap<>();
+    private final Map<String, Client> clients = new HashMap<>();
+
+    final List<Session> sessions = new CopyOnWriteArrayList<>();
+    private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
+            ThreadLocal.withInitial(ArrayDeque::new);
+    private volatile boolean closed;
+
+    private Scriber(Builder b) {
+        this.guid = b.clientId;
+        this.store = b.store;
+        this.wire = b.wire;
+        this.requestTimeout = b.requestTimeout;
+        this.pageSize = b.pageSize;
+        this.hlc = new Hlc(b.clock);
+        this.handlers = Map.copyOf(b.handlers);
+        this.errorListener = b.errorListener;
+        if (b.timer != null) {
+            this.timer = b.timer;
+            this.ownsTimer = false;
+        } else {
+            this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "scribe-timer-" + guid);
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownsTimer = true;
+        }
+        Map<String, SyncedClass<?>> k = new LinkedHashMap<>();
+        Map<Class<?>, SyncedClass<?>> t = new HashMap<>();
+        for (SyncedClass<?> c : b.classes) {
+            SyncedClass<?> previous = k.put(c.klass, c);
+            if (previous != null) {
+                throw new IllegalArgumentException("two classes use the wire name " + c.klass + ": "
+                        + previous.type.getName() + " and " + c.type.getName());
+            }
+            t.put(c.type, c);
+        }
+        this.byKlass = k;
+        this.byType = t;
+        restore();
+    }
+
+    /** Returns a builder; {@code clientId} and {@code store} are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This peer's GUID. */
+    public String id() {
+        return guid;
+    }
+
+    /** The store this peer keeps its log, cursors and objects in. */
+    public Store store() {
+        return store;
+    }
+
+    /** The id of the newest scribe in this peer's log, 0 when it is empty. */
+    public long lastScribeId() {
+        return store.lastId();
+    }
+
+    /** Finds or creates the client with this GUID; its cursor lives in the store. */
+    public Client client(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        if (clientId.equals(guid)) {
+            throw new IllegalArgumentException("a peer cannot be its own client: " + clientId);
+        }
+        lock.lock();
+        try {
+            return clients.computeIfAbsent(clientId, id -> new Client(this, id));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sessions currently connected, to any client. */
+    public List<Session> sessions() {
+        return List.copyOf(sessions);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Local changes
+
+    /**
+     * Starts tracking {@code object} and records its {@code create}. A null String identity is assigned a UUID.
+     *
+     * @return {@code object}
+     * @throws IllegalArgumentException if its class is not registered
+     * @throws IllegalStateException if it is already tracked, or an object with its identity exists or existed
+     */
+    public <T> T create(T object) {
+        SyncedClass<?> c = classOf(object);
+        lock.lock();
+        try {
+            if (bound.containsKey(object)) {
+                throw new IllegalStateException("already created: " + bound.get(object));
+            }
+            JsonNode idNode = c.ensureId(object);
+            Key key = new Key(c.klass, SyncedClass.idText(idNode));
+            ObjectState existing = states.get(key);
+            if (existing != null) {
+                throw new IllegalStateException(
+                        existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
+            }
+            ObjectNode fields = c.read(object);
+            long clock = hlc.tick();
+            Stamp stamp = new Stamp(clock, guid);
+            Map<String, Stamp> stamps = new HashMap<>();
+            fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
+            Txn tx = new Txn();
+            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+            tx.bind.put(key, object);
+            if (recording(Scribe.Type.CREATE, object)) {
+                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, Map.of());
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+            }
+            tx.changes.add(new Change<>(
+                    Scribe.Type.CREATE, object, key.id(), Set.copyOf(c.fields.keySet()), guid, true));
+            commit(tx);
+        } finally {
+            lock.unlock();
+        }
+        flush();
+        return object;
+    }
+
+    /**
+     * Records an {@code update} with the synced fields of {@code object} that differ from its last recorded or
+     * played state. Nothing is recorded when nothing changed, or while recording is off for updates of this object
+     * (see {@link #withoutRecording(Runnable)}); the fields then stay pending for the next save.
+     *
+     * @return the recorded scribe, or empty when nothing was recorded
+     * @throws IllegalStateException if {@code object} is not tracked by this Scriber
+     */
+    public Optional<Scribe> save(Object object) {
+        SyncedClass<?> c = classOf(object);
+        Scribe recorded = null;
+        lock.lock();
+        try {
+            Key key = keyOf(object);
+            ObjectState state = states.get(key);
+            ObjectNode now = c.read(object);
+            JsonNode idNow = now.get(c.idField.name());
+            if (!SyncedClass.idText(idNow).equals(key.id())) {
+                throw new IllegalStateException("the identity of " + key + " changed to " + idNow
+                        + "; identities never change");
+            }
+            ObjectNode changed = Json.object();
+            now.fields().forEachRemaining(e -> {
+                if (!e.getValue().equals(state.fields().get(e.getKey()))) {
+                    changed.set(e.getKey(), e.getValue());
+                }
+            });
+            if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
+                return Optional.empty();
+            }
+            long clock = hlc.tick();
+            ObjectNode fields = state.fields().deepCopy();
+            Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+            Map<String, Long> base = new HashMap<>();
+            changed.fieldNames().forEachRemaining(f -> {
+                Stamp previous = state.stamps().get(f);
+                long b = previous == null ? 0 : previous.clock();
+                base.put(f, b);
+                stamps.put(f, new Stamp(clock, guid, b));
+                fields.set(f, changed.get(f));
+            });
+            Txn tx = new Txn();
+            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+            recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                    Json.NODES.arrayNode().add(idNow).add(changed), guid, clock, base);
+            tx.entries.add(new Txn.Entry(recorded, null, c, object));
+            Set<String> names = new LinkedHashSet<>();
+            changed.fieldNames().forEachRemaining(names::add);
+            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
+            List<Scribe> stored = commit(tx);
+            recorded = stored.get(0);
+        } finally {
+            lock.unlock();
+        }
+        flush();
+        return Optional.of(recorded);
+    }
+
+    /**
+     * Stops tracking {@code object}, leaves a tombstone (its identity is never reused) and records its
+     * {@code destroy}.
+     *
+     * @throws IllegalStateException if {@code object} is not tracked by this Scriber
+     */
+    public void destroy(Object object) {
+        SyncedClass<?> c = classOf(object);
+        lock.lock();
+        try {
+            Key key = keyOf(object);
+            ObjectState state = states.get(key);
+            JsonNode idNode = state.fields().get(c.idField.name());
+            long clock = hlc.tick();
+            Txn tx = new Txn();
+            tx.states.put(key, tombstone(c, key, idNode, new Stamp(clock, guid)));
+            tx.unbind.add(key);
+            if (recording(Scribe.Type.DESTROY, object)) {
+                Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode), guid,
+                        clock, Map.of());
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+            }
+            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), guid, true));
+            commit(tx);
+        } finally {
+            lock.unlock();
+        }
+        flush();
+    }
+
+    /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
+    public <T> Optional<T> find(Class<T> type, Object id) {
+        SyncedClass<?> c = classFor(type);
+        lock.lock();
+        try {
+            return Optional.ofNullable(type.cast(objects.get(new Key(c.klass, String.valueOf(id)))));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every live object of class {@code type}, in no particular order. */
+    public <T> List<T> all(Class<T> type) {
+        SyncedClass<?> c = classFor(type);
+        List<T> result = new ArrayList<>();
+        lock.lock();
+        try {
+            objects.forEach((key, object) -> {
+                if (key.klass().equals(c.klass)) {
+                    result.add(type.cast(object));
+                }
+            });
+        } finally {
+            lock.unlock();
+        }
+        return result;
+    }
+
+    /** Whether {@code object} is tracked by this Scriber. */
+    public boolean tracks(Object object) {
+        lock.lock();
+        try {
+            return bound.containsKey(object);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Recording scopes
+
+    /** Runs {@code block} with recording off on this thread: no scribe is recorded for any change it makes. */
+    public void withoutRecording(Runnable block) {
+        inScope((type, object) -> false, block);
+    }
+
+    /** Runs {@code block} with recording off for {@code target} only, on this thread. */
+    public void withoutRecording(Object target, Runnable block) {
+        Objects.requireNonNull(target, "target");
+        inScope((type, object) -> object != target, block);
+    }
+
+    /** Runs {@code block} recording only scribes of the given types, on this thread. */
+    public void recordingOnly(Set<Scribe.Type> types, Runnable block) {
+        EnumSet<Scribe.Type> allowed = types.isEmpty() ? EnumSet.noneOf(Scribe.Type.class) : EnumSet.copyOf(types);
+        inScope((type, object) -> allowed.contains(type), block);
+    }
+
+    /** Runs {@code block} recording every type of scribe except the given ones, on this thread. */
+    public void recordingExcept(Set<Scribe.Type> types, Runnable block) {
+        EnumSet<Scribe.Type> refused = types.isEmpty() ? EnumSet.noneOf(Scribe.Type.class) : EnumSet.copyOf(types);
+        inScope((type, object) -> !refused.contains(type), block);
+    }
+
+    /** Whether a change of {@code type} to {@code object} made now on this thread would be recorded. */
+    public boolean recording(Scribe.Type type, Object object) {
+        for (BiPredicate<Scribe.Type, Object> scope : scopes.get()) {
+            if (!scope.test(type, object)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void inScope(BiPredicate<Scribe.Type, Object> scope, Runnable block) {
+        ArrayDeque<BiPredicate<Scribe.Type, Object>> stack = scopes.get();
+        stack.push(scope);
+        try {
+            block.run();
+        } finally {
+            // Exception-safe: a failing block must not leave recording off for later changes.
+            stack.pop();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Listeners
+
+    /**
+     * Calls {@code listener} for every change applied to objects of {@code type}, local or remote.
+     *
+     * @return a registration whose {@code close()} removes the listener
+     */
+    public <T> Registration listen(Class<T> type, Change.Listener<? super T> listener) {
+        classFor(type);
+        Objects.requireNonNull(listener, "listener");
+        List<Change.Listener<?>> list = listeners.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
+        list.add(listener);
+        return () -> list.remove(listener);
+    }
+
+    /** Removes what it registered. */
+    @FunctionalInterface
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Playing remote scribes (called by Session, under the lock)
+
+    /** Outcome of playing one scribe. */
+    enum Played {
+        APPLIED,
+        NOOP
+    }
+
+    /**
+     * Plays a remote scribe into {@code tx}: authorisation, LWW merge field by field, tombstones. Throws a
+     * ScribeException with the protocol code when the scribe is refused; then {@code tx} is unchanged.
+     */
+    Played play(Scribe in, Client from, Session source, Txn tx) {
+        SyncedClass<?> c = byKlass.get(in.klass());
+        if (c == null) {
+            throw new ScribeException(ScribeException.FORBIDDEN, "class not registered: " + in.klass());
+        }
+        if (!c.policy.accepts(in, from.id())) {
+            throw new ScribeException(
+                    ScribeException.FORBIDDEN, "scribe refused for " + in.klass() + " from " + from.id());
+        }
+        String origin = in.origin() != null ? in.origin() : from.id();
+        long clock;
+        if (in.clock() != 0) {
+            clock = in.clock();
+            hlc.observe(clock);
+        } else {
+            clock = hlc.tick();
+        }
+        Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
+        return switch (in.type()) {
+            case CREATE -> playCreate(c, normalized, source, tx);
+            case UPDATE -> playUpdate(c, normalized, source, tx);
+            case DESTROY -> playDestroy(c, normalized, source, tx);
+        };
+    }
+
+    private Played playCreate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
+        if (!s.data().isObject()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "create data must be an object: " + s.data());
+        }
+        JsonNode idNode = s.data().get(c.idField.name());
+        if (idNode == null || idNode.isNull() || idNode.isContainerNode()) {
+            throw new ScribeException(
+                    ScribeException.BAD_REQUEST, "create of " + c.klass + " has no " + c.idField.name());
+        }
+        Key key = new Key(c.klass, SyncedClass.idText(idNode));
+        ObjectState state = stateIn(tx, key);
+        if (state != null && state.destroyed()) {
+            return Played.NOOP;
+        }
+        Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
+        return merge(c, key, state, values, s, source, tx);
+    }
+
+    private Played playUpdate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
+        JsonNode data = s.data();
+        if (!data.isArray() || data.size() != 2 || !data.get(1).isObject() || data.get(0).isContainerNode()) {
+            throw new ScribeException(
+                    ScribeException.BAD_REQUEST, "update data must be [id, {field: value}]: " + data);
+        }
+        Key key = new Key(c.klass, SyncedClass.idText(data.get(0)));
+        ObjectState state = stateIn(tx, key);
+        if (state == null) {
+            throw new ScribeException(ScribeException.NOT_FOUND, "unknown object " + key);
+        }
+        if (state.destroyed()) {
+            return Played.NOOP;
+        }
+        Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
+        values.remove(c.idField);
+        return merge(c, key, state, values, s, source, tx);
+    }
+
+    private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
+        JsonNode data = s.data();
+        if (!data.isArray() || data.size() < 1 || data.get(0).isContainerNode()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "destroy data must be [id]: " + data);
+        }
+        Key key = new Key(c.klass, SyncedClass.idText(data.get(0)));
+        ObjectState state = stateIn(tx, key);
+        if (state != null && state.destroyed()) {
+            return Played.NOOP;
+        }
+        Object object = live(tx, key);
+        // A destroy for an object never seen still leaves a tombstone, so a late create cannot resurrect it.
+        tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin())));
+        tx.entries.add(new Txn.Entry(s, source, c, object));
+        if (object != null) {
+            tx.unbind.add(key);
+            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
+        }
+        return Played.APPLIED;
+    }
+
+    /** Converts the synced fields present in {@code data}; keys that are not synced fields are ignored. */
+    private static Map<FieldModel, Object> convert(SyncedClass<?> c, ObjectNode data) {
+        Map<FieldModel, Object> values = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            FieldModel f = c.fields.get(e.getKey());
+            if (f != null) {
+                values.put(f, c.fromJson(f, e.getValue()));
+            }
+        }
+        return values;
+    }
+
+    private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values, Scribe s,
+            Session source, Txn tx) {
+        Resolver resolver = c.policy.resolver();
+        ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
+        Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
+        Map<FieldModel, Object> taken = new LinkedHashMap<>();
+        for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
+            String name = e.getKey().name();
+            Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
+            Stamp current = stamps.get(name);
+            if (current == null || resolver.replaces(current, incoming)) {
+                taken.put(e.getKey(), e.getValue());
+                stamps.put(name, incoming);
+                // Normalised through the Java type, so a later local diff compares like with like.
+                fields.set(name, c.toJson(e.getKey(), e.getValue()));
+            }
+        }
+        if (taken.isEmpty()) {
+            return Played.NOOP;
+        }
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Object object = live(tx, key);
+        Set<String> names = new LinkedHashSet<>();
+        taken.keySet().forEach(f -> names.add(f.name()));
+        if (object == null) {
+            Object created = c.instantiate();
+            // Fields the create did not carry keep the constructor's defaults.
+            Map<FieldModel, Object> all = new LinkedHashMap<>();
+            for (FieldModel f : c.fields.values()) {
+                JsonNode v = fields.get(f.name());
+                if (v != null) {
+                    all.put(f, taken.containsKey(f) ? taken.get(f) : c.fromJson(f, v));
+                }
+            }
+            tx.effects.add(() -> all.forEach((f, v) -> c.set(created, f, v)));
+            tx.bind.put(key, created);
+            tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
+            object = created;
+        } else {
+            Object target = object;
+            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
+            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
+        }
+        tx.entries.add(new Txn.Entry(s, source, c, object));
+        return Played.APPLIED;
+    }
+
+    private ObjectState stateIn(Txn tx, Key key) {
+        ObjectState staged = tx.states.get(key);
+        return staged != null ? staged : states.get(key);
+    }
+
+    private Object live(Txn tx, Key key) {
+        if (tx.unbind.contains(key)) {
+            return null;
+        }
+        Object staged = tx.bind.get(key);
+        return staged != null ? staged : objects.get(key);
+    }
+
+    private static ObjectState tombstone(SyncedClass<?> c, Key key, JsonNode idNode, Stamp stamp) {
+        ObjectNode fields = Json.object();
+        fields.set(c.idField.name(), idNode);
+        return new ObjectState(c.klass, key.id(), fields, Map.of(), stamp);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Commit, relay, flush
+
+    /**
+     * Writes {@code tx} to the store, then makes it visible: identity map, object fields, listeners, and pushes the
+     * new scribes to every session entitled to them. Caller holds the lock.
+     */
+    List<Scribe> commit(Txn tx) {
+        if (tx.isEmpty()) {
+            return List.of();
+        }
+        List<Scribe> stored = store.commit(tx.toCommit());
+        states.putAll(tx.states);
+        tx.unbind.forEach(key -> {
+            Object gone = objects.remove(key);
+            if (gone != null) {
+                bound.remove(gone);
+            }
+        });
+        tx.bind.forEach((key, object) -> {
+            objects.put(key, object);
+            bound.put(object, key);
+        });
+        if (!tx.effects.isEmpty()) {
+            // Remote values are written with recording off, whatever happens inside the setters.
+            inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
+        }
+        for (Change<?> change : tx.changes) {
+            notifyListeners(change);
+        }
+        for (int i = 0; i < stored.size(); i++) {
+            Txn.Entry e = tx.entries.get(i);
+            relay(stored.get(i), e.source(), e.cls(), e.subject());
+        }
+        return stored;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void notifyListeners(Change<?> change) {
+        List<Change.Listener<?>> list = listeners.get(change.object().getClass());
+        if (list == null) {
+            return;
+        }
+        for (Change.Listener l : list) {
+            try {
+                l.onChange(change);
+            } catch (RuntimeException e) {
+                log.warn("listener {} failed on {} of {}", l, change.type(), change.id(), e);
+            }
+        }
+    }
+
+    private void relay(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
+        for (Session s : sessions) {
+            if (s == source || !s.pushing() || s.client().id().equals(scribe.origin())) {
+                continue;
+            }
+            if (!allowed(c, subject, scribe, s.client().id())) {
+                continue;
+            }
+            s.push(scribe);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    boolean allowed(SyncedClass c, Object subject, Scribe scribe, String clientId) {
+        if (subject == null) {
+            return scribe.type() == Scribe.Type.DESTROY;
+        }
+        return c.policy.sendsTo(subject, clientId);
+    }
+
+    /**
+     * The scribes after {@code afterId} that {@code client} may see, for a catch-up page: not its own, and only
+     * those its objects' policies let through. Caller holds the lock.
+     */
+    boolean visibleTo(Scribe s, String clientId) {
+        if (clientId.equals(s.origin())) {
+            return false;
+        }
+        SyncedClass<?> c = byKlass.get(s.klass());
+        if (c == null) {
+            return true;
+        }
+        Object subject = objects.get(keyOfScribe(c, s));
+        return allowed(c, subject, s, clientId);
+    }
+
+    private static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
+        JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
+        return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
+    }
+
+    void markDirty(Session session) {
+        dirty.add(session);
+    }
+
+    /** Sends what the last steps queued. Called after the lock is released. */
+    void flush() {
+        Session s;
+        while ((s = dirty.poll()) != null) {
+            s.drain();
+        }
+    }
+
+    void report(ScribeException problem) {
+        try {
+            errorListener.accept(problem);
+        } catch (RuntimeException e) {
+            log.warn("error listener failed", e);
+        }
+    }
+
+    SyncedClass<?> classByKlass(String klass) {
+        return byKlass.get(klass);
+    }
+
+    Hlc hlc() {
+        return hlc;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("scriber " + guid + " is closed");
+        }
+    }
+
+    private SyncedClass<?> classOf(Object object) {
+        Objects.requireNonNull(object, "object");
+        return classFor(object.getClass());
+    }
+
+    private SyncedClass<?> classFor(Class<?> type) {
+        SyncedClass<?> c = byType.get(type);
+        if (c == null) {
+            throw new IllegalArgumentException("class not registered with scriber " + guid + ": " + type.getName());
+        }
+        return c;
+    }
+
+    private Key keyOf(Object object) {
+        Key key = bound.get(object);
+        if (key == null) {
+            throw new IllegalStateException("not tracked by scriber " + guid + ": " + object
+                    + " (create it here first, or it was destroyed)");
+        }
+        return key;
+    }
+
+    /** Loads the objects of the store into the identity map, and moves the clock past everything stored. */
+    private void restore() {
+        List<ObjectState> loaded = new ArrayList<>();
+        store.forEachObject(loaded::add);
+        long maxClock = 0;
+        for (ObjectState state : loaded) {
+            Key key = new Key(state.klass(), state.id());
+            states.put(key, state);
+            for (Stamp stamp : state.stamps().values()) {
+                maxClock = Math.max(maxClock, stamp.clock());
+            }
+            if (state.tombstone() != null) {
+                maxClock = Math.max(maxClock, state.tombstone().clock());
+                continue;
+            }
+            SyncedClass<?> c = byKlass.get(state.klass());
+            if (c == null) {
+                log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
+                        guid, key);
+                continue;
+            }
+            Object object = c.instantiate();
+            for (FieldModel f : c.fields.values()) {
+                JsonNode v = state.fields().get(f.name());
+                if (v != null) {
+                    c.set(object, f, c.fromJson(f, v));
+                }
+            }
+            objects.put(key, object);
+            bound.put(object, key);
+        }
+        long last = store.lastId();
+        if (last > 0) {
+            for (Scribe s : store.readAfter(last - 1, 1)) {
+                maxClock = Math.max(maxClock, s.clock());
+            }
+        }
+        hlc.observe(maxClock);
+    }
+
+    /**
+     * Disconnects every session and stops the timer this Scriber created. The store is the caller's and stays open.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (Session s : sessions) {
+            s.disconnect();
+        }
+        if (ownsTimer) {
+            timer.shutdownNow();
+        }
+    }
+
+    Collection<Client> clients() {
+        lock.lock();
+        try {
+            return Collections.unmodifiableCollection(new ArrayList<>(clients.values()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /** Builds a {@link Scriber}. Not thread-safe; each setter checks its argument. */
+    public static final class Builder {
+        private String clientId;
+        private Store store;
+        private final List<SyncedClass<?>> classes = new ArrayList<>();
+        private final Map<String, MessageHandler> handlers = new HashMap<>();
+        private Wire wire = Wire.scribe();
+        private Clock clock = Clock.systemUTC();
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private int pageSize = 500;
+        private ScheduledExecutorService timer;
+        private Consumer<ScribeException> errorListener =
+                e -> log.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
+
+        private Builder() {}
+
+        /** This peer's GUID, unique among the peers it will meet. Required. */
+        public Builder clientId(String clientId) {
+            Objects.requireNonNull(clientId, "clientId");
+            if (clientId.isBlank()) {
+                throw new IllegalArgumentException("clientId is blank");
+            }
+            this.clientId = clientId;
+            return this;
+        }
+
+        /** Where the log, the cursors and the objects live. Required; {@link Store#inMemory()} for tests. */
+        public Builder store(Store store) {
+            this.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Registers synced classes with the default {@link Policy}. */
+        public Builder register(Class<?>... types) {
+            for (Class<?> type : types) {
+                register(type, Policy.defaults());
+            }
+            return this;
+        }
+
+        /**
+         * Registers one synced class with its policy.
+         *
+         * @throws IllegalArgumentException if the class has no identity, a final synced field or no no-arg
+         *     constructor
+         */
+        public <T> Builder register(Class<T> type, Policy<T> policy) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(policy, "policy");
+            for (SyncedClass<?> c : classes) {
+                if (c.type == type) {
+                    throw new IllegalStateException(type.getName() + " was already registered");
+                }
+            }
+            classes.add(new SyncedClass<>(type, policy));
+            return this;
+        }
+
+        /**
+         * Handles an extension message type. The core types ({@code sync}, {@code add_scribe}, {@code rpc},
+         * {@code response}, {@code error}, {@code noop}) cannot be replaced.
+         */
+        public Builder handle(String type, MessageHandler handler) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(handler, "handler");
+            if (Session.CORE_TYPES.contains(type)) {
+                throw new IllegalArgumentException("core message type cannot be replaced: " + type);
+            }
+            if (handlers.putIfAbsent(type, handler) != null) {
+                throw new IllegalStateException("a handler for " + type + " was already set");
+            }
+            return this;
+        }
+
+        /** The wire new sessions use unless {@link Client#connect(io.scribe.core.spi.Connection, Wire)} says
+         * otherwise. Default {@link Wire#scribe()}. */
+        public Builder wire(Wire wire) {
+            this.wire = Objects.requireNonNull(wire, "wire");
+            return this;
+        }
+
+        /** The wall clock under the hybrid logical clock. Default UTC system clock; tests inject their own. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long a request waits for its answer before it fails. Default 30 seconds. */
+        public Builder requestTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        /** How many scribes one catch-up page asks for and answers with at most. Default 500. */
+        public Builder pageSize(int pageSize) {
+            if (pageSize < 1) {
+                throw new IllegalArgumentException("page size must be positive: " + pageSize);
+            }
+            this.pageSize = pageSize;
+            return this;
+        }
+
+        /** The scheduler for request timeouts. Default: a daemon thread the Scriber owns. */
+        public Builder timer(ScheduledExecutorService timer) {
+            this.timer = Objects.requireNonNull(timer, "timer");
+            return this;
+        }
+
+        /**
+         * Receives the problems no caller is waiting for: bad input from a peer, an {@code error} a peer sent
+         * without a pending request, a truncated frame at disconnect, a scribe refused in a catch-up page. Default:
+         * logged at WARN.
+         */
+        public Builder onError(Consumer<ScribeException> listener) {
+            this.errorListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Builds the Scriber and restores the objects of its store.
+         *
+         * @throws IllegalStateException if the client id or the store is missing
+         */
+        public Scriber build() {
+            if (clientId == null) {
+                throw new IllegalStateException("clientId is required");
+            }
+            if (store == null) {
+                throw new IllegalStateException("store is required");
+            }
+            return new Scriber(this);
+        }
+    }
+}

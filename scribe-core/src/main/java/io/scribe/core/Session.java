@@ -1,0 +1,718 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.FrameDecoder;
+import io.scribe.core.internal.Json;
+import io.scribe.core.spi.Connection;
+import io.scribe.core.spi.MessageHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One live connection to one {@link Client}. Feed it what the transport receives ({@link #receiveData} for a
+ * length-prefixed byte stream, {@link #receiveMessage} for a message transport); it answers through the {@link
+ * Connection} it was given.
+ *
+ * <p>After {@link Client#connect} nothing is sent until {@link #sync()} starts the catch-up. Each side of a
+ * connection normally calls {@code sync()} once; the peer's changes that arrive while a catch-up is running are
+ * applied at once, and this peer's new scribes are pushed to the peer as soon as the peer's own catch-up from here
+ * has reached the end of the log.
+ *
+ * <p>Thread-safe. Inbound data must be fed from one thread at a time (transports do); a malformed or refused message
+ * is answered with {@code error} and the session keeps working.
+ */
+public final class Session {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    static final Set<String> CORE_TYPES = Set.of("sync", "add_scribe", "rpc", "response", "error", "noop");
+
+    private final Scriber scriber;
+    private final Client client;
+    private final Connection connection;
+    private final Wire wire;
+    private final FrameDecoder decoder;
+    private final FrameDecoder.Sink sink = new FrameDecoder.Sink() {
+        @Override
+        public void frame(byte[] buf, int offset, int length) {
+            JsonNode message;
+            try {
+                message = Json.parse(buf, offset, length);
+            } catch (ScribeException e) {
+                rejected(null, e);
+                return;
+            }
+            dispatch(message);
+        }
+
+        @Override
+        public void tooLarge(long length) {
+            rejected(null, new ScribeException(ScribeException.TOO_LARGE,
+                    "frame of " + length + " bytes exceeds the maximum of " + wire.maxFrameBytes() + "; skipped"));
+        }
+    };
+
+    private final ConcurrentLinkedQueue<Object> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicInteger requestIds = new AtomicInteger();
+    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private volatile boolean open = true;
+    private volatile boolean pushing;
+    private volatile boolean caughtUp;
+    private volatile CompletableFuture<Void> catchUp;
+
+    private record Pending(CompletableFuture<JsonNode> future, ScheduledFuture<?> timeout) {}
+
+    Session(Scriber scriber, Client client, Connection connection, Wire wire) {
+        this.scriber = scriber;
+        this.client = client;
+        this.connection = connection;
+        this.wire = wire;
+        this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
+    }
+
+    /** The client at the other end. */
+    public Client client() {
+        return client;
+    }
+
+    /** The wire this session speaks. */
+    public Wire wire() {
+        return wire;
+    }
+
+    /** Whether the session is connected. */
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
+    public boolean isCaughtUp() {
+        return caughtUp;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Inbound
+
+    /**
+     * Feeds bytes read from a length-prefixed stream. Reads may split frames or hold several; each complete frame is
+     * handled before this returns. Data arriving after {@link #disconnect()} is ignored.
+     */
+    public void receiveData(byte[] data) {
+        receiveData(data, 0, data.length);
+    }
+
+    /** Feeds {@code data[offset, offset+length)}; see {@link #receiveData(byte[])}. */
+    public void receiveData(byte[] data, int offset, int length) {
+        if (!open) {
+            log.debug("session {}: {} bytes after disconnect ignored", client.id(), length);
+            return;
+        }
+        synchronized (decoder) {
+            decoder.feed(data, offset, length, sink);
+        }
+        scriber.flush();
+    }
+
+    /** Feeds the remaining bytes of {@code data}; see {@link #receiveData(byte[])}. */
+    public void receiveData(ByteBuffer data) {
+        if (data.hasArray()) {
+            receiveData(data.array(), data.arrayOffset() + data.position(), data.remaining());
+            data.position(data.limit());
+        } else {
+            byte[] copy = new byte[data.remaining()];
+            data.get(copy);
+            receiveData(copy);
+        }
+    }
+
+    /**
+     * Handles one complete message from a transport that frames messages itself (WebSocket text frames). A message
+     * longer than the wire's maximum is refused with error 413.
+     */
+    public void receiveMessage(String json) {
+        if (!open) {
+            log.debug("session {}: message after disconnect ignored", client.id());
+            return;
+        }
+        JsonNode message;
+        try {
+            if (json.length() > wire.maxFrameBytes()
+                    || json.getBytes(StandardCharsets.UTF_8).length > wire.maxFrameBytes()) {
+                throw new ScribeException(ScribeException.TOO_LARGE,
+                        "message exceeds the maximum of " + wire.maxFrameBytes() + " bytes");
+            }
+            message = Json.parse(json);
+        } catch (ScribeException e) {
+            rejected(null, e);
+            scriber.flush();
+            return;
+        }
+        dispatch(message);
+        scriber.flush();
+    }
+
+    private void dispatch(JsonNode message) {
+        JsonNode id = message.isObject() ? message.get("id") : null;
+        try {
+            if (!message.isObject()) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "message must be a JSON object");
+            }
+            JsonNode typeNode = message.get("type");
+            if (typeNode == null || !typeNode.isTextual()) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "message has no type");
+            }
+            String type = typeNode.asText();
+            switch (type) {
+                case "sync" -> handleSync(id, message);
+                case "add_scribe" -> handleAddScribe(id, message);
+                case "rpc" -> handleRpc(id, message);
+                case "response" -> handleResponse(id, message);
+                case "error" -> handleError(id, message);
+                case "noop" -> respond(id, Json.NODES.booleanNode(true));
+                default -> handleExtension(type, id, message);
+            }
+        } catch (ScribeException e) {
+            rejected(id, e);
+        } catch (RuntimeException e) {
+            log.error("session {}: failed handling {}", client.id(), message, e);
+            rejected(id, new ScribeException(ScribeException.INTERNAL, "internal error: " + e, e));
+        }
+    }
+
+    /**
+     * Answers a message that could not be handled. Syncro peers raise on {@code error}, so in Syncro mode only the
+     * answers Syncro itself gives to a request (403, 404, 405 with an id) are sent; the rest is reported locally.
+     */
+    private void rejected(JsonNode id, ScribeException e) {
+        scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage(), e));
+        int code = e.code();
+        boolean syncroAnswers = id != null && (code == 403 || code == 404 || code == 405);
+        if (wire.isSyncro() && !syncroAnswers) {
+            return;
+        }
+        ObjectNode error = Json.object().put("type", "error");
+        if (id != null) {
+            error.set("id", id);
+        }
+        error.put("code", code);
+        error.put("message", e.getMessage());
+        enqueue(error);
+    }
+
+    private void respond(JsonNode id, JsonNode result) {
+        ObjectNode response = Json.object().put("type", "response");
+        if (id != null) {
+            response.set("id", id);
+        }
+        response.set("result", result);
+        enqueue(response);
+    }
+
+    private void handleSync(JsonNode id, JsonNode message) {
+        long after = parseCursor(message.get("from"));
+        JsonNode limitNode = message.get("limit");
+        int limit = limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
+                ? Math.min(limitNode.asInt(), Math.max(scriber.pageSize, 1))
+                : Integer.MAX_VALUE;
+        // The byte budget keeps a page inside one frame even when a scribe is large.
+        long budget = wire.maxFrameBytes() / 2;
+        scriber.lock.lock();
+        try {
+            ArrayNode result = Json.NODES.arrayNode();
+            String cursor = null;
+            boolean more = false;
+            if (after >= 0) {
+                long position = after;
+                long bytes = 0;
+                int chunk = Math.min(limit, 500);
+                outer:
+                while (true) {
+                    List<Scribe> page = scriber.store.readAfter(position, chunk);
+                    for (Scribe s : page) {
+                        if (result.size() >= limit) {
+                            more = true;
+                            break outer;
+                        }
+                        if (scriber.visibleTo(s, client.id())) {
+                            ObjectNode json = Json.toJson(s);
+                            long size = json.toString().length();
+                            if (bytes + size > budget && result.size() > 0) {
+                                more = true;
+                                break outer;
+                            }
+                            bytes += size;
+                            result.add(json);
+                        }
+                        position = Long.parseLong(s.id());
+                        cursor = s.id();
+                    }
+                    if (page.size() < chunk) {
+                        break;
+                    }
+                }
+            }
+            ObjectNode response = Json.object().put("type", "response");
+            if (id != null) {
+                response.set("id", id);
+            }
+            response.set("result", result);
+            if (!wire.isSyncro()) {
+                response.put("more", more);
+                if (cursor != null) {
+                    response.put("cursor", cursor);
+                }
+            }
+            enqueue(response);
+            if (!more) {
+                // From here on, new scribes are pushed: they are appended after the page just read.
+                pushing = true;
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1 (nothing). */
+    private long parseCursor(JsonNode from) {
+        if (from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty())) {
+            return 0;
+        }
+        try {
+            long value = Long.parseLong(from.asText());
+            return value >= 0 && value <= scriber.store.lastId() ? value : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void handleAddScribe(JsonNode id, JsonNode message) {
+        Scribe scribe = Json.scribe(message.get("scribe"));
+        scriber.lock.lock();
+        try {
+            Txn tx = new Txn();
+            ScribeException refused = null;
+            try {
+                scriber.play(scribe, client, this, tx);
+            } catch (ScribeException e) {
+                refused = e;
+                tx = new Txn();
+            }
+            if (caughtUp && scribe.id() != null) {
+                // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
+                // could skip the scribes of the unfinished pages.
+                tx.cursors.put(client.id(), scribe.id());
+            }
+            scriber.commit(tx);
+            if (refused != null) {
+                throw refused;
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        respond(id, Json.NODES.booleanNode(true));
+    }
+
+    private void handleRpc(JsonNode id, JsonNode message) {
+        String klass = message.path("klass").asText(null);
+        String method = message.path("method").asText(null);
+        if (klass == null || method == null) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "rpc needs klass and method");
+        }
+        if (Scriber.SYNCRO_RPC_KLASS.equals(klass)) {
+            if (!"last_scribe_id".equals(method)) {
+                throw new ScribeException(ScribeException.NOT_ALLOWED, "method not exposed: " + klass + "." + method);
+            }
+            long last = scriber.store.lastId();
+            respond(id, last == 0 ? Json.NODES.nullNode() : Json.NODES.textNode(Long.toString(last)));
+            return;
+        }
+        SyncedClass<?> c = scriber.classByKlass(klass);
+        if (c == null) {
+            throw new ScribeException(ScribeException.NOT_FOUND, "unknown class: " + klass);
+        }
+        Method m = c.rpcs.get(method);
+        if (m == null) {
+            throw new ScribeException(ScribeException.NOT_ALLOWED, "method not exposed: " + klass + "." + method);
+        }
+        JsonNode args = message.path("args");
+        int count = args.isArray() ? args.size() : 0;
+        if (count != m.getParameterCount()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST,
+                    klass + "." + method + " takes " + m.getParameterCount() + " arguments, got " + count);
+        }
+        Object[] values = new Object[count];
+        for (int i = 0; i < count; i++) {
+            try {
+                values[i] = Json.MAPPER.treeToValue(args.get(i),
+                        Json.MAPPER.getTypeFactory().constructType(m.getGenericParameterTypes()[i]));
+            } catch (Exception e) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "argument " + i + " of " + klass + "."
+                        + method + " does not fit: " + e.getMessage(), e);
+            }
+        }
+        Object result;
+        try {
+            result = m.invoke(null, values);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ScribeException se) {
+                throw se;
+            }
+            throw new ScribeException(ScribeException.INTERNAL, klass + "." + method + " failed: " + cause, cause);
+        } catch (IllegalAccessException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "cannot call " + klass + "." + method, e);
+        }
+        respond(id, Json.MAPPER.valueToTree(result));
+    }
+
+    private void handleResponse(JsonNode id, JsonNode message) {
+        Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p == null) {
+            log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
+            return;
+        }
+        p.timeout().cancel(false);
+        p.future().complete(message);
+    }
+
+    private void handleError(JsonNode id, JsonNode message) {
+        int code = message.path("code").asInt(ScribeException.INTERNAL);
+        String text = message.path("message").asText("error " + code);
+        ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
+        Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p == null) {
+            // Never answered: two peers must not bounce errors at each other.
+            scriber.report(e);
+            return;
+        }
+        p.timeout().cancel(false);
+        p.future().completeExceptionally(e);
+    }
+
+    private void handleExtension(String type, JsonNode id, JsonNode message) {
+        MessageHandler handler = scriber.handlers.get(type);
+        if (handler == null) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "unknown message type: " + type);
+        }
+        JsonNode result;
+        try {
+            result = handler.handle(this, message);
+        } catch (ScribeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ScribeException(ScribeException.INTERNAL, "handler for " + type + " failed: " + e, e);
+        }
+        if (result != null) {
+            respond(id, result);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Outbound
+
+    /**
+     * Catches up from the peer: asks for the scribes after this client's cursor, page by page, plays each page and
+     * stores it with the new cursor before asking for the next.
+     *
+     * @return completes when the peer's log has been read to its end; fails if the session closes or a request
+     *     times out (the cursor then stays at the last page stored)
+     */
+    public CompletableFuture<Void> sync() {
+        scriber.checkOpen();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        catchUp = done;
+        caughtUp = false;
+        requestPage(client.cursor().orElse(null), done);
+        scriber.flush();
+        return done;
+    }
+
+    private void requestPage(String from, CompletableFuture<Void> done) {
+        ObjectNode sync = Json.object().put("type", "sync");
+        if (from == null) {
+            sync.putNull("from");
+        } else {
+            sync.put("from", from);
+        }
+        if (!wire.isSyncro()) {
+            sync.put("limit", scriber.pageSize);
+        }
+        request(sync).whenComplete((response, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+                return;
+            }
+            try {
+                String next = playPage(from, response);
+                if (response.path("more").asBoolean(false) && next != null && !next.equals(from)) {
+                    requestPage(next, done);
+                    scriber.flush();
+                } else {
+                    caughtUp = true;
+                    done.complete(null);
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+    }
+
+    /** Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. */
+    private String playPage(String from, JsonNode response) {
+        JsonNode result = response.path("result");
+        if (!result.isArray()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
+        }
+        String cursor = from;
+        scriber.lock.lock();
+        try {
+            Txn tx = new Txn();
+            for (JsonNode node : result) {
+                Scribe scribe;
+                try {
+                    scribe = Json.scribe(node);
+                    scriber.play(scribe, client, this, tx);
+                } catch (ScribeException e) {
+                    // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
+                    scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
+                    JsonNode sid = node.get("id");
+                    if (sid != null && !sid.isNull()) {
+                        cursor = sid.asText();
+                    }
+                    continue;
+                }
+                if (scribe.id() != null) {
+                    cursor = scribe.id();
+                }
+            }
+            JsonNode explicit = response.get("cursor");
+            if (explicit != null && !explicit.isNull()) {
+                cursor = explicit.asText();
+            }
+            if (cursor != null && !cursor.equals(from)) {
+                tx.cursors.put(client.id(), cursor);
+            }
+            scriber.commit(tx);
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+        return cursor;
+    }
+
+    /**
+     * Sends a request and returns its answer: the whole {@code response} message, or a failure with the peer's
+     * {@code error}, or error 408 when no answer comes within the Scriber's request timeout or the session closes.
+     * The request gets this session's next request id.
+     */
+    public CompletableFuture<JsonNode> request(ObjectNode message) {
+        int id = requestIds.incrementAndGet();
+        message.put("id", id);
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        if (!open) {
+            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+            return future;
+        }
+        ScheduledFuture<?> timeout = scriber.timer.schedule(() -> {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        "no answer from " + client.id() + " to request " + id + " within "
+                                + scriber.requestTimeout));
+            }
+        }, scriber.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        pending.put(id, new Pending(future, timeout));
+        enqueue(message);
+        if (!open) {
+            failPending();
+        }
+        return future;
+    }
+
+    /** Calls an {@link io.scribe.annotations.Rpc} method on the peer; completes with its result. */
+    public CompletableFuture<JsonNode> rpc(String klass, String method, Object... args) {
+        ObjectNode message = Json.object().put("type", "rpc").put("klass", klass).put("method", method);
+        ArrayNode array = message.putArray("args");
+        for (Object arg : args) {
+            array.add(Json.MAPPER.<JsonNode>valueToTree(arg));
+        }
+        CompletableFuture<JsonNode> result = request(message).thenApply(r -> r.path("result"));
+        scriber.flush();
+        return result;
+    }
+
+    /** Sends a keep-alive {@code noop}; completes when the peer answers. */
+    public CompletableFuture<Void> noop() {
+        CompletableFuture<Void> result = request(Json.object().put("type", "noop")).thenApply(r -> null);
+        scriber.flush();
+        return result;
+    }
+
+    /** Sends a message that expects no answer (extension messages). */
+    public void send(ObjectNode message) {
+        enqueue(message);
+        scriber.flush();
+    }
+
+    /** Number of requests sent and not yet answered. */
+    public int pendingRequests() {
+        return pending.size();
+    }
+
+    boolean pushing() {
+        return pushing && open;
+    }
+
+    /** Pushes one of our scribes as {@code add_scribe}. Called under the Scriber's lock. */
+    void push(Scribe scribe) {
+        ObjectNode message = Json.object().put("type", "add_scribe");
+        message.set("scribe", Json.toJson(scribe));
+        request(message).whenComplete((r, e) -> {
+            if (e != null) {
+                scriber.report(e instanceof ScribeException se ? se
+                        : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
+            }
+        });
+    }
+
+    private void enqueue(ObjectNode message) {
+        if (!open) {
+            return;
+        }
+        Object payload;
+        if (connection.messageOriented()) {
+            String text = Json.text(message);
+            if (text.length() > wire.maxFrameBytes() && text.getBytes(StandardCharsets.UTF_8).length > wire.maxFrameBytes()) {
+                tooLargeToSend(message, text.length());
+                return;
+            }
+            payload = text;
+        } else {
+            byte[] json = Json.bytes(message);
+            if (json.length > wire.maxFrameBytes()) {
+                tooLargeToSend(message, json.length);
+                return;
+            }
+            payload = FrameDecoder.encode(wire.framing().prefixBytes(), json);
+        }
+        outbox.add(payload);
+        scriber.markDirty(this);
+    }
+
+    private void tooLargeToSend(ObjectNode message, int size) {
+        ScribeException e = new ScribeException(ScribeException.TOO_LARGE, "message of " + size
+                + " bytes to " + client.id() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent");
+        JsonNode id = message.get("id");
+        String type = message.path("type").asText();
+        boolean answer = "response".equals(type) || "error".equals(type);
+        Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p != null) {
+            p.timeout().cancel(false);
+            p.future().completeExceptionally(e);
+            return;
+        }
+        scriber.report(e);
+        if ("response".equals(type) && id != null) {
+            ObjectNode error = Json.object().put("type", "error");
+            error.set("id", id);
+            error.put("code", ScribeException.TOO_LARGE).put("message", "answer too large to send");
+            enqueue(error);
+        }
+    }
+
+    /** Sends what is queued, in order; one thread at a time, never re-entrantly. */
+    void drain() {
+        while (!outbox.isEmpty()) {
+            if (!draining.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                Object payload;
+                while ((payload = outbox.poll()) != null) {
+                    if (!open) {
+                        outbox.clear();
+                        break;
+                    }
+                    try {
+                        if (payload instanceof String text) {
+                            connection.sendText(text);
+                        } else {
+                            connection.send((byte[]) payload);
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("session {}: send failed, disconnecting", client.id(), e);
+                        disconnect();
+                    }
+                }
+            } finally {
+                draining.set(false);
+            }
+        }
+    }
+
+    /**
+     * Closes the session: fails its pending requests, closes the connection and forgets any incomplete frame
+     * (reported as a truncated frame). Idempotent. The client's cursor stays in the store for the next connection.
+     */
+    public void disconnect() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        pushing = false;
+        scriber.sessions.remove(this);
+        int partial;
+        synchronized (decoder) {
+            partial = decoder.buffered();
+            decoder.reset();
+        }
+        if (partial > 0) {
+            scriber.report(new ScribeException(ScribeException.BAD_REQUEST, "truncated frame from " + client.id()
+                    + ": " + partial + " bytes of an incomplete frame discarded at disconnect"));
+        }
+        failPending();
+        CompletableFuture<Void> running = catchUp;
+        if (running != null) {
+            running.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+        }
+        try {
+            connection.close();
+        } catch (RuntimeException e) {
+            log.debug("session {}: close failed", client.id(), e);
+        }
+    }
+
+    private void failPending() {
+        for (Integer id : new ArrayList<>(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.timeout().cancel(false);
+                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        "session to " + client.id() + " closed before request " + id + " was answered"));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + scriber.id() + " -> " + client.id() + ", " + wire + (open ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,189 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.annotations.NotSynced;
+import io.scribe.annotations.Rpc;
+import io.scribe.annotations.SyncId;
+import io.scribe.annotations.Synced;
+import io.scribe.core.internal.Json;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What the engine knows of one registered class: its wire name, synced fields, identity field, constructor, rpc
+ * methods and policy. Reads and writes only the synced fields: playing a scribe can never reach a setter, a method or
+ * a field the class did not offer for syncing.
+ */
+final class SyncedClass<T> {
+
+    /** One synced field and its generic type, for Jackson. */
+    record FieldModel(String name, Field field, JavaType javaType) {}
+
+    final Class<T> type;
+    final String klass;
+    final Policy<T> policy;
+    final Map<String, FieldModel> fields;
+    final FieldModel idField;
+    final Map<String, Method> rpcs;
+    private final Constructor<T> constructor;
+
+    SyncedClass(Class<T> type, Policy<T> policy) {
+        this.type = type;
+        this.policy = policy;
+        Synced synced = type.getAnnotation(Synced.class);
+        this.klass = synced != null && !synced.value().isEmpty() ? synced.value() : type.getSimpleName();
+        Map<String, FieldModel> found = new LinkedHashMap<>();
+        FieldModel id = null;
+        List<Class<?>> hierarchy = new ArrayList<>();
+        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+            hierarchy.add(c);
+        }
+        Collections.reverse(hierarchy);
+        for (Class<?> c : hierarchy) {
+            for (Field f : c.getDeclaredFields()) {
+                int m = f.getModifiers();
+                if (Modifier.isStatic(m) || Modifier.isTransient(m) || f.isSynthetic()
+                        || f.isAnnotationPresent(NotSynced.class) || f.getName().startsWith("$")) {
+                    continue;
+                }
+                if (Modifier.isFinal(m)) {
+                    throw new IllegalArgumentException("field " + c.getName() + "." + f.getName()
+                            + " is final and cannot be synced: make it non-final, transient or @NotSynced");
+                }
+                if (found.containsKey(f.getName())) {
+                    throw new IllegalArgumentException("field " + c.getName() + "." + f.getName()
+                            + " hides a synced field of the same name in a superclass");
+                }
+                f.setAccessible(true);
+                FieldModel model = new FieldModel(
+                        f.getName(), f, Json.MAPPER.getTypeFactory().constructType(f.getGenericType()));
+                found.put(f.getName(), model);
+                if (f.isAnnotationPresent(SyncId.class)) {
+                    if (id != null) {
+                        throw new IllegalArgumentException(type.getName() + " has two @SyncId fields: "
+                                + id.name() + " and " + f.getName());
+                    }
+                    id = model;
+                }
+            }
+        }
+        if (id == null) {
+            id = found.get("id");
+        }
+        if (id == null) {
+            throw new IllegalArgumentException(
+                    type.getName() + " has no identity: mark a field @SyncId or name one 'id'");
+        }
+        this.fields = Collections.unmodifiableMap(found);
+        this.idField = id;
+        try {
+            this.constructor = type.getDeclaredConstructor();
+            constructor.setAccessible(true);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException(type.getName() + " needs a no-argument constructor (any visibility)", e);
+        }
+        Map<String, Method> exposed = new HashMap<>();
+        for (Method method : type.getDeclaredMethods()) {
+            if (method.isAnnotationPresent(Rpc.class)) {
+                if (!Modifier.isStatic(method.getModifiers())) {
+                    throw new IllegalArgumentException("@Rpc method " + type.getName() + "." + method.getName()
+                            + " must be static");
+                }
+                method.setAccessible(true);
+                exposed.put(method.getName(), method);
+            }
+        }
+        this.rpcs = Collections.unmodifiableMap(exposed);
+    }
+
+    /** The identity of {@code object} as JSON, assigning a UUID to a null String identity. */
+    JsonNode ensureId(Object object) {
+        Object value = get(object, idField);
+        if (value == null) {
+            if (idField.field().getType() != String.class) {
+                throw new IllegalArgumentException("identity " + klass + "." + idField.name()
+                        + " is null; only a String identity is assigned automatically");
+            }
+            value = UUID.randomUUID().toString();
+            set(object, idField, value);
+        }
+        return toJson(idField, value);
+    }
+
+    /** All synced fields of {@code object} as JSON. */
+    ObjectNode read(Object object) {
+        ObjectNode node = Json.object();
+        for (FieldModel f : fields.values()) {
+            node.set(f.name(), toJson(f, get(object, f)));
+        }
+        return node;
+    }
+
+    /**
+     * Converts a JSON value to the field's Java type.
+     *
+     * @throws ScribeException with code 400 naming the field when the value does not fit
+     */
+    Object fromJson(FieldModel f, JsonNode value) {
+        try {
+            Object converted = Json.MAPPER.treeToValue(value, f.javaType());
+            if (converted == null && f.field().getType().isPrimitive()) {
+                throw new IllegalArgumentException("null for a primitive field");
+            }
+            return converted;
+        } catch (Exception e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "value for " + klass + "." + f.name()
+                    + " does not fit " + f.javaType().toCanonical() + ": " + e.getMessage(), e);
+        }
+    }
+
+    JsonNode toJson(FieldModel f, Object value) {
+        try {
+            return Json.MAPPER.valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "field " + klass + "." + f.name()
+                    + " holds a value that cannot be synced as JSON (" + value.getClass().getName() + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    Object get(Object object, FieldModel f) {
+        try {
+            return f.field().get(object);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot read " + klass + "." + f.name(), e);
+        }
+    }
+
+    void set(Object object, FieldModel f, Object value) {
+        try {
+            f.field().set(object, value);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot write " + klass + "." + f.name(), e);
+        }
+    }
+
+    T instantiate() {
+        try {
+            return constructor.newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "cannot construct " + type.getName(), e);
+        }
+    }
+
+    /** Text form of an identity value, the key of the identity map. */
+    static String idText(JsonNode id) {
+        return id.isValueNode() ? id.asText() : id.toString();
+    }
+}

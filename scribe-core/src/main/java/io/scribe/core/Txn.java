@@ -1,0 +1,40 @@
+package io.scribe.core;
+
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ObjectState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one engine step will write and do, staged so that nothing is visible until the store has accepted it:
+ * scribes to append (with the session they came from and the object they concern), object states, cursors, changes
+ * to live objects and the events listeners will get. Confined to the thread holding the Scriber's lock.
+ */
+final class Txn {
+
+    /** A scribe to append, with where it came from (null: recorded here) and the object it concerns. */
+    record Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {}
+
+    final List<Entry> entries = new ArrayList<>();
+    final Map<Key, ObjectState> states = new LinkedHashMap<>();
+    final Map<String, String> cursors = new HashMap<>();
+    final List<Runnable> effects = new ArrayList<>();
+    final List<Change<?>> changes = new ArrayList<>();
+    final Map<Key, Object> bind = new HashMap<>();
+    final List<Key> unbind = new ArrayList<>();
+
+    Commit toCommit() {
+        List<Scribe> scribes = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            scribes.add(e.scribe());
+        }
+        return new Commit(scribes, new ArrayList<>(states.values()), cursors);
+    }
+
+    boolean isEmpty() {
+        return entries.isEmpty() && states.isEmpty() && cursors.isEmpty();
+    }
+}

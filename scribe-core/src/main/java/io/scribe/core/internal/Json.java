@@ -1,0 +1,197 @@
+package io.scribe.core.internal;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.scribe.core.Scribe;
+import io.scribe.core.ScribeException;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The one Jackson configuration of Scribe, and the JSON forms of scribes and object states. */
+public final class Json {
+
+    /** Shared, thread-safe mapper. Fields are read and written directly, so plain objects need no getters. */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
+
+    public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private Json() {}
+
+    public static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    /** Parses JSON text or bytes; malformed input is a {@link ScribeException} with code 400. */
+    public static JsonNode parse(byte[] bytes, int offset, int length) {
+        try {
+            JsonNode node = MAPPER.readTree(bytes, offset, length);
+            if (node == null || node.isMissingNode()) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "empty message");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public static JsonNode parse(String text) {
+        try {
+            JsonNode node = MAPPER.readTree(text);
+            if (node == null || node.isMissingNode()) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "empty message");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static String text(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** The wire form of a scribe: {@code {id, klass, type, data, origin, clock, base}}, optional keys omitted. */
+    public static ObjectNode toJson(Scribe s) {
+        ObjectNode n = object();
+        if (s.id() != null) {
+            n.put("id", s.id());
+        }
+        n.put("klass", s.klass());
+        n.put("type", s.type().wireName());
+        n.set("data", s.data());
+        if (s.origin() != null) {
+            n.put("origin", s.origin());
+        }
+        if (s.clock() != 0) {
+            n.put("clock", s.clock());
+        }
+        if (!s.base().isEmpty()) {
+            ObjectNode base = n.putObject("base");
+            s.base().forEach(base::put);
+        }
+        return n;
+    }
+
+    /**
+     * Reads a scribe in wire form. Syncro's scribes have no origin, clock or base; ids may be strings or numbers.
+     *
+     * @throws ScribeException with code 400 when a mandatory key is missing or has the wrong shape
+     */
+    public static Scribe scribe(JsonNode n) {
+        if (n == null || !n.isObject()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe must be a JSON object");
+        }
+        JsonNode klass = n.get("klass");
+        JsonNode type = n.get("type");
+        JsonNode data = n.get("data");
+        if (klass == null || !klass.isTextual()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe has no klass");
+        }
+        if (type == null || !type.isTextual()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe has no type");
+        }
+        if (data == null || data.isNull()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe has no data");
+        }
+        Scribe.Type t;
+        try {
+            t = Scribe.Type.fromWire(type.asText());
+        } catch (IllegalArgumentException e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, e.getMessage());
+        }
+        JsonNode id = n.get("id");
+        JsonNode origin = n.get("origin");
+        JsonNode clock = n.get("clock");
+        Map<String, Long> base = Map.of();
+        JsonNode b = n.get("base");
+        if (b != null && b.isObject()) {
+            base = new HashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = b.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                base.put(e.getKey(), e.getValue().asLong());
+            }
+        }
+        return new Scribe(
+                id == null || id.isNull() ? null : id.asText(),
+                klass.asText(),
+                t,
+                data,
+                origin == null || origin.isNull() ? null : origin.asText(),
+                clock == null ? 0 : clock.asLong(),
+                base);
+    }
+
+    /** The stored form of an object state. */
+    public static ObjectNode toJson(ObjectState s) {
+        ObjectNode n = object();
+        n.put("klass", s.klass());
+        n.put("id", s.id());
+        n.set("fields", s.fields());
+        ObjectNode stamps = n.putObject("stamps");
+        s.stamps().forEach((field, stamp) -> stamps.set(field, stamp(stamp)));
+        if (s.tombstone() != null) {
+            n.set("tombstone", stamp(s.tombstone()));
+        }
+        return n;
+    }
+
+    public static ObjectState objectState(JsonNode n) {
+        Map<String, Stamp> stamps = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.path("stamps").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            stamps.put(e.getKey(), stamp(e.getValue()));
+        }
+        JsonNode tomb = n.get("tombstone");
+        JsonNode fields = n.get("fields");
+        if (!n.path("klass").isTextual() || !n.path("id").isTextual() || fields == null || !fields.isObject()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "not an object state: " + n);
+        }
+        return new ObjectState(
+                n.get("klass").asText(),
+                n.get("id").asText(),
+                (ObjectNode) fields,
+                stamps,
+                tomb == null || tomb.isNull() ? null : stamp(tomb));
+    }
+
+    private static JsonNode stamp(Stamp s) {
+        return s.base() == 0
+                ? NODES.arrayNode().add(s.clock()).add(s.origin())
+                : NODES.arrayNode().add(s.clock()).add(s.origin()).add(s.base());
+    }
+
+    private static Stamp stamp(JsonNode n) {
+        return new Stamp(n.path(0).asLong(), n.path(1).asText(), n.path(2).asLong(0));
+    }
+}

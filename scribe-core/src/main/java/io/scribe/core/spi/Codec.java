@@ -1,0 +1,52 @@
+package io.scribe.core.spi;
+
+import io.scribe.core.Scribe;
+import io.scribe.core.internal.Json;
+
+/**
+ * Turns scribes and object states into bytes and back, for stores that keep them as blobs or JSON documents. The
+ * JSON form of a scribe is its wire form; a stored state is {@code {klass, id, fields, stamps, tombstone}}.
+ * Thread-safe.
+ */
+public interface Codec {
+
+    byte[] encode(Scribe scribe);
+
+    /** @throws io.scribe.core.ScribeException when the bytes are not a scribe */
+    Scribe decodeScribe(byte[] bytes);
+
+    byte[] encode(ObjectState state);
+
+    /** @throws io.scribe.core.ScribeException when the bytes are not an object state */
+    ObjectState decodeState(byte[] bytes);
+
+    /** The JSON codec, UTF-8 encoded. */
+    static Codec json() {
+        return JsonCodec.INSTANCE;
+    }
+}
+
+/** The JSON codec behind {@link Codec#json()}. */
+enum JsonCodec implements Codec {
+    INSTANCE;
+
+    @Override
+    public byte[] encode(Scribe scribe) {
+        return Json.bytes(Json.toJson(scribe));
+    }
+
+    @Override
+    public Scribe decodeScribe(byte[] bytes) {
+        return Json.scribe(Json.parse(bytes, 0, bytes.length));
+    }
+
+    @Override
+    public byte[] encode(ObjectState state) {
+        return Json.bytes(Json.toJson(state));
+    }
+
+    @Override
+    public ObjectState decodeState(byte[] bytes) {
+        return Json.objectState(Json.parse(bytes, 0, bytes.length));
+    }
+}

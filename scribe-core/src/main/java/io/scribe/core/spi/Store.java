@@ -1,0 +1,56 @@
+package io.scribe.core.spi;
+
+import io.scribe.core.Scribe;
+import io.scribe.core.internal.MemoryStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Where a peer keeps what must outlive a connection: its scribe log, each client's cursor and the latest state of
+ * each synced object.
+ *
+ * <p>Contract (checked by {@code StoreContractTest} in scribe-testkit, which every implementation runs):
+ * <ul>
+ *   <li>{@link #commit} is atomic and durable to the degree the implementation documents. Appended scribes get ids
+ *       {@code lastId()+1, lastId()+2, ...}: strictly increasing, never reused, also across restarts.
+ *   <li>{@link #readAfter} returns scribes with ids greater than {@code afterId} in ascending order, at most
+ *       {@code limit} of them.
+ *   <li>Implementations are thread-safe. The Scriber serialises its own writes, but reads may come from any thread.
+ * </ul>
+ */
+public interface Store extends AutoCloseable {
+
+    /**
+     * Atomically appends {@code commit.scribes()} (assigning their ids), upserts {@code commit.objects()} and sets
+     * {@code commit.cursors()}.
+     *
+     * @return the appended scribes, in order, with the ids they were stored under
+     * @throws io.scribe.core.ScribeException if the write failed; then nothing of it was applied
+     */
+    List<Scribe> commit(Commit commit);
+
+    /** Returns up to {@code limit} scribes whose id is greater than {@code afterId}, ascending. */
+    List<Scribe> readAfter(long afterId, int limit);
+
+    /** Returns the id of the newest scribe in the log, or 0 when the log is empty. */
+    long lastId();
+
+    /** Returns the cursor stored for a client, if any. */
+    Optional<String> cursor(String clientId);
+
+    /** Returns the latest state of one object, a tombstone included. */
+    Optional<ObjectState> object(String klass, String id);
+
+    /** Calls {@code action} with every stored object state, tombstones included, in no particular order. */
+    void forEachObject(Consumer<ObjectState> action);
+
+    /** Releases the store's resources. The default does nothing. */
+    @Override
+    default void close() {}
+
+    /** Returns a new, empty store that keeps everything in memory: the default, and the reference for tests. */
+    static Store inMemory() {
+        return new MemoryStore();
+    }
+}
