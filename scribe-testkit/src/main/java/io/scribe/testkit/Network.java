@@ -1,0 +1,220 @@
+package io.scribe.testkit;
+
+import io.scribe.core.Scriber;
+import io.scribe.core.Session;
+import io.scribe.core.Wire;
+import io.scribe.core.spi.Connection;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * In-memory byte pipes joining Scribers in one JVM, with delivery under the test's control. Each {@link Link} joins
+ * two peers with one session on each side; what a session sends waits in the link until the test delivers it, whole
+ * or in random chunks, in order, optionally duplicated, or lost when the link is cut.
+ *
+ * <p>Not thread-safe: one test thread drives it.
+ */
+public final class Network {
+
+    private final Random random;
+    private final List<Link> links = new ArrayList<>();
+    private double duplicateRate;
+    private boolean chunked;
+
+    /** A network whose random choices (chunk sizes, duplicates, delivery order) come from {@code random}. */
+    public Network(Random random) {
+        this.random = random;
+    }
+
+    /** Delivers each frame in random chunks of 1 to 64 bytes (split reads), or whole. */
+    public Network chunked(boolean chunked) {
+        this.chunked = chunked;
+        return this;
+    }
+
+    /** Delivers each frame a second time with this probability. */
+    public Network duplicates(double rate) {
+        this.duplicateRate = rate;
+        return this;
+    }
+
+    /** Joins two peers with {@link Wire#scribe()} and starts the catch-up on both sides. */
+    public Link link(Scriber a, Scriber b) {
+        return link(a, b, Wire.scribe());
+    }
+
+    /** Joins two peers and starts the catch-up on both sides. */
+    public Link link(Scriber a, Scriber b, Wire wire) {
+        Link link = new Link(a, b, wire);
+        links.add(link);
+        link.connect();
+        return link;
+    }
+
+    /** Every link ever made, cut or not. */
+    public List<Link> links() {
+        return List.copyOf(links);
+    }
+
+    /**
+     * Delivers the next frame of one randomly chosen direction that has something waiting.
+     *
+     * @return false when nothing was waiting anywhere
+     */
+    public boolean deliverOne() {
+        List<Pipe> ready = new ArrayList<>();
+        for (Link l : links) {
+            if (l.up) {
+                if (!l.ab.queue.isEmpty()) {
+                    ready.add(l.ab);
+                }
+                if (!l.ba.queue.isEmpty()) {
+                    ready.add(l.ba);
+                }
+            }
+        }
+        if (ready.isEmpty()) {
+            return false;
+        }
+        ready.get(random.nextInt(ready.size())).deliverOne();
+        return true;
+    }
+
+    /**
+     * Delivers until nothing is waiting anywhere.
+     *
+     * @throws IllegalStateException if the peers are still talking after {@code 1_000_000} frames
+     */
+    public int settle() {
+        int n = 0;
+        while (deliverOne()) {
+            if (++n > 1_000_000) {
+                throw new IllegalStateException("network does not settle");
+            }
+        }
+        return n;
+    }
+
+    /** One connection between two peers. */
+    public final class Link {
+        private final Scriber a;
+        private final Scriber b;
+        private final Wire wire;
+        private final Pipe ab = new Pipe();
+        private final Pipe ba = new Pipe();
+        private boolean up;
+        private Session sessionA;
+        private Session sessionB;
+
+        private Link(Scriber a, Scriber b, Wire wire) {
+            this.a = a;
+            this.b = b;
+            this.wire = wire;
+        }
+
+        private void connect() {
+            ab.queue.clear();
+            ba.queue.clear();
+            sessionA = a.client(b.id()).connect(ab.connection(), wire);
+            sessionB = b.client(a.id()).connect(ba.connection(), wire);
+            ab.target = sessionB;
+            ba.target = sessionA;
+            up = true;
+            sessionA.sync();
+            sessionB.sync();
+        }
+
+        /** Cuts the link: both sessions disconnect and what was in flight is lost. */
+        public void cut() {
+            if (!up) {
+                return;
+            }
+            up = false;
+            ab.queue.clear();
+            ba.queue.clear();
+            sessionA.disconnect();
+            sessionB.disconnect();
+        }
+
+        /** Connects again with new sessions and starts the catch-up on both sides. */
+        public void reconnect() {
+            cut();
+            connect();
+        }
+
+        public boolean isUp() {
+            return up;
+        }
+
+        /** {@code a}'s session to {@code b}. */
+        public Session sessionA() {
+            return sessionA;
+        }
+
+        /** {@code b}'s session to {@code a}. */
+        public Session sessionB() {
+            return sessionB;
+        }
+
+        /** Delivers everything waiting on this link only, both ways, until it is quiet. */
+        public void settle() {
+            while (up && (!ab.queue.isEmpty() || !ba.queue.isEmpty())) {
+                if (!ab.queue.isEmpty()) {
+                    ab.deliverOne();
+                }
+                if (!ba.queue.isEmpty()) {
+                    ba.deliverOne();
+                }
+            }
+        }
+
+        /** Frames sent by {@code a} and not yet delivered. */
+        public int waitingFromA() {
+            return ab.queue.size();
+        }
+    }
+
+    private final class Pipe {
+        final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+        Session target;
+
+        Connection connection() {
+            return new Connection() {
+                @Override
+                public void send(byte[] frame) {
+                    queue.add(frame);
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+
+        void deliverOne() {
+            byte[] frame = queue.poll();
+            if (frame == null) {
+                return;
+            }
+            feed(frame);
+            if (duplicateRate > 0 && random.nextDouble() < duplicateRate) {
+                feed(frame);
+            }
+        }
+
+        private void feed(byte[] frame) {
+            if (!chunked) {
+                target.receiveData(frame);
+                return;
+            }
+            int pos = 0;
+            while (pos < frame.length) {
+                int n = Math.min(frame.length - pos, 1 + random.nextInt(64));
+                target.receiveData(Arrays.copyOfRange(frame, pos, pos + n));
+                pos += n;
+            }
+        }
+    }
+}

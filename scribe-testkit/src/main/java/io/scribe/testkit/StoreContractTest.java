@@ -1,0 +1,220 @@
+package io.scribe.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.Scribe;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import io.scribe.core.spi.Store;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link Store} passes. Subclass it in the store's module, create a fresh isolated store in
+ * {@link #newStore()} (own directory, key prefix or schema), and override {@link #reopen(Store)} when the store is
+ * durable, to run the restart tests.
+ */
+public abstract class StoreContractTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    protected Store store;
+
+    /** A new, empty store, isolated from every other test. */
+    protected abstract Store newStore() throws Exception;
+
+    /**
+     * Closes {@code store} and opens the same data again, as a restarted process would; returns null (the default)
+     * for stores that keep nothing, which skips the restart tests.
+     */
+    protected Store reopen(Store store) throws Exception {
+        return null;
+    }
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = newStore();
+    }
+
+    @AfterEach
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    protected static Scribe scribe(String klass, String objectId, String title, long clock) {
+        ObjectNode data = JSON.createObjectNode().put("id", objectId).put("title", title);
+        return new Scribe(null, klass, Scribe.Type.CREATE, data, "peer-a", clock, Map.of());
+    }
+
+    protected static ObjectState state(String klass, String id, String title, long clock) {
+        ObjectNode fields = JSON.createObjectNode().put("id", id).put("title", title);
+        return new ObjectState(klass, id, fields,
+                Map.of("id", new Stamp(clock, "peer-a"), "title", new Stamp(clock, "peer-a", clock - 1)), null);
+    }
+
+    private static Commit append(Scribe... scribes) {
+        return new Commit(List.of(scribes), List.of(), Map.of());
+    }
+
+    @Test
+    void emptyStoreHasNothing() {
+        assertThat(store.lastId()).isZero();
+        assertThat(store.readAfter(0, 10)).isEmpty();
+        assertThat(store.cursor("nobody")).isEmpty();
+        assertThat(store.object("Task", "1")).isEmpty();
+        List<ObjectState> all = new ArrayList<>();
+        store.forEachObject(all::add);
+        assertThat(all).isEmpty();
+    }
+
+    @Test
+    void appendedScribesGetIncreasingIdsFromOne() {
+        List<Scribe> first = store.commit(append(scribe("Task", "a", "one", 10), scribe("Task", "b", "two", 11)));
+        List<Scribe> second = store.commit(append(scribe("Task", "c", "three", 12)));
+        assertThat(first).extracting(Scribe::id).containsExactly("1", "2");
+        assertThat(second).extracting(Scribe::id).containsExactly("3");
+        assertThat(store.lastId()).isEqualTo(3);
+    }
+
+    @Test
+    void scribesRoundTripEveryComponent() {
+        JsonNode data = JSON.createArrayNode().add(600).add(JSON.createObjectNode().put("title", "café ☃ \uD834\uDD1E"));
+        Scribe update = new Scribe(null, "Test", Scribe.Type.UPDATE, data, "origin-guid", 123456789L << 16,
+                Map.of("title", 42L));
+        Scribe destroy = new Scribe(null, "Test", Scribe.Type.DESTROY, JSON.createArrayNode().add("x"), null, 0,
+                Map.of());
+        store.commit(append(update, destroy));
+        List<Scribe> read = store.readAfter(0, 10);
+        assertThat(read).hasSize(2);
+        assertThat(read.get(0)).isEqualTo(update.withId("1"));
+        assertThat(read.get(1)).isEqualTo(destroy.withId("2"));
+    }
+
+    @Test
+    void readAfterPagesInAscendingOrder() {
+        for (int i = 0; i < 25; i++) {
+            store.commit(append(scribe("Task", "o" + i, "t" + i, 100 + i)));
+        }
+        List<String> seen = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            List<Scribe> page = store.readAfter(after, 7);
+            assertThat(page.size()).isLessThanOrEqualTo(7);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (Scribe s : page) {
+                seen.add(s.data().get("id").asText());
+                after = Long.parseLong(s.id());
+            }
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            expected.add("o" + i);
+        }
+        assertThat(seen).isEqualTo(expected);
+        assertThat(store.readAfter(25, 10)).isEmpty();
+        assertThat(store.readAfter(24, 10)).extracting(Scribe::id).containsExactly("25");
+        assertThat(store.readAfter(1000, 10)).isEmpty();
+    }
+
+    @Test
+    void cursorsAreSetAndReplaced() {
+        store.commit(new Commit(List.of(), List.of(), Map.of("server", "17", "syncro", "e81a8e15943bec76d8ed46e763")));
+        store.commit(new Commit(List.of(), List.of(), Map.of("server", "18")));
+        assertThat(store.cursor("server")).contains("18");
+        assertThat(store.cursor("syncro")).contains("e81a8e15943bec76d8ed46e763");
+        assertThat(store.cursor("other")).isEmpty();
+    }
+
+    @Test
+    void objectStatesAreUpsertedAndTombstonesKept() {
+        store.commit(new Commit(List.of(), List.of(state("Task", "1", "first", 5), state("Task", "2", "x", 6)),
+                Map.of()));
+        store.commit(new Commit(List.of(), List.of(state("Task", "1", "second", 7)), Map.of()));
+        ObjectNode idOnly = JSON.createObjectNode().put("id", "2");
+        ObjectState tomb = new ObjectState("Task", "2", idOnly, Map.of(), new Stamp(9, "peer-b"));
+        store.commit(new Commit(List.of(), List.of(tomb), Map.of()));
+
+        assertThat(store.object("Task", "1")).contains(state("Task", "1", "second", 7));
+        assertThat(store.object("Task", "2")).contains(tomb);
+        assertThat(store.object("Other", "1")).isEmpty();
+        Set<String> ids = new HashSet<>();
+        store.forEachObject(o -> ids.add(o.klass() + "/" + o.id() + (o.destroyed() ? "+" : "")));
+        assertThat(ids).containsExactlyInAnyOrder("Task/1", "Task/2+");
+    }
+
+    @Test
+    void oneCommitWritesScribesStatesAndCursorsTogether() {
+        List<Scribe> stored = store.commit(new Commit(List.of(scribe("Task", "9", "nine", 50)),
+                List.of(state("Task", "9", "nine", 50)), Map.of("peer-a", "4")));
+        assertThat(stored).extracting(Scribe::id).containsExactly("1");
+        assertThat(store.readAfter(0, 5)).hasSize(1);
+        assertThat(store.object("Task", "9")).isPresent();
+        assertThat(store.cursor("peer-a")).contains("4");
+    }
+
+    @Test
+    void rejectsANonPositiveLimit() {
+        assertThatThrownBy(() -> store.readAfter(0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void concurrentCommitsGetDistinctContiguousIds() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<List<Scribe>>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<Scribe> mine = new ArrayList<>();
+                    for (int i = 0; i < 25; i++) {
+                        mine.addAll(store.commit(append(scribe("Task", thread + "-" + i, "t", i + 1))));
+                    }
+                    return mine;
+                }));
+            }
+            Set<String> ids = new HashSet<>();
+            for (Future<List<Scribe>> f : futures) {
+                f.get(60, TimeUnit.SECONDS).forEach(s -> ids.add(s.id()));
+            }
+            assertThat(ids).hasSize(100);
+            assertThat(store.lastId()).isEqualTo(100);
+            assertThat(store.readAfter(0, 1000)).extracting(Scribe::id).doesNotHaveDuplicates().hasSize(100);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void everythingSurvivesAReopenAndIdsContinue() throws Exception {
+        store.commit(new Commit(List.of(scribe("Task", "1", "one", 1), scribe("Task", "2", "two", 2)),
+                List.of(state("Task", "1", "one", 1)), Map.of("server", "abc")));
+        Store reopened = reopen(store);
+        Assumptions.assumeTrue(reopened != null, "store keeps nothing across restarts");
+        store = reopened;
+        assertThat(store.lastId()).isEqualTo(2);
+        assertThat(store.readAfter(0, 10)).extracting(s -> s.data().get("title").asText()).containsExactly("one", "two");
+        assertThat(store.cursor("server")).contains("abc");
+        assertThat(store.object("Task", "1")).contains(state("Task", "1", "one", 1));
+        assertThat(store.commit(append(scribe("Task", "3", "three", 3)))).extracting(Scribe::id).containsExactly("3");
+    }
+}
