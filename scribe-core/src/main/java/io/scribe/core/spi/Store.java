@@ -45,6 +45,14 @@ public interface Store extends AutoCloseable {
     /** Calls {@code action} with every stored object state, tombstones included, in no particular order. */
     void forEachObject(Consumer<ObjectState> action);
 
+    /**
+     * Asks to be told when another process appended to this store's log: server nodes that share one store use it
+     * to push each other's new scribes to their own sessions. The listener may be called from any thread, at least
+     * once after each foreign commit (several commits may be folded into one call); it must not block. Stores that
+     * are not shared between processes keep the default, which never calls it.
+     */
+    default void watch(Runnable listener) {}
+
     /** Releases the store's resources. The default does nothing. */
     @Override
     default void close() {}
@@ -52,5 +60,28 @@ public interface Store extends AutoCloseable {
     /** Returns a new, empty store that keeps everything in memory: the default, and the reference for tests. */
     static Store inMemory() {
         return new MemoryStore();
+    }
+
+    /**
+     * Opens a store from a URL: {@code memory:} here, and whatever the {@link StoreProvider}s on the class path
+     * serve ({@code file:DIR}, {@code redis://HOST:PORT/DB?prefix=P}, {@code postgresql://HOST/DB?schema=S}, ...).
+     *
+     * @throws IllegalArgumentException if no provider serves the URL's scheme
+     */
+    static Store open(String url) {
+        java.util.Objects.requireNonNull(url, "url");
+        int colon = url.indexOf(':');
+        String scheme = colon < 0 ? url : url.substring(0, colon);
+        if (scheme.equals("memory")) {
+            return inMemory();
+        }
+        java.util.List<String> known = new java.util.ArrayList<>(java.util.List.of("memory"));
+        for (StoreProvider provider : java.util.ServiceLoader.load(StoreProvider.class)) {
+            if (provider.schemes().contains(scheme)) {
+                return provider.open(url);
+            }
+            known.addAll(provider.schemes());
+        }
+        throw new IllegalArgumentException("no store for " + url + "; known schemes: " + known);
     }
 }
