@@ -24,23 +24,41 @@ public interface Resolver {
     }
 
     /**
-     * Server wins: when a write made on the peer {@code serverId} and a write made elsewhere are concurrent (neither
-     * writer had seen the other's value: the later one's base is older than the earlier one's clock), the server's
-     * write wins; otherwise the later write wins. Writes whose base is unknown (Syncro peers) count as concurrent.
-     * Meant for a hub topology, where every change passes through the server.
+     * The resolver as used on the peer {@code peerId}. The default is this resolver on every peer; a resolver that
+     * gives one peer the last word (server-wins) answers differently there.
+     */
+    default Resolver on(String peerId) {
+        return this;
+    }
+
+    /**
+     * Server wins: the peer {@code serverId} is the arbiter. There, a write from another peer that is concurrent with
+     * the current value written on the server (the writer had not seen it: the write's base is older than the
+     * value's clock) is refused, and the server answers it with a correction: a new update re-asserting its value
+     * with a newer stamp, which every peer takes, the writer included. Everywhere else, and for writes that are not
+     * concurrent, the last writer wins. Writes whose base is unknown (Syncro peers) count as concurrent. Meant for a
+     * hub topology, where every change passes through the server.
      */
     static Resolver serverWins(String serverId) {
         Objects.requireNonNull(serverId, "serverId");
-        return (current, incoming) -> {
-            boolean incomingFromServer = serverId.equals(incoming.origin());
-            if (incomingFromServer != serverId.equals(current.origin())) {
-                Stamp later = incoming.compareTo(current) > 0 ? incoming : current;
-                Stamp earlier = later == incoming ? current : incoming;
-                if (later.base() < earlier.clock()) {
-                    return incomingFromServer;
-                }
+        Resolver lww = lastWriterWins();
+        Resolver arbiter = (current, incoming) -> {
+            if (serverId.equals(current.origin()) && !serverId.equals(incoming.origin())
+                    && incoming.base() < current.clock()) {
+                return false;
             }
-            return incoming.compareTo(current) > 0;
+            return lww.replaces(current, incoming);
+        };
+        return new Resolver() {
+            @Override
+            public boolean replaces(Stamp current, Stamp incoming) {
+                return lww.replaces(current, incoming);
+            }
+
+            @Override
+            public Resolver on(String peerId) {
+                return serverId.equals(peerId) ? arbiter : lww;
+            }
         };
     }
 }

@@ -71,6 +71,7 @@ public final class Scriber implements AutoCloseable {
     private final Hlc hlc;
     private final Map<String, SyncedClass<?>> byKlass;
     private final Map<Class<?>, SyncedClass<?>> byType;
+    private final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
 
@@ -117,6 +118,7 @@ public final class Scriber implements AutoCloseable {
                         + previous.type.getName() + " and " + c.type.getName());
             }
             t.put(c.type, c);
+            resolvers.put(c.klass, c.policy.resolver().on(guid));
         }
         this.byKlass = k;
         this.byType = t;
@@ -199,7 +201,7 @@ public final class Scriber implements AutoCloseable {
                 tx.entries.add(new Txn.Entry(s, null, c, object));
             }
             tx.changes.add(new Change<>(
-                    Scribe.Type.CREATE, object, key.id(), Set.copyOf(c.fields.keySet()), guid, true));
+                    Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), guid, true));
             commit(tx);
         } finally {
             lock.unlock();
@@ -515,7 +517,8 @@ public final class Scriber implements AutoCloseable {
 
     private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values, Scribe s,
             Session source, Txn tx) {
-        Resolver resolver = c.policy.resolver();
+        Resolver resolver = resolvers.get(c.klass);
+        ObjectNode corrected = null;
         ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
         Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
         Map<FieldModel, Object> taken = new LinkedHashMap<>();
@@ -528,10 +531,19 @@ public final class Scriber implements AutoCloseable {
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
                 fields.set(name, c.toJson(e.getKey(), e.getValue()));
+            } else if (incoming.compareTo(current) > 0 && state != null && !state.destroyed()) {
+                // A newer write was refused: its writer still shows it, so re-assert our value above it.
+                if (corrected == null) {
+                    corrected = Json.object();
+                }
+                corrected.set(name, fields.get(name));
             }
         }
+        if (corrected != null) {
+            correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
+        }
         if (taken.isEmpty()) {
-            return Played.NOOP;
+            return corrected != null ? Played.APPLIED : Played.NOOP;
         }
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Object object = live(tx, key);
@@ -558,6 +570,24 @@ public final class Scriber implements AutoCloseable {
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         return Played.APPLIED;
+    }
+
+    /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
+    private void correct(SyncedClass<?> c, Key key, ObjectState state, ObjectNode fields, Map<String, Stamp> stamps,
+            ObjectNode values, boolean alone, Txn tx) {
+        long clock = hlc.tick();
+        Map<String, Long> base = new HashMap<>();
+        values.fieldNames().forEachRemaining(f -> {
+            base.put(f, stamps.get(f).clock());
+            stamps.put(f, new Stamp(clock, guid, stamps.get(f).clock()));
+        });
+        JsonNode idNode = state.fields().get(c.idField.name());
+        Scribe correction = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(idNode).add(values), guid, clock, base);
+        if (alone) {
+            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        }
+        tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));
     }
 
     private ObjectState stateIn(Txn tx, Key key) {

@@ -159,6 +159,16 @@ public final class Network {
             return sessionB;
         }
 
+        /** Delivers the next frame from {@code b} to {@code a}, if one is waiting. */
+        public void deliverToA() {
+            ba.deliverOne();
+        }
+
+        /** Delivers the next frame from {@code a} to {@code b}, if one is waiting. */
+        public void deliverToB() {
+            ab.deliverOne();
+        }
+
         /** Delivers everything waiting on this link only, both ways, until it is quiet. */
         public void settle() {
             while (up && (!ab.queue.isEmpty() || !ba.queue.isEmpty())) {
@@ -175,10 +185,21 @@ public final class Network {
         public int waitingFromA() {
             return ab.queue.size();
         }
+
+        /** The JSON text of every frame delivered to {@code a} so far (duplicates once), oldest first. */
+        public List<String> deliveredToA() {
+            return List.copyOf(ba.delivered);
+        }
+
+        /** The JSON text of every frame delivered to {@code b} so far (duplicates once), oldest first. */
+        public List<String> deliveredToB() {
+            return List.copyOf(ab.delivered);
+        }
     }
 
     private final class Pipe {
         final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+        final List<String> delivered = new ArrayList<>();
         Session target;
 
         Connection connection() {
@@ -198,6 +219,8 @@ public final class Network {
             if (frame == null) {
                 return;
             }
+            int prefix = target.wire().framing().prefixBytes();
+            delivered.add(new String(frame, prefix, frame.length - prefix, java.nio.charset.StandardCharsets.UTF_8));
             feed(frame);
             if (duplicateRate > 0 && random.nextDouble() < duplicateRate) {
                 feed(frame);
