@@ -1,0 +1,47 @@
+package io.scribe.store.redis.internal;
+
+/** The Lua scripts the Redis store runs: one round trip, atomic, per commit. */
+public final class Scripts {
+
+    private Scripts() {}
+
+    /**
+     * Applies one commit. KEYS: meta, seq, log, objects, cursors. ARGV: number of scribes, of object states, of
+     * cursors, the pub/sub channel, the publishing node's token, then the scribes, then (field, state) pairs, then
+     * (client, cursor) pairs. Returns the id of the first appended scribe (0 when none).
+     *
+     * <p>Redis does not roll a script back when a command fails half way, so every check that can fail runs before
+     * the first write: key types, the store's format, and the sequence being an integer.
+     */
+    public static final String COMMIT = String.join("\n",
+            "local expected = {'hash', 'string', 'hash', 'hash', 'hash'}",
+            "for i = 1, 5 do",
+            "  local t = redis.call('TYPE', KEYS[i]).ok",
+            "  if t ~= 'none' and t ~= expected[i] then",
+            "    return redis.error_reply('SCRIBE key ' .. KEYS[i] .. ' holds a ' .. t .. ', not a ' .. expected[i]",
+            "        .. '; nothing was written')",
+            "  end",
+            "end",
+            "if redis.call('HGET', KEYS[1], 'format') ~= 'scribe' then",
+            "  return redis.error_reply('SCRIBE ' .. KEYS[1] .. ' does not mark a Scribe store; nothing was written')",
+            "end",
+            "local seq = redis.call('GET', KEYS[2])",
+            "if seq and not tonumber(seq) then",
+            "  return redis.error_reply('SCRIBE key ' .. KEYS[2] .. ' is not a number: ' .. seq",
+            "      .. '; nothing was written')",
+            "end",
+            "local ns, no, nc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])",
+            "local a = 6",
+            "local first, last = 0, 0",
+            "if ns > 0 then",
+            "  last = redis.call('INCRBY', KEYS[2], ns)",
+            "  first = last - ns + 1",
+            "  for i = 0, ns - 1 do redis.call('HSET', KEYS[3], first + i, ARGV[a + i]) end",
+            "  a = a + ns",
+            "end",
+            "for i = 0, no - 1 do redis.call('HSET', KEYS[4], ARGV[a + 2 * i], ARGV[a + 2 * i + 1]) end",
+            "a = a + 2 * no",
+            "for i = 0, nc - 1 do redis.call('HSET', KEYS[5], ARGV[a + 2 * i], ARGV[a + 2 * i + 1]) end",
+            "if ns > 0 then redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. last) end",
+            "return first");
+}
