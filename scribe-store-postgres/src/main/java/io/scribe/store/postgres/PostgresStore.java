@@ -1,0 +1,512 @@
+package io.scribe.store.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.scribe.core.Scribe;
+import io.scribe.core.ScribeException;
+import io.scribe.core.spi.Codec;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Store;
+import io.scribe.store.postgres.internal.PgUrl;
+import io.scribe.store.postgres.internal.Schema;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Store} in one PostgreSQL schema, through a HikariCP pool. Tables (created or migrated at start, versioned
+ * in {@code schema_version}):
+ *
+ * <pre>
+ * log      (id BIGSERIAL PRIMARY KEY, scribe JSONB)          ids 1, 2, 3, ... in commit order, no gaps
+ * objects  (klass TEXT, id TEXT, state JSONB, PK (klass, id))
+ * cursors  (client TEXT PRIMARY KEY, cursor TEXT)
+ * </pre>
+ *
+ * <p>Each {@link #commit} is one transaction. Appends take an exclusive lock on {@code log} (plain reads are not
+ * blocked) and number their scribes after the committed maximum, so ids are gapless and a reader never sees id
+ * {@code n+1} before id {@code n}, whichever process wrote them. Commits that arrive while another is being written
+ * are written together in the next transaction (group commit), with batched inserts; should that transaction fail,
+ * each commit is retried alone, so that one bad commit fails only its own caller. A commit is durable once it
+ * returns (PostgreSQL's {@code synchronous_commit}).
+ *
+ * <p>Several processes may share one schema; {@link #watch} hears the others' commits through LISTEN/NOTIFY.
+ * Values go through JSONB, which keeps them equal by value but not byte for byte (key order, number spelling) and
+ * refuses the character U+0000 in strings. Thread-safe. Arguments must not be null.
+ */
+public final class PostgresStore implements Store {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+    private static final Codec CODEC = Codec.json();
+    private static final int FETCH_SIZE = 500;
+
+    private final HikariDataSource pool;
+    private final PgUrl url;
+    private final String schema;
+    private final String q;
+    private final String channel;
+    private final String node = UUID.randomUUID().toString();
+    private final ReentrantLock writer = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final Object watchLock = new Object();
+    private Thread watcher;
+    private volatile boolean closed;
+
+    private PostgresStore(HikariDataSource pool, PgUrl url) {
+        this.pool = pool;
+        this.url = url;
+        this.schema = url.schema();
+        this.q = Schema.quote(schema);
+        String ch = "scribe_" + schema;
+        this.channel = ch.length() <= 63 ? ch : "scribe_" + Integer.toHexString(schema.hashCode());
+        try (Connection c = pool.getConnection()) {
+            Schema.migrate(c, schema);
+        } catch (SQLException e) {
+            throw failure("create or migrate schema " + schema, e);
+        }
+    }
+
+    /**
+     * Connects to the database a URL names and opens the store in its schema, creating or migrating the schema:
+     * {@code postgresql://HOST[:PORT]/DB?user=U[&password=P][&schema=S][&poolSize=N]}; other parameters go to the
+     * JDBC driver ({@code sslmode=require}, ...). Defaults: port 5432, schema {@code scribe}, 8 pooled connections.
+     *
+     * @return a store that owns its pool; {@link #close()} closes it
+     * @throws IllegalArgumentException if the URL is malformed
+     * @throws ScribeException if the database cannot be reached, or the schema is of a newer version or holds
+     *     tables that are not a Scribe store (then nothing is changed)
+     */
+    public static PostgresStore connect(String url) {
+        PgUrl parsed = PgUrl.parse(Objects.requireNonNull(url, "url"));
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(parsed.jdbcUrl());
+        if (parsed.user() != null) {
+            config.setUsername(parsed.user());
+        }
+        if (parsed.password() != null) {
+            config.setPassword(parsed.password());
+        }
+        config.setMaximumPoolSize(parsed.poolSize());
+        config.setMinimumIdle(1);
+        config.setPoolName("scribe-pg-" + parsed.schema());
+        config.setInitializationFailTimeout(-1);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        parsed.driverProperties().forEach(config::addDataSourceProperty);
+        HikariDataSource pool = new HikariDataSource(config);
+        try {
+            return new PostgresStore(pool, parsed);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /** The schema this store lives in. */
+    public String schema() {
+        return schema;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Writes
+
+    private static final class Pending {
+        final Commit commit;
+        volatile boolean done;
+        List<Scribe> result;
+        RuntimeException error;
+
+        Pending(Commit commit) {
+            this.commit = commit;
+        }
+    }
+
+    @Override
+    public List<Scribe> commit(Commit commit) {
+        Objects.requireNonNull(commit, "commit");
+        checkOpen();
+        if (commit.isEmpty()) {
+            return List.of();
+        }
+        Pending mine = new Pending(commit);
+        queue.add(mine);
+        writer.lock();
+        try {
+            // Whoever holds the writer lock writes every commit queued so far, this one included unless the
+            // previous holder already did.
+            if (!mine.done) {
+                List<Pending> batch = new ArrayList<>();
+                Pending p;
+                while ((p = queue.poll()) != null) {
+                    batch.add(p);
+                }
+                writeGroup(batch);
+            }
+        } finally {
+            writer.unlock();
+        }
+        if (mine.error != null) {
+            throw mine.error;
+        }
+        return mine.result;
+    }
+
+    private void writeGroup(List<Pending> batch) {
+        try {
+            write(batch);
+        } catch (SQLException | RuntimeException e) {
+            if (batch.size() == 1) {
+                batch.get(0).error = e instanceof SQLException se ? failure("commit", se) : asScribe((RuntimeException) e);
+                batch.get(0).done = true;
+                return;
+            }
+            log.debug("postgres store {}: group of {} commits failed, retrying each alone", schema, batch.size(), e);
+            for (Pending p : batch) {
+                try {
+                    write(List.of(p));
+                } catch (SQLException e2) {
+                    p.error = failure("commit", e2);
+                    p.done = true;
+                } catch (RuntimeException e2) {
+                    p.error = asScribe(e2);
+                    p.done = true;
+                }
+            }
+        }
+    }
+
+    private static RuntimeException asScribe(RuntimeException e) {
+        return e instanceof ScribeException ? e
+                : new ScribeException(ScribeException.INTERNAL, "postgres store: commit failed: " + e, e);
+    }
+
+    /** Writes the commits of {@code batch} in one transaction and completes them; throws if it rolled back. */
+    private void write(List<Pending> batch) throws SQLException {
+        int appended = 0;
+        Map<List<String>, ObjectState> objects = new LinkedHashMap<>();
+        Map<String, String> cursors = new LinkedHashMap<>();
+        for (Pending p : batch) {
+            appended += p.commit.scribes().size();
+            // One statement cannot upsert the same row twice: the later write of a row wins, as it would in order.
+            for (ObjectState o : p.commit.objects()) {
+                objects.remove(List.of(o.klass(), o.id()));
+                objects.put(List.of(o.klass(), o.id()), o);
+            }
+            cursors.putAll(p.commit.cursors());
+        }
+        List<List<Scribe>> results = new ArrayList<>(batch.size());
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long next = 0;
+                if (appended > 0) {
+                    try (Statement st = c.createStatement()) {
+                        // Numbering after the committed maximum under this lock keeps ids gapless and in commit
+                        // order across processes; plain SELECTs are not blocked by EXCLUSIVE mode.
+                        st.execute("LOCK TABLE " + q + ".log IN EXCLUSIVE MODE");
+                        try (ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM " + q + ".log")) {
+                            rs.next();
+                            next = rs.getLong(1) + 1;
+                        }
+                    }
+                    try (PreparedStatement ins = c.prepareStatement(
+                            "INSERT INTO " + q + ".log (id, scribe) VALUES (?, ?::jsonb)")) {
+                        for (Pending p : batch) {
+                            List<Scribe> stored = new ArrayList<>(p.commit.scribes().size());
+                            for (Scribe s : p.commit.scribes()) {
+                                ins.setLong(1, next);
+                                ins.setString(2, text(CODEC.encode(s.withId(null))));
+                                ins.addBatch();
+                                stored.add(s.withId(Long.toString(next)));
+                                next++;
+                            }
+                            results.add(stored);
+                        }
+                        ins.executeBatch();
+                    }
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "SELECT setval(?::regclass, ?), pg_notify(?, ?)")) {
+                        // Keeps the BIGSERIAL sequence in step for anyone inserting by hand.
+                        ps.setString(1, q + ".log_id_seq");
+                        ps.setLong(2, next - 1);
+                        ps.setString(3, channel);
+                        ps.setString(4, node + " " + (next - 1));
+                        ps.executeQuery().close();
+                    }
+                } else {
+                    batch.forEach(p -> results.add(List.of()));
+                }
+                if (!objects.isEmpty()) {
+                    try (PreparedStatement up = c.prepareStatement("INSERT INTO " + q + ".objects (klass, id, state)"
+                            + " VALUES (?, ?, ?::jsonb) ON CONFLICT (klass, id) DO UPDATE SET state = excluded.state")) {
+                        for (ObjectState o : objects.values()) {
+                            up.setString(1, o.klass());
+                            up.setString(2, o.id());
+                            up.setString(3, text(CODEC.encode(o)));
+                            up.addBatch();
+                        }
+                        up.executeBatch();
+                    }
+                }
+                if (!cursors.isEmpty()) {
+                    try (PreparedStatement up = c.prepareStatement("INSERT INTO " + q + ".cursors (client, cursor)"
+                            + " VALUES (?, ?) ON CONFLICT (client) DO UPDATE SET cursor = excluded.cursor")) {
+                        for (Map.Entry<String, String> e : cursors.entrySet()) {
+                            up.setString(1, e.getKey());
+                            up.setString(2, e.getValue());
+                            up.addBatch();
+                        }
+                        up.executeBatch();
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException re) {
+                    e.addSuppressed(re);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result = results.get(i);
+            batch.get(i).done = true;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Reads
+
+    @Override
+    public List<Scribe> readAfter(long afterId, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        checkOpen();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT id, scribe::text FROM " + q + ".log WHERE id > ? ORDER BY id LIMIT ?")) {
+            ps.setLong(1, afterId);
+            ps.setInt(2, limit);
+            List<Scribe> page = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    page.add(CODEC.decodeScribe(rs.getString(2).getBytes(StandardCharsets.UTF_8))
+                            .withId(Long.toString(rs.getLong(1))));
+                }
+            }
+            return page;
+        } catch (SQLException e) {
+            throw failure("read the log after " + afterId, e);
+        }
+    }
+
+    @Override
+    public long lastId() {
+        checkOpen();
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM " + q + ".log")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw failure("read the last id", e);
+        }
+    }
+
+    @Override
+    public Optional<String> cursor(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        checkOpen();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT cursor FROM " + q + ".cursors WHERE client = ?")) {
+            ps.setString(1, clientId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("read the cursor of " + clientId, e);
+        }
+    }
+
+    @Override
+    public Optional<ObjectState> object(String klass, String id) {
+        Objects.requireNonNull(klass, "klass");
+        Objects.requireNonNull(id, "id");
+        checkOpen();
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT state::text FROM " + q + ".objects WHERE klass = ? AND id = ?")) {
+            ps.setString(1, klass);
+            ps.setString(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(CODEC.decodeState(rs.getString(1).getBytes(StandardCharsets.UTF_8)))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("read object " + klass + "/" + id, e);
+        }
+    }
+
+    /** Streams the states in pages of 500 rows, in one read-only transaction; {@code action} may use this store. */
+    @Override
+    public void forEachObject(Consumer<ObjectState> action) {
+        Objects.requireNonNull(action, "action");
+        checkOpen();
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.setFetchSize(FETCH_SIZE);
+                try (ResultSet rs = st.executeQuery("SELECT state::text FROM " + q + ".objects")) {
+                    while (rs.next()) {
+                        action.accept(CODEC.decodeState(rs.getString(1).getBytes(StandardCharsets.UTF_8)));
+                    }
+                }
+                c.commit();
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw failure("read the objects", e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Watch
+
+    /**
+     * LISTENs on the schema's channel on a dedicated connection: {@code listener} runs, on the store's watcher
+     * thread, after each commit that appended scribes through another store instance (in this or another process),
+     * and once after the connection was re-established following a loss (notifications may have been missed).
+     */
+    @Override
+    public void watch(Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        listeners.add(listener);
+        synchronized (watchLock) {
+            if (watcher == null) {
+                watcher = new Thread(this::listenLoop, "scribe-pg-watch-" + schema);
+                watcher.setDaemon(true);
+                watcher.start();
+            }
+        }
+    }
+
+    private void listenLoop() {
+        boolean reconnected = false;
+        while (!closed) {
+            Properties props = new Properties();
+            if (url.user() != null) {
+                props.setProperty("user", url.user());
+            }
+            if (url.password() != null) {
+                props.setProperty("password", url.password());
+            }
+            url.driverProperties().forEach(props::setProperty);
+            try (Connection c = DriverManager.getConnection(url.jdbcUrl(), props)) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("LISTEN \"" + channel + "\"");
+                }
+                if (reconnected) {
+                    fire();
+                }
+                PGConnection pg = c.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] got = pg.getNotifications(250);
+                    boolean foreign = false;
+                    if (got != null) {
+                        for (PGNotification n : got) {
+                            foreign |= !n.getParameter().startsWith(node + " ");
+                        }
+                    }
+                    if (foreign) {
+                        fire();
+                    }
+                }
+            } catch (SQLException e) {
+                if (closed) {
+                    break;
+                }
+                log.warn("postgres store {}: LISTEN connection lost; retrying in 1s", schema, e);
+                reconnected = true;
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+    }
+
+    private void fire() {
+        for (Runnable l : listeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                log.warn("postgres store {}: watch listener failed", schema, e);
+            }
+        }
+    }
+
+    /** Stops watching and closes the pool. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Thread w;
+        synchronized (watchLock) {
+            w = watcher;
+        }
+        if (w != null) {
+            try {
+                w.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        pool.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("postgres store " + schema + " is closed");
+        }
+    }
+
+    private ScribeException failure(String what, SQLException e) {
+        return new ScribeException(ScribeException.INTERNAL,
+                "postgres store " + schema + ": could not " + what + ": " + e.getMessage(), e);
+    }
+
+    private static String text(byte[] utf8) {
+        return new String(utf8, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,2 @@
+/** Implementation details of the PostgreSQL store: URL parsing, schema migrations, SQL. Not API. */
+package io.scribe.store.postgres.internal;
