@@ -1,0 +1,444 @@
+package io.scribe.transport.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.scribe.core.Scriber;
+import io.scribe.core.ScribeException;
+import io.scribe.core.Session;
+import io.scribe.core.Wire;
+import io.scribe.transport.netty.internal.Settings;
+import io.scribe.transport.netty.internal.StreamHandshake;
+import io.scribe.transport.netty.internal.WebSocketHandshake;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects one {@link Scriber} to a server over length-prefixed TCP or WebSocket and keeps it connected: when the
+ * connection fails or drops, it connects again after a {@link Backoff} delay, and each new session catches up from
+ * the cursors in the store. Local changes made while offline stay in the store and reach the server on the next
+ * catch-up.
+ *
+ * <pre>{@code
+ * ScribeClient client = ScribeClient.tcp(scriber, "127.0.0.1", 7000).start();
+ * client.awaitSession(Duration.ofSeconds(5));   // optional: wait for the first catch-up
+ * ...
+ * client.close();                                // stops reconnecting; the Scriber stays open
+ * }</pre>
+ *
+ * <p>Thread-safe. The client does not own the Scriber or its store.
+ */
+public final class ScribeClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ScribeClient.class);
+
+    private final Scriber scriber;
+    private final Backoff backoff;
+    private final String host;
+    private final int port;
+    private final Consumer<Session> onSession;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private Channel channel;
+    private Session session;
+    private CompletableFuture<Session> ready = new CompletableFuture<>();
+    private int attempts;
+    private boolean closed;
+
+    private ScribeClient(Builder b) {
+        this.scriber = b.scriber;
+        this.backoff = b.backoff;
+        this.onSession = b.onSession;
+        boolean ws = b.uri != null;
+        this.host = ws ? b.uri.getHost() : b.host;
+        this.port = ws ? webSocketPort(b.uri) : b.port;
+        SslContext ssl = b.ssl;
+        if (ssl == null && ws && "wss".equalsIgnoreCase(b.uri.getScheme())) {
+            try {
+                ssl = SslContextBuilder.forClient().build();
+            } catch (SSLException e) {
+                throw new ScribeException(ScribeException.INTERNAL, "cannot set up TLS: " + e.getMessage(), e);
+            }
+        }
+        Settings settings = new Settings(b.wire, ssl, b.heartbeat, b.idleTimeout, b.lowWaterMark, b.highWaterMark,
+                b.maxPendingBytes, b.unwritableTimeout, a -> b.serverId);
+        SslContext tls = ssl;
+        this.group = new NioEventLoopGroup(1, Threads.factory("scribe-client-" + scriber.id()));
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                        b.idleTimeout.toMillis()))
+                .option(ChannelOption.ALLOCATOR, new PooledByteBufAllocator(false))
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(settings.lowWaterMark(), settings.highWaterMark()))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (tls != null) {
+                            p.addLast("tls", tls.newHandler(ch.alloc(), host, port));
+                        }
+                        if (ws) {
+                            int max = settings.wire().maxFrameBytes();
+                            p.addLast("http", new HttpClientCodec());
+                            p.addLast("http-aggregator", new HttpObjectAggregator(64 * 1024));
+                            p.addLast("websocket", new WebSocketClientProtocolHandler(
+                                    WebSocketClientProtocolConfig.newBuilder()
+                                            .webSocketUri(b.uri)
+                                            .version(WebSocketVersion.V13)
+                                            .customHeaders(new DefaultHttpHeaders())
+                                            .maxFramePayloadLength(max)
+                                            .handshakeTimeoutMillis(settings.idleTimeout().toMillis())
+                                            .build()));
+                            p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
+                        }
+                        p.addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(),
+                                settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
+                        p.addLast("handshake", ws
+                                ? new WebSocketHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened)
+                                : new StreamHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened));
+                    }
+                });
+    }
+
+    /** Returns a builder for a length-prefixed TCP connection to {@code host:port}. */
+    public static Builder tcp(Scriber scriber, String host, int port) {
+        Objects.requireNonNull(host, "host");
+        return new Builder(scriber, host, ScribeServer.Builder.checkPort(port), null);
+    }
+
+    /** Returns a builder for a WebSocket connection to {@code uri} ({@code ws://} or {@code wss://}). */
+    public static Builder webSocket(Scriber scriber, URI uri) {
+        Objects.requireNonNull(uri, "uri");
+        String scheme = uri.getScheme();
+        if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme)) {
+            throw new IllegalArgumentException("not a WebSocket URI: " + uri);
+        }
+        return new Builder(scriber, null, 0, uri);
+    }
+
+    private static int webSocketPort(URI uri) {
+        if (uri.getPort() > 0) {
+            return uri.getPort();
+        }
+        return "wss".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    private void connect() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+        }
+        ChannelFuture f = bootstrap.connect(host, port);
+        synchronized (lock) {
+            channel = f.channel();
+        }
+        f.addListener((ChannelFuture done) -> {
+            if (!done.isSuccess()) {
+                log.debug("scriber {}: cannot connect to {}:{}: {}", scriber.id(), host, port, done.cause().toString());
+                retry();
+                return;
+            }
+            done.channel().closeFuture().addListener(c -> lost());
+        });
+    }
+
+    /** Called on the event loop when a session is open: its catch-up is running. */
+    private void opened(Session s) {
+        synchronized (lock) {
+            session = s;
+            attempts = 0;
+        }
+        log.info("scriber {}: connected to {} at {}:{}", scriber.id(), s.client().id(), host, port);
+        CompletableFuture<Session> r;
+        synchronized (lock) {
+            r = ready;
+        }
+        // Ready once the catch-up the handshake started has read the server's log to its end.
+        awaitCaughtUp(s, r, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
+        onSession.accept(s);
+    }
+
+    private void awaitCaughtUp(Session s, CompletableFuture<Session> r, long deadline) {
+        if (!s.isOpen() || r.isDone() || System.nanoTime() > deadline) {
+            return;
+        }
+        if (s.isCaughtUp()) {
+            r.complete(s);
+            return;
+        }
+        group.schedule(() -> awaitCaughtUp(s, r, deadline), 5, TimeUnit.MILLISECONDS);
+    }
+
+    private void lost() {
+        synchronized (lock) {
+            if (session != null) {
+                session.disconnect();
+                session = null;
+            }
+            if (ready.isDone()) {
+                ready = new CompletableFuture<>();
+            }
+            if (closed) {
+                return;
+            }
+        }
+        log.info("scriber {}: connection to {}:{} lost", scriber.id(), host, port);
+        retry();
+    }
+
+    private void retry() {
+        long delay;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (attempts >= backoff.maxAttempts()) {
+                log.warn("scriber {}: giving up on {}:{} after {} attempts", scriber.id(), host, port, attempts);
+                ready.completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        "gave up connecting to " + host + ":" + port + " after " + attempts + " attempts"));
+                return;
+            }
+            delay = backoff.delayMillis(attempts++);
+        }
+        if (group.isShuttingDown()) {
+            return;
+        }
+        group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** The open session, if connected and named. */
+    public Optional<Session> session() {
+        synchronized (lock) {
+            return Optional.ofNullable(session).filter(Session::isOpen);
+        }
+    }
+
+    /**
+     * Waits until the client is connected and its catch-up from the server has read to the end.
+     *
+     * @throws ScribeException with code 408 if that does not happen within {@code timeout} or the client gave up
+     */
+    public Session awaitSession(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            CompletableFuture<Session> r;
+            synchronized (lock) {
+                r = ready;
+            }
+            long left = deadline - System.nanoTime();
+            try {
+                Session s = r.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+                if (s.isOpen()) {
+                    return s;
+                }
+            } catch (TimeoutException e) {
+                throw new ScribeException(ScribeException.TIMEOUT,
+                        "not connected to " + host + ":" + port + " within " + timeout);
+            } catch (ExecutionException e) {
+                throw new ScribeException(ScribeException.TIMEOUT, e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ScribeException(ScribeException.TIMEOUT, "interrupted", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ScribeException(ScribeException.TIMEOUT,
+                        "not connected to " + host + ":" + port + " within " + timeout);
+            }
+            // The session closed just after it was ready: wait for the next one, briefly.
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ScribeException(ScribeException.TIMEOUT, "interrupted", e);
+            }
+        }
+    }
+
+    /** The remote address this client connects to. */
+    public InetSocketAddress remoteAddress() {
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /**
+     * Drops the current connection without closing the client, which then reconnects as after a network failure.
+     * Meant for tests and for operators forcing a fresh catch-up.
+     */
+    public void reconnect() {
+        Channel c;
+        synchronized (lock) {
+            c = channel;
+        }
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /**
+     * Stops reconnecting, flushes what the session queued and closes the connection, then stops the client's
+     * thread. Scribes recorded locally and not yet sent stay in the store for the next catch-up. Idempotent.
+     */
+    @Override
+    public void close() {
+        Channel c;
+        Session s;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            c = channel;
+            s = session;
+            ready.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "client closed"));
+        }
+        if (s != null) {
+            s.disconnect();
+        }
+        if (c != null) {
+            c.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            c.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /** Configures a {@link ScribeClient}. Not thread-safe; each setter checks its argument. */
+    public static final class Builder {
+        private final Scriber scriber;
+        private final String host;
+        private final int port;
+        private final URI uri;
+        private Wire wire = Wire.scribe();
+        private SslContext ssl;
+        private String serverId;
+        private Backoff backoff = Backoff.DEFAULT;
+        private Duration heartbeat = Duration.ofSeconds(15);
+        private Duration idleTimeout = Duration.ofSeconds(45);
+        private int lowWaterMark = 256 * 1024;
+        private int highWaterMark = 1024 * 1024;
+        private long maxPendingBytes = 64L * 1024 * 1024;
+        private Duration unwritableTimeout = Duration.ofSeconds(30);
+        private Consumer<Session> onSession = s -> {};
+
+        private Builder(Scriber scriber, String host, int port, URI uri) {
+            this.scriber = Objects.requireNonNull(scriber, "scriber");
+            this.host = host;
+            this.port = port;
+            this.uri = uri;
+        }
+
+        /**
+         * The wire of the session. Default {@link Wire#scribe()}. With {@link Wire#syncro()} (a Ruby Syncro
+         * server) no hello is exchanged and the server is known by {@link #serverId} (default {@code "server"}).
+         */
+        public Builder wire(Wire wire) {
+            this.wire = Objects.requireNonNull(wire, "wire");
+            return this;
+        }
+
+        /** Connects with TLS (from {@code SslContextBuilder.forClient()}). Default plain text, TLS for wss. */
+        public Builder tls(SslContext context) {
+            Objects.requireNonNull(context, "context");
+            if (context.isServer()) {
+                throw new IllegalArgumentException("a client needs a client SslContext");
+            }
+            this.ssl = context;
+            return this;
+        }
+
+        /**
+         * The GUID the server must have: a hello naming another peer is refused. Default: any server (and {@code
+         * "server"} in Syncro mode, where the server does not say its name).
+         */
+        public Builder serverId(String serverId) {
+            Objects.requireNonNull(serverId, "serverId");
+            if (serverId.isBlank()) {
+                throw new IllegalArgumentException("serverId is blank");
+            }
+            this.serverId = serverId;
+            return this;
+        }
+
+        /** When to try again after a failed or lost connection. Default {@link Backoff#DEFAULT}. */
+        public Builder reconnect(Backoff backoff) {
+            this.backoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        /** See {@link ScribeServer.Builder#heartbeat}. Defaults 15 and 45 seconds. */
+        public Builder heartbeat(Duration interval, Duration idleTimeout) {
+            ScribeServer.Builder.requirePositive(interval, "interval");
+            ScribeServer.Builder.requirePositive(idleTimeout, "idleTimeout");
+            if (idleTimeout.compareTo(interval) <= 0) {
+                throw new IllegalArgumentException(
+                        "idle timeout " + idleTimeout + " must exceed the heartbeat interval " + interval);
+            }
+            this.heartbeat = interval;
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        /** See {@link ScribeServer.Builder#outboundLimits}. */
+        public Builder outboundLimits(int low, int high, long max, Duration unwritableTimeout) {
+            if (low <= 0 || high < low || max < high) {
+                throw new IllegalArgumentException("need 0 < low <= high <= max: " + low + ", " + high + ", " + max);
+            }
+            ScribeServer.Builder.requirePositive(unwritableTimeout, "unwritableTimeout");
+            this.lowWaterMark = low;
+            this.highWaterMark = high;
+            this.maxPendingBytes = max;
+            this.unwritableTimeout = unwritableTimeout;
+            return this;
+        }
+
+        /** Told of each new session (after every reconnect), on the I/O thread; must not block. */
+        public Builder onSession(Consumer<Session> listener) {
+            this.onSession = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Starts connecting in the background and returns the client at once. */
+        public ScribeClient start() {
+            if (wire.isSyncro() && uri == null && serverId == null) {
+                serverId = "server";
+            }
+            ScribeClient client = new ScribeClient(this);
+            client.connect();
+            return client;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.scribe.transport.netty.internal;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Closes connections over a maximum number open at once, so a flood of connections cannot exhaust the server. */
+@ChannelHandler.Sharable
+public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
+
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+
+    public ConnectionLimit(int max) {
+        this.max = max;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (open.incrementAndGet() > max) {
+            log.warn("{}: refused, {} connections are open already", ctx.channel().remoteAddress(), max);
+            ctx.close();
+            return;
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        open.decrementAndGet();
+        super.channelInactive(ctx);
+    }
+
+    /** The connections open now. */
+    public int open() {
+        return open.get();
+    }
+}

@@ -1,0 +1,116 @@
+package io.scribe.transport.netty.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.scribe.core.spi.Connection;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Connection} over one Netty channel. {@code send} may be called from any thread: payloads are queued and
+ * one task on the channel's event loop writes everything queued, then flushes once, so a burst of scribes costs one
+ * system call rather than one per frame.
+ *
+ * <p>Back-pressure: the channel's write-buffer water marks make it unwritable when the peer reads too slowly; the
+ * channel then stops reading (see {@link SessionHandler}). A connection whose outbound bytes exceed {@link
+ * Settings#maxPendingBytes()} is closed at once: its peer catches up from its cursor when it comes back.
+ */
+public final class NettyConnection implements Connection {
+
+    private static final Logger log = LoggerFactory.getLogger(NettyConnection.class);
+
+    private final Channel channel;
+    private final boolean webSocket;
+    private final long maxPendingBytes;
+    private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private volatile boolean closed;
+
+    public NettyConnection(Channel channel, boolean webSocket, long maxPendingBytes) {
+        this.channel = channel;
+        this.webSocket = webSocket;
+        this.maxPendingBytes = maxPendingBytes;
+    }
+
+    @Override
+    public void send(byte[] frame) {
+        enqueue(frame);
+    }
+
+    @Override
+    public void sendText(String message) {
+        enqueue(message);
+    }
+
+    @Override
+    public boolean messageOriented() {
+        return webSocket;
+    }
+
+    private void enqueue(Object payload) {
+        if (closed) {
+            return;
+        }
+        queue.add(payload);
+        if (scheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(drainTask);
+        }
+    }
+
+    /** Writes everything queued and flushes once. Runs on the channel's event loop. */
+    void drain() {
+        scheduled.set(false);
+        int written = 0;
+        Object payload;
+        while ((payload = queue.poll()) != null) {
+            if (closed || !channel.isActive()) {
+                queue.clear();
+                return;
+            }
+            Object message = payload instanceof String text
+                    ? new TextWebSocketFrame(text)
+                    : Unpooled.wrappedBuffer((byte[]) payload);
+            channel.write(message, channel.voidPromise());
+            written++;
+        }
+        if (written > 0) {
+            channel.flush();
+            long pending = channel.bytesBeforeWritable();
+            if (pending > maxPendingBytes) {
+                log.warn("{}: {} bytes waiting for a peer that does not read; dropping the connection",
+                        channel.remoteAddress(), pending);
+                close();
+            }
+        }
+    }
+
+    /** Flushes what is queued, then closes the channel. Idempotent, never throws. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            drain();
+            closed = true;
+            // The close waits for the bytes already written: nothing queued before it is lost.
+            Object last = webSocket ? new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE) : Unpooled.EMPTY_BUFFER;
+            channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.eventLoop().execute(this::close);
+        }
+    }
+
+    /** The channel under this connection. */
+    public Channel channel() {
+        return channel;
+    }
+}

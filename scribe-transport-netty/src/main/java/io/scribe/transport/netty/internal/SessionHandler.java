@@ -1,0 +1,157 @@
+package io.scribe.transport.netty.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.scribe.core.Session;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins a channel to its {@link Session} once the handshake is done: feeds what is read to the session, disconnects
+ * it when the channel closes, sends a {@code noop} when the channel was quiet for the heartbeat interval, drops a
+ * peer that was silent past the idle timeout, and stops reading while the channel is unwritable (back-pressure),
+ * dropping the peer if that lasts too long.
+ *
+ * <p>For a byte stream, a {@link FrameGuard} watches the frame boundaries: after a frame that declares more than
+ * the maximum, the session answers 413 and the connection is closed (the stream is out of step); a frame that starts
+ * and does not end within the idle timeout closes the connection too.
+ */
+public final class SessionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+
+    private final Session session;
+    private final NettyConnection connection;
+    private final Settings settings;
+    private final FrameGuard guard;
+    private boolean guardArmed;
+    private long unwritableEpoch;
+
+    public SessionHandler(Session session, NettyConnection connection, Settings settings, boolean stream) {
+        this.session = session;
+        this.connection = connection;
+        this.settings = settings;
+        this.guard = stream
+                ? new FrameGuard(session.wire().framing().prefixBytes(), session.wire().maxFrameBytes())
+                : null;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            session.disconnect();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof ByteBuf buf) {
+                readBytes(ctx, buf);
+            } else if (msg instanceof TextWebSocketFrame text) {
+                session.receiveMessage(text.text());
+            } else if (msg instanceof WebSocketFrame frame) {
+                log.warn("{}: {} is not a Scribe message; closing", ctx.channel().remoteAddress(),
+                        frame.getClass().getSimpleName());
+                connection.close();
+            } else {
+                log.debug("{}: unexpected {} ignored", ctx.channel().remoteAddress(), msg.getClass().getName());
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void readBytes(ChannelHandlerContext ctx, ByteBuf buf) {
+        boolean sane = guard.inspect(buf);
+        int length = buf.readableBytes();
+        if (buf.hasArray()) {
+            session.receiveData(buf.array(), buf.arrayOffset() + buf.readerIndex(), length);
+        } else {
+            session.receiveData(ByteBufUtil.getBytes(buf));
+        }
+        if (!sane) {
+            log.warn("{}: frame over the maximum of {} bytes; closing the connection",
+                    ctx.channel().remoteAddress(), session.wire().maxFrameBytes());
+            connection.close();
+            return;
+        }
+        if (guard.inFrame() && !guardArmed) {
+            // A frame that starts must end within the idle timeout, even if its bytes trickle in.
+            guardArmed = true;
+            long at = guard.completed();
+            ctx.executor().schedule(() -> {
+                guardArmed = false;
+                if (guard.inFrame() && guard.completed() == at && ctx.channel().isActive()) {
+                    log.warn("{}: incomplete frame for {}; closing", ctx.channel().remoteAddress(),
+                            settings.idleTimeout());
+                    connection.close();
+                }
+            }, settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        session.disconnect();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        boolean writable = ctx.channel().isWritable();
+        // Stop reading from a peer that does not read what we send: its requests would only add to the pile.
+        ctx.channel().config().setAutoRead(writable);
+        if (!writable) {
+            long epoch = ++unwritableEpoch;
+            ctx.executor().schedule(() -> {
+                if (epoch == unwritableEpoch && !ctx.channel().isWritable() && ctx.channel().isActive()) {
+                    log.warn("{}: unwritable for {}; dropping the connection", ctx.channel().remoteAddress(),
+                            settings.unwritableTimeout());
+                    ctx.close();
+                }
+            }, settings.unwritableTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            unwritableEpoch++;
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                log.info("{}: nothing read for {}; dropping the connection", ctx.channel().remoteAddress(),
+                        settings.idleTimeout());
+                ctx.close();
+            } else if (idle.state() == IdleState.WRITER_IDLE && session.isOpen()) {
+                session.noop().exceptionally(e -> {
+                    log.debug("{}: heartbeat unanswered: {}", ctx.channel().remoteAddress(), e.toString());
+                    return null;
+                });
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("{}: {}; closing", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("{}: failure", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+
+    /** The session this channel carries. */
+    public Session session() {
+        return session;
+    }
+}

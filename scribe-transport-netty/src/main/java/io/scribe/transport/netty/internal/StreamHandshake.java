@@ -1,0 +1,153 @@
+package io.scribe.transport.netty.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.scribe.core.Scriber;
+import io.scribe.core.ScribeException;
+import io.scribe.core.Session;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first handler of a length-prefixed stream: names the peer, opens its session, then leaves the pipeline to a
+ * {@link SessionHandler} (bytes that followed the hello in the same read go to the session).
+ *
+ * <pre>
+ * connecting side                              accepting side
+ *   [len]{"type":"hello","client":"laptop"}  -->
+ *                                           <--  [len]{"type":"hello","client":"server"}
+ *   [len]{"type":"sync",...}  <------------------->  [len]{"type":"sync",...}
+ * </pre>
+ *
+ * <p>In Syncro mode ({@link io.scribe.core.Wire#isSyncro()}) there is no hello, since Syncro peers send none: the
+ * accepting side names the peer from its address and the connecting side uses the configured server id.
+ */
+public final class StreamHandshake extends ByteToMessageDecoder {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamHandshake.class);
+
+    private final Scriber scriber;
+    private final Settings settings;
+    private final boolean accepting;
+    private final String expectedPeer;
+    private final Consumer<Session> onSession;
+    private NettyConnection connection;
+    private boolean done;
+
+    /**
+     * @param accepting whether this is the server side of the channel
+     * @param expectedPeer the GUID the connecting side expects of the server (required in Syncro mode), or null
+     * @param onSession told of the session once it is open, on the event loop
+     */
+    public StreamHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
+            Consumer<Session> onSession) {
+        this.scriber = scriber;
+        this.settings = settings;
+        this.accepting = accepting;
+        this.expectedPeer = expectedPeer;
+        this.onSession = onSession;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        connection = new NettyConnection(ctx.channel(), false, settings.maxPendingBytes());
+        if (settings.wire().isSyncro()) {
+            String peer = accepting
+                    ? settings.syncroNamer().apply((InetSocketAddress) ctx.channel().remoteAddress())
+                    : expectedPeer;
+            open(ctx, peer);
+        } else {
+            if (!accepting) {
+                connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id())));
+            }
+            long timeout = settings.idleTimeout().toMillis();
+            ctx.executor().schedule(() -> {
+                if (!done && ctx.channel().isActive()) {
+                    log.warn("{}: no hello within {} ms; closing", ctx.channel().remoteAddress(), timeout);
+                    ctx.close();
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (done) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        int prefix = settings.wire().framing().prefixBytes();
+        if (in.readableBytes() < prefix) {
+            return;
+        }
+        long length = prefix == 2 ? in.getUnsignedShort(in.readerIndex()) : in.getUnsignedInt(in.readerIndex());
+        if (length > Settings.MAX_HELLO_BYTES) {
+            refuse(ctx, new ScribeException(ScribeException.BAD_REQUEST,
+                    "hello expected, got a frame of " + length + " bytes"));
+            return;
+        }
+        if (in.readableBytes() < prefix + length) {
+            return;
+        }
+        in.skipBytes(prefix);
+        byte[] json = new byte[(int) length];
+        in.readBytes(json);
+        String peer;
+        try {
+            peer = Hello.parse(json);
+            if (!accepting && expectedPeer != null && !expectedPeer.equals(peer)) {
+                throw new ScribeException(ScribeException.FORBIDDEN,
+                        "expected server " + expectedPeer + ", reached " + peer);
+            }
+        } catch (ScribeException e) {
+            refuse(ctx, e);
+            return;
+        }
+        if (accepting) {
+            connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id())));
+        }
+        open(ctx, peer);
+    }
+
+    private void open(ChannelHandlerContext ctx, String peer) {
+        done = true;
+        try {
+            Peer.start(ctx, scriber, peer, settings.wire(), connection, settings, true, onSession);
+        } catch (RuntimeException e) {
+            refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
+            return;
+        }
+        // Leaving hands any bytes read after the hello to the session handler just added.
+        ctx.pipeline().remove(this);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ScribeException e) {
+        done = true;
+        log.warn("{}: handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
+        if (accepting && !settings.wire().isSyncro()) {
+            connection.send(Hello.frame(settings.wire(), Hello.error(e.code(), e.getMessage())));
+        }
+        connection.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            return; // the hello timeout above bounds the handshake
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("{}: {} during handshake; closing", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

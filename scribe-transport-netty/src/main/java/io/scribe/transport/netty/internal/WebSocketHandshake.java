@@ -1,0 +1,155 @@
+package io.scribe.transport.netty.internal;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.scribe.core.Scriber;
+import io.scribe.core.ScribeException;
+import io.scribe.core.Session;
+import io.scribe.core.Wire;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first Scribe handler of a WebSocket channel, after Netty's own upgrade handling: names the peer with the same
+ * hello as the stream handshake, one text message each way, then leaves the pipeline to a {@link SessionHandler}.
+ * The accepting side also takes the connecting peer's GUID from a {@code client} query parameter of the upgrade
+ * request, and then sends its hello at once. Plain HTTP requests to other paths are answered 404.
+ */
+public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(WebSocketHandshake.class);
+
+    private final Scriber scriber;
+    private final Settings settings;
+    private final Wire wire;
+    private final boolean accepting;
+    private final String expectedPeer;
+    private final Consumer<Session> onSession;
+    private NettyConnection connection;
+    private boolean done;
+
+    public WebSocketHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
+            Consumer<Session> onSession) {
+        this.scriber = scriber;
+        this.settings = settings;
+        // Messages are framed by WebSocket: only the size limit and the Syncro switch of the wire matter.
+        this.wire = settings.wire();
+        this.accepting = accepting;
+        this.expectedPeer = expectedPeer;
+        this.onSession = onSession;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        connection = new NettyConnection(ctx.channel(), true, settings.maxPendingBytes());
+        long timeout = settings.idleTimeout().toMillis();
+        ctx.executor().schedule(() -> {
+            if (!done && ctx.channel().isActive()) {
+                log.warn("{}: no WebSocket hello within {} ms; closing", ctx.channel().remoteAddress(), timeout);
+                ctx.close();
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete upgrade) {
+            List<String> client = new QueryStringDecoder(upgrade.requestUri()).parameters().get("client");
+            if (client != null && !client.isEmpty() && !client.get(0).isBlank()) {
+                connection.sendText(Hello.text(scriber.id()));
+                open(ctx, client.get(0));
+            }
+            return;
+        }
+        if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            connection.sendText(Hello.text(scriber.id()));
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof FullHttpRequest request) {
+                DefaultFullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(),
+                        HttpResponseStatus.NOT_FOUND, Unpooled.EMPTY_BUFFER);
+                response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            if (done) {
+                return;
+            }
+            if (!(msg instanceof TextWebSocketFrame text)) {
+                refuse(ctx, new ScribeException(ScribeException.BAD_REQUEST, "hello expected as a text message"));
+                return;
+            }
+            String peer;
+            try {
+                if (text.content().readableBytes() > Settings.MAX_HELLO_BYTES) {
+                    throw new ScribeException(ScribeException.BAD_REQUEST, "hello expected, got a long message");
+                }
+                peer = Hello.parse(text.text());
+                if (!accepting && expectedPeer != null && !expectedPeer.equals(peer)) {
+                    throw new ScribeException(ScribeException.FORBIDDEN,
+                            "expected server " + expectedPeer + ", reached " + peer);
+                }
+            } catch (ScribeException e) {
+                refuse(ctx, e);
+                return;
+            }
+            if (accepting) {
+                connection.sendText(Hello.text(scriber.id()));
+            }
+            open(ctx, peer);
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void open(ChannelHandlerContext ctx, String peer) {
+        done = true;
+        try {
+            Peer.start(ctx, scriber, peer, wire, connection, settings, false, onSession);
+        } catch (RuntimeException e) {
+            refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
+            return;
+        }
+        ctx.pipeline().remove(this);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ScribeException e) {
+        done = true;
+        log.warn("{}: WebSocket handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
+        if (accepting) {
+            connection.sendText(Hello.error(e.code(), e.getMessage()));
+        }
+        connection.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("{}: {} during WebSocket handshake; closing", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}
