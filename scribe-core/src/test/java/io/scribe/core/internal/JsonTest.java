@@ -1,0 +1,54 @@
+package io.scribe.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.scribe.core.Scribe;
+import io.scribe.core.ScribeException;
+import io.scribe.core.spi.Codec;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+
+    @Test
+    void aSyncroScribeReadsWithItsStringIdAndNoOriginOrClock() {
+        Scribe s = Json.scribe(Json.parse("{\"data\":[600,{\"name\":\"bar\"}],\"klass\":\"Test\",\"type\":\"update\","
+                + "\"id\":\"45a31e2b5d816bcc7d62285481\"}"));
+        assertThat(s.id()).isEqualTo("45a31e2b5d816bcc7d62285481");
+        assertThat(s.type()).isEqualTo(Scribe.Type.UPDATE);
+        assertThat(s.origin()).isNull();
+        assertThat(s.clock()).isZero();
+        assertThat(s.data().get(0).asInt()).isEqualTo(600);
+    }
+
+    @Test
+    void scribesAndStatesRoundTripThroughTheCodec() {
+        Random random = new Random(3);
+        for (int i = 0; i < 500; i++) {
+            var data = Json.object().put("id", "o" + i).put("n", random.nextLong()).put("s", "é☃" + random.nextInt());
+            Scribe s = new Scribe(random.nextBoolean() ? null : Integer.toString(i), "K" + random.nextInt(3),
+                    Scribe.Type.values()[random.nextInt(3)], data, random.nextBoolean() ? null : "peer",
+                    random.nextLong() & Long.MAX_VALUE, random.nextBoolean() ? Map.of() : Map.of("s", 5L));
+            assertThat(Codec.json().decodeScribe(Codec.json().encode(s))).isEqualTo(s);
+            ObjectState st = new ObjectState("K", "o" + i, data, Map.of("s", new Stamp(i, "p", i / 2)),
+                    random.nextBoolean() ? null : new Stamp(i + 1, "q"));
+            assertThat(Codec.json().decodeState(Codec.json().encode(st))).isEqualTo(st);
+        }
+    }
+
+    @Test
+    void malformedScribesAreA400NamingWhatIsMissing() {
+        assertThatThrownBy(() -> Json.scribe(Json.parse("{\"type\":\"create\",\"data\":{}}")))
+                .isInstanceOf(ScribeException.class).hasMessage("scribe has no klass")
+                .extracting(e -> ((ScribeException) e).code()).isEqualTo(400);
+        assertThatThrownBy(() -> Json.scribe(Json.parse("{\"klass\":\"K\",\"type\":\"move\",\"data\":{}}")))
+                .hasMessage("unknown scribe type: move");
+        assertThatThrownBy(() -> Json.parse("")).isInstanceOf(ScribeException.class);
+        assertThatThrownBy(() -> Codec.json().decodeState("{\"klass\":1}".getBytes()))
+                .isInstanceOf(ScribeException.class);
+    }
+}
