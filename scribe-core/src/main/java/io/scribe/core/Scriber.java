@@ -85,6 +85,9 @@ public final class Scriber implements AutoCloseable {
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    // The newest log id this node has seen, and its own ids above it (only while a foreign append left a gap).
+    private long seenId;
+    private final java.util.Set<Long> ownIds = new java.util.HashSet<>();
     private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
             ThreadLocal.withInitial(ArrayDeque::new);
     private volatile boolean closed;
@@ -123,6 +126,12 @@ public final class Scriber implements AutoCloseable {
         this.byKlass = k;
         this.byType = t;
         restore();
+        this.seenId = store.lastId();
+        store.watch(() -> {
+            if (!closed) {
+                timer.execute(this::absorbForeignAppends);
+            }
+        });
     }
 
     /** Returns a builder; {@code clientId} and {@code store} are required. */
@@ -424,11 +433,11 @@ public final class Scriber implements AutoCloseable {
         if (c == null) {
             throw new ScribeException(ScribeException.FORBIDDEN, "class not registered: " + in.klass());
         }
-        if (!c.policy.accepts(in, from.id())) {
+        if (from != null && !c.policy.accepts(in, from.id())) {
             throw new ScribeException(
                     ScribeException.FORBIDDEN, "scribe refused for " + in.klass() + " from " + from.id());
         }
-        String origin = in.origin() != null ? in.origin() : from.id();
+        String origin = in.origin() != null ? in.origin() : from != null ? from.id() : "unknown";
         long clock;
         if (in.clock() != 0) {
             clock = in.clock();
@@ -531,7 +540,7 @@ public final class Scriber implements AutoCloseable {
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
                 fields.set(name, c.toJson(e.getKey(), e.getValue()));
-            } else if (incoming.compareTo(current) > 0 && state != null && !state.destroyed()) {
+            } else if (incoming.compareTo(current) > 0 && state != null && !state.destroyed() && !tx.foreign) {
                 // A newer write was refused: its writer still shows it, so re-assert our value above it.
                 if (corrected == null) {
                     corrected = Json.object();
@@ -620,7 +629,16 @@ public final class Scriber implements AutoCloseable {
         if (tx.isEmpty()) {
             return List.of();
         }
-        List<Scribe> stored = store.commit(tx.toCommit());
+        List<Scribe> stored;
+        if (tx.foreign) {
+            // The scribes are in the shared log already: only this node's view of the objects is written.
+            store.commit(new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
+            stored = new ArrayList<>();
+            tx.entries.forEach(e -> stored.add(e.scribe()));
+        } else {
+            stored = store.commit(tx.toCommit());
+            noteOwnIds(stored);
+        }
         states.putAll(tx.states);
         tx.unbind.forEach(key -> {
             Object gone = objects.remove(key);
@@ -644,6 +662,62 @@ public final class Scriber implements AutoCloseable {
             relay(stored.get(i), e.source(), e.cls(), e.subject());
         }
         return stored;
+    }
+
+    /**
+     * Keeps track of the log position this node has seen. Ids follow each other unless another process sharing the
+     * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
+     * scribes are absorbed.
+     */
+    private void noteOwnIds(List<Scribe> stored) {
+        for (Scribe s : stored) {
+            long id = Long.parseLong(s.id());
+            if (id == seenId + 1 && ownIds.isEmpty()) {
+                seenId = id;
+            } else {
+                ownIds.add(id);
+            }
+        }
+        if (!ownIds.isEmpty()) {
+            timer.execute(this::absorbForeignAppends);
+        }
+    }
+
+    /**
+     * Reads what other processes sharing the store appended, plays it into this node's objects (without appending
+     * it again) and pushes it to this node's sessions. Called when the store reports a foreign append.
+     */
+    void absorbForeignAppends() {
+        if (closed) {
+            return;
+        }
+        lock.lock();
+        try {
+            while (true) {
+                List<Scribe> page = store.readAfter(seenId, 500);
+                if (page.isEmpty()) {
+                    break;
+                }
+                Txn tx = new Txn();
+                tx.foreign = true;
+                for (Scribe s : page) {
+                    long id = Long.parseLong(s.id());
+                    seenId = id;
+                    if (ownIds.remove(id)) {
+                        continue;
+                    }
+                    try {
+                        play(s, null, null, tx);
+                    } catch (ScribeException e) {
+                        report(new ScribeException(e.code(), "shared log scribe " + s.id() + ": " + e.getMessage(), e));
+                    }
+                }
+                commit(tx);
+            }
+        } finally {
+            lock.unlock();
+        }
+        flush();
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

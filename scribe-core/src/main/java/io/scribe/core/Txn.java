@@ -25,6 +25,8 @@ final class Txn {
     final List<Change<?>> changes = new ArrayList<>();
     final Map<Key, Object> bind = new HashMap<>();
     final List<Key> unbind = new ArrayList<>();
+    /** Scribes read from a shared log that another process appended: played and relayed, not appended again. */
+    boolean foreign;
 
     Commit toCommit() {
         List<Scribe> scribes = new ArrayList<>(entries.size());

@@ -4,7 +4,6 @@ import io.scribe.core.Scriber;
 import io.scribe.core.Session;
 import io.scribe.core.Wire;
 import io.scribe.core.spi.Connection;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +14,8 @@ import java.util.Random;
  * two peers with one session on each side; what a session sends waits in the link until the test delivers it, whole
  * or in random chunks, in order, optionally duplicated, or lost when the link is cut.
  *
- * <p>Not thread-safe: one test thread drives it.
+ * <p>Frames may be sent from any thread (a Scriber pushes from its timer thread too); delivery is driven by one
+ * test thread.
  */
 public final class Network {
 
@@ -198,7 +198,7 @@ public final class Network {
     }
 
     private final class Pipe {
-        final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+        final java.util.concurrent.ConcurrentLinkedDeque<byte[]> queue = new java.util.concurrent.ConcurrentLinkedDeque<>();
         final List<String> delivered = new ArrayList<>();
         Session target;
 
