@@ -84,7 +84,7 @@ public final class NettyConnection implements Connection {
         if (written > 0) {
             channel.flush();
             long pending = channel.bytesBeforeWritable();
-            if (pending > maxPendingBytes) {
+            if (pending > maxPendingBytes && pending != Long.MAX_VALUE && channel.isActive()) {
                 log.warn("{}: {} bytes waiting for a peer that does not read; dropping the connection",
                         channel.remoteAddress(), pending);
                 close();
