@@ -1,0 +1,551 @@
+package io.scribe.store.file;
+
+import io.scribe.core.Scribe;
+import io.scribe.core.ScribeException;
+import io.scribe.core.spi.Codec;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Store;
+import io.scribe.store.file.internal.JournalRecord;
+import java.io.File;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import net.openhft.chronicle.hash.ChronicleHashCorruption;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Store} in Chronicle Map files in one directory: the embedded default for a peer that must outlive its
+ * process. One process at a time owns the directory (an OS file lock; a second opener gets a clear error).
+ *
+ * <pre>
+ * DIR/scribe-store.properties   format=scribe-file, version=1   marks the directory as a Scribe store
+ * DIR/log.cm                    id -&gt; scribe JSON              ids 1..lastId, none missing
+ * DIR/objects.cm                klass NUL id -&gt; state JSON
+ * DIR/cursors.cm                client GUID -&gt; cursor
+ * DIR/journal.cm                the commit being applied (redo record)
+ * DIR/lock, DIR/open            the owner's lock; present while open, so a crash is noticed at the next open
+ * </pre>
+ *
+ * <p><b>Atomicity and crashes.</b> Chronicle Map updates one entry atomically but not several, so each
+ * {@link #commit} first writes a redo record (its parts, then a header with their CRC32: the commit point) to the
+ * journal, then applies it to the log, objects and cursors, then removes the header. After a crash of the process
+ * ({@code kill -9} included) the next {@link #open} recovers the maps (Chronicle Map's recovery, which resets the
+ * locks a dead process held) and replays a committed record, so every commit that returned is there and one in flight
+ * is there entirely or not at all. The files are memory-mapped and never forced to disk: after a crash of the
+ * machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or damaged; damage is
+ * reported at open, never silently repaired by dropping scribes.
+ *
+ * <p>Thread-safe: commits are serialised, reads run concurrently. Arguments must not be null.
+ */
+public final class FileStore implements Store {
+
+    private static final Logger log = LoggerFactory.getLogger(FileStore.class);
+    private static final Codec CODEC = Codec.json();
+    private static final String MARKER = "scribe-store.properties";
+    private static final String FORMAT = "scribe-file";
+    private static final int VERSION = 1;
+    private static final Set<String> OWN_FILES =
+            Set.of(MARKER, "log.cm", "objects.cm", "cursors.cm", "journal.cm", "lock", "open");
+    private static final int PART_BYTES = 16 * 1024;
+    private static final int MAX_PARTS = 256;
+    private static final long HEADER = 0L;
+    /** The default number of log entries and of objects the files are sized for; they grow past it, more slowly. */
+    public static final long DEFAULT_ENTRIES = 1_000_000;
+
+    private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ChronicleMap<Long, byte[]> logMap;
+    private final ChronicleMap<String, byte[]> objects;
+    private final ChronicleMap<String, String> cursors;
+    private final ChronicleMap<Long, byte[]> journal;
+    private final Object writeLock = new Object();
+    private final Properties marker;
+    private boolean markerChanged;
+    private volatile long lastId;
+    private volatile boolean closed;
+
+    private FileStore(Path dir, long entries) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        this.marker = checkMarker(dir);
+        lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new ScribeException(ScribeException.INTERNAL, "file store " + dir
+                    + " is open in another process (or another FileStore in this one)");
+        }
+        lock = l;
+        List<ChronicleMap<?, ?>> opened = new ArrayList<>();
+        try {
+            Path openFlag = dir.resolve("open");
+            boolean crashed = Files.exists(openFlag);
+            if (crashed) {
+                log.warn("file store {} was not closed cleanly; recovering its files", dir);
+            }
+            logMap = map(opened, ChronicleMapBuilder.of(Long.class, byte[].class).name("scribe-log")
+                    .entries(entries).averageValueSize(256), "log.cm", crashed);
+            objects = map(opened, ChronicleMapBuilder.of(String.class, byte[].class).name("scribe-objects")
+                    .entries(entries).averageKeySize(48).averageValueSize(512), "objects.cm", crashed);
+            cursors = map(opened, ChronicleMapBuilder.of(String.class, String.class).name("scribe-cursors")
+                    .entries(10_000).averageKeySize(40).averageValueSize(24), "cursors.cm", crashed);
+            journal = map(opened, ChronicleMapBuilder.of(Long.class, byte[].class).name("scribe-journal")
+                    .entries(MAX_PARTS + 1).averageValueSize(PART_BYTES).maxBloatFactor(4), "journal.cm", crashed);
+            if (markerChanged) {
+                writeMarker(dir, marker);
+            }
+            Files.write(openFlag, new byte[0]);
+            replayJournal();
+            lastId = logMap.longSize();
+            if (crashed) {
+                verifyLog();
+            } else if (lastId > 0 && (!logMap.containsKey(lastId) || logMap.containsKey(lastId + 1))) {
+                throw damaged("its log holds " + lastId + " entries that are not ids 1.." + lastId);
+            }
+        } catch (IOException | RuntimeException e) {
+            opened.forEach(ChronicleMap::close);
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens (creating when needed) the store in {@code dir}, with files sized for {@link #DEFAULT_ENTRIES} scribes
+     * and objects.
+     *
+     * @throws ScribeException if the directory holds something other than a Scribe file store, a store of a newer
+     *     format, damaged files, or is open elsewhere (nothing is changed then)
+     */
+    public static FileStore open(Path dir) {
+        return open(dir, DEFAULT_ENTRIES);
+    }
+
+    /**
+     * Opens (creating when needed) the store in {@code dir}, with files sized for {@code entries} scribes and objects
+     * (they grow past it, more slowly; the sizing of an existing store is kept).
+     *
+     * @throws IllegalArgumentException if {@code entries} is not positive
+     * @throws ScribeException as {@link #open(Path)}
+     */
+    public static FileStore open(Path dir, long entries) {
+        Objects.requireNonNull(dir, "dir");
+        if (entries <= 0) {
+            throw new IllegalArgumentException("entries must be positive: " + entries);
+        }
+        try {
+            return new FileStore(dir.toAbsolutePath(), entries);
+        } catch (IOException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "file store " + dir + ": " + e, e);
+        }
+    }
+
+    /**
+     * Opens the store a URL names: {@code file:DIR}, {@code file:///abs/dir}, with an optional {@code ?entries=N}.
+     *
+     * @throws IllegalArgumentException if the URL is malformed
+     * @throws ScribeException as {@link #open(Path)}
+     */
+    public static FileStore open(String url) {
+        Objects.requireNonNull(url, "url");
+        if (!url.startsWith("file:")) {
+            throw new IllegalArgumentException("not a file URL: " + url);
+        }
+        String rest = url.substring("file:".length());
+        long entries = DEFAULT_ENTRIES;
+        int qm = rest.indexOf('?');
+        if (qm >= 0) {
+            for (String pair : rest.substring(qm + 1).split("&")) {
+                if (pair.startsWith("entries=")) {
+                    try {
+                        entries = Long.parseLong(pair.substring("entries=".length()));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("entries is not a number in " + url, e);
+                    }
+                } else if (!pair.isEmpty()) {
+                    throw new IllegalArgumentException("unknown parameter " + pair + " in " + url + "; known: entries");
+                }
+            }
+            rest = rest.substring(0, qm);
+        }
+        if (rest.startsWith("//")) {
+            rest = rest.substring(2);
+        }
+        rest = URLDecoder.decode(rest, StandardCharsets.UTF_8);
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException("file URL without a directory: " + url);
+        }
+        return open(Path.of(rest), entries);
+    }
+
+    /** The directory this store lives in. */
+    public Path directory() {
+        return dir;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Opening
+
+    private static Properties checkMarker(Path dir) throws IOException {
+        Path marker = dir.resolve(MARKER);
+        if (!Files.exists(marker)) {
+            List<String> present;
+            try (Stream<Path> files = Files.list(dir)) {
+                present = files.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+            if (!present.isEmpty()) {
+                throw new ScribeException(ScribeException.INTERNAL, "directory " + dir + " is not empty (" + present
+                        + ") and holds no " + MARKER + ": not a Scribe file store; nothing was changed");
+            }
+            Properties p = new Properties();
+            p.setProperty("format", FORMAT);
+            p.setProperty("version", Integer.toString(VERSION));
+            writeMarker(dir, p);
+            return p;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(marker, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IllegalArgumentException e) {
+            throw new ScribeException(ScribeException.INTERNAL, marker + " is unreadable: " + e.getMessage(), e);
+        }
+        if (!FORMAT.equals(p.getProperty("format"))) {
+            throw new ScribeException(ScribeException.INTERNAL, marker + " says format " + p.getProperty("format")
+                    + ", not " + FORMAT + ": not a Scribe file store; nothing was changed");
+        }
+        int version;
+        try {
+            version = Integer.parseInt(p.getProperty("version", ""));
+        } catch (NumberFormatException e) {
+            throw new ScribeException(ScribeException.INTERNAL, marker + " has no valid version", e);
+        }
+        if (version > VERSION) {
+            throw new ScribeException(ScribeException.INTERNAL, "file store " + dir + " has format version " + version
+                    + ", newer than the " + VERSION + " this Scribe reads; nothing was changed");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> foreign = files.map(f -> f.getFileName().toString())
+                    .filter(n -> !OWN_FILES.contains(n) && !n.equals(MARKER + ".tmp")).sorted().toList();
+            if (!foreign.isEmpty()) {
+                log.warn("file store {}: ignoring files that are not its own: {}", dir, foreign);
+            }
+        }
+        return p;
+    }
+
+    /** Writes the marker through a temporary file, forced to disk, then an atomic rename. */
+    private static void writeMarker(Path dir, Properties p) throws IOException {
+        Path tmp = dir.resolve(MARKER + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(w, "Scribe file store: do not edit");
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(MARKER), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The SHA-256 of a Chronicle Map file's self-describing header (its configuration, written once at creation), or
+     * null when the file does not start like one. Checked before Chronicle Map reads the file: Chronicle Map waits
+     * for a header it does not recognise to be completed by another process rather than failing, and adopts the
+     * configuration it finds, whatever the types.
+     */
+    private static String headerHash(File file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (ch.read(head, 0) != 12) {
+                return null;
+            }
+            int length = head.getInt(8) & 0x3FFF_FFFF;
+            if (length <= 0 || length > (1 << 20) || 12L + length > ch.size()) {
+                return null;
+            }
+            ByteBuffer body = ByteBuffer.allocate(12 + length);
+            ch.read(body, 0);
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(body.array());
+            return java.util.HexFormat.of().formatHex(sha.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private <K, V> ChronicleMap<K, V> map(List<ChronicleMap<?, ?>> opened, ChronicleMapBuilder<K, V> builder,
+            String name, boolean recover) throws IOException {
+        File file = dir.resolve(name).toFile();
+        boolean exists = file.exists();
+        String expected = marker.getProperty(name + ".header");
+        if (exists) {
+            String actual = headerHash(file);
+            if (expected == null || !expected.equals(actual)) {
+                throw damaged(name + " is not the Chronicle Map file this store created (corrupt or foreign file)");
+            }
+        } else if (expected != null) {
+            throw damaged(name + " is missing");
+        }
+        builder.sparseFile(true);
+        ChronicleMap<K, V> map;
+        try {
+            if (exists && recover) {
+                ChronicleHashCorruption.Listener report = c -> log.warn("file store {}: {} segment {}: {}", dir,
+                        name, c.segmentIndex(), c.message(), c.exception());
+                map = builder.recoverPersistedTo(file, true, report);
+            } else {
+                map = builder.createPersistedTo(file);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme) {
+                throw vme;
+            }
+            throw damaged(name + " is not a readable Chronicle Map of this store (corrupt or foreign file: " + e
+                    + ")", e);
+        }
+        opened.add(map);
+        if (!exists) {
+            marker.setProperty(name + ".header", Objects.requireNonNull(headerHash(file), name));
+            markerChanged = true;
+        }
+        return map;
+    }
+
+    private ScribeException damaged(String what) {
+        return damaged(what, null);
+    }
+
+    private ScribeException damaged(String what, Throwable cause) {
+        return new ScribeException(ScribeException.INTERNAL,
+                "file store " + dir + " is damaged: " + what + "; nothing was changed", cause);
+    }
+
+    /** After an unclean shutdown: every id from 1 to the log's size must be present. */
+    private void verifyLog() {
+        for (long id = 1; id <= lastId; id++) {
+            if (!logMap.containsKey(id)) {
+                throw damaged("scribe " + id + " of " + lastId + " is missing from log.cm");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Writes
+
+    @Override
+    public List<Scribe> commit(Commit commit) {
+        Objects.requireNonNull(commit, "commit");
+        if (commit.isEmpty()) {
+            checkOpen();
+            return List.of();
+        }
+        List<byte[]> scribes = new ArrayList<>(commit.scribes().size());
+        for (Scribe s : commit.scribes()) {
+            scribes.add(CODEC.encode(s.withId(null)));
+        }
+        Map<String, byte[]> states = new LinkedHashMap<>();
+        for (ObjectState o : commit.objects()) {
+            states.put(objectKey(o.klass(), o.id()), CODEC.encode(o));
+        }
+        synchronized (writeLock) {
+            checkOpen();
+            long first = lastId + 1;
+            JournalRecord record = new JournalRecord(first, scribes, states, commit.cursors());
+            try {
+                writeJournal(record.encode());
+                apply(record);
+                journal.remove(HEADER);
+            } catch (RuntimeException e) {
+                throw new ScribeException(ScribeException.INTERNAL, "file store " + dir + ": commit failed: " + e, e);
+            }
+            lastId = first + scribes.size() - 1;
+            List<Scribe> stored = new ArrayList<>(scribes.size());
+            for (int i = 0; i < scribes.size(); i++) {
+                stored.add(commit.scribes().get(i).withId(Long.toString(first + i)));
+            }
+            return stored;
+        }
+    }
+
+    /** Writes the record's parts, then its header: the header's presence is the commit point. */
+    private void writeJournal(byte[] record) {
+        int parts = Math.max(1, (record.length + PART_BYTES - 1) / PART_BYTES);
+        if (parts > MAX_PARTS) {
+            throw new ScribeException(ScribeException.TOO_LARGE, "file store " + dir + ": a commit of "
+                    + record.length + " bytes exceeds the maximum of " + (long) MAX_PARTS * PART_BYTES
+                    + "; nothing was written");
+        }
+        for (int i = 0; i < parts; i++) {
+            int from = i * PART_BYTES;
+            journal.put((long) i + 1, Arrays.copyOfRange(record, from, Math.min(record.length, from + PART_BYTES)));
+        }
+        CRC32 crc = new CRC32();
+        crc.update(record);
+        journal.put(HEADER, ByteBuffer.allocate(16).putInt(parts).putInt(record.length).putLong(crc.getValue())
+                .array());
+    }
+
+    private void apply(JournalRecord record) {
+        long id = record.firstId();
+        for (byte[] s : record.scribes()) {
+            logMap.put(id++, s);
+        }
+        record.objects().forEach(objects::put);
+        record.cursors().forEach(cursors::put);
+    }
+
+    /** Re-applies a committed record whose application a crash may have cut short. */
+    private void replayJournal() {
+        byte[] header = journal.get(HEADER);
+        if (header == null) {
+            return;
+        }
+        if (header.length != 16) {
+            throw damaged("the journal header has " + header.length + " bytes, not 16");
+        }
+        ByteBuffer h = ByteBuffer.wrap(header);
+        int parts = h.getInt();
+        int length = h.getInt();
+        long crc = h.getLong();
+        if (parts <= 0 || parts > MAX_PARTS || length < 0) {
+            throw damaged("the journal header is not valid");
+        }
+        byte[] record = new byte[length];
+        int at = 0;
+        for (int i = 1; i <= parts; i++) {
+            byte[] part = journal.get((long) i);
+            if (part == null || at + part.length > length) {
+                throw damaged("journal part " + i + " of " + parts + " is missing or too long");
+            }
+            System.arraycopy(part, 0, record, at, part.length);
+            at += part.length;
+        }
+        CRC32 check = new CRC32();
+        check.update(record, 0, at);
+        if (at != length || check.getValue() != crc) {
+            throw damaged("the journal record fails its checksum");
+        }
+        JournalRecord r = JournalRecord.decode(record);
+        log.info("file store {}: replaying an interrupted commit ({} scribes from id {}, {} objects, {} cursors)",
+                dir, r.scribes().size(), r.firstId(), r.objects().size(), r.cursors().size());
+        apply(r);
+        journal.remove(HEADER);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Reads
+
+    @Override
+    public List<Scribe> readAfter(long afterId, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        checkOpen();
+        long last = lastId;
+        long from = Math.max(0, afterId);
+        long to = Math.min(last, from + limit);
+        List<Scribe> page = new ArrayList<>((int) Math.max(0, to - from));
+        for (long id = from + 1; id <= to; id++) {
+            byte[] v = logMap.get(id);
+            if (v == null) {
+                throw damaged("scribe " + id + " is missing from log.cm");
+            }
+            page.add(CODEC.decodeScribe(v).withId(Long.toString(id)));
+        }
+        return page;
+    }
+
+    @Override
+    public long lastId() {
+        checkOpen();
+        return lastId;
+    }
+
+    @Override
+    public Optional<String> cursor(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        checkOpen();
+        return Optional.ofNullable(cursors.get(clientId));
+    }
+
+    @Override
+    public Optional<ObjectState> object(String klass, String id) {
+        Objects.requireNonNull(klass, "klass");
+        Objects.requireNonNull(id, "id");
+        checkOpen();
+        byte[] v = objects.get(objectKey(klass, id));
+        return v == null ? Optional.empty() : Optional.of(CODEC.decodeState(v));
+    }
+
+    @Override
+    public void forEachObject(Consumer<ObjectState> action) {
+        Objects.requireNonNull(action, "action");
+        checkOpen();
+        List<byte[]> values = new ArrayList<>();
+        // Copied first: the action must not run while Chronicle Map holds a segment lock.
+        objects.forEachEntry(e -> values.add(e.value().get()));
+        for (byte[] v : values) {
+            action.accept(CODEC.decodeState(v));
+        }
+    }
+
+    /** Closes the files and releases the directory. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (ChronicleMap<?, ?> m : List.of(journal, cursors, objects, logMap)) {
+            m.close();
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("open"));
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            log.warn("file store {}: could not release the directory cleanly", dir, e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("file store " + dir + " is closed");
+        }
+    }
+
+    private static String objectKey(String klass, String id) {
+        return klass + '\u0000' + id;
+    }
+}

@@ -1,0 +1,149 @@
+package io.scribe.store.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scribe.core.Scribe;
+import io.scribe.core.ScribeException;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileStoreTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    private static Scribe scribe(String id) {
+        return new Scribe(null, "Task", Scribe.Type.CREATE, JSON.createObjectNode().put("id", id), "p", 1, Map.of());
+    }
+
+    private static Commit append(Scribe... scribes) {
+        return new Commit(List.of(scribes), List.of(), Map.of());
+    }
+
+    private Path storeWithOneScribe() {
+        Path dir = tmp.resolve("store");
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            store.commit(append(scribe("a")));
+        }
+        return dir;
+    }
+
+    @Test
+    void storeOpenServesFileUrls() {
+        Path dir = tmp.resolve("by-url");
+        try (Store store = Store.open("file:" + dir + "?entries=1000")) {
+            assertThat(store).isInstanceOf(FileStore.class);
+            store.commit(append(scribe("a")));
+        }
+        try (Store store = Store.open("file://" + dir)) {
+            assertThat(store.lastId()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> Store.open("file:" + dir + "?size=3")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("size=3");
+    }
+
+    @Test
+    void aForeignDirectoryIsNotTouched() throws Exception {
+        Path dir = tmp.resolve("photos");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("holiday.jpg"), "not a store");
+        assertThatThrownBy(() -> FileStore.open(dir, 1000)).isInstanceOf(ScribeException.class)
+                .hasMessageContaining("not a Scribe file store");
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(dir.resolve("holiday.jpg"));
+        }
+    }
+
+    @Test
+    void aNewerFormatIsRefused() throws Exception {
+        Path dir = storeWithOneScribe();
+        Files.writeString(dir.resolve("scribe-store.properties"), "format=scribe-file\nversion=7\n");
+        assertThatThrownBy(() -> FileStore.open(dir, 1000)).isInstanceOf(ScribeException.class)
+                .hasMessageContaining("version 7, newer");
+    }
+
+    @Test
+    void aCorruptLogFileIsAClearErrorAndIsLeftAsItWas() throws Exception {
+        Path dir = storeWithOneScribe();
+        Path file = dir.resolve("log.cm");
+        byte[] garbage = new byte[(int) Math.min(Files.size(file), 1 << 20)];
+        new Random(42).nextBytes(garbage);
+        Files.write(file, garbage);
+        assertThatThrownBy(() -> FileStore.open(dir, 1000)).isInstanceOf(ScribeException.class)
+                .hasMessageContaining("log.cm");
+        assertThat(Files.readAllBytes(file)).isEqualTo(garbage);
+    }
+
+    @Test
+    void aCorruptLogFileAfterACrashIsAClearErrorAndIsLeftAsItWas() throws Exception {
+        Path dir = storeWithOneScribe();
+        Files.write(dir.resolve("open"), new byte[0]);
+        Path file = dir.resolve("log.cm");
+        byte[] garbage = new byte[(int) Math.min(Files.size(file), 1 << 20)];
+        new Random(7).nextBytes(garbage);
+        Files.write(file, garbage);
+        assertThatThrownBy(() -> FileStore.open(dir, 1000)).isInstanceOf(ScribeException.class)
+                .hasMessageContaining("log.cm");
+        assertThat(Files.readAllBytes(file)).isEqualTo(garbage);
+    }
+
+    @Test
+    void aForeignChronicleMapIsRefused() throws Exception {
+        Path dir = storeWithOneScribe();
+        // The cursors file in place of the log: a valid Chronicle Map, of the wrong kind.
+        Files.copy(dir.resolve("cursors.cm"), dir.resolve("log.cm"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        byte[] before = Files.readAllBytes(dir.resolve("log.cm"));
+        assertThatThrownBy(() -> FileStore.open(dir, 1000)).isInstanceOf(ScribeException.class)
+                .hasMessageContaining("log.cm");
+        assertThat(Files.readAllBytes(dir.resolve("log.cm"))).isEqualTo(before);
+    }
+
+    @Test
+    void aSecondOpenerIsRefusedWhileTheFirstHoldsTheDirectory() {
+        Path dir = tmp.resolve("store");
+        try (FileStore first = FileStore.open(dir, 1000)) {
+            assertThatThrownBy(() -> FileStore.open(dir, 1000)).isInstanceOf(ScribeException.class)
+                    .hasMessageContaining("open in another");
+            first.commit(append(scribe("a")));
+        }
+        try (FileStore again = FileStore.open(dir, 1000)) {
+            assertThat(again.lastId()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStoreLeftOpenIsRecoveredAndKeepsEverything() throws Exception {
+        Path dir = storeWithOneScribe();
+        Files.write(dir.resolve("open"), new byte[0]);
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.lastId()).isEqualTo(1);
+            assertThat(store.commit(append(scribe("b")))).extracting(Scribe::id).containsExactly("2");
+        }
+    }
+
+    @Test
+    void aLargeCommitIsSplitAcrossJournalParts() {
+        Path dir = tmp.resolve("store");
+        String big = "x".repeat(100_000);
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            Scribe s = new Scribe(null, "Task", Scribe.Type.CREATE, JSON.createObjectNode().put("id", big), "p", 1,
+                    Map.of());
+            store.commit(append(s, s, s));
+        }
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.readAfter(0, 10)).hasSize(3)
+                    .allSatisfy(s -> assertThat(s.data().get("id").asText()).hasSize(100_000));
+        }
+    }
+}
