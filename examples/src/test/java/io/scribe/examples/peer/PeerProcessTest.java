@@ -1,0 +1,184 @@
+package io.scribe.examples.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Three example peers as separate processes, a hub and two peers, driven through standard input. */
+class PeerProcessTest {
+
+    private static final long WAIT_MS = 30_000;
+
+    private final List<Proc> procs = new ArrayList<>();
+
+    /** One running peer: its stdin, and its stdout and stderr lines as they come. */
+    static final class Proc {
+        final Process process;
+        final PrintWriter in;
+        final BlockingQueue<String> out = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> err = new LinkedBlockingQueue<>();
+        final List<String> everything = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Proc(List<String> args) throws IOException {
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                    "-cp", System.getProperty("java.class.path"), Peer.class.getName()));
+            command.addAll(args);
+            process = new ProcessBuilder(command).start();
+            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), out);
+            pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), err);
+        }
+
+        private void pump(BufferedReader reader, BlockingQueue<String> sink) {
+            Thread t = new Thread(() -> {
+                try {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        sink.add(line);
+                        if (sink == out) {
+                            everything.add(line);
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void send(String command) {
+            in.println(command);
+        }
+
+        /** Waits for a stderr line containing {@code text}. */
+        void awaitErr(String text) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            List<String> seen = new ArrayList<>();
+            while (System.currentTimeMillis() < deadline) {
+                String line = err.poll(100, TimeUnit.MILLISECONDS);
+                if (line != null) {
+                    seen.add(line);
+                    if (line.contains(text)) {
+                        return;
+                    }
+                }
+            }
+            throw new AssertionError("no '" + text + "' on stderr; saw " + seen);
+        }
+
+        /** Sends {@code show} and returns its lines, leaving out the changes that arrived meanwhile. */
+        List<String> show() throws InterruptedException {
+            send("show");
+            List<String> lines = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            while (System.currentTimeMillis() < deadline) {
+                String line = out.poll(100, TimeUnit.MILLISECONDS);
+                if (line == null || line.startsWith("<< ")) {
+                    continue;
+                }
+                lines.add(line);
+                if (line.startsWith("# ")) {
+                    return lines;
+                }
+            }
+            throw new AssertionError("show did not finish; got " + lines);
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Proc p : procs) {
+            p.send("quit");
+        }
+        for (Proc p : procs) {
+            if (!p.process.waitFor(10, TimeUnit.SECONDS)) {
+                p.process.destroyForcibly();
+            }
+        }
+    }
+
+    private Proc start(String... args) throws IOException {
+        Proc p = new Proc(List.of(args));
+        procs.add(p);
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Polls {@code show} on every peer until all print {@code expected}. */
+    private static void awaitShows(List<String> expected, Proc... peers) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        List<List<String>> last = new ArrayList<>();
+        while (System.currentTimeMillis() < deadline) {
+            last.clear();
+            for (Proc p : peers) {
+                last.add(p.show());
+            }
+            if (last.stream().allMatch(expected::equals)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        assertThat(last).as("show output of every peer").allSatisfy(s -> assertThat(s).isEqualTo(expected));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws"})
+    void peersDrivenThroughStdinEndWithTheSameShowOutput(String transport) throws Exception {
+        int port = freePort();
+        List<String> ws = transport.equals("ws") ? List.of("--ws") : List.of();
+        List<String> hubArgs = new ArrayList<>(List.of("--id", "hub", "--listen", Integer.toString(port)));
+        hubArgs.addAll(ws);
+        Proc hub = start(hubArgs.toArray(String[]::new));
+        hub.awaitErr("listening on");
+        List<Proc> peers = new ArrayList<>();
+        for (String id : List.of("alice", "bob")) {
+            List<String> args = new ArrayList<>(List.of("--id", id, "--connect", "127.0.0.1:" + port));
+            args.addAll(ws);
+            Proc p = start(args.toArray(String[]::new));
+            p.awaitErr("connected to hub");
+            peers.add(p);
+        }
+        Proc alice = peers.get(0);
+        Proc bob = peers.get(1);
+
+        alice.send("new t1 title=buy milk priority=2");
+        alice.send("tag t1 shop");
+        bob.send("new t2 title=write the docs priority=1");
+        awaitShows(List.of(
+                "t1 title=buy milk done=false priority=2 tags=shop",
+                "t2 title=write the docs done=false priority=1 tags=",
+                "# 2 tasks"), hub, alice, bob);
+
+        bob.send("set t1 done true");
+        alice.send("del t2");
+        alice.send("new t3 title=call back priority=3");
+        awaitShows(List.of(
+                "t1 title=buy milk done=true priority=2 tags=shop",
+                "t3 title=call back done=false priority=3 tags=",
+                "# 2 tasks"), hub, alice, bob);
+        // Each peer printed the changes that came from the others as they arrived.
+        assertThat(bob.everything).anySatisfy(l -> assertThat(l).startsWith("<< create from alice: t3"));
+    }
+}
