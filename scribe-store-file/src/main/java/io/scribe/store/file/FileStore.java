@@ -512,7 +512,7 @@ public final class FileStore implements Store {
         checkOpen();
         List<byte[]> values = new ArrayList<>();
         // Copied first: the action must not run while Chronicle Map holds a segment lock.
-        objects.forEachEntry(e -> values.add(e.value().get()));
+        objects.forEachEntry(e -> values.add(e.value().get().clone()));
         for (byte[] v : values) {
             action.accept(CODEC.decodeState(v));
         }

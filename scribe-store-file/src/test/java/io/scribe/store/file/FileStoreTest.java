@@ -133,6 +133,21 @@ class FileStoreTest {
     }
 
     @Test
+    void forEachObjectHandsOutEveryStateEvenWhenTheyHaveTheSameSize() {
+        try (FileStore store = FileStore.open(tmp.resolve("store"), 1000)) {
+            List<io.scribe.core.spi.ObjectState> states = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                var fields = JSON.createObjectNode().put("id", "o" + (10 + i)).put("title", "t" + (10 + i));
+                states.add(new io.scribe.core.spi.ObjectState("Task", "o" + (10 + i), fields, Map.of(), null));
+            }
+            store.commit(new Commit(List.of(), states, Map.of()));
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            store.forEachObject(o -> seen.add(o.id() + "=" + o.fields().get("title").asText()));
+            assertThat(seen).hasSize(20).contains("o10=t10", "o29=t29");
+        }
+    }
+
+    @Test
     void aLargeCommitIsSplitAcrossJournalParts() {
         Path dir = tmp.resolve("store");
         String big = "x".repeat(100_000);
