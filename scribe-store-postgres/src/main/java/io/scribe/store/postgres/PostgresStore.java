@@ -71,6 +71,7 @@ public final class PostgresStore implements Store {
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final Object watchLock = new Object();
+    private final java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
     private Thread watcher;
     private volatile boolean closed;
 
@@ -402,6 +403,7 @@ public final class PostgresStore implements Store {
      * LISTENs on the schema's channel on a dedicated connection: {@code listener} runs, on the store's watcher
      * thread, after each commit that appended scribes through another store instance (in this or another process),
      * and once after the connection was re-established following a loss (notifications may have been missed).
+     * Returns once LISTEN is in place (waiting at most 5 s), so that later foreign commits are all reported.
      */
     @Override
     public void watch(Runnable listener) {
@@ -414,6 +416,14 @@ public final class PostgresStore implements Store {
                 watcher.setDaemon(true);
                 watcher.start();
             }
+        }
+        try {
+            // Foreign commits made after watch() returns are reported; wait (boundedly) for the subscription.
+            if (!listening.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("store {}: watch subscription not confirmed within 5 s; it keeps trying", schema);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -432,6 +442,7 @@ public final class PostgresStore implements Store {
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN \"" + channel + "\"");
                 }
+                listening.countDown();
                 if (reconnected) {
                     fire();
                 }

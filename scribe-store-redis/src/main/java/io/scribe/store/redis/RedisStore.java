@@ -70,6 +70,7 @@ public final class RedisStore implements Store {
     private final byte[] commitSha;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final Object watchLock = new Object();
+    private final java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
     private Thread watcher;
     private volatile JedisPubSub subscription;
     private volatile boolean closed;
@@ -313,7 +314,8 @@ public final class RedisStore implements Store {
     /**
      * Subscribes to the prefix's channel: {@code listener} runs, on the store's watcher thread, after each commit
      * that another store instance (in this or another process) made under the same prefix, and once after the
-     * subscription was re-established following a connection loss (commits may have been missed meanwhile).
+     * subscription was re-established following a connection loss (commits may have been missed meanwhile). Returns
+     * once the subscription is in place (waiting at most 5 s), so that later foreign commits are all reported.
      */
     @Override
     public void watch(Runnable listener) {
@@ -327,6 +329,14 @@ public final class RedisStore implements Store {
                 watcher.start();
             }
         }
+        try {
+            // Foreign commits made after watch() returns are reported; wait (boundedly) for the subscription.
+            if (!listening.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("store {}: watch subscription not confirmed within 5 s; it keeps trying", prefix);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void subscribeLoop() {
@@ -336,6 +346,7 @@ public final class RedisStore implements Store {
                 @Override
                 public void onSubscribe(String ch, int count) {
                     log.debug("redis store {}: watching {}", prefix, ch);
+                    listening.countDown();
                 }
 
                 @Override
