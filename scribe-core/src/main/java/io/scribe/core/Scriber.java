@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Hlc;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.capture.Hooks;
+import io.scribe.core.internal.capture.Recorder;
+import io.scribe.core.internal.capture.Tracked;
 import io.scribe.core.spi.MessageHandler;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
@@ -34,6 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +95,8 @@ public final class Scriber implements AutoCloseable {
     private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
             ThreadLocal.withInitial(ArrayDeque::new);
     private volatile boolean closed;
+    /** What enhanced objects of this peer are bound to. */
+    final Recorder recorder = new ScriberRecorder(this);
 
     private Scriber(Builder b) {
         this.guid = b.clientId;
@@ -185,6 +191,13 @@ public final class Scriber implements AutoCloseable {
      */
     public <T> T create(T object) {
         SyncedClass<?> c = classOf(object);
+        if (object instanceof Tracked t && t.$scribe$recorder() != null) {
+            if (t.$scribe$recorder() == recorder) {
+                // An enhanced object constructed in this Scriber's scope was created by its constructor.
+                return object;
+            }
+            throw new IllegalStateException("bound to another scriber (" + t.$scribe$recorder() + "): " + object);
+        }
         lock.lock();
         try {
             if (bound.containsKey(object)) {
@@ -229,52 +242,57 @@ public final class Scriber implements AutoCloseable {
      */
     public Optional<Scribe> save(Object object) {
         SyncedClass<?> c = classOf(object);
-        Scribe recorded = null;
+        Optional<Scribe> recorded;
         lock.lock();
         try {
-            Key key = keyOf(object);
-            ObjectState state = states.get(key);
-            ObjectNode now = c.read(object);
-            JsonNode idNow = now.get(c.idField.name());
-            if (!SyncedClass.idText(idNow).equals(key.id())) {
-                throw new IllegalStateException("the identity of " + key + " changed to " + idNow
-                        + "; identities never change");
-            }
-            ObjectNode changed = Json.object();
-            now.fields().forEachRemaining(e -> {
-                if (!e.getValue().equals(state.fields().get(e.getKey()))) {
-                    changed.set(e.getKey(), e.getValue());
-                }
-            });
-            if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
-                return Optional.empty();
-            }
-            long clock = hlc.tick();
-            ObjectNode fields = state.fields().deepCopy();
-            Map<String, Stamp> stamps = new HashMap<>(state.stamps());
-            Map<String, Long> base = new HashMap<>();
-            changed.fieldNames().forEachRemaining(f -> {
-                Stamp previous = state.stamps().get(f);
-                long b = previous == null ? 0 : previous.clock();
-                base.put(f, b);
-                stamps.put(f, new Stamp(clock, guid, b));
-                fields.set(f, changed.get(f));
-            });
-            Txn tx = new Txn();
-            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-            recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                    Json.NODES.arrayNode().add(idNow).add(changed), guid, clock, base);
-            tx.entries.add(new Txn.Entry(recorded, null, c, object));
-            Set<String> names = new LinkedHashSet<>();
-            changed.fieldNames().forEachRemaining(names::add);
-            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
-            List<Scribe> stored = commit(tx);
-            recorded = stored.get(0);
+            recorded = saveLocked(c, object);
         } finally {
             lock.unlock();
         }
         flush();
-        return Optional.of(recorded);
+        return recorded;
+    }
+
+    /** The body of {@link #save(Object)}; caller holds the lock and flushes after releasing it. */
+    private Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
+        Key key = keyOf(object);
+        ObjectState state = states.get(key);
+        ObjectNode now = c.read(object);
+        JsonNode idNow = now.get(c.idField.name());
+        if (!SyncedClass.idText(idNow).equals(key.id())) {
+            throw new IllegalStateException("the identity of " + key + " changed to " + idNow
+                    + "; identities never change");
+        }
+        ObjectNode changed = Json.object();
+        now.fields().forEachRemaining(e -> {
+            if (!e.getValue().equals(state.fields().get(e.getKey()))) {
+                changed.set(e.getKey(), e.getValue());
+            }
+        });
+        if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
+            return Optional.empty();
+        }
+        long clock = hlc.tick();
+        ObjectNode fields = state.fields().deepCopy();
+        Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+        Map<String, Long> base = new HashMap<>();
+        changed.fieldNames().forEachRemaining(f -> {
+            Stamp previous = state.stamps().get(f);
+            long b = previous == null ? 0 : previous.clock();
+            base.put(f, b);
+            stamps.put(f, new Stamp(clock, guid, b));
+            fields.set(f, changed.get(f));
+        });
+        Txn tx = new Txn();
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(idNow).add(changed), guid, clock, base);
+        tx.entries.add(new Txn.Entry(recorded, null, c, object));
+        Set<String> names = new LinkedHashSet<>();
+        changed.fieldNames().forEachRemaining(names::add);
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
+        List<Scribe> stored = commit(tx);
+        return Optional.of(stored.get(0));
     }
 
     /**
@@ -342,6 +360,121 @@ public final class Scriber implements AutoCloseable {
             return bound.containsKey(object);
         } finally {
             lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Enhanced classes: the current Scriber of a thread, and what the capture hooks call
+
+    /**
+     * Makes this Scriber the current one on this thread until the scope is closed: an enhanced {@code @Synced}
+     * object whose outermost constructor finishes meanwhile is bound to this Scriber and its {@code create} is
+     * recorded. Objects constructed outside any scope are plain and record nothing (until {@link #create(Object)}).
+     * Scopes nest; the innermost wins. While a method of a bound object runs, that object's Scriber is current.
+     *
+     * <pre>{@code
+     * try (Scriber.Scope scope = scriber.open()) {
+     *     Task task = new Task("write the docs");   // recorded: create
+     *     task.setTitle("write them");               // recorded: update
+     * }
+     * }</pre>
+     *
+     * @return the scope; close it on this thread, innermost first
+     * @throws IllegalStateException if this Scriber is closed
+     */
+    public Scope open() {
+        checkOpen();
+        int depth = Hooks.openScope(recorder);
+        return new Scope() {
+            private boolean done;
+
+            @Override
+            public void close() {
+                if (!done) {
+                    Hooks.closeScope(depth);
+                    done = true;
+                }
+            }
+        };
+    }
+
+    /** Runs {@code block} with this Scriber current on this thread (see {@link #open()}). */
+    public void run(Runnable block) {
+        Objects.requireNonNull(block, "block");
+        try (Scope scope = open()) {
+            block.run();
+        }
+    }
+
+    /**
+     * Calls {@code block} with this Scriber current on this thread (see {@link #open()}) and returns its result:
+     * {@code Task task = scriber.call(() -> new Task("write the docs"));}
+     */
+    public <T> T call(Supplier<T> block) {
+        Objects.requireNonNull(block, "block");
+        try (Scope scope = open()) {
+            return block.get();
+        }
+    }
+
+    /** A thread's current Scriber, from {@link #open()} until {@link #close()}. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        /**
+         * Ends the scope; the previous one is current again. Idempotent.
+         *
+         * @throws IllegalStateException if called on another thread, or before an inner scope was closed
+         */
+        @Override
+        void close();
+    }
+
+    /** The outermost constructor of an enhanced object finished while this Scriber was current. */
+    void constructed(Object object) {
+        if (!byType.containsKey(object.getClass())) {
+            log.warn("scriber {}: {} was constructed in its scope but is not registered; it stays plain",
+                    guid, object.getClass().getName());
+            return;
+        }
+        create(object);
+    }
+
+    /** Records what changed in an enhanced object; nothing when it is no longer tracked here. */
+    void flushEnhanced(Object object) {
+        SyncedClass<?> c = byType.get(object.getClass());
+        if (c == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (bound.containsKey(object)) {
+                saveLocked(c, object);
+            }
+        } finally {
+            lock.unlock();
+        }
+        flush();
+    }
+
+    /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */
+    void wrapAssigned(Object object, String field) {
+        SyncedClass<?> c = byType.get(object.getClass());
+        FieldModel f = c == null ? null : c.fields.get(field);
+        if (f != null) {
+            c.wrap(object, f);
+        }
+    }
+
+    /** Binds an enhanced object to this Scriber (null: unbinds it) and wraps its collection fields. */
+    private void bindEnhanced(Object object, boolean bind) {
+        if (object instanceof Tracked t) {
+            t.$scribe$recorder(bind ? recorder : null);
+            if (bind) {
+                SyncedClass<?> c = byType.get(object.getClass());
+                if (c != null) {
+                    c.fields.values().forEach(f -> c.wrap(object, f));
+                }
+            }
         }
     }
 
@@ -644,11 +777,13 @@ public final class Scriber implements AutoCloseable {
             Object gone = objects.remove(key);
             if (gone != null) {
                 bound.remove(gone);
+                bindEnhanced(gone, false);
             }
         });
         tx.bind.forEach((key, object) -> {
             objects.put(key, object);
             bound.put(object, key);
+            bindEnhanced(object, true);
         });
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
@@ -862,6 +997,7 @@ public final class Scriber implements AutoCloseable {
             }
             objects.put(key, object);
             bound.put(object, key);
+            bindEnhanced(object, true);
         }
         long last = store.lastId();
         if (last > 0) {

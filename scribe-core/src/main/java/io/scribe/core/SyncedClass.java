@@ -8,6 +8,9 @@ import io.scribe.annotations.Rpc;
 import io.scribe.annotations.SyncId;
 import io.scribe.annotations.Synced;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.capture.Hooks;
+import io.scribe.core.internal.capture.Recording;
+import io.scribe.core.internal.capture.Tracked;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -19,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the engine knows of one registered class: its wire name, synced fields, identity field, constructor, rpc
@@ -28,7 +33,14 @@ import java.util.UUID;
 final class SyncedClass<T> {
 
     /** One synced field and its generic type, for Jackson. */
-    record FieldModel(String name, Field field, JavaType javaType) {}
+    record FieldModel(String name, Field field, JavaType javaType) {
+        /** Whether the field's values are wrapped to record changes in place (List, Set, Map, Collection). */
+        boolean wrapped() {
+            return Recording.wrappable(field.getType());
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(SyncedClass.class);
 
     final Class<T> type;
     final String klass;
@@ -69,6 +81,13 @@ final class SyncedClass<T> {
                 FieldModel model = new FieldModel(
                         f.getName(), f, Json.MAPPER.getTypeFactory().constructType(f.getGenericType()));
                 found.put(f.getName(), model);
+                if (Tracked.class.isAssignableFrom(type) && !model.wrapped()
+                        && (java.util.Collection.class.isAssignableFrom(f.getType())
+                                || Map.class.isAssignableFrom(f.getType()))) {
+                    log.warn("field {}.{} is declared as {}: changes made in place are recorded only when the field "
+                            + "is assigned; declare it as List, Set, Map or Collection to record them",
+                            c.getName(), f.getName(), f.getType().getName());
+                }
                 if (f.isAnnotationPresent(SyncId.class)) {
                     if (id != null) {
                         throw new IllegalArgumentException(type.getName() + " has two @SyncId fields: "
@@ -166,7 +185,14 @@ final class SyncedClass<T> {
         }
     }
 
+    /**
+     * Writes a synced field by reflection (no capture hook runs). On an enhanced object, a List, Set, Map or
+     * Collection value is wrapped so that later changes in place are recorded.
+     */
     void set(Object object, FieldModel f, Object value) {
+        if (object instanceof Tracked && f.wrapped()) {
+            value = Recording.wrap(object, f.field().getType(), value);
+        }
         try {
             f.field().set(object, value);
         } catch (IllegalAccessException e) {
@@ -174,11 +200,25 @@ final class SyncedClass<T> {
         }
     }
 
+    /** Wraps the current value of a collection field of an enhanced object, when it is not wrapped yet. */
+    void wrap(Object object, FieldModel f) {
+        if (f.wrapped()) {
+            Object value = get(object, f);
+            if (value != null && !Recording.wraps(value, object)) {
+                set(object, f, value);
+            }
+        }
+    }
+
+    /** A new instance for a remote or restored object: constructed in no scope, so it records no create. */
     T instantiate() {
+        int scope = Hooks.openScope(null);
         try {
             return constructor.newInstance();
         } catch (ReflectiveOperationException e) {
             throw new ScribeException(ScribeException.INTERNAL, "cannot construct " + type.getName(), e);
+        } finally {
+            Hooks.closeScope(scope);
         }
     }
 
