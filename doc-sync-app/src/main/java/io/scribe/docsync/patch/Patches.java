@@ -7,6 +7,7 @@ import com.flipkart.zjsonpatch.JsonDiff;
 import com.flipkart.zjsonpatch.JsonPatch;
 import com.flipkart.zjsonpatch.JsonPatchApplicationException;
 import io.scribe.core.ScribeException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.EnumSet;
 
 /**
@@ -52,10 +53,26 @@ public final class Patches {
      * @throws ScribeException with code 400 when the patch is malformed or does not apply
      */
     public static JsonNode apply(JsonNode patch, JsonNode document) {
+        if (patch == null || !patch.isArray()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "a JSON Patch is an array of operations");
+        }
+        JsonNode result = document;
         try {
-            // Strict RFC 6902: no lenient flags, so removing a missing path fails instead of passing silently.
-            return JsonPatch.apply(patch, document, EnumSet.noneOf(CompatibilityFlags.class));
-        } catch (JsonPatchApplicationException e) {
+            for (JsonNode op : patch) {
+                String name = op.path("op").asText();
+                // RFC 6902 requires the target of remove and replace to exist; zjsonpatch lets a missing object
+                // member pass, so it is checked here, one operation at a time.
+                if ((name.equals("remove") || name.equals("replace")) && op.path("path").isTextual()
+                        && result.at(com.fasterxml.jackson.core.JsonPointer.compile(op.get("path").asText()))
+                                .isMissingNode()) {
+                    throw new ScribeException(ScribeException.BAD_REQUEST,
+                            "patch does not apply: " + name + " of missing " + op.get("path").asText());
+                }
+                result = JsonPatch.apply(JsonNodeFactory.instance.arrayNode().add(op), result,
+                        EnumSet.noneOf(CompatibilityFlags.class));
+            }
+            return result;
+        } catch (JsonPatchApplicationException | IllegalArgumentException e) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "patch does not apply: " + e.getMessage(), e);
         }
     }
