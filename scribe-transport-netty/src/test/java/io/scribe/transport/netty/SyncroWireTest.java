@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class SyncroWireTest {
 
-    private static final Path CAPTURE = Path.of(System.getProperty("scribe.syncroWire", "/work/shared/syncro-wire"),
+    private static final Path CAPTURE = Path.of(System.getProperty("scribe.syncroWire", "../scribe-testkit/src/test/resources/syncro-wire"),
             "s4_raw_client", "capture.jsonl");
 
     /** The Ruby side's model. */
@@ -40,7 +39,9 @@ class SyncroWireTest {
 
     @Test
     void aSyncroServerAnswersTheCapturedClientBytesOverARealSocket() throws Exception {
-        Assumptions.assumeTrue(Files.exists(CAPTURE), "Syncro captures not available");
+        if (!Files.exists(CAPTURE)) {
+            throw new AssertionError("Syncro captures missing: " + CAPTURE.toAbsolutePath());
+        }
         ObjectMapper json = new ObjectMapper();
         List<byte[]> reads = new ArrayList<>();
         for (String line : Files.readAllLines(CAPTURE)) {
