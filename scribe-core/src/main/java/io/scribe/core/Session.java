@@ -103,6 +103,14 @@ public final class Session {
         return open;
     }
 
+    /**
+     * The catch-up most recently started by {@link #sync()}, or null before the first; completes when it has reached
+     * the end of the peer's log.
+     */
+    public CompletableFuture<Void> catchUp() {
+        return catchUp;
+    }
+
     /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
     public boolean isCaughtUp() {
         return caughtUp;
@@ -455,7 +463,7 @@ public final class Session {
         if (!wire.isSyncro()) {
             sync.put("limit", scriber.pageSize);
         }
-        request(sync).whenComplete((response, failure) -> {
+        enqueueRequest(sync).whenComplete((response, failure) -> {
             if (failure != null) {
                 done.completeExceptionally(failure);
                 return;
@@ -524,6 +532,13 @@ public final class Session {
      * The request gets this session's next request id.
      */
     public CompletableFuture<JsonNode> request(ObjectNode message) {
+        CompletableFuture<JsonNode> future = enqueueRequest(message);
+        scriber.flush();
+        return future;
+    }
+
+    /** Queues a request without sending it yet; the caller flushes (possibly after releasing the lock). */
+    CompletableFuture<JsonNode> enqueueRequest(ObjectNode message) {
         int id = requestIds.incrementAndGet();
         message.put("id", id);
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
@@ -585,7 +600,7 @@ public final class Session {
     void push(Scribe scribe) {
         ObjectNode message = Json.object().put("type", "add_scribe");
         message.set("scribe", Json.toJson(scribe));
-        request(message).whenComplete((r, e) -> {
+        enqueueRequest(message).whenComplete((r, e) -> {
             if (e != null) {
                 scriber.report(e instanceof ScribeException se ? se
                         : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
