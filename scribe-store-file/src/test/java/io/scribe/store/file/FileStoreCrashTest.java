@@ -1,5 +1,6 @@
 package io.scribe.store.file;
 
+import io.scribe.testkit.CrashHarness;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package io.scribe.store.postgres;
 
+import io.scribe.testkit.SharedNodesHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.scribe.store.redis;
 
+import io.scribe.testkit.CrashHarness;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

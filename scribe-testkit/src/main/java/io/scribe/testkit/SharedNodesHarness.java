@@ -1,4 +1,4 @@
-package io.scribe.store.redis;
+package io.scribe.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,11 +12,11 @@ import java.util.function.BooleanSupplier;
  * Two server nodes, each with its own store instance on one shared store, and a client on each: a change made on
  * one client reaches the other through the store's watch notification, both ways.
  */
-final class SharedNodesHarness {
+public final class SharedNodesHarness {
 
     private SharedNodesHarness() {}
 
-    static void run(Store store1, Store store2) throws Exception {
+    public static void run(Store store1, Store store2) throws Exception {
         Scriber node1 = Scriber.builder().clientId("server").store(store1).register(CrashPeer.Note.class).build();
         Scriber node2 = Scriber.builder().clientId("server").store(store2).register(CrashPeer.Note.class).build();
         Scriber c1 = Scriber.builder().clientId("c1").store(Store.inMemory()).register(CrashPeer.Note.class).build();

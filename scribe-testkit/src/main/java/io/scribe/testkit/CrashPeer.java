@@ -1,4 +1,4 @@
-package io.scribe.store.redis;
+package io.scribe.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -45,7 +45,7 @@ public final class CrashPeer {
     private CrashPeer() {}
 
     /** Notes as JSON, sorted by id: what two peers compare. */
-    static ArrayNode dump(List<Note> notes) {
+    public static ArrayNode dump(List<Note> notes) {
         ArrayNode out = JSON.createArrayNode();
         notes.stream().sorted(Comparator.comparing(n -> n.id))
                 .forEach(n -> out.addObject().put("id", n.id).put("text", n.text).put("version", n.version));

@@ -1,4 +1,4 @@
-package io.scribe.store.file;
+package io.scribe.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * store), kills it with SIGKILL while changes stream in, changes more while it is down, restarts it on the same
  * store, and checks that it ends equal to the partner with every change stored exactly once.
  */
-final class CrashHarness {
+public final class CrashHarness {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1",
@@ -45,12 +45,12 @@ final class CrashHarness {
     private Session session;
     private Thread pump;
 
-    CrashHarness(String storeUrl, Path workDir) {
+    public CrashHarness(String storeUrl, Path workDir) {
         this.storeUrl = storeUrl;
         this.stderr = workDir.resolve("child-stderr.txt");
     }
 
-    void run() throws Exception {
+    public void run() throws Exception {
         try {
             start();
             change(40);
