@@ -72,12 +72,17 @@ public final class Scriber implements AutoCloseable {
     final int pageSize;
     final ScheduledExecutorService timer;
     private final boolean ownsTimer;
+    private final java.util.concurrent.ScheduledFuture<?> sweeper;
     private final Hlc hlc;
     private final Map<String, SyncedClass<?>> byKlass;
     private final Map<Class<?>, SyncedClass<?>> byType;
     private final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
+    private final Conflict.Listener conflictListener;
+    /** The authentication message type and its checker, or null when sessions need no authentication. */
+    final String authType;
+    final io.scribe.core.spi.Authenticator authenticator;
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
@@ -107,6 +112,9 @@ public final class Scriber implements AutoCloseable {
         this.hlc = new Hlc(b.clock);
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
+        this.conflictListener = b.conflictListener;
+        this.authType = b.authType;
+        this.authenticator = b.authenticator;
         if (b.timer != null) {
             this.timer = b.timer;
             this.ownsTimer = false;
@@ -132,6 +140,9 @@ public final class Scriber implements AutoCloseable {
         this.byKlass = k;
         this.byType = t;
         restore();
+        long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
+        this.sweeper = timer.scheduleWithFixedDelay(
+                this::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         this.seenId = store.lastId();
         store.watch(() -> {
             if (!closed) {
@@ -215,6 +226,9 @@ public final class Scriber implements AutoCloseable {
             Stamp stamp = new Stamp(clock, guid);
             Map<String, Stamp> stamps = new HashMap<>();
             fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
+            for (String merged : c.policy.keyMerged()) {
+                fields.path(merged).fieldNames().forEachRemaining(k -> stamps.put(merged + "/" + k, stamp));
+            }
             Txn tx = new Txn();
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
             tx.bind.put(key, object);
@@ -265,8 +279,10 @@ public final class Scriber implements AutoCloseable {
         }
         ObjectNode changed = Json.object();
         now.fields().forEachRemaining(e -> {
-            if (!e.getValue().equals(state.fields().get(e.getKey()))) {
-                changed.set(e.getKey(), e.getValue());
+            JsonNode old = state.fields().get(e.getKey());
+            if (!e.getValue().equals(old)) {
+                changed.set(e.getKey(), c.policy.keyMerged().contains(e.getKey())
+                        ? keyPatch(old, e.getValue()) : e.getValue());
             }
         });
         if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
@@ -277,6 +293,17 @@ public final class Scriber implements AutoCloseable {
         Map<String, Stamp> stamps = new HashMap<>(state.stamps());
         Map<String, Long> base = new HashMap<>();
         changed.fieldNames().forEachRemaining(f -> {
+            if (c.policy.keyMerged().contains(f)) {
+                changed.get(f).fieldNames().forEachRemaining(k -> {
+                    Stamp previous = state.stamps().get(f + "/" + k);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(f + "/" + k, b);
+                    stamps.put(f + "/" + k, new Stamp(clock, guid, b));
+                });
+                stamps.put(f, new Stamp(clock, guid, 0));
+                fields.set(f, now.get(f));
+                return;
+            }
             Stamp previous = state.stamps().get(f);
             long b = previous == null ? 0 : previous.clock();
             base.put(f, b);
@@ -293,6 +320,27 @@ public final class Scriber implements AutoCloseable {
         tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
         List<Scribe> stored = commit(tx);
         return Optional.of(stored.get(0));
+    }
+
+    /**
+     * The one-level JSON merge patch from {@code old} to {@code now}: changed and new keys with their values, removed
+     * keys with null. A value that is not an object counts as an empty object.
+     */
+    private static ObjectNode keyPatch(JsonNode old, JsonNode now) {
+        ObjectNode patch = Json.object();
+        JsonNode before = old != null && old.isObject() ? old : Json.object();
+        JsonNode after = now != null && now.isObject() ? now : Json.object();
+        after.fields().forEachRemaining(e -> {
+            if (!e.getValue().equals(before.get(e.getKey()))) {
+                patch.set(e.getKey(), e.getValue());
+            }
+        });
+        before.fieldNames().forEachRemaining(k -> {
+            if (!after.has(k)) {
+                patch.putNull(k);
+            }
+        });
+        return patch;
     }
 
     /**
@@ -601,7 +649,7 @@ public final class Scriber implements AutoCloseable {
             return Played.NOOP;
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
-        return merge(c, key, state, values, s, source, tx);
+        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx);
     }
 
     private Played playUpdate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
@@ -620,7 +668,7 @@ public final class Scriber implements AutoCloseable {
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
         values.remove(c.idField);
-        return merge(c, key, state, values, s, source, tx);
+        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx);
     }
 
     private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
@@ -657,15 +705,57 @@ public final class Scriber implements AutoCloseable {
         return values;
     }
 
-    private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values, Scribe s,
-            Session source, Txn tx) {
+    private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
+            ObjectNode raw, Scribe s, Session source, Txn tx) {
         Resolver resolver = resolvers.get(c.klass);
         ObjectNode corrected = null;
+        ObjectNode lost = Json.object();
+        ObjectNode kept = Json.object();
         ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
         Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
         Map<FieldModel, Object> taken = new LinkedHashMap<>();
+        boolean live = state != null && !state.destroyed() && !tx.foreign;
         for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
             String name = e.getKey().name();
+            if (c.policy.keyMerged().contains(name)) {
+                JsonNode patch = raw.get(name);
+                ObjectNode merged = fields.get(name) != null && fields.get(name).isObject()
+                        ? (ObjectNode) fields.get(name).deepCopy() : Json.object();
+                boolean any = false;
+                for (Iterator<Map.Entry<String, JsonNode>> it = patch.isObject() ? patch.fields()
+                        : Collections.<Map.Entry<String, JsonNode>>emptyIterator(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> k = it.next();
+                    String stampName = name + "/" + k.getKey();
+                    Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
+                    Stamp current = stamps.get(stampName);
+                    if (current == null || resolver.replaces(current, incoming)) {
+                        if (k.getValue().isNull()) {
+                            merged.remove(k.getKey());
+                        } else {
+                            merged.set(k.getKey(), k.getValue());
+                        }
+                        stamps.put(stampName, incoming);
+                        any = true;
+                    } else if (live && concurrentLoser(current, incoming)) {
+                        JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
+                        lost.with(name).set(k.getKey(), k.getValue());
+                        kept.with(name).set(k.getKey(), ours);
+                        if (incoming.compareTo(current) > 0) {
+                            if (corrected == null) {
+                                corrected = Json.object();
+                            }
+                            corrected.with(name).set(k.getKey(), ours);
+                        }
+                    }
+                }
+                if (any) {
+                    Object value = c.fromJson(e.getKey(), merged);
+                    taken.put(e.getKey(), value);
+                    stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
+                    fields.set(name, c.toJson(e.getKey(), value));
+                }
+                continue;
+            }
             Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
             Stamp current = stamps.get(name);
             if (current == null || resolver.replaces(current, incoming)) {
@@ -673,16 +763,25 @@ public final class Scriber implements AutoCloseable {
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
                 fields.set(name, c.toJson(e.getKey(), e.getValue()));
-            } else if (incoming.compareTo(current) > 0 && state != null && !state.destroyed() && !tx.foreign) {
-                // A newer write was refused: its writer still shows it, so re-assert our value above it.
-                if (corrected == null) {
-                    corrected = Json.object();
+            } else {
+                if (live && concurrentLoser(current, incoming)) {
+                    lost.set(name, raw.get(name));
+                    kept.set(name, fields.get(name));
                 }
-                corrected.set(name, fields.get(name));
+                if (incoming.compareTo(current) > 0 && live) {
+                    // A newer write was refused: its writer still shows it, so re-assert our value above it.
+                    if (corrected == null) {
+                        corrected = Json.object();
+                    }
+                    corrected.set(name, fields.get(name));
+                }
             }
         }
         if (corrected != null) {
             correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
+        }
+        if (!lost.isEmpty()) {
+            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept));
         }
         if (taken.isEmpty()) {
             return corrected != null ? Played.APPLIED : Played.NOOP;
@@ -720,6 +819,15 @@ public final class Scriber implements AutoCloseable {
         long clock = hlc.tick();
         Map<String, Long> base = new HashMap<>();
         values.fieldNames().forEachRemaining(f -> {
+            if (c.policy.keyMerged().contains(f)) {
+                values.get(f).fieldNames().forEachRemaining(k -> {
+                    Stamp previous = stamps.get(f + "/" + k);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(f + "/" + k, b);
+                    stamps.put(f + "/" + k, new Stamp(clock, guid, b));
+                });
+                return;
+            }
             base.put(f, stamps.get(f).clock());
             stamps.put(f, new Stamp(clock, guid, stamps.get(f).clock()));
         });
@@ -730,6 +838,15 @@ public final class Scriber implements AutoCloseable {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         }
         tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));
+    }
+
+    /**
+     * Whether a refused write lost a race: it differs from the current write (not a duplicate) and its writer had not
+     * seen the current value.
+     */
+    private static boolean concurrentLoser(Stamp current, Stamp incoming) {
+        return incoming.compareTo(current) != 0 && !incoming.origin().equals(current.origin())
+                && incoming.base() < current.clock();
     }
 
     private ObjectState stateIn(Txn tx, Key key) {
@@ -791,6 +908,13 @@ public final class Scriber implements AutoCloseable {
         }
         for (Change<?> change : tx.changes) {
             notifyListeners(change);
+        }
+        for (Conflict conflict : tx.conflicts) {
+            try {
+                conflictListener.onConflict(conflict);
+            } catch (RuntimeException e) {
+                log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
+            }
         }
         for (int i = 0; i < stored.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
@@ -911,7 +1035,19 @@ public final class Scriber implements AutoCloseable {
         return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
     }
 
-    void markDirty(Session session) {
+    /** Fails the requests of every session that waited past the request timeout. */
+    private void expireRequests() {
+        long now = System.nanoTime();
+        for (Session s : sessions) {
+            try {
+                s.expire(now);
+            } catch (RuntimeException e) {
+                log.warn("scriber {}: expiring requests of {} failed", guid, s, e);
+            }
+        }
+    }
+
+        void markDirty(Session session) {
         dirty.add(session);
     }
 
@@ -1017,6 +1153,7 @@ public final class Scriber implements AutoCloseable {
         for (Session s : sessions) {
             s.disconnect();
         }
+        sweeper.cancel(false);
         if (ownsTimer) {
             timer.shutdownNow();
         }
@@ -1044,6 +1181,9 @@ public final class Scriber implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private int pageSize = 500;
         private ScheduledExecutorService timer;
+        private Conflict.Listener conflictListener = conflict -> {};
+        private String authType;
+        private io.scribe.core.spi.Authenticator authenticator;
         private Consumer<ScribeException> errorListener =
                 e -> log.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
 
@@ -1152,6 +1292,41 @@ public final class Scriber implements AutoCloseable {
          */
         public Builder onError(Consumer<ScribeException> listener) {
             this.errorListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Receives every concurrent write this peer refuses (see {@link Conflict}), after the step that refused it
+         * was committed. Default: none.
+         */
+        public Builder onConflict(Conflict.Listener listener) {
+            this.conflictListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Requires every session to authenticate first, with a message of type {@code messageType} that
+         * {@code authenticator} checks. Until it succeeds, a session answers any other request with error 401,
+         * ignores the peer's responses and errors (they are reported to the error listener), pushes nothing and
+         * defers its own {@link Session#sync()}; once it succeeds, the session answers {@code response{id, result:
+         * {principal}}}, knows its {@link Session#principal()} and starts the deferred catch-up. Meant for servers;
+         * the connecting side sends the message itself (for example from the transport's session callback, before
+         * its catch-up request).
+         *
+         * @throws IllegalArgumentException if {@code messageType} is a core message type
+         * @throws IllegalStateException if an authenticator was already set
+         */
+        public Builder authenticate(String messageType, io.scribe.core.spi.Authenticator authenticator) {
+            Objects.requireNonNull(messageType, "messageType");
+            Objects.requireNonNull(authenticator, "authenticator");
+            if (Session.CORE_TYPES.contains(messageType)) {
+                throw new IllegalArgumentException("core message type cannot authenticate: " + messageType);
+            }
+            if (this.authenticator != null) {
+                throw new IllegalStateException("an authenticator was already set for " + authType);
+            }
+            this.authType = messageType;
+            this.authenticator = authenticator;
             return this;
         }
 

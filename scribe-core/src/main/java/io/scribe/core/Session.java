@@ -18,8 +18,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -77,8 +75,12 @@ public final class Session {
     private volatile boolean pushing;
     private volatile boolean caughtUp;
     private volatile CompletableFuture<Void> catchUp;
+    private volatile String principal;
+    // A catch-up asked for before authentication; started once the peer has authenticated.
+    private volatile CompletableFuture<Void> deferredSync;
 
-    private record Pending(CompletableFuture<JsonNode> future, ScheduledFuture<?> timeout) {}
+    /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
+    private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
 
     Session(Scriber scriber, Client client, Connection connection, Wire wire) {
         this.scriber = scriber;
@@ -109,6 +111,14 @@ public final class Session {
      */
     public CompletableFuture<Void> catchUp() {
         return catchUp;
+    }
+
+    /**
+     * The principal the peer authenticated as (see {@code Scriber.Builder.authenticate}); empty before it did, and
+     * always empty when the Scriber requires no authentication.
+     */
+    public java.util.Optional<String> principal() {
+        return java.util.Optional.ofNullable(principal);
     }
 
     /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
@@ -188,6 +198,10 @@ public final class Session {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "message has no type");
             }
             String type = typeNode.asText();
+            if (scriber.authenticator != null && principal == null) {
+                gate(type, id, message);
+                return;
+            }
             switch (type) {
                 case "sync" -> handleSync(id, message);
                 case "add_scribe" -> handleAddScribe(id, message);
@@ -397,7 +411,6 @@ public final class Session {
             log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
             return;
         }
-        p.timeout().cancel(false);
         p.future().complete(message);
     }
 
@@ -411,8 +424,38 @@ public final class Session {
             scriber.report(e);
             return;
         }
-        p.timeout().cancel(false);
         p.future().completeExceptionally(e);
+    }
+
+    /** Handles a message before authentication: the authentication message, or a refusal. */
+    private void gate(String type, JsonNode id, JsonNode message) {
+        if (type.equals("response") || type.equals("error")) {
+            scriber.report(new ScribeException(ScribeException.UNAUTHENTICATED,
+                    "from " + client.id() + ": " + type + " before authentication ignored"));
+            return;
+        }
+        if (!type.equals(scriber.authType)) {
+            throw new ScribeException(ScribeException.UNAUTHENTICATED,
+                    "not authenticated: send " + scriber.authType + " first");
+        }
+        String who;
+        try {
+            who = scriber.authenticator.authenticate(this, message);
+        } catch (ScribeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ScribeException(ScribeException.INTERNAL, "authenticator failed: " + e, e);
+        }
+        if (who == null) {
+            throw new ScribeException(ScribeException.UNAUTHENTICATED, "authentication refused");
+        }
+        principal = who;
+        respond(id, Json.object().put("principal", who));
+        CompletableFuture<Void> deferred = deferredSync;
+        if (deferred != null) {
+            deferredSync = null;
+            requestPage(client.cursor().orElse(null), deferred);
+        }
     }
 
     private void handleExtension(String type, JsonNode id, JsonNode message) {
@@ -448,6 +491,10 @@ public final class Session {
         CompletableFuture<Void> done = new CompletableFuture<>();
         catchUp = done;
         caughtUp = false;
+        if (scriber.authenticator != null && principal == null) {
+            deferredSync = done;
+            return done;
+        }
         requestPage(client.cursor().orElse(null), done);
         scriber.flush();
         return done;
@@ -546,15 +593,9 @@ public final class Session {
             future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
             return future;
         }
-        ScheduledFuture<?> timeout = scriber.timer.schedule(() -> {
-            Pending p = pending.remove(id);
-            if (p != null) {
-                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
-                        "no answer from " + client.id() + " to request " + id + " within "
-                                + scriber.requestTimeout));
-            }
-        }, scriber.requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        pending.put(id, new Pending(future, timeout));
+        // One sweep per Scriber expires requests (see expire): no timer task per message.
+        long deadline = System.nanoTime() + scriber.requestTimeout.toNanos();
+        pending.put(id, new Pending(future, deadline));
         enqueue(message);
         if (!open) {
             failPending();
@@ -640,8 +681,7 @@ public final class Session {
         boolean answer = "response".equals(type) || "error".equals(type);
         Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
         if (p != null) {
-            p.timeout().cancel(false);
-            p.future().completeExceptionally(e);
+                p.future().completeExceptionally(e);
             return;
         }
         scriber.report(e);
@@ -715,12 +755,22 @@ public final class Session {
         }
     }
 
+    /** Fails the requests whose deadline has passed. Called periodically by the Scriber's timer. */
+    void expire(long now) {
+        for (Map.Entry<Integer, Pending> e : pending.entrySet()) {
+            if (now - e.getValue().deadline() >= 0 && pending.remove(e.getKey(), e.getValue())) {
+                e.getValue().future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        "no answer from " + client.id() + " to request " + e.getKey() + " within "
+                                + scriber.requestTimeout));
+            }
+        }
+    }
+
     private void failPending() {
         for (Integer id : new ArrayList<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {
-                p.timeout().cancel(false);
-                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
                         "session to " + client.id() + " closed before request " + id + " was answered"));
             }
         }

@@ -106,6 +106,15 @@ final class SyncedClass<T> {
         }
         this.fields = Collections.unmodifiableMap(found);
         this.idField = id;
+        for (String merged : policy.keyMerged()) {
+            FieldModel f = found.get(merged);
+            if (f == null || !(java.util.Map.class.isAssignableFrom(f.field().getType())
+                    || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(f.field().getType())
+                    || f.field().getType() == JsonNode.class)) {
+                throw new IllegalArgumentException(type.getName() + "." + merged
+                        + " cannot merge key by key: it must be a synced Map, ObjectNode or JsonNode field");
+            }
+        }
         try {
             this.constructor = type.getDeclaredConstructor();
             constructor.setAccessible(true);

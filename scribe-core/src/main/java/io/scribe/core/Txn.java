@@ -23,6 +23,7 @@ final class Txn {
     final Map<String, String> cursors = new HashMap<>();
     final List<Runnable> effects = new ArrayList<>();
     final List<Change<?>> changes = new ArrayList<>();
+    final List<Conflict> conflicts = new ArrayList<>();
     final Map<Key, Object> bind = new HashMap<>();
     final List<Key> unbind = new ArrayList<>();
     /** Scribes read from a shared log that another process appended: played and relayed, not appended again. */

@@ -1,0 +1,115 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.scribe.core.spi.Store;
+import io.scribe.testkit.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KeyMergeTest {
+
+    private final Network net = new Network(new Random(5));
+    private final List<Conflict> conflicts = new ArrayList<>();
+
+    private Scriber peer(String id, Resolver resolver) {
+        return Scriber.builder().clientId(id).store(Store.inMemory())
+                .register(Sheet.class, Policy.<Sheet>defaults().withKeyMerge("cells").withResolver(resolver))
+                .onConflict(conflicts::add)
+                .build();
+    }
+
+    @Test
+    void anUpdateCarriesOnlyTheChangedKeysAsAMergePatch() {
+        Scriber a = peer("a", Resolver.lastWriterWins());
+        Sheet s = a.create(new Sheet("s1", "t"));
+        s.cells.put("x", 1).put("y", 2);
+        a.save(s);
+        s.cells.put("x", 3);
+        s.cells.remove("y");
+        Scribe update = a.save(s).orElseThrow();
+        assertThat(update.data().get(1).toString()).isEqualTo("{\"cells\":{\"x\":3,\"y\":null}}");
+        assertThat(update.base()).containsOnlyKeys("cells/x", "cells/y");
+    }
+
+    @Test
+    void concurrentEditsOfDifferentKeysBothSurviveThroughAServerWinsHub() {
+        Scriber hub = peer("server", Resolver.serverWins("server"));
+        Scriber a = peer("a", Resolver.serverWins("server"));
+        Scriber b = peer("b", Resolver.serverWins("server"));
+        net.link(a, hub);
+        net.link(b, hub);
+        Sheet onA = a.create(new Sheet("s1", "t"));
+        onA.cells.put("shared", 0);
+        a.save(onA);
+        net.settle();
+        Sheet onB = b.find(Sheet.class, "s1").orElseThrow();
+
+        onA.cells.put("left", "a");
+        a.save(onA);
+        onB.cells.put("right", "b");
+        onB.cells.remove("shared");
+        b.save(onB);
+        net.settle();
+
+        for (Scriber p : List.of(a, b, hub)) {
+            assertThat(p.find(Sheet.class, "s1").orElseThrow().cells)
+                    .isEqualTo(Peers.JSON.createObjectNode().put("left", "a").put("right", "b"));
+        }
+        assertThat(conflicts).isEmpty();
+    }
+
+    @Test
+    void aConcurrentWriteToTheSameKeyIsAConflictTheServerResolvesAndReports() {
+        Resolver arbiter = new Resolver() {
+            @Override
+            public boolean replaces(io.scribe.core.spi.Stamp current, io.scribe.core.spi.Stamp incoming) {
+                return incoming.compareTo(current) > 0;
+            }
+
+            @Override
+            public Resolver on(String peerId) {
+                // The hub keeps the first write it saw: a write not based on it loses.
+                return !peerId.equals("server") ? this : (current, incoming) ->
+                        (incoming.origin().equals(current.origin()) || incoming.base() >= current.clock())
+                                && incoming.compareTo(current) > 0;
+            }
+        };
+        Scriber hub = peer("server", arbiter);
+        Scriber a = peer("a", arbiter);
+        Scriber b = peer("b", arbiter);
+        Network.Link la = net.link(a, hub);
+        Network.Link lb = net.link(b, hub);
+        Sheet onA = a.create(new Sheet("s1", "t"));
+        net.settle();
+        Sheet onB = b.find(Sheet.class, "s1").orElseThrow();
+
+        onA.cells.put("k", "from a");
+        a.save(onA);
+        la.settle();
+        onB.cells.put("k", "from b");
+        b.save(onB);
+        net.settle();
+
+        for (Scriber p : List.of(a, b, hub)) {
+            assertThat(p.find(Sheet.class, "s1").orElseThrow().cells.path("k").asText()).isEqualTo("from a");
+        }
+        List<Conflict> atHub = conflicts.stream().filter(c -> c.object() == hub.find(Sheet.class, "s1").get()).toList();
+        assertThat(atHub).hasSize(1);
+        Conflict c = atHub.get(0);
+        assertThat(c.refused().origin()).isEqualTo("b");
+        assertThat(c.lost().toString()).isEqualTo("{\"cells\":{\"k\":\"from b\"}}");
+        assertThat(c.kept().toString()).isEqualTo("{\"cells\":{\"k\":\"from a\"}}");
+        assertThat(lb.isUp()).isTrue();
+    }
+
+    @Test
+    void onlyJsonObjectFieldsCanMergeKeyByKey() {
+        assertThatThrownBy(() -> Scriber.builder().clientId("x").store(Store.inMemory())
+                .register(Sheet.class, Policy.<Sheet>defaults().withKeyMerge("title")).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("title");
+    }
+}
