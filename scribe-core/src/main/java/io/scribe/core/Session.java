@@ -681,7 +681,7 @@ public final class Session {
         boolean answer = "response".equals(type) || "error".equals(type);
         Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
         if (p != null) {
-                p.future().completeExceptionally(e);
+            p.future().completeExceptionally(e);
             return;
         }
         scriber.report(e);
