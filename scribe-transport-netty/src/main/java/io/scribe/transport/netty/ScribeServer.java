@@ -139,7 +139,8 @@ public final class ScribeServer implements AutoCloseable {
                         p.addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(),
                                 settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
                         p.addLast("handshake", ws
-                                ? new WebSocketHandshake(scriber, settings, true, null, b.onSession)
+                                ? new WebSocketHandshake(scriber, settings, true, null, b.onSession,
+                                        java.util.Map.copyOf(b.httpGets))
                                 : new StreamHandshake(scriber, settings, true, null, b.onSession));
                     }
                 });
@@ -236,6 +237,8 @@ public final class ScribeServer implements AutoCloseable {
         private Function<InetSocketAddress, String> syncroNamer =
                 a -> "syncro-" + a.getHostString() + ":" + a.getPort();
         private java.util.function.Consumer<Session> onSession = s -> {};
+        private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
+                new java.util.LinkedHashMap<>();
 
         private Builder(Scriber scriber) {
             this.scriber = Objects.requireNonNull(scriber, "scriber");
@@ -255,7 +258,28 @@ public final class ScribeServer implements AutoCloseable {
         }
 
         /**
-         * Listens for WebSocket upgrades on {@code port} at {@code path}; other HTTP requests are answered 404.
+         * Answers plain HTTP {@code GET path} on the WebSocket port with the JSON {@code body} returns (status 200,
+         * {@code application/json}, connection closed after the answer): health checks, metrics. {@code body} runs
+         * on a Netty event loop, so it must be quick; if it throws, the answer is 500. Other methods get 405, other
+         * paths 404. Only the exact path matches (a query string is ignored).
+         *
+         * @throws IllegalArgumentException if {@code path} does not start with / or is already answered
+         */
+        public Builder httpGet(String path, java.util.function.Supplier<String> body) {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(body, "body");
+            if (!path.startsWith("/")) {
+                throw new IllegalArgumentException("path must start with /: " + path);
+            }
+            if (httpGets.putIfAbsent(path, body) != null) {
+                throw new IllegalArgumentException("path already answered: " + path);
+            }
+            return this;
+        }
+
+        /**
+         * Listens for WebSocket upgrades on {@code port} at {@code path}; other HTTP requests are answered 404
+         * unless {@link #httpGet} answers them.
          */
         public Builder webSocket(int port, String path) {
             Objects.requireNonNull(path, "path");

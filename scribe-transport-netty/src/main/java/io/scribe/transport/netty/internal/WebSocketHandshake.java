@@ -40,11 +40,19 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     private final boolean accepting;
     private final String expectedPeer;
     private final Consumer<Session> onSession;
+    private final java.util.Map<String, java.util.function.Supplier<String>> httpGets;
     private NettyConnection connection;
     private boolean done;
 
     public WebSocketHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
             Consumer<Session> onSession) {
+        this(scriber, settings, accepting, expectedPeer, onSession, java.util.Map.of());
+    }
+
+    /** As above, answering plain HTTP {@code GET} of the paths of {@code httpGets} with their JSON. */
+    public WebSocketHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
+            Consumer<Session> onSession, java.util.Map<String, java.util.function.Supplier<String>> httpGets) {
+        this.httpGets = httpGets;
         this.scriber = scriber;
         this.settings = settings;
         // Messages are framed by WebSocket: only the size limit and the Syncro switch of the wire matter.
@@ -91,9 +99,27 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof FullHttpRequest request) {
+                java.util.function.Supplier<String> get =
+                        httpGets.get(new QueryStringDecoder(request.uri()).path());
+                HttpResponseStatus status = HttpResponseStatus.NOT_FOUND;
+                byte[] body = new byte[0];
+                if (get != null && !request.method().equals(io.netty.handler.codec.http.HttpMethod.GET)) {
+                    status = HttpResponseStatus.METHOD_NOT_ALLOWED;
+                } else if (get != null) {
+                    try {
+                        body = get.get().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        status = HttpResponseStatus.OK;
+                    } catch (RuntimeException e) {
+                        log.warn("{}: GET {} failed", ctx.channel().remoteAddress(), request.uri(), e);
+                        status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                    }
+                }
                 DefaultFullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(),
-                        HttpResponseStatus.NOT_FOUND, Unpooled.EMPTY_BUFFER);
-                response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                        status, Unpooled.wrappedBuffer(body));
+                response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                if (status == HttpResponseStatus.OK) {
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+                }
                 ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
