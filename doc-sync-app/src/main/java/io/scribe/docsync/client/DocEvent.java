@@ -1,0 +1,29 @@
+package io.scribe.docsync.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What a {@link DocClient} reports, in order.
+ *
+ * @param kind what happened
+ * @param docId the document concerned, or null for connection and sync events
+ * @param local whether the change was made on this client (false: it came from the server)
+ * @param detail extra data: the conflict's lost and kept values, the connection state, or null
+ */
+public record DocEvent(Kind kind, String docId, boolean local, JsonNode detail) {
+
+    /** Event kinds. */
+    public enum Kind {
+        CREATED,
+        UPDATED,
+        DELETED,
+        /** The catch-up after a (re)connection finished: the client holds everything the server had for it. */
+        SYNC_COMPLETED,
+        /** The server refused a write of this client; the server's value stands. */
+        CONFLICT,
+        /** Connected or disconnected ({@code detail}: {@code true} when connected). */
+        CONNECTION_CHANGED,
+        /** The server refused this client's credentials or an edit ({@code detail}: the message). */
+        ERROR
+    }
+}

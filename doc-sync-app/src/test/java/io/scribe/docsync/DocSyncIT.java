@@ -1,0 +1,202 @@
+package io.scribe.docsync;
+
+import static io.scribe.docsync.Harness.JSON;
+import static io.scribe.docsync.Harness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.docsync.client.DocClient;
+import io.scribe.docsync.client.DocEvent;
+import io.scribe.docsync.client.DocStatus;
+import io.scribe.docsync.patch.Patches;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real server on PostgreSQL and real clients on SQLite, over loopback WebSocket. */
+class DocSyncIT {
+
+    @TempDir
+    Path dir;
+
+    Harness h;
+
+    Harness harness() {
+        h = new Harness(dir);
+        h.startServer();
+        return h;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    static ObjectNode obj(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    static boolean has(DocClient c, String id) {
+        return c.get(id).isPresent();
+    }
+
+    @Test
+    void createOnAAppearsOnBAndUpdatesAndDeletesPropagate() throws Exception {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        DocClient b = h.client("b", "ann@example.com");
+        List<DocEvent> onB = new CopyOnWriteArrayList<>();
+        b.onEvent(onB::add);
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        b.awaitConnected(java.time.Duration.ofSeconds(10));
+
+        String id = a.create("groceries", obj("{\"items\":[\"milk\"],\"done\":false}"));
+        await("B has the document", () -> has(b, id));
+        assertThat(b.get(id).get().content()).isEqualTo(obj("{\"items\":[\"milk\"],\"done\":false}"));
+
+        String fromB = b.create("from b", obj("{\"n\":1}"));
+        await("both see both", () -> has(a, fromB) && a.list().size() == 2 && b.list().size() == 2);
+
+        a.update(id, "groceries!", c -> c.put("done", true));
+        await("update reaches B", () -> b.get(id).get().content().path("done").asBoolean()
+                && "groceries!".equals(b.get(id).get().title()));
+        await("versions stamped", () -> a.get(id).get().version() == 2 && b.get(id).get().version() == 2);
+        await("A synced", () -> a.status(id) == DocStatus.SYNCED && a.pendingCount() == 0);
+
+        a.delete(id);
+        await("delete reaches B", () -> !has(b, id));
+        assertThat(onB).anyMatch(e -> e.kind() == DocEvent.Kind.CREATED && id.equals(e.docId()) && !e.local());
+        assertThat(onB).anyMatch(e -> e.kind() == DocEvent.Kind.DELETED && id.equals(e.docId()) && !e.local());
+        await("log rows", () -> rows("SELECT count(*) FROM docsync_events WHERE doc_id = '" + id + "'") == 3);
+        assertThat(h.rows("SELECT count(*) FROM docsync_documents WHERE id = '" + id + "' AND deleted")).isEqualTo(1);
+        assertThat(h.rows("SELECT count(*) FROM docsync_users")).isEqualTo(1);
+
+        HttpResponse<String> health = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(h.server.httpUri() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode hj = JSON.readTree(health.body());
+        assertThat(hj.path("status").asText()).isEqualTo("ok");
+        assertThat(hj.path("connectedClients").asInt()).isEqualTo(2);
+    }
+
+    long rows(String sql) {
+        try {
+            return h.rows(sql);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void documentsArePrivateToTheirOwnerAndALargeDocumentRoundTrips() {
+        harness();
+        DocClient ann = h.client("ann", "ann@example.com");
+        String[] bobKey = h.server.createCredential("bob");
+        DocClient bob = h.client("bob", "bob@example.com", bobKey[0], bobKey[1]);
+        ann.awaitConnected(java.time.Duration.ofSeconds(10));
+        bob.awaitConnected(java.time.Duration.ofSeconds(10));
+        ObjectNode big = JSON.createObjectNode();
+        ArrayNode items = big.putArray("items");
+        for (int i = 0; i < 1000; i++) {
+            items.addObject().put("n", i).put("text", "item " + i);
+        }
+        String id = ann.create("big", big);
+        DocClient ann2 = h.client("ann2", "ann@example.com");
+        await("second client of ann has it", () -> has(ann2, id));
+        assertThat(ann2.get(id).get().content()).isEqualTo(big);
+        String bobs = bob.create("bob's", obj("{}"));
+        await("ann's other client sees bob's? no; bob's doc stored", () -> rows(
+                "SELECT count(*) FROM docsync_documents WHERE id = '" + bobs + "'") == 1);
+        assertThat(bob.get(id)).isEmpty();
+        assertThat(ann.get(bobs)).isEmpty();
+    }
+
+    @Test
+    void theSenderNeverGetsItsOwnChangeBack() {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        DocClient b = h.client("b", "ann@example.com");
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        String id = a.create("tags", obj("{\"tags\":[\"one\"]}"));
+        await("B has it", () -> has(b, id));
+        a.update(id, null, c -> {
+            ((ArrayNode) c.get("tags")).add("two");
+            return c;
+        });
+        await("B sees two tags", () -> b.get(id).get().content().path("tags").size() == 2);
+        await("A is synced", () -> a.status(id) == DocStatus.SYNCED && a.get(id).get().version() == 2);
+        assertThat(a.get(id).get().content().path("tags")).hasSize(2);
+        assertThat(b.get(id).get().content().path("tags")).hasSize(2);
+    }
+
+    @Test
+    void concurrentEditsOfDifferentFieldsSurviveAndClientsConverge() {
+        harness();
+        List<DocClient> cs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            cs.add(h.client("c" + i, "ann@example.com"));
+        }
+        for (DocClient c : cs) {
+            c.awaitConnected(java.time.Duration.ofSeconds(10));
+        }
+        String id = cs.get(0).create("shared", obj("{\"counter\":0}"));
+        await("all have it", () -> cs.stream().allMatch(c -> has(c, id)));
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < cs.size(); i++) {
+                int n = i;
+                int r = round;
+                cs.get(i).update(id, null, c -> c.put("field" + n, r).put("counter", n * 10 + r));
+            }
+        }
+        await("converged", () -> {
+            Document first = cs.get(0).get(id).get();
+            return cs.stream().allMatch(c -> c.get(id).get().content().equals(first.content())
+                    && c.get(id).get().version() == first.version() && c.pendingCount() == 0)
+                    && first.version() == h.server.scriber().find(Document.class, id).get().version()
+                    && first.content().equals(h.server.scriber().find(Document.class, id).get().content());
+        });
+        ObjectNode content = cs.get(0).get(id).get().content();
+        for (int i = 0; i < 5; i++) {
+            assertThat(content.path("field" + i).asInt()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aConcurrentEditOfTheSameFieldIsAConflictTheServerWinsAndLogs() throws Exception {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        DocClient b = h.client("b", "ann@example.com");
+        List<DocEvent> onB = new CopyOnWriteArrayList<>();
+        b.onEvent(onB::add);
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        b.awaitConnected(java.time.Duration.ofSeconds(10));
+        String id = a.create("doc", obj("{\"k\":\"start\"}"));
+        await("B has it", () -> has(b, id));
+        h.server.close();
+        await("both offline", () -> !a.isConnected() && !b.isConnected());
+        h.startServer();
+        a.update(id, null, c -> c.put("k", "from a"));
+        b.update(id, null, c -> c.put("k", "from b"));
+        // Both edits were made offline against version 1; whichever reaches the server first wins.
+        await("converged", () -> a.get(id).get().content().equals(b.get(id).get().content())
+                && a.pendingCount() == 0 && b.pendingCount() == 0 || (a.status(id) == DocStatus.CONFLICT
+                || b.status(id) == DocStatus.CONFLICT) && a.get(id).get().content().equals(b.get(id).get().content()));
+        await("conflict logged", () -> rows("SELECT count(*) FROM docsync_events WHERE lost AND kind = 'conflict'") == 1);
+    }
+}
