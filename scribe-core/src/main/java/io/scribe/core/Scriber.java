@@ -841,12 +841,13 @@ public final class Scriber implements AutoCloseable {
     }
 
     /**
-     * Whether a refused write lost a race: it differs from the current write (not a duplicate) and its writer had not
-     * seen the current value.
+     * Whether a refused write lost a race: it differs from the current write (not a duplicate), its writer had not
+     * seen the current value, and the current value's writer had not seen it either (a write that arrives late
+     * after being overwritten, such as a re-sent old scribe, is not a conflict).
      */
     private static boolean concurrentLoser(Stamp current, Stamp incoming) {
         return incoming.compareTo(current) != 0 && !incoming.origin().equals(current.origin())
-                && incoming.base() < current.clock();
+                && incoming.base() < current.clock() && current.base() < incoming.clock();
     }
 
     private ObjectState stateIn(Txn tx, Key key) {
@@ -1047,7 +1048,7 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
-        void markDirty(Session session) {
+    void markDirty(Session session) {
         dirty.add(session);
     }
 

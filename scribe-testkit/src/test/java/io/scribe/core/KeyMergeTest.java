@@ -3,6 +3,7 @@ package io.scribe.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.scribe.core.internal.Json;
 import io.scribe.core.spi.Store;
 import io.scribe.testkit.Network;
 import java.util.ArrayList;
@@ -104,6 +105,31 @@ class KeyMergeTest {
         assertThat(c.lost().toString()).isEqualTo("{\"cells\":{\"k\":\"from b\"}}");
         assertThat(c.kept().toString()).isEqualTo("{\"cells\":{\"k\":\"from a\"}}");
         assertThat(lb.isUp()).isTrue();
+    }
+
+    @Test
+    void anOldWriteDeliveredAgainAfterItWasOverwrittenIsNotAConflict() {
+        Scriber hub = peer("server", Resolver.serverWins("server"));
+        Scriber a = peer("a", Resolver.serverWins("server"));
+        Network.Link la = net.link(a, hub);
+        Sheet onA = a.create(new Sheet("s1", "t"));
+        net.settle();
+        Sheet onHub = hub.find(Sheet.class, "s1").orElseThrow();
+        onHub.title = "by the hub";
+        hub.save(onHub);
+        net.settle();
+        // The create is delivered again (a lost cursor): older than the hub's value, written before it was seen.
+        la.cut();
+        hub.client("a").connect(new io.scribe.core.spi.Connection() {
+            @Override
+            public void send(byte[] frame) {}
+
+            @Override
+            public void close() {}
+        }).receiveMessage("{\"type\":\"add_scribe\",\"id\":1,\"scribe\":"
+                + Json.toJson(a.store().readAfter(0, 1).get(0)) + "}");
+        assertThat(hub.find(Sheet.class, "s1").orElseThrow().title).isEqualTo("by the hub");
+        assertThat(conflicts).isEmpty();
     }
 
     @Test
