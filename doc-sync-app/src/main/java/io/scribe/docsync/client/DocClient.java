@@ -196,6 +196,14 @@ public final class DocClient implements AutoCloseable {
     }
 
     private void changed(Change<Document> change) {
+        if (!change.local() && change.fields().contains("revision")) {
+            // The server's stamp names the change it acknowledged: remember ours, later stamps may name others.
+            String revision = change.object().revision();
+            int colon = revision == null ? -1 : revision.lastIndexOf(':');
+            if (colon > 0 && revision.substring(0, colon).equals(clientId)) {
+                ackedClocks.merge(change.id(), Long.parseLong(revision.substring(colon + 1)), Math::max);
+            }
+        }
         if (!change.local() && change.fields().stream().allMatch(f -> f.equals("version") || f.equals("revision"))
                 && change.type() == Scribe.Type.UPDATE) {
             return;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real server on PostgreSQL and real clients on SQLite, over loopback WebSocket. */
-class DocSyncIT {
+class DocSyncTest {
 
     @TempDir
     Path dir;
@@ -164,6 +164,7 @@ class DocSyncIT {
                 cs.get(i).update(id, null, c -> c.put("field" + n, r).put("counter", n * 10 + r));
             }
         }
+        try {
         await("converged", () -> {
             Document first = cs.get(0).get(id).get();
             return cs.stream().allMatch(c -> c.get(id).get().content().equals(first.content())
@@ -171,6 +172,13 @@ class DocSyncIT {
                     && first.version() == h.server.scriber().find(Document.class, id).get().version()
                     && first.content().equals(h.server.scriber().find(Document.class, id).get().content());
         });
+        } catch (AssertionError e) {
+            for (DocClient c : cs) {
+                System.err.println("DEBUG " + c.get(id).get() + " pending=" + c.pendingCount() + " status=" + c.status(id));
+            }
+            System.err.println("DEBUG server " + h.server.scriber().find(Document.class, id).get());
+            throw e;
+        }
         ObjectNode content = cs.get(0).get(id).get().content();
         for (int i = 0; i < 5; i++) {
             assertThat(content.path("field" + i).asInt()).isEqualTo(2);
