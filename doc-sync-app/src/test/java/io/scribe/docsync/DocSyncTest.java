@@ -146,10 +146,19 @@ class DocSyncTest {
     }
 
     @Test
-    void concurrentEditsOfDifferentFieldsSurviveAndClientsConverge() {
+    void twoClientsEditingOneDocumentConverge() {
+        converge(2);
+    }
+
+    @Test
+    void fiveClientsEditingOneDocumentConverge() {
+        converge(5);
+    }
+
+    void converge(int clients) {
         harness();
         List<DocClient> cs = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < clients; i++) {
             cs.add(h.client("c" + i, "ann@example.com"));
         }
         for (DocClient c : cs) {
@@ -180,7 +189,7 @@ class DocSyncTest {
             throw e;
         }
         ObjectNode content = cs.get(0).get(id).get().content();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < clients; i++) {
             assertThat(content.path("field" + i).asInt()).isEqualTo(2);
         }
     }
@@ -206,5 +215,76 @@ class DocSyncTest {
                 && a.pendingCount() == 0 && b.pendingCount() == 0 || (a.status(id) == DocStatus.CONFLICT
                 || b.status(id) == DocStatus.CONFLICT) && a.get(id).get().content().equals(b.get(id).get().content()));
         await("conflict logged", () -> rows("SELECT count(*) FROM docsync_events WHERE lost AND kind = 'conflict'") == 1);
+    }
+
+    @Test
+    void editsMadeWhileTheServerIsDownReachEveryClientAsOnePatchEach() throws Exception {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        DocClient b = h.client("b", "ann@example.com");
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        b.awaitConnected(java.time.Duration.ofSeconds(10));
+        String shared = a.create("shared", obj("{\"list\":[]}"));
+        await("B has it", () -> has(b, shared) && a.status(shared) == DocStatus.SYNCED);
+        h.server.close();
+        await("both offline", () -> !a.isConnected() && !b.isConnected());
+
+        for (int i = 0; i < 5; i++) {
+            int n = i;
+            a.update(shared, null, c -> {
+                ((ArrayNode) c.get("list")).add("a" + n);
+                return c;
+            });
+        }
+        b.update(shared, "renamed offline", null);
+        String fromA = a.create("made offline on a", obj("{\"x\":1}"));
+        String fromB = b.create("made offline on b", obj("{\"y\":2}"));
+        assertThat(a.status(shared)).isEqualTo(DocStatus.PENDING);
+        assertThat(a.pendingCount()).isEqualTo(2);
+        assertThat(a.get(shared).get().content().path("list")).hasSize(5);
+
+        h.startServer();
+        await("every client has every document", () -> a.list().size() == 3 && b.list().size() == 3
+                && has(a, fromB) && has(b, fromA));
+        await("edits merged everywhere", () -> b.get(shared).get().content().path("list").size() == 5
+                && "renamed offline".equals(a.get(shared).get().title())
+                && a.pendingCount() == 0 && b.pendingCount() == 0);
+        // Five offline edits of the list travelled as one update: one event with one patch.
+        assertThat(rows("SELECT count(*) FROM docsync_events WHERE doc_id = '" + shared
+                + "' AND kind = 'update' AND client_id = '" + a.clientId() + "'")).isEqualTo(1);
+    }
+
+    @Test
+    void applyingEachReversePatchInTurnRestoresEveryEarlierVersion() {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        String id = a.create("history", obj("{\"n\":0}"));
+        for (int i = 1; i <= 4; i++) {
+            int n = i;
+            long v = i;
+            await("version " + v, () -> a.get(id).get().version() == v && a.status(id) == DocStatus.SYNCED);
+            a.update(id, "title " + i, c -> c.put("n", n).put("k" + n, true));
+        }
+        await("version 5", () -> rows("SELECT count(*) FROM docsync_events WHERE doc_id = '" + id + "'") == 5);
+        a.delete(id);
+        await("deleted", () -> rows("SELECT count(*) FROM docsync_events WHERE doc_id = '" + id + "'") == 6);
+        ArrayNode events = h.server.db().events(id);
+        List<JsonNode> versions = new ArrayList<>();
+        JsonNode doc = null;
+        for (JsonNode e : events) {
+            doc = e.path("kind").asText().equals("create") ? e.get("forward")
+                    : e.get("forward").isNull() ? null : Patches.apply(e.get("forward"), doc);
+            versions.add(doc);
+        }
+        assertThat(versions.get(4).path("content").path("n").asInt()).isEqualTo(4);
+        assertThat(versions.get(5)).isNull();
+        JsonNode back = events.get(5).get("reverse");
+        assertThat(back).isEqualTo(versions.get(4));
+        for (int i = 4; i >= 1; i--) {
+            back = Patches.apply(events.get(i).get("reverse"), back);
+            assertThat(back).isEqualTo(versions.get(i - 1));
+        }
+        assertThat(back.path("content")).isEqualTo(obj("{\"n\":0}"));
     }
 }
