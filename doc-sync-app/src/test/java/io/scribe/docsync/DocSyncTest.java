@@ -125,6 +125,13 @@ class DocSyncTest {
                 "SELECT count(*) FROM docsync_documents WHERE id = '" + bobs + "'") == 1);
         assertThat(bob.get(id)).isEmpty();
         assertThat(ann.get(bobs)).isEmpty();
+
+        String shared = ann.create("for bob too", obj("{\"a\":1}"), List.of("bob@example.com"));
+        await("shared with bob", () -> has(bob, shared));
+        bob.update(shared, "edited by bob", c -> c.put("b", 2));
+        await("bob's edit reaches ann", () -> "edited by bob".equals(ann.get(shared).get().title())
+                && ann.get(shared).get().content().path("b").asInt() == 2);
+        assertThat(bob.get(id)).isEmpty();
     }
 
     @Test
@@ -286,5 +293,50 @@ class DocSyncTest {
             assertThat(back).isEqualTo(versions.get(i - 1));
         }
         assertThat(back.path("content")).isEqualTo(obj("{\"n\":0}"));
+    }
+
+    @Test
+    void withNoDatabaseTheServerKeepsEverythingInAnEmbeddedStoreAcrossRestarts() throws Exception {
+        h = new Harness(dir);
+        h.server = io.scribe.docsync.server.DocServer.start(
+                io.scribe.docsync.server.DocServer.Config.of(null, dir.resolve("embedded"), 0));
+        h.credential = h.server.createCredential("embedded");
+        DocClient a = h.client("a", "ann@example.com");
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        String id = a.create("kept", obj("{\"x\":1}"));
+        await("on the server", () -> h.server.scriber().find(Document.class, id).isPresent()
+                && h.server.db().events(id).size() == 1);
+        int port = h.server.uri().getPort();
+        h.server.close();
+        h.server = io.scribe.docsync.server.DocServer.start(new io.scribe.docsync.server.DocServer.Config(null,
+                dir.resolve("embedded"), port, "127.0.0.1", java.time.Clock.systemUTC()));
+        DocClient b = h.client("b", "ann@example.com");
+        await("B gets it from the restarted server", () -> has(b, id));
+        assertThat(h.server.db().events(id)).hasSize(1);
+    }
+
+    @Test
+    void theTaskManagerIsDrivenThroughStandardInput() throws Exception {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        DocClient b = h.client("b", "ann@example.com");
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        String script = "add buy milk priority=2 tags=shop,home\nwait\nlist\nbogus\n";
+        new io.scribe.docsync.cli.DocSync.Tasks(a, out).loop(new java.io.BufferedReader(
+                new java.io.StringReader(script)));
+        await("B has the task", () -> b.list().size() == 1);
+        String id = b.list().get(0).id();
+        new io.scribe.docsync.cli.DocSync.Tasks(a, out).loop(new java.io.BufferedReader(new java.io.StringReader(
+                "done " + id.substring(0, 6) + "\ntag " + id.substring(0, 6) + " urgent\nwait\nlist\n")));
+        await("B sees it done and tagged", () -> b.get(id).get().content().path("done").asBoolean()
+                && b.get(id).get().content().path("tags").size() == 3);
+        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("added ").contains("synced").contains("buy milk").contains("unknown command bogus");
+        assertThat(b.get(id).get().content().path("priority").asInt()).isEqualTo(2);
+        new io.scribe.docsync.cli.DocSync.Tasks(b, out).loop(new java.io.BufferedReader(new java.io.StringReader(
+                "del " + id.substring(0, 6) + "\n")));
+        await("deleted on A", () -> a.list().isEmpty());
     }
 }

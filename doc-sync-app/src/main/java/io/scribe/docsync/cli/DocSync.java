@@ -181,16 +181,16 @@ public final class DocSync implements Runnable {
     }
 
     /** The task manager's commands over a {@link DocClient}; tasks are documents {priority, tags, done}. */
-    static final class Tasks {
+    public static final class Tasks {
         private final DocClient client;
         private final PrintStream out;
 
-        Tasks(DocClient client, PrintStream out) {
+        public Tasks(DocClient client, PrintStream out) {
             this.client = client;
             this.out = out;
         }
 
-        void loop(BufferedReader in) throws Exception {
+        public void loop(BufferedReader in) throws Exception {
             String line;
             while ((line = in.readLine()) != null) {
                 line = line.strip();

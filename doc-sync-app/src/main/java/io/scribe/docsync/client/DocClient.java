@@ -253,8 +253,17 @@ public final class DocClient implements AutoCloseable {
 
     /** Creates a document owned by this user; returns its id. */
     public String create(String title, ObjectNode content) {
-        Document d = scriber.create(new Document(options.email(), title, content == null ? null : content.deepCopy()));
-        return d.id();
+        return create(title, content, List.of());
+    }
+
+    /**
+     * Creates a document owned by this user and shared with the users {@code sharedWith} (emails), who receive it
+     * and may edit its title and content; returns its id.
+     */
+    public String create(String title, ObjectNode content, List<String> sharedWith) {
+        Document d = new Document(options.email(), title, content == null ? null : content.deepCopy());
+        Document.edit(d, null, null, sharedWith);
+        return scriber.create(d).id();
     }
 
     /**
