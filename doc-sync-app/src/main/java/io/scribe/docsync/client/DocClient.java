@@ -380,6 +380,10 @@ public final class DocClient implements AutoCloseable {
     public void close() {
         watcher.shutdownNow();
         connection.close();
+        // Edits made offline go into the durable log now: the next start uploads them, one update per document.
+        for (String id : List.copyOf(unsaved)) {
+            scriber.find(Document.class, id).ifPresent(this::record);
+        }
         scriber.close();
         store.close();
         events.shutdown();
