@@ -74,6 +74,8 @@ public final class Scriber implements AutoCloseable {
     private final boolean ownsTimer;
     private final java.util.concurrent.ScheduledFuture<?> sweeper;
     private final Hlc hlc;
+    private final Clock wallClock;
+    private final Duration maxClockSkew;
     private final Map<String, SyncedClass<?>> byKlass;
     private final Map<Class<?>, SyncedClass<?>> byType;
     private final Map<String, Resolver> resolvers = new HashMap<>();
@@ -110,6 +112,8 @@ public final class Scriber implements AutoCloseable {
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
         this.hlc = new Hlc(b.clock);
+        this.wallClock = b.clock;
+        this.maxClockSkew = b.maxClockSkew;
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
         this.conflictListener = b.conflictListener;
@@ -139,11 +143,12 @@ public final class Scriber implements AutoCloseable {
         }
         this.byKlass = k;
         this.byType = t;
+        // Read before the objects, so that an append by another node in between is absorbed, not skipped.
+        this.seenId = store.lastId();
         restore();
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
                 this::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
-        this.seenId = store.lastId();
         store.watch(() -> {
             if (!closed) {
                 timer.execute(this::absorbForeignAppends);
@@ -529,7 +534,10 @@ public final class Scriber implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Recording scopes
 
-    /** Runs {@code block} with recording off on this thread: no scribe is recorded for any change it makes. */
+    /**
+     * Runs {@code block} with recording off on this thread: no scribe is recorded while it runs. A synced field it
+     * changes stays different from the last recorded state, so it goes out with the object's next recorded update.
+     */
     public void withoutRecording(Runnable block) {
         inScope((type, object) -> false, block);
     }
@@ -614,7 +622,13 @@ public final class Scriber implements AutoCloseable {
         if (c == null) {
             throw new ScribeException(ScribeException.FORBIDDEN, "class not registered: " + in.klass());
         }
-        if (from != null && !c.policy.accepts(in, from.id())) {
+        boolean accepted;
+        try {
+            accepted = from == null || c.policy.accepts(in, from.id());
+        } catch (RuntimeException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "authorizer of " + in.klass() + " failed: " + e, e);
+        }
+        if (!accepted) {
             throw new ScribeException(
                     ScribeException.FORBIDDEN, "scribe refused for " + in.klass() + " from " + from.id());
         }
@@ -622,6 +636,11 @@ public final class Scriber implements AutoCloseable {
         long clock;
         if (in.clock() != 0) {
             clock = in.clock();
+            if (from != null && Hlc.millis(clock) > wallClock.millis() + maxClockSkew.toMillis()) {
+                // A clock far ahead would win every field for ever and drag this peer's clock with it.
+                throw new ScribeException(ScribeException.BAD_REQUEST, "scribe clock " + Hlc.millis(clock)
+                        + " is more than " + maxClockSkew + " ahead of this peer's clock");
+            }
             hlc.observe(clock);
         } else {
             clock = hlc.tick();
@@ -917,6 +936,11 @@ public final class Scriber implements AutoCloseable {
                 log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
             }
         }
+        if (!tx.foreign && !ownIds.isEmpty()) {
+            // Another node appended before these scribes: push its scribes first, so that no session sees an id
+            // of ours before the ids below it (a cursor there would skip them).
+            absorbLocked();
+        }
         for (int i = 0; i < stored.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
             relay(stored.get(i), e.source(), e.cls(), e.subject());
@@ -938,9 +962,6 @@ public final class Scriber implements AutoCloseable {
                 ownIds.add(id);
             }
         }
-        if (!ownIds.isEmpty()) {
-            timer.execute(this::absorbForeignAppends);
-        }
     }
 
     /**
@@ -953,31 +974,48 @@ public final class Scriber implements AutoCloseable {
         }
         lock.lock();
         try {
-            while (true) {
-                List<Scribe> page = store.readAfter(seenId, 500);
-                if (page.isEmpty()) {
-                    break;
-                }
-                Txn tx = new Txn();
-                tx.foreign = true;
-                for (Scribe s : page) {
-                    long id = Long.parseLong(s.id());
-                    seenId = id;
-                    if (ownIds.remove(id)) {
-                        continue;
-                    }
-                    try {
-                        play(s, null, null, tx);
-                    } catch (ScribeException e) {
-                        report(new ScribeException(e.code(), "shared log scribe " + s.id() + ": " + e.getMessage(), e));
-                    }
-                }
-                commit(tx);
+            absorbLocked();
+        } catch (RuntimeException e) {
+            report(new ScribeException(ScribeException.INTERNAL, "reading the shared log failed; retrying: " + e, e));
+            if (!closed) {
+                timer.schedule(this::absorbForeignAppends, 1, java.util.concurrent.TimeUnit.SECONDS);
             }
         } finally {
             lock.unlock();
         }
         flush();
+    }
+
+    /** The body of {@link #absorbForeignAppends()}; the position moves only past pages that were committed. */
+    private void absorbLocked() {
+        while (true) {
+            List<Scribe> page = store.readAfter(seenId, 500);
+            if (page.isEmpty()) {
+                return;
+            }
+            Txn tx = new Txn();
+            tx.foreign = true;
+            long last = seenId;
+            List<Long> skipped = new ArrayList<>();
+            for (Scribe s : page) {
+                long id = Long.parseLong(s.id());
+                last = id;
+                if (ownIds.contains(id)) {
+                    skipped.add(id);
+                    continue;
+                }
+                try {
+                    play(s, null, null, tx);
+                } catch (RuntimeException e) {
+                    report(e instanceof ScribeException se
+                            ? new ScribeException(se.code(), "shared log scribe " + s.id() + ": " + se.getMessage(), e)
+                            : new ScribeException(ScribeException.INTERNAL, "shared log scribe " + s.id() + ": " + e, e));
+                }
+            }
+            commit(tx);
+            seenId = last;
+            ownIds.removeAll(skipped);
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -1012,7 +1050,12 @@ public final class Scriber implements AutoCloseable {
         if (subject == null) {
             return scribe.type() == Scribe.Type.DESTROY;
         }
-        return c.policy.sendsTo(subject, clientId);
+        try {
+            return c.policy.sendsTo(subject, clientId);
+        } catch (RuntimeException e) {
+            log.warn("recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
+            return false;
+        }
     }
 
     /**
@@ -1180,6 +1223,7 @@ public final class Scriber implements AutoCloseable {
         private Wire wire = Wire.scribe();
         private Clock clock = Clock.systemUTC();
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration maxClockSkew = Duration.ofHours(1);
         private int pageSize = 500;
         private ScheduledExecutorService timer;
         private Conflict.Listener conflictListener = conflict -> {};
@@ -1258,6 +1302,19 @@ public final class Scriber implements AutoCloseable {
         /** The wall clock under the hybrid logical clock. Default UTC system clock; tests inject their own. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How far ahead of this peer's wall clock a remote scribe's clock may be; a scribe beyond is refused with
+         * error 400, since it would win every later write. Default one hour.
+         */
+        public Builder maxClockSkew(Duration skew) {
+            Objects.requireNonNull(skew, "skew");
+            if (skew.isNegative()) {
+                throw new IllegalArgumentException("skew must not be negative: " + skew);
+            }
+            this.maxClockSkew = skew;
             return this;
         }
 

@@ -50,6 +50,9 @@ public final class Session {
     private final FrameDecoder.Sink sink = new FrameDecoder.Sink() {
         @Override
         public void frame(byte[] buf, int offset, int length) {
+            if (!open) {
+                return;
+            }
             JsonNode message;
             try {
                 message = Json.parse(buf, offset, length);
@@ -254,34 +257,44 @@ public final class Session {
         int limit = limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
                 ? Math.min(limitNode.asInt(), Math.max(scriber.pageSize, 1))
                 : Integer.MAX_VALUE;
-        // The byte budget keeps a page inside one frame even when a scribe is large.
-        long budget = wire.maxFrameBytes() / 2;
+        // A page fits one frame, with room for the envelope; counted in UTF-8 bytes.
+        long budget = Math.max(1024, wire.maxFrameBytes() - 512L);
+        // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
+        // hold the engine's lock for the whole log. Syncro peers cannot page, so they are not capped.
+        long examineCap = wire.isSyncro() ? Long.MAX_VALUE : Math.max(limit, 1) * 20L;
         scriber.lock.lock();
         try {
             ArrayNode result = Json.NODES.arrayNode();
             String cursor = null;
             boolean more = false;
+            long position = after;
             if (after >= 0) {
-                long position = after;
                 long bytes = 0;
-                int chunk = Math.min(limit, 500);
+                long examined = 0;
+                int chunk = (int) Math.min(Math.min(limit, 500), examineCap);
                 outer:
                 while (true) {
                     List<Scribe> page = scriber.store.readAfter(position, chunk);
                     for (Scribe s : page) {
-                        if (result.size() >= limit) {
+                        if (result.size() >= limit || examined >= examineCap) {
                             more = true;
                             break outer;
                         }
+                        examined++;
                         if (scriber.visibleTo(s, client.id())) {
                             ObjectNode json = Json.toJson(s);
-                            long size = json.toString().length();
-                            if (bytes + size > budget && result.size() > 0) {
+                            long size = Json.bytes(json).length;
+                            if (size > budget) {
+                                // It can never be sent: skip it, or every catch-up would stop here.
+                                scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + s.id()
+                                        + " of " + size + " bytes cannot be sent to " + client.id() + "; skipped"));
+                            } else if (bytes + size > budget) {
                                 more = true;
                                 break outer;
+                            } else {
+                                bytes += size;
+                                result.add(json);
                             }
-                            bytes += size;
-                            result.add(json);
                         }
                         position = Long.parseLong(s.id());
                         cursor = s.id();
@@ -303,12 +316,34 @@ public final class Session {
                 }
             }
             enqueue(response);
+            if (more && wire.isSyncro()) {
+                // A Syncro peer takes the first answer as the whole rest of the log: what did not fit follows at
+                // once as pushes, in log order.
+                pushRest(position);
+                more = false;
+            }
             if (!more) {
                 // From here on, new scribes are pushed: they are appended after the page just read.
                 pushing = true;
             }
         } finally {
             scriber.lock.unlock();
+        }
+    }
+
+    /** Pushes every scribe after {@code position} this peer may see. Caller holds the engine lock. */
+    private void pushRest(long position) {
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(position, 500);
+            for (Scribe s : page) {
+                if (scriber.visibleTo(s, client.id())) {
+                    push(s);
+                }
+                position = Long.parseLong(s.id());
+            }
+            if (page.size() < 500) {
+                return;
+            }
         }
     }
 
@@ -334,15 +369,25 @@ public final class Session {
             try {
                 scriber.play(scribe, client, this, tx);
             } catch (ScribeException e) {
+                if (e.code() >= ScribeException.INTERNAL) {
+                    throw lost(e);
+                }
+                // A deliberate refusal (4xx) is final: the cursor passes the scribe.
                 refused = e;
                 tx = new Txn();
+            } catch (RuntimeException e) {
+                throw lost(e);
             }
             if (caughtUp && scribe.id() != null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                 // could skip the scribes of the unfinished pages.
                 tx.cursors.put(client.id(), scribe.id());
             }
-            scriber.commit(tx);
+            try {
+                scriber.commit(tx);
+            } catch (RuntimeException e) {
+                throw lost(e);
+            }
             if (refused != null) {
                 throw refused;
             }
@@ -350,6 +395,24 @@ public final class Session {
             scriber.lock.unlock();
         }
         respond(id, Json.NODES.booleanNode(true));
+    }
+
+    /**
+     * A pushed scribe could not be played or stored (the store failed, a policy threw): later pushes must not move
+     * the cursor past it, so pushes stop moving the cursor and a new catch-up from the stored cursor fetches it
+     * again a moment later.
+     */
+    private RuntimeException lost(RuntimeException cause) {
+        caughtUp = false;
+        scriber.timer.schedule(() -> {
+            CompletableFuture<Void> running = catchUp;
+            if (open && !caughtUp && (running == null || running.isDone())) {
+                sync();
+            }
+        }, 1, java.util.concurrent.TimeUnit.SECONDS);
+        return cause instanceof ScribeException se ? se
+                : new ScribeException(ScribeException.INTERNAL, "scribe from " + client.id() + " not stored: " + cause,
+                        cause);
     }
 
     private void handleRpc(JsonNode id, JsonNode message) {
@@ -685,7 +748,7 @@ public final class Session {
             return;
         }
         scriber.report(e);
-        if ("response".equals(type) && id != null) {
+        if ("response".equals(type) && id != null && !wire.isSyncro()) {
             ObjectNode error = Json.object().put("type", "error");
             error.set("id", id);
             error.put("code", ScribeException.TOO_LARGE).put("message", "answer too large to send");
@@ -735,10 +798,9 @@ public final class Session {
         pushing = false;
         scriber.sessions.remove(this);
         int partial;
-        synchronized (decoder) {
-            partial = decoder.buffered();
-            decoder.reset();
-        }
+        // Not reset: disconnect may run inside feed (a handler or a failed send), and the decoder must finish its
+        // loop intact; frames after this point are dropped by the sink.
+        partial = decoder.buffered();
         if (partial > 0) {
             scriber.report(new ScribeException(ScribeException.BAD_REQUEST, "truncated frame from " + client.id()
                     + ": " + partial + " bytes of an incomplete frame discarded at disconnect"));
@@ -770,7 +832,7 @@ public final class Session {
         for (Integer id : new ArrayList<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {
-                        p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
                         "session to " + client.id() + " closed before request " + id + " was answered"));
             }
         }

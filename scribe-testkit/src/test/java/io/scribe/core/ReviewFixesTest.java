@@ -1,0 +1,160 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Store;
+import io.scribe.testkit.Network;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** Paths where a careless engine would lose or skip scribes, or let one peer take over the others. */
+class ReviewFixesTest {
+
+    @Test
+    void aClockFarAheadIsRefusedAndDoesNotDragThePeersClock() {
+        List<ScribeException> problems = new ArrayList<>();
+        Scriber server = Peers.builder("server").onError(problems::add).build();
+        Task t = server.create(new Task("kept", 1));
+        Capture wire = new Capture(4);
+        Session session = server.client("evil").connect(wire);
+        long farAhead = (System.currentTimeMillis() + 10L * 24 * 3600 * 1000) << 16;
+        session.receiveData(Capture.frame("{\"type\":\"add_scribe\",\"id\":1,\"scribe\":{\"klass\":\"Task\","
+                + "\"type\":\"update\",\"data\":[\"" + t.id() + "\",{\"title\":\"hijacked\"}],\"origin\":\"evil\","
+                + "\"clock\":" + farAhead + "}}"));
+        assertThat(wire.last().get("code").asInt()).isEqualTo(400);
+        assertThat(t.title()).isEqualTo("kept");
+        t.setTitle("still mine");
+        Scribe next = server.save(t).orElseThrow();
+        assertThat(next.clock()).isLessThan(farAhead);
+    }
+
+    @Test
+    void aSyncroPeerGetsTheWholeLogEvenWhenItDoesNotFitOneFrame() {
+        Scriber server = Peers.builder("server").wire(Wire.syncro()).build();
+        for (int i = 0; i < 300; i++) {
+            server.create(new Task("t" + i + "-" + "x".repeat(1000), i));
+        }
+        Capture wire = new Capture(2);
+        Session session = server.client("ruby").connect(wire, Wire.syncro());
+        session.receiveData(Capture.frame(2, "{\"type\":\"sync\",\"from\":null,\"id\":1}".getBytes(StandardCharsets.UTF_8)));
+        List<JsonNode> sent = wire.messages();
+        int inResponse = sent.get(0).get("result").size();
+        long pushed = sent.stream().filter(m -> m.get("type").asText().equals("add_scribe")).count();
+        assertThat(inResponse).isPositive().isLessThan(300);
+        assertThat(inResponse + pushed).isEqualTo(300);
+        // And it is live afterwards.
+        server.create(new Task("live", 1));
+        assertThat(wire.last().get("type").asText()).isEqualTo("add_scribe");
+    }
+
+    @Test
+    void aScribeTooLargeForAFrameIsSkippedAndTheCatchUpGoesOn() {
+        List<ScribeException> problems = new ArrayList<>();
+        Scriber a = Peers.builder("a").wire(Wire.scribe().withMaxFrameBytes(4096)).onError(problems::add).build();
+        Scriber b = Peers.builder("b").wire(Wire.scribe().withMaxFrameBytes(4096)).build();
+        a.create(new Task("huge " + "y".repeat(6000), 1));
+        Task small = a.create(new Task("small", 2));
+        Network net = new Network(new Random(1));
+        net.link(a, b, Wire.scribe().withMaxFrameBytes(4096));
+        net.settle();
+        assertThat(b.all(Task.class)).extracting(Task::id).containsExactly(small.id());
+        assertThat(b.client("a").cursor()).contains("2");
+        assertThat(problems).anySatisfy(p -> assertThat(p.code()).isEqualTo(413));
+    }
+
+    @Test
+    void aPageOfHiddenScribesStillMovesTheAskerOn() {
+        Scriber server = Peers.peer("server");
+        Scriber client = Peers.peer("client");
+        Network net = new Network(new Random(2));
+        Network.Link link = net.link(client, server);
+        net.settle();
+        for (int i = 0; i < 200; i++) {
+            client.create(new Task("mine " + i, i));
+        }
+        net.settle();
+        // A fresh catch-up from the start: 200 of the asker's own scribes, then one of the server's.
+        server.create(new Task("server's", 1));
+        Scriber again = Scriber.builder().clientId("client").store(Store.inMemory()).register(Task.class).pageSize(4)
+                .build();
+        Network net2 = new Network(new Random(3));
+        Network.Link l2 = net2.link(again, server);
+        net2.settle();
+        List<JsonNode> pages = Peers.ofType(l2.deliveredToA(), "response");
+        assertThat(pages.stream().filter(p -> p.path("result").isArray()).count()).isGreaterThan(2);
+        assertThat(again.all(Task.class)).extracting(Task::title).containsExactly("server's");
+        assertThat(link.isUp()).isTrue();
+    }
+
+    /** A store whose next commit fails once. */
+    static final class Flaky implements Store {
+        final Store inner = Store.inMemory();
+        boolean failNext;
+
+        @Override
+        public List<Scribe> commit(Commit commit) {
+            if (failNext && !commit.scribes().isEmpty()) {
+                failNext = false;
+                throw new ScribeException(ScribeException.INTERNAL, "disk full");
+            }
+            return inner.commit(commit);
+        }
+
+        @Override
+        public List<Scribe> readAfter(long afterId, int limit) {
+            return inner.readAfter(afterId, limit);
+        }
+
+        @Override
+        public long lastId() {
+            return inner.lastId();
+        }
+
+        @Override
+        public Optional<String> cursor(String clientId) {
+            return inner.cursor(clientId);
+        }
+
+        @Override
+        public Optional<ObjectState> object(String klass, String id) {
+            return inner.object(klass, id);
+        }
+
+        @Override
+        public void forEachObject(Consumer<ObjectState> action) {
+            inner.forEachObject(action);
+        }
+    }
+
+    @Test
+    void aPushedScribeThatCouldNotBeStoredIsFetchedAgainAndNeverSkipped() throws Exception {
+        Flaky flaky = new Flaky();
+        Scriber a = Peers.peer("a");
+        Scriber b = Scriber.builder().clientId("b").store(flaky).register(Task.class).onError(e -> { }).build();
+        Network net = new Network(new Random(4));
+        net.link(a, b);
+        net.settle();
+        flaky.failNext = true;
+        Task lost = a.create(new Task("first, not stored", 1));
+        Task next = a.create(new Task("second", 2));
+        net.settle();
+        assertThat(b.find(Task.class, next.id())).isPresent();
+        // The cursor did not move past the scribe that failed.
+        assertThat(b.client("a").cursor().map(Long::parseLong).orElse(0L)).isLessThan(2L);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (b.find(Task.class, lost.id()).isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+            net.settle();
+        }
+        assertThat(b.find(Task.class, lost.id())).isPresent();
+        assertThat(Peers.tasks(b)).isEqualTo(Peers.tasks(a));
+    }
+}
