@@ -161,7 +161,15 @@ public final class Scriber implements AutoCloseable {
         return new Builder();
     }
 
-    /** This peer's GUID. */
+    /**
+     * Whether sessions must authenticate before anything else (see {@link Builder#authenticate}). Transports use it
+     * to leave a client's older sessions open until the new one has authenticated.
+     */
+    public boolean requiresAuthentication() {
+        return authenticator != null;
+    }
+
+        /** This peer's GUID. */
     public String id() {
         return guid;
     }

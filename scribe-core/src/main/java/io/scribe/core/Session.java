@@ -513,6 +513,13 @@ public final class Session {
             throw new ScribeException(ScribeException.UNAUTHENTICATED, "authentication refused");
         }
         principal = who;
+        // The client proved who it is: its older sessions (half-open ones a reconnect left behind) give way. Only
+        // an authenticated session may do this, so a stranger naming a client's GUID cannot cut it off.
+        for (Session older : client.sessions()) {
+            if (older != this) {
+                older.disconnect();
+            }
+        }
         respond(id, Json.object().put("principal", who));
         CompletableFuture<Void> deferred = deferredSync;
         if (deferred != null) {

@@ -76,4 +76,28 @@ class AuthenticationTest {
         assertThat(Peers.tasks(client)).isEqualTo(Peers.tasks(server)).hasSize(2);
         assertThat(serverErrors).anyMatch(e -> e.code() == 401);
     }
+
+    @Test
+    void aNewSessionReplacesAnOlderOneOfItsClientOnlyOnceItHasAuthenticated() {
+        Scriber server = server();
+        Capture first = new Capture(4);
+        Session authenticated = server.client("alice-laptop").connect(first);
+        authenticated.receiveData(Capture.frame("{\"type\":\"auth\",\"id\":1,\"user\":\"alice\","
+                + "\"password\":\"open sesame\"}"));
+        assertThat(authenticated.principal()).contains("alice");
+
+        // Someone names the same client and never authenticates: the real session stays.
+        Session stranger = server.client("alice-laptop").connect(new Capture(4));
+        stranger.receiveData(Capture.frame("{\"type\":\"auth\",\"id\":1,\"user\":\"mallory\","
+                + "\"password\":\"guess\"}"));
+        assertThat(authenticated.isOpen()).isTrue();
+
+        // The client itself reconnects and authenticates: its older sessions give way.
+        Session again = server.client("alice-laptop").connect(new Capture(4));
+        again.receiveData(Capture.frame("{\"type\":\"auth\",\"id\":1,\"user\":\"alice\","
+                + "\"password\":\"open sesame\"}"));
+        assertThat(authenticated.isOpen()).isFalse();
+        assertThat(stranger.isOpen()).isFalse();
+        assertThat(again.isOpen()).isTrue();
+    }
 }

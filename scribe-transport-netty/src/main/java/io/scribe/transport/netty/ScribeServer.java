@@ -235,7 +235,7 @@ public final class ScribeServer implements AutoCloseable {
         private int maxConnections = 10_000;
         private int workerThreads = 0;
         private Function<InetSocketAddress, String> syncroNamer =
-                a -> "syncro-" + a.getHostString() + ":" + a.getPort();
+                a -> "syncro-" + a.getHostString();
         private java.util.function.Consumer<Session> onSession = s -> {};
         private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
                 new java.util.LinkedHashMap<>();
@@ -366,8 +366,8 @@ public final class ScribeServer implements AutoCloseable {
 
         /**
          * Names a Syncro peer, which sends no hello, from its address; the name is its client id, under which its
-         * cursor is kept. Default {@code "syncro-HOST:PORT"}; give each Syncro peer a stable name to keep cursors
-         * across its reconnects.
+         * cursor is kept. Default {@code "syncro-HOST"}, stable across reconnects; give each Syncro peer its own name
+         * when several connect from one host.
          */
         public Builder syncroClientNames(Function<InetSocketAddress, String> namer) {
             this.syncroNamer = Objects.requireNonNull(namer, "namer");

@@ -18,8 +18,8 @@ final class Peer {
 
     /**
      * Opens a session with {@code peerId} over {@code connection}, puts a {@link SessionHandler} after {@code ctx}
-     * and calls {@code sync()}. An older session of the same client is closed: a peer that reconnects replaces its
-     * half-open predecessor. Must run on the channel's event loop; the caller removes its own handler afterwards.
+     * and calls {@code sync()}. An older session of the same client is closed (at once, or once the new session has
+     * authenticated when the Scriber requires it): a peer that reconnects replaces its half-open predecessor. Must run on the channel's event loop; the caller removes its own handler afterwards.
      *
      * @throws IllegalArgumentException if {@code peerId} is this peer's own GUID
      */
@@ -27,7 +27,9 @@ final class Peer {
             NettyConnection connection, Settings settings, boolean stream, Consumer<Session> onSession) {
         Client client = scriber.client(peerId);
         Session session = client.connect(connection, wire);
-        for (Session old : client.sessions()) {
+        // With authentication, the older session gives way only once the new one has authenticated (Session does
+        // it then): a hello alone, which anyone can send, must not cut off a client.
+        for (Session old : scriber.requiresAuthentication() ? java.util.List.<Session>of() : client.sessions()) {
             if (old != session) {
                 log.info("{}: {} connected again; closing its previous session", ctx.channel().remoteAddress(), peerId);
                 old.disconnect();
