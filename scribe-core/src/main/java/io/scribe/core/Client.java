@@ -14,8 +14,18 @@ import java.util.Optional;
  */
 public final class Client {
 
+    private static final int REMEMBERED_IDS = 10_000;
+
     private final Scriber scriber;
     private final String id;
+    // The latest ids of clockless (Syncro) scribes played from this client, to drop a second delivery. Guarded by
+    // the Scriber's lock.
+    private final java.util.LinkedHashMap<String, Boolean> seen = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_IDS;
+        }
+    };
 
     Client(Scriber scriber, String id) {
         this.scriber = scriber;
@@ -63,6 +73,14 @@ public final class Client {
             }
         }
         return result;
+    }
+
+    boolean seen(String scribeId) {
+        return seen.get(scribeId) != null;
+    }
+
+    void markSeen(String scribeId) {
+        seen.put(scribeId, Boolean.TRUE);
     }
 
     @Override

@@ -641,6 +641,14 @@ public final class Scriber implements AutoCloseable {
                     ScribeException.FORBIDDEN, "scribe refused for " + in.klass() + " from " + from.id());
         }
         String origin = in.origin() != null ? in.origin() : from != null ? from.id() : "unknown";
+        if (in.clock() == 0 && from != null && in.id() != null) {
+            // A Syncro scribe has no clock to recognise it by: its sender's id for it does.
+            if (from.seen(in.id()) || tx.seenRemote.contains(in.id())) {
+                return Played.NOOP;
+            }
+            tx.seenRemote.add(in.id());
+            tx.seenFrom = from;
+        }
         long clock;
         if (in.clock() != 0) {
             clock = in.clock();
@@ -918,6 +926,9 @@ public final class Scriber implements AutoCloseable {
             noteOwnIds(stored);
         }
         states.putAll(tx.states);
+        if (tx.seenFrom != null) {
+            tx.seenRemote.forEach(tx.seenFrom::markSeen);
+        }
         tx.unbind.forEach(key -> {
             Object gone = objects.remove(key);
             if (gone != null) {

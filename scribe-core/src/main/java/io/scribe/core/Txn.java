@@ -28,6 +28,9 @@ final class Txn {
     final List<Key> unbind = new ArrayList<>();
     /** Scribes read from a shared log that another process appended: played and relayed, not appended again. */
     boolean foreign;
+    /** Ids of Syncro scribes (which carry no clock) played from {@link #seenFrom}, remembered once committed. */
+    final java.util.Set<String> seenRemote = new java.util.HashSet<>();
+    Client seenFrom;
 
     Commit toCommit() {
         List<Scribe> scribes = new ArrayList<>(entries.size());

@@ -222,4 +222,19 @@ class SyncroWireTest {
         assertThat(pushed).extracting(s -> s.get("id").asText()).containsExactly("1", "2");
         assertThat(toC1.messages()).noneMatch(m -> m.get("type").asText().equals("add_scribe"));
     }
+
+    @Test
+    void aSyncroScribeDeliveredTwiceIsPlayedOnce() {
+        Scriber server = syncroPeer("server");
+        Session session = server.client("ruby").connect(new Capture(2), Wire.syncro());
+        byte[] create = Capture.frame(2, ("{\"type\":\"add_scribe\",\"scribe\":{\"data\":{\"name\":\"a\",\"id\":\"r1\"},"
+                + "\"klass\":\"Test\",\"type\":\"create\",\"id\":\"s1\"},\"id\":2}").getBytes(StandardCharsets.UTF_8));
+        byte[] rename = Capture.frame(2, ("{\"type\":\"add_scribe\",\"scribe\":{\"data\":[\"r1\",{\"name\":\"b\"}],"
+                + "\"klass\":\"Test\",\"type\":\"update\",\"id\":\"s2\"},\"id\":3}").getBytes(StandardCharsets.UTF_8));
+        session.receiveData(create);
+        session.receiveData(rename);
+        session.receiveData(create); // a second delivery of an older scribe must not undo the rename
+        assertThat(server.find(SyncroTest.class, "r1").orElseThrow().name).isEqualTo("b");
+        assertThat(server.lastScribeId()).isEqualTo(2);
+    }
 }
