@@ -89,6 +89,9 @@ public final class FileStore implements Store {
     private boolean markerChanged;
     private volatile long lastId;
     private volatile boolean closed;
+    // Set when a commit failed after its commit point: it will be completed from the journal when the store is
+    // reopened, so no further write may be taken until then.
+    private volatile RuntimeException broken;
 
     private FileStore(Path dir, long entries) throws IOException {
         this.dir = dir;
@@ -382,10 +385,18 @@ public final class FileStore implements Store {
             JournalRecord record = new JournalRecord(first, scribes, states, commit.cursors());
             try {
                 writeJournal(record.encode());
+            } catch (RuntimeException e) {
+                // Before the commit point: nothing of this commit counts.
+                throw new ScribeException(ScribeException.INTERNAL, "file store " + dir + ": commit failed: " + e, e);
+            }
+            try {
                 apply(record);
                 journal.remove(HEADER);
             } catch (RuntimeException e) {
-                throw new ScribeException(ScribeException.INTERNAL, "file store " + dir + ": commit failed: " + e, e);
+                broken = e;
+                throw new ScribeException(ScribeException.INTERNAL, "file store " + dir + ": commit of ids " + first
+                        + ".. is in the journal but could not be applied (" + e + "); it is completed when the store"
+                        + " is reopened, and no write is accepted until then", e);
             }
             lastId = first + scribes.size() - 1;
             List<Scribe> stored = new ArrayList<>(scribes.size());
@@ -542,6 +553,11 @@ public final class FileStore implements Store {
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("file store " + dir + " is closed");
+        }
+        RuntimeException failure = broken;
+        if (failure != null) {
+            throw new ScribeException(ScribeException.INTERNAL, "file store " + dir
+                    + " must be reopened to complete a commit that failed after its commit point: " + failure, failure);
         }
     }
 
