@@ -117,6 +117,8 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
                 DefaultFullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(),
                         status, Unpooled.wrappedBuffer(body));
                 response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                // The connection closes after the answer; saying so keeps clients from reusing it for the next request.
+                response.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
                 if (status == HttpResponseStatus.OK) {
                     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
                 }
