@@ -100,6 +100,10 @@ class SecurityTest {
         ObjectNode good = DocClient.authMessage("eve@example.com", key, secret, "p5", now());
         assertThat(code(connectRaw("p5", good))).isEqualTo(200);
         assertThat(code(connectRaw("p5", good))).isEqualTo(401);
+        // A restarted server still remembers the signatures it accepted: the replay stays refused.
+        h.server.close();
+        h.startServer();
+        assertThat(code(connectRaw("p5", good))).isEqualTo(401);
         // Signed for another client GUID: refused.
         assertThat(code(connectRaw("p6", DocClient.authMessage("eve@example.com", key, secret, "p5", now()))))
                 .isEqualTo(401);

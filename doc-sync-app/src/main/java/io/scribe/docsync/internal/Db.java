@@ -100,6 +100,8 @@ public final class Db implements AutoCloseable {
                     + " version BIGINT NOT NULL, forward " + json + ", reverse " + json + ","
                     + " lost BOOLEAN NOT NULL DEFAULT FALSE)");
             st.execute("CREATE INDEX IF NOT EXISTS docsync_events_doc ON docsync_events (doc_id, seq)");
+            st.execute("CREATE TABLE IF NOT EXISTS docsync_signatures (signature TEXT PRIMARY KEY,"
+                    + " seen_at BIGINT NOT NULL)");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the doc-sync tables: " + e.getMessage(), e);
         }
@@ -168,6 +170,19 @@ public final class Db implements AutoCloseable {
                 : "INSERT OR IGNORE INTO docsync_clients (client_id, email) VALUES (?, ?)", clientId, email);
         return query("SELECT email FROM docsync_clients WHERE client_id = ?", rs -> rs.getString(1), clientId)
                 .map(email::equals).orElse(false);
+    }
+
+    /**
+     * Records a signature as used, in the database so that a restarted server (or another node) still refuses a
+     * replay; forgets signatures older than {@code forgetBefore} (epoch seconds), which the time window refuses
+     * anyway.
+     *
+     * @return false if the signature was used before
+     */
+    public boolean useSignature(String signature, long now, long forgetBefore) {
+        update("DELETE FROM docsync_signatures WHERE seen_at < ?", forgetBefore);
+        return update(pg ? "INSERT INTO docsync_signatures (signature, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                : "INSERT OR IGNORE INTO docsync_signatures (signature, seen_at) VALUES (?, ?)", signature, now) == 1;
     }
 
     public Map<String, String> clients() {
@@ -290,12 +305,12 @@ public final class Db implements AutoCloseable {
         }
     }
 
-    private void update(String sql, Object... args) {
+    private int update(String sql, Object... args) {
         try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
-            ps.executeUpdate();
+            return ps.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }

@@ -60,7 +60,6 @@ public final class DocServer implements AutoCloseable {
     private final ScribeServer endpoint;
     private final byte[] masterKey;
     private final Map<String, String> principals;
-    private final Map<String, Long> seenSignatures = new ConcurrentHashMap<>();
     private final Map<String, ObjectNode> last = new ConcurrentHashMap<>();
     private final ExecutorService stamper;
     private final Instant started = Instant.now();
@@ -209,8 +208,7 @@ public final class DocServer implements AutoCloseable {
         if (!Crypto.constantTimeEquals(expected, signature)) {
             throw new ScribeException(ScribeException.UNAUTHENTICATED, "bad signature");
         }
-        seenSignatures.values().removeIf(t -> t < now - 2 * WINDOW.toSeconds());
-        if (seenSignatures.putIfAbsent(signature, now) != null) {
+        if (!db.useSignature(signature, now, now - 2 * WINDOW.toSeconds())) {
             throw new ScribeException(ScribeException.UNAUTHENTICATED, "signature already used (replay)");
         }
         if (!db.bindCredential(apiKey, email)) {
