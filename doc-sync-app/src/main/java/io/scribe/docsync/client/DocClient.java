@@ -149,10 +149,17 @@ public final class DocClient implements AutoCloseable {
     }
 
     /** The authentication message: HMAC-SHA256(secret, "timestamp.email.api_key.clientId"). */
+    private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
     public static ObjectNode authMessage(String email, String apiKey, String secret, String clientId, long epochSeconds) {
+        // A fresh nonce per login: two logins in the same second sign different bodies, so the server's replay
+        // check refuses only a message sent again.
+        byte[] random = new byte[16];
+        NONCES.nextBytes(random);
+        String nonce = java.util.HexFormat.of().formatHex(random);
         return JSON.createObjectNode().put("type", "auth").put("email", email).put("api_key", apiKey)
-                .put("timestamp", epochSeconds)
-                .put("signature", Crypto.sign(secret, epochSeconds, email, apiKey, clientId));
+                .put("timestamp", epochSeconds).put("nonce", nonce)
+                .put("signature", Crypto.sign(secret, epochSeconds, email, apiKey, clientId + "." + nonce));
     }
 
     /** Runs on each new session, before its catch-up request: authenticate, then record edits made while away. */

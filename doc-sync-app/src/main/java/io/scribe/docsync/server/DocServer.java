@@ -178,7 +178,7 @@ public final class DocServer implements AutoCloseable {
 
     /**
      * Checks {@code {type:"auth", email, api_key, timestamp, signature}}: the signature is HMAC-SHA256(secret,
-     * "timestamp.email.api_key.body") where body is the client's GUID; the timestamp (epoch seconds) must be within
+     * "timestamp.email.api_key.body") where body is the client's GUID, a dot and the message's nonce; the timestamp (epoch seconds) must be within
      * {@link #WINDOW}; a signature is accepted once.
      */
     private String authenticate(Session session, JsonNode m) {
@@ -204,7 +204,11 @@ public final class DocServer implements AutoCloseable {
             log.error("credential {} cannot be decrypted with this master key", apiKey);
             throw new ScribeException(ScribeException.UNAUTHENTICATED, "credential unusable on this server");
         }
-        String expected = Crypto.sign(secret, ts.asLong(), email, apiKey, session.client().id());
+        String nonce = m.path("nonce").asText("");
+        if (nonce.isEmpty() || nonce.length() > 64) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "auth needs a nonce of 1 to 64 characters");
+        }
+        String expected = Crypto.sign(secret, ts.asLong(), email, apiKey, session.client().id() + "." + nonce);
         if (!Crypto.constantTimeEquals(expected, signature)) {
             throw new ScribeException(ScribeException.UNAUTHENTICATED, "bad signature");
         }
