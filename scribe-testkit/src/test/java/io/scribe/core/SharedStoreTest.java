@@ -4,14 +4,12 @@ import static io.scribe.core.Peers.tasks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.core.spi.Commit;
-import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
+import io.scribe.testkit.ForwardingStore;
 import io.scribe.testkit.Network;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,20 +19,19 @@ import org.junit.jupiter.api.Test;
 class SharedStoreTest {
 
     /** One node's handle on a shared in-memory store; commits notify the other handles' watchers. */
-    static final class Shared implements Store {
-        final Store inner;
+    static final class Shared extends ForwardingStore {
         final List<Shared> all;
         final List<Runnable> watchers = new CopyOnWriteArrayList<>();
 
         Shared(Store inner, List<Shared> all) {
-            this.inner = inner;
+            super(inner);
             this.all = all;
             all.add(this);
         }
 
         @Override
         public List<Scribe> commit(Commit commit) {
-            List<Scribe> stored = inner.commit(commit);
+            List<Scribe> stored = super.commit(commit);
             if (!stored.isEmpty()) {
                 for (Shared other : all) {
                     if (other != this) {
@@ -43,31 +40,6 @@ class SharedStoreTest {
                 }
             }
             return stored;
-        }
-
-        @Override
-        public List<Scribe> readAfter(long afterId, int limit) {
-            return inner.readAfter(afterId, limit);
-        }
-
-        @Override
-        public long lastId() {
-            return inner.lastId();
-        }
-
-        @Override
-        public Optional<String> cursor(String clientId) {
-            return inner.cursor(clientId);
-        }
-
-        @Override
-        public Optional<ObjectState> object(String klass, String id) {
-            return inner.object(klass, id);
-        }
-
-        @Override
-        public void forEachObject(Consumer<ObjectState> action) {
-            inner.forEachObject(action);
         }
 
         @Override

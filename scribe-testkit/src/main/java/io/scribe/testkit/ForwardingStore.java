@@ -1,0 +1,63 @@
+package io.scribe.testkit;
+
+import io.scribe.core.Scribe;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Store;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A {@link Store} that passes every call to another one. Tests extend it to change one behaviour (fail a commit,
+ * share a log between nodes) and keep the rest. Thread-safe as far as the delegate is.
+ */
+public class ForwardingStore implements Store {
+
+    protected final Store delegate;
+
+    public ForwardingStore(Store delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+    }
+
+    @Override
+    public List<Scribe> commit(Commit commit) {
+        return delegate.commit(commit);
+    }
+
+    @Override
+    public List<Scribe> readAfter(long afterId, int limit) {
+        return delegate.readAfter(afterId, limit);
+    }
+
+    @Override
+    public long lastId() {
+        return delegate.lastId();
+    }
+
+    @Override
+    public Optional<String> cursor(String clientId) {
+        return delegate.cursor(clientId);
+    }
+
+    @Override
+    public Optional<ObjectState> object(String klass, String id) {
+        return delegate.object(klass, id);
+    }
+
+    @Override
+    public void forEachObject(Consumer<ObjectState> action) {
+        delegate.forEachObject(action);
+    }
+
+    @Override
+    public void watch(Runnable listener) {
+        delegate.watch(listener);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
