@@ -83,6 +83,38 @@ public final class Network {
         return true;
     }
 
+    /** Delivers up to {@code max} frames, one random direction at a time; returns how many it delivered. */
+    public int deliverSome(int max) {
+        int n = 0;
+        while (n < max && deliverOne()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Cuts a randomly chosen link that is up, or reconnects it when it is down. */
+    public void toggleRandomLink() {
+        if (links.isEmpty()) {
+            return;
+        }
+        Link l = links.get(random.nextInt(links.size()));
+        if (l.isUp()) {
+            l.cut();
+        } else {
+            l.reconnect();
+        }
+    }
+
+    /** Reconnects every cut link, then delivers until nothing is waiting anywhere. */
+    public int heal() {
+        for (Link l : links) {
+            if (!l.isUp()) {
+                l.reconnect();
+            }
+        }
+        return settle();
+    }
+
     /**
      * Delivers until nothing is waiting anywhere.
      *

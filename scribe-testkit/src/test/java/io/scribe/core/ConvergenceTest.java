@@ -2,10 +2,9 @@ package io.scribe.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.scribe.testkit.ManualClock;
 import io.scribe.testkit.Network;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,37 +32,6 @@ class ConvergenceTest {
         return seeds;
     }
 
-    /** A wall clock that each peer reads with its own skew, advanced by the test. */
-    static final class SkewedClock extends Clock {
-        private final long[] now;
-        private final long skew;
-
-        SkewedClock(long[] now, long skew) {
-            this.now = now;
-            this.skew = skew;
-        }
-
-        @Override
-        public long millis() {
-            return now[0] + skew;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void peersConvergeWhateverTheDeliveryOrder(long seed) {
@@ -87,12 +55,12 @@ class ConvergenceTest {
     private void run(long seed, boolean serverWins) {
         Random random = new Random(seed);
         Network net = new Network(random).chunked(true).duplicates(0.05);
-        long[] now = {1_700_000_000_000L};
+        ManualClock now = new ManualClock(1_700_000_000_000L);
         List<Scriber> peers = new ArrayList<>();
         String[] ids = {"server", "p1", "p2"};
         for (int i = 0; i < 3; i++) {
             Scriber.Builder b = Scriber.builder().clientId(ids[i]).store(io.scribe.core.spi.Store.inMemory())
-                    .clock(new SkewedClock(now, random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
+                    .clock(now.skewed(random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
                     .onError(e -> { });
             if (serverWins) {
                 b.register(Task.class, Policy.<Task>defaults().withResolver(Resolver.serverWins("server")));
@@ -102,11 +70,12 @@ class ConvergenceTest {
             peers.add(b.build());
         }
         Scriber hub = peers.get(0);
-        List<Network.Link> links = List.of(net.link(peers.get(1), hub), net.link(peers.get(2), hub));
+        net.link(peers.get(1), hub);
+        net.link(peers.get(2), hub);
         String[] shared = {"s1", "s2", "s3", "s4"};
 
         for (int step = 0; step < 1000; step++) {
-            now[0] += random.nextInt(3);
+            now.advance(random.nextInt(3));
             int action = random.nextInt(100);
             Scriber p = peers.get(random.nextInt(peers.size()));
             List<Task> live = p.all(Task.class);
@@ -129,24 +98,12 @@ class ConvergenceTest {
             } else if (action < 54 && !live.isEmpty()) {
                 p.destroy(live.get(random.nextInt(live.size())));
             } else if (action < 57) {
-                Network.Link l = links.get(random.nextInt(links.size()));
-                if (l.isUp()) {
-                    l.cut();
-                } else {
-                    l.reconnect();
-                }
+                net.toggleRandomLink();
             } else {
-                for (int d = random.nextInt(6); d > 0; d--) {
-                    net.deliverOne();
-                }
+                net.deliverSome(random.nextInt(6));
             }
         }
-        for (Network.Link l : links) {
-            if (!l.isUp()) {
-                l.reconnect();
-            }
-        }
-        net.settle();
+        net.heal();
 
         Map<String, String> expected = Peers.tasks(hub);
         assertThat(expected).as("the run made objects").isNotEmpty();

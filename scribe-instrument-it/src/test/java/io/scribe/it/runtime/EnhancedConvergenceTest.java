@@ -7,11 +7,9 @@ import io.scribe.core.Resolver;
 import io.scribe.core.Scriber;
 import io.scribe.core.spi.Store;
 import io.scribe.it.runtime.model.Item;
+import io.scribe.testkit.ManualClock;
 import io.scribe.testkit.Network;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,22 +32,6 @@ class EnhancedConvergenceTest {
             return List.of(Long.parseLong(fixed));
         }
         return List.of(1L, 2L, 3L, 42L, 2026L, System.nanoTime());
-    }
-
-    /** A wall clock each peer reads with its own skew, advanced by the test. */
-    static final class SkewedClock extends Clock {
-        private final long[] now;
-        private final long skew;
-
-        SkewedClock(long[] now, long skew) {
-            this.now = now;
-            this.skew = skew;
-        }
-
-        @Override public long millis() { return now[0] + skew; }
-        @Override public Instant instant() { return Instant.ofEpochMilli(millis()); }
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -75,12 +57,12 @@ class EnhancedConvergenceTest {
     private void run(long seed, boolean serverWins) {
         Random random = new Random(seed);
         Network net = new Network(random).chunked(true).duplicates(0.05);
-        long[] now = {1_700_000_000_000L};
+        ManualClock now = new ManualClock(1_700_000_000_000L);
         List<Scriber> peers = new ArrayList<>();
         String[] ids = {"server", "p1", "p2"};
         for (String id : ids) {
             Scriber.Builder b = Scriber.builder().clientId(id).store(Store.inMemory())
-                    .clock(new SkewedClock(now, random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
+                    .clock(now.skewed(random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
                     .onError(e -> { });
             if (serverWins) {
                 b.register(Item.class, Policy.<Item>defaults().withResolver(Resolver.serverWins("server")));
@@ -90,11 +72,12 @@ class EnhancedConvergenceTest {
             peers.add(b.build());
         }
         Scriber hub = peers.get(0);
-        List<Network.Link> links = List.of(net.link(peers.get(1), hub), net.link(peers.get(2), hub));
+        net.link(peers.get(1), hub);
+        net.link(peers.get(2), hub);
         String[] shared = {"s1", "s2", "s3", "s4"};
 
         for (int step = 0; step < 800; step++) {
-            now[0] += random.nextInt(3);
+            now.advance(random.nextInt(3));
             int action = random.nextInt(100);
             Scriber p = peers.get(random.nextInt(peers.size()));
             List<Item> live = p.all(Item.class);
@@ -118,24 +101,12 @@ class EnhancedConvergenceTest {
             } else if (action < 54 && !live.isEmpty()) {
                 p.destroy(live.get(random.nextInt(live.size())));
             } else if (action < 57) {
-                Network.Link l = links.get(random.nextInt(links.size()));
-                if (l.isUp()) {
-                    l.cut();
-                } else {
-                    l.reconnect();
-                }
+                net.toggleRandomLink();
             } else {
-                for (int d = random.nextInt(6); d > 0; d--) {
-                    net.deliverOne();
-                }
+                net.deliverSome(random.nextInt(6));
             }
         }
-        for (Network.Link l : links) {
-            if (!l.isUp()) {
-                l.reconnect();
-            }
-        }
-        net.settle();
+        net.heal();
 
         Map<String, String> expected = items(hub);
         assertThat(expected).as("the run made objects").isNotEmpty();
