@@ -737,7 +737,7 @@ public final class Session {
                 tooLargeToSend(message, json.length);
                 return;
             }
-            payload = FrameDecoder.encode(wire.framing().prefixBytes(), json);
+            payload = wire.frame(json);
         }
         outbox.add(payload);
         scriber.markDirty(this);

@@ -90,6 +90,19 @@ public final class Wire {
         return new Wire(framing, max, syncro);
     }
 
+    /**
+     * Returns {@code payload} as one frame of this wire: the big-endian length prefix of its framing, then the bytes.
+     *
+     * @throws IllegalArgumentException if the payload is longer than what the framing can describe
+     */
+    public byte[] frame(byte[] payload) {
+        if (payload.length > framing.limit()) {
+            throw new IllegalArgumentException(
+                    "payload of " + payload.length + " bytes does not fit a " + framing + " frame");
+        }
+        return io.scribe.core.internal.FrameDecoder.encode(framing.prefixBytes(), payload);
+    }
+
     public Framing framing() {
         return framing;
     }

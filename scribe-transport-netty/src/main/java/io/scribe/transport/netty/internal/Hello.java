@@ -30,14 +30,19 @@ public final class Hello {
 
     /** {@code json} as one frame of {@code wire}'s framing. */
     public static byte[] frame(Wire wire, String json) {
-        byte[] payload = json.getBytes(StandardCharsets.UTF_8);
-        int prefix = wire.framing().prefixBytes();
-        byte[] frame = new byte[prefix + payload.length];
-        for (int i = 0; i < prefix; i++) {
-            frame[i] = (byte) (payload.length >>> (8 * (prefix - 1 - i)));
-        }
-        System.arraycopy(payload, 0, frame, prefix, payload.length);
-        return frame;
+        return wire.frame(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Closes the channel when no handshake finished ({@code done} still false) within {@code timeoutMillis}. */
+    static void closeIfSilent(io.netty.channel.ChannelHandlerContext ctx, long timeoutMillis,
+            java.util.function.BooleanSupplier done, String what) {
+        ctx.executor().schedule(() -> {
+            if (!done.getAsBoolean() && ctx.channel().isActive()) {
+                org.slf4j.LoggerFactory.getLogger(Hello.class).warn("{}: no {} within {} ms; closing",
+                        ctx.channel().remoteAddress(), what, timeoutMillis);
+                ctx.close();
+            }
+        }, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -9,7 +9,6 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,13 +65,7 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             if (!accepting) {
                 connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id())));
             }
-            long timeout = settings.idleTimeout().toMillis();
-            ctx.executor().schedule(() -> {
-                if (!done && ctx.channel().isActive()) {
-                    log.warn("{}: no hello within {} ms; closing", ctx.channel().remoteAddress(), timeout);
-                    ctx.close();
-                }
-            }, timeout, TimeUnit.MILLISECONDS);
+            Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "hello");
         }
         super.channelActive(ctx);
     }

@@ -19,7 +19,6 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
 import io.scribe.core.Wire;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,13 +64,7 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connection = new NettyConnection(ctx.channel(), true, settings.maxPendingBytes());
-        long timeout = settings.idleTimeout().toMillis();
-        ctx.executor().schedule(() -> {
-            if (!done && ctx.channel().isActive()) {
-                log.warn("{}: no WebSocket hello within {} ms; closing", ctx.channel().remoteAddress(), timeout);
-                ctx.close();
-            }
-        }, timeout, TimeUnit.MILLISECONDS);
+        Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "WebSocket hello");
         super.channelActive(ctx);
     }
 
