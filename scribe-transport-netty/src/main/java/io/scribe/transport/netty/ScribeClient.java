@@ -401,12 +401,7 @@ public final class ScribeClient implements AutoCloseable {
 
         /** See {@link ScribeServer.Builder#heartbeat}. Defaults 15 and 45 seconds. */
         public Builder heartbeat(Duration interval, Duration idleTimeout) {
-            ScribeServer.Builder.requirePositive(interval, "interval");
-            ScribeServer.Builder.requirePositive(idleTimeout, "idleTimeout");
-            if (idleTimeout.compareTo(interval) <= 0) {
-                throw new IllegalArgumentException(
-                        "idle timeout " + idleTimeout + " must exceed the heartbeat interval " + interval);
-            }
+            Settings.checkHeartbeat(interval, idleTimeout);
             this.heartbeat = interval;
             this.idleTimeout = idleTimeout;
             return this;
@@ -414,10 +409,7 @@ public final class ScribeClient implements AutoCloseable {
 
         /** See {@link ScribeServer.Builder#outboundLimits}. */
         public Builder outboundLimits(int low, int high, long max, Duration unwritableTimeout) {
-            if (low <= 0 || high < low || max < high) {
-                throw new IllegalArgumentException("need 0 < low <= high <= max: " + low + ", " + high + ", " + max);
-            }
-            ScribeServer.Builder.requirePositive(unwritableTimeout, "unwritableTimeout");
+            Settings.checkOutboundLimits(low, high, max, unwritableTimeout);
             this.lowWaterMark = low;
             this.highWaterMark = high;
             this.maxPendingBytes = max;

@@ -317,12 +317,7 @@ public final class ScribeServer implements AutoCloseable {
          * and 45 seconds.
          */
         public Builder heartbeat(Duration interval, Duration idleTimeout) {
-            requirePositive(interval, "interval");
-            requirePositive(idleTimeout, "idleTimeout");
-            if (idleTimeout.compareTo(interval) <= 0) {
-                throw new IllegalArgumentException(
-                        "idle timeout " + idleTimeout + " must exceed the heartbeat interval " + interval);
-            }
+            Settings.checkHeartbeat(interval, idleTimeout);
             this.heartbeat = interval;
             this.idleTimeout = idleTimeout;
             return this;
@@ -335,10 +330,7 @@ public final class ScribeServer implements AutoCloseable {
          * its cursor). Defaults 256 KiB, 1 MiB, 64 MiB, 30 seconds.
          */
         public Builder outboundLimits(int low, int high, long max, Duration unwritableTimeout) {
-            if (low <= 0 || high < low || max < high) {
-                throw new IllegalArgumentException("need 0 < low <= high <= max: " + low + ", " + high + ", " + max);
-            }
-            requirePositive(unwritableTimeout, "unwritableTimeout");
+            Settings.checkOutboundLimits(low, high, max, unwritableTimeout);
             this.lowWaterMark = low;
             this.highWaterMark = high;
             this.maxPendingBytes = max;
@@ -403,13 +395,6 @@ public final class ScribeServer implements AutoCloseable {
                 throw new IllegalArgumentException("port out of range: " + port);
             }
             return port;
-        }
-
-        static void requirePositive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + d);
-            }
         }
     }
 }

@@ -41,4 +41,38 @@ public record Settings(
         Objects.requireNonNull(unwritableTimeout, "unwritableTimeout");
         Objects.requireNonNull(syncroNamer, "syncroNamer");
     }
+
+    /**
+     * Checks a heartbeat setting, as both builders take it.
+     *
+     * @throws IllegalArgumentException unless both are positive and the idle timeout exceeds the interval
+     */
+    public static void checkHeartbeat(Duration interval, Duration idleTimeout) {
+        requirePositive(interval, "interval");
+        requirePositive(idleTimeout, "idleTimeout");
+        if (idleTimeout.compareTo(interval) <= 0) {
+            throw new IllegalArgumentException(
+                    "idle timeout " + idleTimeout + " must exceed the heartbeat interval " + interval);
+        }
+    }
+
+    /**
+     * Checks outbound limits, as both builders take them.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < low <= high <= max} and the timeout is positive
+     */
+    public static void checkOutboundLimits(int low, int high, long max, Duration unwritableTimeout) {
+        if (low <= 0 || high < low || max < high) {
+            throw new IllegalArgumentException("need 0 < low <= high <= max: " + low + ", " + high + ", " + max);
+        }
+        requirePositive(unwritableTimeout, "unwritableTimeout");
+    }
+
+    /** @throws IllegalArgumentException unless {@code d} is positive */
+    public static void requirePositive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive: " + d);
+        }
+    }
 }
