@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -1134,10 +1133,6 @@ public final class Scriber implements AutoCloseable {
         return byKlass.get(klass);
     }
 
-    Hlc hlc() {
-        return hlc;
-    }
-
     void checkOpen() {
         if (closed) {
             throw new IllegalStateException("scriber " + guid + " is closed");
@@ -1219,15 +1214,6 @@ public final class Scriber implements AutoCloseable {
         sweeper.cancel(false);
         if (ownsTimer) {
             timer.shutdownNow();
-        }
-    }
-
-    Collection<Client> clients() {
-        lock.lock();
-        try {
-            return Collections.unmodifiableCollection(new ArrayList<>(clients.values()));
-        } finally {
-            lock.unlock();
         }
     }
 
