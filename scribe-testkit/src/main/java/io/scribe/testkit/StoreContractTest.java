@@ -21,14 +21,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link Store} passes. Subclass it in the store's module, create a fresh isolated store in
- * {@link #newStore()} (own directory, key prefix or schema), and override {@link #reopen(Store)} when the store is
- * durable, to run the restart tests.
+ * The contract every {@link Store} passes. Subclass it in the store's module and create a fresh isolated store in
+ * {@link #newStore()} (own directory, key prefix or schema); a durable store subclasses {@link
+ * DurableStoreContractTest}, which adds the restart tests.
  */
 public abstract class StoreContractTest {
 
@@ -38,14 +37,6 @@ public abstract class StoreContractTest {
 
     /** A new, empty store, isolated from every other test. */
     protected abstract Store newStore() throws Exception;
-
-    /**
-     * Closes {@code store} and opens the same data again, as a restarted process would; returns null (the default)
-     * for stores that keep nothing, which skips the restart tests.
-     */
-    protected Store reopen(Store store) throws Exception {
-        return null;
-    }
 
     @BeforeEach
     void openStore() throws Exception {
@@ -70,7 +61,7 @@ public abstract class StoreContractTest {
                 Map.of("id", new Stamp(clock, "peer-a"), "title", new Stamp(clock, "peer-a", clock - 1)), null);
     }
 
-    private static Commit append(Scribe... scribes) {
+    protected static Commit append(Scribe... scribes) {
         return new Commit(List.of(scribes), List.of(), Map.of());
     }
 
@@ -204,17 +195,4 @@ public abstract class StoreContractTest {
         }
     }
 
-    @Test
-    void everythingSurvivesAReopenAndIdsContinue() throws Exception {
-        store.commit(new Commit(List.of(scribe("Task", "1", "one", 1), scribe("Task", "2", "two", 2)),
-                List.of(state("Task", "1", "one", 1)), Map.of("server", "abc")));
-        Store reopened = reopen(store);
-        Assumptions.assumeTrue(reopened != null, "store keeps nothing across restarts");
-        store = reopened;
-        assertThat(store.lastId()).isEqualTo(2);
-        assertThat(store.readAfter(0, 10)).extracting(s -> s.data().get("title").asText()).containsExactly("one", "two");
-        assertThat(store.cursor("server")).contains("abc");
-        assertThat(store.object("Task", "1")).contains(state("Task", "1", "one", 1));
-        assertThat(store.commit(append(scribe("Task", "3", "three", 3)))).extracting(Scribe::id).containsExactly("3");
-    }
 }

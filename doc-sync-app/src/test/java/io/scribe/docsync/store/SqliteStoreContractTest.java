@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Store;
-import io.scribe.testkit.StoreContractTest;
+import io.scribe.testkit.DurableStoreContractTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SqliteStoreContractTest extends StoreContractTest {
+class SqliteStoreContractTest extends DurableStoreContractTest {
 
     @TempDir
     Path dir;

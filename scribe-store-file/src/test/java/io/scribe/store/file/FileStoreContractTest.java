@@ -1,12 +1,12 @@
 package io.scribe.store.file;
 
 import io.scribe.core.spi.Store;
-import io.scribe.testkit.StoreContractTest;
+import io.scribe.testkit.DurableStoreContractTest;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The store contract on Chronicle Map files, each test in its own temporary directory. */
-class FileStoreContractTest extends StoreContractTest {
+class FileStoreContractTest extends DurableStoreContractTest {
 
     @TempDir
     Path dir;

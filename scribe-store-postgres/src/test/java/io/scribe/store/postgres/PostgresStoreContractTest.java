@@ -1,11 +1,11 @@
 package io.scribe.store.postgres;
 
 import io.scribe.core.spi.Store;
-import io.scribe.testkit.StoreContractTest;
+import io.scribe.testkit.DurableStoreContractTest;
 import org.junit.jupiter.api.AfterEach;
 
 /** The store contract on a real PostgreSQL, each test in its own schema. */
-class PostgresStoreContractTest extends StoreContractTest {
+class PostgresStoreContractTest extends DurableStoreContractTest {
 
     private final String schema = PgTestSupport.newSchema();
 

@@ -1,11 +1,11 @@
 package io.scribe.store.redis;
 
 import io.scribe.core.spi.Store;
-import io.scribe.testkit.StoreContractTest;
+import io.scribe.testkit.DurableStoreContractTest;
 import org.junit.jupiter.api.AfterEach;
 
 /** The store contract on a real Redis, each test under its own key prefix. */
-class RedisStoreContractTest extends StoreContractTest {
+class RedisStoreContractTest extends DurableStoreContractTest {
 
     private final String prefix = RedisTestSupport.newPrefix();
 
