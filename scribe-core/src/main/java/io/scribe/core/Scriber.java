@@ -71,6 +71,7 @@ public final class Scriber implements AutoCloseable {
     final int pageSize;
     final ScheduledExecutorService timer;
     private final boolean ownsTimer;
+    private final boolean ownsStore;
     private final java.util.concurrent.ScheduledFuture<?> sweeper;
     private final Hlc hlc;
     private final Clock wallClock;
@@ -107,6 +108,7 @@ public final class Scriber implements AutoCloseable {
     private Scriber(Builder b) {
         this.guid = b.clientId;
         this.store = b.store;
+        this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
@@ -1203,7 +1205,9 @@ public final class Scriber implements AutoCloseable {
     }
 
     /**
-     * Disconnects every session and stops the timer this Scriber created. The store is the caller's and stays open.
+     * Disconnects every session and stops the timer this Scriber created. A store given to the builder as an object
+     * is the caller's and stays open; a store the builder opened from a URL ({@link Builder#store(String)}) is this
+     * Scriber's and is closed last.
      */
     @Override
     public void close() {
@@ -1215,6 +1219,9 @@ public final class Scriber implements AutoCloseable {
         if (ownsTimer) {
             timer.shutdownNow();
         }
+        if (ownsStore) {
+            store.close();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -1223,6 +1230,7 @@ public final class Scriber implements AutoCloseable {
     public static final class Builder {
         private String clientId;
         private Store store;
+        private String storeUrl;
         private final List<SyncedClass<?>> classes = new ArrayList<>();
         private final Map<String, MessageHandler> handlers = new HashMap<>();
         private Wire wire = Wire.scribe();
@@ -1249,9 +1257,24 @@ public final class Scriber implements AutoCloseable {
             return this;
         }
 
-        /** Where the log, the cursors and the objects live. Required; {@link Store#inMemory()} for tests. */
+        /**
+         * Where the log, the cursors and the objects live. Required (this or {@link #store(String)});
+         * {@link Store#inMemory()} for tests. The store stays the caller's: {@link Scriber#close()} leaves it open.
+         */
         public Builder store(Store store) {
             this.store = Objects.requireNonNull(store, "store");
+            this.storeUrl = null;
+            return this;
+        }
+
+        /**
+         * The store at this URL ({@code memory}, {@code file:DIR}, {@code redis://…}, {@code postgresql://…}; see
+         * {@link Store#open(String)}), opened by {@link #build()} and owned by the Scriber: {@link Scriber#close()}
+         * closes it.
+         */
+        public Builder store(String url) {
+            this.storeUrl = Objects.requireNonNull(url, "url");
+            this.store = null;
             return this;
         }
 
@@ -1402,10 +1425,21 @@ public final class Scriber implements AutoCloseable {
             if (clientId == null) {
                 throw new IllegalStateException("clientId is required");
             }
-            if (store == null) {
+            if (store == null && storeUrl == null) {
                 throw new IllegalStateException("store is required");
             }
-            return new Scriber(this);
+            if (storeUrl == null) {
+                return new Scriber(this);
+            }
+            store = Store.open(storeUrl);
+            try {
+                return new Scriber(this);
+            } catch (RuntimeException | Error e) {
+                store.close();
+                throw e;
+            } finally {
+                store = null;
+            }
         }
     }
 }

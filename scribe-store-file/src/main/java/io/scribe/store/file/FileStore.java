@@ -6,6 +6,7 @@ import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
+import io.scribe.store.file.internal.ChronicleRuntime;
 import io.scribe.store.file.internal.JournalRecord;
 import java.io.File;
 import java.io.IOException;
@@ -94,6 +95,7 @@ public final class FileStore implements Store {
     private volatile RuntimeException broken;
 
     private FileStore(Path dir, long entries) throws IOException {
+        ChronicleRuntime.check();
         this.dir = dir;
         Files.createDirectories(dir);
         this.marker = checkMarker(dir);
