@@ -54,6 +54,19 @@ class FileStoreTest {
     }
 
     @Test
+    void aScriberClosesTheStoreItOpenedFromAUrlAndLeavesAGivenOneOpen() throws Exception {
+        Path dir = tmp.resolve("owned");
+        io.scribe.core.Scriber owner = io.scribe.core.Scriber.builder().clientId("p").store("file:" + dir).build();
+        owner.close();
+        assertThat(dir.resolve("open")).as("closed cleanly: no recovery on the next start").doesNotExist();
+        try (FileStore given = FileStore.open(dir, 1000)) {
+            io.scribe.core.Scriber.builder().clientId("p").store(given).build().close();
+            given.commit(append(scribe("still-open")));
+            assertThat(given.lastId()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aForeignDirectoryIsNotTouched() throws Exception {
         Path dir = tmp.resolve("photos");
         Files.createDirectories(dir);
