@@ -39,7 +39,15 @@ public final class Quickstart {
         }
     }
 
+    /**
+     * Runs the quickstart; {@code peer ARGS…} runs the example {@link io.scribe.examples.peer.Peer} instead, so that
+     * {@code java -jar scribe-examples.jar peer …} gets the JVM flags the file store needs from the jar's manifest.
+     */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("peer")) {
+            io.scribe.examples.peer.Peer.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Scriber laptop = Scriber.builder().clientId("laptop").store(Store.inMemory()).register(Task.class).build();
         Scriber server = Scriber.builder().clientId("server").store(Store.inMemory()).register(Task.class).build();
 

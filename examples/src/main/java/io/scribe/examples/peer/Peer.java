@@ -88,7 +88,13 @@ public final class Peer implements Callable<Integer> {
         if (wire == null) {
             return 2;
         }
-        Store store = Store.open(storeUrl);
+        Store store;
+        try {
+            store = Store.open(storeUrl);
+        } catch (RuntimeException e) {
+            err.println("scribe-peer: cannot open store " + storeUrl + ": " + e.getMessage());
+            return 1;
+        }
         Scriber scriber = Scriber.builder().clientId(id).store(store).register(Task.class).wire(wire)
                 .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()))
                 .build();

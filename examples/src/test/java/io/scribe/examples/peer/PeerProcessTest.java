@@ -34,15 +34,24 @@ class PeerProcessTest {
         final List<String> everything = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Proc(List<String> args) throws IOException {
+            this(null, peerCommand(args));
+        }
+
+        /** Runs {@code command} as typed, in {@code dir} (null: this process's working directory). */
+        Proc(java.io.File dir, List<String> command) throws IOException {
+            process = new ProcessBuilder(command).directory(dir).start();
+            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), out);
+            pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), err);
+        }
+
+        private static List<String> peerCommand(List<String> args) {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                     "-cp", System.getProperty("java.class.path"), Peer.class.getName()));
             command.addAll(args);
-            process = new ProcessBuilder(command).start();
-            in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-            pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), out);
-            pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)), err);
+            return command;
         }
 
         private void pump(BufferedReader reader, BlockingQueue<String> sink) {
@@ -120,14 +129,14 @@ class PeerProcessTest {
         return p;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
     /** Polls {@code show} on every peer until all print {@code expected}. */
-    private static void awaitShows(List<String> expected, Proc... peers) throws InterruptedException {
+    static void awaitShows(List<String> expected, Proc... peers) throws InterruptedException {
         long deadline = System.currentTimeMillis() + WAIT_MS;
         List<List<String>> last = new ArrayList<>();
         while (System.currentTimeMillis() < deadline) {
