@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * connecting side                              accepting side
- *   [len]{"type":"hello","client":"laptop"}  -->
- *                                           <--  [len]{"type":"hello","client":"server"}
- *   [len]{"type":"sync",...}  <------------------->  [len]{"type":"sync",...}
+ *   [len]{"type":"hello","client":"laptop"}  --&gt;
+ *                                           &lt;--  [len]{"type":"hello","client":"server"}
+ *   [len]{"type":"sync",...}  &lt;-------------------&gt;  [len]{"type":"sync",...}
  * </pre>
  *
  * <p>In Syncro mode ({@link io.scribe.core.Wire#isSyncro()}) there is no hello, since Syncro peers send none: the
