@@ -3,42 +3,40 @@ package com.example.todo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.core.Scriber;
-import io.scribe.core.spi.Store;
-import io.scribe.testkit.Network;
+import io.scribe.testkit.TestNetwork;
+import io.scribe.testkit.junit.ScribeExtension;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What an application sees once it depends on Scribe through the BOM. */
+@ExtendWith(ScribeExtension.class)
 class TodoTest {
 
     @TempDir
     Path tmp;
 
     @Test
-    void buildTimeEnhancedObjectsReplicateWithoutExplicitCalls() {
-        try (Scriber laptop = Scriber.builder().clientId("laptop").store(Store.inMemory()).register(Todo.class).build();
-             Scriber phone = Scriber.builder().clientId("phone").store(Store.inMemory()).register(Todo.class).build()) {
-            Network network = new Network(new Random(7));
-            network.link(laptop, phone);
-            network.settle();
+    void buildTimeEnhancedObjectsReplicateWithoutExplicitCalls(TestNetwork net) {
+        Scriber laptop = net.peer("laptop", Todo.class);
+        Scriber phone = net.peer("phone", Todo.class);
+        net.link(laptop, phone);
 
-            Todo todo = laptop.call(() -> new Todo("write the docs"));
-            laptop.run(() -> {
-                todo.complete();
-                todo.tag("docs");
-            });
-            network.settle();
+        Todo todo = laptop.call(() -> new Todo("write the docs"));
+        laptop.run(() -> {
+            todo.complete();
+            todo.tag("docs");
+        });
+        net.assertConverged();
 
-            Todo there = phone.find(Todo.class, todo.id()).orElseThrow();
-            assertThat(there.title()).isEqualTo("write the docs");
-            assertThat(there.done()).isTrue();
-            assertThat(there.tags()).containsExactly("docs");
-        }
+        Todo there = phone.find(Todo.class, todo.id()).orElseThrow();
+        assertThat(there.title()).isEqualTo("write the docs");
+        assertThat(there.done()).isTrue();
+        assertThat(there.tags()).containsExactly("docs");
     }
 
     @Test
