@@ -6,6 +6,8 @@ import io.scribe.core.Scriber;
 import io.scribe.testkit.TestNetwork;
 import io.scribe.testkit.junit.ScribeExtension;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -50,6 +52,30 @@ class TodoTest {
             assertThat(again.find(Todo.class, id)).hasValueSatisfying(t -> assertThat(t.title())
                     .isEqualTo("survive a restart"));
         }
+    }
+
+    @Test
+    void theAppRunsWithItsRuntimeClassPathWhichHasNoByteBuddy() throws Exception {
+        String runtime = Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
+        assertThat(runtime).contains("scribe-core").doesNotContain("byte-buddy");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path data = tmp.resolve("app");
+        run(javaBin, runtime, data, "first");
+        String out = run(javaBin, runtime, data, "second");
+        // created by enhanced constructors, completed by an enhanced method, kept by the file store across runs
+        assertThat(out.lines()).containsExactly("first (done)", "second (done)");
+    }
+
+    private static String run(String javaBin, String runtime, Path data, String title) throws Exception {
+        Process p = new ProcessBuilder(javaBin, "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+                "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+                "-cp", "target/classes" + File.pathSeparator + runtime, Main.class.getName(), data.toString(), title)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).doesNotContain("Exception");
+        return out.lines().filter(l -> !l.contains(" INFO ") && !l.startsWith("SLF4J")).collect(
+                java.util.stream.Collectors.joining("\n"));
     }
 
     @Test
