@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class TransportBenchmark {
 
-    @Synced("Item")
+    @Synced(value = "Item", explicit = true)
     static final class Item {
         @SyncId
         String id;

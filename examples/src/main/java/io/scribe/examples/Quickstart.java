@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Quickstart {
 
     /** A synced domain class: plain fields, a no-argument constructor. */
-    @Synced
+    @Synced(explicit = true)
     static final class Task {
         @SyncId
         String id;

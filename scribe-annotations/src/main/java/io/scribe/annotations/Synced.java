@@ -23,4 +23,12 @@ public @interface Synced {
      * Ruby Syncro peer with a model of the same name expects.
      */
     String value() default "";
+
+    /**
+     * True when the application records this class's changes itself, through {@code Scriber.create}, {@code save}
+     * and {@code destroy}, and does not enhance it: registering the class then accepts it unenhanced. By default a
+     * {@code @Synced} class must be enhanced (at build time, by the agent or by a run-time install) before it is
+     * registered, since writes to an unenhanced object would silently go unrecorded.
+     */
+    boolean explicit() default false;
 }

@@ -50,10 +50,22 @@ final class SyncedClass<T> {
     final Map<String, Method> rpcs;
     private final Constructor<T> constructor;
 
+    /** Why an unenhanced {@code @Synced} class is refused, and the ways out. */
+    static String notEnhanced(Class<?> type) {
+        return "@Synced class " + type.getName() + " is not enhanced, so its changes would not be recorded. Enhance"
+                + " it at build time (Byte Buddy's Maven plugin running io.scribe.core.instrument.ScribePlugin),"
+                + " with -javaagent:scribe-core.jar (whose package filter must include " + type.getPackageName()
+                + "), or with ScribeInstrumentation.install() before the class is loaded; or declare it"
+                + " @Synced(explicit = true) to record it only through Scriber.create, save and destroy";
+    }
+
     SyncedClass(Class<T> type, Policy<T> policy) {
         this.type = type;
         this.policy = policy;
         Synced synced = type.getAnnotation(Synced.class);
+        if (synced != null && !synced.explicit() && !Tracked.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException(notEnhanced(type));
+        }
         this.klass = synced != null && !synced.value().isEmpty() ? synced.value() : type.getSimpleName();
         Map<String, FieldModel> found = new LinkedHashMap<>();
         FieldModel id = null;

@@ -25,7 +25,7 @@ import java.util.List;
 public final class CrashPeer {
 
     /** The synced class both peers share. */
-    @Synced("Note")
+    @Synced(value = "Note", explicit = true)
     public static final class Note {
         @SyncId
         String id;

@@ -3,7 +3,7 @@ package io.scribe.core;
 import io.scribe.annotations.Synced;
 
 /** A second synced class, with an owner, for access rules. */
-@Synced
+@Synced(explicit = true)
 public class Note {
     String id;
     String text;

@@ -3,7 +3,7 @@ package io.scribe.core;
 import io.scribe.annotations.Synced;
 
 /** The record class of the Ruby Syncro peers in the wire captures: {@code Test {id, name}}. */
-@Synced("Test")
+@Synced(value = "Test", explicit = true)
 public class SyncroTest {
     Object id;
     String name;

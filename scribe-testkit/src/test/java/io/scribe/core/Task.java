@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A domain class written the ordinary way: private fields, a no-arg constructor, setters and business methods. */
-@Synced
+@Synced(explicit = true)
 public class Task {
     @SyncId
     private String id;

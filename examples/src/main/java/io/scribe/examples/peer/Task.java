@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The example's synced class: plain fields and a no-argument constructor. */
-@Synced
+@Synced(explicit = true)
 public final class Task {
     @SyncId
     String id;

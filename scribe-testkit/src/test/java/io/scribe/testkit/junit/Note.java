@@ -3,7 +3,7 @@ package io.scribe.testkit.junit;
 import io.scribe.annotations.Synced;
 
 /** A synced class recorded by explicit calls (the testkit is not enhanced). */
-@Synced
+@Synced(explicit = true)
 public class Note {
     String id;
     String text;

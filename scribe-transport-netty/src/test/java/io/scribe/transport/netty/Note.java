@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The synced class of the transport tests. */
-@Synced
+@Synced(explicit = true)
 final class Note {
     @SyncId
     String id;

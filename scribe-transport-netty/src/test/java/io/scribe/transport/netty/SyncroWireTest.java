@@ -30,7 +30,7 @@ class SyncroWireTest {
             "s4_raw_client", "capture.jsonl");
 
     /** The Ruby side's model. */
-    @Synced("Test")
+    @Synced(value = "Test", explicit = true)
     static final class Test1 {
         @SyncId
         String id;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** The hello handshake of a byte stream, on an {@link EmbeddedChannel}: the bytes it writes and what it accepts. */
 class StreamHandshakeTest {
 
-    @Synced
+    @Synced(explicit = true)
     static final class Item {
         @SyncId
         String id;
