@@ -84,6 +84,8 @@ public final class Scriber implements AutoCloseable {
     /** The authentication message type and its checker, or null when sessions need no authentication. */
     final String authType;
     final io.scribe.core.spi.Authenticator authenticator;
+    /** Which sessions may forward scribes of other origins besides those marked by {@link Session#trustAsRelay()}. */
+    final java.util.function.Predicate<Session> relayRule;
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
@@ -118,6 +120,7 @@ public final class Scriber implements AutoCloseable {
         this.conflictListener = b.conflictListener;
         this.authType = b.authType;
         this.authenticator = b.authenticator;
+        this.relayRule = b.relayRule;
         if (b.timer != null) {
             this.timer = b.timer;
             this.ownsTimer = false;
@@ -1234,6 +1237,7 @@ public final class Scriber implements AutoCloseable {
         private Conflict.Listener conflictListener = conflict -> {};
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
+        private java.util.function.Predicate<Session> relayRule = session -> false;
         private Consumer<ScribeException> errorListener =
                 e -> log.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
 
@@ -1390,6 +1394,19 @@ public final class Scriber implements AutoCloseable {
             }
             this.authType = messageType;
             this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * Which sessions are trusted relays, besides those marked by {@link Session#trustAsRelay()}: a trusted relay
+         * may forward scribes whose origin is another peer (server nodes relaying to each other, a server this peer
+         * connected to). Every other session introduces only scribes of its own client; a scribe naming another
+         * origin is refused with error 403 and reported. Asked for each such scribe, after authentication when the
+         * Scriber requires it (so {@code session -> session.principal().filter(nodes::contains).isPresent()} works).
+         * Default: none.
+         */
+        public Builder trustRelays(java.util.function.Predicate<Session> rule) {
+            this.relayRule = Objects.requireNonNull(rule, "rule");
             return this;
         }
 

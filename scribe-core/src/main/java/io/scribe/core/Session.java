@@ -79,6 +79,7 @@ public final class Session {
     private volatile boolean caughtUp;
     private volatile CompletableFuture<Void> catchUp;
     private volatile String principal;
+    private volatile boolean trustedRelay;
     // A catch-up asked for before authentication; started once the peer has authenticated.
     private volatile CompletableFuture<Void> deferredSync;
 
@@ -122,6 +123,45 @@ public final class Session {
      */
     public java.util.Optional<String> principal() {
         return java.util.Optional.ofNullable(principal);
+    }
+
+    /**
+     * Marks the peer as a trusted relay: from now on it may forward scribes whose origin is another peer (a server
+     * this peer connected to, another server node). Without it, a session introduces only scribes whose origin is
+     * its own client (or that carry no origin, which are then attributed to that client); any other is refused with
+     * error 403. See also {@code Scriber.Builder.trustRelays}.
+     */
+    public void trustAsRelay() {
+        trustedRelay = true;
+    }
+
+    /**
+     * Whether the peer may forward scribes of other origins: marked by {@link #trustAsRelay()}, or accepted by the
+     * Scriber's {@code trustRelays} rule (asked again each time, so a rule may depend on {@link #principal()}).
+     */
+    public boolean isTrustedRelay() {
+        if (trustedRelay) {
+            return true;
+        }
+        try {
+            return scriber.relayRule.test(this);
+        } catch (RuntimeException e) {
+            log.warn("session {}: trusted relay rule failed; not trusted", client.id(), e);
+            return false;
+        }
+    }
+
+    /**
+     * The identity check every incoming scribe passes before it is played: its origin must be this session's
+     * client unless the peer is a trusted relay.
+     */
+    private void checkOrigin(Scribe scribe) {
+        String origin = scribe.origin();
+        if (origin == null || origin.equals(client.id()) || isTrustedRelay()) {
+            return;
+        }
+        throw new ScribeException(ScribeException.FORBIDDEN, "scribe " + scribe.id() + " names origin " + origin
+                + " but comes from " + client.id() + ", which is not a trusted relay; refused");
     }
 
     /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
@@ -367,6 +407,7 @@ public final class Session {
             Txn tx = new Txn();
             ScribeException refused = null;
             try {
+                checkOrigin(scribe);
                 scriber.play(scribe, client, this, tx);
             } catch (ScribeException e) {
                 if (e.code() >= ScribeException.INTERNAL) {
@@ -614,6 +655,7 @@ public final class Session {
                 Scribe scribe;
                 try {
                     scribe = Json.scribe(node);
+                    checkOrigin(scribe);
                     scriber.play(scribe, client, this, tx);
                 } catch (ScribeException e) {
                     // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
