@@ -686,8 +686,21 @@ public final class Scriber implements AutoCloseable {
             return Played.NOOP;
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
-        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx);
+        Resolver resolver = resolvers.get(c.klass);
+        if (state != null) {
+            Stamp created = state.stamps().get(c.idField.name());
+            if (created != null && !created.origin().equals(s.origin())) {
+                // A create for an identity another peer created is never an overwrite, however new its stamps: the
+                // existing object wins, the refused values are a conflict and newer ones are answered with a
+                // correction, so a writer that created the same identity concurrently converges too.
+                resolver = EXISTING_WINS;
+            }
+        }
+        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx, resolver);
     }
+
+    /** The resolver of a create that meets an object another peer created: nothing of it replaces a value. */
+    private static final Resolver EXISTING_WINS = (current, incoming) -> false;
 
     private Played playUpdate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
         JsonNode data = s.data();
@@ -705,7 +718,7 @@ public final class Scriber implements AutoCloseable {
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
         values.remove(c.idField);
-        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx);
+        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx, resolvers.get(c.klass));
     }
 
     private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
@@ -743,8 +756,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
-            ObjectNode raw, Scribe s, Session source, Txn tx) {
-        Resolver resolver = resolvers.get(c.klass);
+            ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
         ObjectNode corrected = null;
         ObjectNode lost = Json.object();
         ObjectNode kept = Json.object();

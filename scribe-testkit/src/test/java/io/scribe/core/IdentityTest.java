@@ -133,4 +133,45 @@ class IdentityTest {
                 .containsExactly("from hub2");
         assertThat(hubProblems).anySatisfy(p -> assertThat(p.code()).isEqualTo(403));
     }
+
+    @Test
+    void aCreateReusingAnotherPeersIdentityWithStampsAheadChangesNothingAndIsAConflict() {
+        List<Conflict> conflicts = new CopyOnWriteArrayList<>();
+        Scriber hub = Peers.builder("hub").onError(hubProblems::add).onConflict(conflicts::add).build();
+        Scriber owner = Peers.peer("owner");
+        Scriber mallory = Peers.peer("mallory");
+        net.link(owner, hub);
+        Network.Link evil = net.link(mallory, hub);
+        net.settle();
+        Task mine = owner.create(new Task("t1", "the owner's", 3));
+        net.settle();
+        String before = Peers.tasks(hub).get("t1");
+
+        // Its own origin, a clock ten minutes ahead (within the allowed skew): newer than every field.
+        long ahead = (System.currentTimeMillis() + 600_000) << 16;
+        evil.sessionA().request(addScribe("mallory", "Task", task("t1", "taken over"), ahead));
+        net.settle();
+
+        assertThat(Peers.tasks(hub).get("t1")).isEqualTo(before);
+        assertThat(owner.find(Task.class, "t1").orElseThrow().title()).isEqualTo("the owner's");
+        assertThat(conflicts).anySatisfy(c -> assertThat(c.id()).isEqualTo("t1"));
+        // The owner can still write it.
+        mine.setTitle("still mine");
+        owner.save(mine);
+        net.settle();
+        assertThat(hub.find(Task.class, "t1").orElseThrow().title()).isEqualTo("still mine");
+    }
+
+    @Test
+    void twoPeersCreatingTheSameIdentityOfflineStillConverge() {
+        Scriber hub = hub();
+        Scriber a = Peers.peer("a");
+        Scriber b = Peers.peer("b");
+        a.create(new Task("same", "a's", 1));
+        b.create(new Task("same", "b's", 2));
+        net.link(a, hub);
+        net.link(b, hub);
+        net.settle();
+        assertThat(Peers.tasks(a)).hasSize(1).isEqualTo(Peers.tasks(b)).isEqualTo(Peers.tasks(hub));
+    }
 }
