@@ -86,6 +86,8 @@ public final class Scriber implements AutoCloseable {
     final io.scribe.core.spi.Authenticator authenticator;
     /** Which sessions may forward scribes of other origins besides those marked by {@link Session#trustAsRelay()}. */
     final java.util.function.Predicate<Session> relayRule;
+    /** Whether, without authentication, a new session of a client closes its open one instead of being refused. */
+    final boolean sessionTakeover;
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
@@ -121,6 +123,7 @@ public final class Scriber implements AutoCloseable {
         this.authType = b.authType;
         this.authenticator = b.authenticator;
         this.relayRule = b.relayRule;
+        this.sessionTakeover = b.sessionTakeover;
         if (b.timer != null) {
             this.timer = b.timer;
             this.ownsTimer = false;
@@ -749,7 +752,7 @@ public final class Scriber implements AutoCloseable {
             Map.Entry<String, JsonNode> e = it.next();
             FieldModel f = c.fields.get(e.getKey());
             if (f != null) {
-                values.put(f, c.fromJson(f, e.getValue()));
+                values.put(f, c.incoming(f, e.getValue()));
             }
         }
         return values;
@@ -1136,6 +1139,41 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
+    private final java.util.Deque<FailedScribe> failed = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicLong failedCount = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The latest scribes (up to 1,000) that peers sent and this peer could not store, newest last: each was skipped
+     * so that what follows it still arrives. Each is also reported to the error listener. A scribe refused by a
+     * check (a bad value, a class not registered) is not listed: it is answered with an error at once.
+     */
+    public List<FailedScribe> failedScribes() {
+        synchronized (failed) {
+            return List.copyOf(failed);
+        }
+    }
+
+    /** How many scribes were skipped because they could not be stored, since this Scriber started. */
+    public long failedScribeCount() {
+        return failedCount.get();
+    }
+
+    /** Records a scribe from {@code from} that could not be stored and was passed. */
+    void failed(Client from, JsonNode scribe, RuntimeException cause) {
+        FailedScribe f = new FailedScribe(from.id(), scribe.path("id").asText(null), scribe.path("klass").asText(null),
+                cause instanceof ScribeException se ? se.code() : ScribeException.INTERNAL, String.valueOf(
+                        cause.getMessage()));
+        synchronized (failed) {
+            failed.addLast(f);
+            if (failed.size() > 1000) {
+                failed.removeFirst();
+            }
+        }
+        failedCount.incrementAndGet();
+        report(new ScribeException(f.code(), "scribe " + f.scribeId() + " of " + f.klass() + " from " + f.from()
+                + " cannot be stored here and was skipped: " + f.reason(), cause));
+    }
+
     void report(ScribeException problem) {
         try {
             errorListener.accept(problem);
@@ -1250,6 +1288,7 @@ public final class Scriber implements AutoCloseable {
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
         private java.util.function.Predicate<Session> relayRule = session -> false;
+        private boolean sessionTakeover;
         private Consumer<ScribeException> errorListener =
                 e -> log.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
 
@@ -1419,6 +1458,19 @@ public final class Scriber implements AutoCloseable {
          */
         public Builder trustRelays(java.util.function.Predicate<Session> rule) {
             this.relayRule = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * What happens, when sessions need no authentication, if a client that has an open session connects again
+         * (see {@link Client#connect(io.scribe.core.spi.Connection, Wire)}). {@code false}, the default: the new
+         * session is refused with error 409, since anyone can name any client and would otherwise cut the real one
+         * off; a reconnect behind a half-open connection waits for the transport to drop that one (its idle
+         * timeout). {@code true}: the older session is closed at once; only for networks where every peer is
+         * trusted. With authentication the older sessions always give way once the new one has authenticated.
+         */
+        public Builder sessionTakeover(boolean takeover) {
+            this.sessionTakeover = takeover;
             return this;
         }
 

@@ -53,6 +53,7 @@ public final class Session {
             if (!open) {
                 return;
             }
+            inboundBytes = length;
             JsonNode message;
             try {
                 message = Json.parse(buf, offset, length);
@@ -80,6 +81,8 @@ public final class Session {
     private volatile CompletableFuture<Void> catchUp;
     private volatile String principal;
     private volatile boolean trustedRelay;
+    // The size of the message being handled (an upper bound); inbound data comes from one thread at a time.
+    private long inboundBytes;
     // A catch-up asked for before authentication; started once the peer has authenticated.
     private volatile CompletableFuture<Void> deferredSync;
 
@@ -226,6 +229,8 @@ public final class Session {
             scriber.flush();
             return;
         }
+        // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
+        inboundBytes = json.length() * 3L;
         dispatch(message);
         scriber.flush();
     }
@@ -408,20 +413,22 @@ public final class Session {
             ScribeException refused = null;
             try {
                 checkOrigin(scribe);
+                Admission.check(scriber, this, scribe, inboundBytes);
                 scriber.play(scribe, client, this, tx);
             } catch (ScribeException e) {
                 if (e.code() >= ScribeException.INTERNAL) {
                     throw lost(e);
                 }
-                // A deliberate refusal (4xx) is final: the cursor passes the scribe.
+                // A deliberate refusal (4xx) is final: the scribe is not played again.
                 refused = e;
                 tx = new Txn();
             } catch (RuntimeException e) {
                 throw lost(e);
             }
-            if (caughtUp && scribe.id() != null) {
+            if (caughtUp && scribe.id() != null && refused == null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
-                // could skip the scribes of the unfinished pages.
+                // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):
+                // the next catch-up passes it.
                 tx.cursors.put(client.id(), scribe.id());
             }
             try {
@@ -641,35 +648,21 @@ public final class Session {
         });
     }
 
-    /** Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. */
+    /**
+     * Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. When the store
+     * refuses the page, it is played again one scribe at a time, so that one scribe the store cannot keep is skipped
+     * (see {@link #playOneByOne}) instead of stopping every later catch-up at the same page.
+     */
     private String playPage(String from, JsonNode response) {
         JsonNode result = response.path("result");
         if (!result.isArray()) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
         }
-        String cursor = from;
+        String cursor;
         scriber.lock.lock();
         try {
             Txn tx = new Txn();
-            for (JsonNode node : result) {
-                Scribe scribe;
-                try {
-                    scribe = Json.scribe(node);
-                    checkOrigin(scribe);
-                    scriber.play(scribe, client, this, tx);
-                } catch (ScribeException e) {
-                    // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
-                    scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
-                    JsonNode sid = node.get("id");
-                    if (sid != null && !sid.isNull()) {
-                        cursor = sid.asText();
-                    }
-                    continue;
-                }
-                if (scribe.id() != null) {
-                    cursor = scribe.id();
-                }
-            }
+            cursor = playInto(result, from, tx);
             JsonNode explicit = response.get("cursor");
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
@@ -677,11 +670,83 @@ public final class Session {
             if (cursor != null && !cursor.equals(from)) {
                 tx.cursors.put(client.id(), cursor);
             }
-            scriber.commit(tx);
+            try {
+                scriber.commit(tx);
+            } catch (RuntimeException e) {
+                if (result.size() == 0) {
+                    throw e;
+                }
+                cursor = playOneByOne(from, result, explicit, e);
+            }
         } finally {
             scriber.lock.unlock();
         }
         scriber.flush();
+        return cursor;
+    }
+
+    /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
+    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx) {
+        for (JsonNode node : nodes) {
+            Scribe scribe;
+            try {
+                scribe = Json.scribe(node);
+                checkOrigin(scribe);
+                Admission.check(scriber, this, scribe, 0);
+                scriber.play(scribe, client, this, tx);
+            } catch (ScribeException e) {
+                // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
+                scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
+                JsonNode sid = node.get("id");
+                if (sid != null && !sid.isNull()) {
+                    cursor = sid.asText();
+                }
+                continue;
+            }
+            if (scribe.id() != null) {
+                cursor = scribe.id();
+            }
+        }
+        return cursor;
+    }
+
+    /**
+     * Plays a page the store refused as a whole one scribe per commit. A scribe whose commit fails while the store
+     * still takes a write of the cursor past it cannot be kept here (a stricter store than the sender's): it is
+     * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
+     * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
+     */
+    private String playOneByOne(String from, JsonNode result, JsonNode explicit, RuntimeException pageFailure) {
+        String cursor = from;
+        for (JsonNode node : result) {
+            Txn one = new Txn();
+            String next = playInto(List.of(node), cursor, one);
+            if (next != null && !next.equals(cursor)) {
+                one.cursors.put(client.id(), next);
+            }
+            try {
+                scriber.commit(one);
+            } catch (RuntimeException failed) {
+                if (next == null || next.equals(cursor)) {
+                    throw failed;
+                }
+                Txn past = new Txn();
+                past.cursors.put(client.id(), next);
+                try {
+                    scriber.commit(past);
+                } catch (RuntimeException storeDown) {
+                    throw pageFailure;
+                }
+                scriber.failed(client, node, failed);
+            }
+            cursor = next;
+        }
+        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)) {
+            Txn end = new Txn();
+            end.cursors.put(client.id(), explicit.asText());
+            scriber.commit(end);
+            cursor = explicit.asText();
+        }
         return cursor;
     }
 

@@ -113,6 +113,9 @@ public final class StreamHandshake extends ByteToMessageDecoder {
         done = true;
         try {
             Peer.start(ctx, scriber, peer, settings.wire(), connection, settings, true, onSession);
+        } catch (ScribeException e) {
+            refuse(ctx, e);
+            return;
         } catch (RuntimeException e) {
             refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
             return;

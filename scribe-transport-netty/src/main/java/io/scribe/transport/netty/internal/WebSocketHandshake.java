@@ -152,6 +152,9 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
         done = true;
         try {
             Peer.start(ctx, scriber, peer, wire, connection, settings, false, onSession);
+        } catch (ScribeException e) {
+            refuse(ctx, e);
+            return;
         } catch (RuntimeException e) {
             refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
             return;
