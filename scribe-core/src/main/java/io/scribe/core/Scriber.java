@@ -60,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class Scriber implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Scriber.class);
+    /** The default error listener's log: a problem repeated by a misbehaving peer is written once per interval. */
+    private static final io.scribe.core.internal.ThrottledLog PROBLEMS =
+            new io.scribe.core.internal.ThrottledLog(log, Duration.ofSeconds(10));
 
     /** The rpc class Syncro peers call for {@code last_scribe_id}. */
     static final String SYNCRO_RPC_KLASS = "Syncro::RPC::Default";
@@ -88,6 +91,9 @@ public final class Scriber implements AutoCloseable {
     final java.util.function.Predicate<Session> relayRule;
     /** Whether, without authentication, a new session of a client closes its open one instead of being refused. */
     final boolean sessionTakeover;
+    /** Each session's allowance of sync and rpc requests: per second, and at once. */
+    final double requestRate;
+    final int requestBurst;
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
@@ -124,6 +130,8 @@ public final class Scriber implements AutoCloseable {
         this.authenticator = b.authenticator;
         this.relayRule = b.relayRule;
         this.sessionTakeover = b.sessionTakeover;
+        this.requestRate = b.requestRate;
+        this.requestBurst = b.requestBurst;
         if (b.timer != null) {
             this.timer = b.timer;
             this.ownsTimer = false;
@@ -1289,8 +1297,10 @@ public final class Scriber implements AutoCloseable {
         private io.scribe.core.spi.Authenticator authenticator;
         private java.util.function.Predicate<Session> relayRule = session -> false;
         private boolean sessionTakeover;
+        private double requestRate = 200;
+        private int requestBurst = 400;
         private Consumer<ScribeException> errorListener =
-                e -> log.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
+                e -> PROBLEMS.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
 
         private Builder() {}
 
@@ -1388,7 +1398,24 @@ public final class Scriber implements AutoCloseable {
             return this;
         }
 
-        /** How many scribes one catch-up page asks for and answers with at most. Default 500. */
+        /**
+         * How many {@code sync} and {@code rpc} requests each session may send: {@code perSecond} on average, up to
+         * {@code burst} at once. A request over it is answered with error 429 and the session keeps serving (a
+         * Scribe peer asks again a second later). Default 200 a second, burst 400.
+         */
+        public Builder requestRate(double perSecond, int burst) {
+            if (!(perSecond > 0) || burst < 1) {
+                throw new IllegalArgumentException("rate and burst must be positive: " + perSecond + ", " + burst);
+            }
+            this.requestRate = perSecond;
+            this.requestBurst = burst;
+            return this;
+        }
+
+        /**
+         * How many scribes one catch-up page asks for and answers with at most: also the server-side maximum of
+         * every page this peer answers, whatever the request's {@code limit}. Default 500.
+         */
         public Builder pageSize(int pageSize) {
             if (pageSize < 1) {
                 throw new IllegalArgumentException("page size must be positive: " + pageSize);
@@ -1406,7 +1433,8 @@ public final class Scriber implements AutoCloseable {
         /**
          * Receives the problems no caller is waiting for: bad input from a peer, an {@code error} a peer sent
          * without a pending request, a truncated frame at disconnect, a scribe refused in a catch-up page. Default:
-         * logged at WARN.
+         * logged at WARN, each kind of problem (its message with the numbers left out) at most once in 10 seconds
+         * with the count of those left out.
          */
         public Builder onError(Consumer<ScribeException> listener) {
             this.errorListener = Objects.requireNonNull(listener, "listener");

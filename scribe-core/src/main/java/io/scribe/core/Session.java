@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Session {
 
     private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     static final Set<String> CORE_TYPES = Set.of("sync", "add_scribe", "rpc", "response", "error", "noop");
 
@@ -81,6 +83,8 @@ public final class Session {
     private volatile CompletableFuture<Void> catchUp;
     private volatile String principal;
     private volatile boolean trustedRelay;
+    // The peer's sync and rpc requests: the work one request causes is bounded by the page size, their number by this.
+    private final io.scribe.core.internal.RequestRate rate;
     // The size of the message being handled (an upper bound); inbound data comes from one thread at a time.
     private long inboundBytes;
     // A catch-up asked for before authentication; started once the peer has authenticated.
@@ -95,6 +99,7 @@ public final class Session {
         this.connection = connection;
         this.wire = wire;
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
+        this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
     }
 
     /** The client at the other end. */
@@ -250,6 +255,10 @@ public final class Session {
                 gate(type, id, message);
                 return;
             }
+            if ((type.equals("sync") || type.equals("rpc")) && !rate.tryAcquire()) {
+                throw new ScribeException(ScribeException.TOO_MANY_REQUESTS, type + " requests over the rate of "
+                        + scriber.requestRate + " a second (burst " + scriber.requestBurst + "); try again later");
+            }
             switch (type) {
                 case "sync" -> handleSync(id, message);
                 case "add_scribe" -> handleAddScribe(id, message);
@@ -299,9 +308,12 @@ public final class Session {
     private void handleSync(JsonNode id, JsonNode message) {
         long after = parseCursor(message.get("from"));
         JsonNode limitNode = message.get("limit");
-        int limit = limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
-                ? Math.min(limitNode.asInt(), Math.max(scriber.pageSize, 1))
-                : Integer.MAX_VALUE;
+        // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
+        // they get one answer, the rest as pushes.
+        int limit = wire.isSyncro() ? Integer.MAX_VALUE
+                : limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
+                        ? Math.min(limitNode.asInt(), scriber.pageSize)
+                        : scriber.pageSize;
         // A page fits one frame, with room for the envelope; counted in UTF-8 bytes.
         long budget = Math.max(1024, wire.maxFrameBytes() - 512L);
         // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
@@ -629,6 +641,14 @@ public final class Session {
             sync.put("limit", scriber.pageSize);
         }
         enqueueRequest(sync).whenComplete((response, failure) -> {
+            if (failure instanceof ScribeException se && se.code() == ScribeException.TOO_MANY_REQUESTS && open) {
+                // The peer bounds its requests per second: ask again a moment later.
+                scriber.timer.schedule(() -> {
+                    requestPage(from, done);
+                    scriber.flush();
+                }, 1, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            }
             if (failure != null) {
                 done.completeExceptionally(failure);
                 return;
@@ -819,10 +839,17 @@ public final class Session {
         ObjectNode message = Json.object().put("type", "add_scribe");
         message.set("scribe", Json.toJson(scribe));
         enqueueRequest(message).whenComplete((r, e) -> {
-            if (e != null) {
-                scriber.report(e instanceof ScribeException se ? se
-                        : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
+            if (e == null) {
+                return;
             }
+            if (!open) {
+                // The scribe stays in the store for the peer's next catch-up: a closed session is no problem to
+                // report once per push (a peer resetting its connection would flood the log).
+                log.debug("session {}: push of scribe {} not answered before close", client.id(), scribe.id());
+                return;
+            }
+            scriber.report(e instanceof ScribeException se ? se
+                    : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
         });
     }
 
@@ -890,7 +917,7 @@ public final class Session {
                             connection.send((byte[]) payload);
                         }
                     } catch (RuntimeException e) {
-                        log.warn("session {}: send failed, disconnecting", client.id(), e);
+                        WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
                         disconnect();
                     }
                 }
