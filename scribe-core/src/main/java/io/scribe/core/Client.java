@@ -53,14 +53,36 @@ public final class Client {
     /**
      * Opens a session over {@code connection}. Nothing is sent until {@link Session#sync()} is called.
      *
+     * <p>When the Scriber requires no authentication, anyone can name any client, so a client has one session at a
+     * time: while one is open, a second is refused with error 409 (a reconnect after a connection that only looks
+     * open succeeds once that one is dropped, by the transport's idle timeout), or, when the Scriber allows {@code
+     * sessionTakeover}, the older session is closed. With authentication, several may be open; the older ones give
+     * way once the newer one has authenticated.
+     *
      * @throws IllegalStateException if the Scriber is closed
+     * @throws ScribeException with code 409 if the client already has an open session and may not be taken over
      */
     public Session connect(Connection connection, Wire wire) {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(wire, "wire");
         scriber.checkOpen();
         Session session = new Session(scriber, this, connection, wire);
-        scriber.sessions.add(session);
+        List<Session> older;
+        scriber.lock.lock();
+        try {
+            older = scriber.requiresAuthentication() ? List.of() : sessions();
+            if (!older.isEmpty() && !scriber.sessionTakeover) {
+                throw new ScribeException(ScribeException.CONFLICT, "client " + id + " is already connected; a"
+                        + " second session is refused while the first is open");
+            }
+            scriber.sessions.add(session);
+        } finally {
+            scriber.lock.unlock();
+        }
+        for (Session old : older) {
+            // Explicitly allowed: a reconnect replaces its half-open predecessor.
+            old.disconnect();
+        }
         return session;
     }
 

@@ -20,8 +20,12 @@ public class ScribeException extends RuntimeException {
     public static final int NOT_ALLOWED = 405;
     /** The request timed out or its session closed before the answer came. */
     public static final int TIMEOUT = 408;
+    /** The client already has an open session (see {@code Scriber.Builder.sessionTakeover}). */
+    public static final int CONFLICT = 409;
     /** The frame or message is larger than the session's maximum. */
     public static final int TOO_LARGE = 413;
+    /** The session sent more requests than its rate allows (see {@code Scriber.Builder.requestRate}). */
+    public static final int TOO_MANY_REQUESTS = 429;
     /** Anything else. */
     public static final int INTERNAL = 500;
 
@@ -37,7 +41,7 @@ public class ScribeException extends RuntimeException {
         this.code = code;
     }
 
-    /** The protocol error code (400, 401, 403, 404, 405, 408, 413 or 500; a remote peer may send others). */
+    /** The protocol error code (400, 401, 403, 404, 405, 408, 409, 413, 429 or 500; a remote peer may send others). */
     public int code() {
         return code;
     }

@@ -60,6 +60,9 @@ import org.slf4j.LoggerFactory;
 public final class Scriber implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Scriber.class);
+    /** The default error listener's log: a problem repeated by a misbehaving peer is written once per interval. */
+    private static final io.scribe.core.internal.ThrottledLog PROBLEMS =
+            new io.scribe.core.internal.ThrottledLog(log, Duration.ofSeconds(10));
 
     /** The rpc class Syncro peers call for {@code last_scribe_id}. */
     static final String SYNCRO_RPC_KLASS = "Syncro::RPC::Default";
@@ -85,6 +88,13 @@ public final class Scriber implements AutoCloseable {
     /** The authentication message type and its checker, or null when sessions need no authentication. */
     final String authType;
     final io.scribe.core.spi.Authenticator authenticator;
+    /** Which sessions may forward scribes of other origins besides those marked by {@link Session#trustAsRelay()}. */
+    final java.util.function.Predicate<Session> relayRule;
+    /** Whether, without authentication, a new session of a client closes its open one instead of being refused. */
+    final boolean sessionTakeover;
+    /** Each session's allowance of sync and rpc requests: per second, and at once. */
+    final double requestRate;
+    final int requestBurst;
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
@@ -120,6 +130,10 @@ public final class Scriber implements AutoCloseable {
         this.conflictListener = b.conflictListener;
         this.authType = b.authType;
         this.authenticator = b.authenticator;
+        this.relayRule = b.relayRule;
+        this.sessionTakeover = b.sessionTakeover;
+        this.requestRate = b.requestRate;
+        this.requestBurst = b.requestBurst;
         if (b.timer != null) {
             this.timer = b.timer;
             this.ownsTimer = false;
@@ -685,8 +699,21 @@ public final class Scriber implements AutoCloseable {
             return Played.NOOP;
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
-        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx);
+        Resolver resolver = resolvers.get(c.klass);
+        if (state != null) {
+            Stamp created = state.stamps().get(c.idField.name());
+            if (created != null && !created.origin().equals(s.origin())) {
+                // A create for an identity another peer created is never an overwrite, however new its stamps: the
+                // existing object wins, the refused values are a conflict and newer ones are answered with a
+                // correction, so a writer that created the same identity concurrently converges too.
+                resolver = EXISTING_WINS;
+            }
+        }
+        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx, resolver);
     }
+
+    /** The resolver of a create that meets an object another peer created: nothing of it replaces a value. */
+    private static final Resolver EXISTING_WINS = (current, incoming) -> false;
 
     private Played playUpdate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
         JsonNode data = s.data();
@@ -704,7 +731,7 @@ public final class Scriber implements AutoCloseable {
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
         values.remove(c.idField);
-        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx);
+        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx, resolvers.get(c.klass));
     }
 
     private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
@@ -735,15 +762,14 @@ public final class Scriber implements AutoCloseable {
             Map.Entry<String, JsonNode> e = it.next();
             FieldModel f = c.fields.get(e.getKey());
             if (f != null) {
-                values.put(f, c.fromJson(f, e.getValue()));
+                values.put(f, c.incoming(f, e.getValue()));
             }
         }
         return values;
     }
 
     private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
-            ObjectNode raw, Scribe s, Session source, Txn tx) {
-        Resolver resolver = resolvers.get(c.klass);
+            ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
         ObjectNode corrected = null;
         ObjectNode lost = Json.object();
         ObjectNode kept = Json.object();
@@ -1123,6 +1149,41 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
+    private final java.util.Deque<FailedScribe> failed = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicLong failedCount = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The latest scribes (up to 1,000) that peers sent and this peer could not store, newest last: each was skipped
+     * so that what follows it still arrives. Each is also reported to the error listener. A scribe refused by a
+     * check (a bad value, a class not registered) is not listed: it is answered with an error at once.
+     */
+    public List<FailedScribe> failedScribes() {
+        synchronized (failed) {
+            return List.copyOf(failed);
+        }
+    }
+
+    /** How many scribes were skipped because they could not be stored, since this Scriber started. */
+    public long failedScribeCount() {
+        return failedCount.get();
+    }
+
+    /** Records a scribe from {@code from} that could not be stored and was passed. */
+    void failed(Client from, JsonNode scribe, RuntimeException cause) {
+        FailedScribe f = new FailedScribe(from.id(), scribe.path("id").asText(null), scribe.path("klass").asText(null),
+                cause instanceof ScribeException se ? se.code() : ScribeException.INTERNAL, String.valueOf(
+                        cause.getMessage()));
+        synchronized (failed) {
+            failed.addLast(f);
+            if (failed.size() > 1000) {
+                failed.removeFirst();
+            }
+        }
+        failedCount.incrementAndGet();
+        report(new ScribeException(f.code(), "scribe " + f.scribeId() + " of " + f.klass() + " from " + f.from()
+                + " cannot be stored here and was skipped: " + f.reason(), cause));
+    }
+
     void report(ScribeException problem) {
         try {
             errorListener.accept(problem);
@@ -1242,8 +1303,12 @@ public final class Scriber implements AutoCloseable {
         private Conflict.Listener conflictListener = conflict -> {};
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
+        private java.util.function.Predicate<Session> relayRule = session -> false;
+        private boolean sessionTakeover;
+        private double requestRate = 200;
+        private int requestBurst = 400;
         private Consumer<ScribeException> errorListener =
-                e -> log.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
+                e -> PROBLEMS.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
 
         private Builder() {}
 
@@ -1356,7 +1421,24 @@ public final class Scriber implements AutoCloseable {
             return this;
         }
 
-        /** How many scribes one catch-up page asks for and answers with at most. Default 500. */
+        /**
+         * How many {@code sync} and {@code rpc} requests each session may send: {@code perSecond} on average, up to
+         * {@code burst} at once. A request over it is answered with error 429 and the session keeps serving (a
+         * Scribe peer asks again a second later). Default 200 a second, burst 400.
+         */
+        public Builder requestRate(double perSecond, int burst) {
+            if (!(perSecond > 0) || burst < 1) {
+                throw new IllegalArgumentException("rate and burst must be positive: " + perSecond + ", " + burst);
+            }
+            this.requestRate = perSecond;
+            this.requestBurst = burst;
+            return this;
+        }
+
+        /**
+         * How many scribes one catch-up page asks for and answers with at most: also the server-side maximum of
+         * every page this peer answers, whatever the request's {@code limit}. Default 500.
+         */
         public Builder pageSize(int pageSize) {
             if (pageSize < 1) {
                 throw new IllegalArgumentException("page size must be positive: " + pageSize);
@@ -1374,7 +1456,8 @@ public final class Scriber implements AutoCloseable {
         /**
          * Receives the problems no caller is waiting for: bad input from a peer, an {@code error} a peer sent
          * without a pending request, a truncated frame at disconnect, a scribe refused in a catch-up page. Default:
-         * logged at WARN.
+         * logged at WARN, each kind of problem (its message with the numbers left out) at most once in 10 seconds
+         * with the count of those left out.
          */
         public Builder onError(Consumer<ScribeException> listener) {
             this.errorListener = Objects.requireNonNull(listener, "listener");
@@ -1413,6 +1496,32 @@ public final class Scriber implements AutoCloseable {
             }
             this.authType = messageType;
             this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * Which sessions are trusted relays, besides those marked by {@link Session#trustAsRelay()}: a trusted relay
+         * may forward scribes whose origin is another peer (server nodes relaying to each other, a server this peer
+         * connected to). Every other session introduces only scribes of its own client; a scribe naming another
+         * origin is refused with error 403 and reported. Asked for each such scribe, after authentication when the
+         * Scriber requires it (so {@code session -> session.principal().filter(nodes::contains).isPresent()} works).
+         * Default: none.
+         */
+        public Builder trustRelays(java.util.function.Predicate<Session> rule) {
+            this.relayRule = Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * What happens, when sessions need no authentication, if a client that has an open session connects again
+         * (see {@link Client#connect(io.scribe.core.spi.Connection, Wire)}). {@code false}, the default: the new
+         * session is refused with error 409, since anyone can name any client and would otherwise cut the real one
+         * off; a reconnect behind a half-open connection waits for the transport to drop that one (its idle
+         * timeout). {@code true}: the older session is closed at once; only for networks where every peer is
+         * trusted. With authentication the older sessions always give way once the new one has authenticated.
+         */
+        public Builder sessionTakeover(boolean takeover) {
+            this.sessionTakeover = takeover;
             return this;
         }
 

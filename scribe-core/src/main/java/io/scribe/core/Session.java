@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class Session {
 
     private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     static final Set<String> CORE_TYPES = Set.of("sync", "add_scribe", "rpc", "response", "error", "noop");
 
@@ -53,6 +55,7 @@ public final class Session {
             if (!open) {
                 return;
             }
+            inboundBytes = length;
             JsonNode message;
             try {
                 message = Json.parse(buf, offset, length);
@@ -79,6 +82,11 @@ public final class Session {
     private volatile boolean caughtUp;
     private volatile CompletableFuture<Void> catchUp;
     private volatile String principal;
+    private volatile boolean trustedRelay;
+    // The peer's sync and rpc requests: the work one request causes is bounded by the page size, their number by this.
+    private final io.scribe.core.internal.RequestRate rate;
+    // The size of the message being handled (an upper bound); inbound data comes from one thread at a time.
+    private long inboundBytes;
     // A catch-up asked for before authentication; started once the peer has authenticated.
     private volatile CompletableFuture<Void> deferredSync;
 
@@ -91,6 +99,7 @@ public final class Session {
         this.connection = connection;
         this.wire = wire;
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
+        this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
     }
 
     /** The client at the other end. */
@@ -122,6 +131,45 @@ public final class Session {
      */
     public java.util.Optional<String> principal() {
         return java.util.Optional.ofNullable(principal);
+    }
+
+    /**
+     * Marks the peer as a trusted relay: from now on it may forward scribes whose origin is another peer (a server
+     * this peer connected to, another server node). Without it, a session introduces only scribes whose origin is
+     * its own client (or that carry no origin, which are then attributed to that client); any other is refused with
+     * error 403. See also {@code Scriber.Builder.trustRelays}.
+     */
+    public void trustAsRelay() {
+        trustedRelay = true;
+    }
+
+    /**
+     * Whether the peer may forward scribes of other origins: marked by {@link #trustAsRelay()}, or accepted by the
+     * Scriber's {@code trustRelays} rule (asked again each time, so a rule may depend on {@link #principal()}).
+     */
+    public boolean isTrustedRelay() {
+        if (trustedRelay) {
+            return true;
+        }
+        try {
+            return scriber.relayRule.test(this);
+        } catch (RuntimeException e) {
+            log.warn("session {}: trusted relay rule failed; not trusted", client.id(), e);
+            return false;
+        }
+    }
+
+    /**
+     * The identity check every incoming scribe passes before it is played: its origin must be this session's
+     * client unless the peer is a trusted relay.
+     */
+    private void checkOrigin(Scribe scribe) {
+        String origin = scribe.origin();
+        if (origin == null || origin.equals(client.id()) || isTrustedRelay()) {
+            return;
+        }
+        throw new ScribeException(ScribeException.FORBIDDEN, "scribe " + scribe.id() + " names origin " + origin
+                + " but comes from " + client.id() + ", which is not a trusted relay; refused");
     }
 
     /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
@@ -186,6 +234,8 @@ public final class Session {
             scriber.flush();
             return;
         }
+        // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
+        inboundBytes = json.length() * 3L;
         dispatch(message);
         scriber.flush();
     }
@@ -204,6 +254,10 @@ public final class Session {
             if (scriber.authenticator != null && principal == null) {
                 gate(type, id, message);
                 return;
+            }
+            if ((type.equals("sync") || type.equals("rpc")) && !rate.tryAcquire()) {
+                throw new ScribeException(ScribeException.TOO_MANY_REQUESTS, type + " requests over the rate of "
+                        + scriber.requestRate + " a second (burst " + scriber.requestBurst + "); try again later");
             }
             switch (type) {
                 case "sync" -> handleSync(id, message);
@@ -254,9 +308,12 @@ public final class Session {
     private void handleSync(JsonNode id, JsonNode message) {
         long after = parseCursor(message.get("from"));
         JsonNode limitNode = message.get("limit");
-        int limit = limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
-                ? Math.min(limitNode.asInt(), Math.max(scriber.pageSize, 1))
-                : Integer.MAX_VALUE;
+        // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
+        // they get one answer, the rest as pushes.
+        int limit = wire.isSyncro() ? Integer.MAX_VALUE
+                : limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
+                        ? Math.min(limitNode.asInt(), scriber.pageSize)
+                        : scriber.pageSize;
         // A page fits one frame, with room for the envelope; counted in UTF-8 bytes.
         long budget = Math.max(1024, wire.maxFrameBytes() - 512L);
         // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
@@ -367,20 +424,23 @@ public final class Session {
             Txn tx = new Txn();
             ScribeException refused = null;
             try {
+                checkOrigin(scribe);
+                Admission.check(scriber, this, scribe, inboundBytes);
                 scriber.play(scribe, client, this, tx);
             } catch (ScribeException e) {
                 if (e.code() >= ScribeException.INTERNAL) {
                     throw lost(e);
                 }
-                // A deliberate refusal (4xx) is final: the cursor passes the scribe.
+                // A deliberate refusal (4xx) is final: the scribe is not played again.
                 refused = e;
                 tx = new Txn();
             } catch (RuntimeException e) {
                 throw lost(e);
             }
-            if (caughtUp && scribe.id() != null) {
+            if (caughtUp && scribe.id() != null && refused == null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
-                // could skip the scribes of the unfinished pages.
+                // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):
+                // the next catch-up passes it.
                 tx.cursors.put(client.id(), scribe.id());
             }
             try {
@@ -581,6 +641,14 @@ public final class Session {
             sync.put("limit", scriber.pageSize);
         }
         enqueueRequest(sync).whenComplete((response, failure) -> {
+            if (failure instanceof ScribeException se && se.code() == ScribeException.TOO_MANY_REQUESTS && open) {
+                // The peer bounds its requests per second: ask again a moment later.
+                scriber.timer.schedule(() -> {
+                    requestPage(from, done);
+                    scriber.flush();
+                }, 1, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            }
             if (failure != null) {
                 done.completeExceptionally(failure);
                 return;
@@ -600,34 +668,21 @@ public final class Session {
         });
     }
 
-    /** Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. */
+    /**
+     * Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. When the store
+     * refuses the page, it is played again one scribe at a time, so that one scribe the store cannot keep is skipped
+     * (see {@link #playOneByOne}) instead of stopping every later catch-up at the same page.
+     */
     private String playPage(String from, JsonNode response) {
         JsonNode result = response.path("result");
         if (!result.isArray()) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
         }
-        String cursor = from;
+        String cursor;
         scriber.lock.lock();
         try {
             Txn tx = new Txn();
-            for (JsonNode node : result) {
-                Scribe scribe;
-                try {
-                    scribe = Json.scribe(node);
-                    scriber.play(scribe, client, this, tx);
-                } catch (ScribeException e) {
-                    // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
-                    scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
-                    JsonNode sid = node.get("id");
-                    if (sid != null && !sid.isNull()) {
-                        cursor = sid.asText();
-                    }
-                    continue;
-                }
-                if (scribe.id() != null) {
-                    cursor = scribe.id();
-                }
-            }
+            cursor = playInto(result, from, tx);
             JsonNode explicit = response.get("cursor");
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
@@ -635,11 +690,83 @@ public final class Session {
             if (cursor != null && !cursor.equals(from)) {
                 tx.cursors.put(client.id(), cursor);
             }
-            scriber.commit(tx);
+            try {
+                scriber.commit(tx);
+            } catch (RuntimeException e) {
+                if (result.size() == 0) {
+                    throw e;
+                }
+                cursor = playOneByOne(from, result, explicit, e);
+            }
         } finally {
             scriber.lock.unlock();
         }
         scriber.flush();
+        return cursor;
+    }
+
+    /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
+    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx) {
+        for (JsonNode node : nodes) {
+            Scribe scribe;
+            try {
+                scribe = Json.scribe(node);
+                checkOrigin(scribe);
+                Admission.check(scriber, this, scribe, 0);
+                scriber.play(scribe, client, this, tx);
+            } catch (ScribeException e) {
+                // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
+                scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
+                JsonNode sid = node.get("id");
+                if (sid != null && !sid.isNull()) {
+                    cursor = sid.asText();
+                }
+                continue;
+            }
+            if (scribe.id() != null) {
+                cursor = scribe.id();
+            }
+        }
+        return cursor;
+    }
+
+    /**
+     * Plays a page the store refused as a whole one scribe per commit. A scribe whose commit fails while the store
+     * still takes a write of the cursor past it cannot be kept here (a stricter store than the sender's): it is
+     * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
+     * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
+     */
+    private String playOneByOne(String from, JsonNode result, JsonNode explicit, RuntimeException pageFailure) {
+        String cursor = from;
+        for (JsonNode node : result) {
+            Txn one = new Txn();
+            String next = playInto(List.of(node), cursor, one);
+            if (next != null && !next.equals(cursor)) {
+                one.cursors.put(client.id(), next);
+            }
+            try {
+                scriber.commit(one);
+            } catch (RuntimeException failed) {
+                if (next == null || next.equals(cursor)) {
+                    throw failed;
+                }
+                Txn past = new Txn();
+                past.cursors.put(client.id(), next);
+                try {
+                    scriber.commit(past);
+                } catch (RuntimeException storeDown) {
+                    throw pageFailure;
+                }
+                scriber.failed(client, node, failed);
+            }
+            cursor = next;
+        }
+        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)) {
+            Txn end = new Txn();
+            end.cursors.put(client.id(), explicit.asText());
+            scriber.commit(end);
+            cursor = explicit.asText();
+        }
         return cursor;
     }
 
@@ -712,10 +839,17 @@ public final class Session {
         ObjectNode message = Json.object().put("type", "add_scribe");
         message.set("scribe", Json.toJson(scribe));
         enqueueRequest(message).whenComplete((r, e) -> {
-            if (e != null) {
-                scriber.report(e instanceof ScribeException se ? se
-                        : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
+            if (e == null) {
+                return;
             }
+            if (!open) {
+                // The scribe stays in the store for the peer's next catch-up: a closed session is no problem to
+                // report once per push (a peer resetting its connection would flood the log).
+                log.debug("session {}: push of scribe {} not answered before close", client.id(), scribe.id());
+                return;
+            }
+            scriber.report(e instanceof ScribeException se ? se
+                    : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
         });
     }
 
@@ -783,7 +917,7 @@ public final class Session {
                             connection.send((byte[]) payload);
                         }
                     } catch (RuntimeException e) {
-                        log.warn("session {}: send failed, disconnecting", client.id(), e);
+                        WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
                         disconnect();
                     }
                 }

@@ -188,6 +188,51 @@ final class SyncedClass<T> {
         }
     }
 
+    /**
+     * Converts a value a peer sent for {@code f}, refusing what this class would not hold itself: a value of the
+     * wrong type, null for a primitive, or null for a collection, map or array field that a new instance of the
+     * class initialises (code using it counts on a value being there).
+     *
+     * @throws ScribeException with code 400 naming the field
+     */
+    Object incoming(FieldModel f, JsonNode value) {
+        if ((value == null || value.isNull()) && f.field().getType().isPrimitive()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "null for " + klass + "." + f.name()
+                    + ", a " + f.field().getType() + "; refused");
+        }
+        if ((value == null || value.isNull()) && nonNullByDefault().contains(f.name())) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "null for " + klass + "." + f.name()
+                    + ", which a new " + type.getSimpleName() + " initialises; refused");
+        }
+        return fromJson(f, value);
+    }
+
+    private volatile java.util.Set<String> nonNullByDefault;
+
+    /** The collection, map and array fields a new instance holds a value in; computed once. */
+    private java.util.Set<String> nonNullByDefault() {
+        java.util.Set<String> known = nonNullByDefault;
+        if (known != null) {
+            return known;
+        }
+        java.util.Set<String> found = new java.util.HashSet<>();
+        try {
+            T fresh = instantiate();
+            for (FieldModel f : fields.values()) {
+                Class<?> t = f.field().getType();
+                boolean container = java.util.Collection.class.isAssignableFrom(t) || Map.class.isAssignableFrom(t)
+                        || t.isArray();
+                if (container && get(fresh, f) != null) {
+                    found.add(f.name());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("{}: no new instance to learn its initialised fields from", type.getName(), e);
+        }
+        nonNullByDefault = java.util.Set.copyOf(found);
+        return nonNullByDefault;
+    }
+
     JsonNode toJson(FieldModel f, Object value) {
         try {
             return Json.MAPPER.valueToTree(value);

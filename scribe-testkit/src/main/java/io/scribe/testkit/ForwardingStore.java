@@ -60,4 +60,9 @@ public class ForwardingStore implements Store {
     public void close() {
         delegate.close();
     }
+
+    @Override
+    public void check(Scribe scribe, long encodedBytes) {
+        delegate.check(scribe, encodedBytes);
+    }
 }

@@ -41,12 +41,16 @@ public final class Network {
         return this;
     }
 
-    /** Joins two peers with {@link Wire#scribe()} and starts the catch-up on both sides. */
+    /**
+     * Joins two peers with {@link Wire#scribe()} and starts the catch-up on both sides. {@code a} connects to
+     * {@code b}, as a client to its server: {@code a} trusts {@code b} as a relay (see {@link
+     * io.scribe.core.Session#trustAsRelay()}), {@code b} accepts from {@code a} only {@code a}'s own scribes.
+     */
     public Link link(Scriber a, Scriber b) {
         return link(a, b, Wire.scribe());
     }
 
-    /** Joins two peers and starts the catch-up on both sides. */
+    /** Joins two peers and starts the catch-up on both sides; {@code a} trusts {@code b} as a relay. */
     public Link link(Scriber a, Scriber b, Wire wire) {
         Link link = new Link(a, b, wire);
         links.add(link);
@@ -152,6 +156,7 @@ public final class Network {
             ba.queue.clear();
             sessionA = a.client(b.id()).connect(ab.connection(), wire);
             sessionB = b.client(a.id()).connect(ba.connection(), wire);
+            sessionA.trustAsRelay();
             ab.target = sessionB;
             ba.target = sessionA;
             up = true;

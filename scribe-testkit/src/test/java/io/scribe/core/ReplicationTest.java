@@ -177,7 +177,7 @@ class ReplicationTest {
         Scriber a = Peers.builder("a").register(Note.class).build();
         Scriber b = Peers.builder("b").register(Note.class).build();
         net.link(a, hub);
-        net.link(b, hub);
+        Network.Link first = net.link(b, hub);
         net.settle();
         hub.create(new Note("n1", "for a", "a"));
         hub.create(new Note("n2", "for b", "b"));
@@ -185,7 +185,8 @@ class ReplicationTest {
         assertThat(a.all(Note.class)).extracting(n -> n.text).containsExactly("for a");
         assertThat(b.all(Note.class)).extracting(n -> n.text).containsExactly("for b");
 
-        // The same rule holds for a peer that catches up later.
+        // The same rule holds for a peer that catches up later (b is one session at a time).
+        first.cut();
         Scriber late = Peers.builder("b").register(Note.class).build();
         net.link(late, hub);
         net.settle();

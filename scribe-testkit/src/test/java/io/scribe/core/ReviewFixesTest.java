@@ -80,6 +80,7 @@ class ReviewFixesTest {
         }
         net.settle();
         // A fresh catch-up from the start: 200 of the asker's own scribes, then one of the server's.
+        link.cut();
         server.create(new Task("server's", 1));
         Scriber again = Scriber.builder().clientId("client").store(Store.inMemory()).register(Task.class).pageSize(4)
                 .build();
@@ -89,7 +90,7 @@ class ReviewFixesTest {
         List<JsonNode> pages = Peers.ofType(l2.deliveredToA(), "response");
         assertThat(pages.stream().filter(p -> p.path("result").isArray()).count()).isGreaterThan(2);
         assertThat(again.all(Task.class)).extracting(Task::title).containsExactly("server's");
-        assertThat(link.isUp()).isTrue();
+        assertThat(l2.isUp()).isTrue();
     }
 
     /** A store whose next commit with scribes fails once. */

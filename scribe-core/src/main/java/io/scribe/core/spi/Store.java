@@ -30,6 +30,17 @@ public interface Store extends AutoCloseable {
      */
     List<Scribe> commit(Commit commit);
 
+    /**
+     * Refuses, before it is played, a remote scribe this store could not keep: too large for one commit, or holding
+     * a value the store cannot represent. The Scriber asks it for every scribe a peer sends, so that what would fail
+     * here (and on every peer with the same store) is refused at the first hop with a clear error instead. Must be
+     * quick and must not write. The default accepts everything.
+     *
+     * @param encodedBytes the size of the scribe as UTF-8 JSON
+     * @throws io.scribe.core.ScribeException with code 413 (too large) or 400 (a value the store cannot keep)
+     */
+    default void check(Scribe scribe, long encodedBytes) {}
+
     /** Returns up to {@code limit} scribes whose id is greater than {@code afterId}, ascending. */
     List<Scribe> readAfter(long afterId, int limit);
 

@@ -409,6 +409,19 @@ public final class FileStore implements Store {
         }
     }
 
+    /**
+     * Refuses a scribe that could not fit one commit: the commit holds the scribe and the object's state (which
+     * repeats its values), so a scribe may take at most half of a commit's bytes, less room for the rest.
+     */
+    @Override
+    public void check(Scribe scribe, long encodedBytes) {
+        long max = (long) MAX_PARTS * PART_BYTES / 2 - 64 * 1024;
+        if (encodedBytes > max) {
+            throw new ScribeException(ScribeException.TOO_LARGE, "scribe " + scribe.id() + " of " + encodedBytes
+                    + " bytes is over the " + max + " bytes the file store can commit at once; refused");
+        }
+    }
+
     /** Writes the record's parts, then its header: the header's presence is the commit point. */
     private void writeJournal(byte[] record) {
         int parts = Math.max(1, (record.length + PART_BYTES - 1) / PART_BYTES);

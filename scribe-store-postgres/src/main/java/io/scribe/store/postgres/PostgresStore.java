@@ -303,6 +303,36 @@ public final class PostgresStore implements Store {
     // ---------------------------------------------------------------------------------------------------------------
     // Reads
 
+    /** Refuses a scribe holding U+0000 in a string or key: JSONB cannot keep it, so its commit would fail. */
+    @Override
+    public void check(Scribe scribe, long encodedBytes) {
+        if (holdsNul(scribe.data())) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe " + scribe.id() + " holds the character"
+                    + " U+0000, which PostgreSQL JSONB cannot store; refused");
+        }
+    }
+
+    private static boolean holdsNul(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\u0000') >= 0;
+        }
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getKey().indexOf('\u0000') >= 0 || holdsNul(e.getValue())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode child : node) {
+            if (holdsNul(child)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public List<Scribe> readAfter(long afterId, int limit) {
         if (limit <= 0) {

@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
  * client.close();                                // stops reconnecting; the Scriber stays open
  * }</pre>
  *
+ * <p>The client trusts the server it connects to as a relay ({@link Session#trustAsRelay()}): the server forwards
+ * the changes of every other peer.
+ *
  * <p>Thread-safe. The client does not own the Scriber or its store.
  */
 public final class ScribeClient implements AutoCloseable {
@@ -180,6 +183,8 @@ public final class ScribeClient implements AutoCloseable {
 
     /** Called on the event loop when a session is open: its catch-up is running. */
     private void opened(Session s) {
+        // A server relays every peer's changes: the client trusts the server it connected to.
+        s.trustAsRelay();
         synchronized (lock) {
             session = s;
             attempts = 0;

@@ -166,6 +166,19 @@ class BadInputTest {
     }
 
     @Test
+    void aHelloNamingAConnectedClientIsRefusedWith409AndTheClientKeepsItsSession() throws Exception {
+        io.scribe.core.Session live = hub.client("a").sessions().get(0);
+        Socket impostor = raw();
+        hello(impostor, "a");
+
+        List<String> got = readUntilClosed(impostor);
+        assertThat(got).anySatisfy(f -> assertThat(f).contains("\"error\"", "409", "already connected"));
+        assertThat(live.isOpen()).isTrue();
+        assertThat(hub.client("a").sessions()).containsExactly(live);
+        othersStillReplicate();
+    }
+
+    @Test
     void aFloodOfConnectionsIsCutAtTheLimitAndTheServerKeepsServing() throws Exception {
         List<Socket> flood = new ArrayList<>();
         for (int i = 0; i < 30; i++) {

@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimit.class);
+    /** Warnings a misbehaving peer repeats (resets, refused handshakes) are written once per kind per 10 s. */
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     private final int max;
     private final AtomicInteger open = new AtomicInteger();
@@ -23,7 +26,7 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (open.incrementAndGet() > max) {
-            log.warn("{}: refused, {} connections are open already", ctx.channel().remoteAddress(), max);
+            WARNINGS.warn("{}: refused, {} connections are open already", ctx.channel().remoteAddress(), max);
             ctx.close();
             return;
         }

@@ -18,23 +18,19 @@ final class Peer {
 
     /**
      * Opens a session with {@code peerId} over {@code connection}, puts a {@link SessionHandler} after {@code ctx}
-     * and calls {@code sync()}. An older session of the same client is closed (at once, or once the new session has
-     * authenticated when the Scriber requires it): a peer that reconnects replaces its half-open predecessor. Must run on the channel's event loop; the caller removes its own handler afterwards.
+     * and calls {@code sync()}. Must run on the channel's event loop; the caller removes its own handler afterwards.
      *
      * @throws IllegalArgumentException if {@code peerId} is this peer's own GUID
+     * @throws io.scribe.core.ScribeException with code 409 if the client is connected already (see {@link
+     *     Client#connect(io.scribe.core.spi.Connection, Wire)})
      */
     static Session start(ChannelHandlerContext ctx, Scriber scriber, String peerId, Wire wire,
             NettyConnection connection, Settings settings, boolean stream, Consumer<Session> onSession) {
         Client client = scriber.client(peerId);
+        // Without authentication a client has one session at a time (Client.connect refuses a second, or closes the
+        // first when the Scriber allows session takeover); with authentication the older session gives way only
+        // once the new one has authenticated (Session does it then): a hello alone must not cut off a client.
         Session session = client.connect(connection, wire);
-        // With authentication, the older session gives way only once the new one has authenticated (Session does
-        // it then): a hello alone, which anyone can send, must not cut off a client.
-        for (Session old : scriber.requiresAuthentication() ? java.util.List.<Session>of() : client.sessions()) {
-            if (old != session) {
-                log.info("{}: {} connected again; closing its previous session", ctx.channel().remoteAddress(), peerId);
-                old.disconnect();
-            }
-        }
         ctx.pipeline().addAfter(ctx.name(), "scribe-session", new SessionHandler(session, connection, settings, stream));
         log.debug("{}: session with {} open ({})", ctx.channel().remoteAddress(), peerId, wire);
         onSession.accept(session);

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SessionHandler.class);
+    /** Warnings a misbehaving peer repeats (resets, refused handshakes) are written once per kind per 10 s. */
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     private final Session session;
     private final NettyConnection connection;
@@ -145,7 +148,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("{}: {}; closing", ctx.channel().remoteAddress(), cause.toString());
+        WARNINGS.warn("{}: {}; closing", ctx.channel().remoteAddress(), cause.toString());
         log.debug("{}: failure", ctx.channel().remoteAddress(), cause);
         ctx.close();
     }

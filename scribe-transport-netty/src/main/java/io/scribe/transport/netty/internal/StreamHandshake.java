@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class StreamHandshake extends ByteToMessageDecoder {
 
     private static final Logger log = LoggerFactory.getLogger(StreamHandshake.class);
+    /** Warnings a misbehaving peer repeats (resets, refused handshakes) are written once per kind per 10 s. */
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     private final Scriber scriber;
     private final Settings settings;
@@ -113,6 +116,9 @@ public final class StreamHandshake extends ByteToMessageDecoder {
         done = true;
         try {
             Peer.start(ctx, scriber, peer, settings.wire(), connection, settings, true, onSession);
+        } catch (ScribeException e) {
+            refuse(ctx, e);
+            return;
         } catch (RuntimeException e) {
             refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
             return;
@@ -123,7 +129,7 @@ public final class StreamHandshake extends ByteToMessageDecoder {
 
     private void refuse(ChannelHandlerContext ctx, ScribeException e) {
         done = true;
-        log.warn("{}: handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
+        WARNINGS.warn("{}: handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
         if (accepting && !settings.wire().isSyncro()) {
             connection.send(Hello.frame(settings.wire(), Hello.error(e.code(), e.getMessage())));
         }
@@ -140,7 +146,7 @@ public final class StreamHandshake extends ByteToMessageDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("{}: {} during handshake; closing", ctx.channel().remoteAddress(), cause.toString());
+        WARNINGS.warn("{}: {} during handshake; closing", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

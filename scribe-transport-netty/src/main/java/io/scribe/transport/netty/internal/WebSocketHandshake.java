@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(WebSocketHandshake.class);
+    /** Warnings a misbehaving peer repeats (resets, refused handshakes) are written once per kind per 10 s. */
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     private final Scriber scriber;
     private final Settings settings;
@@ -152,6 +155,9 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
         done = true;
         try {
             Peer.start(ctx, scriber, peer, wire, connection, settings, false, onSession);
+        } catch (ScribeException e) {
+            refuse(ctx, e);
+            return;
         } catch (RuntimeException e) {
             refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
             return;
@@ -161,7 +167,7 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, ScribeException e) {
         done = true;
-        log.warn("{}: WebSocket handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
+        WARNINGS.warn("{}: WebSocket handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
         if (accepting) {
             connection.sendText(Hello.error(e.code(), e.getMessage()));
         }
@@ -170,7 +176,7 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("{}: {} during WebSocket handshake; closing", ctx.channel().remoteAddress(), cause.toString());
+        WARNINGS.warn("{}: {} during WebSocket handshake; closing", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }
