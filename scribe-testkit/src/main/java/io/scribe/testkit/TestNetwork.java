@@ -73,15 +73,19 @@ public final class TestNetwork implements AutoCloseable {
         return scriber;
     }
 
-    /** Connects two peers; both start their catch-up. Frames move only on {@link #settle()} or through {@link #network()}. */
-    public Network.Link link(Scriber a, Scriber b) {
-        return network.link(a, b);
+    /**
+     * Connects {@code client} to {@code server}; both start their catch-up. The client trusts the server as a relay
+     * (it may pass on other peers' scribes); the server accepts only the client's own. Frames move only on
+     * {@link #settle()} or through {@link #network()}.
+     */
+    public Network.Link link(Scriber client, Scriber server) {
+        return network.link(client, server);
     }
 
-    /** A hub and spokes: links {@code hub} to each of {@code spokes}. */
-    public void star(Scriber hub, Scriber... spokes) {
-        for (Scriber s : spokes) {
-            link(hub, s);
+    /** A hub and its clients: links each of {@code clients} to {@code hub}. */
+    public void star(Scriber hub, Scriber... clients) {
+        for (Scriber c : clients) {
+            link(c, hub);
         }
     }
 
