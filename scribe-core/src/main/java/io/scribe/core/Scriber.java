@@ -1168,27 +1168,34 @@ public final class Scriber implements AutoCloseable {
         long maxClock = 0;
         for (ObjectState state : loaded) {
             Key key = new Key(state.klass(), state.id());
-            states.put(key, state);
             for (Stamp stamp : state.stamps().values()) {
                 maxClock = Math.max(maxClock, stamp.clock());
             }
             if (state.tombstone() != null) {
                 maxClock = Math.max(maxClock, state.tombstone().clock());
+                states.put(key, state);
                 continue;
             }
             SyncedClass<?> c = byKlass.get(state.klass());
             if (c == null) {
                 log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
                         guid, key);
+                states.put(key, state);
                 continue;
             }
             Object object = c.instantiate();
+            // Normalised through the Java type, as played values are: a stored 2 reads back as an int node, and the
+            // next local diff must not mistake it for a change of a long field.
+            ObjectNode normalized = state.fields().deepCopy();
             for (FieldModel f : c.fields.values()) {
                 JsonNode v = state.fields().get(f.name());
                 if (v != null) {
-                    c.set(object, f, c.fromJson(f, v));
+                    Object value = c.fromJson(f, v);
+                    c.set(object, f, value);
+                    normalized.set(f.name(), c.toJson(f, value));
                 }
             }
+            states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));
             objects.put(key, object);
             bound.put(object, key);
             bindEnhanced(object, true);
