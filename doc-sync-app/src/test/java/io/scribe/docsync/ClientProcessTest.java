@@ -87,4 +87,61 @@ class ClientProcessTest {
         assertThat(again.awaitExit()).isZero();
         assertThat(again.stderrText()).doesNotContain("403");
     }
+
+    @Test
+    void offlineEditsSurviveCtrlCSigtermAndSigkillAndUploadAfterARestart() throws Exception {
+        harness();
+        DocClient other = h.client("other", "ann@example.com");
+        ChildProcess a = client("a", "ann@example.com");
+        String id = add(a, "kept");
+        a.send("wait");
+        a.await("^synced");
+        await("the other client has it", () -> other.list().size() == 1);
+        String full = other.list().get(0).id();
+        h.server.close();
+
+        // Each edit is acknowledged ("edited …") while offline, then the process is stopped by a signal.
+        a.send("edit " + id + " priority=1");
+        a.await("^edited " + id);
+        a.signal("INT");
+        assertThat(a.awaitExit()).isNotEqualTo(0);
+        ChildProcess b = client("a", "ann@example.com");
+        b.send("tag " + id + " after-sigint");
+        b.await("^edited " + id);
+        b.send("status");
+        b.await("offline, 1 tasks, 2 pending");
+        b.signal("TERM");
+        b.awaitExit();
+        ChildProcess c = client("a", "ann@example.com");
+        c.send("edit " + id + " title=renamed_offline");
+        c.await("^edited " + id);
+        String created = add(c, "made offline");
+        c.send("status");
+        c.await("offline, 2 tasks, 4 pending");
+        c.signal("KILL");
+        assertThat(c.awaitExit()).isEqualTo(137);
+
+        h.startServer();
+        ChildProcess d = client("a", "ann@example.com");
+        d.send("wait");
+        d.await("^synced");
+        d.send("status");
+        d.await("connected, 2 tasks, 0 pending");
+        await("the other client has every edit", () -> other.list().size() == 2
+                && other.get(full).map(x -> "renamed offline".equals(x.title())
+                        && x.content().path("priority").asInt() == 1
+                        && x.content().path("tags").toString().contains("after-sigint")).orElse(false)
+                && other.list().stream().anyMatch(x -> x.id().startsWith(created)));
+        Document onServer = h.server.scriber().find(Document.class, full).orElseThrow();
+        assertThat(onServer.title()).isEqualTo("renamed offline");
+        assertThat(onServer.content().path("priority").asInt()).isEqualTo(1);
+        // The restarted client edits as before.
+        d.send("done " + id);
+        d.await("^edited " + id);
+        d.send("wait");
+        d.await("^synced");
+        await("done reaches the other client", () -> other.get(full).get().content().path("done").asBoolean());
+        d.send("quit");
+        assertThat(d.awaitExit()).isZero();
+    }
 }

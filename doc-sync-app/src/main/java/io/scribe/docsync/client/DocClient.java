@@ -45,10 +45,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A doc-sync client: the user's documents in a local SQLite store (Scribe's {@code SqliteStore}), kept in sync with
- * a {@link DocServer} over WebSocket. Edits apply locally at once. While connected they are recorded and pushed at
- * once; while disconnected they accumulate on the document and are recorded as one update per document when the
- * connection comes back (so several offline edits upload as one patch). The connection reconnects with backoff by
- * itself.
+ * a {@link DocServer} over WebSocket. Each create, edit and delete is in the local SQLite log (in the same
+ * transaction as the document) when its method returns, online or offline, so no kill of the process loses it; the
+ * log is the upload queue, pushed at once while connected and caught up by the server after a reconnection or a
+ * restart. The connection reconnects with backoff by itself.
  *
  * <p>Thread-safe; events are delivered in order on one thread of the client's.
  */
@@ -62,13 +62,27 @@ public final class DocClient implements AutoCloseable {
     private final SqliteStore store;
     private final Scriber scriber;
     private final ScribeClient connection;
-    private final Set<String> unsaved = ConcurrentHashMap.newKeySet();
     private final Set<String> conflicted = ConcurrentHashMap.newKeySet();
     private final List<Consumer<DocEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService events;
     private final ScheduledExecutorService watcher;
     private volatile boolean connected;
     private volatile String authError;
+    /** The session that authenticated, until it closes. */
+    private volatile Session authenticated;
+    /** Every own change with a log id up to this one has been acknowledged by the server (durable). */
+    private volatile long ackMarker;
+    private volatile boolean ackAsked;
+    private volatile Pending pendingCache;
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String lastRefusal;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The largest document, in bytes of JSON, that this client accepts: it must travel in one frame. */
+    public static final int MAX_DOCUMENT_BYTES = io.scribe.core.Wire.DEFAULT_MAX_FRAME_BYTES - 4096;
+
+    /** Where the acknowledged position is kept in the local store's cursor table (never a client GUID). */
+    private static final String ACK_KEY = "#acknowledged-by-" + DocServer.SERVER_ID;
 
     /**
      * Client settings.
@@ -95,6 +109,7 @@ public final class DocClient implements AutoCloseable {
         this.options = options;
         this.clientId = clientId(options.dataDir());
         this.store = SqliteStore.open(options.dataDir().resolve("documents.db"));
+        this.ackMarker = store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L);
         this.events = Executors.newSingleThreadExecutor(r -> daemon(r, "doc-sync-events-" + clientId));
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "doc-sync-watch-" + clientId));
         this.scriber = Scriber.builder()
@@ -110,6 +125,8 @@ public final class DocClient implements AutoCloseable {
                 .onError(e -> {
                     log.warn("client {}: {}", clientId, e.getMessage());
                     if (e.code() == ScribeException.FORBIDDEN || e.code() == ScribeException.UNAUTHENTICATED) {
+                        lastRefusal = e.getMessage();
+                        refusals.incrementAndGet();
                         emit(new DocEvent(DocEvent.Kind.ERROR, null, false, TextNode.valueOf(e.getMessage())));
                     }
                 })
@@ -162,26 +179,41 @@ public final class DocClient implements AutoCloseable {
                 .put("signature", Crypto.sign(secret, epochSeconds, email, apiKey, clientId + "." + nonce));
     }
 
-    /** Runs on each new session, before its catch-up request: authenticate, then record edits made while away. */
+    /** Runs on each new session, before its catch-up request: authenticate. */
     private void opened(Session session) {
         ObjectNode auth = authMessage(options.email(), options.apiKey(), options.secret(), clientId,
                 System.currentTimeMillis() / 1000);
         session.request(auth).whenComplete((r, e) -> {
+            if (e == null) {
+                authenticated = session;
+                ackAsked = false;
+                return;
+            }
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                     ? e.getCause() : e;
-            if (cause instanceof ScribeException se && (se.code() == ScribeException.UNAUTHENTICATED
-                    || se.code() == ScribeException.FORBIDDEN || se.code() == ScribeException.BAD_REQUEST)) {
-                authError = se.getMessage();
+            // A refusal (4xx; a timeout is not one) is final: wrong credentials do not get better by retrying.
+            if (cause instanceof ScribeException se && se.code() >= 400 && se.code() < 500
+                    && se.code() != ScribeException.TIMEOUT) {
+                String message = se.getMessage();
+                int answered = message.indexOf(" answered: ");
+                if (answered >= 0) {
+                    message = message.substring(answered + " answered: ".length());
+                }
+                if (message.contains(IDENTITY_IN_USE)) {
+                    message = message + " (this client's data directory " + options.dataDir()
+                            + " is probably a copy of one in use elsewhere: run the client command reset-identity"
+                            + " in this copy to give it a new identity, keeping its pending edits)";
+                }
+                authError = message;
                 emit(new DocEvent(DocEvent.Kind.ERROR, null, false, TextNode.valueOf(authError)));
                 log.warn("client {}: authentication refused: {}", clientId, authError);
-                // Wrong credentials do not get better by retrying.
-                Executors.newSingleThreadExecutor().execute(connection::close);
+                Executors.newSingleThreadExecutor(t -> daemon(t, "doc-sync-stop")).execute(connection::close);
             }
         });
-        for (String id : List.copyOf(unsaved)) {
-            scriber.find(Document.class, id).ifPresent(this::record);
-        }
     }
+
+    /** What the server's refusal of a GUID that another live session uses says. */
+    static final String IDENTITY_IN_USE = "in use by another live session";
 
     private Session watched;
 
@@ -195,6 +227,7 @@ public final class DocClient implements AutoCloseable {
                 }
             });
         }
+        askForAcknowledgement();
         boolean now = connection.session().map(Session::isOpen).orElse(false);
         if (now != connected) {
             connected = now;
@@ -203,14 +236,7 @@ public final class DocClient implements AutoCloseable {
     }
 
     private void changed(Change<Document> change) {
-        if (!change.local() && change.fields().contains("revision")) {
-            // The server's stamp names the change it acknowledged: remember ours, later stamps may name others.
-            String revision = change.object().revision();
-            int colon = revision == null ? -1 : revision.lastIndexOf(':');
-            if (colon > 0 && revision.substring(0, colon).equals(clientId)) {
-                ackedClocks.merge(change.id(), Long.parseLong(revision.substring(colon + 1)), Math::max);
-            }
-        }
+        pendingCache = null;
         if (!change.local() && change.fields().stream().allMatch(f -> f.equals("version") || f.equals("revision"))
                 && change.type() == Scribe.Type.UPDATE) {
             return;
@@ -258,56 +284,85 @@ public final class DocClient implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Documents
 
-    /** Creates a document owned by this user; returns its id. */
+    /**
+     * Creates a document owned by this user; returns its id.
+     *
+     * @throws IllegalArgumentException if the document is larger than {@link #MAX_DOCUMENT_BYTES}
+     */
     public String create(String title, ObjectNode content) {
         return create(title, content, List.of());
     }
 
     /**
      * Creates a document owned by this user and shared with the users {@code sharedWith} (emails), who receive it
-     * and may edit its title and content; returns its id.
+     * and may edit its title and content; returns its id. The create is in the local log when this returns.
+     *
+     * @throws IllegalArgumentException if the document is larger than {@link #MAX_DOCUMENT_BYTES}
      */
     public String create(String title, ObjectNode content, List<String> sharedWith) {
+        checkOpen();
         Document d = new Document(options.email(), title, content == null ? null : content.deepCopy());
         Document.edit(d, null, null, sharedWith);
+        checkSize(d.toJson());
         return scriber.create(d).id();
     }
 
     /**
      * Edits a document: {@code edit} gets a copy of the content and returns the new content; {@code title} replaces
-     * the title when not null.
+     * the title when not null. The edit is in the local log (the same SQLite transaction as the document) when this
+     * returns, online or offline.
      *
-     * @throws IllegalArgumentException if there is no such document
+     * @throws IllegalArgumentException if there is no such document, or the edit would make it larger than {@link
+     *     #MAX_DOCUMENT_BYTES} (then nothing changes)
      */
     public void update(String id, String title, UnaryOperator<ObjectNode> edit) {
+        checkOpen();
         Document d = scriber.find(Document.class, id)
                 .orElseThrow(() -> new IllegalArgumentException("no document " + id));
         ObjectNode content = edit == null ? null : edit.apply(d.content().deepCopy());
         synchronized (this) {
+            ObjectNode after = d.toJson();
+            if (title != null) {
+                after.put("title", title);
+            }
+            if (content != null) {
+                after.set("content", content);
+            }
+            checkSize(after);
             Document.edit(d, title, content, null);
             conflicted.remove(id);
-            unsaved.add(id);
-            if (isConnected()) {
-                record(d);
-            } else {
-                // Offline: the edit stays on the document, and all edits made until the next connection are
-                // recorded as one update.
-                emit(new DocEvent(DocEvent.Kind.UPDATED, id, true, null));
-            }
+            scriber.save(d);
         }
     }
 
-    private synchronized void record(Document d) {
-        unsaved.remove(d.id());
-        scriber.save(d);
+    private static void checkSize(ObjectNode document) {
+        int bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(document).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("document cannot be written as JSON: " + e.getMessage(), e);
+        }
+        if (bytes > MAX_DOCUMENT_BYTES) {
+            throw new IllegalArgumentException("document too large: " + bytes + " bytes of JSON, the limit is "
+                    + MAX_DOCUMENT_BYTES + " (one message to the server); nothing was changed");
+        }
     }
 
-    /** Deletes a document (owner only). */
+    /**
+     * Deletes a document. Only its owner may: a document shared with this user is refused here (the server would
+     * refuse it too) and stays.
+     *
+     * @throws IllegalArgumentException if there is no such document or this user does not own it
+     */
     public void delete(String id) {
-        scriber.find(Document.class, id).ifPresent(d -> {
-            unsaved.remove(id);
-            scriber.destroy(d);
-        });
+        checkOpen();
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+        if (!options.email().equals(d.owner())) {
+            throw new IllegalArgumentException("only its owner " + d.owner() + " can delete " + id
+                    + "; it stays");
+        }
+        scriber.destroy(d);
     }
 
     /** A document, if this client has it. */
@@ -327,50 +382,119 @@ public final class DocClient implements AutoCloseable {
         if (conflicted.contains(id)) {
             return DocStatus.CONFLICT;
         }
-        if (unsaved.contains(id)) {
-            return DocStatus.PENDING;
-        }
-        ObjectState state = store.object(Document.KLASS, id).orElse(null);
-        if (state == null) {
-            return DocStatus.SYNCED;
-        }
-        long mine = 0;
-        for (Map.Entry<String, Stamp> e : state.stamps().entrySet()) {
-            if (e.getValue().origin().equals(clientId)) {
-                mine = Math.max(mine, e.getValue().clock());
-            }
-        }
-        if (state.tombstone() != null && state.tombstone().origin().equals(clientId)) {
-            return isConnected() && scriber.client(DocServer.SERVER_ID).sessions().stream()
-                    .allMatch(s -> s.pendingRequests() == 0) ? DocStatus.SYNCED : DocStatus.PENDING;
-        }
-        if (mine == 0) {
-            return DocStatus.SYNCED;
-        }
-        String revision = state.fields().path("revision").asText("");
-        long acked = 0;
-        int colon = revision.lastIndexOf(':');
-        if (colon > 0 && revision.substring(0, colon).equals(clientId)) {
-            acked = Long.parseLong(revision.substring(colon + 1));
-        }
-        Long seen = ackedClocks.get(id);
-        if (seen != null) {
-            acked = Math.max(acked, seen);
-        }
-        return acked >= mine ? DocStatus.SYNCED : DocStatus.PENDING;
+        return pending().byDocument.containsKey(id) ? DocStatus.PENDING : DocStatus.SYNCED;
     }
 
-    private final Map<String, Long> ackedClocks = new ConcurrentHashMap<>();
-
-    /** How many documents have changes the server has not acknowledged. */
+    /**
+     * How many local changes (creates, edits, deletes) the server has not acknowledged yet: the own scribes in the
+     * local log after the position the server last confirmed. Kept in the local store, so it survives restarts. A
+     * change the server refused counts as acknowledged (see {@link #refusals()}).
+     */
     public int pendingCount() {
-        int n = 0;
-        for (Document d : scriber.all(Document.class)) {
-            if (status(d.id()) == DocStatus.PENDING) {
-                n++;
+        return pending().total;
+    }
+
+    /** How many changes or logins the server has refused since this client started. */
+    public int refusals() {
+        return refusals.get();
+    }
+
+    /** The server's message for the latest refusal, if any. */
+    public Optional<String> lastRefusal() {
+        return Optional.ofNullable(lastRefusal);
+    }
+
+    /** Whether a session is open, has authenticated and has caught up with the server. */
+    public boolean isSynced() {
+        Session s = authenticated;
+        return s != null && s.isOpen() && s.isCaughtUp();
+    }
+
+    /** The own unacknowledged changes in the log, by document. */
+    private record Pending(long lastId, long marker, int total, Map<String, Integer> byDocument) {}
+
+    private Pending pending() {
+        long last = store.lastId();
+        long marker = ackMarker;
+        Pending cached = pendingCache;
+        if (cached != null && cached.lastId() == last && cached.marker() == marker) {
+            return cached;
+        }
+        Map<String, Integer> byDocument = new java.util.HashMap<>();
+        int total = 0;
+        long position = marker;
+        long firstOwn = -1;
+        while (true) {
+            List<Scribe> page = store.readAfter(position, 500);
+            for (Scribe s : page) {
+                position = Long.parseLong(s.id());
+                if (clientId.equals(s.origin()) && Document.KLASS.equals(s.klass())) {
+                    if (firstOwn < 0) {
+                        firstOwn = position;
+                    }
+                    total++;
+                    String doc = s.type() == Scribe.Type.CREATE ? s.data().path("id").asText()
+                            : s.data().path(0).asText();
+                    byDocument.merge(doc, 1, Integer::sum);
+                }
+            }
+            if (page.size() < 500) {
+                break;
             }
         }
-        return n;
+        // Scribes of others before our first unacknowledged one need no second look.
+        long skip = firstOwn < 0 ? position : firstOwn - 1;
+        if (skip > marker) {
+            advanceMarker(skip);
+        }
+        Pending result = new Pending(last, ackMarker, total, byDocument);
+        pendingCache = result;
+        return result;
+    }
+
+    private synchronized void advanceMarker(long to) {
+        if (to > ackMarker && !closed.get()) {
+            store.saveCursor(ACK_KEY, Long.toString(to));
+            ackMarker = to;
+        }
+    }
+
+    /**
+     * While own changes are unacknowledged, asks the authenticated session how far the server has processed this
+     * client's log (one question at a time; the server answers after the pushes sent before it).
+     */
+    private void askForAcknowledgement() {
+        Session s = authenticated;
+        if (s == null || !s.isOpen() || ackAsked || closed.get()) {
+            return;
+        }
+        try {
+            if (pending().total == 0) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            return;
+        }
+        ackAsked = true;
+        s.request(JSON.createObjectNode().put("type", DocServer.ACKNOWLEDGED)).whenComplete((r, e) -> {
+            ackAsked = false;
+            if (e == null) {
+                JsonNode cursor = r.path("result").path("cursor");
+                if (cursor.isTextual() || cursor.isNumber()) {
+                    try {
+                        advanceMarker(Long.parseLong(cursor.asText()));
+                    } catch (NumberFormatException bad) {
+                        log.warn("client {}: unexpected acknowledgement {}", clientId, r);
+                    }
+                }
+            }
+        });
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the client is closed");
+        }
     }
 
     /** The underlying Scriber (for tests and tools). */
@@ -383,16 +507,18 @@ public final class DocClient implements AutoCloseable {
         connection.reconnect();
     }
 
+    /** Stops the connection and closes the local store. Idempotent; every change made before is already stored. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         watcher.shutdownNow();
         connection.close();
-        // Edits made offline go into the durable log now: the next start uploads them, one update per document.
-        for (String id : List.copyOf(unsaved)) {
-            scriber.find(Document.class, id).ifPresent(this::record);
+        synchronized (this) {
+            scriber.close();
+            store.close();
         }
-        scriber.close();
-        store.close();
         events.shutdown();
         try {
             events.awaitTermination(2, TimeUnit.SECONDS);

@@ -51,6 +51,11 @@ public final class DocServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     /** How far a signed timestamp may be from the server's clock. */
     public static final Duration WINDOW = Duration.ofMinutes(5);
+    /**
+     * The message a client sends to learn how far the server has processed its log: answered with {@code
+     * {"cursor": ID}}, the id of the last of the client's scribes the server has stored or refused (null before any).
+     */
+    public static final String ACKNOWLEDGED = "acknowledged";
     private static final Set<String> SERVER_FIELDS = Set.of("version", "revision", "owner", "id");
 
     private final Config config;
@@ -108,6 +113,7 @@ public final class DocServer implements AutoCloseable {
                         .withRecipients((doc, clientId) -> canRead(doc, principals.get(clientId)))
                         .withAuthorizer((scribe, clientId) -> authorized(self[0], scribe, principals.get(clientId))))
                 .authenticate("auth", this::authenticate)
+                .handle(ACKNOWLEDGED, DocServer::acknowledged)
                 .onConflict(this::conflict)
                 .build();
         self[0] = scriber;
@@ -226,6 +232,11 @@ public final class DocServer implements AutoCloseable {
         principals.put(session.client().id(), email);
         log.info("client {} authenticated as {}", session.client().id(), email);
         return email;
+    }
+
+    /** Answers {@link #ACKNOWLEDGED}: this client's cursor, as stored with the scribes it covers. */
+    private static JsonNode acknowledged(Session session, JsonNode message) {
+        return JSON.createObjectNode().put("cursor", session.client().cursor().orElse(null));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
