@@ -72,8 +72,10 @@ public final class DocSync implements Runnable {
         return oneLine(message);
     }
 
+    /** One line, without Java class names of exceptions ({@code java.net.BindException: }). */
     private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ")
+                .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error)(?:: )?", "").strip();
     }
 
     @Override
