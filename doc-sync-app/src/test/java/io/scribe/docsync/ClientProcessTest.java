@@ -89,6 +89,48 @@ class ClientProcessTest {
     }
 
     @Test
+    void wrongCredentialsEndTheClientWithANonZeroExitAndOneLine() throws Exception {
+        harness();
+        ChildProcess a = client("a", "ann@example.com", "rps_wrong");
+        // Standard input stays open: the client ends by itself.
+        int code = a.awaitExit();
+        assertThat(code).isEqualTo(3);
+        List<String> errors = a.stderrText().lines().filter(l -> l.startsWith("doc-sync: ")).toList();
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0)).contains("refused").contains("bad signature");
+        assertThat(a.stderrText()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void waitExitsNonZeroWhileOfflineAndTheSecretCanComeFromAFile() throws Exception {
+        harness();
+        java.nio.file.Files.writeString(dir.resolve("secret.txt"), h.credential[1] + "\n");
+        int port = h.port;
+        h.server.close();
+        ChildProcess a = ChildProcess.start(dir.resolve("a-stderr.txt"), List.of("client", "--server",
+                "ws://127.0.0.1:" + port + "/scribe", "--email", "ann@example.com", "--key", h.credential[0],
+                "--secret-file", dir.resolve("secret.txt").toString(), "--data", dir.resolve("a").toString()));
+        children.add(a);
+        add(a, "offline");
+        a.send("wait 1");
+        a.await("^!! not synced: offline, 1 pending");
+        a.closeInput();
+        assertThat(a.awaitExit()).isEqualTo(1);
+        assertThat(a.output()).doesNotContain("\nsynced");
+
+        h.startServer();
+        ChildProcess b = ChildProcess.start(dir.resolve("b-stderr.txt"), List.of("client", "--server",
+                "ws://127.0.0.1:" + port + "/scribe", "--email", "ann@example.com", "--key", h.credential[0],
+                "--secret-file", dir.resolve("secret.txt").toString(), "--data", dir.resolve("a").toString()));
+        children.add(b);
+        b.send("wait");
+        b.await("^synced");
+        b.closeInput();
+        assertThat(b.awaitExit()).isZero();
+        assertThat(h.server.scriber().all(Document.class)).extracting(Document::title).containsExactly("offline");
+    }
+
+    @Test
     void offlineEditsSurviveCtrlCSigtermAndSigkillAndUploadAfterARestart() throws Exception {
         harness();
         DocClient other = h.client("other", "ann@example.com");
