@@ -336,7 +336,8 @@ public final class DocSync implements Runnable {
             String rest = words.length > 1 ? words[1] : "";
             switch (words[0]) {
                 case "help" -> out.println("add TITLE [priority=N] [tags=a,b] | edit ID [title=…] [priority=N] "
-                        + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait [SECONDS] | quit"
+                        + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait [SECONDS] | history ID | "
+                        + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | quit"
                         + "  (in values, _ stands for a space)");
                 case "add" -> {
                     Map<String, String> kv = new LinkedHashMap<>();
@@ -405,6 +406,60 @@ public final class DocSync implements Runnable {
                 }
                 case "status" -> out.println((client.isConnected() ? "connected" : "offline") + ", "
                         + client.list().size() + " tasks, " + client.pendingCount() + " pending");
+                case "history" -> {
+                    Document d = find(rest);
+                    for (JsonNode e : client.history(d.id())) {
+                        out.printf("%s v%d %s %s by %s: %s%n", e.path("at").asText(), e.path("version").asLong(),
+                                e.path("lost").asBoolean() ? "lost" : e.path("kind").asText(),
+                                d.id().substring(0, 8), e.path("author").asText(), summary(e));
+                    }
+                }
+                case "show" -> {
+                    String[] p = rest.split("\\s+");
+                    Document d = find(p[0]);
+                    if (p.length > 1) {
+                        long v = version(p[1]);
+                        out.println(client.versionOf(d.id(), v).map(JsonNode::toPrettyString)
+                                .orElse("(no document at version " + v + ")"));
+                    } else {
+                        out.println(d.toJson().toPrettyString());
+                    }
+                }
+                case "revert" -> {
+                    String[] p = rest.split("\\s+");
+                    if (p.length != 2) {
+                        throw new IllegalArgumentException("revert ID VERSION");
+                    }
+                    Document d = find(p[0]);
+                    long v = version(p[1]);
+                    client.revert(d.id(), v);
+                    out.println("reverted " + d.id().substring(0, 8) + " to version " + v);
+                }
+                case "undo" -> {
+                    String id = rest.isBlank() ? null : find(rest).id();
+                    long v = client.undo(id);
+                    out.println("undone: back to version " + v);
+                }
+                case "conflicts" -> {
+                    List<JsonNode> lost = client.conflicts();
+                    for (JsonNode c : lost) {
+                        out.printf("#%d %s %s at v%d: lost %s%n", c.path("seq").asLong(), c.path("at").asText(),
+                                c.path("docId").asText().substring(0, 8), c.path("version").asLong(),
+                                c.path("forward"));
+                    }
+                    out.println(lost.size() + " lost changes (restore #N applies one again)");
+                }
+                case "restore" -> {
+                    String n = rest.strip().replaceFirst("^#", "");
+                    long seq;
+                    try {
+                        seq = Long.parseLong(n);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("restore #N (a number from conflicts), not " + rest);
+                    }
+                    String id = client.restore(seq);
+                    out.println("restored #" + seq + " into " + id.substring(0, 8));
+                }
                 case "wait" -> await(rest.isBlank() ? WAIT : Duration.ofMillis((long) (seconds(rest) * 1000)));
                 default -> throw new IllegalArgumentException("unknown command " + words[0] + " (try help)");
             }
@@ -441,6 +496,34 @@ public final class DocSync implements Runnable {
                 }
                 Thread.sleep(50);
             }
+        }
+
+        private static long version(String s) {
+            try {
+                return Long.parseLong(s.strip().replaceFirst("^[@v]", ""));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("a version is a number such as 3 or @3, not " + s);
+            }
+        }
+
+        /** What an event changed, in a few words. */
+        private static String summary(JsonNode e) {
+            return switch (e.path("kind").asText()) {
+                case "create" -> "created \"" + e.path("forward").path("title").asText() + "\"";
+                case "delete" -> "deleted";
+                default -> {
+                    List<String> parts = new java.util.ArrayList<>();
+                    for (JsonNode op : e.path("forward")) {
+                        String path = op.path("path").asText();
+                        if (path.equals("/version") || path.equals("/revision")) {
+                            continue;
+                        }
+                        parts.add(op.path("op").asText() + " " + path.substring(1)
+                                + (op.has("value") ? "=" + op.get("value") : ""));
+                    }
+                    yield String.join(", ", parts);
+                }
+            };
         }
 
         private static int priority(String s) {

@@ -332,6 +332,7 @@ public final class DocClient implements AutoCloseable {
             Document.edit(d, title, content, null);
             conflicted.remove(id);
             scriber.save(d);
+            lastChanged = id;
         }
     }
 
@@ -495,6 +496,200 @@ public final class DocClient implements AutoCloseable {
         if (closed.get()) {
             throw new IllegalStateException("the client is closed");
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // History, revert, undo and lost changes (read from the server's event log)
+
+    /** How long a question to the server may take. */
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
+
+    private JsonNode ask(ObjectNode message) {
+        Session s = authenticated;
+        if (s == null || !s.isOpen()) {
+            throw new IllegalStateException("offline: " + message.path("type").asText()
+                    + " comes from the server's event log");
+        }
+        try {
+            return s.request(message).get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).path("result");
+        } catch (java.util.concurrent.ExecutionException e) {
+            String text = e.getCause() == null ? e.toString() : e.getCause().getMessage();
+            int answered = text.indexOf(" answered: ");
+            throw new IllegalArgumentException(answered >= 0 ? text.substring(answered + 11) : text, e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("no answer from the server within " + ASK_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * The document's accepted changes from the server's event log, oldest first: each {@code {seq, kind (create,
+     * update, delete, conflict), author, clientId, version, forward, reverse, lost, at}} (lost conflict rows only
+     * for this user's own changes).
+     *
+     * @throws IllegalStateException when offline
+     * @throws IllegalArgumentException when the server has no such document for this user
+     */
+    public List<JsonNode> history(String id) {
+        JsonNode events = ask(JSON.createObjectNode().put("type", DocServer.HISTORY).put("doc", id)).path("events");
+        List<JsonNode> result = new ArrayList<>();
+        events.forEach(result::add);
+        return result;
+    }
+
+    /**
+     * The document as it was at {@code version} (after the change with that version), rebuilt from the event log
+     * by applying each accepted change's forward patch in turn; empty if it did not exist then (or was deleted).
+     */
+    public Optional<ObjectNode> versionOf(String id, long version) {
+        return versionOf(history(id), version);
+    }
+
+    private static Optional<ObjectNode> versionOf(List<JsonNode> events, long version) {
+        JsonNode doc = null;
+        boolean reached = false;
+        for (JsonNode e : events) {
+            if (e.path("lost").asBoolean() || e.path("version").asLong() > version) {
+                continue;
+            }
+            reached |= e.path("version").asLong() == version;
+            doc = e.path("kind").asText().equals("create") ? e.get("forward")
+                    : e.get("forward") == null || e.get("forward").isNull() ? null
+                    : io.scribe.docsync.patch.Patches.apply(e.get("forward"), doc);
+        }
+        if (!reached) {
+            throw new IllegalArgumentException("no version " + version + " (the versions are 1 to "
+                    + events.stream().filter(e -> !e.path("lost").asBoolean())
+                            .mapToLong(e -> e.path("version").asLong()).max().orElse(0) + ")");
+        }
+        return doc instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+    }
+
+    /**
+     * Makes the document's title and content what they were at {@code version}, as a new change: the reverse
+     * patches of the later accepted changes are applied, newest first, to the current version, and the result is
+     * edited in like any edit (it syncs, and the log keeps every version).
+     *
+     * @throws IllegalArgumentException if there is no such document or version, or the document did not exist then
+     */
+    public void revert(String id, long version) {
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+        List<JsonNode> events = history(id);
+        versionOf(events, version).orElseThrow(() -> new IllegalArgumentException(
+                "the document did not exist at version " + version));
+        JsonNode doc = null;
+        List<JsonNode> accepted = events.stream().filter(e -> !e.path("lost").asBoolean()).toList();
+        for (JsonNode e : accepted) {
+            doc = e.path("kind").asText().equals("create") ? e.get("forward")
+                    : io.scribe.docsync.patch.Patches.apply(e.get("forward"), doc);
+        }
+        for (int i = accepted.size() - 1; i >= 0 && accepted.get(i).path("version").asLong() > version; i--) {
+            doc = io.scribe.docsync.patch.Patches.apply(accepted.get(i).get("reverse"), doc);
+        }
+        ObjectNode target = (ObjectNode) doc;
+        ObjectNode content = target.path("content").isObject() ? (ObjectNode) target.get("content").deepCopy()
+                : JSON.createObjectNode();
+        update(d.id(), target.path("title").asText(null), c -> content);
+    }
+
+    private volatile String lastChanged;
+
+    /**
+     * Undoes this client's last accepted change of the document it changed last (or of {@code id}): the document
+     * goes back to the version before it, as a new change. Refused when someone changed the document since (use
+     * {@link #revert}), when the change was a create or a delete, or when it is not acknowledged yet.
+     *
+     * @return the version the document went back to
+     */
+    public long undo(String id) {
+        String target = id != null ? id : lastChanged;
+        if (target == null) {
+            throw new IllegalArgumentException("nothing to undo in this session: name the document (undo ID)");
+        }
+        if (pending().byDocument.containsKey(target)) {
+            throw new IllegalStateException("the last change to " + target.substring(0, Math.min(8, target.length()))
+                    + " is not acknowledged yet: wait, then undo");
+        }
+        List<JsonNode> accepted = history(target).stream().filter(e -> !e.path("lost").asBoolean()).toList();
+        if (accepted.isEmpty()) {
+            throw new IllegalArgumentException("no history for " + target);
+        }
+        JsonNode last = accepted.get(accepted.size() - 1);
+        if (!clientId.equals(last.path("clientId").asText())) {
+            boolean mine = accepted.stream().anyMatch(e -> clientId.equals(e.path("clientId").asText()));
+            throw new IllegalArgumentException(mine ? last.path("author").asText()
+                    + " changed it after your last change (version " + last.path("version").asLong()
+                    + "): use revert ID VERSION" : "you have not changed this document");
+        }
+        if (!last.path("kind").asText().equals("update")) {
+            throw new IllegalArgumentException("your last change was a " + last.path("kind").asText()
+                    + (last.path("kind").asText().equals("create") ? ": delete the document instead" : "")
+                    + "; only edits can be undone");
+        }
+        long back = last.path("version").asLong() - 1;
+        revert(target, back);
+        return back;
+    }
+
+    /**
+     * This user's changes that lost a conflict, from the server's event log, oldest first: each {@code {seq, docId,
+     * at, version, forward}} where {@code forward} is the JSON Patch from the document as it was then to what the
+     * change wanted.
+     */
+    public List<JsonNode> conflicts() {
+        List<JsonNode> result = new ArrayList<>();
+        ask(JSON.createObjectNode().put("type", DocServer.CONFLICTS)).path("conflicts").forEach(result::add);
+        return result;
+    }
+
+    /**
+     * Applies a lost change again, as a new edit of the current document: the title and content values its patch
+     * wanted are set (and the keys it removed removed).
+     *
+     * @param seq the lost change's {@code seq} from {@link #conflicts()}
+     */
+    public String restore(long seq) {
+        JsonNode lost = conflicts().stream().filter(c -> c.path("seq").asLong() == seq).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no lost change " + seq + " (see conflicts)"));
+        String id = lost.path("docId").asText();
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("the document " + id + " no longer exists"));
+        String[] title = {null};
+        ObjectNode content = d.content().deepCopy();
+        for (JsonNode op : lost.path("forward")) {
+            String path = op.path("path").asText();
+            String kind = op.path("op").asText();
+            if (path.equals("/title") && (kind.equals("add") || kind.equals("replace"))) {
+                title[0] = op.path("value").asText();
+            } else if (path.startsWith("/content/") && path.indexOf('/', 9) < 0) {
+                String key = path.substring(9).replace("~1", "/").replace("~0", "~");
+                if (kind.equals("remove")) {
+                    content.remove(key);
+                } else if (kind.equals("add") || kind.equals("replace")) {
+                    content.set(key, op.get("value"));
+                }
+            } else if (path.startsWith("/content/")) {
+                // A change inside a key: the whole key as it wanted it is in a sibling op only when the key was
+                // replaced; a nested patch applies to the current value.
+                try {
+                    ObjectNode wrapper = JSON.createObjectNode();
+                    wrapper.set("content", content);
+                    ObjectNode patched = (ObjectNode) io.scribe.docsync.patch.Patches.apply(
+                            JSON.createArrayNode().add(op), wrapper);
+                    ObjectNode after = (ObjectNode) patched.get("content").deepCopy();
+                    content.removeAll();
+                    content.setAll(after);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("the lost change does not apply to the current document: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        update(id, title[0], c -> content);
+        return id;
     }
 
     /** The underlying Scriber (for tests and tools). */

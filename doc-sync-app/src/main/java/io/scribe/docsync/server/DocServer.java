@@ -56,6 +56,10 @@ public final class DocServer implements AutoCloseable {
      * {"cursor": ID}}, the id of the last of the client's scribes the server has stored or refused (null before any).
      */
     public static final String ACKNOWLEDGED = "acknowledged";
+    /** {@code {"type":"history","doc":ID}}: answered with {@code {"events":[…]}}, the document's event log. */
+    public static final String HISTORY = "history";
+    /** {@code {"type":"conflicts"}}: answered with {@code {"conflicts":[…]}}, the user's lost changes. */
+    public static final String CONFLICTS = "conflicts";
     private static final Set<String> SERVER_FIELDS = Set.of("version", "revision", "owner", "id");
 
     private final Config config;
@@ -114,6 +118,9 @@ public final class DocServer implements AutoCloseable {
                         .withAuthorizer((scribe, clientId) -> authorized(self[0], scribe, principals.get(clientId))))
                 .authenticate("auth", this::authenticate)
                 .handle(ACKNOWLEDGED, DocServer::acknowledged)
+                .handle(HISTORY, this::history)
+                .handle(CONFLICTS, (session, m) -> JSON.createObjectNode().set("conflicts",
+                        db.conflicts(session.principal().orElseThrow())))
                 .onConflict(this::conflict)
                 .build();
         self[0] = scriber;
@@ -237,6 +244,39 @@ public final class DocServer implements AutoCloseable {
     /** Answers {@link #ACKNOWLEDGED}: this client's cursor, as stored with the scribes it covers. */
     private static JsonNode acknowledged(Session session, JsonNode message) {
         return JSON.createObjectNode().put("cursor", session.client().cursor().orElse(null));
+    }
+
+    /**
+     * Answers {@link #HISTORY} for a user who may read the document (now, or when it was deleted): its events in
+     * order, without other users' lost changes.
+     */
+    private JsonNode history(Session session, JsonNode message) {
+        String who = session.principal().orElseThrow();
+        String id = message.path("doc").asText("");
+        com.fasterxml.jackson.databind.node.ArrayNode events = db.events(id);
+        boolean readable = scriber.find(Document.class, id).map(d -> canRead(d, who)).orElseGet(() -> {
+            for (JsonNode e : events) {
+                if (e.path("kind").asText().equals("create")) {
+                    JsonNode doc = e.path("forward");
+                    boolean shared = false;
+                    for (JsonNode email : doc.path("sharedWith")) {
+                        shared |= who.equals(email.asText());
+                    }
+                    return shared || who.equals(doc.path("owner").asText());
+                }
+            }
+            return false;
+        });
+        if (!readable) {
+            throw new ScribeException(ScribeException.NOT_FOUND, "no document " + id);
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode visible = JSON.createArrayNode();
+        for (JsonNode e : events) {
+            if (!e.path("lost").asBoolean() || who.equals(e.path("author").asText())) {
+                visible.add(e);
+            }
+        }
+        return JSON.createObjectNode().set("events", visible);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
