@@ -177,6 +177,34 @@ class ClientBehaviourTest {
         assertThat(printed).contains("!! priority must be a whole number, not high").contains("0 tasks");
     }
 
+    @Test
+    void aRefusalOfAnIdentityInUseTellsHowToFixACopiedDataDirectory() throws Exception {
+        // A server whose authenticator refuses the GUID as the doc-sync server does for a second live session.
+        io.scribe.core.Scriber refusing = io.scribe.core.Scriber.builder().clientId("server")
+                .store(io.scribe.core.spi.Store.inMemory()).register(Document.class)
+                .authenticate("auth", (session, m) -> {
+                    throw new io.scribe.core.ScribeException(io.scribe.core.ScribeException.FORBIDDEN,
+                            "client " + session.client().id() + " is in use by another live session");
+                })
+                .build();
+        try (io.scribe.transport.netty.ScribeServer server = io.scribe.transport.netty.ScribeServer.builder(refusing)
+                .bind("127.0.0.1").webSocket(0, "/scribe").start()) {
+            DocClient c = DocClient.start(new DocClient.Options(server.webSocketUri(), "ann@example.com", "rpa_x",
+                    "rps_x", dir.resolve("copied"), io.scribe.transport.netty.Backoff.DEFAULT));
+            try {
+                await("refused", () -> c.authError().isPresent());
+                assertThat(c.authError().get()).contains("in use by another live session")
+                        .contains("--reset-identity").contains(dir.resolve("copied").toString());
+                c.create("kept", JSON.createObjectNode());
+                assertThat(c.pendingCount()).isEqualTo(1);
+            } finally {
+                c.close();
+            }
+        } finally {
+            refusing.close();
+        }
+    }
+
     record Result(int code, String out, String err) {}
 
     static Result execute(List<String> args) {

@@ -89,6 +89,56 @@ class ClientProcessTest {
     }
 
     @Test
+    void aCopiedDataDirectoryGetsItsOwnIdentityAndKeepsItsPendingEdits() throws Exception {
+        harness();
+        ChildProcess a = client("a", "ann@example.com");
+        String id = add(a, "one");
+        a.send("wait");
+        a.await("^synced");
+        a.send("quit");
+        assertThat(a.awaitExit()).isZero();
+        copy(dir.resolve("a"), dir.resolve("copy"));
+
+        // The copy makes edits offline, then gets a new identity and uploads them under it.
+        h.server.close();
+        ChildProcess copy = client("copy", "ann@example.com");
+        copy.send("edit " + id + " priority=7");
+        copy.await("^edited " + id);
+        String made = add(copy, "two");
+        copy.send("quit");
+        assertThat(copy.awaitExit()).isZero();
+        String oldId = java.nio.file.Files.readString(dir.resolve("copy/client-id")).strip();
+        h.startServer();
+        DocClient other = h.client("other", "ann@example.com");
+        ChildProcess reset = ChildProcess.start(dir.resolve("reset-stderr.txt"), List.of("client", "--server",
+                "ws://127.0.0.1:" + h.port + "/scribe", "--email", "ann@example.com", "--key", h.credential[0],
+                "--data", dir.resolve("copy").toString(), "--reset-identity"),
+                java.util.Map.of("DOC_SYNC_SECRET", h.credential[1]));
+        children.add(reset);
+        String fresh = reset.await("^new identity (c-[0-9a-f-]+)").group(1);
+        assertThat(fresh).isNotEqualTo(oldId);
+        await("the copy's edits reach the other client", () -> other.list().size() == 2 && other.list().stream()
+                .anyMatch(d -> d.title().equals("one") && d.content().path("priority").asInt() == 7)
+                && other.list().stream().anyMatch(d -> d.title().equals("two")));
+        reset.send("wait");
+        reset.await("^synced");
+        reset.send("quit");
+        assertThat(reset.awaitExit()).isZero();
+        assertThat(h.rows("SELECT count(*) FROM docsync_clients WHERE client_id = '" + fresh + "'")).isEqualTo(1);
+        // Created offline and never uploaded: created again, with a new id.
+        assertThat(other.list()).noneMatch(d -> d.id().startsWith(made));
+        assertThat(java.nio.file.Files.exists(dir.resolve("copy/documents-" + oldId + ".db"))).isTrue();
+    }
+
+    static void copy(Path from, Path to) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(from)) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
+        }
+    }
+
+    @Test
     void wrongCredentialsEndTheClientWithANonZeroExitAndOneLine() throws Exception {
         harness();
         ChildProcess a = client("a", "ann@example.com", "rps_wrong");

@@ -207,6 +207,10 @@ public final class DocSync implements Runnable {
         @Option(names = "--quiet-events", description = "do not print events")
         boolean quiet;
 
+        @Option(names = "--reset-identity", description = "give this data directory a new client identity before "
+                + "starting (for a copy of another client's directory; its pending edits are kept and uploaded)")
+        boolean resetIdentity;
+
         @Override
         public Integer call() throws Exception {
             String scheme = server.getScheme() == null ? "" : server.getScheme().toLowerCase(java.util.Locale.ROOT);
@@ -216,37 +220,49 @@ public final class DocSync implements Runnable {
             }
             String theSecret = secret();
             PrintStream out = System.out;
-            DocClient client = DocClient.start(new DocClient.Options(server, email, apiKey, theSecret, data,
-                    Backoff.DEFAULT));
-            // Every change is stored when its command answers; closing on Ctrl-C or SIGTERM only ends cleanly.
-            Thread hook = new Thread(client::close, "doc-sync-client-close");
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                client.onEvent(e -> {
-                    if (!quiet) {
-                        out.println("<< " + describe(client, e));
-                    }
-                    if (e.kind() == DocEvent.Kind.ERROR && client.authError().isPresent()) {
-                        System.err.println("doc-sync: the server refused this client: " + client.authError().get());
-                        // Not on the event thread: closing the client waits for it.
-                        new Thread(() -> System.exit(3), "doc-sync-exit").start();
-                    }
-                });
-                out.println("doc-sync client " + client.clientId() + " for " + email + " (type help)");
-                Tasks tasks = new Tasks(client, out);
-                tasks.loop(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
-                if (client.authError().isPresent()) {
-                    System.err.println("doc-sync: the server refused this client: " + client.authError().get());
-                    return 3;
-                }
-                return tasks.failed() ? 1 : 0;
-            } finally {
-                client.close();
+            if (resetIdentity) {
+                out.println("new identity " + DocClient.resetIdentity(data) + " (pending edits kept)");
+            }
+            boolean failed = false;
+            while (true) {
+                DocClient client = DocClient.start(new DocClient.Options(server, email, apiKey, theSecret, data,
+                        Backoff.DEFAULT));
+                // Every change is stored when its command answers; closing on Ctrl-C or SIGTERM only ends cleanly.
+                Thread hook = new Thread(client::close, "doc-sync-client-close");
+                Runtime.getRuntime().addShutdownHook(hook);
+                boolean reset;
                 try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or has run
+                    client.onEvent(e -> {
+                        if (!quiet) {
+                            out.println("<< " + describe(client, e));
+                        }
+                        if (e.kind() == DocEvent.Kind.ERROR && client.authError().isPresent()) {
+                            System.err.println("doc-sync: the server refused this client: "
+                                    + client.authError().get());
+                            // Not on the event thread: closing the client waits for it.
+                            new Thread(() -> System.exit(3), "doc-sync-exit").start();
+                        }
+                    });
+                    out.println("doc-sync client " + client.clientId() + " for " + email + " (type help)");
+                    Tasks tasks = new Tasks(client, out);
+                    reset = tasks.loop(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+                    failed |= tasks.failed();
+                    if (client.authError().isPresent()) {
+                        System.err.println("doc-sync: the server refused this client: " + client.authError().get());
+                        return 3;
+                    }
+                } finally {
+                    client.close();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is running or has run
+                    }
                 }
+                if (!reset) {
+                    return failed ? 1 : 0;
+                }
+                out.println("new identity " + DocClient.resetIdentity(data) + " (pending edits kept)");
             }
         }
 
@@ -313,7 +329,11 @@ public final class DocSync implements Runnable {
             return failed;
         }
 
-        public void loop(BufferedReader in) throws Exception {
+        /**
+         * Runs commands until {@code quit} or the end of input; returns true when {@code reset-identity} ended it
+         * (the caller closes the client, resets its identity and goes on with a new one).
+         */
+        public boolean loop(BufferedReader in) throws Exception {
             String line;
             while ((line = in.readLine()) != null) {
                 line = line.strip();
@@ -323,12 +343,16 @@ public final class DocSync implements Runnable {
                 if (line.equals("quit") || line.equals("exit")) {
                     break;
                 }
+                if (line.equals("reset-identity")) {
+                    return true;
+                }
                 try {
                     command(line);
                 } catch (IllegalArgumentException | IllegalStateException e) {
                     out.println("!! " + e.getMessage());
                 }
             }
+            return false;
         }
 
         void command(String line) throws InterruptedException {
@@ -337,7 +361,7 @@ public final class DocSync implements Runnable {
             switch (words[0]) {
                 case "help" -> out.println("add TITLE [priority=N] [tags=a,b] | edit ID [title=…] [priority=N] "
                         + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait [SECONDS] | history ID | "
-                        + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | quit"
+                        + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | reset-identity | quit"
                         + "  (in values, _ stands for a space)");
                 case "add" -> {
                     Map<String, String> kv = new LinkedHashMap<>();

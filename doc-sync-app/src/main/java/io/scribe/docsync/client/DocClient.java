@@ -200,9 +200,9 @@ public final class DocClient implements AutoCloseable {
                     message = message.substring(answered + " answered: ".length());
                 }
                 if (message.contains(IDENTITY_IN_USE)) {
-                    message = message + " (this client's data directory " + options.dataDir()
-                            + " is probably a copy of one in use elsewhere: run the client command reset-identity"
-                            + " in this copy to give it a new identity, keeping its pending edits)";
+                    message = message + " (the data directory " + options.dataDir() + " is probably a copy of one"
+                            + " in use elsewhere: run doc-sync client --reset-identity with this --data to give the"
+                            + " copy its own identity; its pending edits are kept)";
                 }
                 authError = message;
                 emit(new DocEvent(DocEvent.Kind.ERROR, null, false, TextNode.valueOf(authError)));
@@ -223,6 +223,7 @@ public final class DocClient implements AutoCloseable {
             watched = current;
             current.catchUp().whenComplete((v, e) -> {
                 if (e == null) {
+                    watcher.execute(this::applyCarryOver);
                     emit(new DocEvent(DocEvent.Kind.SYNC_COMPLETED, null, false, null));
                 }
             });
@@ -690,6 +691,144 @@ public final class DocClient implements AutoCloseable {
         }
         update(id, title[0], c -> content);
         return id;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Identity
+
+    /** The file that carries pending changes across {@link #resetIdentity}. */
+    private static final String CARRY_OVER = "carry-over.json";
+
+    /**
+     * Gives the client whose data directory is {@code dataDir} (not running) a new GUID, for a directory copied from
+     * another client's. The changes the server had not acknowledged are kept: written to {@code carry-over.json}
+     * before anything else; the local store is renamed {@code documents-OLDGUID.db} (kept, not deleted), and the
+     * next start catches up from the server under the new GUID and then applies them again as new changes (a
+     * document created and never uploaded is created again with a new id; edits set the title and content the copy
+     * had; deletes delete).
+     *
+     * @return the new GUID
+     * @throws IllegalStateException if the directory cannot be read or written
+     */
+    public static String resetIdentity(Path dataDir) {
+        String old = clientId(dataDir);
+        Path db = dataDir.resolve("documents.db");
+        Path carryFile = dataDir.resolve(CARRY_OVER);
+        try {
+            com.fasterxml.jackson.databind.node.ArrayNode carry = Files.exists(carryFile)
+                    ? (com.fasterxml.jackson.databind.node.ArrayNode) JSON.readTree(carryFile.toFile())
+                    : JSON.createArrayNode();
+            if (Files.exists(db)) {
+                try (SqliteStore store = SqliteStore.open(db)) {
+                    long marker = store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L);
+                    Map<String, String> ops = new java.util.LinkedHashMap<>();
+                    long position = marker;
+                    while (true) {
+                        List<Scribe> page = store.readAfter(position, 500);
+                        for (Scribe sc : page) {
+                            position = Long.parseLong(sc.id());
+                            if (!old.equals(sc.origin()) || !Document.KLASS.equals(sc.klass())) {
+                                continue;
+                            }
+                            String doc = sc.type() == Scribe.Type.CREATE ? sc.data().path("id").asText()
+                                    : sc.data().path(0).asText();
+                            switch (sc.type()) {
+                                case CREATE -> ops.put(doc, "create");
+                                case UPDATE -> ops.putIfAbsent(doc, "update");
+                                case DESTROY -> {
+                                    if ("create".equals(ops.get(doc))) {
+                                        ops.remove(doc);
+                                    } else {
+                                        ops.put(doc, "delete");
+                                    }
+                                }
+                            }
+                        }
+                        if (page.size() < 500) {
+                            break;
+                        }
+                    }
+                    for (Map.Entry<String, String> op : ops.entrySet()) {
+                        ObjectNode entry = carry.addObject().put("op", op.getValue()).put("id", op.getKey());
+                        if (!op.getValue().equals("delete")) {
+                            ObjectState state = store.object(Document.KLASS, op.getKey()).orElse(null);
+                            if (state == null || state.destroyed()) {
+                                carry.remove(carry.size() - 1);
+                                continue;
+                            }
+                            entry.set("title", state.fields().get("title"));
+                            entry.set("content", state.fields().get("content"));
+                            entry.set("sharedWith", state.fields().get("sharedWith"));
+                        }
+                    }
+                }
+            }
+            writeDurably(carryFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(carry));
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Path f = dataDir.resolve("documents.db" + suffix);
+                if (Files.exists(f)) {
+                    Files.move(f, dataDir.resolve("documents-" + old + ".db" + suffix),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            String fresh = "c-" + UUID.randomUUID();
+            writeDurably(dataDir.resolve("client-id"), fresh.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            log.info("client {} is now {}; {} pending changes carried over", old, fresh, carry.size());
+            return fresh;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reset the identity in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeDurably(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** After a catch-up: applies the changes {@link #resetIdentity} carried over, once. */
+    private synchronized void applyCarryOver() {
+        Path file = options.dataDir().resolve(CARRY_OVER);
+        if (closed.get() || !Files.exists(file)) {
+            return;
+        }
+        try {
+            for (JsonNode entry : JSON.readTree(file.toFile())) {
+                String id = entry.path("id").asText();
+                String op = entry.path("op").asText();
+                Optional<Document> present = scriber.find(Document.class, id);
+                ObjectNode content = entry.path("content").isObject() ? (ObjectNode) entry.get("content").deepCopy()
+                        : JSON.createObjectNode();
+                String title = entry.path("title").asText(null);
+                try {
+                    if (op.equals("delete")) {
+                        if (present.isPresent() && options.email().equals(present.get().owner())) {
+                            delete(id);
+                        }
+                    } else if (present.isPresent()) {
+                        update(id, title, c -> content);
+                    } else if (op.equals("create")) {
+                        List<String> shared = new ArrayList<>();
+                        entry.path("sharedWith").forEach(e -> shared.add(e.asText()));
+                        create(title, content, shared);
+                    } else {
+                        log.warn("client {}: carried-over edit of {} dropped: the server no longer has it",
+                                clientId, id);
+                    }
+                } catch (IllegalArgumentException e) {
+                    log.warn("client {}: carried-over change of {} dropped: {}", clientId, id, e.getMessage());
+                }
+            }
+            Files.delete(file);
+        } catch (IOException e) {
+            log.warn("client {}: cannot apply {}: {}", clientId, file, e.getMessage());
+        }
     }
 
     /** The underlying Scriber (for tests and tools). */
