@@ -259,6 +259,53 @@ public final class Scriber implements AutoCloseable {
     }
 
     /**
+     * Records a {@code create} of an object this peer already tracks, carrying its recorded fields with a new clock:
+     * a peer that does not hold it (one the class's policy has just started to let see it) creates it, live or on
+     * catch-up, and a peer that holds it merges the same values. For a change of who may see an object; the values
+     * are the last recorded ones (save first). Like a correction, it re-stamps values without changing them: each
+     * field's new stamp, here and on every peer that takes it, has the new clock and, as its base, the clock of the
+     * stamp it replaces (so a resolver can tell that a write based on that older stamp saw the same value).
+     *
+     * @return the recorded scribe, or empty while recording of creates is off for {@code object}
+     * @throws IllegalStateException if {@code object} is not tracked by this Scriber
+     */
+    public Optional<Scribe> republish(Object object) {
+        SyncedClass<?> c = classOf(object);
+        Optional<Scribe> recorded = Optional.empty();
+        lock.lock();
+        try {
+            Key key = keyOf(object);
+            ObjectState state = states.get(key);
+            if (recording(Scribe.Type.CREATE, object)) {
+                ObjectNode fields = state.fields().deepCopy();
+                long clock = hlc.tick();
+                Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+                Map<String, Long> base = new HashMap<>();
+                List<String> names = new ArrayList<>();
+                fields.fieldNames().forEachRemaining(names::add);
+                for (String merged : c.policy.keyMerged()) {
+                    fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
+                }
+                for (String name : names) {
+                    Stamp previous = state.stamps().get(name);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(name, b);
+                    stamps.put(name, new Stamp(clock, guid, b));
+                }
+                Txn tx = new Txn();
+                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, base);
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+                recorded = Optional.of(commit(tx).get(0));
+            }
+        } finally {
+            lock.unlock();
+        }
+        flush();
+        return recorded;
+    }
+
+    /**
      * Records an {@code update} with the synced fields of {@code object} that differ from its last recorded or
      * played state. Nothing is recorded when nothing changed, or while recording is off for updates of this object
      * (see {@link #withoutRecording(Runnable)}); the fields then stay pending for the next save.

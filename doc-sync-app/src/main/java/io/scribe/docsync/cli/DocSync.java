@@ -361,7 +361,8 @@ public final class DocSync implements Runnable {
             switch (words[0]) {
                 case "help" -> out.println("add TITLE [priority=N] [tags=a,b] | edit ID [title=…] [priority=N] "
                         + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait [SECONDS] | history ID | "
-                        + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | reset-identity | quit"
+                        + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | share ID EMAIL | "
+                        + "unshare ID EMAIL | reset-identity | quit"
                         + "  (in values, _ stands for a space)");
                 case "add" -> {
                     Map<String, String> kv = new LinkedHashMap<>();
@@ -430,6 +431,20 @@ public final class DocSync implements Runnable {
                 }
                 case "status" -> out.println((client.isConnected() ? "connected" : "offline") + ", "
                         + client.list().size() + " tasks, " + client.pendingCount() + " pending");
+                case "share", "unshare" -> {
+                    String[] p = rest.split("\\s+");
+                    if (p.length != 2) {
+                        throw new IllegalArgumentException(words[0] + " ID EMAIL");
+                    }
+                    String id = find(p[0]).id();
+                    if (words[0].equals("share")) {
+                        client.share(id, p[1]);
+                        out.println("shared " + id.substring(0, 8) + " with " + p[1]);
+                    } else {
+                        client.unshare(id, p[1]);
+                        out.println("unshared " + id.substring(0, 8) + " from " + p[1]);
+                    }
+                }
                 case "history" -> {
                     Document d = find(rest);
                     for (JsonNode e : client.history(d.id())) {

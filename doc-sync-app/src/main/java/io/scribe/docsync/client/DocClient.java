@@ -367,6 +367,54 @@ public final class DocClient implements AutoCloseable {
         scriber.destroy(d);
     }
 
+    /**
+     * Shares a document of this user's with another user, who receives it whole (at once if connected, else on
+     * their next catch-up) and may then edit its title and content.
+     *
+     * @throws IllegalArgumentException if there is no such document, this user does not own it, or the email is
+     *     not one
+     */
+    public void share(String id, String email) {
+        changeSharing(id, email, true);
+    }
+
+    /**
+     * Stops sharing a document with a user: their clients get no more of its changes (the copy they have stays
+     * with them) and the server refuses their edits of it.
+     */
+    public void unshare(String id, String email) {
+        changeSharing(id, email, false);
+    }
+
+    private void changeSharing(String id, String email, boolean add) {
+        checkOpen();
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+        if (!options.email().equals(d.owner())) {
+            throw new IllegalArgumentException("only its owner " + d.owner() + " can share " + id);
+        }
+        String who = email == null ? "" : email.strip();
+        if (!who.matches("[^@\\s]+@[^@\\s]+")) {
+            throw new IllegalArgumentException("not an email: " + email);
+        }
+        if (who.equals(d.owner())) {
+            throw new IllegalArgumentException(who + " owns " + id);
+        }
+        List<String> shared = new ArrayList<>(d.sharedWith());
+        if (add == shared.contains(who)) {
+            throw new IllegalArgumentException(id + (add ? " is already shared with " : " is not shared with ") + who);
+        }
+        if (add) {
+            shared.add(who);
+        } else {
+            shared.remove(who);
+        }
+        synchronized (this) {
+            Document.edit(d, null, null, shared);
+            scriber.save(d);
+        }
+    }
+
     /** A document, if this client has it. */
     public Optional<Document> get(String id) {
         return scriber.find(Document.class, id);

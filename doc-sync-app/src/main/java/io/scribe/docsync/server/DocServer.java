@@ -70,6 +70,7 @@ public final class DocServer implements AutoCloseable {
     private final byte[] masterKey;
     private final Map<String, String> principals;
     private final Map<String, ObjectNode> last = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> sharing = new ConcurrentHashMap<>();
     private final ExecutorService stamper;
     private final Instant started = Instant.now();
 
@@ -128,6 +129,10 @@ public final class DocServer implements AutoCloseable {
             last.put(d.id(), d.toJson());
         }
         scriber.listen(Document.class, change -> changed(change.type(), change.object(), change.origin()));
+        for (Document d : scriber.all(Document.class)) {
+            sharing.put(d.id(), Set.copyOf(d.sharedWith()));
+        }
+        scriber.listen(Document.class, this::sharingChanged);
         this.endpoint = ScribeServer.builder(scriber)
                 .bind(config.bind())
                 .webSocket(config.port(), "/scribe")
@@ -241,6 +246,23 @@ public final class DocServer implements AutoCloseable {
         return email;
     }
 
+    /**
+     * Users a document is newly shared with do not hold it: the server sends it whole again (to everyone who may see
+     * it, live and on catch-up; holders merge the same values).
+     */
+    private void sharingChanged(io.scribe.core.Change<Document> change) {
+        if (change.type() == Scribe.Type.DESTROY) {
+            sharing.remove(change.id());
+            return;
+        }
+        Set<String> now = Set.copyOf(change.object().sharedWith());
+        Set<String> before = sharing.put(change.id(), now);
+        if (change.type() == Scribe.Type.UPDATE && !change.local() && before != null
+                && !before.containsAll(now)) {
+            stamper.execute(() -> scriber.find(Document.class, change.id()).ifPresent(scriber::republish));
+        }
+    }
+
     /** Answers {@link #ACKNOWLEDGED}: this client's cursor, as stored with the scribes it covers. */
     private static JsonNode acknowledged(Session session, JsonNode message) {
         return JSON.createObjectNode().put("cursor", session.client().cursor().orElse(null));
@@ -315,8 +337,12 @@ public final class DocServer implements AutoCloseable {
      */
     static Resolver firstWriterWins(String serverId) {
         Resolver lww = Resolver.lastWriterWins();
+        // A stamp of the server's own re-stamps a value without changing it (a correction, or the document sent
+        // again when shared): a write based on the stamp it replaced saw that value.
         Resolver arbiter = (current, incoming) -> (incoming.origin().equals(current.origin())
-                || incoming.base() >= current.clock()) && lww.replaces(current, incoming);
+                || incoming.base() >= current.clock()
+                || current.origin().equals(serverId) && current.base() > 0 && incoming.base() >= current.base())
+                && lww.replaces(current, incoming);
         return new Resolver() {
             @Override
             public boolean replaces(Stamp current, Stamp incoming) {
