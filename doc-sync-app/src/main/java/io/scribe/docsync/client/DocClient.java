@@ -12,7 +12,6 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Scriber;
 import io.scribe.core.Session;
 import io.scribe.core.spi.ObjectState;
-import io.scribe.core.spi.Stamp;
 import io.scribe.docsync.Document;
 import io.scribe.docsync.internal.Crypto;
 import io.scribe.docsync.server.DocServer;
