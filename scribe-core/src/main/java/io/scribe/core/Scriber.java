@@ -275,6 +275,53 @@ public final class Scriber implements AutoCloseable {
     }
 
     /**
+     * Records a {@code create} of an object this peer already tracks, carrying its recorded fields with a new clock:
+     * a peer that does not hold it (one the class's policy has just started to let see it) creates it, live or on
+     * catch-up, and a peer that holds it merges the same values. For a change of who may see an object; the values
+     * are the last recorded ones (save first). Like a correction, it re-stamps values without changing them: each
+     * field's new stamp, here and on every peer that takes it, has the new clock and, as its base, the clock of the
+     * stamp it replaces (so a resolver can tell that a write based on that older stamp saw the same value).
+     *
+     * @return the recorded scribe, or empty while recording of creates is off for {@code object}
+     * @throws IllegalStateException if {@code object} is not tracked by this Scriber
+     */
+    public Optional<Scribe> republish(Object object) {
+        SyncedClass<?> c = classOf(object);
+        Optional<Scribe> recorded = Optional.empty();
+        lock.lock();
+        try {
+            Key key = keyOf(object);
+            ObjectState state = states.get(key);
+            if (recording(Scribe.Type.CREATE, object)) {
+                ObjectNode fields = state.fields().deepCopy();
+                long clock = hlc.tick();
+                Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+                Map<String, Long> base = new HashMap<>();
+                List<String> names = new ArrayList<>();
+                fields.fieldNames().forEachRemaining(names::add);
+                for (String merged : c.policy.keyMerged()) {
+                    fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
+                }
+                for (String name : names) {
+                    Stamp previous = state.stamps().get(name);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(name, b);
+                    stamps.put(name, new Stamp(clock, guid, b));
+                }
+                Txn tx = new Txn();
+                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, base);
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+                recorded = Optional.of(commit(tx).get(0));
+            }
+        } finally {
+            lock.unlock();
+        }
+        flush();
+        return recorded;
+    }
+
+    /**
      * Records an {@code update} with the synced fields of {@code object} that differ from its last recorded or
      * played state. Nothing is recorded when nothing changed, or while recording is off for updates of this object
      * (see {@link #withoutRecording(Runnable)}); the fields then stay pending for the next save.
@@ -1231,27 +1278,34 @@ public final class Scriber implements AutoCloseable {
         long maxClock = 0;
         for (ObjectState state : loaded) {
             Key key = new Key(state.klass(), state.id());
-            states.put(key, state);
             for (Stamp stamp : state.stamps().values()) {
                 maxClock = Math.max(maxClock, stamp.clock());
             }
             if (state.tombstone() != null) {
                 maxClock = Math.max(maxClock, state.tombstone().clock());
+                states.put(key, state);
                 continue;
             }
             SyncedClass<?> c = byKlass.get(state.klass());
             if (c == null) {
                 log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
                         guid, key);
+                states.put(key, state);
                 continue;
             }
             Object object = c.instantiate();
+            // Normalised through the Java type, as played values are: a stored 2 reads back as an int node, and the
+            // next local diff must not mistake it for a change of a long field.
+            ObjectNode normalized = state.fields().deepCopy();
             for (FieldModel f : c.fields.values()) {
                 JsonNode v = state.fields().get(f.name());
                 if (v != null) {
-                    c.set(object, f, c.fromJson(f, v));
+                    Object value = c.fromJson(f, v);
+                    c.set(object, f, value);
+                    normalized.set(f.name(), c.toJson(f, value));
                 }
             }
+            states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));
             objects.put(key, object);
             bound.put(object, key);
             bindEnhanced(object, true);

@@ -37,7 +37,45 @@ public final class DocSync implements Runnable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DocSync()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line with doc-sync's error handling: a bad flag or a failure prints one line on standard error
+     * ({@code doc-sync: …}), never a stack trace; exit code 2 for bad usage, 1 for a failure.
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new DocSync());
+        cl.setParameterExceptionHandler((e, args) -> {
+            e.getCommandLine().getErr().println("doc-sync: " + oneLine(e.getMessage()) + " (see "
+                    + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("doc-sync: " + describe(e));
+            return 1;
+        });
+        return cl;
+    }
+
+    /** A failure as one line: its message and, when it adds something, its root cause's. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String rootMessage = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        if (root != e && !message.contains(rootMessage)) {
+            message = message + ": " + rootMessage;
+        }
+        return oneLine(message);
+    }
+
+    /** One line, without Java class names of exceptions ({@code java.net.BindException: }). */
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ")
+                .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error)(?:: )?", "").strip();
     }
 
     @Override
@@ -58,7 +96,7 @@ public final class DocSync implements Runnable {
         Path data;
     }
 
-    @Command(name = "serve", description = "Runs the server: WebSocket at /scribe, GET /health.")
+    @Command(mixinStandardHelpOptions = true, name = "serve", description = "Runs the server: WebSocket at /scribe, GET /health.")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
         ServerData data = new ServerData();
@@ -87,7 +125,7 @@ public final class DocSync implements Runnable {
         }
     }
 
-    @Command(name = "credentials", description = "Manages API credentials.", subcommands = Create.class)
+    @Command(mixinStandardHelpOptions = true, name = "credentials", description = "Manages API credentials.", subcommands = Create.class)
     static final class Credentials implements Runnable {
         @Override
         public void run() {
@@ -95,7 +133,7 @@ public final class DocSync implements Runnable {
         }
     }
 
-    @Command(name = "create", description = "Creates an API key and secret; the secret is shown only once.")
+    @Command(mixinStandardHelpOptions = true, name = "create", description = "Creates an API key and secret; the secret is shown only once.")
     static final class Create implements Callable<Integer> {
         @CommandLine.Mixin
         ServerData data = new ServerData();
@@ -128,41 +166,132 @@ public final class DocSync implements Runnable {
         }
     }
 
-    @Command(name = "client", description = "Interactive task manager (reads commands from standard input).")
+    @Command(name = "client", mixinStandardHelpOptions = true,
+            description = {"Interactive task manager: reads commands from standard input (type help).",
+                    "",
+                    "The secret is taken from --secret-file FILE, else DOC_SYNC_SECRET, else --secret (visible to "
+                            + "other users in ps), else asked for on the terminal.",
+                    "Exit code: 0; 1 when a wait did not end synced or the input failed; 2 for bad flags; 3 when "
+                            + "the server refused the credentials or this client's identity."},
+            footer = {"", "Every edit is stored locally before the command answers: Ctrl-C, a kill or a crash loses "
+                    + "nothing, and a restarted client uploads what the server has not acknowledged."})
     static final class TaskClient implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--server", defaultValue = "${env:DOC_SYNC_SERVER:-ws://127.0.0.1:8787/scribe}",
-                description = "default ${DEFAULT-VALUE}")
+                description = "ws:// or wss:// URL of the server (env DOC_SYNC_SERVER), default ${DEFAULT-VALUE}")
         URI server;
 
-        @Option(names = "--email", defaultValue = "${env:DOC_SYNC_EMAIL}", required = true)
+        @Option(names = "--email", defaultValue = "${env:DOC_SYNC_EMAIL}", required = true,
+                description = "your email (env DOC_SYNC_EMAIL)")
         String email;
 
-        @Option(names = "--key", defaultValue = "${env:DOC_SYNC_API_KEY}", required = true, description = "rpa_…")
+        @Option(names = "--key", defaultValue = "${env:DOC_SYNC_API_KEY}", required = true,
+                description = "API key rpa_… (env DOC_SYNC_API_KEY)")
         String apiKey;
 
-        @Option(names = "--secret", defaultValue = "${env:DOC_SYNC_SECRET}", required = true, description = "rps_…")
+        @Option(names = "--secret", defaultValue = "${env:DOC_SYNC_SECRET}",
+                description = "secret rps_… (env DOC_SYNC_SECRET; prefer the variable or --secret-file: a flag "
+                        + "shows in ps)")
         String secret;
 
+        @Option(names = "--secret-file", defaultValue = "${env:DOC_SYNC_SECRET_FILE}",
+                description = "file holding the secret (env DOC_SYNC_SECRET_FILE)")
+        Path secretFile;
+
         @Option(names = "--data", defaultValue = "${env:DOC_SYNC_CLIENT_DATA:-doc-sync-client}",
-                description = "local store directory, default ${DEFAULT-VALUE}")
+                description = "local store directory (env DOC_SYNC_CLIENT_DATA), default ${DEFAULT-VALUE}")
         Path data;
 
         @Option(names = "--quiet-events", description = "do not print events")
         boolean quiet;
 
+        @Option(names = "--reset-identity", description = "give this data directory a new client identity before "
+                + "starting (for a copy of another client's directory; its pending edits are kept and uploaded)")
+        boolean resetIdentity;
+
         @Override
         public Integer call() throws Exception {
-            PrintStream out = System.out;
-            try (DocClient client = DocClient.start(new DocClient.Options(server, email, apiKey, secret, data,
-                    Backoff.DEFAULT))) {
-                if (!quiet) {
-                    client.onEvent(e -> out.println("<< " + describe(client, e)));
-                }
-                out.println("doc-sync client " + client.clientId() + " for " + email + " (type help)");
-                new Tasks(client, out).loop(new BufferedReader(new InputStreamReader(System.in,
-                        StandardCharsets.UTF_8)));
+            String scheme = server.getScheme() == null ? "" : server.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!scheme.equals("ws") && !scheme.equals("wss") || server.getHost() == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--server must be a ws:// or wss:// "
+                        + "URL such as ws://127.0.0.1:8787/scribe, not " + server);
             }
-            return 0;
+            String theSecret = secret();
+            PrintStream out = System.out;
+            if (resetIdentity) {
+                out.println("new identity " + DocClient.resetIdentity(data) + " (pending edits kept)");
+            }
+            boolean failed = false;
+            while (true) {
+                DocClient client = DocClient.start(new DocClient.Options(server, email, apiKey, theSecret, data,
+                        Backoff.DEFAULT));
+                // Every change is stored when its command answers; closing on Ctrl-C or SIGTERM only ends cleanly.
+                Thread hook = new Thread(client::close, "doc-sync-client-close");
+                Runtime.getRuntime().addShutdownHook(hook);
+                boolean reset;
+                try {
+                    client.onEvent(e -> {
+                        if (!quiet) {
+                            out.println("<< " + describe(client, e));
+                        }
+                        if (e.kind() == DocEvent.Kind.ERROR && client.authError().isPresent()) {
+                            System.err.println("doc-sync: the server refused this client: "
+                                    + client.authError().get());
+                            // Not on the event thread: closing the client waits for it.
+                            new Thread(() -> System.exit(3), "doc-sync-exit").start();
+                        }
+                    });
+                    out.println("doc-sync client " + client.clientId() + " for " + email + " (type help)");
+                    Tasks tasks = new Tasks(client, out);
+                    reset = tasks.loop(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+                    failed |= tasks.failed();
+                    if (client.authError().isPresent()) {
+                        System.err.println("doc-sync: the server refused this client: " + client.authError().get());
+                        return 3;
+                    }
+                } finally {
+                    client.close();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is running or has run
+                    }
+                }
+                if (!reset) {
+                    return failed ? 1 : 0;
+                }
+                out.println("new identity " + DocClient.resetIdentity(data) + " (pending edits kept)");
+            }
+        }
+
+        /** The secret from --secret-file, DOC_SYNC_SECRET or --secret, or the terminal. */
+        private String secret() throws java.io.IOException {
+            if (secretFile != null) {
+                if (!java.nio.file.Files.isReadable(secretFile)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--secret-file " + secretFile + " cannot be read");
+                }
+                String s = java.nio.file.Files.readString(secretFile).strip();
+                if (s.isEmpty()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--secret-file " + secretFile
+                            + " is empty");
+                }
+                return s;
+            }
+            if (secret != null && !secret.isBlank()) {
+                return secret.strip();
+            }
+            java.io.Console console = System.console();
+            if (console != null) {
+                char[] typed = console.readPassword("secret for %s: ", apiKey);
+                if (typed != null && typed.length > 0) {
+                    return new String(typed).strip();
+                }
+            }
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "no secret: give --secret-file FILE, set DOC_SYNC_SECRET, or run on a terminal to be asked");
         }
 
         private static String describe(DocClient client, DocEvent e) {
@@ -182,15 +311,29 @@ public final class DocSync implements Runnable {
 
     /** The task manager's commands over a {@link DocClient}; tasks are documents {priority, tags, done}. */
     public static final class Tasks {
+        /** How long {@code wait} waits by default. */
+        static final Duration WAIT = Duration.ofSeconds(30);
+
         private final DocClient client;
         private final PrintStream out;
+        private int refusalsSeen;
+        private boolean failed;
 
         public Tasks(DocClient client, PrintStream out) {
             this.client = client;
             this.out = out;
         }
 
-        public void loop(BufferedReader in) throws Exception {
+        /** Whether a {@code wait} ended without everything synced. */
+        public boolean failed() {
+            return failed;
+        }
+
+        /**
+         * Runs commands until {@code quit} or the end of input; returns true when {@code reset-identity} ended it
+         * (the caller closes the client, resets its identity and goes on with a new one).
+         */
+        public boolean loop(BufferedReader in) throws Exception {
             String line;
             while ((line = in.readLine()) != null) {
                 line = line.strip();
@@ -200,12 +343,16 @@ public final class DocSync implements Runnable {
                 if (line.equals("quit") || line.equals("exit")) {
                     break;
                 }
+                if (line.equals("reset-identity")) {
+                    return true;
+                }
                 try {
                     command(line);
-                } catch (IllegalArgumentException e) {
+                } catch (IllegalArgumentException | IllegalStateException e) {
                     out.println("!! " + e.getMessage());
                 }
             }
+            return false;
         }
 
         void command(String line) throws InterruptedException {
@@ -213,7 +360,10 @@ public final class DocSync implements Runnable {
             String rest = words.length > 1 ? words[1] : "";
             switch (words[0]) {
                 case "help" -> out.println("add TITLE [priority=N] [tags=a,b] | edit ID [title=…] [priority=N] "
-                        + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait | quit");
+                        + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait [SECONDS] | history ID | "
+                        + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | share ID EMAIL | "
+                        + "unshare ID EMAIL | reset-identity | quit"
+                        + "  (in values, _ stands for a space)");
                 case "add" -> {
                     Map<String, String> kv = new LinkedHashMap<>();
                     String title = parse(rest, kv);
@@ -221,7 +371,7 @@ public final class DocSync implements Runnable {
                         throw new IllegalArgumentException("add needs a title");
                     }
                     ObjectNode content = JSON.createObjectNode().put("done", false)
-                            .put("priority", Integer.parseInt(kv.getOrDefault("priority", "0")));
+                            .put("priority", priority(kv.getOrDefault("priority", "0")));
                     ArrayNode tags = content.putArray("tags");
                     tags(kv.get("tags")).forEach(tags::add);
                     String id = client.create(title, content);
@@ -230,10 +380,15 @@ public final class DocSync implements Runnable {
                 case "edit" -> {
                     String[] p = rest.split("\\s+", 2);
                     Map<String, String> kv = new LinkedHashMap<>();
-                    parse(p.length > 1 ? p[1] : "", kv);
-                    client.update(find(p[0]).id(), kv.get("title"), c -> {
-                        if (kv.containsKey("priority")) {
-                            c.put("priority", Integer.parseInt(kv.get("priority")));
+                    String other = parse(p.length > 1 ? p[1] : "", kv);
+                    if (!other.isEmpty() || kv.isEmpty()) {
+                        throw new IllegalArgumentException("edit ID [title=…] [priority=N] [tags=a,b]");
+                    }
+                    Integer priority = kv.containsKey("priority") ? priority(kv.get("priority")) : null;
+                    String id = find(p[0]).id();
+                    client.update(id, kv.get("title"), c -> {
+                        if (priority != null) {
+                            c.put("priority", priority);
                         }
                         if (kv.containsKey("tags")) {
                             ArrayNode t = c.putArray("tags");
@@ -241,19 +396,30 @@ public final class DocSync implements Runnable {
                         }
                         return c;
                     });
+                    out.println("edited " + id.substring(0, 8));
                 }
                 case "tag" -> {
                     String[] p = rest.split("\\s+", 2);
                     if (p.length < 2) {
                         throw new IllegalArgumentException("tag ID TAG");
                     }
-                    client.update(find(p[0]).id(), null, c -> {
+                    String id = find(p[0]).id();
+                    client.update(id, null, c -> {
                         (c.has("tags") ? (ArrayNode) c.get("tags") : c.putArray("tags")).add(p[1]);
                         return c;
                     });
+                    out.println("edited " + id.substring(0, 8));
                 }
-                case "done" -> client.update(find(rest).id(), null, c -> c.put("done", true));
-                case "del" -> client.delete(find(rest).id());
+                case "done" -> {
+                    String id = find(rest).id();
+                    client.update(id, null, c -> c.put("done", true));
+                    out.println("edited " + id.substring(0, 8));
+                }
+                case "del" -> {
+                    String id = find(rest).id();
+                    client.delete(id);
+                    out.println("deleted " + id.substring(0, 8));
+                }
                 case "list" -> {
                     for (Document d : client.list()) {
                         JsonNode c = d.content();
@@ -265,15 +431,158 @@ public final class DocSync implements Runnable {
                 }
                 case "status" -> out.println((client.isConnected() ? "connected" : "offline") + ", "
                         + client.list().size() + " tasks, " + client.pendingCount() + " pending");
-                case "wait" -> {
-                    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                    while ((!client.isConnected() || client.pendingCount() > 0) && System.nanoTime() < deadline) {
-                        Thread.sleep(50);
+                case "share", "unshare" -> {
+                    String[] p = rest.split("\\s+");
+                    if (p.length != 2) {
+                        throw new IllegalArgumentException(words[0] + " ID EMAIL");
                     }
-                    out.println(client.pendingCount() == 0 ? "synced" : "still pending: " + client.pendingCount());
+                    String id = find(p[0]).id();
+                    if (words[0].equals("share")) {
+                        client.share(id, p[1]);
+                        out.println("shared " + id.substring(0, 8) + " with " + p[1]);
+                    } else {
+                        client.unshare(id, p[1]);
+                        out.println("unshared " + id.substring(0, 8) + " from " + p[1]);
+                    }
                 }
+                case "history" -> {
+                    Document d = find(rest);
+                    for (JsonNode e : client.history(d.id())) {
+                        out.printf("%s v%d %s %s by %s: %s%n", e.path("at").asText(), e.path("version").asLong(),
+                                e.path("lost").asBoolean() ? "lost" : e.path("kind").asText(),
+                                d.id().substring(0, 8), e.path("author").asText(), summary(e));
+                    }
+                }
+                case "show" -> {
+                    String[] p = rest.split("\\s+");
+                    Document d = find(p[0]);
+                    if (p.length > 1) {
+                        long v = version(p[1]);
+                        out.println(client.versionOf(d.id(), v).map(JsonNode::toPrettyString)
+                                .orElse("(no document at version " + v + ")"));
+                    } else {
+                        out.println(d.toJson().toPrettyString());
+                    }
+                }
+                case "revert" -> {
+                    String[] p = rest.split("\\s+");
+                    if (p.length != 2) {
+                        throw new IllegalArgumentException("revert ID VERSION");
+                    }
+                    Document d = find(p[0]);
+                    long v = version(p[1]);
+                    client.revert(d.id(), v);
+                    out.println("reverted " + d.id().substring(0, 8) + " to version " + v);
+                }
+                case "undo" -> {
+                    String id = rest.isBlank() ? null : find(rest).id();
+                    long v = client.undo(id);
+                    out.println("undone: back to version " + v);
+                }
+                case "conflicts" -> {
+                    List<JsonNode> lost = client.conflicts();
+                    for (JsonNode c : lost) {
+                        out.printf("#%d %s %s at v%d: lost %s%n", c.path("seq").asLong(), c.path("at").asText(),
+                                c.path("docId").asText().substring(0, 8), c.path("version").asLong(),
+                                c.path("forward"));
+                    }
+                    out.println(lost.size() + " lost changes (restore #N applies one again)");
+                }
+                case "restore" -> {
+                    String n = rest.strip().replaceFirst("^#", "");
+                    long seq;
+                    try {
+                        seq = Long.parseLong(n);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("restore #N (a number from conflicts), not " + rest);
+                    }
+                    String id = client.restore(seq);
+                    out.println("restored #" + seq + " into " + id.substring(0, 8));
+                }
+                case "wait" -> await(rest.isBlank() ? WAIT : Duration.ofMillis((long) (seconds(rest) * 1000)));
                 default -> throw new IllegalArgumentException("unknown command " + words[0] + " (try help)");
             }
+        }
+
+        /**
+         * Waits until the client is connected, caught up and every local change acknowledged: prints {@code synced}.
+         * Prints {@code !! not synced: …} and marks the run failed when the time is up (offline or still pending),
+         * the server refused a change since the last wait, or refused the credentials.
+         */
+        private void await(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                String problem = null;
+                if (client.authError().isPresent()) {
+                    problem = "the server refused this client: " + client.authError().get();
+                } else if (client.refusals() > refusalsSeen) {
+                    int n = client.refusals() - refusalsSeen;
+                    refusalsSeen = client.refusals();
+                    problem = "the server refused " + n + (n == 1 ? " change" : " changes") + " ("
+                            + client.lastRefusal().orElse("") + ")";
+                } else if (client.isSynced() && client.pendingCount() == 0) {
+                    out.println("synced");
+                    return;
+                } else if (System.nanoTime() - deadline >= 0) {
+                    problem = client.isConnected() ? "still pending: " + client.pendingCount()
+                            : "offline, " + client.pendingCount() + " pending (kept locally, uploaded when the "
+                                    + "server is reachable)";
+                }
+                if (problem != null) {
+                    failed = true;
+                    out.println("!! not synced: " + problem);
+                    return;
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        private static long version(String s) {
+            try {
+                return Long.parseLong(s.strip().replaceFirst("^[@v]", ""));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("a version is a number such as 3 or @3, not " + s);
+            }
+        }
+
+        /** What an event changed, in a few words. */
+        private static String summary(JsonNode e) {
+            return switch (e.path("kind").asText()) {
+                case "create" -> "created \"" + e.path("forward").path("title").asText() + "\"";
+                case "delete" -> "deleted";
+                default -> {
+                    List<String> parts = new java.util.ArrayList<>();
+                    for (JsonNode op : e.path("forward")) {
+                        String path = op.path("path").asText();
+                        if (path.equals("/version") || path.equals("/revision")) {
+                            continue;
+                        }
+                        parts.add(op.path("op").asText() + " " + path.substring(1)
+                                + (op.has("value") ? "=" + op.get("value") : ""));
+                    }
+                    yield String.join(", ", parts);
+                }
+            };
+        }
+
+        private static int priority(String s) {
+            try {
+                return Integer.parseInt(s.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("priority must be a whole number, not " + s);
+            }
+        }
+
+        private static double seconds(String s) {
+            try {
+                double v = Double.parseDouble(s.strip());
+                if (v >= 0 && v <= 86_400) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new IllegalArgumentException("wait takes a number of seconds (0 to 86400), not " + s.strip());
         }
 
         private Document find(String prefix) {

@@ -12,7 +12,6 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Scriber;
 import io.scribe.core.Session;
 import io.scribe.core.spi.ObjectState;
-import io.scribe.core.spi.Stamp;
 import io.scribe.docsync.Document;
 import io.scribe.docsync.internal.Crypto;
 import io.scribe.docsync.server.DocServer;
@@ -45,10 +44,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A doc-sync client: the user's documents in a local SQLite store (Scribe's {@code SqliteStore}), kept in sync with
- * a {@link DocServer} over WebSocket. Edits apply locally at once. While connected they are recorded and pushed at
- * once; while disconnected they accumulate on the document and are recorded as one update per document when the
- * connection comes back (so several offline edits upload as one patch). The connection reconnects with backoff by
- * itself.
+ * a {@link DocServer} over WebSocket. Each create, edit and delete is in the local SQLite log (in the same
+ * transaction as the document) when its method returns, online or offline, so no kill of the process loses it; the
+ * log is the upload queue, pushed at once while connected and caught up by the server after a reconnection or a
+ * restart. The connection reconnects with backoff by itself.
  *
  * <p>Thread-safe; events are delivered in order on one thread of the client's.
  */
@@ -62,13 +61,27 @@ public final class DocClient implements AutoCloseable {
     private final SqliteStore store;
     private final Scriber scriber;
     private final ScribeClient connection;
-    private final Set<String> unsaved = ConcurrentHashMap.newKeySet();
     private final Set<String> conflicted = ConcurrentHashMap.newKeySet();
     private final List<Consumer<DocEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService events;
     private final ScheduledExecutorService watcher;
     private volatile boolean connected;
     private volatile String authError;
+    /** The session that authenticated, until it closes. */
+    private volatile Session authenticated;
+    /** Every own change with a log id up to this one has been acknowledged by the server (durable). */
+    private volatile long ackMarker;
+    private volatile boolean ackAsked;
+    private volatile Pending pendingCache;
+    private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String lastRefusal;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The largest document, in bytes of JSON, that this client accepts: it must travel in one frame. */
+    public static final int MAX_DOCUMENT_BYTES = io.scribe.core.Wire.DEFAULT_MAX_FRAME_BYTES - 4096;
+
+    /** Where the acknowledged position is kept in the local store's cursor table (never a client GUID). */
+    private static final String ACK_KEY = "#acknowledged-by-" + DocServer.SERVER_ID;
 
     /**
      * Client settings.
@@ -95,6 +108,7 @@ public final class DocClient implements AutoCloseable {
         this.options = options;
         this.clientId = clientId(options.dataDir());
         this.store = SqliteStore.open(options.dataDir().resolve("documents.db"));
+        this.ackMarker = store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L);
         this.events = Executors.newSingleThreadExecutor(r -> daemon(r, "doc-sync-events-" + clientId));
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "doc-sync-watch-" + clientId));
         this.scriber = Scriber.builder()
@@ -110,6 +124,8 @@ public final class DocClient implements AutoCloseable {
                 .onError(e -> {
                     log.warn("client {}: {}", clientId, e.getMessage());
                     if (e.code() == ScribeException.FORBIDDEN || e.code() == ScribeException.UNAUTHENTICATED) {
+                        lastRefusal = e.getMessage();
+                        refusals.incrementAndGet();
                         emit(new DocEvent(DocEvent.Kind.ERROR, null, false, TextNode.valueOf(e.getMessage())));
                     }
                 })
@@ -162,26 +178,41 @@ public final class DocClient implements AutoCloseable {
                 .put("signature", Crypto.sign(secret, epochSeconds, email, apiKey, clientId + "." + nonce));
     }
 
-    /** Runs on each new session, before its catch-up request: authenticate, then record edits made while away. */
+    /** Runs on each new session, before its catch-up request: authenticate. */
     private void opened(Session session) {
         ObjectNode auth = authMessage(options.email(), options.apiKey(), options.secret(), clientId,
                 System.currentTimeMillis() / 1000);
         session.request(auth).whenComplete((r, e) -> {
+            if (e == null) {
+                authenticated = session;
+                ackAsked = false;
+                return;
+            }
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                     ? e.getCause() : e;
-            if (cause instanceof ScribeException se && (se.code() == ScribeException.UNAUTHENTICATED
-                    || se.code() == ScribeException.FORBIDDEN || se.code() == ScribeException.BAD_REQUEST)) {
-                authError = se.getMessage();
+            // A refusal (4xx; a timeout is not one) is final: wrong credentials do not get better by retrying.
+            if (cause instanceof ScribeException se && se.code() >= 400 && se.code() < 500
+                    && se.code() != ScribeException.TIMEOUT) {
+                String message = se.getMessage();
+                int answered = message.indexOf(" answered: ");
+                if (answered >= 0) {
+                    message = message.substring(answered + " answered: ".length());
+                }
+                if (message.contains(IDENTITY_IN_USE)) {
+                    message = message + " (the data directory " + options.dataDir() + " is probably a copy of one"
+                            + " in use elsewhere: run doc-sync client --reset-identity with this --data to give the"
+                            + " copy its own identity; its pending edits are kept)";
+                }
+                authError = message;
                 emit(new DocEvent(DocEvent.Kind.ERROR, null, false, TextNode.valueOf(authError)));
                 log.warn("client {}: authentication refused: {}", clientId, authError);
-                // Wrong credentials do not get better by retrying.
-                Executors.newSingleThreadExecutor().execute(connection::close);
+                Executors.newSingleThreadExecutor(t -> daemon(t, "doc-sync-stop")).execute(connection::close);
             }
         });
-        for (String id : List.copyOf(unsaved)) {
-            scriber.find(Document.class, id).ifPresent(this::record);
-        }
     }
+
+    /** What the server's refusal of a GUID that another live session uses says. */
+    static final String IDENTITY_IN_USE = "in use by another live session";
 
     private Session watched;
 
@@ -191,10 +222,12 @@ public final class DocClient implements AutoCloseable {
             watched = current;
             current.catchUp().whenComplete((v, e) -> {
                 if (e == null) {
+                    watcher.execute(this::applyCarryOver);
                     emit(new DocEvent(DocEvent.Kind.SYNC_COMPLETED, null, false, null));
                 }
             });
         }
+        askForAcknowledgement();
         boolean now = connection.session().map(Session::isOpen).orElse(false);
         if (now != connected) {
             connected = now;
@@ -203,14 +236,7 @@ public final class DocClient implements AutoCloseable {
     }
 
     private void changed(Change<Document> change) {
-        if (!change.local() && change.fields().contains("revision")) {
-            // The server's stamp names the change it acknowledged: remember ours, later stamps may name others.
-            String revision = change.object().revision();
-            int colon = revision == null ? -1 : revision.lastIndexOf(':');
-            if (colon > 0 && revision.substring(0, colon).equals(clientId)) {
-                ackedClocks.merge(change.id(), Long.parseLong(revision.substring(colon + 1)), Math::max);
-            }
-        }
+        pendingCache = null;
         if (!change.local() && change.fields().stream().allMatch(f -> f.equals("version") || f.equals("revision"))
                 && change.type() == Scribe.Type.UPDATE) {
             return;
@@ -258,56 +284,134 @@ public final class DocClient implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Documents
 
-    /** Creates a document owned by this user; returns its id. */
+    /**
+     * Creates a document owned by this user; returns its id.
+     *
+     * @throws IllegalArgumentException if the document is larger than {@link #MAX_DOCUMENT_BYTES}
+     */
     public String create(String title, ObjectNode content) {
         return create(title, content, List.of());
     }
 
     /**
      * Creates a document owned by this user and shared with the users {@code sharedWith} (emails), who receive it
-     * and may edit its title and content; returns its id.
+     * and may edit its title and content; returns its id. The create is in the local log when this returns.
+     *
+     * @throws IllegalArgumentException if the document is larger than {@link #MAX_DOCUMENT_BYTES}
      */
     public String create(String title, ObjectNode content, List<String> sharedWith) {
+        checkOpen();
         Document d = new Document(options.email(), title, content == null ? null : content.deepCopy());
         Document.edit(d, null, null, sharedWith);
+        checkSize(d.toJson());
         return scriber.create(d).id();
     }
 
     /**
      * Edits a document: {@code edit} gets a copy of the content and returns the new content; {@code title} replaces
-     * the title when not null.
+     * the title when not null. The edit is in the local log (the same SQLite transaction as the document) when this
+     * returns, online or offline.
      *
-     * @throws IllegalArgumentException if there is no such document
+     * @throws IllegalArgumentException if there is no such document, or the edit would make it larger than {@link
+     *     #MAX_DOCUMENT_BYTES} (then nothing changes)
      */
     public void update(String id, String title, UnaryOperator<ObjectNode> edit) {
+        checkOpen();
         Document d = scriber.find(Document.class, id)
                 .orElseThrow(() -> new IllegalArgumentException("no document " + id));
         ObjectNode content = edit == null ? null : edit.apply(d.content().deepCopy());
         synchronized (this) {
+            ObjectNode after = d.toJson();
+            if (title != null) {
+                after.put("title", title);
+            }
+            if (content != null) {
+                after.set("content", content);
+            }
+            checkSize(after);
             Document.edit(d, title, content, null);
             conflicted.remove(id);
-            unsaved.add(id);
-            if (isConnected()) {
-                record(d);
-            } else {
-                // Offline: the edit stays on the document, and all edits made until the next connection are
-                // recorded as one update.
-                emit(new DocEvent(DocEvent.Kind.UPDATED, id, true, null));
-            }
+            scriber.save(d);
+            lastChanged = id;
         }
     }
 
-    private synchronized void record(Document d) {
-        unsaved.remove(d.id());
-        scriber.save(d);
+    private static void checkSize(ObjectNode document) {
+        int bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(document).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("document cannot be written as JSON: " + e.getMessage(), e);
+        }
+        if (bytes > MAX_DOCUMENT_BYTES) {
+            throw new IllegalArgumentException("document too large: " + bytes + " bytes of JSON, the limit is "
+                    + MAX_DOCUMENT_BYTES + " (one message to the server); nothing was changed");
+        }
     }
 
-    /** Deletes a document (owner only). */
+    /**
+     * Deletes a document. Only its owner may: a document shared with this user is refused here (the server would
+     * refuse it too) and stays.
+     *
+     * @throws IllegalArgumentException if there is no such document or this user does not own it
+     */
     public void delete(String id) {
-        scriber.find(Document.class, id).ifPresent(d -> {
-            unsaved.remove(id);
-            scriber.destroy(d);
-        });
+        checkOpen();
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+        if (!options.email().equals(d.owner())) {
+            throw new IllegalArgumentException("only its owner " + d.owner() + " can delete " + id
+                    + "; it stays");
+        }
+        scriber.destroy(d);
+    }
+
+    /**
+     * Shares a document of this user's with another user, who receives it whole (at once if connected, else on
+     * their next catch-up) and may then edit its title and content.
+     *
+     * @throws IllegalArgumentException if there is no such document, this user does not own it, or the email is
+     *     not one
+     */
+    public void share(String id, String email) {
+        changeSharing(id, email, true);
+    }
+
+    /**
+     * Stops sharing a document with a user: their clients get no more of its changes (the copy they have stays
+     * with them) and the server refuses their edits of it.
+     */
+    public void unshare(String id, String email) {
+        changeSharing(id, email, false);
+    }
+
+    private void changeSharing(String id, String email, boolean add) {
+        checkOpen();
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+        if (!options.email().equals(d.owner())) {
+            throw new IllegalArgumentException("only its owner " + d.owner() + " can share " + id);
+        }
+        String who = email == null ? "" : email.strip();
+        if (!who.matches("[^@\\s]+@[^@\\s]+")) {
+            throw new IllegalArgumentException("not an email: " + email);
+        }
+        if (who.equals(d.owner())) {
+            throw new IllegalArgumentException(who + " owns " + id);
+        }
+        List<String> shared = new ArrayList<>(d.sharedWith());
+        if (add == shared.contains(who)) {
+            throw new IllegalArgumentException(id + (add ? " is already shared with " : " is not shared with ") + who);
+        }
+        if (add) {
+            shared.add(who);
+        } else {
+            shared.remove(who);
+        }
+        synchronized (this) {
+            Document.edit(d, null, null, shared);
+            scriber.save(d);
+        }
     }
 
     /** A document, if this client has it. */
@@ -327,50 +431,451 @@ public final class DocClient implements AutoCloseable {
         if (conflicted.contains(id)) {
             return DocStatus.CONFLICT;
         }
-        if (unsaved.contains(id)) {
-            return DocStatus.PENDING;
-        }
-        ObjectState state = store.object(Document.KLASS, id).orElse(null);
-        if (state == null) {
-            return DocStatus.SYNCED;
-        }
-        long mine = 0;
-        for (Map.Entry<String, Stamp> e : state.stamps().entrySet()) {
-            if (e.getValue().origin().equals(clientId)) {
-                mine = Math.max(mine, e.getValue().clock());
-            }
-        }
-        if (state.tombstone() != null && state.tombstone().origin().equals(clientId)) {
-            return isConnected() && scriber.client(DocServer.SERVER_ID).sessions().stream()
-                    .allMatch(s -> s.pendingRequests() == 0) ? DocStatus.SYNCED : DocStatus.PENDING;
-        }
-        if (mine == 0) {
-            return DocStatus.SYNCED;
-        }
-        String revision = state.fields().path("revision").asText("");
-        long acked = 0;
-        int colon = revision.lastIndexOf(':');
-        if (colon > 0 && revision.substring(0, colon).equals(clientId)) {
-            acked = Long.parseLong(revision.substring(colon + 1));
-        }
-        Long seen = ackedClocks.get(id);
-        if (seen != null) {
-            acked = Math.max(acked, seen);
-        }
-        return acked >= mine ? DocStatus.SYNCED : DocStatus.PENDING;
+        return pending().byDocument.containsKey(id) ? DocStatus.PENDING : DocStatus.SYNCED;
     }
 
-    private final Map<String, Long> ackedClocks = new ConcurrentHashMap<>();
-
-    /** How many documents have changes the server has not acknowledged. */
+    /**
+     * How many local changes (creates, edits, deletes) the server has not acknowledged yet: the own scribes in the
+     * local log after the position the server last confirmed. Kept in the local store, so it survives restarts. A
+     * change the server refused counts as acknowledged (see {@link #refusals()}).
+     */
     public int pendingCount() {
-        int n = 0;
-        for (Document d : scriber.all(Document.class)) {
-            if (status(d.id()) == DocStatus.PENDING) {
-                n++;
+        return pending().total;
+    }
+
+    /** How many changes or logins the server has refused since this client started. */
+    public int refusals() {
+        return refusals.get();
+    }
+
+    /** The server's message for the latest refusal, if any. */
+    public Optional<String> lastRefusal() {
+        return Optional.ofNullable(lastRefusal);
+    }
+
+    /** Whether a session is open, has authenticated and has caught up with the server. */
+    public boolean isSynced() {
+        Session s = authenticated;
+        return s != null && s.isOpen() && s.isCaughtUp();
+    }
+
+    /** The own unacknowledged changes in the log, by document. */
+    private record Pending(long lastId, long marker, int total, Map<String, Integer> byDocument) {}
+
+    private Pending pending() {
+        long last = store.lastId();
+        long marker = ackMarker;
+        Pending cached = pendingCache;
+        if (cached != null && cached.lastId() == last && cached.marker() == marker) {
+            return cached;
+        }
+        Map<String, Integer> byDocument = new java.util.HashMap<>();
+        int total = 0;
+        long position = marker;
+        long firstOwn = -1;
+        while (true) {
+            List<Scribe> page = store.readAfter(position, 500);
+            for (Scribe s : page) {
+                position = Long.parseLong(s.id());
+                if (clientId.equals(s.origin()) && Document.KLASS.equals(s.klass())) {
+                    if (firstOwn < 0) {
+                        firstOwn = position;
+                    }
+                    total++;
+                    String doc = s.type() == Scribe.Type.CREATE ? s.data().path("id").asText()
+                            : s.data().path(0).asText();
+                    byDocument.merge(doc, 1, Integer::sum);
+                }
+            }
+            if (page.size() < 500) {
+                break;
             }
         }
-        return n;
+        // Scribes of others before our first unacknowledged one need no second look.
+        long skip = firstOwn < 0 ? position : firstOwn - 1;
+        if (skip > marker) {
+            advanceMarker(skip);
+        }
+        Pending result = new Pending(last, ackMarker, total, byDocument);
+        pendingCache = result;
+        return result;
+    }
+
+    private synchronized void advanceMarker(long to) {
+        if (to > ackMarker && !closed.get()) {
+            store.saveCursor(ACK_KEY, Long.toString(to));
+            ackMarker = to;
+        }
+    }
+
+    /**
+     * While own changes are unacknowledged, asks the authenticated session how far the server has processed this
+     * client's log (one question at a time; the server answers after the pushes sent before it).
+     */
+    private void askForAcknowledgement() {
+        Session s = authenticated;
+        if (s == null || !s.isOpen() || ackAsked || closed.get()) {
+            return;
+        }
+        try {
+            if (pending().total == 0) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            return;
+        }
+        ackAsked = true;
+        s.request(JSON.createObjectNode().put("type", DocServer.ACKNOWLEDGED)).whenComplete((r, e) -> {
+            ackAsked = false;
+            if (e == null) {
+                JsonNode cursor = r.path("result").path("cursor");
+                if (cursor.isTextual() || cursor.isNumber()) {
+                    try {
+                        advanceMarker(Long.parseLong(cursor.asText()));
+                    } catch (NumberFormatException bad) {
+                        log.warn("client {}: unexpected acknowledgement {}", clientId, r);
+                    }
+                }
+            }
+        });
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the client is closed");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // History, revert, undo and lost changes (read from the server's event log)
+
+    /** How long a question to the server may take. */
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
+
+    private JsonNode ask(ObjectNode message) {
+        Session s = authenticated;
+        if (s == null || !s.isOpen()) {
+            throw new IllegalStateException("offline: " + message.path("type").asText()
+                    + " comes from the server's event log");
+        }
+        try {
+            return s.request(message).get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).path("result");
+        } catch (java.util.concurrent.ExecutionException e) {
+            String text = e.getCause() == null ? e.toString() : e.getCause().getMessage();
+            int answered = text.indexOf(" answered: ");
+            throw new IllegalArgumentException(answered >= 0 ? text.substring(answered + 11) : text, e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("no answer from the server within " + ASK_TIMEOUT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * The document's accepted changes from the server's event log, oldest first: each {@code {seq, kind (create,
+     * update, delete, conflict), author, clientId, version, forward, reverse, lost, at}} (lost conflict rows only
+     * for this user's own changes).
+     *
+     * @throws IllegalStateException when offline
+     * @throws IllegalArgumentException when the server has no such document for this user
+     */
+    public List<JsonNode> history(String id) {
+        JsonNode events = ask(JSON.createObjectNode().put("type", DocServer.HISTORY).put("doc", id)).path("events");
+        List<JsonNode> result = new ArrayList<>();
+        events.forEach(result::add);
+        return result;
+    }
+
+    /**
+     * The document as it was at {@code version} (after the change with that version), rebuilt from the event log
+     * by applying each accepted change's forward patch in turn; empty if it did not exist then (or was deleted).
+     */
+    public Optional<ObjectNode> versionOf(String id, long version) {
+        return versionOf(history(id), version);
+    }
+
+    private static Optional<ObjectNode> versionOf(List<JsonNode> events, long version) {
+        JsonNode doc = null;
+        boolean reached = false;
+        for (JsonNode e : events) {
+            if (e.path("lost").asBoolean() || e.path("version").asLong() > version) {
+                continue;
+            }
+            reached |= e.path("version").asLong() == version;
+            doc = e.path("kind").asText().equals("create") ? e.get("forward")
+                    : e.get("forward") == null || e.get("forward").isNull() ? null
+                    : io.scribe.docsync.patch.Patches.apply(e.get("forward"), doc);
+        }
+        if (!reached) {
+            throw new IllegalArgumentException("no version " + version + " (the versions are 1 to "
+                    + events.stream().filter(e -> !e.path("lost").asBoolean())
+                            .mapToLong(e -> e.path("version").asLong()).max().orElse(0) + ")");
+        }
+        return doc instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+    }
+
+    /**
+     * Makes the document's title and content what they were at {@code version}, as a new change: the reverse
+     * patches of the later accepted changes are applied, newest first, to the current version, and the result is
+     * edited in like any edit (it syncs, and the log keeps every version).
+     *
+     * @throws IllegalArgumentException if there is no such document or version, or the document did not exist then
+     */
+    public void revert(String id, long version) {
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+        List<JsonNode> events = history(id);
+        versionOf(events, version).orElseThrow(() -> new IllegalArgumentException(
+                "the document did not exist at version " + version));
+        JsonNode doc = null;
+        List<JsonNode> accepted = events.stream().filter(e -> !e.path("lost").asBoolean()).toList();
+        for (JsonNode e : accepted) {
+            doc = e.path("kind").asText().equals("create") ? e.get("forward")
+                    : io.scribe.docsync.patch.Patches.apply(e.get("forward"), doc);
+        }
+        for (int i = accepted.size() - 1; i >= 0 && accepted.get(i).path("version").asLong() > version; i--) {
+            doc = io.scribe.docsync.patch.Patches.apply(accepted.get(i).get("reverse"), doc);
+        }
+        ObjectNode target = (ObjectNode) doc;
+        ObjectNode content = target.path("content").isObject() ? (ObjectNode) target.get("content").deepCopy()
+                : JSON.createObjectNode();
+        update(d.id(), target.path("title").asText(null), c -> content);
+    }
+
+    private volatile String lastChanged;
+
+    /**
+     * Undoes this client's last accepted change of the document it changed last (or of {@code id}): the document
+     * goes back to the version before it, as a new change. Refused when someone changed the document since (use
+     * {@link #revert}), when the change was a create or a delete, or when it is not acknowledged yet.
+     *
+     * @return the version the document went back to
+     */
+    public long undo(String id) {
+        String target = id != null ? id : lastChanged;
+        if (target == null) {
+            throw new IllegalArgumentException("nothing to undo in this session: name the document (undo ID)");
+        }
+        if (pending().byDocument.containsKey(target)) {
+            throw new IllegalStateException("the last change to " + target.substring(0, Math.min(8, target.length()))
+                    + " is not acknowledged yet: wait, then undo");
+        }
+        List<JsonNode> accepted = history(target).stream().filter(e -> !e.path("lost").asBoolean()).toList();
+        if (accepted.isEmpty()) {
+            throw new IllegalArgumentException("no history for " + target);
+        }
+        JsonNode last = accepted.get(accepted.size() - 1);
+        if (!clientId.equals(last.path("clientId").asText())) {
+            boolean mine = accepted.stream().anyMatch(e -> clientId.equals(e.path("clientId").asText()));
+            throw new IllegalArgumentException(mine ? last.path("author").asText()
+                    + " changed it after your last change (version " + last.path("version").asLong()
+                    + "): use revert ID VERSION" : "you have not changed this document");
+        }
+        if (!last.path("kind").asText().equals("update")) {
+            throw new IllegalArgumentException("your last change was a " + last.path("kind").asText()
+                    + (last.path("kind").asText().equals("create") ? ": delete the document instead" : "")
+                    + "; only edits can be undone");
+        }
+        long back = last.path("version").asLong() - 1;
+        revert(target, back);
+        return back;
+    }
+
+    /**
+     * This user's changes that lost a conflict, from the server's event log, oldest first: each {@code {seq, docId,
+     * at, version, forward}} where {@code forward} is the JSON Patch from the document as it was then to what the
+     * change wanted.
+     */
+    public List<JsonNode> conflicts() {
+        List<JsonNode> result = new ArrayList<>();
+        ask(JSON.createObjectNode().put("type", DocServer.CONFLICTS)).path("conflicts").forEach(result::add);
+        return result;
+    }
+
+    /**
+     * Applies a lost change again, as a new edit of the current document: the title and content values its patch
+     * wanted are set (and the keys it removed removed).
+     *
+     * @param seq the lost change's {@code seq} from {@link #conflicts()}
+     */
+    public String restore(long seq) {
+        JsonNode lost = conflicts().stream().filter(c -> c.path("seq").asLong() == seq).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no lost change " + seq + " (see conflicts)"));
+        String id = lost.path("docId").asText();
+        Document d = scriber.find(Document.class, id)
+                .orElseThrow(() -> new IllegalArgumentException("the document " + id + " no longer exists"));
+        String[] title = {null};
+        ObjectNode content = d.content().deepCopy();
+        for (JsonNode op : lost.path("forward")) {
+            String path = op.path("path").asText();
+            String kind = op.path("op").asText();
+            if (path.equals("/title") && (kind.equals("add") || kind.equals("replace"))) {
+                title[0] = op.path("value").asText();
+            } else if (path.startsWith("/content/") && path.indexOf('/', 9) < 0) {
+                String key = path.substring(9).replace("~1", "/").replace("~0", "~");
+                if (kind.equals("remove")) {
+                    content.remove(key);
+                } else if (kind.equals("add") || kind.equals("replace")) {
+                    content.set(key, op.get("value"));
+                }
+            } else if (path.startsWith("/content/")) {
+                // A change inside a key: the whole key as it wanted it is in a sibling op only when the key was
+                // replaced; a nested patch applies to the current value.
+                try {
+                    ObjectNode wrapper = JSON.createObjectNode();
+                    wrapper.set("content", content);
+                    ObjectNode patched = (ObjectNode) io.scribe.docsync.patch.Patches.apply(
+                            JSON.createArrayNode().add(op), wrapper);
+                    ObjectNode after = (ObjectNode) patched.get("content").deepCopy();
+                    content.removeAll();
+                    content.setAll(after);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("the lost change does not apply to the current document: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        update(id, title[0], c -> content);
+        return id;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Identity
+
+    /** The file that carries pending changes across {@link #resetIdentity}. */
+    private static final String CARRY_OVER = "carry-over.json";
+
+    /**
+     * Gives the client whose data directory is {@code dataDir} (not running) a new GUID, for a directory copied from
+     * another client's. The changes the server had not acknowledged are kept: written to {@code carry-over.json}
+     * before anything else; the local store is renamed {@code documents-OLDGUID.db} (kept, not deleted), and the
+     * next start catches up from the server under the new GUID and then applies them again as new changes (a
+     * document created and never uploaded is created again with a new id; edits set the title and content the copy
+     * had; deletes delete).
+     *
+     * @return the new GUID
+     * @throws IllegalStateException if the directory cannot be read or written
+     */
+    public static String resetIdentity(Path dataDir) {
+        String old = clientId(dataDir);
+        Path db = dataDir.resolve("documents.db");
+        Path carryFile = dataDir.resolve(CARRY_OVER);
+        try {
+            com.fasterxml.jackson.databind.node.ArrayNode carry = Files.exists(carryFile)
+                    ? (com.fasterxml.jackson.databind.node.ArrayNode) JSON.readTree(carryFile.toFile())
+                    : JSON.createArrayNode();
+            if (Files.exists(db)) {
+                try (SqliteStore store = SqliteStore.open(db)) {
+                    long marker = store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L);
+                    Map<String, String> ops = new java.util.LinkedHashMap<>();
+                    long position = marker;
+                    while (true) {
+                        List<Scribe> page = store.readAfter(position, 500);
+                        for (Scribe sc : page) {
+                            position = Long.parseLong(sc.id());
+                            if (!old.equals(sc.origin()) || !Document.KLASS.equals(sc.klass())) {
+                                continue;
+                            }
+                            String doc = sc.type() == Scribe.Type.CREATE ? sc.data().path("id").asText()
+                                    : sc.data().path(0).asText();
+                            switch (sc.type()) {
+                                case CREATE -> ops.put(doc, "create");
+                                case UPDATE -> ops.putIfAbsent(doc, "update");
+                                case DESTROY -> {
+                                    if ("create".equals(ops.get(doc))) {
+                                        ops.remove(doc);
+                                    } else {
+                                        ops.put(doc, "delete");
+                                    }
+                                }
+                            }
+                        }
+                        if (page.size() < 500) {
+                            break;
+                        }
+                    }
+                    for (Map.Entry<String, String> op : ops.entrySet()) {
+                        ObjectNode entry = carry.addObject().put("op", op.getValue()).put("id", op.getKey());
+                        if (!op.getValue().equals("delete")) {
+                            ObjectState state = store.object(Document.KLASS, op.getKey()).orElse(null);
+                            if (state == null || state.destroyed()) {
+                                carry.remove(carry.size() - 1);
+                                continue;
+                            }
+                            entry.set("title", state.fields().get("title"));
+                            entry.set("content", state.fields().get("content"));
+                            entry.set("sharedWith", state.fields().get("sharedWith"));
+                        }
+                    }
+                }
+            }
+            writeDurably(carryFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(carry));
+            for (String suffix : List.of("", "-wal", "-shm")) {
+                Path f = dataDir.resolve("documents.db" + suffix);
+                if (Files.exists(f)) {
+                    Files.move(f, dataDir.resolve("documents-" + old + ".db" + suffix),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            String fresh = "c-" + UUID.randomUUID();
+            writeDurably(dataDir.resolve("client-id"), fresh.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            log.info("client {} is now {}; {} pending changes carried over", old, fresh, carry.size());
+            return fresh;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reset the identity in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeDurably(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** After a catch-up: applies the changes {@link #resetIdentity} carried over, once. */
+    private synchronized void applyCarryOver() {
+        Path file = options.dataDir().resolve(CARRY_OVER);
+        if (closed.get() || !Files.exists(file)) {
+            return;
+        }
+        try {
+            for (JsonNode entry : JSON.readTree(file.toFile())) {
+                String id = entry.path("id").asText();
+                String op = entry.path("op").asText();
+                Optional<Document> present = scriber.find(Document.class, id);
+                ObjectNode content = entry.path("content").isObject() ? (ObjectNode) entry.get("content").deepCopy()
+                        : JSON.createObjectNode();
+                String title = entry.path("title").asText(null);
+                try {
+                    if (op.equals("delete")) {
+                        if (present.isPresent() && options.email().equals(present.get().owner())) {
+                            delete(id);
+                        }
+                    } else if (present.isPresent()) {
+                        update(id, title, c -> content);
+                    } else if (op.equals("create")) {
+                        List<String> shared = new ArrayList<>();
+                        entry.path("sharedWith").forEach(e -> shared.add(e.asText()));
+                        create(title, content, shared);
+                    } else {
+                        log.warn("client {}: carried-over edit of {} dropped: the server no longer has it",
+                                clientId, id);
+                    }
+                } catch (IllegalArgumentException e) {
+                    log.warn("client {}: carried-over change of {} dropped: {}", clientId, id, e.getMessage());
+                }
+            }
+            Files.delete(file);
+        } catch (IOException e) {
+            log.warn("client {}: cannot apply {}: {}", clientId, file, e.getMessage());
+        }
     }
 
     /** The underlying Scriber (for tests and tools). */
@@ -383,16 +888,18 @@ public final class DocClient implements AutoCloseable {
         connection.reconnect();
     }
 
+    /** Stops the connection and closes the local store. Idempotent; every change made before is already stored. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         watcher.shutdownNow();
         connection.close();
-        // Edits made offline go into the durable log now: the next start uploads them, one update per document.
-        for (String id : List.copyOf(unsaved)) {
-            scriber.find(Document.class, id).ifPresent(this::record);
+        synchronized (this) {
+            scriber.close();
+            store.close();
         }
-        scriber.close();
-        store.close();
         events.shutdown();
         try {
             events.awaitTermination(2, TimeUnit.SECONDS);

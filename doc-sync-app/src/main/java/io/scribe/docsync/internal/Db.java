@@ -287,6 +287,27 @@ public final class Db implements AutoCloseable {
         return out;
     }
 
+    /** The lost changes of one user, oldest first: {@code {seq, docId, at, version, forward}}. */
+    public ArrayNode conflicts(String author) {
+        ArrayNode out = JSON.createArrayNode();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT seq, doc_id, at, version, forward FROM"
+                        + " docsync_events WHERE author = ? AND kind = 'conflict' AND lost ORDER BY seq")) {
+            ps.setString(1, author);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ObjectNode e = out.addObject();
+                    e.put("seq", rs.getLong(1)).put("docId", rs.getString(2)).put("at", rs.getString(3))
+                            .put("version", rs.getLong(4));
+                    e.set("forward", parse(rs.getString(5)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return out;
+    }
+
     @FunctionalInterface
     private interface Row<T> {
         T read(ResultSet rs) throws SQLException;

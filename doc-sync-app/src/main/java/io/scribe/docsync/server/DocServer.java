@@ -51,6 +51,15 @@ public final class DocServer implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     /** How far a signed timestamp may be from the server's clock. */
     public static final Duration WINDOW = Duration.ofMinutes(5);
+    /**
+     * The message a client sends to learn how far the server has processed its log: answered with {@code
+     * {"cursor": ID}}, the id of the last of the client's scribes the server has stored or refused (null before any).
+     */
+    public static final String ACKNOWLEDGED = "acknowledged";
+    /** {@code {"type":"history","doc":ID}}: answered with {@code {"events":[…]}}, the document's event log. */
+    public static final String HISTORY = "history";
+    /** {@code {"type":"conflicts"}}: answered with {@code {"conflicts":[…]}}, the user's lost changes. */
+    public static final String CONFLICTS = "conflicts";
     private static final Set<String> SERVER_FIELDS = Set.of("version", "revision", "owner", "id");
 
     private final Config config;
@@ -61,6 +70,7 @@ public final class DocServer implements AutoCloseable {
     private final byte[] masterKey;
     private final Map<String, String> principals;
     private final Map<String, ObjectNode> last = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> sharing = new ConcurrentHashMap<>();
     private final ExecutorService stamper;
     private final Instant started = Instant.now();
 
@@ -108,6 +118,10 @@ public final class DocServer implements AutoCloseable {
                         .withRecipients((doc, clientId) -> canRead(doc, principals.get(clientId)))
                         .withAuthorizer((scribe, clientId) -> authorized(self[0], scribe, principals.get(clientId))))
                 .authenticate("auth", this::authenticate)
+                .handle(ACKNOWLEDGED, DocServer::acknowledged)
+                .handle(HISTORY, this::history)
+                .handle(CONFLICTS, (session, m) -> JSON.createObjectNode().set("conflicts",
+                        db.conflicts(session.principal().orElseThrow())))
                 .onConflict(this::conflict)
                 .build();
         self[0] = scriber;
@@ -115,6 +129,10 @@ public final class DocServer implements AutoCloseable {
             last.put(d.id(), d.toJson());
         }
         scriber.listen(Document.class, change -> changed(change.type(), change.object(), change.origin()));
+        for (Document d : scriber.all(Document.class)) {
+            sharing.put(d.id(), Set.copyOf(d.sharedWith()));
+        }
+        scriber.listen(Document.class, this::sharingChanged);
         this.endpoint = ScribeServer.builder(scriber)
                 .bind(config.bind())
                 .webSocket(config.port(), "/scribe")
@@ -228,6 +246,61 @@ public final class DocServer implements AutoCloseable {
         return email;
     }
 
+    /**
+     * Users a document is newly shared with do not hold it: the server sends it whole again (to everyone who may see
+     * it, live and on catch-up; holders merge the same values).
+     */
+    private void sharingChanged(io.scribe.core.Change<Document> change) {
+        if (change.type() == Scribe.Type.DESTROY) {
+            sharing.remove(change.id());
+            return;
+        }
+        Set<String> now = Set.copyOf(change.object().sharedWith());
+        Set<String> before = sharing.put(change.id(), now);
+        if (change.type() == Scribe.Type.UPDATE && !change.local() && before != null
+                && !before.containsAll(now)) {
+            stamper.execute(() -> scriber.find(Document.class, change.id()).ifPresent(scriber::republish));
+        }
+    }
+
+    /** Answers {@link #ACKNOWLEDGED}: this client's cursor, as stored with the scribes it covers. */
+    private static JsonNode acknowledged(Session session, JsonNode message) {
+        return JSON.createObjectNode().put("cursor", session.client().cursor().orElse(null));
+    }
+
+    /**
+     * Answers {@link #HISTORY} for a user who may read the document (now, or when it was deleted): its events in
+     * order, without other users' lost changes.
+     */
+    private JsonNode history(Session session, JsonNode message) {
+        String who = session.principal().orElseThrow();
+        String id = message.path("doc").asText("");
+        com.fasterxml.jackson.databind.node.ArrayNode events = db.events(id);
+        boolean readable = scriber.find(Document.class, id).map(d -> canRead(d, who)).orElseGet(() -> {
+            for (JsonNode e : events) {
+                if (e.path("kind").asText().equals("create")) {
+                    JsonNode doc = e.path("forward");
+                    boolean shared = false;
+                    for (JsonNode email : doc.path("sharedWith")) {
+                        shared |= who.equals(email.asText());
+                    }
+                    return shared || who.equals(doc.path("owner").asText());
+                }
+            }
+            return false;
+        });
+        if (!readable) {
+            throw new ScribeException(ScribeException.NOT_FOUND, "no document " + id);
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode visible = JSON.createArrayNode();
+        for (JsonNode e : events) {
+            if (!e.path("lost").asBoolean() || who.equals(e.path("author").asText())) {
+                visible.add(e);
+            }
+        }
+        return JSON.createObjectNode().set("events", visible);
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Access
 
@@ -264,8 +337,12 @@ public final class DocServer implements AutoCloseable {
      */
     static Resolver firstWriterWins(String serverId) {
         Resolver lww = Resolver.lastWriterWins();
+        // A stamp of the server's own re-stamps a value without changing it (a correction, or the document sent
+        // again when shared): a write based on the stamp it replaced saw that value.
         Resolver arbiter = (current, incoming) -> (incoming.origin().equals(current.origin())
-                || incoming.base() >= current.clock()) && lww.replaces(current, incoming);
+                || incoming.base() >= current.clock()
+                || current.origin().equals(serverId) && current.base() > 0 && incoming.base() >= current.base())
+                && lww.replaces(current, incoming);
         return new Resolver() {
             @Override
             public boolean replaces(Stamp current, Stamp incoming) {

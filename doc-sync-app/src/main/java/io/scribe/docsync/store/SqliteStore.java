@@ -176,6 +176,21 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /**
+     * Sets one cursor outside a {@link #commit}: for a position the app keeps itself (use a key no peer GUID can
+     * take). Durable when this returns.
+     */
+    public synchronized void saveCursor(String key, String cursor) {
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT OR REPLACE INTO scribe_cursors (client, cursor) VALUES (?, ?)")) {
+            ps.setString(1, key);
+            ps.setString(2, cursor);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "SQLite write failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public synchronized Optional<ObjectState> object(String klass, String id) {
         try (PreparedStatement ps = db.prepareStatement(

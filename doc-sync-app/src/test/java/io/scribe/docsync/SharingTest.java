@@ -1,0 +1,107 @@
+package io.scribe.docsync;
+
+import static io.scribe.docsync.Harness.JSON;
+import static io.scribe.docsync.Harness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scribe.docsync.cli.DocSync;
+import io.scribe.docsync.client.DocClient;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sharing an existing document from the client: live, on catch-up, and unsharing. */
+class SharingTest {
+
+    @TempDir
+    Path dir;
+
+    Harness h;
+
+    @AfterEach
+    void close() throws Exception {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    static String run(DocClient client, String script) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new DocSync.Tasks(client, new PrintStream(bytes, true, StandardCharsets.UTF_8))
+                .loop(new BufferedReader(new StringReader(script)));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code c} holds the document as the server sent it again after sharing it with {@code shares} users. */
+    boolean holdsResent(DocClient c, String id, int shares) {
+        var mine = c.scriber().store().object(Document.KLASS, id);
+        var server = h.server.scriber().store().object(Document.KLASS, id);
+        if (mine.isEmpty() || server.isEmpty() || server.get().fields().path("sharedWith").size() != shares) {
+            return false;
+        }
+        var stamp = server.get().stamps().get("title");
+        return stamp.origin().equals("server") && stamp.clock() > lastResent && stamp.equals(mine.get().stamps()
+                .get("title"));
+    }
+
+    long lastResent;
+
+    @Test
+    void anExistingDocumentSharedLaterReachesTheUserLiveAndOnCatchUpAndUnshareStopsIt() throws Exception {
+        h = new Harness(dir);
+        h.startServer();
+        DocClient ann = h.client("ann", "ann@example.com");
+        DocClient ann2 = h.client("ann2", "ann@example.com");
+        String[] bobKey = h.server.createCredential("bob");
+        DocClient bob = h.client("bob", "bob@example.com", bobKey[0], bobKey[1]);
+        String[] carolKey = h.server.createCredential("carol");
+        ann.awaitConnected(Duration.ofSeconds(10));
+        bob.awaitConnected(Duration.ofSeconds(10));
+        String id = ann.create("plan", JSON.createObjectNode().put("step", 1));
+        String p = id.substring(0, 8);
+        run(ann, "edit " + p + " priority=3\nwait\n");
+        await("ann2 has it", () -> ann2.get(id).map(d -> d.content().path("priority").asInt() == 3).orElse(false));
+        assertThat(bob.get(id)).isEmpty();
+
+        assertThat(run(ann, "share " + p + " bob@example.com\nwait\n"))
+                .contains("shared " + p + " with bob@example.com").contains("synced");
+        // The document sent again re-stamps its values: the next write waits until the owner has it.
+        await("ann holds what the server sent", () -> holdsResent(ann, id, 1));
+        lastResent = h.server.scriber().store().object(Document.KLASS, id).get().stamps().get("title").clock();
+        assertThat(run(ann, "share " + p + " carol@example.com\nwait\n")).contains("synced");
+        await("bob receives the whole document live", () -> bob.get(id)
+                .map(d -> d.content().path("priority").asInt() == 3 && d.content().path("step").asInt() == 1
+                        && "plan".equals(d.title()))
+                .orElse(false));
+        await("bob and ann2 hold the last share", () -> holdsResent(bob, id, 2) && holdsResent(ann2, id, 2));
+        bob.update(id, null, c -> c.put("step", 2));
+        await("ann and ann2 see bob's edit", () -> ann.get(id).get().content().path("step").asInt() == 2
+                && ann2.get(id).get().content().path("step").asInt() == 2);
+        ann2.update(id, "plan b", null);
+        await("bob sees ann2's edit", () -> "plan b".equals(bob.get(id).get().title()));
+
+        // Carol was never connected: she gets it on her first catch-up.
+        DocClient carol = h.client("carol", "carol@example.com", carolKey[0], carolKey[1]);
+                await("carol has it on catch-up", () -> carol.get(id).map(d -> "plan b".equals(d.title())
+                && d.content().path("step").asInt() == 2).orElse(false));
+
+        assertThat(run(bob, "share " + p + " dan@example.com\n")).contains("!! only its owner ann@example.com");
+        assertThat(run(ann, "unshare " + p + " bob@example.com\nwait\n")).contains("unshared").contains("synced");
+        await("the server no longer shares it with bob", () -> !h.server.scriber().find(Document.class, id).get()
+                .sharedWith().contains("bob@example.com"));
+        ann.update(id, null, c -> c.put("step", 3));
+        await("carol gets the edit", () -> carol.get(id).get().content().path("step").asInt() == 3);
+        assertThat(bob.get(id).get().content().path("step").asInt()).isEqualTo(2);
+        int refused = bob.refusals();
+        bob.update(id, null, c -> c.put("step", 99));
+        await("bob's edit is refused", () -> bob.refusals() > refused);
+        assertThat(h.server.scriber().find(Document.class, id).get().content().path("step").asInt()).isEqualTo(3);
+    }
+}
