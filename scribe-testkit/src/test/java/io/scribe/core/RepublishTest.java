@@ -19,7 +19,7 @@ class RepublishTest {
         Scriber a = Peers.builder("a").register(Note.class).build();
         Scriber b = Peers.builder("b").register(Note.class).build();
         net.link(a, hub);
-        net.link(b, hub);
+        Network.Link bLink = net.link(b, hub);
         net.settle();
         Note onHub = hub.create(new Note("n1", "first", "a"));
         onHub.text = "second";
@@ -43,7 +43,8 @@ class RepublishTest {
         // The new stamps name the clock they replaced as their base.
         assertThat(onServer.stamps().get("text").base()).isPositive();
 
-        // A peer of b that connects later gets it on catch-up.
+        // b, started again from an empty store, gets it on catch-up.
+        bLink.cut();
         Scriber late = Peers.builder("b").register(Note.class).build();
         net.link(late, hub);
         net.settle();
