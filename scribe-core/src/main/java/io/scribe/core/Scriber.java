@@ -749,10 +749,14 @@ public final class Scriber implements AutoCloseable {
         Resolver resolver = resolvers.get(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
-            if (created != null && !created.origin().equals(s.origin())) {
+            Long idBase = s.base() == null ? null : s.base().get(c.idField.name());
+            boolean republished = created != null && idBase != null && idBase != 0 && idBase == created.clock();
+            if (created != null && !created.origin().equals(s.origin()) && !republished) {
                 // A create for an identity another peer created is never an overwrite, however new its stamps: the
                 // existing object wins, the refused values are a conflict and newer ones are answered with a
-                // correction, so a writer that created the same identity concurrently converges too.
+                // correction, so a writer that created the same identity concurrently converges too. A create whose
+                // identity names as its base the stamp this object holds (see republish) was made knowing this very
+                // object: it merges as an update would, under the class's resolver and authorizer.
                 resolver = EXISTING_WINS;
             }
         }
