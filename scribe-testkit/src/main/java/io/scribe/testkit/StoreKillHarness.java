@@ -74,11 +74,11 @@ public final class StoreKillHarness {
     }
 
     /**
-     * The number of kills a test should run per store: the system property {@code scribe.kills}, 8 when unset (a
+     * The number of kills a test should run per store: the system property {@code scribe.kills}, 6 when unset (a
      * short run for the default build; set it to hundreds for a long one).
      */
     public static int killsPerStore() {
-        return Integer.getInteger("scribe.kills", 8);
+        return Integer.getInteger("scribe.kills", 6);
     }
 
     /**
