@@ -37,6 +37,8 @@ public final class StoreKillHarness {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_MILLIS = 120_000;
+    /** Commits per child: enough to be killed in the middle of, few enough to keep the store small. */
+    private static final int COMMITS_PER_CHILD = 200;
 
     private final String storeUrl;
     private final Path stderr;
@@ -114,17 +116,25 @@ public final class StoreKillHarness {
         return new Kills(startupKills, commitKills);
     }
 
-    /** Starts a child writing to the store. */
+    /** Starts a child that makes up to 200 commits, then waits to be killed. */
     public Child start() throws IOException {
+        return start(COMMITS_PER_CHILD);
+    }
+
+    /** Starts a child that makes up to {@code commits} commits, then waits to be killed. */
+    public Child start(int commits) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(CrashHarness.JVM_FLAGS);
+        // The JVM's own warnings go to stdout unless told otherwise; stdout carries the child's reports.
+        command.add("-XX:+DisplayVMOutputToStderr");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(StoreWriter.class.getName());
         command.add(storeUrl);
         command.add(Integer.toString(runs));
         command.add(Long.toString(random.nextLong()));
+        command.add(Integer.toString(commits));
         runs++;
         Files.writeString(stderr, "--- run " + (runs - 1) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
@@ -140,6 +150,7 @@ public final class StoreKillHarness {
         boolean opened;
         int acks;
         boolean ended;
+        Throwable broken;
 
         Child(Process process) {
             this.process = process;
@@ -173,6 +184,8 @@ public final class StoreKillHarness {
                 // A line without its newline was cut by the kill: the child had not got past writing it.
             } catch (IOException e) {
                 // Killed.
+            } catch (RuntimeException | Error e) {
+                broken = e;
             } finally {
                 synchronized (this) {
                     ended = true;
@@ -183,6 +196,9 @@ public final class StoreKillHarness {
 
         private void handle(String line) throws IOException {
             String[] parts = line.split(" ", 4);
+            if (!List.of("opening", "opened", "begin", "ack", "done").contains(parts[0])) {
+                throw new AssertionError("the writer wrote a line that is not one of its reports: " + line);
+            }
             synchronized (StoreKillHarness.this) {
                 switch (parts[0]) {
                     case "begin" -> {
@@ -194,7 +210,13 @@ public final class StoreKillHarness {
                         plan.cursor = json.get("cursor").asText();
                         plans.put(parts[1] + "." + parts[2], plan);
                     }
-                    case "ack" -> plans.get(parts[1] + "." + parts[2]).firstId = Long.parseLong(parts[3]);
+                    case "ack" -> {
+                        Plan plan = plans.get(parts[1] + "." + parts[2]);
+                        if (plan == null) {
+                            throw new AssertionError("the writer acknowledged a commit it never began: " + line);
+                        }
+                        plan.firstId = Long.parseLong(parts[3]);
+                    }
                     case "opened" -> openMillis = Math.max(openMillis, Long.parseLong(parts[2]));
                     default -> { }
                 }
@@ -214,6 +236,9 @@ public final class StoreKillHarness {
         public synchronized void await(Predicate<Child> condition) throws Exception {
             long deadline = System.currentTimeMillis() + TIMEOUT_MILLIS;
             while (!condition.test(this)) {
+                if (broken != null) {
+                    throw new AssertionError("reading the writer's reports failed", broken);
+                }
                 if (ended) {
                     process.waitFor(10, TimeUnit.SECONDS);
                     throw new AssertionError("the writer ended by itself (exit " + process.exitValue()
@@ -258,6 +283,9 @@ public final class StoreKillHarness {
             synchronized (this) {
                 while (!ended) {
                     wait();
+                }
+                if (broken != null) {
+                    throw new AssertionError("reading the writer's reports failed", broken);
                 }
             }
             synchronized (StoreKillHarness.this) {

@@ -30,8 +30,9 @@ import java.util.Random;
  * </pre>
  *
  * Every commit appends one to three scribes (each with a unique tag), writes one object (a create, an update or a
- * destroy of an object it read from the store or created) and moves the cursor of client {@code peer}. Arguments:
- * store URL, run number, random seed.
+ * destroy of an object it read from the store or created) and moves the cursor of client {@code peer}. After the
+ * last commit it waits, the store open, until it is killed or its standard input ends. Arguments: store URL, run
+ * number, random seed, number of commits.
  */
 public final class StoreWriter {
 
@@ -49,6 +50,7 @@ public final class StoreWriter {
         String url = args[0];
         int run = Integer.parseInt(args[1]);
         Random random = new Random(Long.parseLong(args[2]));
+        int commits = Integer.parseInt(args[3]);
         line(stdout, "opening");
         long started = System.nanoTime();
         Store store = Store.open(url);
@@ -59,7 +61,7 @@ public final class StoreWriter {
                 live.add(o.id());
             }
         });
-        for (int i = 0; ; i++) {
+        for (int i = 0; i < commits; i++) {
             ObjectNode plan = JSON.createObjectNode();
             List<Scribe> scribes = new ArrayList<>();
             int n = 1 + random.nextInt(3);
@@ -95,6 +97,11 @@ public final class StoreWriter {
             List<Scribe> stored = store.commit(new Commit(scribes, List.of(state), Map.of(CLIENT, value)));
             line(stdout, "ack " + run + " " + i + " " + stored.get(0).id());
         }
+        line(stdout, "done");
+        while (System.in.read() >= 0) {
+            // Waits to be killed.
+        }
+        store.close();
     }
 
     private static void line(OutputStream out, String line) throws IOException {

@@ -26,7 +26,7 @@ class FileStoreKillTest {
     Path tmp;
 
     private String url(String name) {
-        return "file:" + tmp.resolve(name) + "?entries=20000";
+        return "file:" + tmp.resolve(name) + "?entries=50000";
     }
 
     @Test
@@ -42,8 +42,8 @@ class FileStoreKillTest {
     @Test
     void aStoreKilledWhileItRecoversFromAnEarlierKillOpensWithEverything() throws Exception {
         Path dir = tmp.resolve("store");
-        StoreKillHarness harness = new StoreKillHarness("file:" + dir + "?entries=20000", tmp, 3);
-        StoreKillHarness.Child writer = harness.start();
+        StoreKillHarness harness = new StoreKillHarness("file:" + dir + "?entries=50000", tmp, 3);
+        StoreKillHarness.Child writer = harness.start(100_000);
         writer.awaitAcks(3000);
         writer.kill();
         int killedWhileRecovering = 0;
