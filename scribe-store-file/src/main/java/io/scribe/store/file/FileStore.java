@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  * DIR/cursors.cm                client GUID -&gt; cursor
  * DIR/journal.cm                the commit being applied (redo record)
  * DIR/lock, DIR/open            the owner's lock; present while open, so a crash is noticed at the next open
+ * DIR/*.cm.recovering           a map file being recovered (only while a store opens after a crash)
  * </pre>
  *
  * <p><b>Atomicity and crashes.</b> Chronicle Map updates one entry atomically but not several, so each
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * journal, then applies it to the log, objects and cursors, then removes the header. After a crash of the process
  * ({@code kill -9} included) the next {@link #open} recovers the maps (Chronicle Map's recovery, which resets the
  * locks a dead process held) and replays a committed record, so every commit that returned is there and one in flight
- * is there entirely or not at all. The files are memory-mapped and never forced to disk: after a crash of the
+ * is there entirely or not at all. The recovery runs on a copy of each file that then replaces it (an atomic rename),
+ * and a first open that did not finish creating the files starts them again, so a crash during an open, a recovery
+ * or the creation of the store is survived the same way. The files are memory-mapped and never forced to disk: after a crash of the
  * machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or damaged; damage is
  * reported at open, never silently repaired by dropping scribes.
  *
