@@ -135,25 +135,30 @@ public final class StoreKillHarness {
         command.add(Integer.toString(runs));
         command.add(Long.toString(random.nextLong()));
         command.add(Integer.toString(commits));
+        Path report = stderr.resolveSibling("writer-report-" + Math.abs(storeUrl.hashCode()) + "-" + runs + ".txt");
+        Files.deleteIfExists(report);
+        command.add(report.toString());
         runs++;
         Files.writeString(stderr, "--- run " + (runs - 1) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                 .start();
-        return new Child(p);
+        return new Child(p, report);
     }
 
     /** A running {@link StoreWriter}. */
     public final class Child {
         final Process process;
+        final Path report;
         boolean opening;
         boolean opened;
         int acks;
         boolean ended;
         Throwable broken;
 
-        Child(Process process) {
+        Child(Process process, Path report) {
             this.process = process;
+            this.report = report;
             Thread reader = new Thread(this::read, "store-writer-reader");
             reader.setDaemon(true);
             reader.start();
@@ -194,31 +199,14 @@ public final class StoreKillHarness {
             }
         }
 
-        private void handle(String line) throws IOException {
+        private void handle(String line) {
             String[] parts = line.split(" ", 4);
             if (!List.of("opening", "opened", "begin", "ack", "done").contains(parts[0])) {
                 throw new AssertionError("the writer wrote a line that is not one of its reports: " + line);
             }
-            synchronized (StoreKillHarness.this) {
-                switch (parts[0]) {
-                    case "begin" -> {
-                        Plan plan = new Plan();
-                        JsonNode json = JSON.readTree(parts[3]);
-                        json.get("tags").forEach(t -> plan.tags.add(t.asText()));
-                        json.get("objects").fields().forEachRemaining(
-                                e -> plan.objects.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
-                        plan.cursor = json.get("cursor").asText();
-                        plans.put(parts[1] + "." + parts[2], plan);
-                    }
-                    case "ack" -> {
-                        Plan plan = plans.get(parts[1] + "." + parts[2]);
-                        if (plan == null) {
-                            throw new AssertionError("the writer acknowledged a commit it never began: " + line);
-                        }
-                        plan.firstId = Long.parseLong(parts[3]);
-                    }
-                    case "opened" -> openMillis = Math.max(openMillis, Long.parseLong(parts[2]));
-                    default -> { }
+            if (parts[0].equals("opened")) {
+                synchronized (StoreKillHarness.this) {
+                    openMillis = Math.max(openMillis, Long.parseLong(parts[2]));
                 }
             }
             synchronized (this) {
@@ -230,6 +218,40 @@ public final class StoreKillHarness {
                 }
                 notifyAll();
             }
+        }
+
+        /** Reads what the dead child reported into the plans: whole lines only (a kill may cut the last one). */
+        private void readReport() throws IOException {
+            if (!Files.exists(report)) {
+                return;
+            }
+            String text = Files.readString(report, StandardCharsets.UTF_8);
+            String[] lines = text.substring(0, text.lastIndexOf('\n') + 1).split("\n");
+            synchronized (StoreKillHarness.this) {
+                for (String line : lines) {
+                    String[] parts = line.split(" ", 4);
+                    switch (parts[0]) {
+                        case "begin" -> {
+                            Plan plan = new Plan();
+                            JsonNode json = JSON.readTree(parts[3]);
+                            json.get("tags").forEach(t -> plan.tags.add(t.asText()));
+                            json.get("objects").fields().forEachRemaining(e -> plan.objects.put(e.getKey(),
+                                    e.getValue().isNull() ? null : e.getValue().asText()));
+                            plan.cursor = json.get("cursor").asText();
+                            plans.put(parts[1] + "." + parts[2], plan);
+                        }
+                        case "ack" -> {
+                            Plan plan = plans.get(parts[1] + "." + parts[2]);
+                            if (plan == null) {
+                                throw new AssertionError("the writer acknowledged a commit it never began: " + line);
+                            }
+                            plan.firstId = Long.parseLong(parts[3]);
+                        }
+                        default -> { }
+                    }
+                }
+            }
+            Files.delete(report);
         }
 
         /** Waits until the child's progress meets {@code condition}; fails if the child ends first. */
@@ -288,6 +310,7 @@ public final class StoreKillHarness {
                     throw new AssertionError("reading the writer's reports failed", broken);
                 }
             }
+            readReport();
             synchronized (StoreKillHarness.this) {
                 if (wasOpen) {
                     commitKills++;

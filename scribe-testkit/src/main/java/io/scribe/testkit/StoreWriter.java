@@ -31,8 +31,10 @@ import java.util.Random;
  *
  * Every commit appends one to three scribes (each with a unique tag), writes one object (a create, an update or a
  * destroy of an object it read from the store or created) and moves the cursor of client {@code peer}. After the
- * last commit it waits, the store open, until it is killed or its standard input ends. Arguments: store URL, run
- * number, random seed, number of commits.
+ * last commit it waits, the store open, until it is killed or its standard input ends. Each line goes first to a
+ * report file (appended in one write: the kernel keeps it whatever happens to the process), then to stdout, which
+ * the parent follows to know how far the child got. Arguments: store URL, run number, random seed, number of
+ * commits, report file.
  */
 public final class StoreWriter {
 
@@ -45,7 +47,7 @@ public final class StoreWriter {
     private StoreWriter() {}
 
     public static void main(String[] args) throws IOException {
-        OutputStream stdout = new FileOutputStream(FileDescriptor.out);
+        OutputStream stdout = new Tee(new FileOutputStream(args[4], true), new FileOutputStream(FileDescriptor.out));
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         String url = args[0];
         int run = Integer.parseInt(args[1]);
@@ -102,6 +104,28 @@ public final class StoreWriter {
             // Waits to be killed.
         }
         store.close();
+    }
+
+    /** Writes each line to the report file, then to stdout. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream report;
+        private final OutputStream live;
+
+        Tee(OutputStream report, OutputStream live) {
+            this.report = report;
+            this.live = live;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            report.write(b, off, len);
+            live.write(b, off, len);
+        }
     }
 
     private static void line(OutputStream out, String line) throws IOException {

@@ -44,7 +44,7 @@ class FileStoreKillTest {
         Path dir = tmp.resolve("store");
         StoreKillHarness harness = new StoreKillHarness("file:" + dir + "?entries=50000", tmp, 3);
         StoreKillHarness.Child writer = harness.start(100_000);
-        writer.awaitAcks(3000);
+        writer.awaitAcks(2000);
         writer.kill();
         int killedWhileRecovering = 0;
         for (int attempt = 0; attempt < 6 && killedWhileRecovering < 2; attempt++) {
