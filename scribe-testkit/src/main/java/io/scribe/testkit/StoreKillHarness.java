@@ -45,6 +45,7 @@ public final class StoreKillHarness {
     private final Random random;
     private final Map<String, Plan> plans = new LinkedHashMap<>();
     private int runs;
+    /** How long the last child took to open the store (a first guess until one did). */
     private long openMillis = 1000;
     private int startupKills;
     private int commitKills;
@@ -85,8 +86,8 @@ public final class StoreKillHarness {
 
     /**
      * Starts {@code kills} children one after the other and kills each: the first, and about two in five of the
-     * others, at a random point of start-up (up to the longest opening seen so far), the rest after a random number
-     * of acknowledged commits (0 to 40; the last one at least 5). Then {@link #verify()}.
+     * others, at a random point of start-up (up to as long after it began as the last opening took), the rest after a
+     * random number of acknowledged commits (0 to 40; the last one at least 5). Then {@link #verify()}.
      */
     public Kills run(int kills) throws Exception {
         for (int k = 0; k < kills; k++) {
@@ -94,7 +95,7 @@ public final class StoreKillHarness {
             try {
                 if (k < kills - 1 && (k == 0 || random.nextInt(5) < 2)) {
                     child.await(c -> c.opening);
-                    sleepMicros((long) (random.nextDouble() * 1.2 * openMillis * 1000));
+                    sleepMicros((long) (random.nextDouble() * openMillis * 1000));
                 } else {
                     child.await(c -> c.opened);
                     int acks = (k == kills - 1 ? 5 : 0) + random.nextInt(41);
@@ -206,7 +207,7 @@ public final class StoreKillHarness {
             }
             if (parts[0].equals("opened")) {
                 synchronized (StoreKillHarness.this) {
-                    openMillis = Math.max(openMillis, Long.parseLong(parts[2]));
+                    openMillis = Math.max(1, Long.parseLong(parts[2]));
                 }
             }
             synchronized (this) {
