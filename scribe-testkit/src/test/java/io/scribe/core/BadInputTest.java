@@ -67,6 +67,18 @@ class BadInputTest {
     }
 
     @Test
+    void aNumberTooLargeForADoubleIsAnswered400AndNothingIsStored() {
+        JsonNode error = send("{\"type\":\"add_scribe\",\"id\":12,\"scribe\":{\"klass\":\"Task\",\"type\":"
+                + "\"update\",\"data\":[\"" + existing.id() + "\",{\"priority\":1e400}],\"origin\":\"peer\","
+                + "\"clock\":7340032}}");
+        assertThat(error.get("type").asText()).isEqualTo("error");
+        assertThat(error.get("code").asInt()).isEqualTo(400);
+        assertThat(error.get("message").asText()).contains("too large for a double");
+        assertThat(server.find(Task.class, existing.id()).get().priority()).isEqualTo(1);
+        assertStillWorks();
+    }
+
+    @Test
     void anUnknownTypeIsAnswered400WithTheRequestId() {
         JsonNode error = send("{\"type\":\"bogus\",\"id\":11}");
         assertThat(error.get("code").asInt()).isEqualTo(400);
