@@ -573,6 +573,12 @@ export class ScribeClient {
     if (cursor !== undefined) response.cursor = cursor;
     this.send(response);
     if (!more) {
+      // The page is the last one: nothing more will tell us the server stored it, so a noop answered after it (the
+      // server handles one session's messages in order) acknowledges this peer's own scribes in it.
+      const through = position;
+      if (result.some((s) => s.origin === this.scriber.id)) {
+        this.request({ type: 'noop' }).then(() => this.acknowledge(through), () => {});
+      }
       this.pushedThrough = position;
       this.pushing = true;
       void this.pump();

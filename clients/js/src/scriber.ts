@@ -145,6 +145,7 @@ export class Scriber {
   /** Starts tracking `object` as a `klass` object and records its `create`. Returns the live (proxied) object. */
   create<T extends object>(klass: string, object: T): T {
     const c = this.model(klass);
+    this.flushDirty(); // writes made before keep their place in the log
     const raw = object as Record<string, unknown>;
     if (this.raws.has(object)) throw new Error('already tracked');
     if (raw[c.idField] === undefined || raw[c.idField] === null) raw[c.idField] = globalThis.crypto.randomUUID();
@@ -182,7 +183,7 @@ export class Scriber {
   destroy(object: object): void {
     const entry = this.raws.get(object);
     if (!entry || this.objects.get(entry.key) !== object) throw new Error('not tracked by this peer');
-    this.dirty.delete(entry.key);
+    this.flushDirty(); // writes made before keep their place in the log, this object's included
     const state = this.states.get(entry.key)!;
     const c = this.model(state.klass);
     const idValue = state.fields[c.idField];
