@@ -12,9 +12,11 @@ export class IndexedDbStore implements Store {
   /**
    * @param name the database name (one per peer)
    * @param factory the IndexedDB factory; the global `indexedDB` by default
+   * @param keyRange the `IDBKeyRange` of that implementation; the global one by default
    */
-  constructor(private readonly name: string, private readonly factory: IDBFactory = globalThis.indexedDB) {
-    if (!factory) throw new Error('IndexedDB is not available here; pass a factory');
+  constructor(private readonly name: string, private readonly factory: IDBFactory = globalThis.indexedDB,
+    private readonly keyRange: typeof IDBKeyRange = globalThis.IDBKeyRange) {
+    if (!factory || !keyRange) throw new Error('IndexedDB is not available here; pass a factory and its IDBKeyRange');
   }
 
   async open(): Promise<Snapshot> {
@@ -45,7 +47,7 @@ export class IndexedDbStore implements Store {
   async readAfter(after: number, limit: number): Promise<LoggedScribe[]> {
     const tx = this.database().transaction('log', 'readonly');
     const rows = await request<{ id: number; json: string }[]>(
-      tx.objectStore('log').getAll(IDBKeyRange.lowerBound(after, true), limit));
+      tx.objectStore('log').getAll(this.keyRange.lowerBound(after, true), limit));
     return rows.map((r) => reviveScribe(parseJson(r.json)));
   }
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IDBFactory } from 'fake-indexeddb';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { IndexedDbStore, Scriber, Txn } from '../../dist/index.js';
 
 async function open(factory, name, now = Date.now) {
-  const s = await Scriber.open({ store: new IndexedDbStore(name, factory), now, onError: (e) => { throw e; } });
+  const s = await Scriber.open({ store: new IndexedDbStore(name, factory, IDBKeyRange), now, onError: (e) => { throw e; } });
   s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
   return s;
 }
