@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocketServer, WebSocket } from 'ws';
-import { Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { IndexedDbStore, Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
 
 const T0 = Date.now();
 
@@ -218,4 +219,38 @@ test('backoff doubles up to the maximum and jitter only shortens it', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, b, () => 0)), [100, 200, 400, 800, 1000, 1000]);
   assert.equal(backoffDelay(2, b, () => 1), 200);
   assert.equal(backoffDelay(2, b, () => 0.5), 300);
+});
+
+test('a reload loses nothing: edits made offline are still pending after reopening the IndexedDB store and upload on connect', async () => {
+  const hub = await FakeHub.start(creates(2));
+  const factory = new IDBFactory();
+  const open = async () => {
+    const s = await Scriber.open({ store: new IndexedDbStore('reload', factory, IDBKeyRange), onError: () => {} });
+    s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
+    return s;
+  };
+  let s = await open();
+  let client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await client.close();
+  s.find('Task', 't1').title = 'offline 1';
+  s.create('Task', { id: 'n1', title: 'offline 2', done: false, priority: 1, tags: [] });
+  await s.close(); // the page goes away
+
+  s = await open();
+  client = new ScribeClient(s, { url: hub.url, WebSocket });
+  await until(() => client.pending === 2);
+  assert.equal(s.find('Task', 't1').title, 'offline 1');
+  hub.log.push(...creates(3).slice(2));
+  client.start();
+  await client.whenOnline();
+  await client.whenSent();
+  assert.deepEqual(hub.syncs.map((x) => x.from), [null, '2'], 'the second session starts from the stored cursor');
+  assert.deepEqual(hub.received.map((x) => `${x.type} ${JSON.stringify(x.data)}`),
+    ['update ["t1",{"title":"offline 1"}]', 'create {"id":"n1","title":"offline 2","done":false,"priority":1,"tags":[]}']);
+  assert.equal(s.find('Task', 't3').title, 'task 3');
+  await client.close();
+  await s.close();
+  await hub.close();
 });
