@@ -112,6 +112,8 @@ public final class Scriber implements AutoCloseable {
     private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
             ThreadLocal.withInitial(ArrayDeque::new);
     private volatile boolean closed;
+    /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
+    private volatile int frameLimit;
     /** What enhanced objects of this peer are bound to. */
     final Recorder recorder = new ScriberRecorder(this);
 
@@ -120,6 +122,7 @@ public final class Scriber implements AutoCloseable {
         this.store = b.store;
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
+        this.frameLimit = b.wire.maxFrameBytes();
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
         this.hlc = new Hlc(b.clock);
@@ -571,7 +574,12 @@ public final class Scriber implements AutoCloseable {
         lock.lock();
         try {
             if (bound.containsKey(object)) {
-                saveLocked(c, object);
+                try {
+                    saveLocked(c, object);
+                } catch (ScribeException e) {
+                    // A field write has no caller to throw to: the listener hears it, the change stays pending.
+                    report(e);
+                }
             }
         } finally {
             lock.unlock();
@@ -720,8 +728,15 @@ public final class Scriber implements AutoCloseable {
                         + " is more than " + maxClockSkew + " ahead of this peer's clock");
             }
             hlc.observe(clock);
+        } else if (tx.history) {
+            // The sender's whole history, old and new alike: it fills in what this peer lacks and overrides
+            // nothing; the session then sends the sender the values that won (see SyncroPeer).
+            clock = ++tx.historyClock;
         } else {
             clock = hlc.tick();
+        }
+        if (in.clock() == 0 && source != null && source.wire().isSyncro()) {
+            in = withoutMisfits(c, in);
         }
         Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
         return switch (in.type()) {
@@ -729,6 +744,41 @@ public final class Scriber implements AutoCloseable {
             case UPDATE -> playUpdate(c, normalized, source, tx);
             case DESTROY -> playDestroy(c, normalized, source, tx);
         };
+    }
+
+    /**
+     * A Syncro scribe without the field values that do not fit their field's type (each reported): Syncro peers
+     * cannot read an error, so the rest is played and the session sends the peer the values held here instead.
+     */
+    private Scribe withoutMisfits(SyncedClass<?> c, Scribe in) {
+        JsonNode values = in.type() == Scribe.Type.CREATE ? in.data()
+                : in.type() == Scribe.Type.UPDATE ? in.data().path(1) : null;
+        if (values == null || !values.isObject()) {
+            return in;
+        }
+        ObjectNode kept = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            FieldModel f = c.fields.get(e.getKey());
+            if (f == null || f == c.idField) {
+                continue;
+            }
+            try {
+                c.fromJson(f, e.getValue());
+            } catch (ScribeException misfit) {
+                report(new ScribeException(misfit.code(), "scribe " + in.id() + " from a Syncro peer: "
+                        + misfit.getMessage() + "; ignored, the peer is sent the value held here", misfit));
+                if (kept == null) {
+                    kept = ((ObjectNode) values).deepCopy();
+                }
+                kept.remove(e.getKey());
+            }
+        }
+        if (kept == null) {
+            return in;
+        }
+        JsonNode data = in.type() == Scribe.Type.CREATE ? kept : Json.NODES.arrayNode().add(in.data().get(0)).add(kept);
+        return new Scribe(in.id(), in.klass(), in.type(), data, in.origin(), in.clock(), in.base());
     }
 
     private Played playCreate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
@@ -827,7 +877,7 @@ public final class Scriber implements AutoCloseable {
         ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
         Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
         Map<FieldModel, Object> taken = new LinkedHashMap<>();
-        boolean live = state != null && !state.destroyed() && !tx.foreign;
+        boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
         for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
             String name = e.getKey().name();
             if (c.policy.keyMerged().contains(name)) {
@@ -841,7 +891,7 @@ public final class Scriber implements AutoCloseable {
                     String stampName = name + "/" + k.getKey();
                     Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
                     Stamp current = stamps.get(stampName);
-                    if (current == null || resolver.replaces(current, incoming)) {
+                    if (current == null || replaces(resolver, current, incoming, tx)) {
                         if (k.getValue().isNull()) {
                             merged.remove(k.getKey());
                         } else {
@@ -871,7 +921,7 @@ public final class Scriber implements AutoCloseable {
             }
             Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
             Stamp current = stamps.get(name);
-            if (current == null || resolver.replaces(current, incoming)) {
+            if (current == null || replaces(resolver, current, incoming, tx)) {
                 taken.put(e.getKey(), e.getValue());
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
@@ -924,6 +974,18 @@ public final class Scriber implements AutoCloseable {
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         return Played.APPLIED;
+    }
+
+    /**
+     * Whether an incoming write replaces the current one. A write from a Syncro peer's history replaces only what
+     * the same history wrote before it: it fills in, it never overrides.
+     */
+    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, Txn tx) {
+        if (tx.history) {
+            return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
+                    && current.clock() < incoming.clock();
+        }
+        return resolver.replaces(current, incoming);
     }
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
@@ -994,6 +1056,9 @@ public final class Scriber implements AutoCloseable {
             return List.of();
         }
         List<Scribe> stored;
+        if (!tx.foreign) {
+            checkFits(tx);
+        }
         if (tx.foreign) {
             // The scribes are in the shared log already: only this node's view of the objects is written.
             store.commit(new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
@@ -1007,17 +1072,18 @@ public final class Scriber implements AutoCloseable {
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
+        // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
+        tx.bind.forEach((key, object) -> {
+            objects.put(key, object);
+            bound.put(object, key);
+            bindEnhanced(object, true);
+        });
         tx.unbind.forEach(key -> {
             Object gone = objects.remove(key);
             if (gone != null) {
                 bound.remove(gone);
                 bindEnhanced(gone, false);
             }
-        });
-        tx.bind.forEach((key, object) -> {
-            objects.put(key, object);
-            bound.put(object, key);
-            bindEnhanced(object, true);
         });
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
@@ -1043,6 +1109,44 @@ public final class Scriber implements AutoCloseable {
             relay(stored.get(i), e.source(), e.cls(), e.subject());
         }
         return stored;
+    }
+
+    /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
+    void noteWire(Wire w) {
+        synchronized (this) {
+            frameLimit = Math.min(frameLimit, w.maxFrameBytes());
+        }
+    }
+
+    /**
+     * Refuses a step whose local scribes could not be sent in one frame of the smallest wire this peer speaks
+     * (pushed as {@code add_scribe}), rather than store what could never reach a peer.
+     */
+    private void checkFits(Txn tx) {
+        int limit = frameLimit;
+        for (Txn.Entry e : tx.entries) {
+            if (e.source() != null) {
+                continue;
+            }
+            Scribe s = e.scribe();
+            int dataBytes = Json.bytes(s.data()).length;
+            // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
+            int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
+                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
+            if ((long) dataBytes + roughEnvelope <= limit) {
+                continue;
+            }
+            ObjectNode message = Json.object().put("type", "add_scribe");
+            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
+                    s.data(), s.origin(), s.clock(), s.base())));
+            message.put("id", Integer.MAX_VALUE);
+            int size = Json.bytes(message).length;
+            if (size > limit) {
+                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
+                        + " needs a frame of " + size + " bytes, over the " + limit
+                        + " bytes a peer of this Scriber can receive; not recorded");
+            }
+        }
     }
 
     /**
@@ -1138,6 +1242,10 @@ public final class Scriber implements AutoCloseable {
             if (!allowed(c, subject, scribe, s.client().id())) {
                 continue;
             }
+            if (subject == null && s.wire().isSyncro()) {
+                // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
+                continue;
+            }
             s.push(scribe);
         }
     }
@@ -1160,7 +1268,12 @@ public final class Scriber implements AutoCloseable {
      * those its objects' policies let through. Caller holds the lock.
      */
     boolean visibleTo(Scribe s, String clientId) {
-        if (clientId.equals(s.origin())) {
+        return visibleTo(s, clientId, false);
+    }
+
+    /** {@link #visibleTo(Scribe, String)}, counting the client's own scribes too when {@code own}. */
+    boolean visibleTo(Scribe s, String clientId, boolean own) {
+        if (!own && clientId.equals(s.origin())) {
             return false;
         }
         SyncedClass<?> c = byKlass.get(s.klass());
@@ -1171,7 +1284,17 @@ public final class Scriber implements AutoCloseable {
         return allowed(c, subject, s, clientId);
     }
 
-    private static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
+    /** The state of an object, live or tombstone, or null. Caller holds the lock. */
+    ObjectState stateOf(Key key) {
+        return states.get(key);
+    }
+
+    /** The live object with this key, or null. Caller holds the lock. */
+    Object objectOf(Key key) {
+        return objects.get(key);
+    }
+
+    static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
         JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
         return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
     }

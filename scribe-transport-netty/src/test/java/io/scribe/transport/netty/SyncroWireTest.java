@@ -77,7 +77,11 @@ class SyncroWireTest {
             assertThat(answers).anySatisfy(a -> assertThat(a).contains("\"response\"", "\"id\":16"));
             assertThat(hub.find(Test1.class, "raw-2")).get().extracting(t -> t.name).isEqualTo("café ☃ <&>");
             assertThat(hub.find(Test1.class, "raw-1")).isEmpty();
-            assertThat(hub.client("ruby").sessions()).hasSize(1);
+            // The invalid JSON that follows put the stream out of step: the server closed the connection.
+            while (in.read() >= 0) {
+                // the rest of what was sent before the close
+            }
+            assertThat(hub.client("ruby").sessions()).isEmpty();
         } finally {
             hub.close();
         }
