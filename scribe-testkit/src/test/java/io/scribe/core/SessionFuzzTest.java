@@ -11,7 +11,8 @@ import io.scribe.core.spi.Store;
 /**
  * Coverage-guided fuzzing of a session's message dispatch: whatever a peer sends (frames over u32 or Syncro's u16,
  * cut into reads of any size, or whole messages as a WebSocket delivers them), no exception escapes the session, it
- * still answers {@code noop}, and the store is unchanged (the class refuses every incoming scribe, so nothing a peer
+ * still answers {@code noop} (in Syncro mode, where a frame that does not parse closes it, a new session does), and
+ * the store is unchanged (the class refuses every incoming scribe, so nothing a peer
  * sends may change it).
  */
 class SessionFuzzTest {
@@ -48,6 +49,12 @@ class SessionFuzzTest {
                 }
             }
             out.clear();
+            if (!session.isOpen()) {
+                // Only Syncro mode closes a session, at the first frame that does not parse: with no error message
+                // a Syncro peer could handle, the stream is out of step. The peer reconnects.
+                assertThat(wire.isSyncro()).as("closed outside Syncro mode").isTrue();
+                session = server.client("fuzzer").connect(out);
+            }
             session.receiveMessage(NOOP);
             assertThat(out.last()).as("answer to noop")
                     .hasToString("{\"type\":\"response\",\"id\":987654321,\"result\":true}");
