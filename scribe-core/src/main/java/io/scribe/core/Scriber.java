@@ -723,6 +723,9 @@ public final class Scriber implements AutoCloseable {
             tx.unbind.add(key);
             tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
         }
+        if (state != null) {
+            followUp(c, key, state, s, tx);
+        }
         return Played.APPLIED;
     }
 
@@ -844,7 +847,60 @@ public final class Scriber implements AutoCloseable {
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
+        followUp(c, key, state, s, tx);
         return Played.APPLIED;
+    }
+
+    /**
+     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
+     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
+     */
+    private void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
+        Policy.FollowUp hook = c.policy.followUp();
+        if (hook == null || tx.foreign || guid.equals(s.origin())) {
+            return;
+        }
+        ObjectState after = tx.states.get(key);
+        ObjectNode wanted;
+        try {
+            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
+        } catch (RuntimeException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
+        }
+        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
+            return;
+        }
+        long clock = hlc.tick();
+        ObjectNode fields = after.fields().deepCopy();
+        ObjectNode written = Json.object();
+        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
+        Map<String, Long> base = new HashMap<>();
+        Map<FieldModel, Object> values = new LinkedHashMap<>();
+        wanted.fields().forEachRemaining(e -> {
+            FieldModel f = c.fields.get(e.getKey());
+            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
+                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
+                        + " may write only plain synced fields: " + e.getKey());
+            }
+            Object value = c.fromJson(f, e.getValue());
+            values.put(f, value);
+            Stamp previous = stamps.get(f.name());
+            long b = previous == null ? 0 : previous.clock();
+            base.put(f.name(), b);
+            stamps.put(f.name(), new Stamp(clock, guid, b));
+            JsonNode json = c.toJson(f, value);
+            fields.set(f.name(), json);
+            written.set(f.name(), json);
+        });
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Object object = live(tx, key);
+        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
+        tx.entries.add(new Txn.Entry(own, null, c, object));
+        Set<String> names = new LinkedHashSet<>();
+        written.fieldNames().forEachRemaining(names::add);
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
     }
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
@@ -1066,7 +1122,15 @@ public final class Scriber implements AutoCloseable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     boolean allowed(SyncedClass c, Object subject, Scribe scribe, String clientId) {
         if (subject == null) {
-            return scribe.type() == Scribe.Type.DESTROY;
+            if (scribe.type() != Scribe.Type.DESTROY) {
+                return false;
+            }
+            try {
+                return c.policy.sendsDestroyTo(SyncedClass.idText(scribe.data().path(0)), clientId);
+            } catch (RuntimeException e) {
+                log.warn("former recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
+                return false;
+            }
         }
         try {
             return c.policy.sendsTo(subject, clientId);
