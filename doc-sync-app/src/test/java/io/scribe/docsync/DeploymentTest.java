@@ -95,7 +95,10 @@ class DeploymentTest {
     void twoServersOnOneSchemaLogEachChangeOnceAndClientsOnEachConverge() throws Exception {
         h = new Harness(dir);
         h.startServer();
-        DocServer node2 = DocServer.start(config(dir.resolve("node2"), dir.resolve("server").resolve("master.key")));
+        // The second node's data directory holds a copy of the key file.
+        Files.createDirectories(dir.resolve("node2"));
+        Files.copy(dir.resolve("server").resolve("master.key"), dir.resolve("node2").resolve("master.key"));
+        DocServer node2 = DocServer.start(config(dir.resolve("node2"), null));
         closing.add(node2);
         DocClient a = h.client("a", "ann@example.com");
         DocClient b = DocClient.start(new DocClient.Options(node2.uri(), "ann@example.com", h.credential[0],
