@@ -14,23 +14,27 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.postgresql.util.PGobject;
 
 /**
- * doc-sync updates through the server on PostgreSQL side by side with raw JDBC inserts of the same rows, in one run.
+ * doc-sync updates through one server on PostgreSQL with 1, 8 and 64 clients, side by side with raw JDBC inserts of
+ * the same event rows (one per transaction, and batched), in one run.
  *
- * <p>doc-sync: one client edits one key of one document {@code updates} times; each edit is a Scribe update over
- * WebSocket that the server authorises, merges, commits to the PostgreSQL store, logs with its forward and reverse
- * JSON Patches in the event log and stamps with a new version (a second scribe, pushed back to the client).
- * Throughput = edits the server has logged per second, from the first edit to the last logged. Raw JDBC: one
- * connection inserting the same number of event rows (the same forward and reverse patches as JSONB), one
- * auto-committed INSERT each. Each side runs {@code rounds} rounds after one warm-up round; the table reports
- * medians.
+ * <p>doc-sync: each client edits one key of its own document; the clients edit at once, {@code updates} edits in all
+ * per configuration. Each edit is a Scribe update over WebSocket that the server authorises, merges, and commits to
+ * the PostgreSQL store together with its event-log row (forward and reverse JSON Patches) and its version stamp, in
+ * one transaction. Throughput = edits the server applied per second, from the first edit to the last applied. Raw
+ * JDBC: one connection inserting {@code updates} event rows with the same patches as JSONB, one auto-committed
+ * INSERT each, then the same in batches of {@value #BATCH} rows per transaction. One warm-up round, then
+ * {@code rounds} rounds; the table reports medians.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.scribe.benchmarks.DocSyncBenchmark [updates] [rounds]};
  * PostgreSQL at {@code SCRIBE_PG_URL} (default {@code postgresql://127.0.0.1:5432/postgres}, user postgres).
@@ -40,67 +44,114 @@ public final class DocSyncBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PG =
             System.getenv().getOrDefault("SCRIBE_PG_URL", "postgresql://127.0.0.1:5432/postgres");
+    private static final int[] CLIENTS = {1, 8, 64};
+    private static final int BATCH = 100;
 
     public static void main(String[] args) throws Exception {
         int updates = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         String schema = "docsync_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         Path dir = Files.createTempDirectory("doc-sync-bench");
-        double[] docSync = new double[rounds];
-        double[] raw = new double[rounds];
+        double[][] docSync = new double[CLIENTS.length][rounds];
+        double[] single = new double[rounds];
+        double[] batched = new double[rounds];
+        List<DocClient> clients = new ArrayList<>();
         try (DocServer server = DocServer.start(DocServer.Config.of(PG + "?user=postgres&schema=" + schema,
                 dir.resolve("server"), 0))) {
             String[] cred = server.createCredential("bench");
-            try (DocClient client = DocClient.start(new DocClient.Options(server.uri(), "bench@example.com",
-                    cred[0], cred[1], dir.resolve("client"), Backoff.DEFAULT))) {
-                client.awaitConnected(Duration.ofSeconds(10));
-                for (int r = -1; r < rounds; r++) {
-                    double s = docSyncRound(server, client, updates);
-                    double j = rawRound(schema, updates);
+            for (int i = 0; i < CLIENTS[CLIENTS.length - 1]; i++) {
+                clients.add(DocClient.start(new DocClient.Options(server.uri(), "bench@example.com", cred[0],
+                        cred[1], dir.resolve("client" + i), Backoff.DEFAULT)));
+            }
+            for (DocClient c : clients) {
+                c.awaitConnected(Duration.ofSeconds(30));
+            }
+            for (int r = -1; r < rounds; r++) {
+                StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+                for (int k = 0; k < CLIENTS.length; k++) {
+                    double s = docSyncRound(server, clients.subList(0, CLIENTS[k]), updates);
+                    line.append(String.format(" doc-sync x%d %.0f/s,", CLIENTS[k], s));
                     if (r >= 0) {
-                        docSync[r] = s;
-                        raw[r] = j;
+                        docSync[k][r] = s;
                     }
-                    System.out.printf("round %d: doc-sync %.0f updates/s, raw JDBC %.0f inserts/s%n", r + 1, s, j);
                 }
+                double j = rawRound(schema, updates, 1);
+                double b = rawRound(schema, updates, BATCH);
+                if (r >= 0) {
+                    single[r] = j;
+                    batched[r] = b;
+                }
+                System.out.println(line + String.format(" raw single %.0f/s, raw batched %.0f/s", j, b));
             }
         } finally {
+            for (DocClient c : clients) {
+                c.close();
+            }
             try (Connection c = DriverManager.getConnection("jdbc:" + PG + "?user=postgres");
                     Statement st = c.createStatement()) {
                 st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }
         }
-        double s = median(docSync);
-        double j = median(raw);
-        System.out.printf("| doc-sync update through the server | %,.0f /s |%n", s);
-        System.out.printf("| raw JDBC insert of the same event row | %,.0f /s |%n", j);
-        System.out.printf("ratio doc-sync/raw = %.2f (%d updates, %d rounds, medians)%n", s / j, updates, rounds);
+        double b = median(batched);
+        for (int k = 0; k < CLIENTS.length; k++) {
+            double s = median(docSync[k]);
+            System.out.printf("| doc-sync updates through one server, %d client%s | %,.0f /s | %.2f |%n", CLIENTS[k],
+                    CLIENTS[k] == 1 ? "" : "s", s, s / b);
+        }
+        System.out.printf("| raw JDBC insert of the same event row, one per transaction | %,.0f /s | %.2f |%n",
+                median(single), median(single) / b);
+        System.out.printf("| raw JDBC inserts, %d rows per transaction | %,.0f /s | 1.00 |%n", BATCH, b);
+        System.out.printf("(%d updates per configuration, %d rounds, medians; last column: / raw batched)%n",
+                updates, rounds);
     }
 
-    private static double docSyncRound(DocServer server, DocClient client, int updates) throws Exception {
-        String id = client.create("bench", JSON.createObjectNode().put("n", 0).put("text", "x".repeat(100)));
-        CountDownLatch created = new CountDownLatch(1);
+    private static double docSyncRound(DocServer server, List<DocClient> clients, int updates) throws Exception {
+        Set<String> docs = ConcurrentHashMap.newKeySet();
         CountDownLatch done = new CountDownLatch(updates);
-        AtomicReference<String> doc = new AtomicReference<>(id);
         var registration = server.scriber().listen(Document.class, change -> {
-            if (change.id().equals(doc.get()) && !change.origin().equals(DocServer.SERVER_ID)) {
-                if (change.type() == Scribe.Type.CREATE) {
-                    created.countDown();
-                } else {
-                    done.countDown();
-                }
+            if (docs.contains(change.id()) && !change.origin().equals(DocServer.SERVER_ID)
+                    && change.type() == Scribe.Type.UPDATE) {
+                done.countDown();
             }
         });
         try {
-            if (!created.await(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("document never reached the server");
+            List<String> ids = new ArrayList<>();
+            for (DocClient c : clients) {
+                String id = c.create("bench", JSON.createObjectNode().put("n", 0).put("text", "x".repeat(100)));
+                ids.add(id);
+                docs.add(id);
             }
+            for (DocClient c : clients) {
+                c.awaitConnected(Duration.ofSeconds(30));
+            }
+            long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!ids.stream().allMatch(id -> server.scriber().find(Document.class, id).isPresent())) {
+                if (System.nanoTime() > waitUntil) {
+                    throw new IllegalStateException("documents never reached the server");
+                }
+                Thread.sleep(10);
+            }
+            int each = updates / clients.size();
+            int extra = updates % clients.size();
+            List<Thread> threads = new ArrayList<>();
             long start = System.nanoTime();
-            for (int i = 1; i <= updates; i++) {
-                int n = i;
-                client.update(id, null, c -> c.put("n", n));
+            for (int k = 0; k < clients.size(); k++) {
+                DocClient c = clients.get(k);
+                String id = ids.get(k);
+                int count = each + (k < extra ? 1 : 0);
+                Thread t = new Thread(() -> {
+                    for (int i = 1; i <= count; i++) {
+                        int n = i;
+                        c.update(id, null, content -> content.put("n", n));
+                    }
+                });
+                threads.add(t);
+                t.start();
             }
-            if (!done.await(120, TimeUnit.SECONDS)) {
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (!done.await(300, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(done.getCount() + " updates never reached the server");
             }
             return updates / ((System.nanoTime() - start) / 1e9);
@@ -109,13 +160,14 @@ public final class DocSyncBenchmark {
         }
     }
 
-    private static double rawRound(String schema, int updates) throws Exception {
+    private static double rawRound(String schema, int updates, int batch) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:" + PG + "?user=postgres&currentSchema=" + schema)) {
             try (Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE IF NOT EXISTS raw_events (seq BIGSERIAL PRIMARY KEY, doc_id TEXT NOT NULL,"
                         + " kind TEXT NOT NULL, author TEXT NOT NULL, client_id TEXT NOT NULL, at TIMESTAMPTZ NOT NULL,"
                         + " version BIGINT NOT NULL, forward JSONB, reverse JSONB, lost BOOLEAN NOT NULL)");
             }
+            c.setAutoCommit(batch == 1);
             long start = System.nanoTime();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO raw_events (doc_id, kind, author, client_id,"
                     + " at, version, forward, reverse, lost) VALUES (?,?,?,?,now(),?,?,?,false)")) {
@@ -127,7 +179,15 @@ public final class DocSyncBenchmark {
                     ps.setLong(5, i + 1);
                     ps.setObject(6, jsonb("[{\"op\":\"replace\",\"path\":\"/content/n\",\"value\":" + i + "}]"));
                     ps.setObject(7, jsonb("[{\"op\":\"replace\",\"path\":\"/content/n\",\"value\":" + (i - 1) + "}]"));
-                    ps.executeUpdate();
+                    if (batch == 1) {
+                        ps.executeUpdate();
+                    } else {
+                        ps.addBatch();
+                        if (i % batch == 0 || i == updates) {
+                            ps.executeBatch();
+                            c.commit();
+                        }
+                    }
                 }
             }
             return updates / ((System.nanoTime() - start) / 1e9);
