@@ -266,4 +266,37 @@ class ServerRulesTest {
         assertThat(h.rows("SELECT max(version) FROM docsync_events WHERE doc_id = '" + id + "'")).isEqualTo(events);
         assertThat(a.get(id).get().version()).isEqualTo(events);
     }
+
+    @Test
+    void anEditItsEventRowAndItsVersionStampAreWrittenInOneTransaction() throws Exception {
+        List<DocClient> clients = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            clients.add(h.client("c" + i, "ann@example.com"));
+        }
+        List<String> ids = new ArrayList<>();
+        for (DocClient c : clients) {
+            c.awaitConnected(Duration.ofSeconds(10));
+            ids.add(c.create("doc", JSON.createObjectNode().put("n", 0)));
+        }
+        for (int round = 1; round <= 10; round++) {
+            for (int i = 0; i < clients.size(); i++) {
+                int n = round;
+                clients.get(i).update(ids.get(i), null, c -> c.put("n", n));
+            }
+        }
+        await("all acknowledged", () -> clients.stream().allMatch(c -> c.pendingCount() == 0)
+                && rows("SELECT count(*) FROM docsync_events") == 44);
+        // Rows written by one transaction share its xmin: each transaction that wrote event rows wrote exactly the
+        // changes' scribes and their version stamps (two log rows per event) and nothing else wrote those.
+        assertThat(rows("SELECT count(*) FROM (SELECT xmin::text AS x, count(*) AS n FROM docsync_events GROUP BY 1) ev"
+                + " LEFT JOIN (SELECT xmin::text AS x, count(*) AS n FROM log GROUP BY 1) lg ON ev.x = lg.x"
+                + " WHERE lg.n IS DISTINCT FROM 2 * ev.n")).isZero();
+        assertThat(rows("SELECT count(*) FROM log l WHERE NOT EXISTS (SELECT 1 FROM docsync_events e"
+                + " WHERE e.xmin::text = l.xmin::text)")).isZero();
+        // The document rows and object states were written by those transactions too.
+        assertThat(rows("SELECT count(*) FROM docsync_documents d WHERE NOT EXISTS (SELECT 1 FROM docsync_events e"
+                + " WHERE e.xmin::text = d.xmin::text)")).isZero();
+        assertThat(rows("SELECT count(*) FROM objects o WHERE NOT EXISTS (SELECT 1 FROM docsync_events e"
+                + " WHERE e.xmin::text = o.xmin::text)")).isZero();
+    }
 }

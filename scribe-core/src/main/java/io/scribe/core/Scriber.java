@@ -95,6 +95,11 @@ public final class Scriber implements AutoCloseable {
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    /** Scribes pushed to this peer, waiting to be played; see {@link #playIncoming()}. */
+    final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
+
+    /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
+    record Incoming(Session session, JsonNode requestId, Scribe scribe) {}
     // The newest log id this node has seen, and its own ids above it (only while a foreign append left a gap).
     private long seenId;
     private final java.util.Set<Long> ownIds = new java.util.HashSet<>();
@@ -613,6 +618,64 @@ public final class Scriber implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------------
     // Playing remote scribes (called by Session, under the lock)
+
+    /**
+     * Plays every queued {@link Incoming} scribe in one step and stores them with one commit, then answers each.
+     * A refused scribe (4xx) is answered with its error and the rest go on; one that cannot be played (5xx) is
+     * answered with its error and the others are played again without it; a failed commit fails them all. Caller
+     * holds the lock.
+     */
+    void playIncoming() {
+        List<Incoming> batch = new ArrayList<>();
+        for (Incoming in; (in = incoming.poll()) != null; ) {
+            batch.add(in);
+        }
+        Map<Incoming, ScribeException> answers = new IdentityHashMap<>();
+        Txn tx;
+        attempt:
+        while (true) {
+            tx = new Txn();
+            // Played again from the start: refusals are found again, and move their cursors in this step.
+            answers.values().removeIf(e -> e.code() < ScribeException.INTERNAL);
+            for (Incoming in : batch) {
+                if (answers.containsKey(in)) {
+                    continue;
+                }
+                Session s = in.session();
+                try {
+                    play(in.scribe(), s.client(), s, tx);
+                } catch (ScribeException e) {
+                    if (e.code() >= ScribeException.INTERNAL) {
+                        answers.put(in, (ScribeException) s.lost(e));
+                        continue attempt;
+                    }
+                    // A deliberate refusal (4xx) is final and changes nothing: the cursor passes the scribe.
+                    answers.put(in, e);
+                } catch (RuntimeException e) {
+                    answers.put(in, (ScribeException) s.lost(e));
+                    continue attempt;
+                }
+                if (s.caughtUp() && in.scribe().id() != null) {
+                    // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
+                    // could skip the scribes of the unfinished pages.
+                    tx.cursors.put(s.client().id(), in.scribe().id());
+                }
+            }
+            break;
+        }
+        try {
+            commit(tx);
+        } catch (RuntimeException e) {
+            for (Incoming in : batch) {
+                if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
+                    answers.put(in, (ScribeException) in.session().lost(e));
+                }
+            }
+        }
+        for (Incoming in : batch) {
+            in.session().answer(in.requestId(), answers.get(in));
+        }
+    }
 
     /** Outcome of playing one scribe. */
     enum Played {

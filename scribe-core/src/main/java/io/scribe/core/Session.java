@@ -362,39 +362,27 @@ public final class Session {
 
     private void handleAddScribe(JsonNode id, JsonNode message) {
         Scribe scribe = Json.scribe(message.get("scribe"));
+        // Queued, then played by whichever thread holds the lock next: scribes that arrive on several sessions
+        // while a step is being stored are played and stored together (one store commit for the batch).
+        scriber.incoming.add(new Scriber.Incoming(this, id, scribe));
         scriber.lock.lock();
         try {
-            Txn tx = new Txn();
-            ScribeException refused = null;
-            try {
-                scriber.play(scribe, client, this, tx);
-            } catch (ScribeException e) {
-                if (e.code() >= ScribeException.INTERNAL) {
-                    throw lost(e);
-                }
-                // A deliberate refusal (4xx) is final: the cursor passes the scribe.
-                refused = e;
-                tx = new Txn();
-            } catch (RuntimeException e) {
-                throw lost(e);
-            }
-            if (caughtUp && scribe.id() != null) {
-                // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
-                // could skip the scribes of the unfinished pages.
-                tx.cursors.put(client.id(), scribe.id());
-            }
-            try {
-                scriber.commit(tx);
-            } catch (RuntimeException e) {
-                throw lost(e);
-            }
-            if (refused != null) {
-                throw refused;
-            }
+            scriber.playIncoming();
         } finally {
             scriber.lock.unlock();
         }
-        respond(id, Json.NODES.booleanNode(true));
+    }
+
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    void answer(JsonNode id, ScribeException refused) {
+        if (refused == null) {
+            respond(id, Json.NODES.booleanNode(true));
+        } else {
+            rejected(id, refused);
+        }
     }
 
     /**
@@ -402,7 +390,7 @@ public final class Session {
      * the cursor past it, so pushes stop moving the cursor and a new catch-up from the stored cursor fetches it
      * again a moment later.
      */
-    private RuntimeException lost(RuntimeException cause) {
+    RuntimeException lost(RuntimeException cause) {
         caughtUp = false;
         scriber.timer.schedule(() -> {
             CompletableFuture<Void> running = catchUp;

@@ -9,7 +9,10 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** {@link Policy#withFollowUp} and {@link Policy#withFormerRecipients}. */
+/**
+ * {@link Policy#withFollowUp}, {@link Policy#withFormerRecipients}, and scribes pushed on several sessions at once
+ * stored with one commit.
+ */
 class FollowUpTest {
 
     private final Network net = new Network(new Random(7));
@@ -69,5 +72,68 @@ class FollowUpTest {
         net.settle();
         assertThat(b.store().object("Sheet", "s1")).isEmpty();
         assertThat(c.store().object("Sheet", "s1")).hasValueSatisfying(s -> assertThat(s.destroyed()).isTrue());
+    }
+
+    @Test
+    void scribesArrivingOnSeveralSessionsWhileAStepIsBeingStoredAreStoredWithOneCommit() throws Exception {
+        List<Integer> commits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Store counting = new io.scribe.testkit.ForwardingStore(Store.inMemory()) {
+            @Override
+            public List<Scribe> commit(io.scribe.core.spi.Commit commit) {
+                commits.add(commit.scribes().size());
+                return super.commit(commit);
+            }
+        };
+        Scriber hub = Scriber.builder().clientId("hub").store(counting).register(Sheet.class).build();
+        List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Session> sessions = new java.util.ArrayList<>();
+        for (String peer : List.of("a", "b", "c")) {
+            sessions.add(hub.client(peer).connect(new io.scribe.core.spi.Connection() {
+                @Override
+                public void send(byte[] frame) {}
+
+                @Override
+                public void sendText(String message) {
+                    answers.add(message);
+                }
+
+                @Override
+                public boolean messageOriented() {
+                    return true;
+                }
+
+                @Override
+                public void close() {}
+            }));
+        }
+        long clock = System.currentTimeMillis() << 16;
+        List<Thread> senders = new java.util.ArrayList<>();
+        hub.lock.lock();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Session s = sessions.get(i);
+                String peer = s.client().id();
+                String message = "{\"type\":\"add_scribe\",\"id\":1,\"scribe\":{\"id\":\"1\",\"klass\":\"Sheet\","
+                        + "\"type\":\"create\",\"data\":{\"id\":\"s-" + peer + "\",\"title\":\"" + peer + "\"},"
+                        + "\"origin\":\"" + peer + "\",\"clock\":" + (clock + i) + "}}";
+                Thread t = new Thread(() -> s.receiveMessage(message));
+                senders.add(t);
+                t.start();
+            }
+            // All three are queued while the lock is held, as while a commit is being written.
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            while (hub.incoming.size() < 3) {
+                assertThat(System.nanoTime()).isLessThan(deadline);
+                Thread.sleep(5);
+            }
+        } finally {
+            hub.lock.unlock();
+        }
+        for (Thread t : senders) {
+            t.join();
+        }
+        assertThat(commits).containsExactly(3);
+        assertThat(hub.all(Sheet.class)).hasSize(3);
+        assertThat(answers).hasSize(3).allMatch(a -> a.contains("\"result\":true"));
     }
 }

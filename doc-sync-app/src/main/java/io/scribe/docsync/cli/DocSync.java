@@ -78,6 +78,13 @@ public final class DocSync implements Runnable {
                     throw new IllegalStateException("cannot open " + database + ": " + oneLine(e), e);
                 }
             }
+            if (database == null) {
+                try {
+                    java.nio.file.Files.createDirectories(data);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot create " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+                }
+            }
             Db db = database == null ? Db.sqlite(data.resolve("server-tables.db")) : Db.postgres(database);
             try {
                 key[0] = DocServer.masterKey(config(0, "127.0.0.1"), db);
@@ -97,7 +104,7 @@ public final class DocSync implements Runnable {
         }
         String m = e.getMessage() != null && (t == e || !(e instanceof RuntimeException) || e.getMessage().length()
                 < 300) ? e.getMessage() : t.getMessage();
-        return (m == null ? t.toString() : m).replace('\n', ' ');
+        return (m == null ? t.toString() : m).strip().replace('\n', ' ');
     }
 
     /** Runs {@code body}; a failure is printed as one line on standard error and exits with 1. */

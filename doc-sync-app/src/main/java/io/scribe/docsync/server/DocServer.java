@@ -743,11 +743,15 @@ public final class DocServer implements AutoCloseable {
                 for (Scribe s : commit.scribes()) {
                     writes.add(s.origin() + "@" + s.clock());
                 }
+                // A step played again (after one of its scribes failed) stages its rows again: the last count.
+                Map<String, Db.Event> latest = new java.util.LinkedHashMap<>();
                 for (Object[] st : staged) {
                     if (writes.contains((String) st[0])) {
-                        events.add((Db.Event) st[1]);
+                        latest.remove((String) st[0]);
+                        latest.put((String) st[0], (Db.Event) st[1]);
                     }
                 }
+                events.addAll(latest.values());
                 // Rows of writes that were not committed after all (a refused or failed step) are dropped.
                 staged.clear();
             }
