@@ -57,6 +57,14 @@ class ServerProcessTest {
         return p;
     }
 
+    String read(String file) {
+        try {
+            return Files.readString(dir.resolve(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     String stderr(int n) throws IOException {
         return Files.readString(dir.resolve("server-" + n + ".err"), StandardCharsets.UTF_8);
     }
@@ -89,6 +97,7 @@ class ServerProcessTest {
         DocClient client = DocClient.start(new DocClient.Options(URI.create("ws://127.0.0.1:" + port + "/scribe"),
                 "ann@example.com", h.credential[0], h.credential[1], dir.resolve("client"),
                 new Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.5, Integer.MAX_VALUE)));
+        boolean closed = false;
         try {
             client.awaitConnected(Duration.ofSeconds(60));
             String id = client.create("streamed", JSON.createObjectNode().put("n", 0));
@@ -147,8 +156,26 @@ class ServerProcessTest {
             }
             assertThat(doc.path("content").path("n").asInt()).isEqualTo(total);
             await("the client has the last version", () -> client.get(id).get().version() == count);
-        } finally {
+
+            // The log: timestamped lines for connect, login, refusal and disconnect.
+            DocClient wrong = DocClient.start(new DocClient.Options(URI.create("ws://127.0.0.1:" + port + "/scribe"),
+                    "ann@example.com", h.credential[0], "rps_wrong", dir.resolve("wrong"), Backoff.DEFAULT));
+            await("refused", () -> wrong.authError().isPresent());
+            wrong.close();
             client.close();
+            closed = true;
+            String last = "server-" + (processes.size() - 1);
+            await("disconnect logged", () -> read(last + ".err").contains("disconnect: client " + client.clientId()));
+            String log = read(last + ".err");
+            String stamp = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S* INFO ";
+            assertThat(log).containsPattern(stamp + ".*connect: client " + client.clientId())
+                    .containsPattern(stamp + ".*login: client " + client.clientId() + " as ann@example.com")
+                    .containsPattern(stamp + ".*refused: client " + wrong.clientId() + " \\(401 bad signature\\)")
+                    .containsPattern(stamp + ".*disconnect: client " + client.clientId());
+        } finally {
+            if (!closed) {
+                client.close();
+            }
         }
     }
 

@@ -167,6 +167,7 @@ public final class DocServer implements AutoCloseable {
                     .bind(config.bind())
                     .webSocket(config.port(), "/scribe")
                     .httpGet("/health", this::health)
+                    .onSession(session -> log.info("connect: client {}", session.client().id()))
                     .start();
         } catch (RuntimeException e) {
             monitor.shutdownNow();
