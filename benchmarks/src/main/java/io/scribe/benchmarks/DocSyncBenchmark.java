@@ -2,11 +2,14 @@ package io.scribe.benchmarks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.Policy;
 import io.scribe.core.Scribe;
+import io.scribe.core.Scriber;
 import io.scribe.docsync.Document;
 import io.scribe.docsync.client.DocClient;
 import io.scribe.docsync.server.DocServer;
 import io.scribe.transport.netty.Backoff;
+import io.scribe.transport.netty.ScribeClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,27 +55,47 @@ public final class DocSyncBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         String schema = "docsync_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         Path dir = Files.createTempDirectory("doc-sync-bench");
-        double[][] docSync = new double[CLIENTS.length][rounds];
+        double[][][] docSync = new double[2][CLIENTS.length][rounds];
         double[] single = new double[rounds];
         double[] batched = new double[rounds];
         List<DocClient> clients = new ArrayList<>();
+        List<Editor> full = new ArrayList<>();
+        List<Editor> light = new ArrayList<>();
         try (DocServer server = DocServer.start(DocServer.Config.of(PG + "?user=postgres&schema=" + schema,
                 dir.resolve("server"), 0))) {
             String[] cred = server.createCredential("bench");
-            for (int i = 0; i < CLIENTS[CLIENTS.length - 1]; i++) {
-                clients.add(DocClient.start(new DocClient.Options(server.uri(), "bench@example.com", cred[0],
-                        cred[1], dir.resolve("client" + i), Backoff.DEFAULT)));
+            int most = CLIENTS[CLIENTS.length - 1];
+            for (int i = 0; i < most; i++) {
+                DocClient c = DocClient.start(new DocClient.Options(server.uri(), "bench@example.com", cred[0],
+                        cred[1], dir.resolve("client" + i), Backoff.DEFAULT));
+                clients.add(c);
+                full.add(new Editor() {
+                    @Override
+                    public String create() {
+                        return c.create("bench", JSON.createObjectNode().put("n", 0).put("text", "x".repeat(100)));
+                    }
+
+                    @Override
+                    public void update(String id, int n) {
+                        c.update(id, null, content -> content.put("n", n));
+                    }
+                });
+                light.add(new MemoryPeer(server, cred, "mem-" + i + "-" + UUID.randomUUID()));
             }
             for (DocClient c : clients) {
-                c.awaitConnected(Duration.ofSeconds(30));
+                c.awaitConnected(Duration.ofSeconds(60));
             }
+            String[] kinds = {"doc-sync", "server only"};
+            List<List<Editor>> editors = List.of(full, light);
             for (int r = -1; r < rounds; r++) {
                 StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
-                for (int k = 0; k < CLIENTS.length; k++) {
-                    double s = docSyncRound(server, clients.subList(0, CLIENTS[k]), updates);
-                    line.append(String.format(" doc-sync x%d %.0f/s,", CLIENTS[k], s));
-                    if (r >= 0) {
-                        docSync[k][r] = s;
+                for (int kind = 0; kind < 2; kind++) {
+                    for (int k = 0; k < CLIENTS.length; k++) {
+                        double s = docSyncRound(server, editors.get(kind).subList(0, CLIENTS[k]), updates);
+                        line.append(String.format(" %s x%d %.0f/s,", kinds[kind], CLIENTS[k], s));
+                        if (r >= 0) {
+                            docSync[kind][k][r] = s;
+                        }
                     }
                 }
                 double j = rawRound(schema, updates, 1);
@@ -84,6 +107,9 @@ public final class DocSyncBenchmark {
                 System.out.println(line + String.format(" raw single %.0f/s, raw batched %.0f/s", j, b));
             }
         } finally {
+            for (Editor e : light) {
+                ((MemoryPeer) e).close();
+            }
             for (DocClient c : clients) {
                 c.close();
             }
@@ -93,10 +119,13 @@ public final class DocSyncBenchmark {
             }
         }
         double b = median(batched);
-        for (int k = 0; k < CLIENTS.length; k++) {
-            double s = median(docSync[k]);
-            System.out.printf("| doc-sync updates through one server, %d client%s | %,.0f /s | %.2f |%n", CLIENTS[k],
-                    CLIENTS[k] == 1 ? "" : "s", s, s / b);
+        String[] labels = {"doc-sync clients (SQLite)", "in-memory Scribe clients"};
+        for (int kind = 0; kind < 2; kind++) {
+            for (int k = 0; k < CLIENTS.length; k++) {
+                double s = median(docSync[kind][k]);
+                System.out.printf("| updates through one server, %d %s | %,.0f /s | %.2f |%n", CLIENTS[k],
+                        labels[kind], s, s / b);
+            }
         }
         System.out.printf("| raw JDBC insert of the same event row, one per transaction | %,.0f /s | %.2f |%n",
                 median(single), median(single) / b);
@@ -105,7 +134,53 @@ public final class DocSyncBenchmark {
                 updates, rounds);
     }
 
-    private static double docSyncRound(DocServer server, List<DocClient> clients, int updates) throws Exception {
+    /** Something that creates a document and edits it. */
+    interface Editor {
+        String create();
+
+        void update(String id, int n);
+    }
+
+    /**
+     * A client without local durability: a Scribe peer on an in-memory store that authenticates like a doc-sync
+     * client and edits Documents directly, so that the figure is the server's own cost.
+     */
+    static final class MemoryPeer implements Editor {
+        private final Scriber scriber;
+        private final ScribeClient link;
+        private final String email = "bench@example.com";
+
+        MemoryPeer(DocServer server, String[] cred, String clientId) {
+            scriber = Scriber.builder().clientId(clientId).store(io.scribe.core.spi.Store.inMemory())
+                    .register(Document.class, Policy.<Document>defaults().withKeyMerge("content")).build();
+            link = ScribeClient.webSocket(scriber, server.uri()).serverId(DocServer.SERVER_ID)
+                    .onSession(s -> s.request(DocClient.authMessage(email, cred[0], cred[1], clientId,
+                            System.currentTimeMillis() / 1000)))
+                    .start();
+            link.awaitSession(Duration.ofSeconds(60));
+        }
+
+        @Override
+        public String create() {
+            Document d = new Document(email, "bench", JSON.createObjectNode().put("n", 0).put("text", "x".repeat(100)));
+            return scriber.create(d).id();
+        }
+
+        @Override
+        public void update(String id, int n) {
+            Document d = scriber.find(Document.class, id).orElseThrow();
+            ObjectNode content = d.content().deepCopy().put("n", n);
+            Document.edit(d, null, content, null);
+            scriber.save(d);
+        }
+
+        void close() {
+            link.close();
+            scriber.close();
+        }
+    }
+
+    private static double docSyncRound(DocServer server, List<Editor> clients, int updates) throws Exception {
         Set<String> docs = ConcurrentHashMap.newKeySet();
         CountDownLatch done = new CountDownLatch(updates);
         var registration = server.scriber().listen(Document.class, change -> {
@@ -116,13 +191,10 @@ public final class DocSyncBenchmark {
         });
         try {
             List<String> ids = new ArrayList<>();
-            for (DocClient c : clients) {
-                String id = c.create("bench", JSON.createObjectNode().put("n", 0).put("text", "x".repeat(100)));
+            for (Editor c : clients) {
+                String id = c.create();
                 ids.add(id);
                 docs.add(id);
-            }
-            for (DocClient c : clients) {
-                c.awaitConnected(Duration.ofSeconds(30));
             }
             long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!ids.stream().allMatch(id -> server.scriber().find(Document.class, id).isPresent())) {
@@ -136,13 +208,13 @@ public final class DocSyncBenchmark {
             List<Thread> threads = new ArrayList<>();
             long start = System.nanoTime();
             for (int k = 0; k < clients.size(); k++) {
-                DocClient c = clients.get(k);
+                Editor c = clients.get(k);
                 String id = ids.get(k);
                 int count = each + (k < extra ? 1 : 0);
                 Thread t = new Thread(() -> {
                     for (int i = 1; i <= count; i++) {
                         int n = i;
-                        c.update(id, null, content -> content.put("n", n));
+                        c.update(id, n);
                     }
                 });
                 threads.add(t);
