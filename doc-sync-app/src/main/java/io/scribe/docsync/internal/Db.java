@@ -257,6 +257,16 @@ public final class Db implements AutoCloseable {
         }
     }
 
+    /** The documents row of one document, deleted or not: {@code {id, owner, version, deleted, readers}}. */
+    public Optional<ObjectNode> documentRow(String id) {
+        return query("SELECT owner, version, deleted, readers FROM docsync_documents WHERE id = ?", rs -> {
+            ObjectNode n = JSON.createObjectNode().put("id", id).put("owner", rs.getString(1))
+                    .put("version", rs.getLong(2)).put("deleted", rs.getBoolean(3));
+            n.set("readers", parse(rs.getString(4)));
+            return n;
+        }, id);
+    }
+
     /** The documents row of every document, deleted ones too: {@code {id, owner, version, deleted, readers}}. */
     public Map<String, ObjectNode> documentRows() {
         Map<String, ObjectNode> out = new LinkedHashMap<>();

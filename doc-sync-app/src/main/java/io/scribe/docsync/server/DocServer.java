@@ -435,9 +435,27 @@ public final class DocServer implements AutoCloseable {
     }
 
     private boolean formerReader(String docId, String clientId) {
-        Former f = former.get(docId);
+        Former f = former(docId);
         String who = principals.get(clientId);
         return f != null && who != null && f.readers().contains(who);
+    }
+
+    /**
+     * A deleted document's owner and readers: remembered from this server's deletes and start, else read from the
+     * documents table (another server sharing the database may have deleted it).
+     */
+    private Former former(String docId) {
+        Former known = former.get(docId);
+        if (known != null) {
+            return known;
+        }
+        ObjectNode row = db.documentRow(docId).orElse(null);
+        if (row == null || !row.path("deleted").asBoolean()) {
+            return null;
+        }
+        Former f = new Former(row.path("owner").asText(), readers(row.path("readers")));
+        former.put(docId, f);
+        return f;
     }
 
     private static Set<String> readers(JsonNode doc) {
@@ -475,7 +493,7 @@ public final class DocServer implements AutoCloseable {
                 if (live.isPresent()) {
                     yield who.equals(live.get().owner());
                 }
-                Former gone = former.get(id);
+                Former gone = former(id);
                 yield gone == null || who.equals(gone.owner());
             }
             case DESTROY -> {
@@ -484,7 +502,7 @@ public final class DocServer implements AutoCloseable {
                 if (live.isPresent()) {
                     yield who.equals(live.get().owner());
                 }
-                Former gone = former.get(id);
+                Former gone = former(id);
                 yield gone == null || gone.readers().contains(who);
             }
             case UPDATE -> {
@@ -500,7 +518,7 @@ public final class DocServer implements AutoCloseable {
                     Document d = live.get();
                     yield who.equals(d.owner()) || (!fields.has("sharedWith") && d.sharedWith().contains(who));
                 }
-                Former gone = former.get(id);
+                Former gone = former(id);
                 if (gone != null && gone.readers().contains(who)) {
                     lostToDelete(s, id, who);
                     yield true;
