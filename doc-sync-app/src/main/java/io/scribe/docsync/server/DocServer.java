@@ -168,6 +168,9 @@ public final class DocServer implements AutoCloseable {
                     .webSocket(config.port(), "/scribe")
                     .httpGet("/health", this::health)
                     .onSession(session -> log.info("connect: client {}", session.client().id()))
+                    // An I/O thread waits while a step is stored; the edits that queue up meanwhile, one per thread,
+                    // are stored together in the next transaction: more threads, larger batches.
+                    .workerThreads(Math.max(16, 4 * Runtime.getRuntime().availableProcessors()))
                     .start();
         } catch (RuntimeException e) {
             monitor.shutdownNow();
