@@ -299,4 +299,34 @@ class ServerRulesTest {
         assertThat(rows("SELECT count(*) FROM objects o WHERE NOT EXISTS (SELECT 1 FROM docsync_events e"
                 + " WHERE e.xmin::text = o.xmin::text)")).isZero();
     }
+
+    @Test
+    void anOlderSessionThatNoLongerAnswersGivesWayToTheSameClientIdAfterTheProbe() throws Exception {
+        String guid = "c-half-open";
+        // A peer that logs in and then never answers anything: a connection left half-open by a network loss.
+        java.net.http.WebSocket silent = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(h.server.uri(), new java.net.http.WebSocket.Listener() { })
+                .get(10, TimeUnit.SECONDS);
+        try {
+            silent.sendText("{\"type\":\"hello\",\"client\":\"" + guid + "\"}", true).get(10, TimeUnit.SECONDS);
+            ObjectNode auth = DocClient.authMessage("ann@example.com", h.credential[0], h.credential[1], guid,
+                    System.currentTimeMillis() / 1000).put("id", 1);
+            silent.sendText(auth.toString(), true).get(10, TimeUnit.SECONDS);
+            await("logged in", () -> h.server.scriber().client(guid).sessions().stream()
+                    .anyMatch(s -> s.principal().isPresent()));
+
+            Raw first = new Raw(guid, "ann@example.com", h.credential);
+            ScribeException refused = refusal(first.auth);
+            assertThat(refused).isNotNull();
+            assertThat(refused.code()).isEqualTo(409);
+            first.close();
+            // The silent session did not answer the server's probe: it is closed, and the client gets in.
+            await("the silent session is closed", () -> h.server.scriber().client(guid).sessions().stream()
+                    .noneMatch(s -> s.principal().isPresent()));
+            Raw second = new Raw(guid, "ann@example.com", h.credential);
+            assertThat(refusal(second.auth)).isNull();
+        } finally {
+            silent.abort();
+        }
+    }
 }
