@@ -106,6 +106,11 @@ public final class Scriber implements AutoCloseable {
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    /** Scribes pushed to this peer, waiting to be played; see {@link #playIncoming()}. */
+    final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
+
+    /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
+    record Incoming(Session session, JsonNode requestId, Scribe scribe, long frameBytes) {}
     // The newest log id this node has seen, and its own ids above it (only while a foreign append left a gap).
     private long seenId;
     private final java.util.Set<Long> ownIds = new java.util.HashSet<>();
@@ -685,6 +690,67 @@ public final class Scriber implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Playing remote scribes (called by Session, under the lock)
 
+    /**
+     * Plays every queued {@link Incoming} scribe in one step and stores them with one commit, then answers each.
+     * A refused scribe (4xx) is answered with its error and the rest go on; one that cannot be played (5xx) is
+     * answered with its error and the others are played again without it; a failed commit fails them all. Caller
+     * holds the lock.
+     */
+    void playIncoming() {
+        List<Incoming> batch = new ArrayList<>();
+        for (Incoming in; (in = incoming.poll()) != null; ) {
+            batch.add(in);
+        }
+        Map<Incoming, ScribeException> answers = new IdentityHashMap<>();
+        Txn tx;
+        attempt:
+        while (true) {
+            tx = new Txn();
+            // Played again from the start: refusals are found again, and move their cursors in this step.
+            answers.values().removeIf(e -> e.code() < ScribeException.INTERNAL);
+            for (Incoming in : batch) {
+                if (answers.containsKey(in)) {
+                    continue;
+                }
+                Session s = in.session();
+                try {
+                    s.admit(in.scribe(), in.frameBytes());
+                    play(in.scribe(), s.client(), s, tx);
+                } catch (ScribeException e) {
+                    if (e.code() >= ScribeException.INTERNAL) {
+                        answers.put(in, (ScribeException) s.lost(e));
+                        continue attempt;
+                    }
+                    // A deliberate refusal (4xx) is final and changes nothing; it never moves the cursor (whatever
+                    // id it names): the next catch-up passes it.
+                    answers.put(in, e);
+                    continue;
+                } catch (RuntimeException e) {
+                    answers.put(in, (ScribeException) s.lost(e));
+                    continue attempt;
+                }
+                if (s.caughtUp() && in.scribe().id() != null) {
+                    // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
+                    // could skip the scribes of the unfinished pages.
+                    tx.cursors.put(s.client().id(), in.scribe().id());
+                }
+            }
+            break;
+        }
+        try {
+            commit(tx);
+        } catch (RuntimeException e) {
+            for (Incoming in : batch) {
+                if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
+                    answers.put(in, (ScribeException) in.session().lost(e));
+                }
+            }
+        }
+        for (Incoming in : batch) {
+            in.session().answer(in.requestId(), answers.get(in));
+        }
+    }
+
     /** Outcome of playing one scribe. */
     enum Played {
         APPLIED,
@@ -853,6 +919,9 @@ public final class Scriber implements AutoCloseable {
             tx.unbind.add(key);
             tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
         }
+        if (state != null) {
+            followUp(c, key, state, s, tx);
+        }
         return Played.APPLIED;
     }
 
@@ -973,6 +1042,7 @@ public final class Scriber implements AutoCloseable {
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
+        followUp(c, key, state, s, tx);
         return Played.APPLIED;
     }
 
@@ -986,6 +1056,58 @@ public final class Scriber implements AutoCloseable {
                     && current.clock() < incoming.clock();
         }
         return resolver.replaces(current, incoming);
+    }
+
+    /**
+     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
+     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
+     */
+    private void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
+        Policy.FollowUp hook = c.policy.followUp();
+        if (hook == null || tx.foreign || guid.equals(s.origin())) {
+            return;
+        }
+        ObjectState after = tx.states.get(key);
+        ObjectNode wanted;
+        try {
+            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
+        } catch (RuntimeException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
+        }
+        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
+            return;
+        }
+        long clock = hlc.tick();
+        ObjectNode fields = after.fields().deepCopy();
+        ObjectNode written = Json.object();
+        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
+        Map<String, Long> base = new HashMap<>();
+        Map<FieldModel, Object> values = new LinkedHashMap<>();
+        wanted.fields().forEachRemaining(e -> {
+            FieldModel f = c.fields.get(e.getKey());
+            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
+                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
+                        + " may write only plain synced fields: " + e.getKey());
+            }
+            Object value = c.fromJson(f, e.getValue());
+            values.put(f, value);
+            Stamp previous = stamps.get(f.name());
+            long b = previous == null ? 0 : previous.clock();
+            base.put(f.name(), b);
+            stamps.put(f.name(), new Stamp(clock, guid, b));
+            JsonNode json = c.toJson(f, value);
+            fields.set(f.name(), json);
+            written.set(f.name(), json);
+        });
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Object object = live(tx, key);
+        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
+        tx.entries.add(new Txn.Entry(own, null, c, object));
+        Set<String> names = new LinkedHashSet<>();
+        written.fieldNames().forEachRemaining(names::add);
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
     }
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
@@ -1253,7 +1375,15 @@ public final class Scriber implements AutoCloseable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     boolean allowed(SyncedClass c, Object subject, Scribe scribe, String clientId) {
         if (subject == null) {
-            return scribe.type() == Scribe.Type.DESTROY;
+            if (scribe.type() != Scribe.Type.DESTROY) {
+                return false;
+            }
+            try {
+                return c.policy.sendsDestroyTo(SyncedClass.idText(scribe.data().path(0)), clientId);
+            } catch (RuntimeException e) {
+                log.warn("former recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
+                return false;
+            }
         }
         try {
             return c.policy.sendsTo(subject, clientId);

@@ -609,8 +609,18 @@ public final class Session {
 
     private void handleAddScribe(JsonNode id, JsonNode message) {
         Scribe scribe = Json.scribe(message.get("scribe"));
+        if (syncro == null) {
+            // Queued, then played by whichever thread holds the lock next: scribes that arrive on several sessions
+            // while a step is being stored are played and stored together (one store commit for the batch).
+            // Syncro sessions play one scribe at a time (their corrections follow each one).
+            scriber.incoming.add(new Scriber.Incoming(this, id, scribe, inboundBytes));
+        }
         scriber.lock.lock();
         try {
+            if (syncro == null) {
+                scriber.playIncoming();
+                return;
+            }
             Txn tx = new Txn();
             ScribeException refused = null;
             try {
@@ -736,12 +746,30 @@ public final class Session {
         });
     }
 
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Refuses a pushed scribe this session may not introduce, or that its class or a store cannot take. */
+    void admit(Scribe scribe, long frameBytes) {
+        checkOrigin(scribe);
+        Admission.check(scriber, this, scribe, frameBytes);
+    }
+
+    void answer(JsonNode id, ScribeException refused) {
+        if (refused == null) {
+            respond(id, Json.NODES.booleanNode(true));
+        } else {
+            rejected(id, refused);
+        }
+    }
+
     /**
      * A pushed scribe could not be played or stored (the store failed, a policy threw): later pushes must not move
      * the cursor past it, so pushes stop moving the cursor and a new catch-up from the stored cursor fetches it
      * again a moment later.
      */
-    private RuntimeException lost(RuntimeException cause) {
+    RuntimeException lost(RuntimeException cause) {
         caughtUp = false;
         scriber.timer.schedule(() -> {
             CompletableFuture<Void> running = catchUp;
