@@ -579,12 +579,7 @@ public final class Scriber implements AutoCloseable {
         lock.lock();
         try {
             if (bound.containsKey(object)) {
-                try {
-                    saveLocked(c, object);
-                } catch (ScribeException e) {
-                    // A field write has no caller to throw to: the listener hears it, the change stays pending.
-                    report(e);
-                }
+                saveLocked(c, object);
             }
         } finally {
             lock.unlock();

@@ -166,13 +166,6 @@ class ConvergenceTest {
         }
         net.heal();
         for (SyncroModel m : models) {
-            if (m.crash() != null) {
-                for (Scribe sc : hub.store().readAfter(0, 100000)) {
-                    if (Json.text(Json.toJson(sc)).contains(m.crash().replaceAll(".*of ([^:]+):.*", "$1").substring(0, 20))) {
-                        System.err.println("HUB " + Json.toJson(sc));
-                    }
-                }
-            }
             assertThat(m.crashReport()).as("a Syncro peer raised").isNull();
         }
         Map<String, JsonNode> expected = states(hub);
