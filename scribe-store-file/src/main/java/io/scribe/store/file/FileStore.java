@@ -60,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * locks a dead process held) and replays a committed record, so every commit that returned is there and one in flight
  * is there entirely or not at all. The recovery runs on a copy of each file that then replaces it (an atomic rename),
  * and a first open that did not finish creating the files starts them again, so a crash during an open, a recovery
- * or the creation of the store is survived the same way. The files are memory-mapped and never forced to disk: after a crash of the
- * machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or damaged; damage is
- * reported at open, never silently repaired by dropping scribes.
+ * or the creation of the store is survived the same way. The files are memory-mapped and never forced to disk: after
+ * a crash of the machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or
+ * damaged; damage is reported at open, never silently repaired by dropping scribes.
  *
  * <p>Thread-safe: commits are serialised, reads run concurrently. Arguments must not be null.
  */
