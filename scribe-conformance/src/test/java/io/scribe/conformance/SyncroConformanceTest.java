@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SyncroConformanceTest {
 
     /** The record class of the Syncro captures. */
-    @Synced("Test")
+    @Synced(value = "Test", explicit = true)
     static final class Record {
         @SyncId
         String id;
