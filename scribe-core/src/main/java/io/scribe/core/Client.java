@@ -66,6 +66,7 @@ public final class Client {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(wire, "wire");
         scriber.checkOpen();
+        scriber.noteWire(wire);
         Session session = new Session(scriber, this, connection, wire);
         List<Session> older;
         scriber.lock.lock();
@@ -95,6 +96,19 @@ public final class Client {
             }
         }
         return result;
+    }
+
+    // Corrections a Syncro session could not deliver before it closed: object → fields. Guarded by the lock.
+    private final java.util.Map<Key, java.util.Set<String>> owed = new java.util.HashMap<>();
+
+    void owe(Key key, java.util.Set<String> fields) {
+        owed.computeIfAbsent(key, k -> new java.util.HashSet<>()).addAll(fields);
+    }
+
+    java.util.Map<Key, java.util.Set<String>> takeOwed() {
+        java.util.Map<Key, java.util.Set<String>> taken = new java.util.HashMap<>(owed);
+        owed.clear();
+        return taken;
     }
 
     boolean seen(String scribeId) {

@@ -20,6 +20,8 @@ public final class Policy<T> {
     private final BiPredicate<Scribe, String> authorizer;
     private final Resolver resolver;
     private final Set<String> keyMerged;
+    private BiPredicate<String, String> formerRecipients = (id, client) -> true;
+    private FollowUp followUp;
 
     private Policy(BiPredicate<? super T, String> recipients, BiPredicate<Scribe, String> authorizer, Resolver resolver,
             Set<String> keyMerged) {
@@ -27,6 +29,14 @@ public final class Policy<T> {
         this.authorizer = authorizer;
         this.resolver = resolver;
         this.keyMerged = keyMerged;
+    }
+
+    private Policy<T> copy(BiPredicate<? super T, String> recipients, BiPredicate<Scribe, String> authorizer,
+            Resolver resolver, Set<String> keyMerged) {
+        Policy<T> p = new Policy<>(recipients, authorizer, resolver, keyMerged);
+        p.formerRecipients = formerRecipients;
+        p.followUp = followUp;
+        return p;
     }
 
     /** Every client receives every scribe, every incoming scribe is accepted, last writer wins. */
@@ -41,7 +51,7 @@ public final class Policy<T> {
      * scribes of objects that no longer exist are sent only as their destroy).
      */
     public Policy<T> withRecipients(BiPredicate<? super T, String> recipients) {
-        return new Policy<>(Objects.requireNonNull(recipients, "recipients"), authorizer, resolver, keyMerged);
+        return copy(Objects.requireNonNull(recipients, "recipients"), authorizer, resolver, keyMerged);
     }
 
     /**
@@ -49,12 +59,12 @@ public final class Policy<T> {
      * true; a refused scribe is answered with error 403 and changes nothing.
      */
     public Policy<T> withAuthorizer(BiPredicate<Scribe, String> authorizer) {
-        return new Policy<>(recipients, Objects.requireNonNull(authorizer, "authorizer"), resolver, keyMerged);
+        return copy(recipients, Objects.requireNonNull(authorizer, "authorizer"), resolver, keyMerged);
     }
 
     /** Returns a copy that resolves concurrent writes with {@code resolver}. */
     public Policy<T> withResolver(Resolver resolver) {
-        return new Policy<>(recipients, authorizer, Objects.requireNonNull(resolver, "resolver"), keyMerged);
+        return copy(recipients, authorizer, Objects.requireNonNull(resolver, "resolver"), keyMerged);
     }
 
     /**
@@ -73,7 +83,52 @@ public final class Policy<T> {
      */
     public Policy<T> withKeyMerge(String... fields) {
         Set<String> names = Set.of(fields);
-        return new Policy<>(recipients, authorizer, resolver, names);
+        return copy(recipients, authorizer, resolver, names);
+    }
+
+    /**
+     * Returns a copy that sends the {@code destroy} of an object that no longer exists (in a catch-up page, where
+     * {@link #withRecipients} cannot be asked) only to the clients for which {@code test(objectId, clientId)} is
+     * true. By default every client receives it.
+     */
+    public Policy<T> withFormerRecipients(BiPredicate<String, String> test) {
+        Policy<T> p = copy(recipients, authorizer, resolver, keyMerged);
+        p.formerRecipients = Objects.requireNonNull(test, "test");
+        return p;
+    }
+
+    /**
+     * Returns a copy that calls {@code followUp} each time this peer applied a write that came from another peer
+     * (not when it absorbs what another process sharing its store appended). The fields it returns are written as
+     * this peer's own update in the same step: stored in the same store commit as the write, and relayed right
+     * after it to every entitled session, its author's included. A server uses it to stamp what it accepted.
+     */
+    public Policy<T> withFollowUp(FollowUp followUp) {
+        Policy<T> p = copy(recipients, authorizer, resolver, keyMerged);
+        p.followUp = Objects.requireNonNull(followUp, "followUp");
+        return p;
+    }
+
+    /** What {@link #withFollowUp} calls; under the Scriber's lock, before the step is stored: keep it short. */
+    @FunctionalInterface
+    public interface FollowUp {
+        /**
+         * @param before the object's state before the write, null if it did not exist
+         * @param after its state after the write, null after a destroy
+         * @param write the write as played (its {@code origin} is its author)
+         * @return fields (synced fields of the class, as JSON) to write in the same step, or null for none; ignored
+         *     after a destroy
+         */
+        com.fasterxml.jackson.databind.node.ObjectNode applied(io.scribe.core.spi.ObjectState before,
+                io.scribe.core.spi.ObjectState after, Scribe write);
+    }
+
+    FollowUp followUp() {
+        return followUp;
+    }
+
+    boolean sendsDestroyTo(String objectId, String clientId) {
+        return formerRecipients.test(objectId, clientId);
     }
 
     /** The fields merged key by key (see {@link #withKeyMerge(String...)}). */

@@ -106,12 +106,19 @@ public final class Scriber implements AutoCloseable {
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    /** Scribes pushed to this peer, waiting to be played; see {@link #playIncoming()}. */
+    final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
+
+    /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
+    record Incoming(Session session, JsonNode requestId, Scribe scribe, long frameBytes) {}
     // The newest log id this node has seen, and its own ids above it (only while a foreign append left a gap).
     private long seenId;
     private final java.util.Set<Long> ownIds = new java.util.HashSet<>();
     private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
             ThreadLocal.withInitial(ArrayDeque::new);
     private volatile boolean closed;
+    /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
+    private volatile int frameLimit;
     /** What enhanced objects of this peer are bound to. */
     final Recorder recorder = new ScriberRecorder(this);
 
@@ -120,6 +127,7 @@ public final class Scriber implements AutoCloseable {
         this.store = b.store;
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
+        this.frameLimit = b.wire.maxFrameBytes();
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
         this.hlc = new Hlc(b.clock);
@@ -677,6 +685,67 @@ public final class Scriber implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Playing remote scribes (called by Session, under the lock)
 
+    /**
+     * Plays every queued {@link Incoming} scribe in one step and stores them with one commit, then answers each.
+     * A refused scribe (4xx) is answered with its error and the rest go on; one that cannot be played (5xx) is
+     * answered with its error and the others are played again without it; a failed commit fails them all. Caller
+     * holds the lock.
+     */
+    void playIncoming() {
+        List<Incoming> batch = new ArrayList<>();
+        for (Incoming in; (in = incoming.poll()) != null; ) {
+            batch.add(in);
+        }
+        Map<Incoming, ScribeException> answers = new IdentityHashMap<>();
+        Txn tx;
+        attempt:
+        while (true) {
+            tx = new Txn();
+            // Played again from the start: refusals are found again, and move their cursors in this step.
+            answers.values().removeIf(e -> e.code() < ScribeException.INTERNAL);
+            for (Incoming in : batch) {
+                if (answers.containsKey(in)) {
+                    continue;
+                }
+                Session s = in.session();
+                try {
+                    s.admit(in.scribe(), in.frameBytes());
+                    play(in.scribe(), s.client(), s, tx);
+                } catch (ScribeException e) {
+                    if (e.code() >= ScribeException.INTERNAL) {
+                        answers.put(in, (ScribeException) s.lost(e));
+                        continue attempt;
+                    }
+                    // A deliberate refusal (4xx) is final and changes nothing; it never moves the cursor (whatever
+                    // id it names): the next catch-up passes it.
+                    answers.put(in, e);
+                    continue;
+                } catch (RuntimeException e) {
+                    answers.put(in, (ScribeException) s.lost(e));
+                    continue attempt;
+                }
+                if (s.caughtUp() && in.scribe().id() != null) {
+                    // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
+                    // could skip the scribes of the unfinished pages.
+                    tx.cursors.put(s.client().id(), in.scribe().id());
+                }
+            }
+            break;
+        }
+        try {
+            commit(tx);
+        } catch (RuntimeException e) {
+            for (Incoming in : batch) {
+                if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
+                    answers.put(in, (ScribeException) in.session().lost(e));
+                }
+            }
+        }
+        for (Incoming in : batch) {
+            in.session().answer(in.requestId(), answers.get(in));
+        }
+    }
+
     /** Outcome of playing one scribe. */
     enum Played {
         APPLIED,
@@ -720,8 +789,15 @@ public final class Scriber implements AutoCloseable {
                         + " is more than " + maxClockSkew + " ahead of this peer's clock");
             }
             hlc.observe(clock);
+        } else if (tx.history) {
+            // The sender's whole history, old and new alike: it fills in what this peer lacks and overrides
+            // nothing; the session then sends the sender the values that won (see SyncroPeer).
+            clock = ++tx.historyClock;
         } else {
             clock = hlc.tick();
+        }
+        if (in.clock() == 0 && source != null && source.wire().isSyncro()) {
+            in = withoutMisfits(c, in);
         }
         Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
         return switch (in.type()) {
@@ -729,6 +805,41 @@ public final class Scriber implements AutoCloseable {
             case UPDATE -> playUpdate(c, normalized, source, tx);
             case DESTROY -> playDestroy(c, normalized, source, tx);
         };
+    }
+
+    /**
+     * A Syncro scribe without the field values that do not fit their field's type (each reported): Syncro peers
+     * cannot read an error, so the rest is played and the session sends the peer the values held here instead.
+     */
+    private Scribe withoutMisfits(SyncedClass<?> c, Scribe in) {
+        JsonNode values = in.type() == Scribe.Type.CREATE ? in.data()
+                : in.type() == Scribe.Type.UPDATE ? in.data().path(1) : null;
+        if (values == null || !values.isObject()) {
+            return in;
+        }
+        ObjectNode kept = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            FieldModel f = c.fields.get(e.getKey());
+            if (f == null || f == c.idField) {
+                continue;
+            }
+            try {
+                c.fromJson(f, e.getValue());
+            } catch (ScribeException misfit) {
+                report(new ScribeException(misfit.code(), "scribe " + in.id() + " from a Syncro peer: "
+                        + misfit.getMessage() + "; ignored, the peer is sent the value held here", misfit));
+                if (kept == null) {
+                    kept = ((ObjectNode) values).deepCopy();
+                }
+                kept.remove(e.getKey());
+            }
+        }
+        if (kept == null) {
+            return in;
+        }
+        JsonNode data = in.type() == Scribe.Type.CREATE ? kept : Json.NODES.arrayNode().add(in.data().get(0)).add(kept);
+        return new Scribe(in.id(), in.klass(), in.type(), data, in.origin(), in.clock(), in.base());
     }
 
     private Played playCreate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
@@ -749,10 +860,14 @@ public final class Scriber implements AutoCloseable {
         Resolver resolver = resolvers.get(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
-            if (created != null && !created.origin().equals(s.origin())) {
+            Long idBase = s.base() == null ? null : s.base().get(c.idField.name());
+            boolean republished = created != null && idBase != null && idBase != 0 && idBase == created.clock();
+            if (created != null && !created.origin().equals(s.origin()) && !republished) {
                 // A create for an identity another peer created is never an overwrite, however new its stamps: the
                 // existing object wins, the refused values are a conflict and newer ones are answered with a
-                // correction, so a writer that created the same identity concurrently converges too.
+                // correction, so a writer that created the same identity concurrently converges too. A create whose
+                // identity names as its base the stamp this object holds (see republish) was made knowing this very
+                // object: it merges as an update would, under the class's resolver and authorizer.
                 resolver = EXISTING_WINS;
             }
         }
@@ -799,6 +914,9 @@ public final class Scriber implements AutoCloseable {
             tx.unbind.add(key);
             tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
         }
+        if (state != null) {
+            followUp(c, key, state, s, tx);
+        }
         return Played.APPLIED;
     }
 
@@ -823,7 +941,7 @@ public final class Scriber implements AutoCloseable {
         ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
         Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
         Map<FieldModel, Object> taken = new LinkedHashMap<>();
-        boolean live = state != null && !state.destroyed() && !tx.foreign;
+        boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
         for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
             String name = e.getKey().name();
             if (c.policy.keyMerged().contains(name)) {
@@ -837,7 +955,7 @@ public final class Scriber implements AutoCloseable {
                     String stampName = name + "/" + k.getKey();
                     Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
                     Stamp current = stamps.get(stampName);
-                    if (current == null || resolver.replaces(current, incoming)) {
+                    if (current == null || replaces(resolver, current, incoming, tx)) {
                         if (k.getValue().isNull()) {
                             merged.remove(k.getKey());
                         } else {
@@ -867,7 +985,7 @@ public final class Scriber implements AutoCloseable {
             }
             Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
             Stamp current = stamps.get(name);
-            if (current == null || resolver.replaces(current, incoming)) {
+            if (current == null || replaces(resolver, current, incoming, tx)) {
                 taken.put(e.getKey(), e.getValue());
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
@@ -919,7 +1037,72 @@ public final class Scriber implements AutoCloseable {
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
+        followUp(c, key, state, s, tx);
         return Played.APPLIED;
+    }
+
+    /**
+     * Whether an incoming write replaces the current one. A write from a Syncro peer's history replaces only what
+     * the same history wrote before it: it fills in, it never overrides.
+     */
+    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, Txn tx) {
+        if (tx.history) {
+            return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
+                    && current.clock() < incoming.clock();
+        }
+        return resolver.replaces(current, incoming);
+    }
+
+    /**
+     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
+     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
+     */
+    private void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
+        Policy.FollowUp hook = c.policy.followUp();
+        if (hook == null || tx.foreign || guid.equals(s.origin())) {
+            return;
+        }
+        ObjectState after = tx.states.get(key);
+        ObjectNode wanted;
+        try {
+            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
+        } catch (RuntimeException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
+        }
+        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
+            return;
+        }
+        long clock = hlc.tick();
+        ObjectNode fields = after.fields().deepCopy();
+        ObjectNode written = Json.object();
+        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
+        Map<String, Long> base = new HashMap<>();
+        Map<FieldModel, Object> values = new LinkedHashMap<>();
+        wanted.fields().forEachRemaining(e -> {
+            FieldModel f = c.fields.get(e.getKey());
+            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
+                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
+                        + " may write only plain synced fields: " + e.getKey());
+            }
+            Object value = c.fromJson(f, e.getValue());
+            values.put(f, value);
+            Stamp previous = stamps.get(f.name());
+            long b = previous == null ? 0 : previous.clock();
+            base.put(f.name(), b);
+            stamps.put(f.name(), new Stamp(clock, guid, b));
+            JsonNode json = c.toJson(f, value);
+            fields.set(f.name(), json);
+            written.set(f.name(), json);
+        });
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Object object = live(tx, key);
+        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
+        tx.entries.add(new Txn.Entry(own, null, c, object));
+        Set<String> names = new LinkedHashSet<>();
+        written.fieldNames().forEachRemaining(names::add);
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
     }
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
@@ -990,6 +1173,9 @@ public final class Scriber implements AutoCloseable {
             return List.of();
         }
         List<Scribe> stored;
+        if (!tx.foreign) {
+            checkFits(tx);
+        }
         if (tx.foreign) {
             // The scribes are in the shared log already: only this node's view of the objects is written.
             store.commit(new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
@@ -1003,17 +1189,18 @@ public final class Scriber implements AutoCloseable {
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
+        // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
+        tx.bind.forEach((key, object) -> {
+            objects.put(key, object);
+            bound.put(object, key);
+            bindEnhanced(object, true);
+        });
         tx.unbind.forEach(key -> {
             Object gone = objects.remove(key);
             if (gone != null) {
                 bound.remove(gone);
                 bindEnhanced(gone, false);
             }
-        });
-        tx.bind.forEach((key, object) -> {
-            objects.put(key, object);
-            bound.put(object, key);
-            bindEnhanced(object, true);
         });
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
@@ -1039,6 +1226,44 @@ public final class Scriber implements AutoCloseable {
             relay(stored.get(i), e.source(), e.cls(), e.subject());
         }
         return stored;
+    }
+
+    /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
+    void noteWire(Wire w) {
+        synchronized (this) {
+            frameLimit = Math.min(frameLimit, w.maxFrameBytes());
+        }
+    }
+
+    /**
+     * Refuses a step whose local scribes could not be sent in one frame of the smallest wire this peer speaks
+     * (pushed as {@code add_scribe}), rather than store what could never reach a peer.
+     */
+    private void checkFits(Txn tx) {
+        int limit = frameLimit;
+        for (Txn.Entry e : tx.entries) {
+            if (e.source() != null) {
+                continue;
+            }
+            Scribe s = e.scribe();
+            int dataBytes = Json.bytes(s.data()).length;
+            // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
+            int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
+                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
+            if ((long) dataBytes + roughEnvelope <= limit) {
+                continue;
+            }
+            ObjectNode message = Json.object().put("type", "add_scribe");
+            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
+                    s.data(), s.origin(), s.clock(), s.base())));
+            message.put("id", Integer.MAX_VALUE);
+            int size = Json.bytes(message).length;
+            if (size > limit) {
+                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
+                        + " needs a frame of " + size + " bytes, over the " + limit
+                        + " bytes a peer of this Scriber can receive; not recorded");
+            }
+        }
     }
 
     /**
@@ -1134,6 +1359,10 @@ public final class Scriber implements AutoCloseable {
             if (!allowed(c, subject, scribe, s.client().id())) {
                 continue;
             }
+            if (subject == null && s.wire().isSyncro()) {
+                // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
+                continue;
+            }
             s.push(scribe);
         }
     }
@@ -1141,7 +1370,15 @@ public final class Scriber implements AutoCloseable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     boolean allowed(SyncedClass c, Object subject, Scribe scribe, String clientId) {
         if (subject == null) {
-            return scribe.type() == Scribe.Type.DESTROY;
+            if (scribe.type() != Scribe.Type.DESTROY) {
+                return false;
+            }
+            try {
+                return c.policy.sendsDestroyTo(SyncedClass.idText(scribe.data().path(0)), clientId);
+            } catch (RuntimeException e) {
+                log.warn("former recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
+                return false;
+            }
         }
         try {
             return c.policy.sendsTo(subject, clientId);
@@ -1156,7 +1393,12 @@ public final class Scriber implements AutoCloseable {
      * those its objects' policies let through. Caller holds the lock.
      */
     boolean visibleTo(Scribe s, String clientId) {
-        if (clientId.equals(s.origin())) {
+        return visibleTo(s, clientId, false);
+    }
+
+    /** {@link #visibleTo(Scribe, String)}, counting the client's own scribes too when {@code own}. */
+    boolean visibleTo(Scribe s, String clientId, boolean own) {
+        if (!own && clientId.equals(s.origin())) {
             return false;
         }
         SyncedClass<?> c = byKlass.get(s.klass());
@@ -1167,7 +1409,17 @@ public final class Scriber implements AutoCloseable {
         return allowed(c, subject, s, clientId);
     }
 
-    private static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
+    /** The state of an object, live or tombstone, or null. Caller holds the lock. */
+    ObjectState stateOf(Key key) {
+        return states.get(key);
+    }
+
+    /** The live object with this key, or null. Caller holds the lock. */
+    Object objectOf(Key key) {
+        return objects.get(key);
+    }
+
+    static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
         JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
         return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
     }

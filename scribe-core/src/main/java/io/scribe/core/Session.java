@@ -60,6 +60,19 @@ public final class Session {
             try {
                 message = Json.parse(buf, offset, length);
             } catch (ScribeException e) {
+                if (wire.isSyncro()) {
+                    // Syncro's 2-byte prefix wraps past 65,535 bytes: after a frame that is not JSON the stream is
+                    // out of step, and every later frame would be misread. Closing makes the peer reconnect and
+                    // catch up from its cursor.
+                    log.warn("session {}: closing, a frame of {} bytes is not JSON ({}): the stream is out of step"
+                            + " (a Syncro peer's message over 65,535 bytes wraps its length prefix)",
+                            client.id(), length, e.getMessage());
+                    scriber.report(new ScribeException(ScribeException.BAD_REQUEST, "from " + client.id()
+                            + ": frame of " + length + " bytes is not JSON; session closed, out of step", e));
+                    scriber.flush();
+                    disconnect();
+                    return;
+                }
                 rejected(null, e);
                 return;
             }
@@ -89,6 +102,8 @@ public final class Session {
     private long inboundBytes;
     // A catch-up asked for before authentication; started once the peer has authenticated.
     private volatile CompletableFuture<Void> deferredSync;
+    /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
+    private final SyncroPeer syncro;
 
     /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
     private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
@@ -100,6 +115,7 @@ public final class Session {
         this.wire = wire;
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
         this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
+        this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
     }
 
     /** The client at the other end. */
@@ -306,16 +322,96 @@ public final class Session {
     }
 
     private void handleSync(JsonNode id, JsonNode message) {
+        if (syncro != null) {
+            JsonNode from = message.get("from");
+            boolean fromStart = from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty());
+            boolean restarted = fromStart && client.cursor().filter(c -> !c.isEmpty()).isPresent();
+            if (restarted) {
+                forgetPeerLog();
+            }
+            boolean own = fromStart;
+            scriber.lock.lock();
+            try {
+                if (!syncro.asked) {
+                    syncro.asked = true;
+                    syncro.cursor = fromStart ? null : from.asText();
+                }
+            } finally {
+                scriber.lock.unlock();
+            }
+            // A Syncro peer's answer to our own sync is its history: knowing it first, the answer here leaves out
+            // what the peer destroyed itself. Scribe peers in Syncro mode say "clocked" and are answered at once
+            // (they wait for their own catch-up in the same way otherwise).
+            CompletableFuture<Void> running = catchUp;
+            if (!message.path("clocked").asBoolean(false) && running != null && !running.isDone()) {
+                running.whenComplete((v, e) -> {
+                    if (open) {
+                        answerSync(id, message, own);
+                        scriber.flush();
+                    }
+                });
+                return;
+            }
+            answerSync(id, message, own);
+            return;
+        }
+        answerSync(id, message, false);
+    }
+
+    /**
+     * A Syncro peer asked for this log from its start while this peer holds a cursor in the peer's log: the peer
+     * started afresh, so that cursor points into a log that is gone. It is forgotten and the peer's new log read
+     * from its start.
+     */
+    private void forgetPeerLog() {
+        log.info("session {}: the peer asks for everything from the start; its log is read again from its start",
+                client.id());
+        scriber.lock.lock();
+        try {
+            Txn tx = new Txn();
+            tx.cursors.put(client.id(), "");
+            scriber.commit(tx);
+        } finally {
+            scriber.lock.unlock();
+        }
+        CompletableFuture<Void> running = catchUp;
+        if (running != null && running.isDone()) {
+            sync();
+        } else if (running != null) {
+            running.whenComplete((v, e) -> {
+                if (open) {
+                    sync();
+                }
+            });
+        }
+    }
+
+    /**
+     * Answers {@code sync}. {@code own}: a Syncro peer asks from the start, so it holds nothing of this log; its own
+     * earlier scribes are sent back too, since it may have lost them (it restarted empty, or it is not recognised).
+     */
+    private void answerSync(JsonNode id, JsonNode message, boolean own) {
         long after = parseCursor(message.get("from"));
         JsonNode limitNode = message.get("limit");
         // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
         // they get one answer, the rest as pushes.
         int limit = wire.isSyncro() ? Integer.MAX_VALUE
                 : limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
-                        ? Math.min(limitNode.asInt(), scriber.pageSize)
-                        : scriber.pageSize;
-        // A page fits one frame, with room for the envelope; counted in UTF-8 bytes.
-        long budget = Math.max(1024, wire.maxFrameBytes() - 512L);
+                        ? Math.min(limitNode.asInt(), Math.max(scriber.pageSize, 1))
+                        : Math.max(scriber.pageSize, 1);
+        // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
+        // its own is sent.
+        ObjectNode envelope = Json.object().put("type", "response");
+        if (id != null) {
+            envelope.set("id", id);
+        }
+        envelope.putArray("result");
+        if (!wire.isSyncro()) {
+            envelope.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
+        }
+        long budget = wire.maxFrameBytes() - (long) Json.bytes(envelope).length;
+        List<ObjectNode> sentToSyncro = new ArrayList<>();
+        Map<Key, String[]> creates = null;
         // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
         // hold the engine's lock for the whole log. Syncro peers cannot page, so they are not capped.
         long examineCap = wire.isSyncro() ? Long.MAX_VALUE : Math.max(limit, 1) * 20L;
@@ -338,19 +434,36 @@ public final class Session {
                             break outer;
                         }
                         examined++;
-                        if (scriber.visibleTo(s, client.id())) {
-                            ObjectNode json = Json.toJson(s);
+                        boolean send = scriber.visibleTo(s, client.id(), own);
+                        if (send && syncro != null && s.type() == Scribe.Type.CREATE) {
+                            // Its own create, relayed back under another name (a connection the hub could not
+                            // recognise): it has the record, or destroyed it, and would bring it back.
+                            SyncedClass<?> c = scriber.classByKlass(s.klass());
+                            send = c == null || !syncro.created.contains(Scriber.keyOfScribe(c, s));
+                        }
+                        if (send && syncro != null && s.type() == Scribe.Type.DESTROY) {
+                            if (creates == null) {
+                                creates = createsInLog();
+                            }
+                            send = peerHad(s, after, creates);
+                        }
+                        if (send) {
+                            ObjectNode json = syncro != null ? syncro.outgoing(s) : Json.toJson(s);
                             long size = Json.bytes(json).length;
+                            long comma = result.isEmpty() ? 0 : 1;
                             if (size > budget) {
                                 // It can never be sent: skip it, or every catch-up would stop here.
                                 scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + s.id()
                                         + " of " + size + " bytes cannot be sent to " + client.id() + "; skipped"));
-                            } else if (bytes + size > budget) {
+                            } else if (bytes + comma + size > budget) {
                                 more = true;
                                 break outer;
                             } else {
-                                bytes += size;
+                                bytes += comma + size;
                                 result.add(json);
+                                if (syncro != null) {
+                                    sentToSyncro.add(json);
+                                }
                             }
                         }
                         position = Long.parseLong(s.id());
@@ -365,6 +478,12 @@ public final class Session {
             if (id != null) {
                 response.set("id", id);
             }
+            if (syncro != null && !result.isEmpty() && cursor != null && !more) {
+                // Syncro takes the id of the last scribe of the answer as its cursor: scribes left out after it
+                // (hidden, or not for this peer) are passed too, or a destroy left out now would be sent next time
+                // to a peer that never got the create.
+                ((ObjectNode) result.get(result.size() - 1)).put("id", cursor);
+            }
             response.set("result", result);
             if (!wire.isSyncro()) {
                 response.put("more", more);
@@ -373,10 +492,30 @@ public final class Session {
                 }
             }
             enqueue(response);
+            if (syncro != null && !syncro.waiting.isEmpty()) {
+                List<ObjectNode> waiting = new ArrayList<>(syncro.waiting);
+                syncro.waiting.clear();
+                correct(waiting);
+            }
+            if (syncro != null) {
+                // Corrections a closed session could not deliver, with the values held here now; a peer that asks
+                // from the start holds nothing of this log, so it is owed nothing.
+                Map<Key, java.util.Set<String>> owed = client.takeOwed();
+                if (!own) {
+                    correct(syncro.owed(owed, new Txn()));
+                }
+            }
+            if (!sentToSyncro.isEmpty()) {
+                // The answer to this request proves the peer played the page (it handles messages in order).
+                ObjectNode noop = Json.object().put("type", "noop");
+                enqueueRequest(noop);
+                int tag = noop.path("id").asInt();
+                sentToSyncro.forEach(json -> syncro.sent(json, tag));
+            }
             if (more && wire.isSyncro()) {
                 // A Syncro peer takes the first answer as the whole rest of the log: what did not fit follows at
                 // once as pushes, in log order.
-                pushRest(position);
+                pushRest(position, after, creates, own);
                 more = false;
             }
             if (!more) {
@@ -388,12 +527,63 @@ public final class Session {
         }
     }
 
-    /** Pushes every scribe after {@code position} this peer may see. Caller holds the engine lock. */
-    private void pushRest(long position) {
+    /** The create of every object in the log: its id and origin. Caller holds the engine lock. */
+    private Map<Key, String[]> createsInLog() {
+        Map<Key, String[]> creates = new java.util.HashMap<>();
+        long position = 0;
         while (true) {
             List<Scribe> page = scriber.store.readAfter(position, 500);
             for (Scribe s : page) {
-                if (scriber.visibleTo(s, client.id())) {
+                SyncedClass<?> c = scriber.classByKlass(s.klass());
+                if (c != null && s.type() == Scribe.Type.CREATE) {
+                    creates.putIfAbsent(Scriber.keyOfScribe(c, s), new String[] {s.id(), s.origin()});
+                }
+                position = Long.parseLong(s.id());
+            }
+            if (page.size() < 500) {
+                return creates;
+            }
+        }
+    }
+
+    /**
+     * Whether a Syncro peer holds the object a destroy is about, so that it can play the destroy (it raises on an
+     * unknown record): the peer did not destroy it itself, and it created it, or was sent its create before the
+     * position it asked from.
+     */
+    private boolean peerHad(Scribe destroy, long after, Map<Key, String[]> creates) {
+        SyncedClass<?> c = scriber.classByKlass(destroy.klass());
+        if (c == null) {
+            return false;
+        }
+        Key key = Scriber.keyOfScribe(c, destroy);
+        if (!syncro.mayHold(key)) {
+            return false;
+        }
+        if (syncro.created.contains(key)) {
+            return true;
+        }
+        String[] create = creates.get(key);
+        // Its own creates after the position it asked from are not sent back, but it has them (unless it asked from
+        // the start: then it holds nothing it did not tell in its history).
+        return create != null && (Long.parseLong(create[0]) <= after || (after > 0 && client.id().equals(create[1])));
+    }
+
+    /** Pushes every scribe after {@code position} this peer may see. Caller holds the engine lock. */
+    private void pushRest(long position, long after, Map<Key, String[]> creates, boolean own) {
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(position, 500);
+            for (Scribe s : page) {
+                if (scriber.visibleTo(s, client.id(), own)) {
+                    if (s.type() == Scribe.Type.DESTROY) {
+                        if (creates == null) {
+                            creates = createsInLog();
+                        }
+                        if (!peerHad(s, after, creates)) {
+                            position = Long.parseLong(s.id());
+                            continue;
+                        }
+                    }
                     push(s);
                 }
                 position = Long.parseLong(s.id());
@@ -419,8 +609,18 @@ public final class Session {
 
     private void handleAddScribe(JsonNode id, JsonNode message) {
         Scribe scribe = Json.scribe(message.get("scribe"));
+        if (syncro == null) {
+            // Queued, then played by whichever thread holds the lock next: scribes that arrive on several sessions
+            // while a step is being stored are played and stored together (one store commit for the batch).
+            // Syncro sessions play one scribe at a time (their corrections follow each one).
+            scriber.incoming.add(new Scriber.Incoming(this, id, scribe, inboundBytes));
+        }
         scriber.lock.lock();
         try {
+            if (syncro == null) {
+                scriber.playIncoming();
+                return;
+            }
             Txn tx = new Txn();
             ScribeException refused = null;
             try {
@@ -431,17 +631,37 @@ public final class Session {
                 if (e.code() >= ScribeException.INTERNAL) {
                     throw lost(e);
                 }
+                if (syncro != null && e.code() == ScribeException.NOT_FOUND) {
+                    // A Syncro peer changed a record this peer does not hold yet: its create is in the peer's log
+                    // (a push lost in a disconnect, or one crossing the catch-up). An error would make Syncro
+                    // raise: the scribe is acknowledged, the cursor stays, and a catch-up from it fetches both.
+                    scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage()
+                            + "; catching up from the peer's log", e));
+                    respond(id, Json.NODES.booleanNode(true));
+                    caughtUp = false;
+                    CompletableFuture<Void> running = catchUp;
+                    if (running == null || running.isDone()) {
+                        sync();
+                    }
+                    return;
+                }
                 // A deliberate refusal (4xx) is final: the scribe is not played again.
                 refused = e;
                 tx = new Txn();
             } catch (RuntimeException e) {
                 throw lost(e);
             }
+            List<ObjectNode> fixes = syncro != null && scribe.clock() == 0 && refused == null
+                    ? syncro.played(List.of(scribe), tx) : List.of();
             if (caughtUp && scribe.id() != null && refused == null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                 // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):
                 // the next catch-up passes it.
-                tx.cursors.put(client.id(), scribe.id());
+                if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
+                    syncro.heldCursor = scribe.id();
+                } else {
+                    tx.cursors.put(client.id(), scribe.id());
+                }
             }
             try {
                 scriber.commit(tx);
@@ -451,10 +671,97 @@ public final class Session {
             if (refused != null) {
                 throw refused;
             }
+            respond(id, Json.NODES.booleanNode(true));
+            correct(fixes);
         } finally {
             scriber.lock.unlock();
         }
-        respond(id, Json.NODES.booleanNode(true));
+    }
+
+    /**
+     * Sends a Syncro peer, after its clockless scribes were played and committed, the values that won here where it
+     * may hold others (see SyncroPeer); once it answered them all, its held-back cursor is stored. Caller holds the
+     * engine lock.
+     */
+    private void correct(List<ObjectNode> fixes) {
+        if (fixes.isEmpty() || !open) {
+            return;
+        }
+        if (!syncro.asked) {
+            // Its cursor is not known yet, and a correction without it would reset the peer's cursor.
+            syncro.waiting.addAll(fixes);
+            return;
+        }
+        for (ObjectNode fix : fixes) {
+            if (syncro.cursor != null) {
+                fix.put("id", syncro.cursor);
+            } else {
+                fix.remove("id");
+            }
+            log.debug("session {}: sending the values held here: {}", client.id(), fix);
+            ObjectNode message = Json.object().put("type", "add_scribe");
+            message.set("scribe", fix);
+            syncro.correcting++;
+            Key key = syncro.keyOf(fix);
+            java.util.Set<String> fields = new java.util.HashSet<>();
+            fix.path("data").path(1).fieldNames().forEachRemaining(fields::add);
+            enqueueRequest(message).whenComplete((r, e) -> {
+                scriber.lock.lock();
+                try {
+                    if (e != null) {
+                        // The session closed first: the cursor stays held back, and the correction is sent again
+                        // once the next session to this client has caught up.
+                        if (key != null) {
+                            client.owe(key, fields);
+                        }
+                        return;
+                    }
+                    if (--syncro.correcting == 0 && syncro.heldCursor != null && open) {
+                        Txn tx = new Txn();
+                        tx.cursors.put(client.id(), syncro.heldCursor);
+                        syncro.heldCursor = null;
+                        scriber.commit(tx);
+                    }
+                } finally {
+                    scriber.lock.unlock();
+                }
+            });
+            syncro.sent(fix, message.path("id").asInt());
+        }
+    }
+
+    private void reportFailure(CompletableFuture<JsonNode> request) {
+        request.whenComplete((r, e) -> {
+            if (e == null) {
+                return;
+            }
+            if (!open) {
+                // The scribe stays in the store for the peer's next catch-up: a closed session is no problem to
+                // report once per push (a peer resetting its connection would flood the log).
+                log.debug("session {}: push not answered before close", client.id());
+                return;
+            }
+            scriber.report(e instanceof ScribeException se ? se
+                    : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
+        });
+    }
+
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** Refuses a pushed scribe this session may not introduce, or that its class or a store cannot take. */
+    void admit(Scribe scribe, long frameBytes) {
+        checkOrigin(scribe);
+        Admission.check(scriber, this, scribe, frameBytes);
+    }
+
+    void answer(JsonNode id, ScribeException refused) {
+        if (refused == null) {
+            respond(id, Json.NODES.booleanNode(true));
+        } else {
+            rejected(id, refused);
+        }
     }
 
     /**
@@ -462,7 +769,7 @@ public final class Session {
      * the cursor past it, so pushes stop moving the cursor and a new catch-up from the stored cursor fetches it
      * again a moment later.
      */
-    private RuntimeException lost(RuntimeException cause) {
+    RuntimeException lost(RuntimeException cause) {
         caughtUp = false;
         scriber.timer.schedule(() -> {
             CompletableFuture<Void> running = catchUp;
@@ -530,6 +837,14 @@ public final class Session {
 
     private void handleResponse(JsonNode id, JsonNode message) {
         Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p != null && syncro != null) {
+            scriber.lock.lock();
+            try {
+                syncro.confirm(id.asInt());
+            } finally {
+                scriber.lock.unlock();
+            }
+        }
         if (p == null) {
             log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
             return;
@@ -639,6 +954,9 @@ public final class Session {
         }
         if (!wire.isSyncro()) {
             sync.put("limit", scriber.pageSize);
+        } else {
+            // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
+            sync.put("clocked", true);
         }
         enqueueRequest(sync).whenComplete((response, failure) -> {
             if (failure instanceof ScribeException se && se.code() == ScribeException.TOO_MANY_REQUESTS && open) {
@@ -679,16 +997,24 @@ public final class Session {
             throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
         }
         String cursor;
+        List<Scribe> clockless = new ArrayList<>();
         scriber.lock.lock();
         try {
             Txn tx = new Txn();
-            cursor = playInto(result, from, tx);
+            tx.history = syncro != null && (from == null || from.isEmpty());
+            cursor = playInto(result, from, tx, clockless);
             JsonNode explicit = response.get("cursor");
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
             }
+            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : syncro.played(clockless, tx);
             if (cursor != null && !cursor.equals(from)) {
-                tx.cursors.put(client.id(), cursor);
+                if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
+                    // Held back until the peer answered the corrections: if they are lost, the page is read again.
+                    syncro.heldCursor = cursor;
+                } else {
+                    tx.cursors.put(client.id(), cursor);
+                }
             }
             try {
                 scriber.commit(tx);
@@ -697,7 +1023,9 @@ public final class Session {
                     throw e;
                 }
                 cursor = playOneByOne(from, result, explicit, e);
+                fixes = List.of();
             }
+            correct(fixes);
         } finally {
             scriber.lock.unlock();
         }
@@ -706,7 +1034,7 @@ public final class Session {
     }
 
     /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
-    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx) {
+    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
         for (JsonNode node : nodes) {
             Scribe scribe;
             try {
@@ -714,6 +1042,9 @@ public final class Session {
                 checkOrigin(scribe);
                 Admission.check(scriber, this, scribe, 0);
                 scriber.play(scribe, client, this, tx);
+                if (clockless != null && syncro != null && scribe.clock() == 0) {
+                    clockless.add(scribe);
+                }
             } catch (ScribeException e) {
                 // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
                 scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
@@ -740,7 +1071,7 @@ public final class Session {
         String cursor = from;
         for (JsonNode node : result) {
             Txn one = new Txn();
-            String next = playInto(List.of(node), cursor, one);
+            String next = playInto(List.of(node), cursor, one, null);
             if (next != null && !next.equals(cursor)) {
                 one.cursors.put(client.id(), next);
             }
@@ -837,20 +1168,12 @@ public final class Session {
     /** Pushes one of our scribes as {@code add_scribe}. Called under the Scriber's lock. */
     void push(Scribe scribe) {
         ObjectNode message = Json.object().put("type", "add_scribe");
-        message.set("scribe", Json.toJson(scribe));
-        enqueueRequest(message).whenComplete((r, e) -> {
-            if (e == null) {
-                return;
-            }
-            if (!open) {
-                // The scribe stays in the store for the peer's next catch-up: a closed session is no problem to
-                // report once per push (a peer resetting its connection would flood the log).
-                log.debug("session {}: push of scribe {} not answered before close", client.id(), scribe.id());
-                return;
-            }
-            scriber.report(e instanceof ScribeException se ? se
-                    : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
-        });
+        ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
+        message.set("scribe", json);
+        reportFailure(enqueueRequest(message));
+        if (syncro != null) {
+            syncro.sent(json, message.path("id").asInt());
+        }
     }
 
     private void enqueue(ObjectNode message) {

@@ -28,6 +28,13 @@ final class Txn {
     final List<Key> unbind = new ArrayList<>();
     /** Scribes read from a shared log that another process appended: played and relayed, not appended again. */
     boolean foreign;
+    /**
+     * The scribes are a Syncro peer's whole history (its answer to {@code sync} from the start): clockless ones are
+     * stamped under everything, so old and new alike fill in what is missing and override nothing.
+     */
+    boolean history;
+    /** The last stamp given in a history: 1, 2, 3, … in the sender's order, under any real clock. */
+    long historyClock;
     /** Ids of Syncro scribes (which carry no clock) played from {@link #seenFrom}, remembered once committed. */
     final java.util.Set<String> seenRemote = new java.util.HashSet<>();
     Client seenFrom;

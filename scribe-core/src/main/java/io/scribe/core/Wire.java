@@ -13,8 +13,10 @@ package io.scribe.core;
  *
  * <p>A Syncro peer raises on an inbound {@code error} and on anything it cannot parse, cannot page a {@code sync}
  * and cannot read frames over 65,535 bytes. In Syncro mode a session therefore answers bad input by logging it
- * instead of sending {@code error} (except the 403/404/405 answers Syncro itself gives to requests), asks for
- * catch-up without a {@code limit}, and fails locally rather than send an oversized frame.
+ * instead of sending {@code error} (except the 403/404/405 answers Syncro itself gives to requests), closes the
+ * connection on a frame that is not JSON (the stream is out of step), asks for catch-up without a {@code limit},
+ * never sends the peer a scribe it cannot play, and sends it the values that won where its clockless scribes lost
+ * (see {@code docs/PROTOCOL.md}). A Scriber refuses to record a change too big for the frames of its wires.
  */
 public final class Wire {
 

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 public final class CrashHarness {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1",
+    static final List<String> JVM_FLAGS = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1",
             "-Dchronicle.analytics.disable=true", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
             "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");

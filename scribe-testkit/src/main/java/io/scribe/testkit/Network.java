@@ -58,6 +58,20 @@ public final class Network {
         return link;
     }
 
+    /**
+     * Joins a hub and a model of a Ruby Syncro peer with {@link Wire#syncro()}; the hub names the peer's client with
+     * {@code names} at every connection (a fixed name: a peer it recognises; a new name each time: one it does not)
+     * and starts its catch-up, the model sends its own {@code sync}.
+     */
+    public Link link(Scriber hub, SyncroModel model, java.util.function.Supplier<String> names) {
+        Link link = new Link(hub, null, Wire.syncro());
+        link.model = model;
+        link.names = names;
+        links.add(link);
+        link.connect();
+        return link;
+    }
+
     /** Every link ever made, cut or not. */
     public List<Link> links() {
         return List.copyOf(links);
@@ -144,6 +158,8 @@ public final class Network {
         private boolean up;
         private Session sessionA;
         private Session sessionB;
+        private SyncroModel model;
+        private java.util.function.Supplier<String> names;
 
         private Link(Scriber a, Scriber b, Wire wire) {
             this.a = a;
@@ -154,11 +170,25 @@ public final class Network {
         private void connect() {
             ab.queue.clear();
             ba.queue.clear();
+            if (model != null) {
+                sessionA = a.client(names.get()).connect(ab.connection(), wire);
+                sessionA.trustAsRelay();
+                ab.target = model::receive;
+                ab.prefix = 2;
+                ba.target = sessionA::receiveData;
+                ba.prefix = 2;
+                up = true;
+                model.connected(ba.connection()::send);
+                sessionA.sync();
+                return;
+            }
             sessionA = a.client(b.id()).connect(ab.connection(), wire);
             sessionB = b.client(a.id()).connect(ba.connection(), wire);
             sessionA.trustAsRelay();
-            ab.target = sessionB;
-            ba.target = sessionA;
+            ab.target = sessionB::receiveData;
+            ab.prefix = wire.framing().prefixBytes();
+            ba.target = sessionA::receiveData;
+            ba.prefix = wire.framing().prefixBytes();
             up = true;
             sessionA.sync();
             sessionB.sync();
@@ -173,7 +203,11 @@ public final class Network {
             ab.queue.clear();
             ba.queue.clear();
             sessionA.disconnect();
-            sessionB.disconnect();
+            if (model != null) {
+                model.disconnected();
+            } else {
+                sessionB.disconnect();
+            }
         }
 
         /** Connects again with new sessions and starts the catch-up on both sides. */
@@ -237,7 +271,8 @@ public final class Network {
     private final class Pipe {
         final java.util.concurrent.ConcurrentLinkedDeque<byte[]> queue = new java.util.concurrent.ConcurrentLinkedDeque<>();
         final List<String> delivered = new ArrayList<>();
-        Session target;
+        java.util.function.Consumer<byte[]> target;
+        int prefix;
 
         Connection connection() {
             return new Connection() {
@@ -256,7 +291,6 @@ public final class Network {
             if (frame == null) {
                 return;
             }
-            int prefix = target.wire().framing().prefixBytes();
             delivered.add(new String(frame, prefix, frame.length - prefix, java.nio.charset.StandardCharsets.UTF_8));
             feed(frame);
             if (duplicateRate > 0 && random.nextDouble() < duplicateRate) {
@@ -266,13 +300,13 @@ public final class Network {
 
         private void feed(byte[] frame) {
             if (!chunked) {
-                target.receiveData(frame);
+                target.accept(frame);
                 return;
             }
             int pos = 0;
             while (pos < frame.length) {
                 int n = Math.min(frame.length - pos, 1 + random.nextInt(64));
-                target.receiveData(Arrays.copyOfRange(frame, pos, pos + n));
+                target.accept(Arrays.copyOfRange(frame, pos, pos + n));
                 pos += n;
             }
         }

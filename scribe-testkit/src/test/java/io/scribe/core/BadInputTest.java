@@ -67,6 +67,18 @@ class BadInputTest {
     }
 
     @Test
+    void aNumberTooLargeForADoubleIsAnswered400AndNothingIsStored() {
+        JsonNode error = send("{\"type\":\"add_scribe\",\"id\":12,\"scribe\":{\"klass\":\"Task\",\"type\":"
+                + "\"update\",\"data\":[\"" + existing.id() + "\",{\"priority\":1e400}],\"origin\":\"peer\","
+                + "\"clock\":7340032}}");
+        assertThat(error.get("type").asText()).isEqualTo("error");
+        assertThat(error.get("code").asInt()).isEqualTo(400);
+        assertThat(error.get("message").asText()).contains("too large for a double");
+        assertThat(server.find(Task.class, existing.id()).get().priority()).isEqualTo(1);
+        assertStillWorks();
+    }
+
+    @Test
     void anUnknownTypeIsAnswered400WithTheRequestId() {
         JsonNode error = send("{\"type\":\"bogus\",\"id\":11}");
         assertThat(error.get("code").asInt()).isEqualTo(400);
@@ -200,14 +212,17 @@ class BadInputTest {
     void aSyncroPeerIsNeverSentAnErrorItCannotHandle() {
         Capture syncroWire = new Capture(2);
         Session syncro = server.client("ruby").connect(syncroWire, Wire.syncro());
-        syncro.receiveData(Capture.frame(2, "{not json".getBytes(StandardCharsets.UTF_8)));
         syncro.receiveData(Capture.frame(2, "{\"type\":\"bogus\",\"id\":11}".getBytes(StandardCharsets.UTF_8)));
         assertThat(syncroWire.messages()).isEmpty();
-        assertThat(problems).extracting(ScribeException::code).contains(400, 400);
+        assertThat(problems).extracting(ScribeException::code).contains(400);
         // Syncro itself answers a refused request with a bare error code: so does Scribe.
         syncro.receiveData(Capture.frame(2, ("{\"type\":\"rpc\",\"klass\":\"Kernel\",\"method\":\"exit\",\"args\":[],"
                 + "\"id\":4}").getBytes(StandardCharsets.UTF_8)));
         assertThat(syncroWire.last().get("code").asInt()).isEqualTo(404);
+        // A frame that is not JSON means the stream is out of step: the session closes, no error is sent.
+        syncro.receiveData(Capture.frame(2, "{not json".getBytes(StandardCharsets.UTF_8)));
+        assertThat(syncroWire.messages()).hasSize(1);
+        assertThat(syncro.isOpen()).isFalse();
     }
 
     @Test

@@ -50,4 +50,27 @@ class RepublishTest {
         net.settle();
         assertThat(late.find(Note.class, "n1")).get().extracting(n -> n.text).isEqualTo("second");
     }
+
+    @Test
+    void anObjectAPeerCreatedIsRepublishedByTheHubAndTheCreatorTakesTheNewStamps() {
+        Scriber hub = Peers.builder("server").register(Note.class, Policy.<Note>defaults()
+                .withRecipients((note, client) -> note.owner.contains(client))).build();
+        Scriber a = Peers.builder("a").register(Note.class).build();
+        Scriber b = Peers.builder("b").register(Note.class).build();
+        net.link(a, hub);
+        net.link(b, hub);
+        net.settle();
+        a.create(new Note("n2", "made by a", "a"));
+        net.settle();
+        Note onHub = hub.find(Note.class, "n2").orElseThrow();
+        onHub.owner = "a,b";
+        hub.save(onHub);
+        hub.republish(onHub).orElseThrow();
+        net.settle();
+        ObjectState onServer = hub.store().object("Note", "n2").orElseThrow();
+        // a created n2: a create from the hub naming a's creation stamp as its base is not a foreign create.
+        assertThat(a.store().object("Note", "n2").orElseThrow().stamps()).isEqualTo(onServer.stamps());
+        assertThat(b.find(Note.class, "n2")).get().extracting(n -> n.text, n -> n.owner)
+                .containsExactly("made by a", "a,b");
+    }
 }

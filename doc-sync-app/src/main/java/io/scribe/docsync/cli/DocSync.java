@@ -86,17 +86,77 @@ public final class DocSync implements Runnable {
     /** Options shared by the commands that open the server's data. */
     static class ServerData {
         @Option(names = "--database", defaultValue = "${env:DOC_SYNC_DATABASE}",
-                description = "postgresql://HOST:PORT/DB?user=U&schema=S; none: an embedded store in --data "
-                        + "(env DOC_SYNC_DATABASE)")
+                description = "postgresql://HOST:PORT/DB?user=U&schema=S (schema required); none: an embedded store"
+                        + " in --data (env DOC_SYNC_DATABASE)")
         String database;
 
         @Option(names = "--data", defaultValue = "${env:DOC_SYNC_DATA:-doc-sync-data}",
-                description = "directory of the embedded store and the master key file (env DOC_SYNC_DATA; "
-                        + "the key may instead come from DOC_SYNC_MASTER_KEY), default ${DEFAULT-VALUE}")
+                description = "directory of the embedded store and of master.key (env DOC_SYNC_DATA), default "
+                        + "${DEFAULT-VALUE}")
         Path data;
+
+        @Option(names = "--master-key", defaultValue = "${env:DOC_SYNC_MASTER_KEY_FILE}",
+                description = "file holding the master key (base64 of 32 bytes; env DOC_SYNC_MASTER_KEY_FILE, or the"
+                        + " key itself in DOC_SYNC_MASTER_KEY); default: master.key in --data, created for a new"
+                        + " database")
+        Path masterKey;
+
+        DocServer.Config config(int port, String bind) {
+            return new DocServer.Config(database, data, port, bind, java.time.Clock.systemUTC(), masterKey);
+        }
+
+        /** Opens the server's tables (creating the store's schema first) and checks the master key against them. */
+        Db open(byte[][] key) {
+            if (database != null) {
+                DocServer.requireSchema(database);
+                // The Scribe store's schema must exist before the app's tables are added beside it.
+                try (Store store = Store.open(database)) {
+                    store.lastId();
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot open " + database + ": " + oneLine(e), e);
+                }
+            }
+            if (database == null) {
+                try {
+                    java.nio.file.Files.createDirectories(data);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot create " + data.toAbsolutePath() + ": " + e.getMessage(), e);
+                }
+            }
+            Db db = database == null ? Db.sqlite(data.resolve("server-tables.db")) : Db.postgres(database);
+            try {
+                key[0] = DocServer.masterKey(config(0, "127.0.0.1"), db);
+                return db;
+            } catch (RuntimeException e) {
+                db.close();
+                throw e;
+            }
+        }
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "serve", description = "Runs the server: WebSocket at /scribe, GET /health.")
+    /** The innermost message of a failure, on one line. */
+    static String oneLine(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = e.getMessage() != null && (t == e || !(e instanceof RuntimeException) || e.getMessage().length()
+                < 300) ? e.getMessage() : t.getMessage();
+        return (m == null ? t.toString() : m).strip().replace('\n', ' ');
+    }
+
+    /** Runs {@code body}; a failure is printed as one line on standard error and exits with 1. */
+    static int guarded(Callable<Integer> body) {
+        try {
+            return body.call();
+        } catch (Exception e) {
+            System.err.println("doc-sync: " + oneLine(e));
+            return 1;
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Runs the server: WebSocket at /scribe, GET /health.")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
         ServerData data = new ServerData();
@@ -109,23 +169,25 @@ public final class DocSync implements Runnable {
         String bind;
 
         @Override
-        public Integer call() throws Exception {
-            DocServer server = DocServer.start(new DocServer.Config(data.database, data.data, port, bind,
-                    java.time.Clock.systemUTC()));
-            System.out.println("doc-sync " + DocServer.VERSION + " serving " + server.uri() + " ("
-                    + (data.database == null ? "embedded store in " + data.data.toAbsolutePath() : "PostgreSQL")
-                    + "), health at " + server.httpUri() + "/health");
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stop.countDown();
-            }));
-            stop.await();
-            return 0;
+        public Integer call() {
+            return guarded(() -> {
+                DocServer server = DocServer.start(data.config(port, bind));
+                System.out.println("doc-sync " + DocServer.VERSION + " serving " + server.uri() + " ("
+                        + (data.database == null ? "embedded store in " + data.data.toAbsolutePath() : "PostgreSQL")
+                        + "), health at " + server.httpUri() + "/health");
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    server.close();
+                    stop.countDown();
+                }));
+                stop.await();
+                return 0;
+            });
         }
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "credentials", description = "Manages API credentials.", subcommands = Create.class)
+    @Command(name = "credentials", mixinStandardHelpOptions = true, description = "Manages API credentials.",
+            subcommands = {Create.class, ListCredentials.class, Revoke.class, Rotate.class})
     static final class Credentials implements Runnable {
         @Override
         public void run() {
@@ -133,7 +195,8 @@ public final class DocSync implements Runnable {
         }
     }
 
-    @Command(mixinStandardHelpOptions = true, name = "create", description = "Creates an API key and secret; the secret is shown only once.")
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Creates an API key and secret; the secret is shown only once.")
     static final class Create implements Callable<Integer> {
         @CommandLine.Mixin
         ServerData data = new ServerData();
@@ -143,26 +206,90 @@ public final class DocSync implements Runnable {
 
         @Override
         public Integer call() {
-            byte[] key = Crypto.masterKey(data.data);
-            Db db;
-            if (data.database == null) {
-                db = Db.sqlite(data.data.resolve("server-tables.db"));
-            } else {
-                // The Scribe store's schema must exist before the app's tables are added beside it.
-                try (Store store = Store.open(data.database)) {
-                    store.lastId();
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot open " + data.database + ": " + e.getMessage(), e);
+            return guarded(() -> {
+                byte[][] key = new byte[1][];
+                try (Db db = data.open(key)) {
+                    String[] c = DocServer.createCredential(db, key[0], name);
+                    System.out.println("api key: " + c[0]);
+                    System.out.println("secret:  " + c[1]);
+                    System.out.println("The secret is not stored and cannot be shown again.");
                 }
-                db = Db.postgres(data.database);
-            }
-            try (db) {
-                String[] c = DocServer.createCredential(db, key, name);
-                System.out.println("api key: " + c[0]);
-                System.out.println("secret:  " + c[1]);
-                System.out.println("The secret is not stored and cannot be shown again.");
-            }
-            return 0;
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists the credentials: key, name, bound user, created, revoked (never the secrets).")
+    static final class ListCredentials implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerData data = new ServerData();
+
+        @Override
+        public Integer call() {
+            return guarded(() -> {
+                byte[][] key = new byte[1][];
+                try (Db db = data.open(key)) {
+                    List<String[]> all = db.credentials();
+                    for (String[] c : all) {
+                        System.out.println(c[0] + "  " + c[2] + "  " + (c[3] == null ? "(unused)" : c[3]) + "  created "
+                                + c[4] + (c[5] == null ? "" : "  REVOKED " + c[5]));
+                    }
+                    System.out.println(all.size() + " credential" + (all.size() == 1 ? "" : "s"));
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = "Revokes an API key: new logins with it are refused (sessions already open stay open).")
+    static final class Revoke implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerData data = new ServerData();
+
+        @CommandLine.Parameters(paramLabel = "API_KEY", description = "the rpa_… key")
+        String apiKey;
+
+        @Override
+        public Integer call() {
+            return guarded(() -> {
+                byte[][] key = new byte[1][];
+                try (Db db = data.open(key)) {
+                    if (!db.revokeCredential(apiKey)) {
+                        throw new IllegalArgumentException("no credential " + apiKey);
+                    }
+                    System.out.println("revoked " + apiKey);
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+            description = "Gives an API key a new secret (shown once); the old secret stops working.")
+    static final class Rotate implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerData data = new ServerData();
+
+        @CommandLine.Parameters(paramLabel = "API_KEY", description = "the rpa_… key")
+        String apiKey;
+
+        @Override
+        public Integer call() {
+            return guarded(() -> {
+                byte[][] key = new byte[1][];
+                try (Db db = data.open(key)) {
+                    String secret = Crypto.token("rps_");
+                    if (!db.resealCredential(apiKey, Crypto.encrypt(key[0], secret, apiKey))) {
+                        throw new IllegalArgumentException("no credential " + apiKey);
+                    }
+                    System.out.println("api key: " + apiKey);
+                    System.out.println("secret:  " + secret);
+                    System.out.println("The secret is not stored and cannot be shown again.");
+                }
+                return 0;
+            });
         }
     }
 

@@ -30,22 +30,25 @@ public final class Crypto {
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    /**
-     * The master key: {@code DOC_SYNC_MASTER_KEY} (base64 of 32 bytes) when set, else the file {@code master.key} in
-     * {@code dir}, created with mode 0600 when absent.
-     */
-    public static byte[] masterKey(Path dir) {
-        String env = System.getenv(MASTER_KEY_ENV);
-        if (env != null && !env.isBlank()) {
-            byte[] k = Base64.getDecoder().decode(env.trim());
-            if (k.length != 32) {
-                throw new IllegalArgumentException(MASTER_KEY_ENV + " must be base64 of 32 bytes, got " + k.length);
-            }
-            return k;
+    /** A master key given as base64 of 32 bytes (the value of {@value #MASTER_KEY_ENV}). */
+    public static byte[] masterKeyFromEnv(String base64) {
+        byte[] k;
+        try {
+            k = Base64.getDecoder().decode(base64.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(MASTER_KEY_ENV + " must be base64 of 32 bytes: " + e.getMessage());
         }
-        Path file = dir.resolve("master.key");
+        if (k.length != 32) {
+            throw new IllegalArgumentException(MASTER_KEY_ENV + " must be base64 of 32 bytes, got " + k.length);
+        }
+        return k;
+    }
+
+    /** The master key in {@code file} (base64 of 32 bytes), created with mode 0600 when absent. */
+    public static byte[] masterKeyFile(Path file) {
         try {
             if (!Files.exists(file)) {
+                Path dir = file.toAbsolutePath().getParent();
                 Files.createDirectories(dir);
                 byte[] k = new byte[32];
                 RANDOM.nextBytes(k);
@@ -56,13 +59,29 @@ public final class Crypto {
                     // not a POSIX file system: the file keeps the default permissions
                 }
             }
-            byte[] k = Base64.getDecoder().decode(Files.readString(file).trim());
+            byte[] k;
+            try {
+                k = Base64.getDecoder().decode(Files.readString(file).trim());
+            } catch (IllegalArgumentException e) {
+                k = new byte[0];
+            }
             if (k.length != 32) {
-                throw new IllegalArgumentException(file + " must hold base64 of 32 bytes");
+                throw new IllegalArgumentException("master key file " + file + " must hold base64 of 32 bytes");
             }
             return k;
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot read or create the master key " + file + ": " + e, e);
+        }
+    }
+
+    /** A value that tells keys apart without revealing them: hex of HMAC-SHA256(key, "doc-sync master key"). */
+    public static String keyCheck(byte[] key) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal("doc-sync master key".getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable: " + e, e);
         }
     }
 

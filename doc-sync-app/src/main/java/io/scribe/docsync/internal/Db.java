@@ -29,6 +29,7 @@ public final class Db implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final boolean pg;
+    private String schema;
 
     private Db(HikariDataSource pool, boolean pg) {
         this.pool = pool;
@@ -63,6 +64,7 @@ public final class Db implements AutoCloseable {
         c.setPoolName("doc-sync-" + schema);
         HikariDataSource ds = new HikariDataSource(c);
         Db db = new Db(ds, true);
+        db.schema = schema;
         db.migrate("CREATE SCHEMA IF NOT EXISTS " + schema);
         return db;
     }
@@ -102,9 +104,189 @@ public final class Db implements AutoCloseable {
             st.execute("CREATE INDEX IF NOT EXISTS docsync_events_doc ON docsync_events (doc_id, seq)");
             st.execute("CREATE TABLE IF NOT EXISTS docsync_signatures (signature TEXT PRIMARY KEY,"
                     + " seen_at BIGINT NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS docsync_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            addColumn(st, "docsync_documents", "readers TEXT");
+            addColumn(st, "docsync_credentials", "revoked_at " + time);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the doc-sync tables: " + e.getMessage(), e);
         }
+    }
+
+    private void addColumn(Statement st, String table, String column) throws SQLException {
+        if (pg) {
+            st.execute("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + column);
+            return;
+        }
+        String name = column.substring(0, column.indexOf(' '));
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pragma_table_info('" + table + "') WHERE name = '"
+                + name + "'")) {
+            rs.next();
+            if (rs.getInt(1) > 0) {
+                return;
+            }
+        }
+        st.execute("ALTER TABLE " + table + " ADD COLUMN " + column);
+    }
+
+    /** Whether these tables are in PostgreSQL (else SQLite). */
+    public boolean isPostgres() {
+        return pg;
+    }
+
+    /** A value of the {@code docsync_meta} table. */
+    public Optional<String> meta(String name) {
+        return query("SELECT value FROM docsync_meta WHERE name = ?", rs -> rs.getString(1), name);
+    }
+
+    /** Sets a value of the {@code docsync_meta} table unless it is set; returns the value it holds afterwards. */
+    public String metaIfAbsent(String name, String value) {
+        update(pg ? "INSERT INTO docsync_meta (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                : "INSERT OR IGNORE INTO docsync_meta (name, value) VALUES (?, ?)", name, value);
+        return meta(name).orElseThrow();
+    }
+
+    /** One row of the event log with the document row it leaves (see {@link #writeEvents}). */
+    public record Event(String docId, String kind, String author, String clientId, long version, JsonNode forward,
+            JsonNode reverse, boolean lost, ObjectNode doc, JsonNode readers) {}
+
+    /**
+     * Writes events and the document rows they leave on {@code c}, inside the caller's transaction. With
+     * {@code checkVersions}, each event must follow the version the database holds for its document (another server
+     * sharing the database may have moved it on): otherwise this throws and the caller's transaction rolls back.
+     */
+    public void writeEvents(Connection c, java.util.List<Event> events, boolean checkVersions) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        if (pg) {
+            try (Statement st = c.createStatement()) {
+                // The connection may be another pool's (the Scribe store's): name this schema for this transaction.
+                st.execute("SET LOCAL search_path TO " + schema);
+            }
+        }
+        if (checkVersions) {
+            Map<String, Long> current = new java.util.HashMap<>();
+            for (Event e : events) {
+                if (e.lost() || current.containsKey(e.docId())) {
+                    continue;
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT version FROM docsync_documents WHERE id = ?" + (pg ? " FOR UPDATE" : ""))) {
+                    ps.setString(1, e.docId());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        current.put(e.docId(), rs.next() ? rs.getLong(1) : 0L);
+                    }
+                }
+            }
+            for (Event e : events) {
+                if (e.lost()) {
+                    continue;
+                }
+                long at = current.get(e.docId());
+                if (at != e.version() - 1) {
+                    throw new SQLException("document " + e.docId() + " is at version " + at
+                            + " in the database, not " + (e.version() - 1) + " as this server thought; retried"
+                            + " once this server has read what another server wrote", "40001");
+                }
+                current.put(e.docId(), e.version());
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO docsync_events (doc_id, kind, author,"
+                + " client_id, at, version, forward, reverse, lost) VALUES (?,?,?,?,?,?,?,?,?)")) {
+            for (Event e : events) {
+                ps.setString(1, e.docId());
+                ps.setString(2, e.kind());
+                ps.setString(3, e.author());
+                ps.setString(4, e.clientId());
+                ps.setObject(5, now());
+                ps.setLong(6, e.version());
+                ps.setObject(7, json(e.forward()));
+                ps.setObject(8, json(e.reverse()));
+                ps.setBoolean(9, e.lost());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        for (Event e : events) {
+            if (e.lost()) {
+                continue;
+            }
+            ObjectNode doc = e.doc();
+            String upsert = doc == null
+                    ? "UPDATE docsync_documents SET deleted = TRUE, version = ?, readers = ? WHERE id = ?"
+                    : (pg ? "INSERT INTO docsync_documents (id, owner, title, content, version, revision, readers)"
+                            + " VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
+                            + " content = EXCLUDED.content, version = EXCLUDED.version,"
+                            + " revision = EXCLUDED.revision, readers = EXCLUDED.readers"
+                            : "INSERT OR REPLACE INTO docsync_documents (id, owner, title, content, version,"
+                            + " revision, readers) VALUES (?,?,?,?,?,?,?)");
+            try (PreparedStatement ps = c.prepareStatement(upsert)) {
+                if (doc == null) {
+                    ps.setLong(1, e.version());
+                    ps.setString(2, e.readers() == null ? null : e.readers().toString());
+                    ps.setString(3, e.docId());
+                } else {
+                    ps.setString(1, e.docId());
+                    ps.setString(2, doc.path("owner").asText());
+                    ps.setString(3, doc.path("title").asText(null));
+                    ps.setObject(4, json(doc.get("content")));
+                    ps.setLong(5, e.version());
+                    ps.setString(6, doc.path("revision").asText(null));
+                    ps.setString(7, e.readers() == null ? null : e.readers().toString());
+                }
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** Writes events in a transaction of their own (see {@link #writeEvents(Connection, java.util.List, boolean)}). */
+    public void writeEvents(java.util.List<Event> events, boolean checkVersions) {
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                writeEvents(c, events, checkVersions);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot append to the event log: " + e.getMessage(), e);
+        }
+    }
+
+    /** The documents row of one document, deleted or not: {@code {id, owner, version, deleted, readers}}. */
+    public Optional<ObjectNode> documentRow(String id) {
+        return query("SELECT owner, version, deleted, readers FROM docsync_documents WHERE id = ?", rs -> {
+            ObjectNode n = JSON.createObjectNode().put("id", id).put("owner", rs.getString(1))
+                    .put("version", rs.getLong(2)).put("deleted", rs.getBoolean(3));
+            n.set("readers", parse(rs.getString(4)));
+            return n;
+        }, id);
+    }
+
+    /** The documents row of every document, deleted ones too: {@code {id, owner, version, deleted, readers}}. */
+    public Map<String, ObjectNode> documentRows() {
+        Map<String, ObjectNode> out = new LinkedHashMap<>();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT id, owner, version, deleted, readers, title, content, revision FROM docsync_documents");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ObjectNode n = JSON.createObjectNode().put("id", rs.getString(1)).put("owner", rs.getString(2))
+                        .put("version", rs.getLong(3)).put("deleted", rs.getBoolean(4));
+                n.set("readers", parse(rs.getString(5)));
+                n.put("title", rs.getString(6));
+                n.set("content", parse(rs.getString(7)));
+                n.put("revision", rs.getString(8));
+                out.put(rs.getString(1), n);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return out;
     }
 
     private Object json(JsonNode node) throws SQLException {
@@ -142,10 +324,39 @@ public final class Db implements AutoCloseable {
                 apiKey, name, sealedSecret, email, now());
     }
 
-    /** The sealed secret and bound email (may be null) of {@code apiKey}. */
+    /** The sealed secret, bound email (may be null) and revocation time (null: valid) of {@code apiKey}. */
     public Optional<String[]> credential(String apiKey) {
-        return query("SELECT secret_sealed, email FROM docsync_credentials WHERE api_key = ?",
-                rs -> new String[] {rs.getString(1), rs.getString(2)}, apiKey);
+        return query("SELECT secret_sealed, email, revoked_at FROM docsync_credentials WHERE api_key = ?",
+                rs -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}, apiKey);
+    }
+
+    /** Every credential, oldest first: {@code [apiKey, sealedSecret, name, email, createdAt, revokedAt]}. */
+    public java.util.List<String[]> credentials() {
+        java.util.List<String[]> out = new java.util.ArrayList<>();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT api_key, secret_sealed, name, email, created_at,"
+                        + " revoked_at FROM docsync_credentials ORDER BY created_at, api_key");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6)});
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Marks a credential revoked: later logins with it are refused. Returns false if there is no such key. */
+    public boolean revokeCredential(String apiKey) {
+        return update("UPDATE docsync_credentials SET revoked_at = ? WHERE api_key = ? AND revoked_at IS NULL",
+                now(), apiKey) == 1 || credential(apiKey).isPresent();
+    }
+
+    /** Replaces the sealed secret of a credential. Returns false if there is no such key. */
+    public boolean resealCredential(String apiKey, String sealedSecret) {
+        return update("UPDATE docsync_credentials SET secret_sealed = ?, revoked_at = NULL WHERE api_key = ?",
+                sealedSecret, apiKey) == 1;
     }
 
     /** Binds a credential to the email of its first login; true if it is (now) bound to {@code email}. */

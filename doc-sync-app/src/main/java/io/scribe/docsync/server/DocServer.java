@@ -18,6 +18,7 @@ import io.scribe.docsync.internal.Crypto;
 import io.scribe.docsync.internal.Db;
 import io.scribe.docsync.patch.Patches;
 import io.scribe.docsync.store.SqliteStore;
+import io.scribe.store.postgres.PostgresStore;
 import io.scribe.transport.netty.ScribeServer;
 import java.net.URI;
 import java.nio.file.Path;
@@ -27,10 +28,11 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,49 +66,90 @@ public final class DocServer implements AutoCloseable {
 
     private final Config config;
     private final Db db;
-    private final Store store;
+    private final Store base;
+    private final EventStore store;
     private final Scriber scriber;
     private final ScribeServer endpoint;
     private final byte[] masterKey;
     private final Map<String, String> principals;
-    private final Map<String, ObjectNode> last = new ConcurrentHashMap<>();
+    /** Deleted documents: who owned them and who could read them (their destroys go to these users only). */
+    private final Map<String, Former> former = new ConcurrentHashMap<>();
+    /** Writes that lost to a delete and were reported, by {@code origin:clock}, so a re-sent one is not reported again. */
+    private final Set<String> lostToDelete = ConcurrentHashMap.newKeySet();
+    /** Clients whose older live session is being asked whether it is still there. */
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    private final Set<Session> loggedIn = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService monitor;
+    private final DataLock dataLock;
+    /** Who each document is shared with, to notice users newly added (they get the document sent again). */
     private final Map<String, Set<String>> sharing = new ConcurrentHashMap<>();
-    private final ExecutorService stamper;
     private final Instant started = Instant.now();
+
+    /** A deleted document's owner and readers (owner and the users it was shared with). */
+    private record Former(String owner, Set<String> readers) {}
 
     /**
      * Server settings.
      *
-     * @param database a {@code postgresql://} Scribe store URL, or null for the embedded SQLite store in {@code dataDir}
-     * @param dataDir where the embedded store and the master key file live
+     * @param database a {@code postgresql://…?schema=S} Scribe store URL (the schema is required), or null for the
+     *     embedded SQLite store in {@code dataDir}
+     * @param dataDir where the embedded store lives, and the master key file unless {@code masterKeyFile} is given
      * @param port WebSocket port (0: any free port)
      * @param bind local address to listen on
      * @param clock the clock signatures are checked against
+     * @param masterKeyFile the master key file, or null: {@code DOC_SYNC_MASTER_KEY} when set, else
+     *     {@code dataDir/master.key}
      */
-    public record Config(String database, Path dataDir, int port, String bind, Clock clock) {
+    public record Config(String database, Path dataDir, int port, String bind, Clock clock, Path masterKeyFile) {
         public Config {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(clock, "clock");
         }
 
+        public Config(String database, Path dataDir, int port, String bind, Clock clock) {
+            this(database, dataDir, port, bind, clock, null);
+        }
+
         public static Config of(String database, Path dataDir, int port) {
-            return new Config(database, dataDir, port, "127.0.0.1", Clock.systemUTC());
+            return new Config(database, dataDir, port, "127.0.0.1", Clock.systemUTC(), null);
         }
     }
 
     private DocServer(Config config) {
         this.config = config;
-        this.masterKey = Crypto.masterKey(config.dataDir());
-        // The Scribe store first: it refuses to open a schema that holds other tables and no store.
-        this.store = config.database() != null ? Store.open(config.database())
-                : SqliteStore.open(config.dataDir().resolve("server-store.db"));
-        this.db = openDb(config);
+        if (config.database() != null) {
+            requireSchema(config.database());
+        }
+        this.dataLock = config.database() == null ? DataLock.take(config.dataDir()) : null;
+        Store opened = null;
+        Db tables = null;
+        try {
+            // The Scribe store first: it refuses to open a schema that holds other tables and no store.
+            opened = config.database() != null ? PostgresStore.connect(config.database())
+                    : SqliteStore.open(config.dataDir().resolve("server-store.db"));
+            tables = openDb(config);
+            this.masterKey = masterKey(config, tables);
+        } catch (RuntimeException e) {
+            if (opened != null) {
+                opened.close();
+            }
+            if (tables != null) {
+                tables.close();
+            }
+            if (dataLock != null) {
+                dataLock.close();
+            }
+            throw e;
+        }
+        this.base = opened;
+        this.db = tables;
+        this.store = new EventStore(base, db);
         this.principals = db.clients();
-        this.stamper = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "doc-sync-stamper");
-            t.setDaemon(true);
-            return t;
+        db.documentRows().forEach((id, row) -> {
+            if (row.path("deleted").asBoolean()) {
+                former.put(id, new Former(row.path("owner").asText(), readers(row.path("readers"))));
+            }
         });
         Scriber[] self = new Scriber[1];
         this.scriber = Scriber.builder()
@@ -116,7 +159,9 @@ public final class DocServer implements AutoCloseable {
                         .withKeyMerge("content")
                         .withResolver(firstWriterWins(SERVER_ID))
                         .withRecipients((doc, clientId) -> canRead(doc, principals.get(clientId)))
-                        .withAuthorizer((scribe, clientId) -> authorized(self[0], scribe, principals.get(clientId))))
+                        .withFormerRecipients(this::formerReader)
+                        .withAuthorizer((scribe, clientId) -> authorized(self[0], scribe, clientId))
+                        .withFollowUp(this::applied))
                 .authenticate("auth", this::authenticate)
                 .handle(ACKNOWLEDGED, DocServer::acknowledged)
                 .handle(HISTORY, this::history)
@@ -125,30 +170,127 @@ public final class DocServer implements AutoCloseable {
                 .onConflict(this::conflict)
                 .build();
         self[0] = scriber;
-        for (Document d : scriber.all(Document.class)) {
-            last.put(d.id(), d.toJson());
-        }
-        scriber.listen(Document.class, change -> changed(change.type(), change.object(), change.origin()));
+        reconcile();
         for (Document d : scriber.all(Document.class)) {
             sharing.put(d.id(), Set.copyOf(d.sharedWith()));
         }
         scriber.listen(Document.class, this::sharingChanged);
-        this.endpoint = ScribeServer.builder(scriber)
-                .bind(config.bind())
-                .webSocket(config.port(), "/scribe")
-                .httpGet("/health", this::health)
-                .start();
+        this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "doc-sync-monitor");
+            t.setDaemon(true);
+            return t;
+        });
+        monitor.scheduleWithFixedDelay(this::noteDisconnects, 1, 1, TimeUnit.SECONDS);
+        try {
+            this.endpoint = ScribeServer.builder(scriber)
+                    .bind(config.bind())
+                    .webSocket(config.port(), "/scribe")
+                    .httpGet("/health", this::health)
+                    .onSession(session -> log.info("connect: client {}", session.client().id()))
+                    // An I/O thread waits while a step is stored; the edits that queue up meanwhile, one per thread,
+                    // are stored together in the next transaction: more threads, larger batches.
+                    .workerThreads(Math.max(16, 4 * Runtime.getRuntime().availableProcessors()))
+                    .start();
+        } catch (RuntimeException e) {
+            monitor.shutdownNow();
+            scriber.close();
+            store.close();
+            db.close();
+            if (dataLock != null) {
+                dataLock.close();
+            }
+            throw new IllegalStateException("cannot listen on " + config.bind() + ":" + config.port() + ": "
+                    + rootMessage(e), e);
+        }
+        log.info("doc-sync {} serving {} ({})", VERSION, endpoint.webSocketUri(), config.database() == null
+                ? "embedded store in " + config.dataDir().toAbsolutePath() : "PostgreSQL schema "
+                + ((PostgresStore) base).schema());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    /**
+     * Checks that a PostgreSQL URL names its schema: several servers or apps on one database must not meet in a
+     * schema nobody chose.
+     *
+     * @throws IllegalArgumentException if it does not
+     */
+    public static void requireSchema(String database) {
+        if (!database.startsWith("postgresql://")) {
+            throw new IllegalArgumentException("--database must be a postgresql:// URL, got " + database);
+        }
+        String query = URI.create(database).getRawQuery();
+        boolean named = query != null && java.util.Arrays.stream(query.split("&"))
+                .anyMatch(kv -> kv.startsWith("schema=") && kv.length() > "schema=".length());
+        if (!named) {
+            throw new IllegalArgumentException("--database needs a schema: add &schema=NAME (for example "
+                    + "postgresql://127.0.0.1:5432/postgres?user=postgres&schema=docsync)");
+        }
     }
 
     private static Db openDb(Config config) {
         if (config.database() == null) {
             return Db.sqlite(config.dataDir().resolve("server-tables.db"));
         }
-        if (!config.database().startsWith("postgresql://")) {
-            throw new IllegalArgumentException("--database must be a postgresql:// URL: " + config.database());
-        }
         return Db.postgres(config.database());
     }
+
+    /**
+     * The master key for the server's tables, checked against them: {@code DOC_SYNC_MASTER_KEY} when set, else
+     * {@code config.masterKeyFile()}, else {@code dataDir/master.key} (created only while the tables hold no
+     * credential). The tables remember a check value of the key that sealed their credentials; another key is refused.
+     *
+     * @throws IllegalStateException with a one-line explanation if there is no usable key
+     */
+    public static byte[] masterKey(Config config, Db db) {
+        String env = System.getenv(Crypto.MASTER_KEY_ENV);
+        byte[] key;
+        String source;
+        if (env != null && !env.isBlank()) {
+            key = Crypto.masterKeyFromEnv(env);
+            source = Crypto.MASTER_KEY_ENV;
+        } else {
+            Path file = config.masterKeyFile() != null ? config.masterKeyFile()
+                    : config.dataDir().resolve("master.key");
+            source = file.toAbsolutePath().toString();
+            boolean sealed = db.meta(KEY_CHECK).isPresent() || db.count("docsync_credentials") > 0;
+            if (!java.nio.file.Files.exists(file) && (config.masterKeyFile() != null || sealed)) {
+                throw new IllegalStateException("no master key at " + source + ": this database's credentials are"
+                        + " sealed with an existing key; give it with --master-key FILE or " + Crypto.MASTER_KEY_ENV);
+            }
+            key = Crypto.masterKeyFile(file);
+        }
+        String check = Crypto.keyCheck(key);
+        String stored = db.meta(KEY_CHECK).orElse(null);
+        if (stored == null) {
+            // Tables from before the check: the key must open the credentials they hold.
+            for (String[] c : db.credentials()) {
+                try {
+                    Crypto.decrypt(key, c[1], c[0]);
+                } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                    throw new IllegalStateException("the master key from " + source + " cannot decrypt the"
+                            + " credentials in this database; give the right one with --master-key FILE or "
+                            + Crypto.MASTER_KEY_ENV);
+                }
+                break;
+            }
+            stored = db.metaIfAbsent(KEY_CHECK, check);
+        }
+        if (!stored.equals(check)) {
+            throw new IllegalStateException("the master key from " + source + " is not the key this database's"
+                    + " credentials were sealed with; give the right one with --master-key FILE or "
+                    + Crypto.MASTER_KEY_ENV);
+        }
+        return key;
+    }
+
+    static final String KEY_CHECK = "master_key_check";
 
     /** Starts a server. */
     public static DocServer start(Config config) {
@@ -194,12 +336,35 @@ public final class DocServer implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Authentication
 
+    /** The error code of a client GUID that another live session uses. */
+    public static final int IN_USE = 409;
+    /** How long an older session of the same client has to answer before it is taken for dead. */
+    static final Duration PROBE = Duration.ofSeconds(3);
+
     /**
      * Checks {@code {type:"auth", email, api_key, timestamp, signature}}: the signature is HMAC-SHA256(secret,
-     * "timestamp.email.api_key.body") where body is the client's GUID, a dot and the message's nonce; the timestamp (epoch seconds) must be within
-     * {@link #WINDOW}; a signature is accepted once.
+     * "timestamp.email.api_key.body") where body is the client's GUID, a dot and the message's nonce; the timestamp
+     * (epoch seconds) must be within {@link #WINDOW}; a signature is accepted once; a client GUID that a live
+     * session uses is refused with {@link #IN_USE}.
      */
     private String authenticate(Session session, JsonNode m) {
+        String clientId = session.client().id();
+        try {
+            String email = checkLogin(session, m);
+            log.info("login: client {} as {}", clientId, email);
+            loggedIn.add(session);
+            return email;
+        } catch (ScribeException e) {
+            log.info("refused: client {} ({} {})", clientId, e.code(), e.getMessage());
+            if (e.code() == IN_USE) {
+                // The peer retries after a delay instead of holding a session that can do nothing.
+                monitor.schedule(session::disconnect, 200, TimeUnit.MILLISECONDS);
+            }
+            throw e;
+        }
+    }
+
+    private String checkLogin(Session session, JsonNode m) {
         String email = m.path("email").asText("");
         String apiKey = m.path("api_key").asText("");
         String signature = m.path("signature").asText("");
@@ -215,6 +380,9 @@ public final class DocServer implements AutoCloseable {
         }
         String[] cred = db.credential(apiKey).orElseThrow(() ->
                 new ScribeException(ScribeException.UNAUTHENTICATED, "unknown API key"));
+        if (cred[2] != null) {
+            throw new ScribeException(ScribeException.UNAUTHENTICATED, "API key revoked");
+        }
         String secret;
         try {
             secret = Crypto.decrypt(masterKey, cred[0], apiKey);
@@ -226,7 +394,8 @@ public final class DocServer implements AutoCloseable {
         if (nonce.isEmpty() || nonce.length() > 64) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "auth needs a nonce of 1 to 64 characters");
         }
-        String expected = Crypto.sign(secret, ts.asLong(), email, apiKey, session.client().id() + "." + nonce);
+        String clientId = session.client().id();
+        String expected = Crypto.sign(secret, ts.asLong(), email, apiKey, clientId + "." + nonce);
         if (!Crypto.constantTimeEquals(expected, signature)) {
             throw new ScribeException(ScribeException.UNAUTHENTICATED, "bad signature");
         }
@@ -236,13 +405,23 @@ public final class DocServer implements AutoCloseable {
         if (!db.bindCredential(apiKey, email)) {
             throw new ScribeException(ScribeException.FORBIDDEN, "this API key belongs to another user");
         }
-        if (!db.bindClient(session.client().id(), email)) {
-            throw new ScribeException(ScribeException.FORBIDDEN,
-                    "client " + session.client().id() + " belongs to another user");
+        if (!db.bindClient(clientId, email)) {
+            throw new ScribeException(ScribeException.FORBIDDEN, "client " + clientId + " belongs to another user");
         }
-        db.ensureUser(email);
-        principals.put(session.client().id(), email);
-        log.info("client {} authenticated as {}", session.client().id(), email);
+        synchronized (this) {
+            // One live session per client GUID: two processes with one GUID (a copied data directory) would
+            // otherwise take the session from each other for ever.
+            for (Session other : session.client().sessions()) {
+                if (other != session && other.isOpen() && other.principal().isPresent()) {
+                    probe(other);
+                    throw new ScribeException(IN_USE, "client id " + clientId + " is in use by another live session"
+                            + "; if this data directory was copied from another machine, run reset-identity on"
+                            + " this copy to give it a new client id (its pending edits are kept)");
+                }
+            }
+            db.ensureUser(email);
+            principals.put(clientId, email);
+        }
         return email;
     }
 
@@ -259,7 +438,7 @@ public final class DocServer implements AutoCloseable {
         Set<String> before = sharing.put(change.id(), now);
         if (change.type() == Scribe.Type.UPDATE && !change.local() && before != null
                 && !before.containsAll(now)) {
-            stamper.execute(() -> scriber.find(Document.class, change.id()).ifPresent(scriber::republish));
+            monitor.execute(() -> scriber.find(Document.class, change.id()).ifPresent(scriber::republish));
         }
     }
 
@@ -301,6 +480,30 @@ public final class DocServer implements AutoCloseable {
         return JSON.createObjectNode().set("events", visible);
     }
 
+    /** Asks an older session whether it is still there; one that does not answer within {@link #PROBE} is closed. */
+    private void probe(Session older) {
+        String clientId = older.client().id();
+        if (!probing.add(clientId)) {
+            return;
+        }
+        older.noop().orTimeout(PROBE.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+            probing.remove(clientId);
+            if (e != null && older.isOpen()) {
+                log.info("disconnect: client {} did not answer within {}; its session is closed", clientId, PROBE);
+                older.disconnect();
+            }
+        });
+    }
+
+    /** Logs the authenticated sessions that closed since the last look. */
+    private void noteDisconnects() {
+        for (Session s : loggedIn) {
+            if (!s.isOpen() && loggedIn.remove(s)) {
+                log.info("disconnect: client {} ({})", s.client().id(), s.principal().orElse("?"));
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Access
 
@@ -308,15 +511,77 @@ public final class DocServer implements AutoCloseable {
         return who != null && (who.equals(doc.owner()) || doc.sharedWith().contains(who));
     }
 
-    /** Owners create, edit, share and delete their documents; users it is shared with edit title and content. */
-    private static boolean authorized(Scriber scriber, Scribe s, String who) {
+    private boolean formerReader(String docId, String clientId) {
+        Former f = former(docId);
+        String who = principals.get(clientId);
+        return f != null && who != null && f.readers().contains(who);
+    }
+
+    /**
+     * A deleted document's owner and readers: remembered from this server's deletes and start, else read from the
+     * documents table (another server sharing the database may have deleted it).
+     */
+    private Former former(String docId) {
+        Former known = former.get(docId);
+        if (known != null) {
+            return known;
+        }
+        ObjectNode row = db.documentRow(docId).orElse(null);
+        if (row == null || !row.path("deleted").asBoolean()) {
+            return null;
+        }
+        Former f = new Former(row.path("owner").asText(), readers(row.path("readers")));
+        former.put(docId, f);
+        return f;
+    }
+
+    private static Set<String> readers(JsonNode doc) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        if (doc == null) {
+            return out;
+        }
+        if (doc.isArray()) {
+            doc.forEach(n -> out.add(n.asText()));
+            return out;
+        }
+        out.add(doc.path("owner").asText());
+        doc.path("sharedWith").forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /**
+     * Owners create, edit, share and delete their documents; users it is shared with edit title and content. A
+     * create is refused for an identity that exists or existed unless its owner sends it (the refusal says nothing
+     * about that document); a write of {@code id}, {@code owner}, {@code version} or {@code revision} is refused.
+     */
+    private boolean authorized(Scriber scriber, Scribe s, String clientId) {
+        String who = principals.get(clientId);
         if (who == null) {
             return false;
         }
         return switch (s.type()) {
-            case CREATE -> who.equals(s.data().path("owner").asText()) && s.data().path("version").asLong() == 0;
-            case DESTROY -> scriber.find(Document.class, s.data().path(0).asText())
-                    .map(d -> who.equals(d.owner())).orElse(true);
+            case CREATE -> {
+                JsonNode data = s.data();
+                String id = data.path("id").asText("");
+                if (!who.equals(data.path("owner").asText()) || data.path("version").asLong() != 0) {
+                    yield false;
+                }
+                Optional<Document> live = scriber.find(Document.class, id);
+                if (live.isPresent()) {
+                    yield who.equals(live.get().owner());
+                }
+                Former gone = former(id);
+                yield gone == null || who.equals(gone.owner());
+            }
+            case DESTROY -> {
+                String id = s.data().path(0).asText();
+                Optional<Document> live = scriber.find(Document.class, id);
+                if (live.isPresent()) {
+                    yield who.equals(live.get().owner());
+                }
+                Former gone = former(id);
+                yield gone == null || gone.readers().contains(who);
+            }
             case UPDATE -> {
                 JsonNode fields = s.data().path(1);
                 for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
@@ -324,8 +589,18 @@ public final class DocServer implements AutoCloseable {
                         yield false;
                     }
                 }
-                yield scriber.find(Document.class, s.data().path(0).asText()).map(d -> who.equals(d.owner())
-                        || (!fields.has("sharedWith") && d.sharedWith().contains(who))).orElse(true);
+                String id = s.data().path(0).asText();
+                Optional<Document> live = scriber.find(Document.class, id);
+                if (live.isPresent()) {
+                    Document d = live.get();
+                    yield who.equals(d.owner()) || (!fields.has("sharedWith") && d.sharedWith().contains(who));
+                }
+                Former gone = former(id);
+                if (gone != null && gone.readers().contains(who)) {
+                    lostToDelete(s, id, who);
+                    yield true;
+                }
+                yield gone == null;
             }
         };
     }
@@ -359,62 +634,111 @@ public final class DocServer implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
     // Event log
 
-    private void changed(Scribe.Type type, Document doc, String origin) {
-        if (origin.equals(SERVER_ID)) {
-            return;
-        }
+    /**
+     * Called by the engine, in the step that applied a client's write: stages the event row (stored in the same
+     * transaction as the write, see {@link EventStore}) and returns the version and revision the server stamps, which
+     * the engine writes in that same step.
+     */
+    private ObjectNode applied(ObjectState before, ObjectState after, Scribe write) {
+        String origin = write.origin();
         String author = principals.getOrDefault(origin, "?");
-        ObjectNode before = last.get(doc.id());
-        long version = before == null ? 1 : before.path("version").asLong() + 1;
-        long clock = ownClock(doc.id(), origin);
-        String revision = origin + ":" + clock;
-        ObjectNode after = null;
-        if (type != Scribe.Type.DESTROY) {
-            after = doc.toJson();
-            after.put("version", version).put("revision", revision);
-        }
-        Patches.Pair p = Patches.between(before, after);
-        String kind = type == Scribe.Type.CREATE ? "create" : type == Scribe.Type.DESTROY ? "delete" : "update";
-        db.append(doc.id(), kind, author, origin, version, p.forward(), p.reverse(), false, after);
+        ObjectNode b = before == null || before.destroyed() ? null : docJson(before.fields());
+        long version = (b == null ? 0 : b.path("version").asLong()) + 1;
+        String docId = after != null ? after.id() : before.id();
         if (after == null) {
-            last.remove(doc.id());
-            return;
+            store.stage(write, new Db.Event(docId, "delete", author, origin, version, null, b, false, null,
+                    readersJson(b)));
+            return null;
         }
-        last.put(doc.id(), after);
-        // The version and revision are the server's own write, made after this step has been committed.
-        stamper.execute(() -> {
-            try {
-                scriber.find(Document.class, doc.id()).ifPresent(d -> {
-                    Document.stamp(d, version, revision);
-                    scriber.save(d);
-                });
-            } catch (RuntimeException e) {
-                log.warn("cannot stamp version {} on {}", version, doc.id(), e);
+        long clock = write.clock();
+        for (Stamp st : after.stamps().values()) {
+            if (st.origin().equals(origin)) {
+                clock = Math.max(clock, st.clock());
             }
-        });
+        }
+        String revision = origin + ":" + clock;
+        ObjectNode a = docJson(after.fields());
+        a.put("version", version).put("revision", revision);
+        Patches.Pair p = Patches.between(b, a);
+        store.stage(write, new Db.Event(docId, b == null ? "create" : "update", author, origin, version,
+                p.forward(), p.reverse(), false, a, readersJson(a)));
+        return JSON.createObjectNode().put("version", version).put("revision", revision);
     }
 
-    /** The newest clock {@code origin} wrote into the document, from the stored stamps. */
-    private long ownClock(String id, String origin) {
-        long max = 0;
-        ObjectState state = store.object(Document.KLASS, id).orElse(null);
-        if (state != null) {
-            for (Stamp st : state.stamps().values()) {
-                if (st.origin().equals(origin)) {
-                    max = Math.max(max, st.clock());
-                }
+    /** A document's stored fields in the shape of {@link Document#toJson()}, absent fields filled in. */
+    private static ObjectNode docJson(ObjectNode fields) {
+        ObjectNode n = JSON.createObjectNode();
+        n.set("id", fields.path("id").deepCopy());
+        n.set("owner", fields.has("owner") ? fields.get("owner").deepCopy() : JSON.nullNode());
+        n.set("title", fields.has("title") ? fields.get("title").deepCopy() : JSON.nullNode());
+        n.set("content", fields.path("content").isObject() ? fields.get("content").deepCopy()
+                : JSON.createObjectNode());
+        n.put("version", fields.path("version").asLong());
+        n.set("revision", fields.has("revision") ? fields.get("revision").deepCopy() : JSON.nullNode());
+        n.set("sharedWith", fields.path("sharedWith").isArray() ? fields.get("sharedWith").deepCopy()
+                : JSON.createArrayNode());
+        return n;
+    }
+
+    private static JsonNode readersJson(JsonNode doc) {
+        com.fasterxml.jackson.databind.node.ArrayNode out = JSON.createArrayNode();
+        readers(doc).forEach(out::add);
+        return out;
+    }
+
+    /** After a commit: remembers who may still receive the destroys of documents deleted in it. */
+    void committed(java.util.List<Db.Event> events) {
+        for (Db.Event e : events) {
+            if (e.kind().equals("delete") && e.reverse() != null) {
+                former.put(e.docId(), new Former(e.reverse().path("owner").asText(), readers(e.readers())));
             }
         }
-        return max;
+    }
+
+    /**
+     * Brings the documents table up to the store after a crash between the two (only possible with the embedded
+     * store, whose tables live in another file): a document the store holds at a newer version gets one event from
+     * the table's version to the store's.
+     */
+    private void reconcile() {
+        Map<String, ObjectNode> rows = db.documentRows();
+        java.util.List<Db.Event> repairs = new java.util.ArrayList<>();
+        for (Document d : scriber.all(Document.class)) {
+            ObjectNode row = rows.get(d.id());
+            long at = row == null ? 0 : row.path("version").asLong();
+            if (d.version() > at) {
+                ObjectNode was = row == null ? null : JSON.createObjectNode();
+                if (was != null) {
+                    was.put("id", d.id()).put("owner", row.path("owner").asText()).put("title",
+                            row.path("title").asText(null));
+                    was.set("content", row.get("content"));
+                    was.put("version", at).put("revision", row.path("revision").asText(null));
+                    was.set("sharedWith", d.toJson().get("sharedWith"));
+                }
+                ObjectNode now = d.toJson();
+                Patches.Pair p = Patches.between(was, now);
+                String rev = d.revision() == null ? "?" : d.revision();
+                String origin = rev.contains(":") ? rev.substring(0, rev.lastIndexOf(':')) : rev;
+                repairs.add(new Db.Event(d.id(), was == null ? "create" : "update",
+                        principals.getOrDefault(origin, "?"), origin, d.version(), p.forward(), p.reverse(), false,
+                        now, readersJson(now)));
+                log.warn("document {} was at version {} in the event log and {} in the store: logged the"
+                        + " difference as one event", d.id(), at, d.version());
+            }
+        }
+        if (!repairs.isEmpty()) {
+            db.writeEvents(repairs, false);
+        }
     }
 
     private void conflict(Conflict c) {
         String origin = c.refused().origin();
         String author = principals.getOrDefault(origin, "?");
-        ObjectNode current = last.get(c.id());
-        long version = current == null ? 0 : current.path("version").asLong();
+        Document doc = c.object() instanceof Document d ? d : null;
+        long version = doc == null ? 0 : doc.version();
         JsonNode forward = JSON.createArrayNode();
-        if (current != null) {
+        if (doc != null) {
+            ObjectNode current = doc.toJson();
             ObjectNode wanted = current.deepCopy();
             c.lost().fields().forEachRemaining(e -> {
                 if (e.getKey().equals("content")) {
@@ -431,7 +755,13 @@ public final class DocServer implements AutoCloseable {
             });
             forward = Patches.diff(current, wanted);
         }
-        db.append(c.id(), "conflict", author, origin, version, forward, null, true, null);
+        db.writeEvents(java.util.List.of(new Db.Event(c.id(), "conflict", author, origin, version, forward, null,
+                true, null, null)), false);
+        if (doc == null || !canRead(doc, author)) {
+            // Nothing about a document goes to someone who may not read it.
+            log.info("conflict on {}: write of {} ({}) refused", c.id(), author, origin);
+            return;
+        }
         ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", c.id())
                 .put("clock", c.refused().clock()).put("version", version);
         event.set("lost", c.lost());
@@ -440,6 +770,27 @@ public final class DocServer implements AutoCloseable {
             s.send(event);
         }
         log.info("conflict on {}: write of {} ({}) lost to the current value", c.id(), author, origin);
+    }
+
+    /**
+     * A write to a document its author could read but that was deleted meanwhile: logged as a lost change and
+     * reported to its author as a conflict with nothing kept.
+     */
+    private void lostToDelete(Scribe s, String docId, String author) {
+        if (!lostToDelete.add(s.origin() + ":" + s.clock() + ":" + docId)) {
+            return;
+        }
+        JsonNode lost = s.data().path(1);
+        db.writeEvents(java.util.List.of(new Db.Event(docId, "conflict", author, s.origin(), 0,
+                JSON.createArrayNode(), null, true, null, null)), false);
+        ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", docId)
+                .put("clock", s.clock()).put("version", 0).put("deleted", true);
+        event.set("lost", lost);
+        event.putNull("kept");
+        for (Session session : scriber.client(s.origin()).sessions()) {
+            session.send(event);
+        }
+        log.info("conflict on {}: write of {} ({}) lost to a delete", docId, author, s.origin());
     }
 
     private String health() {
@@ -453,14 +804,151 @@ public final class DocServer implements AutoCloseable {
     @Override
     public void close() {
         endpoint.close();
-        stamper.shutdown();
-        try {
-            stamper.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        monitor.shutdownNow();
         scriber.close();
         store.close();
         db.close();
+        if (dataLock != null) {
+            dataLock.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * The server's store: the Scribe store, whose commits also write the event rows the engine's follow-up staged
+     * for them (on PostgreSQL in the same transaction; with the embedded store right after, repaired at start if a
+     * crash fell in between).
+     */
+    private final class EventStore implements Store {
+        private final Store delegate;
+        private final Db tables;
+        private final java.util.List<Object[]> staged = new java.util.ArrayList<>();
+
+        EventStore(Store delegate, Db tables) {
+            this.delegate = delegate;
+            this.tables = tables;
+        }
+
+        /** Called under the engine's lock by the follow-up of {@code write}. */
+        void stage(Scribe write, Db.Event event) {
+            staged.add(new Object[] {write.origin() + "@" + write.clock(), event});
+        }
+
+        @Override
+        public java.util.List<Scribe> commit(io.scribe.core.spi.Commit commit) {
+            java.util.List<Db.Event> events = new java.util.ArrayList<>();
+            if (!staged.isEmpty()) {
+                Set<String> writes = new java.util.HashSet<>();
+                for (Scribe s : commit.scribes()) {
+                    writes.add(s.origin() + "@" + s.clock());
+                }
+                // A step played again (after one of its scribes failed) stages its rows again: the last count.
+                Map<String, Db.Event> latest = new java.util.LinkedHashMap<>();
+                for (Object[] st : staged) {
+                    if (writes.contains((String) st[0])) {
+                        latest.remove((String) st[0]);
+                        latest.put((String) st[0], (Db.Event) st[1]);
+                    }
+                }
+                events.addAll(latest.values());
+                // Rows of writes that were not committed after all (a refused or failed step) are dropped.
+                staged.clear();
+            }
+            java.util.List<Scribe> stored;
+            if (delegate instanceof PostgresStore pg) {
+                stored = pg.commit(commit, events.isEmpty() ? null
+                        : (connection, appended) -> tables.writeEvents(connection, events, true));
+            } else {
+                stored = delegate.commit(commit);
+                if (!events.isEmpty()) {
+                    try {
+                        tables.writeEvents(events, false);
+                    } catch (RuntimeException e) {
+                        log.error("event log behind the store ({}); repaired at the next start", e.getMessage());
+                    }
+                }
+            }
+            committed(events);
+            return stored;
+        }
+
+        @Override
+        public java.util.List<Scribe> readAfter(long afterId, int limit) {
+            return delegate.readAfter(afterId, limit);
+        }
+
+        @Override
+        public long lastId() {
+            return delegate.lastId();
+        }
+
+        @Override
+        public Optional<String> cursor(String clientId) {
+            return delegate.cursor(clientId);
+        }
+
+        @Override
+        public Optional<ObjectState> object(String klass, String id) {
+            return delegate.object(klass, id);
+        }
+
+        @Override
+        public void forEachObject(java.util.function.Consumer<ObjectState> action) {
+            delegate.forEachObject(action);
+        }
+
+        @Override
+        public void watch(Runnable listener) {
+            delegate.watch(listener);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /** An exclusive lock on an embedded data directory: one server per directory. */
+    private static final class DataLock implements AutoCloseable {
+        private final java.nio.channels.FileChannel channel;
+        private final java.nio.channels.FileLock lock;
+
+        private DataLock(java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        static DataLock take(Path dir) {
+            try {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve("server.lock"),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock l;
+                try {
+                    l = ch.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    l = null;
+                }
+                if (l == null) {
+                    ch.close();
+                    throw new IllegalStateException("another doc-sync server is using " + dir.toAbsolutePath()
+                            + "; one server per data directory (several servers share a PostgreSQL database)");
+                }
+                return new DataLock(ch, l);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot lock " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (java.io.IOException e) {
+                log.debug("releasing the data directory lock failed", e);
+            }
+        }
     }
 }

@@ -60,6 +60,16 @@ public final class Peer implements Callable<Integer> {
     @Option(names = "--framing", defaultValue = "u32", description = "u32 (Scribe) or u16 (Syncro-compatible)")
     String framing;
 
+    @Option(names = "--syncro-listen", paramLabel = "PORT",
+            description = "also accept Ruby Syncro peers (u16, no hello) on this port, beside --listen")
+    Integer syncroListen;
+
+    @Option(names = "--syncro-name", defaultValue = "connection", paramLabel = "RULE",
+            description = "how a hub names its Syncro peers, which keep their cursor under that name: connection"
+                    + " (default: a new client per connection, never a shared cursor), host (one Syncro peer per"
+                    + " host), or a fixed NAME (the one Syncro peer of this hub)")
+    String syncroName;
+
     @Option(names = "--store", defaultValue = "memory",
             description = "memory, file:DIR, redis://HOST:PORT/DB?prefix=P or postgresql://HOST/DB?schema=S")
     String storeUrl;
@@ -75,6 +85,10 @@ public final class Peer implements Callable<Integer> {
     public Integer call() throws Exception {
         if ((listen == null) == (connect == null)) {
             err.println("give exactly one of --listen PORT and --connect HOST:PORT");
+            return 2;
+        }
+        if (syncroListen != null && listen == null) {
+            err.println("--syncro-listen needs --listen");
             return 2;
         }
         Wire wire = switch (framing) {
@@ -102,9 +116,21 @@ public final class Peer implements Callable<Integer> {
         AutoCloseable transport;
         if (listen != null) {
             ScribeServer.Builder b = ScribeServer.builder(scriber).bind(bind).wire(wire);
+            syncroNames(b);
             ScribeServer server = webSocket ? b.webSocket(listen, "/scribe").start() : b.tcp(listen).start();
             err.println("listening on " + (webSocket ? server.webSocketUri() : server.tcpAddress()));
-            transport = server;
+            if (syncroListen != null) {
+                ScribeServer.Builder sb = ScribeServer.builder(scriber).bind(bind).wire(Wire.syncro());
+                syncroNames(sb);
+                ScribeServer syncroServer = sb.tcp(syncroListen).start();
+                err.println("listening for Syncro peers on " + syncroServer.tcpAddress());
+                transport = () -> {
+                    syncroServer.close();
+                    server.close();
+                };
+            } else {
+                transport = server;
+            }
         } else {
             int colon = connect.lastIndexOf(':');
             if (colon < 0) {
@@ -126,6 +152,15 @@ public final class Peer implements Callable<Integer> {
             store.close();
         }
         return 0;
+    }
+
+    /** Applies {@code --syncro-name}: how the hub tells its Syncro peers apart (they send no name). */
+    private void syncroNames(ScribeServer.Builder b) {
+        switch (syncroName) {
+            case "connection" -> { } // the server's default: one client per connection
+            case "host" -> b.syncroClientNames(a -> "syncro-" + a.getHostString());
+            default -> b.syncroClientNames(a -> syncroName);
+        }
     }
 
     private void arrived(Change<Task> change) {

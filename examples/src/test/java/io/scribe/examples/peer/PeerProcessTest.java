@@ -195,4 +195,38 @@ class PeerProcessTest {
         // Each peer printed the changes that came from the others as they arrived.
         assertThat(bob.everything).anySatisfy(l -> assertThat(l).startsWith("<< create from alice: t3"));
     }
+
+    @org.junit.jupiter.api.Test
+    void twoSyncroPeersAndTwoScribePeersOnOneHostConverge() throws Exception {
+        int port = freePort();
+        int syncroPort = freePort();
+        Proc hub = start("--id", "hub", "--listen", Integer.toString(port), "--syncro-listen",
+                Integer.toString(syncroPort));
+        hub.awaitErr("listening for Syncro peers");
+        Proc alice = start("--id", "alice", "--connect", "127.0.0.1:" + port);
+        Proc bob = start("--id", "bob", "--connect", "127.0.0.1:" + port);
+        // Two Syncro-framed peers from the same host: the hub names each connection anew, so they never share a
+        // client, a cursor or a session.
+        Proc carol = start("--id", "carol", "--framing", "u16", "--connect", "127.0.0.1:" + syncroPort);
+        Proc dave = start("--id", "dave", "--framing", "u16", "--connect", "127.0.0.1:" + syncroPort);
+        for (Proc p : List.of(alice, bob, carol, dave)) {
+            p.awaitErr("connected to");
+        }
+        alice.send("new t1 title=from alice priority=1");
+        carol.send("new t2 title=from carol priority=2");
+        dave.send("new t3 title=from dave priority=3");
+        List<String> all = List.of(
+                "t1 title=from alice done=false priority=1 tags=",
+                "t2 title=from carol done=false priority=2 tags=",
+                "t3 title=from dave done=false priority=3 tags=",
+                "# 3 tasks");
+        awaitShows(all, hub, alice, bob, carol, dave);
+        bob.send("set t2 done true");
+        dave.send("set t1 priority 5");
+        awaitShows(List.of(
+                "t1 title=from alice done=false priority=5 tags=",
+                "t2 title=from carol done=true priority=2 tags=",
+                "t3 title=from dave done=false priority=3 tags=",
+                "# 3 tasks"), hub, alice, bob, carol, dave);
+    }
 }

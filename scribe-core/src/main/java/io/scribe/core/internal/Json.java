@@ -6,8 +6,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NumericNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.scribe.core.Scribe;
@@ -32,6 +34,37 @@ public final class Json {
 
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    /**
+     * Reads JSON from the wire and from stores. A number beyond the range of a double is refused: Jackson would read
+     * it as Infinity, which JSON cannot carry (it is written as the string "Infinity"), so the value would change
+     * type on its way to the next peer.
+     */
+    private static final ObjectReader READER = MAPPER.reader().with(new FiniteNumbers());
+
+    private static final class FiniteNumbers extends JsonNodeFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public NumericNode numberNode(double v) {
+            if (!Double.isFinite(v)) {
+                throw outOfRange();
+            }
+            return super.numberNode(v);
+        }
+
+        @Override
+        public NumericNode numberNode(float v) {
+            if (!Float.isFinite(v)) {
+                throw outOfRange();
+            }
+            return super.numberNode(v);
+        }
+
+        private static ScribeException outOfRange() {
+            return new ScribeException(ScribeException.BAD_REQUEST, "a number is too large for a double");
+        }
+    }
+
     private Json() {}
 
     public static ObjectNode object() {
@@ -41,12 +74,15 @@ public final class Json {
     /** Parses JSON text or bytes; malformed input is a {@link ScribeException} with code 400. */
     public static JsonNode parse(byte[] bytes, int offset, int length) {
         try {
-            JsonNode node = MAPPER.readTree(bytes, offset, length);
+            JsonNode node = READER.readTree(bytes, offset, length);
             if (node == null || node.isMissingNode()) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "empty message");
             }
             return node;
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof ScribeException se) {
+                throw se;
+            }
             throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getMessage(), e);
@@ -55,12 +91,15 @@ public final class Json {
 
     public static JsonNode parse(String text) {
         try {
-            JsonNode node = MAPPER.readTree(text);
+            JsonNode node = READER.readTree(text);
             if (node == null || node.isMissingNode()) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "empty message");
             }
             return node;
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof ScribeException se) {
+                throw se;
+            }
             throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage(), e);
         }
     }

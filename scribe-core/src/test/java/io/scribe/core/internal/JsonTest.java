@@ -15,6 +15,21 @@ import org.junit.jupiter.api.Test;
 class JsonTest {
 
     @Test
+    void aNumberBeyondTheRangeOfADoubleIsRefusedRatherThanReadAsInfinity() {
+        // Found by JsonFuzzTest: read as Infinity, the value was written on as the string "Infinity".
+        for (String json : new String[] {"{\"title\":1e400}", "[-7340e390]", "{\"a\":{\"b\":[1.5e309]}}"}) {
+            byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> Json.parse(bytes, 0, bytes.length)).isInstanceOf(ScribeException.class)
+                    .hasMessageContaining("too large for a double")
+                    .satisfies(e -> assertThat(((ScribeException) e).code()).isEqualTo(ScribeException.BAD_REQUEST));
+            assertThatThrownBy(() -> Json.parse(json)).isInstanceOf(ScribeException.class)
+                    .hasMessageContaining("too large for a double");
+        }
+        assertThat(Json.parse("{\"x\":1.7976931348623157e308,\"y\":-0.0,\"z\":1e-400}").toString())
+                .isEqualTo("{\"x\":1.7976931348623157E308,\"y\":-0.0,\"z\":0.0}");
+    }
+
+    @Test
     void aSyncroScribeReadsWithItsStringIdAndNoOriginOrClock() {
         Scribe s = Json.scribe(Json.parse("{\"data\":[600,{\"name\":\"bar\"}],\"klass\":\"Test\",\"type\":\"update\","
                 + "\"id\":\"45a31e2b5d816bcc7d62285481\"}"));

@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
  * DIR/cursors.cm                client GUID -&gt; cursor
  * DIR/journal.cm                the commit being applied (redo record)
  * DIR/lock, DIR/open            the owner's lock; present while open, so a crash is noticed at the next open
+ * DIR/*.cm.recovering           a map file being recovered (only while a store opens after a crash)
  * </pre>
  *
  * <p><b>Atomicity and crashes.</b> Chronicle Map updates one entry atomically but not several, so each
@@ -57,9 +58,11 @@ import org.slf4j.LoggerFactory;
  * journal, then applies it to the log, objects and cursors, then removes the header. After a crash of the process
  * ({@code kill -9} included) the next {@link #open} recovers the maps (Chronicle Map's recovery, which resets the
  * locks a dead process held) and replays a committed record, so every commit that returned is there and one in flight
- * is there entirely or not at all. The files are memory-mapped and never forced to disk: after a crash of the
- * machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or damaged; damage is
- * reported at open, never silently repaired by dropping scribes.
+ * is there entirely or not at all. The recovery runs on a copy of each file that then replaces it (an atomic rename),
+ * and a first open that did not finish creating the files starts them again, so a crash during an open, a recovery
+ * or the creation of the store is survived the same way. The files are memory-mapped and never forced to disk: after
+ * a crash of the machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or
+ * damaged; damage is reported at open, never silently repaired by dropping scribes.
  *
  * <p>Thread-safe: commits are serialised, reads run concurrently. Arguments must not be null.
  */
@@ -70,8 +73,13 @@ public final class FileStore implements Store {
     private static final String MARKER = "scribe-store.properties";
     private static final String FORMAT = "scribe-file";
     private static final int VERSION = 1;
-    private static final Set<String> OWN_FILES =
-            Set.of(MARKER, "log.cm", "objects.cm", "cursors.cm", "journal.cm", "lock", "open");
+    private static final List<String> MAP_FILES = List.of("log.cm", "objects.cm", "cursors.cm", "journal.cm");
+    private static final String RECOVERING = ".recovering";
+    private static final Set<String> OWN_FILES = Set.of(MARKER, MARKER + ".tmp", "log.cm", "objects.cm", "cursors.cm",
+            "journal.cm", "log.cm" + RECOVERING, "objects.cm" + RECOVERING, "cursors.cm" + RECOVERING,
+            "journal.cm" + RECOVERING, "lock", "open");
+    /** The bit of a Chronicle Map header's size word that says the file is being created or recovered. */
+    private static final int NOT_COMPLETE = 0x8000_0000;
     private static final int PART_BYTES = 16 * 1024;
     private static final int MAX_PARTS = 256;
     private static final long HEADER = 0L;
@@ -115,6 +123,14 @@ public final class FileStore implements Store {
         List<ChronicleMap<?, ?>> opened = new ArrayList<>();
         try {
             Path openFlag = dir.resolve("open");
+            if (!MAP_FILES.stream().allMatch(name -> marker.containsKey(name + ".header"))) {
+                // The first open never finished creating the files, so no commit was ever accepted: start again.
+                for (String name : MAP_FILES) {
+                    Files.deleteIfExists(dir.resolve(name));
+                    Files.deleteIfExists(dir.resolve(name + RECOVERING));
+                }
+                Files.deleteIfExists(openFlag);
+            }
             boolean crashed = Files.exists(openFlag);
             if (crashed) {
                 log.warn("file store {} was not closed cleanly; recovering its files", dir);
@@ -227,7 +243,9 @@ public final class FileStore implements Store {
         if (!Files.exists(marker)) {
             List<String> present;
             try (Stream<Path> files = Files.list(dir)) {
-                present = files.map(p -> p.getFileName().toString()).sorted().toList();
+                // A temporary marker alone is what a crash while creating the store leaves.
+                present = files.map(p -> p.getFileName().toString()).filter(n -> !n.equals(MARKER + ".tmp"))
+                        .sorted().toList();
             }
             if (!present.isEmpty()) {
                 throw new ScribeException(ScribeException.INTERNAL, "directory " + dir + " is not empty (" + present
@@ -261,7 +279,7 @@ public final class FileStore implements Store {
         }
         try (Stream<Path> files = Files.list(dir)) {
             List<String> foreign = files.map(f -> f.getFileName().toString())
-                    .filter(n -> !OWN_FILES.contains(n) && !n.equals(MARKER + ".tmp")).sorted().toList();
+                    .filter(n -> !OWN_FILES.contains(n)).sorted().toList();
             if (!foreign.isEmpty()) {
                 log.warn("file store {}: ignoring files that are not its own: {}", dir, foreign);
             }
@@ -285,7 +303,8 @@ public final class FileStore implements Store {
      * The SHA-256 of a Chronicle Map file's self-describing header (its configuration, written once at creation), or
      * null when the file does not start like one. Checked before Chronicle Map reads the file: Chronicle Map waits
      * for a header it does not recognise to be completed by another process rather than failing, and adopts the
-     * configuration it finds, whatever the types.
+     * configuration it finds, whatever the types. The size word's "not complete" bit, which Chronicle Map sets while
+     * it creates or recovers the file, is left out: a crash in the middle of either leaves it set.
      */
     private static String headerHash(File file) throws IOException {
         try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
@@ -299,6 +318,7 @@ public final class FileStore implements Store {
             }
             ByteBuffer body = ByteBuffer.allocate(12 + length);
             ch.read(body, 0);
+            body.put(11, (byte) (body.get(11) & 0x7F));
             java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
             sha.update(body.array());
             return java.util.HexFormat.of().formatHex(sha.digest());
@@ -323,13 +343,10 @@ public final class FileStore implements Store {
         builder.sparseFile(true);
         ChronicleMap<K, V> map;
         try {
-            if (exists && recover) {
-                ChronicleHashCorruption.Listener report = c -> log.warn("file store {}: {} segment {}: {}", dir,
-                        name, c.segmentIndex(), c.message(), c.exception());
-                map = builder.recoverPersistedTo(file, true, report);
-            } else {
-                map = builder.createPersistedTo(file);
+            if (exists && (recover || !headerReady(file))) {
+                recover(builder, name);
             }
+            map = builder.createPersistedTo(file);
         } catch (IOException | RuntimeException | Error e) {
             if (e instanceof VirtualMachineError vme) {
                 throw vme;
@@ -343,6 +360,62 @@ public final class FileStore implements Store {
             markerChanged = true;
         }
         return map;
+    }
+
+    /** Whether a Chronicle Map file's header says the file is complete (not being created or recovered). */
+    private static boolean headerReady(File file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.READ)) {
+            ByteBuffer word = ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            return ch.read(word, 8) == 4 && (word.getInt(0) & NOT_COMPLETE) == 0;
+        }
+    }
+
+    /**
+     * Runs Chronicle Map's recovery (which frees the segment locks a dead process held and drops a torn entry) on a
+     * copy of the file, then puts the copy in the file's place with an atomic rename. Chronicle Map's recovery
+     * rewrites its hash lookup in place (each entry is cleared, then inserted again), so a crash in the middle of a
+     * recovery done on the file itself could lose entries; on a copy, a crash at any point leaves either the file
+     * as it was, to be recovered again, or the recovered copy.
+     */
+    private <K, V> void recover(ChronicleMapBuilder<K, V> builder, String name) throws IOException {
+        Path file = dir.resolve(name);
+        Path copy = dir.resolve(name + RECOVERING);
+        Files.deleteIfExists(copy);
+        sparseCopy(file, copy);
+        ChronicleHashCorruption.Listener report = c -> log.warn("file store {}: {} segment {}: {}", dir, name,
+                c.segmentIndex(), c.message(), c.exception());
+        builder.recoverPersistedTo(copy.toFile(), true, report).close();
+        try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(copy, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Copies a file, leaving holes where the source has blocks of zeros (the map files are sparse and large). */
+    private static void sparseCopy(Path from, Path to) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            long size = in.size();
+            ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+            byte[] zeros = new byte[block.capacity()];
+            for (long at = 0; at < size; ) {
+                block.clear();
+                int n = in.read(block, at);
+                if (n <= 0) {
+                    break;
+                }
+                if (Arrays.mismatch(block.array(), 0, n, zeros, 0, n) >= 0) {
+                    block.flip();
+                    for (long pos = at; block.hasRemaining(); ) {
+                        pos += out.write(block, pos);
+                    }
+                }
+                at += n;
+            }
+            if (out.size() < size) {
+                out.write(ByteBuffer.allocate(1), size - 1);
+            }
+        }
     }
 
     private ScribeException damaged(String what) {

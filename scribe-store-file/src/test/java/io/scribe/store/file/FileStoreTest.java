@@ -146,6 +146,40 @@ class FileStoreTest {
     }
 
     @Test
+    void aFirstOpenKilledBeforeItRecordedItsFilesStartsAgain() throws Exception {
+        // What a process killed during its first open leaves: map files, the open flag, and a marker that does not
+        // yet hold the files' fingerprints (it is rewritten with them once all four exist).
+        Path dir = tmp.resolve("store");
+        FileStore.open(dir, 1000).close();
+        java.util.Properties marker = new java.util.Properties();
+        try (var in = Files.newInputStream(dir.resolve("scribe-store.properties"))) {
+            marker.load(in);
+        }
+        marker.stringPropertyNames().stream().filter(k -> k.endsWith(".header")).forEach(marker::remove);
+        try (var out = Files.newOutputStream(dir.resolve("scribe-store.properties"))) {
+            marker.store(out, null);
+        }
+        Files.write(dir.resolve("open"), new byte[0]);
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.lastId()).isZero();
+            store.commit(append(scribe("a")));
+        }
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.readAfter(0, 10)).extracting(s -> s.data().get("id").asText()).containsExactly("a");
+        }
+    }
+
+    @Test
+    void aDirectoryHoldingOnlyAHalfWrittenMarkerIsANewStore() throws Exception {
+        Path dir = tmp.resolve("store");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("scribe-store.properties.tmp"), "format=scri");
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.commit(append(scribe("a")))).extracting(Scribe::id).containsExactly("1");
+        }
+    }
+
+    @Test
     void forEachObjectHandsOutEveryStateEvenWhenTheyHaveTheSameSize() {
         try (FileStore store = FileStore.open(tmp.resolve("store"), 1000)) {
             List<io.scribe.core.spi.ObjectState> states = new java.util.ArrayList<>();

@@ -135,23 +135,48 @@ public final class PostgresStore implements Store {
 
     private static final class Pending {
         final Commit commit;
+        final InTransaction extra;
         volatile boolean done;
         List<Scribe> result;
         RuntimeException error;
 
-        Pending(Commit commit) {
+        Pending(Commit commit, InTransaction extra) {
             this.commit = commit;
+            this.extra = extra;
         }
+    }
+
+    /** Work an application adds to a commit's transaction (see {@link #commit(Commit, InTransaction)}). */
+    @FunctionalInterface
+    public interface InTransaction {
+        /**
+         * Runs on the transaction's connection (auto-commit off) after the commit's rows were written; it must
+         * neither commit nor roll back. Throwing rolls back the whole transaction.
+         *
+         * @param stored the commit's scribes with the ids they are stored under
+         */
+        void run(Connection connection, List<Scribe> stored) throws SQLException;
     }
 
     @Override
     public List<Scribe> commit(Commit commit) {
+        return commit(commit, null);
+    }
+
+    /**
+     * Like {@link #commit(Commit)}, and runs {@code extra} in the same transaction, so that an application's own
+     * rows (an event log, a projection) are written if and only if the commit is. Group commit applies: several
+     * commits and their extras may share one transaction; should it fail, each is retried alone.
+     *
+     * @param extra the work to add, or null
+     */
+    public List<Scribe> commit(Commit commit, InTransaction extra) {
         Objects.requireNonNull(commit, "commit");
         checkOpen();
-        if (commit.isEmpty()) {
+        if (commit.isEmpty() && extra == null) {
             return List.of();
         }
-        Pending mine = new Pending(commit);
+        Pending mine = new Pending(commit, extra);
         queue.add(mine);
         writer.lock();
         try {
@@ -280,6 +305,11 @@ public final class PostgresStore implements Store {
                             up.addBatch();
                         }
                         up.executeBatch();
+                    }
+                }
+                for (int i = 0; i < batch.size(); i++) {
+                    if (batch.get(i).extra != null) {
+                        batch.get(i).extra.run(c, results.get(i));
                     }
                 }
                 c.commit();

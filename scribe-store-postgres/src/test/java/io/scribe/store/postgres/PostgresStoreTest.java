@@ -47,6 +47,25 @@ class PostgresStoreTest {
     }
 
     @Test
+    void applicationWorkGivenToACommitIsWrittenIfAndOnlyIfTheCommitIs() throws Exception {
+        try (PostgresStore store = PostgresStore.connect(PgTestSupport.url(schema))) {
+            PgTestSupport.execute("CREATE TABLE \"" + schema + "\".app_rows (log_id BIGINT)");
+            store.commit(append(scribe("a")), (c, stored) -> {
+                try (var ps = c.prepareStatement("INSERT INTO \"" + schema + "\".app_rows VALUES (?)")) {
+                    ps.setLong(1, Long.parseLong(stored.get(0).id()));
+                    ps.executeUpdate();
+                }
+            });
+            assertThat(count("SELECT count(*) FROM \"" + schema + "\".app_rows WHERE log_id = 1")).isEqualTo(1);
+            assertThatThrownBy(() -> store.commit(append(scribe("b")), (c, stored) -> {
+                throw new java.sql.SQLException("refused by the application");
+            })).isInstanceOf(io.scribe.core.ScribeException.class).hasMessageContaining("refused by the application");
+            assertThat(store.lastId()).isEqualTo(1);
+            assertThat(count("SELECT count(*) FROM \"" + schema + "\".app_rows")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void storeOpenServesPostgresqlUrls() {
         try (Store store = Store.open(PgTestSupport.url(schema))) {
             assertThat(store).isInstanceOf(PostgresStore.class);

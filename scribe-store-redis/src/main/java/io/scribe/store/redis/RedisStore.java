@@ -158,15 +158,17 @@ public final class RedisStore implements Store {
                         + seqType + ", not a string: prefix " + prefix + " is not a Scribe store; nothing was changed");
             }
             Map<String, String> meta = redis.hgetAll(prefix + ":meta");
-            if (meta.isEmpty()) {
+            // A marker holding only the format is what an earlier version killed between its two writes left.
+            boolean unfinished = meta.size() == 1 && "scribe".equals(meta.get("format"));
+            if (meta.isEmpty() || unfinished) {
                 boolean data = redis.exists(seqKey) || redis.exists(logKey) || redis.exists(objectsKey)
                         || redis.exists(cursorsKey);
                 if (data) {
                     throw new ScribeException(ScribeException.INTERNAL, "prefix " + prefix
                             + " holds Scribe-named keys but no " + prefix + ":meta marker; refusing to adopt them");
                 }
-                redis.hsetnx(prefix + ":meta", "format", "scribe");
-                redis.hsetnx(prefix + ":meta", "version", Integer.toString(FORMAT_VERSION));
+                // Both fields in one script: a process killed here leaves no marker or a whole one.
+                redis.eval(Scripts.MARK, List.of(prefix + ":meta"), List.of(Integer.toString(FORMAT_VERSION)));
                 meta = redis.hgetAll(prefix + ":meta");
             }
             if (!"scribe".equals(meta.get("format"))) {

@@ -47,6 +47,20 @@ class RedisStoreTest {
     }
 
     @Test
+    void aMarkerHoldingOnlyTheFormatAsAKillBetweenTwoWritesLeftItIsCompleted() {
+        try (JedisPooled raw = RedisTestSupport.raw()) {
+            raw.hset(prefix + ":meta", "format", "scribe");
+        }
+        try (Store store = Store.open(RedisTestSupport.url(prefix))) {
+            store.commit(append(scribe("a")));
+            assertThat(store.lastId()).isEqualTo(1);
+        }
+        try (JedisPooled raw = RedisTestSupport.raw()) {
+            assertThat(raw.hgetAll(prefix + ":meta")).isEqualTo(Map.of("format", "scribe", "version", "1"));
+        }
+    }
+
+    @Test
     void malformedUrlsAreRefused() {
         assertThatThrownBy(() -> RedisStore.connect("redis://127.0.0.1:6379/0?prefx=x"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prefx");

@@ -5,6 +5,12 @@ public final class Scripts {
 
     private Scripts() {}
 
+    /** Marks a new store, atomically: KEYS: meta; ARGV: the format version. Fields already there are kept. */
+    public static final String MARK = String.join("\n",
+            "redis.call('HSETNX', KEYS[1], 'format', 'scribe')",
+            "redis.call('HSETNX', KEYS[1], 'version', ARGV[1])",
+            "return 1");
+
     /**
      * Applies one commit. KEYS: meta, seq, log, objects, cursors. ARGV: number of scribes, of object states, of
      * cursors, the pub/sub channel, the publishing node's token, then the scribes, then (field, state) pairs, then

@@ -1,0 +1,661 @@
+import { parseJson, toBigInt, toJson } from './json.js';
+import { ScribeError, Txn, type Scriber } from './scriber.js';
+import type { LoggedScribe } from './store.js';
+import type { Scribe, ScribeType } from './types.js';
+
+/** The WebSocket constructor: the browser's, or one with the same API (the `ws` package under Node). */
+export type WebSocketLike = {
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: any) => void) | null;
+  onmessage: ((ev: { data: any }) => void) | null;
+  onclose: ((ev: any) => void) | null;
+  onerror: ((ev: any) => void) | null;
+};
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Where the client is: opening a connection, reading the server's backlog, in step, or not connected. */
+export type Status = 'connecting' | 'catching-up' | 'online' | 'offline';
+
+export interface Backoff {
+  /** First delay (100 ms). */
+  initialMs?: number;
+  /** Largest delay (30 s). */
+  maxMs?: number;
+  /** Up to this share of each delay is taken off at random (0.5). */
+  jitter?: number;
+  /** Attempts before giving up (unlimited). */
+  maxAttempts?: number;
+}
+
+export interface ClientOptions {
+  /** The server's WebSocket endpoint, e.g. `ws://127.0.0.1:7001/scribe`. */
+  url: string;
+  /** The WebSocket implementation; the global `WebSocket` by default. */
+  WebSocket?: WebSocketConstructor;
+  /** The server GUID to require; a hello naming another peer closes the connection. */
+  serverId?: string;
+  /** Catch-up page size asked for (500). */
+  pageSize?: number;
+  /** Send a `noop` after this long without writing (15 s). */
+  heartbeatMs?: number;
+  /** Drop the connection after this long without reading (45 s). */
+  idleTimeoutMs?: number;
+  /** Fail a request without an answer after this long (30 s). */
+  requestTimeoutMs?: number;
+  backoff?: Backoff;
+}
+
+type Events = {
+  status: (status: Status) => void;
+  pending: (count: number) => void;
+  error: (error: Error) => void;
+};
+
+/** The delay before reconnect attempt `n` (0-based): `min(max, initial * 2^n)` less a random share of `jitter`. */
+export function backoffDelay(n: number, b: Backoff = {}, random: () => number = Math.random): number {
+  const initial = b.initialMs ?? 100;
+  const max = b.maxMs ?? 30_000;
+  const jitter = b.jitter ?? 0.5;
+  const full = Math.min(max, initial * 2 ** Math.min(n, 40));
+  return Math.max(0, full - full * jitter * random());
+}
+
+interface Pending {
+  resolve(message: any): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * A connection to a Scribe server over WebSocket, kept up: the `hello` handshake, catch-up both ways with paged
+ * `sync` requests from stored cursors, `add_scribe` pushes of every new scribe once the server has caught up with this
+ * peer, `noop` heartbeats, and reconnection with exponential backoff and jitter after any loss. Changes made while
+ * offline stay in the log and are uploaded on the next connection.
+ */
+export class ScribeClient {
+  private readonly WS: WebSocketConstructor;
+  private ws?: WebSocketLike;
+  private peer?: string;
+  private currentStatus: Status = 'offline';
+  private attempts = 0;
+  private running = false;
+  private retry?: ReturnType<typeof setTimeout>;
+  private ticker?: ReturnType<typeof setInterval>;
+  private lastRead = 0;
+  private lastWrite = 0;
+  private requestIds = 0;
+  private readonly pendingRequests = new Map<number, Pending>();
+  private inbox: Promise<void> = Promise.resolve();
+  private caughtUp = false;
+  private pushing = false;
+  private pushedThrough = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private acked = 0;
+  private readonly unacked: number[] = [];
+  private readonly ackKey: string;
+  private readonly listeners: { [K in keyof Events]: Set<Events[K]> } = { status: new Set(), pending: new Set(), error: new Set() };
+  private readonly unsubscribe: () => void;
+  private ready: Promise<void>;
+  private generation = 0;
+
+  constructor(readonly scriber: Scriber, private readonly options: ClientOptions) {
+    const ctor = options.WebSocket ?? (globalThis as any).WebSocket;
+    if (!ctor) throw new Error('no WebSocket implementation: pass options.WebSocket');
+    this.WS = ctor;
+    this.ackKey = `acked:${options.url}`;
+    this.acked = Number(scriber.getMeta(this.ackKey) ?? 0);
+    this.unsubscribe = scriber.onAppend((scribes) => this.appended(scribes));
+    this.ready = this.loadUnacked();
+  }
+
+  /** The current status. */
+  get status(): Status {
+    return this.currentStatus;
+  }
+
+  /** How many of this peer's own scribes the server has not acknowledged yet. */
+  get pending(): number {
+    return this.unacked.length;
+  }
+
+  /** The server's GUID, once a hello was received. */
+  get serverId(): string | undefined {
+    return this.peer;
+  }
+
+  on<K extends keyof Events>(event: K, listener: Events[K]): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  /** Connects, and reconnects after every loss until {@link close}. */
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.attempts = 0;
+    void this.ready.then(() => this.connect());
+    return this;
+  }
+
+  /** Resolves when the client is online (connected and caught up). */
+  whenOnline(): Promise<void> {
+    if (this.currentStatus === 'online') return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.on('status', (s) => {
+        if (s === 'online') {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** Resolves when every local scribe was acknowledged by the server. */
+  whenSent(): Promise<void> {
+    if (this.unacked.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.on('pending', (n) => {
+        if (n === 0) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** Drops the current connection on purpose; the client reconnects. */
+  reconnect(): void {
+    this.ws?.close(4000, 'reconnect');
+  }
+
+  /** Stops: closes the connection, stops reconnecting. Unsent scribes stay in the log for the next start. */
+  async close(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retry);
+    const ws = this.ws;
+    if (ws) {
+      const closed = new Promise<void>((resolve) => {
+        const prev = ws.onclose;
+        ws.onclose = (ev) => {
+          prev?.(ev);
+          resolve();
+        };
+      });
+      ws.close(1000, 'closing');
+      if (ws.readyState !== 3) await closed;
+    }
+    this.dropped();
+  }
+
+  /** Closes and stops listening to the Scriber. */
+  async dispose(): Promise<void> {
+    await this.close();
+    this.unsubscribe();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private emit<K extends keyof Events>(event: K, ...args: Parameters<Events[K]>): void {
+    for (const l of this.listeners[event]) {
+      try {
+        (l as any)(...args);
+      } catch (e) {
+        this.scriber.onError(e as Error);
+      }
+    }
+  }
+
+  private report(error: Error): void {
+    this.scriber.onError(error);
+    this.emit('error', error);
+  }
+
+  private setStatus(status: Status): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    this.emit('status', status);
+  }
+
+  private async loadUnacked(): Promise<void> {
+    let after = this.acked;
+    for (;;) {
+      const page = await this.scriber.readAfter(after, 500);
+      for (const s of page) if (s.origin === this.scriber.id && !this.unacked.includes(Number(s.id))) this.unacked.push(Number(s.id));
+      if (page.length < 500) break;
+      after = Number(page[page.length - 1].id);
+    }
+    this.unacked.sort((a, b) => a - b);
+    this.emit('pending', this.unacked.length);
+  }
+
+  private appended(scribes: LoggedScribe[]): void {
+    let own = false;
+    for (const s of scribes) {
+      if (s.origin === this.scriber.id && Number(s.id) > this.acked) {
+        this.unacked.push(Number(s.id));
+        own = true;
+      }
+    }
+    if (own) this.emit('pending', this.unacked.length);
+    if (this.pushing) void this.pump();
+  }
+
+  private acknowledge(id: number): void {
+    if (!(id > this.acked)) return;
+    this.acked = id;
+    let n = 0;
+    while (n < this.unacked.length && this.unacked[n] <= id) n++;
+    const tx = new Txn();
+    tx.meta[this.ackKey] = String(id);
+    void this.scriber.commit(tx).catch(() => {});
+    if (n > 0) {
+      this.unacked.splice(0, n);
+      this.emit('pending', this.unacked.length);
+    }
+  }
+
+  private connect(): void {
+    if (!this.running) return;
+    const generation = ++this.generation;
+    this.setStatus('connecting');
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WS(this.options.url);
+    } catch (e) {
+      this.report(e as Error);
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    let helloDone = false;
+    ws.onopen = () => {
+      this.lastRead = this.lastWrite = Date.now();
+      this.send({ type: 'hello', client: this.scriber.id });
+      const tick = Math.max(50, Math.min(this.heartbeatMs(), this.idleTimeoutMs()) / 3);
+      this.ticker = setInterval(() => this.beat(), tick);
+    };
+    ws.onmessage = (ev) => {
+      if (generation !== this.generation) return;
+      this.lastRead = Date.now();
+      const text = typeof ev.data === 'string' ? ev.data : String(ev.data);
+      if (!helloDone) {
+        helloDone = true;
+        this.handshake(text);
+        return;
+      }
+      this.inbox = this.inbox.then(() => this.receive(text)).catch((e) => this.report(e));
+    };
+    ws.onerror = (ev) => {
+      const message = ev?.message ?? ev?.error?.message ?? 'connection error';
+      this.report(new ScribeError(503, `${this.options.url}: ${message}`));
+    };
+    ws.onclose = () => {
+      if (generation !== this.generation) return;
+      this.dropped();
+      this.scheduleReconnect();
+    };
+  }
+
+  private handshake(text: string): void {
+    let message: any;
+    try {
+      message = parseJson(text);
+    } catch {
+      this.refuse(new ScribeError(400, 'hello expected, got unreadable JSON'));
+      return;
+    }
+    if (message?.type === 'error') {
+      this.refuse(new ScribeError(Number(message.code ?? 500), `server refused the handshake: ${message.message ?? ''}`));
+      return;
+    }
+    if (message?.type !== 'hello' || typeof message.client !== 'string' || !message.client.trim()) {
+      this.refuse(new ScribeError(400, 'hello expected: {"type":"hello","client":"<guid>"}'));
+      return;
+    }
+    if (this.options.serverId && message.client !== this.options.serverId) {
+      this.refuse(new ScribeError(403, `expected server ${this.options.serverId}, reached ${message.client}`));
+      return;
+    }
+    this.peer = message.client;
+    this.attempts = 0;
+    this.caughtUp = false;
+    this.pushing = false;
+    this.setStatus('catching-up');
+    this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
+  }
+
+  private refuse(error: ScribeError): void {
+    this.report(error);
+    this.ws?.close(1000, 'handshake failed');
+  }
+
+  private dropped(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.ws = undefined;
+    this.caughtUp = false;
+    this.pushing = false;
+    for (const [, p] of this.pendingRequests) {
+      clearTimeout(p.timer);
+      p.reject(new ScribeError(408, 'session closed'));
+    }
+    this.pendingRequests.clear();
+    this.setStatus('offline');
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running) return;
+    const max = this.options.backoff?.maxAttempts ?? Infinity;
+    if (this.attempts >= max) {
+      this.running = false;
+      this.report(new ScribeError(503, `gave up after ${this.attempts} attempts`));
+      return;
+    }
+    const delay = backoffDelay(this.attempts++, this.options.backoff);
+    this.retry = setTimeout(() => this.connect(), delay);
+  }
+
+  private heartbeatMs(): number {
+    return this.options.heartbeatMs ?? 15_000;
+  }
+
+  private idleTimeoutMs(): number {
+    return this.options.idleTimeoutMs ?? 45_000;
+  }
+
+  private beat(): void {
+    const now = Date.now();
+    if (now - this.lastRead >= this.idleTimeoutMs()) {
+      this.report(new ScribeError(408, `nothing read for ${this.idleTimeoutMs()} ms; dropping the connection`));
+      this.ws?.close(4001, 'idle');
+      return;
+    }
+    if (this.peer && now - this.lastWrite >= this.heartbeatMs()) {
+      this.request({ type: 'noop' }).catch(() => {});
+    }
+  }
+
+  private send(message: object): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== 1) return;
+    this.lastWrite = Date.now();
+    ws.send(toJson(message));
+  }
+
+  /** Sends a request and resolves with the whole `response` message, or fails with the peer's `error`. */
+  private request(message: Record<string, unknown>): Promise<any> {
+    return new Promise((resolve, reject) => {
+      const id = ++this.requestIds;
+      const timer = setTimeout(() => {
+        this.pendingRequests.delete(id);
+        reject(new ScribeError(408, `no answer to ${String(message.type)} within ${this.options.requestTimeoutMs ?? 30_000} ms`));
+      }, this.options.requestTimeoutMs ?? 30_000);
+      this.pendingRequests.set(id, { resolve, reject, timer });
+      this.send({ ...message, id });
+    });
+  }
+
+  /** Like {@link request}, but `onAnswer` runs synchronously while the answer is handled, in message order. */
+  private requestInline(message: Record<string, unknown>, onAnswer: (error: Error | null, response?: any) => void): void {
+    this.request(message).then(() => {}, () => {});
+    const id = this.requestIds;
+    const p = this.pendingRequests.get(id)!;
+    const { resolve, reject } = p;
+    p.resolve = (m) => {
+      onAnswer(null, m);
+      resolve(m);
+    };
+    p.reject = (e) => {
+      onAnswer(e);
+      reject(e);
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Catch-up from the server
+
+  private requestPage(from: string | null): void {
+    const peer = this.peer!;
+    const generation = this.generation;
+    this.requestInline({ type: 'sync', from, limit: this.options.pageSize ?? 500 }, (error, response) => {
+      if (error) {
+        if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
+        return;
+      }
+      let next: string | null;
+      try {
+        next = this.playPage(peer, from, response);
+      } catch (e) {
+        this.report(e as Error);
+        return;
+      }
+      if (response.more === true && next !== null && next !== from) {
+        this.requestPage(next);
+      } else {
+        this.caughtUp = true;
+        if (this.pushing || this.currentStatus === 'catching-up') this.maybeOnline();
+      }
+    });
+  }
+
+  private maybeOnline(): void {
+    if (this.caughtUp && this.ws) this.setStatus('online');
+  }
+
+  private playPage(peer: string, from: string | null, response: any): string | null {
+    const result = response?.result;
+    if (!Array.isArray(result)) throw new ScribeError(400, 'sync response without a result array');
+    let cursor = from;
+    const tx = new Txn();
+    for (const node of result) {
+      try {
+        this.scriber.play(readScribe(node), peer, tx);
+      } catch (e) {
+        if (!(e instanceof ScribeError)) throw e;
+        this.report(new ScribeError(e.code, `catch-up from ${peer}: ${e.message}`));
+      }
+      if (node?.id !== undefined && node?.id !== null) cursor = String(node.id);
+    }
+    if (response.cursor !== undefined && response.cursor !== null) cursor = String(response.cursor);
+    if (cursor !== null && cursor !== from) tx.meta[`cursor:${peer}`] = cursor;
+    void this.scriber.commit(tx).catch(() => {});
+    return cursor;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Messages from the server
+
+  private async receive(text: string): Promise<void> {
+    let message: any;
+    try {
+      message = parseJson(text);
+    } catch {
+      this.answerError(undefined, new ScribeError(400, 'malformed JSON'));
+      return;
+    }
+    const id = message !== null && typeof message === 'object' && !Array.isArray(message) ? message.id : undefined;
+    try {
+      if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+        throw new ScribeError(400, 'message must be a JSON object');
+      }
+      switch (message.type) {
+        case 'sync': await this.handleSync(id, message); break;
+        case 'add_scribe': this.handleAddScribe(id, message); break;
+        case 'noop': this.send({ type: 'response', id, result: true }); break;
+        case 'response': this.settle(id, message, null); break;
+        case 'error': this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
+        case 'rpc': throw new ScribeError(404, `no rpc on this peer: ${String(message.klass)}`);
+        default:
+          throw new ScribeError(400, typeof message.type === 'string' ? `unknown message type: ${message.type}` : 'message has no type');
+      }
+    } catch (e) {
+      const error = e instanceof ScribeError ? e : new ScribeError(500, `internal error: ${(e as Error).message}`);
+      this.answerError(id, error);
+    }
+  }
+
+  private answerError(id: unknown, error: ScribeError): void {
+    this.scriber.onError(new ScribeError(error.code, `from ${this.peer}: ${error.message}`));
+    const message: Record<string, unknown> = { type: 'error' };
+    if (id !== undefined && id !== null) message.id = id;
+    message.code = error.code;
+    message.message = error.message;
+    this.send(message);
+  }
+
+  private settle(id: unknown, message: any, error: ScribeError | null): void {
+    const key = typeof id === 'bigint' ? Number(id) : Number(id);
+    const p = id === undefined || id === null ? undefined : this.pendingRequests.get(key);
+    if (!p) {
+      if (error) this.report(new ScribeError(error.code, `from ${this.peer}: ${error.message}`));
+      return;
+    }
+    this.pendingRequests.delete(key);
+    clearTimeout(p.timer);
+    if (error) p.reject(error);
+    else p.resolve(message);
+  }
+
+  private handleAddScribe(id: unknown, message: any): void {
+    const scribe = readScribe(message.scribe);
+    let tx = new Txn();
+    let refused: ScribeError | undefined;
+    try {
+      this.scriber.play(scribe, this.peer, tx);
+    } catch (e) {
+      if (!(e instanceof ScribeError) || e.code >= 500) throw e;
+      refused = e;
+      tx = new Txn();
+    }
+    if (this.caughtUp && scribe.id !== undefined && scribe.id !== null) tx.meta[`cursor:${this.peer}`] = String(scribe.id);
+    void this.scriber.commit(tx).catch(() => {});
+    if (refused) throw refused;
+    this.send({ type: 'response', id, result: true });
+  }
+
+  /** Answers a page of this peer's log after `from`, without the asker's own scribes; then starts pushing. */
+  private async handleSync(id: unknown, message: any): Promise<void> {
+    const peer = this.peer!;
+    const after = this.parseCursor(message.from);
+    if (after > 0) this.acknowledge(after);
+    const asked = Number(message.limit);
+    const pageSize = this.options.pageSize ?? 500;
+    const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : Infinity;
+    const examineCap = (Number.isFinite(limit) ? limit : pageSize) * 20;
+    const result: LoggedScribe[] = [];
+    let cursor: string | undefined;
+    let more = false;
+    let position = after;
+    if (after >= 0) {
+      let examined = 0;
+      const chunk = Math.min(Number.isFinite(limit) ? limit : 500, 500);
+      outer: for (;;) {
+        const page = await this.scriber.readAfter(position, chunk);
+        for (const s of page) {
+          if (result.length >= limit || examined >= examineCap) {
+            more = true;
+            break outer;
+          }
+          examined++;
+          if (s.origin !== peer) result.push(s);
+          position = Number(s.id);
+          cursor = s.id;
+        }
+        if (page.length < chunk) break;
+      }
+    } else {
+      position = this.scriber.lastId;
+    }
+    const response: Record<string, unknown> = { type: 'response', id, result: result.map(wireScribe), more };
+    if (cursor !== undefined) response.cursor = cursor;
+    this.send(response);
+    if (!more) {
+      // The page is the last one: nothing more will tell us the server stored it, so a noop answered after it (the
+      // server handles one session's messages in order) acknowledges this peer's own scribes in it.
+      const through = position;
+      if (result.some((s) => s.origin === this.scriber.id)) {
+        this.request({ type: 'noop' }).then(() => this.acknowledge(through), () => {});
+      }
+      this.pushedThrough = position;
+      this.pushing = true;
+      void this.pump();
+      this.maybeOnline();
+    }
+  }
+
+  private parseCursor(from: unknown): number {
+    if (from === undefined || from === null || from === '') return 0;
+    const text = String(from);
+    if (!/^\d+$/.test(text)) return -1;
+    const n = Number(text);
+    return n <= this.scriber.lastId ? n : -1;
+  }
+
+  /** Pushes the scribes after `pushedThrough`, in log order, as `add_scribe`. */
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    const generation = this.generation;
+    try {
+      do {
+        this.pumpAgain = false;
+        for (;;) {
+          if (!this.pushing || generation !== this.generation) return;
+          const page = await this.scriber.readAfter(this.pushedThrough, 500);
+          if (!this.pushing || generation !== this.generation) return;
+          for (const s of page) {
+            this.pushedThrough = Number(s.id);
+            if (s.origin === this.peer) continue;
+            const sid = Number(s.id);
+            const own = s.origin === this.scriber.id;
+            this.request({ type: 'add_scribe', scribe: wireScribe(s) }).then(
+              () => { if (own) this.acknowledge(sid); },
+              (e: ScribeError) => {
+                if (e.code === 408) return;
+                this.report(new ScribeError(e.code, `${this.peer} refused scribe ${sid}: ${e.message}`));
+                // A deliberate refusal is final: the scribe will not be accepted later either.
+                if (own && e.code < 500) this.acknowledge(sid);
+              });
+          }
+          if (page.length < 500) break;
+        }
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+/** A scribe from its wire form; 400 when it is not one. */
+export function readScribe(node: any): Scribe {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) throw new ScribeError(400, 'scribe must be an object');
+  if (typeof node.klass !== 'string') throw new ScribeError(400, 'scribe has no klass');
+  if (!['create', 'update', 'destroy'].includes(node.type)) throw new ScribeError(400, `unknown scribe type: ${String(node.type)}`);
+  if (node.data === undefined) throw new ScribeError(400, 'scribe has no data');
+  const base: Record<string, bigint> = {};
+  if (node.base && typeof node.base === 'object') for (const [k, v] of Object.entries(node.base)) base[k] = toBigInt(v);
+  return {
+    id: node.id === undefined || node.id === null ? null : node.id,
+    klass: node.klass,
+    type: node.type as ScribeType,
+    data: node.data,
+    origin: typeof node.origin === 'string' ? node.origin : undefined,
+    clock: toBigInt(node.clock),
+    base,
+  };
+}
+
+/** The wire form of a logged scribe: `{id, klass, type, data, origin, clock, base}`, empty parts omitted. */
+export function wireScribe(s: LoggedScribe): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: s.id, klass: s.klass, type: s.type, data: s.data };
+  if (s.origin) out.origin = s.origin;
+  if (s.clock !== undefined && s.clock !== 0n) out.clock = s.clock;
+  if (s.base && Object.keys(s.base).length) out.base = s.base;
+  return out;
+}

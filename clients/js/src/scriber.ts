@@ -1,0 +1,566 @@
+import { Hlc, lastWriterWins, type Stamp } from './hlc.js';
+import { jsonCopy, jsonEqual } from './json.js';
+import { MemoryStore, type Commit, type LoggedScribe, type Store } from './store.js';
+import type { ObjectState, Scribe, ScribeType } from './types.js';
+
+/** A failure with a Scribe protocol code (400 malformed, 403 refused, 404 unknown object, 408 timeout, ...). */
+export class ScribeError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+    this.name = 'ScribeError';
+  }
+}
+
+/** How a class of plain objects is synced. */
+export interface ClassOptions<T extends object = Record<string, unknown>> {
+  /** The identity field (`id` by default); a missing identity gets a random UUID on create. */
+  idField?: string;
+  /** The synced fields; by default every own enumerable field that is not a function. */
+  fields?: string[];
+  /** The fields of an object created from a remote scribe before its fields are set (Java's constructor defaults). */
+  defaults?: () => Partial<T>;
+}
+
+/** One change applied to an object, local or remote. */
+export interface Change<T extends object = any> {
+  klass: string;
+  id: string;
+  type: ScribeType;
+  /** The fields that changed (every field on create, none on destroy). */
+  fields: string[];
+  /** The GUID of the peer where the change was made. */
+  origin: string;
+  local: boolean;
+  /** The live object (for destroy, the object as it was). */
+  object: T | undefined;
+}
+
+export type ChangeListener<T extends object = any> = (change: Change<T>) => void;
+
+export interface ScriberOptions {
+  /** This peer's GUID. By default the one stored in the store, or a new random UUID the first time. */
+  clientId?: string;
+  store?: Store;
+  /** Wall clock in milliseconds (tests). */
+  now?: () => number;
+  /** A remote clock further ahead than this is refused with 400 (1 hour by default, as in Java). */
+  maxClockSkewMs?: number;
+  /** Problems no caller waits for: refused scribes, store failures, bad input. `console.warn` by default. */
+  onError?: (error: Error) => void;
+}
+
+interface ClassModel {
+  klass: string;
+  idField: string;
+  fields?: string[];
+  defaults?: () => object;
+}
+
+/** The staged effect of playing scribes, made visible and durable by {@link Scriber.commit}. */
+export class Txn {
+  readonly states = new Map<string, ObjectState>();
+  readonly scribes: Scribe[] = [];
+  readonly changes: Change[] = [];
+  readonly effects: (() => void)[] = [];
+  readonly bind = new Map<string, object>();
+  readonly unbind = new Set<string>();
+  readonly meta: Record<string, string> = {};
+}
+
+const ROOT = Symbol('scribe.root');
+
+/**
+ * One peer's engine: its GUID, its store, the registered classes and the live objects. Objects are plain JavaScript
+ * objects wrapped in a `Proxy`: writes to their fields (nested arrays and objects included) are captured and recorded,
+ * at the end of the current task (or at once with {@link save}), as one `update` scribe with only the fields that
+ * changed. Remote scribes are merged field by field under last-writer-wins on a hybrid logical clock, the origin GUID
+ * breaking ties, exactly as the Java engine does, so JavaScript and Java peers converge.
+ */
+export class Scriber {
+  readonly store: Store;
+  private readonly hlc: Hlc;
+  private readonly classes = new Map<string, ClassModel>();
+  private readonly states = new Map<string, ObjectState>();
+  private readonly objects = new Map<string, object>();
+  private readonly raws = new WeakMap<object, { key: string; raw: Record<string, unknown> }>();
+  private readonly nested = new WeakMap<object, object>();
+  private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly appendListeners = new Set<(scribes: LoggedScribe[]) => void>();
+  private readonly dirty = new Set<string>();
+  private flushScheduled = false;
+  private tail: Promise<void> = Promise.resolve();
+  private nextId = 1;
+  private closed = false;
+  readonly onError: (error: Error) => void;
+
+  private constructor(
+    readonly id: string,
+    store: Store,
+    private readonly now: () => number,
+    private readonly maxClockSkewMs: number,
+    onError: ((error: Error) => void) | undefined,
+    private readonly meta: Record<string, string>,
+  ) {
+    this.store = store;
+    this.hlc = new Hlc(now);
+    this.onError = onError ?? ((e) => console.warn(`scribe: ${e.message}`));
+  }
+
+  /** Opens the store, restores the object states and the clock, and returns the peer. */
+  static async open(options: ScriberOptions = {}): Promise<Scriber> {
+    const store = options.store ?? new MemoryStore();
+    const snapshot = await store.open();
+    const id = options.clientId ?? snapshot.meta.guid ?? globalThis.crypto.randomUUID();
+    const s = new Scriber(id, store, options.now ?? Date.now, options.maxClockSkewMs ?? 3_600_000, options.onError,
+      { ...snapshot.meta });
+    s.nextId = snapshot.lastId + 1;
+    let maxClock = 0n;
+    for (const state of snapshot.states) {
+      s.states.set(keyOf(state.klass, state.id), state);
+      for (const st of Object.values(state.stamps)) if (st.clock > maxClock) maxClock = st.clock;
+      if (state.tombstone && state.tombstone.clock > maxClock) maxClock = state.tombstone.clock;
+    }
+    s.hlc.observe(maxClock);
+    if (snapshot.meta.guid !== id) {
+      s.meta.guid = id;
+      await store.commit({ scribes: [], states: [], meta: { guid: id } });
+    }
+    return s;
+  }
+
+  /**
+   * Registers a class of synced objects under its wire name (`klass`, the Java class's simple name or its
+   * `@Synced` value). Stored objects of that class come back as live objects.
+   */
+  register<T extends object = Record<string, unknown>>(klass: string, options: ClassOptions<T> = {}): this {
+    if (this.classes.has(klass)) throw new Error(`already registered: ${klass}`);
+    const model: ClassModel = { klass, idField: options.idField ?? 'id', fields: options.fields, defaults: options.defaults };
+    this.classes.set(klass, model);
+    for (const [key, state] of this.states) {
+      if (state.klass === klass && !state.tombstone) this.bindObject(key, this.instantiate(model, state.fields));
+    }
+    return this;
+  }
+
+  /** Starts tracking `object` as a `klass` object and records its `create`. Returns the live (proxied) object. */
+  create<T extends object>(klass: string, object: T): T {
+    const c = this.model(klass);
+    this.flushDirty(); // writes made before keep their place in the log
+    const raw = object as Record<string, unknown>;
+    if (this.raws.has(object)) throw new Error('already tracked');
+    if (raw[c.idField] === undefined || raw[c.idField] === null) raw[c.idField] = globalThis.crypto.randomUUID();
+    const idValue = raw[c.idField];
+    if (typeof idValue === 'object') throw new Error(`the identity ${c.idField} must be a string or a number`);
+    const key = keyOf(klass, String(idValue));
+    const existing = this.states.get(key);
+    if (existing) throw new Error(existing.tombstone ? `${key} was destroyed; identities are not reused` : `${key} exists`);
+    const fields = this.read(c, raw);
+    const clock = this.hlc.tick();
+    const stamps: Record<string, Stamp> = {};
+    for (const f of Object.keys(fields)) stamps[f] = { clock, origin: this.id, base: 0n };
+    const tx = new Txn();
+    tx.states.set(key, { klass, id: String(idValue), fields, stamps });
+    tx.scribes.push({ klass, type: 'create', data: jsonCopy(fields), origin: this.id, clock, base: {} });
+    const proxy = this.wrap(key, raw);
+    tx.bind.set(key, proxy);
+    tx.changes.push({ klass, id: String(idValue), type: 'create', fields: Object.keys(fields), origin: this.id, local: true, object: proxy });
+    void this.commit(tx).catch((e) => this.onError(e));
+    return proxy as T;
+  }
+
+  /**
+   * Records now the changes made to `object` since its last recorded state (writes are otherwise recorded at the end
+   * of the current task). Returns the scribe, or undefined when nothing changed.
+   */
+  save(object: object): Scribe | undefined {
+    const entry = this.raws.get(object);
+    if (!entry || this.objects.get(entry.key) === undefined) throw new Error('not tracked by this peer');
+    this.dirty.delete(entry.key);
+    return this.recordUpdate(entry.key, entry.raw);
+  }
+
+  /** Stops tracking `object`, leaves a tombstone (its identity is never reused) and records its `destroy`. */
+  destroy(object: object): void {
+    const entry = this.raws.get(object);
+    if (!entry || this.objects.get(entry.key) !== object) throw new Error('not tracked by this peer');
+    this.flushDirty(); // writes made before keep their place in the log, this object's included
+    const state = this.states.get(entry.key)!;
+    const c = this.model(state.klass);
+    const idValue = state.fields[c.idField];
+    const clock = this.hlc.tick();
+    const tx = new Txn();
+    tx.states.set(entry.key, tombstone(state.klass, state.id, c.idField, idValue, { clock, origin: this.id, base: 0n }));
+    tx.unbind.add(entry.key);
+    tx.scribes.push({ klass: state.klass, type: 'destroy', data: [idValue], origin: this.id, clock, base: {} });
+    tx.changes.push({ klass: state.klass, id: state.id, type: 'destroy', fields: [], origin: this.id, local: true, object });
+    void this.commit(tx).catch((e) => this.onError(e));
+  }
+
+  /** The live object of `klass` with identity `id`, if this peer has it. */
+  find<T extends object = any>(klass: string, id: string | number): T | undefined {
+    return this.objects.get(keyOf(klass, String(id))) as T | undefined;
+  }
+
+  /** Every live object of `klass`. */
+  all<T extends object = any>(klass: string): T[] {
+    const out: T[] = [];
+    for (const [key, o] of this.objects) if (key.startsWith(klass + '\u0000')) out.push(o as T);
+    return out;
+  }
+
+  /** The stored state of an object (fields, stamps, tombstone), if known. */
+  state(klass: string, id: string | number): ObjectState | undefined {
+    return this.states.get(keyOf(klass, String(id)));
+  }
+
+  /** Listens to changes of `klass` objects (`*` for every class), local and remote. Returns the unsubscribe. */
+  listen<T extends object = any>(klass: string, listener: ChangeListener<T>): () => void {
+    let set = this.listeners.get(klass);
+    if (!set) this.listeners.set(klass, (set = new Set()));
+    set.add(listener);
+    return () => set!.delete(listener);
+  }
+
+  /** Called with the scribes appended to the log, once stored. */
+  onAppend(listener: (scribes: LoggedScribe[]) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** A stored metadata value (cursors, acknowledgements). */
+  getMeta(key: string): string | undefined {
+    return this.meta[key];
+  }
+
+  /** The id of the newest scribe in the log (0 when empty). */
+  get lastId(): number {
+    return this.nextId - 1;
+  }
+
+  /** Reads the log after every commit made so far was stored. */
+  readAfter(after: number, limit: number): Promise<LoggedScribe[]> {
+    const result = this.tail.then(() => this.store.readAfter(after, limit));
+    return result;
+  }
+
+  /** Resolves once every commit made so far is stored. */
+  flushed(): Promise<void> {
+    this.flushDirty();
+    return this.tail;
+  }
+
+  /** Records pending writes, waits for the store, closes it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flushed();
+    this.closed = true;
+    await this.store.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Playing remote scribes
+
+  /**
+   * Plays a remote scribe into `tx`: class check, clock check, last-writer-wins merge field by field, tombstones.
+   * Throws a {@link ScribeError} when the scribe is refused; `tx` is then unchanged.
+   * @returns whether it changed anything
+   */
+  play(input: Scribe, from: string | undefined, tx: Txn): boolean {
+    this.flushDirty();
+    const c = this.classes.get(input.klass);
+    if (!c) throw new ScribeError(403, `class not registered: ${input.klass}`);
+    const origin = input.origin ?? from ?? 'unknown';
+    let clock: bigint;
+    if (input.clock !== undefined && input.clock !== 0n) {
+      clock = input.clock;
+      if (from !== undefined && Hlc.millis(clock) > this.now() + this.maxClockSkewMs) {
+        throw new ScribeError(400, `scribe clock ${Hlc.millis(clock)} is more than ${this.maxClockSkewMs} ms ahead of this peer's clock`);
+      }
+      this.hlc.observe(clock);
+    } else {
+      clock = this.hlc.tick();
+    }
+    const s: Scribe = { ...input, origin, clock, base: input.base ?? {} };
+    switch (s.type) {
+      case 'create': return this.playCreate(c, s, tx);
+      case 'update': return this.playUpdate(c, s, tx);
+      case 'destroy': return this.playDestroy(c, s, tx);
+      default: throw new ScribeError(400, `unknown scribe type: ${String((s as Scribe).type)}`);
+    }
+  }
+
+  private playCreate(c: ClassModel, s: Scribe, tx: Txn): boolean {
+    const data = s.data as Record<string, unknown>;
+    if (!isPlainObject(data)) throw new ScribeError(400, `create data must be an object: ${String(s.data)}`);
+    const idValue = data[c.idField];
+    if (idValue === undefined || idValue === null || typeof idValue === 'object') {
+      throw new ScribeError(400, `create of ${c.klass} has no ${c.idField}`);
+    }
+    const key = keyOf(c.klass, String(idValue));
+    const state = this.stateIn(tx, key);
+    if (state?.tombstone) return false;
+    return this.merge(c, key, String(idValue), state, this.synced(c, data), s, tx);
+  }
+
+  private playUpdate(c: ClassModel, s: Scribe, tx: Txn): boolean {
+    const data = s.data as unknown[];
+    if (!Array.isArray(data) || data.length !== 2 || !isPlainObject(data[1]) || isContainer(data[0])) {
+      throw new ScribeError(400, `update data must be [id, {field: value}]`);
+    }
+    const key = keyOf(c.klass, String(data[0]));
+    const state = this.stateIn(tx, key);
+    if (!state) throw new ScribeError(404, `unknown object ${c.klass} ${String(data[0])}`);
+    if (state.tombstone) return false;
+    const values = this.synced(c, data[1] as Record<string, unknown>);
+    delete values[c.idField];
+    return this.merge(c, key, String(data[0]), state, values, s, tx);
+  }
+
+  private playDestroy(c: ClassModel, s: Scribe, tx: Txn): boolean {
+    const data = s.data as unknown[];
+    if (!Array.isArray(data) || data.length < 1 || isContainer(data[0])) {
+      throw new ScribeError(400, 'destroy data must be [id]');
+    }
+    const key = keyOf(c.klass, String(data[0]));
+    const state = this.stateIn(tx, key);
+    if (state?.tombstone) return false;
+    const object = this.live(tx, key);
+    tx.states.set(key, tombstone(c.klass, String(data[0]), c.idField, data[0], { clock: s.clock!, origin: s.origin!, base: 0n }));
+    tx.scribes.push(s);
+    if (object) {
+      tx.unbind.add(key);
+      tx.changes.push({ klass: c.klass, id: String(data[0]), type: 'destroy', fields: [], origin: s.origin!, local: false, object });
+    }
+    return true;
+  }
+
+  private merge(c: ClassModel, key: string, id: string, state: ObjectState | undefined, values: Record<string, unknown>,
+    s: Scribe, tx: Txn): boolean {
+    const fields: Record<string, unknown> = state ? { ...state.fields } : {};
+    const stamps: Record<string, Stamp> = state ? { ...state.stamps } : {};
+    const taken: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(values)) {
+      const incoming: Stamp = { clock: s.clock!, origin: s.origin!, base: s.base?.[name] ?? 0n };
+      const current = stamps[name];
+      if (!current || lastWriterWins(current, incoming)) {
+        taken[name] = value;
+        stamps[name] = incoming;
+        fields[name] = jsonCopy(value);
+      }
+    }
+    if (Object.keys(taken).length === 0) return false;
+    tx.states.set(key, { klass: c.klass, id, fields, stamps });
+    const names = Object.keys(taken);
+    const object = this.live(tx, key);
+    if (!object) {
+      const created = this.instantiate(c, fields);
+      tx.bind.set(key, created);
+      tx.changes.push({ klass: c.klass, id, type: 'create', fields: names, origin: s.origin!, local: false, object: created });
+    } else {
+      const raw = this.raws.get(object)!.raw;
+      tx.effects.push(() => { for (const [f, v] of Object.entries(taken)) raw[f] = jsonCopy(v); });
+      tx.changes.push({ klass: c.klass, id, type: 'update', fields: names, origin: s.origin!, local: false, object });
+    }
+    tx.scribes.push(s);
+    return true;
+  }
+
+  /**
+   * Makes `tx` visible at once (states, objects, listeners) and queues it for the store, in commit order. Scribes get
+   * their log ids here. The promise resolves once stored; a store failure is also reported to `onError`.
+   */
+  commit(tx: Txn): Promise<void> {
+    const logged: LoggedScribe[] = tx.scribes.map((s) => ({ ...s, id: String(this.nextId++) }));
+    for (const [key, st] of tx.states) this.states.set(key, st);
+    for (const [key, o] of tx.bind) this.bindObject(key, o);
+    for (const key of tx.unbind) this.objects.delete(key);
+    for (const effect of tx.effects) effect();
+    Object.assign(this.meta, tx.meta);
+    for (const change of tx.changes) this.notify(change);
+    const commit: Commit = { scribes: logged, states: [...tx.states.values()], meta: { ...tx.meta } };
+    if (commit.scribes.length === 0 && commit.states.length === 0 && Object.keys(commit.meta).length === 0) {
+      return this.tail;
+    }
+    const done = this.tail.then(() => this.store.commit(commit));
+    this.tail = done.catch((e) => this.onError(new ScribeError(500, `store commit failed: ${e?.message ?? e}`)));
+    return done.then(() => {
+      if (logged.length) for (const l of this.appendListeners) l(logged);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Capture
+
+  private wrap(key: string, raw: Record<string, unknown>): object {
+    const proxy = new Proxy(raw, this.handler(key, raw));
+    this.raws.set(proxy, { key, raw });
+    return proxy;
+  }
+
+  private handler(key: string, root: Record<string, unknown>): ProxyHandler<any> {
+    const scriber = this;
+    return {
+      get(target, prop, receiver) {
+        if (prop === ROOT) return root;
+        const value = Reflect.get(target, prop, receiver);
+        if (value !== null && typeof value === 'object' && typeof prop === 'string') {
+          let p = scriber.nested.get(value);
+          if (!p) {
+            p = new Proxy(value, scriber.handler(key, root)) as object;
+            scriber.nested.set(value, p);
+          }
+          return p;
+        }
+        return value;
+      },
+      set(target, prop, value) {
+        const ok = Reflect.set(target, prop, unwrap(value));
+        scriber.touch(key);
+        return ok;
+      },
+      deleteProperty(target, prop) {
+        const ok = Reflect.deleteProperty(target, prop);
+        scriber.touch(key);
+        return ok;
+      },
+    };
+  }
+
+  private touch(key: string): void {
+    if (!this.objects.has(key)) return;
+    this.dirty.add(key);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flushDirty());
+    }
+  }
+
+  private flushDirty(): void {
+    this.flushScheduled = false;
+    for (const key of [...this.dirty]) {
+      this.dirty.delete(key);
+      const o = this.objects.get(key);
+      if (!o) continue;
+      try {
+        this.recordUpdate(key, this.raws.get(o)!.raw);
+      } catch (e) {
+        this.onError(e as Error);
+      }
+    }
+  }
+
+  private recordUpdate(key: string, raw: Record<string, unknown>): Scribe | undefined {
+    const state = this.states.get(key)!;
+    const c = this.model(state.klass);
+    const now = this.read(c, raw);
+    if (String(now[c.idField]) !== state.id) {
+      raw[c.idField] = state.fields[c.idField];
+      throw new Error(`the identity of ${state.klass} ${state.id} changed to ${String(now[c.idField])}; identities never change`);
+    }
+    const changed: Record<string, unknown> = {};
+    const names = new Set([...Object.keys(now), ...(c.fields ? [] : Object.keys(state.fields))]);
+    for (const f of names) {
+      const v = f in now ? now[f] : null;
+      if (!jsonEqual(v, state.fields[f] ?? null)) changed[f] = v;
+    }
+    if (Object.keys(changed).length === 0) return undefined;
+    const clock = this.hlc.tick();
+    const fields = { ...state.fields };
+    const stamps = { ...state.stamps };
+    const base: Record<string, bigint> = {};
+    for (const [f, v] of Object.entries(changed)) {
+      const b = stamps[f]?.clock ?? 0n;
+      base[f] = b;
+      stamps[f] = { clock, origin: this.id, base: b };
+      fields[f] = v;
+    }
+    const tx = new Txn();
+    tx.states.set(key, { klass: state.klass, id: state.id, fields, stamps });
+    const scribe: Scribe = { klass: state.klass, type: 'update', data: [state.fields[c.idField], jsonCopy(changed)], origin: this.id, clock, base };
+    tx.scribes.push(scribe);
+    tx.changes.push({ klass: state.klass, id: state.id, type: 'update', fields: Object.keys(changed), origin: this.id, local: true, object: this.objects.get(key) });
+    void this.commit(tx).catch((e) => this.onError(e));
+    return scribe;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private read(c: ClassModel, raw: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const names = c.fields ? [...new Set([c.idField, ...c.fields])] : Object.keys(raw);
+    for (const f of names) {
+      const v = raw[f];
+      if (typeof v === 'function' || typeof v === 'symbol') continue;
+      if (v === undefined && !c.fields) continue;
+      out[f] = jsonCopy(v);
+    }
+    return out;
+  }
+
+  private synced(c: ClassModel, data: Record<string, unknown>): Record<string, unknown> {
+    if (!c.fields) return { ...data };
+    const out: Record<string, unknown> = {};
+    for (const f of [c.idField, ...c.fields]) if (f in data) out[f] = data[f];
+    return out;
+  }
+
+  private instantiate(c: ClassModel, fields: Record<string, unknown>): object {
+    const raw = { ...(c.defaults ? c.defaults() : {}), ...jsonCopy(fields) } as Record<string, unknown>;
+    return this.wrap(keyOf(c.klass, String(fields[c.idField])), raw);
+  }
+
+  private bindObject(key: string, proxy: object): void {
+    this.objects.set(key, proxy);
+  }
+
+  private model(klass: string): ClassModel {
+    const c = this.classes.get(klass);
+    if (!c) throw new Error(`class not registered: ${klass}`);
+    return c;
+  }
+
+  private stateIn(tx: Txn, key: string): ObjectState | undefined {
+    return tx.states.get(key) ?? this.states.get(key);
+  }
+
+  private live(tx: Txn, key: string): object | undefined {
+    if (tx.unbind.has(key)) return undefined;
+    return tx.bind.get(key) ?? this.objects.get(key);
+  }
+
+  private notify(change: Change): void {
+    for (const k of [change.klass, '*']) {
+      for (const l of this.listeners.get(k) ?? []) {
+        try {
+          l(change);
+        } catch (e) {
+          this.onError(e as Error);
+        }
+      }
+    }
+  }
+}
+
+function keyOf(klass: string, id: string): string {
+  return `${klass}\u0000${id}`;
+}
+
+function tombstone(klass: string, id: string, idField: string, idValue: unknown, stamp: Stamp): ObjectState {
+  return { klass, id, fields: { [idField]: idValue }, stamps: {}, tombstone: stamp };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function isContainer(v: unknown): boolean {
+  return v === null || v === undefined || typeof v === 'object';
+}
+
+function unwrap(value: unknown): unknown {
+  if (value !== null && typeof value === 'object') {
+    const root = (value as any)[ROOT];
+    if (root !== undefined) return jsonCopy(value);
+  }
+  return value;
+}

@@ -1,0 +1,256 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocketServer, WebSocket } from 'ws';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { IndexedDbStore, Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
+
+const T0 = Date.now();
+
+/**
+ * A scripted server peer speaking the wire protocol as a Java hub does: hello, paged answers to `sync` (honouring
+ * `limit`, with `more` and `cursor`), `response` to `add_scribe` and `noop`, and its own `sync` request.
+ */
+class FakeHub {
+  static async start(scribes) {
+    const hub = new FakeHub(scribes, await server());
+    return hub;
+  }
+
+  constructor(scribes, wss) {
+    this.log = scribes;
+    this.received = [];
+    this.syncs = [];
+    this.hellos = [];
+    this.sockets = [];
+    this.wss = wss;
+    this.wss.on('connection', (ws) => {
+      this.sockets.push(ws);
+      let hello = false;
+      ws.on('message', (data) => {
+        const m = parseJson(data.toString());
+        if (!hello) {
+          hello = true;
+          this.hellos.push(m);
+          ws.send(toJson({ type: 'hello', client: 'hub' }));
+          ws.send(toJson({ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100 }));
+          return;
+        }
+        if (m.type === 'sync') {
+          this.syncs.push({ from: m.from, limit: m.limit });
+          const from = m.from === null ? 0 : Number(m.from);
+          const page = this.log.slice(from, from + m.limit);
+          const more = from + m.limit < this.log.length;
+          ws.send(toJson({ type: 'response', id: m.id, result: page, more, cursor: page.length ? page[page.length - 1].id : undefined }));
+        } else if (m.type === 'add_scribe') {
+          this.received.push(m.scribe);
+          this.cursor = m.scribe.id;
+          ws.send(toJson({ type: 'response', id: m.id, result: true }));
+        } else if (m.type === 'noop') {
+          ws.send(toJson({ type: 'response', id: m.id, result: true }));
+        } else if (m.type === 'response' && m.id === 1) {
+          this.clientPage = m;
+          this.received.push(...m.result);
+          const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
+          if (m.cursor ?? last) this.cursor = m.cursor ?? last;
+        }
+      });
+    });
+  }
+  get url() {
+    return `ws://127.0.0.1:${this.wss.address().port}/scribe`;
+  }
+  /** Drops every connection, as a server restart or a network cut does. */
+  cut() {
+    for (const s of this.sockets) s.terminate();
+    this.sockets = [];
+  }
+  close() {
+    this.cut();
+    return new Promise((r) => this.wss.close(r));
+  }
+}
+
+function creates(n) {
+  const out = [];
+  for (let i = 1; i <= n; i++) {
+    out.push({ id: String(i), klass: 'Task', type: 'create', origin: 'hub', clock: (BigInt(T0) << 16n) + BigInt(i),
+      data: { id: `t${i}`, title: `task ${i}`, done: false, priority: i, tags: [] } });
+  }
+  return out;
+}
+
+/** A WebSocket server on a free port of 127.0.0.1, once it listens. */
+async function server() {
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  return wss;
+}
+
+async function until(check) {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function peer() {
+  const s = await Scriber.open({ clientId: 'js', onError: () => {} });
+  s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
+  return s;
+}
+
+test('catch-up reads the backlog in pages of the asked size, moving the stored cursor page by page', async () => {
+  const hub = await FakeHub.start(creates(25));
+  const s = await peer();
+  const client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 10 });
+  const statuses = [];
+  client.on('status', (st) => statuses.push(st));
+  client.start();
+  await client.whenOnline();
+  assert.deepEqual(hub.hellos, [{ type: 'hello', client: 'js' }]);
+  assert.deepEqual(hub.syncs, [{ from: null, limit: 10 }, { from: '10', limit: 10 }, { from: '20', limit: 10 }]);
+  assert.equal(s.all('Task').length, 25);
+  assert.equal(s.find('Task', 't25').priority, 25);
+  await s.flushed();
+  assert.equal(s.getMeta('cursor:hub'), '25');
+  assert.deepEqual(statuses, ['connecting', 'catching-up', 'online']);
+  assert.deepEqual(hub.clientPage.result, [], 'the hub\'s own scribes are not sent back to it');
+  await client.close();
+  await hub.close();
+});
+
+test('after a cut the client reconnects, catches up from its cursor and uploads what changed offline', async () => {
+  const hub = await FakeHub.start(creates(3));
+  const s = await peer();
+  const client = new ScribeClient(s, { url: hub.url, WebSocket, backoff: { initialMs: 20, maxMs: 200 } });
+  const pending = [];
+  client.on('pending', (n) => pending.push(n));
+  client.start();
+  await client.whenOnline();
+  s.find('Task', 't1').done = true;
+  await until(() => hub.received.length === 1);
+  await client.whenSent();
+  assert.deepEqual(JSON.parse(toJson(hub.received[0].data)), ['t1', { done: true }]);
+  assert.equal(hub.received[0].origin, 'js');
+
+  hub.cut();
+  await until(() => client.status !== 'online');
+  s.find('Task', 't2').title = 'edited offline';
+  s.create('Task', { id: 'n1', title: 'new offline', done: false, priority: 3, tags: ['x'] });
+  await s.flushed();
+  assert.equal(client.pending, 2);
+  hub.log.push(...creates(5).slice(3)); // the hub learnt t4 and t5 meanwhile
+  await client.whenOnline();
+  await client.whenSent();
+  assert.deepEqual(hub.syncs.map((x) => x.from), [null, '3']);
+  assert.equal(s.find('Task', 't5').title, 'task 5');
+  const uploaded = hub.received.slice(1).map((x) => x.type);
+  assert.deepEqual(uploaded, ['update', 'create']);
+  assert.equal(hub.received.length, 3, 'the scribe pushed before the cut is not sent again (the hub\'s sync said it had it)');
+  assert.deepEqual(hub.received.slice(1).map((x) => x.id), ['5', '6'], 'sent in the answer to the hub\'s sync, from its cursor');
+  assert.equal(pending.at(-1), 0);
+  await client.close();
+  await hub.close();
+});
+
+test('a server that refuses the hello is retried with backoff; an unknown message gets error 400 and the session goes on', async () => {
+  const wss = await server();
+  let connections = 0;
+  const errors = [];
+  wss.on('connection', (ws) => {
+    connections++;
+    ws.once('message', () => {
+      if (connections < 3) {
+        ws.send(toJson({ type: 'error', code: 403, message: 'not now' }));
+        ws.close();
+        return;
+      }
+      ws.send(toJson({ type: 'hello', client: 'hub' }));
+      ws.send('{"type":"dance","id":7}');
+      ws.send('not json');
+      ws.on('message', (d) => {
+        const m = parseJson(d.toString());
+        if (m.type === 'error') errors.push(m);
+        if (m.type === 'sync') ws.send(toJson({ type: 'response', id: m.id, result: [], more: false }));
+      });
+    });
+  });
+  const s = await peer();
+  const client = new ScribeClient(s, { url: `ws://127.0.0.1:${wss.address().port}/`, WebSocket, backoff: { initialMs: 10, maxMs: 50 } });
+  const refusals = [];
+  client.on('error', (e) => refusals.push(e.code));
+  client.start();
+  await client.whenOnline();
+  await until(() => errors.length === 2);
+  assert.equal(connections, 3);
+  assert.deepEqual(refusals.filter((c) => c === 403).length, 2);
+  assert.deepEqual(errors, [
+    { type: 'error', id: 7, code: 400, message: 'unknown message type: dance' },
+    { type: 'error', code: 400, message: 'malformed JSON' },
+  ]);
+  await client.close();
+  for (const c of wss.clients) c.terminate();
+  wss.close();
+});
+
+test('a silent server is dropped after the idle timeout, with a noop heartbeat sent before', async () => {
+  const wss = await server();
+  const got = [];
+  let connections = 0;
+  wss.on('connection', (ws) => {
+    connections++;
+    ws.on('message', (d) => {
+      const m = parseJson(d.toString());
+      got.push(m.type);
+      if (m.type === 'hello') ws.send(toJson({ type: 'hello', client: 'hub' }));
+      // sync and noop stay unanswered: the server looks dead
+    });
+  });
+  const s = await peer();
+  const client = new ScribeClient(s, { url: `ws://127.0.0.1:${wss.address().port}/`, WebSocket, heartbeatMs: 100, idleTimeoutMs: 400, backoff: { initialMs: 10 } });
+  client.start();
+  await until(() => connections >= 2);
+  assert.ok(got.includes('noop'));
+  assert.deepEqual(got.slice(0, 2), ['hello', 'sync']);
+  await client.close();
+  for (const c of wss.clients) c.terminate();
+  wss.close();
+});
+
+test('backoff doubles up to the maximum and jitter only shortens it', () => {
+  const b = { initialMs: 100, maxMs: 1000, jitter: 0.5 };
+  assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, b, () => 0)), [100, 200, 400, 800, 1000, 1000]);
+  assert.equal(backoffDelay(2, b, () => 1), 200);
+  assert.equal(backoffDelay(2, b, () => 0.5), 300);
+});
+
+test('a reload loses nothing: edits made offline are still pending after reopening the IndexedDB store and upload on connect', async () => {
+  const hub = await FakeHub.start(creates(2));
+  const factory = new IDBFactory();
+  const open = async () => {
+    const s = await Scriber.open({ store: new IndexedDbStore('reload', factory, IDBKeyRange), onError: () => {} });
+    s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
+    return s;
+  };
+  let s = await open();
+  let client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await client.close();
+  s.find('Task', 't1').title = 'offline 1';
+  s.create('Task', { id: 'n1', title: 'offline 2', done: false, priority: 1, tags: [] });
+  await s.close(); // the page goes away
+
+  s = await open();
+  client = new ScribeClient(s, { url: hub.url, WebSocket });
+  await until(() => client.pending === 2);
+  assert.equal(s.find('Task', 't1').title, 'offline 1');
+  hub.log.push(...creates(3).slice(2));
+  client.start();
+  await client.whenOnline();
+  await client.whenSent();
+  assert.deepEqual(hub.syncs.map((x) => x.from), [null, '2'], 'the second session starts from the stored cursor');
+  assert.deepEqual(hub.received.map((x) => `${x.type} ${JSON.stringify(x.data)}`),
+    ['update ["t1",{"title":"offline 1"}]', 'create {"id":"n1","title":"offline 2","done":false,"priority":1,"tags":[]}']);
+  assert.equal(s.find('Task', 't3').title, 'task 3');
+  await client.close();
+  await s.close();
+  await hub.close();
+});
