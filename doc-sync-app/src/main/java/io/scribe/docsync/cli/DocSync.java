@@ -113,7 +113,7 @@ public final class DocSync implements Runnable {
                 try (Store store = Store.open(database)) {
                     store.lastId();
                 } catch (RuntimeException e) {
-                    throw new IllegalStateException("cannot open " + database + ": " + oneLine(e), e);
+                    throw new IllegalStateException("cannot open " + database + ": " + describe(e), e);
                 }
             }
             if (database == null) {
@@ -134,25 +134,12 @@ public final class DocSync implements Runnable {
         }
     }
 
-    /** The innermost message of a failure, on one line. */
-    static String oneLine(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = e.getMessage() != null && (t == e || !(e instanceof RuntimeException) || e.getMessage().length()
-                < 300) ? e.getMessage() : t.getMessage();
-        return (m == null ? t.toString() : m).strip().replace('\n', ' ');
-    }
-
-    /** Runs {@code body}; a failure is printed as one line on standard error and exits with 1. */
-    static int guarded(Callable<Integer> body) {
-        try {
-            return body.call();
-        } catch (Exception e) {
-            System.err.println("doc-sync: " + oneLine(e));
-            return 1;
-        }
+    /**
+     * Runs {@code body}. A failure goes to the command line's execution exception handler, which prints it as one
+     * line ({@link #describe}) on the command's error stream and exits with 1.
+     */
+    static int guarded(Callable<Integer> body) throws Exception {
+        return body.call();
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -169,7 +156,7 @@ public final class DocSync implements Runnable {
         String bind;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             return guarded(() -> {
                 DocServer server = DocServer.start(data.config(port, bind));
                 System.out.println("doc-sync " + DocServer.VERSION + " serving " + server.uri() + " ("
@@ -205,7 +192,7 @@ public final class DocSync implements Runnable {
         String name;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             return guarded(() -> {
                 byte[][] key = new byte[1][];
                 try (Db db = data.open(key)) {
@@ -226,7 +213,7 @@ public final class DocSync implements Runnable {
         ServerData data = new ServerData();
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             return guarded(() -> {
                 byte[][] key = new byte[1][];
                 try (Db db = data.open(key)) {
@@ -252,7 +239,7 @@ public final class DocSync implements Runnable {
         String apiKey;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             return guarded(() -> {
                 byte[][] key = new byte[1][];
                 try (Db db = data.open(key)) {
@@ -276,7 +263,7 @@ public final class DocSync implements Runnable {
         String apiKey;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             return guarded(() -> {
                 byte[][] key = new byte[1][];
                 try (Db db = data.open(key)) {

@@ -874,6 +874,12 @@ public final class DocServer implements AutoCloseable {
         }
 
         @Override
+        public void check(Scribe scribe, long encodedBytes) {
+            // What the store cannot keep (PostgreSQL: U+0000) is refused before it is played, not at commit.
+            delegate.check(scribe, encodedBytes);
+        }
+
+        @Override
         public java.util.List<Scribe> readAfter(long afterId, int limit) {
             return delegate.readAfter(afterId, limit);
         }

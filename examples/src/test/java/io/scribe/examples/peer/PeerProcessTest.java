@@ -113,6 +113,11 @@ class PeerProcessTest {
 
     @AfterEach
     void stop() throws Exception {
+        quitAll(procs);
+    }
+
+    /** Asks every peer to quit, then kills those still running after 10 s. */
+    static void quitAll(List<Proc> procs) throws InterruptedException {
         for (Proc p : procs) {
             p.send("quit");
         }

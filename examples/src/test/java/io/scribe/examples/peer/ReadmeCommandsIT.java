@@ -20,14 +20,7 @@ class ReadmeCommandsIT {
 
     @org.junit.jupiter.api.AfterEach
     void stop() throws Exception {
-        for (Proc p : procs) {
-            p.send("quit");
-        }
-        for (Proc p : procs) {
-            if (!p.process.waitFor(10, TimeUnit.SECONDS)) {
-                p.process.destroyForcibly();
-            }
-        }
+        PeerProcessTest.quitAll(procs);
     }
 
 
