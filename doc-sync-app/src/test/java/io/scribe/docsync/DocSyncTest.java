@@ -82,7 +82,9 @@ class DocSyncTest {
         a.delete(id);
         await("delete reaches B", () -> !has(b, id));
         assertThat(onB).anyMatch(e -> e.kind() == DocEvent.Kind.CREATED && id.equals(e.docId()) && !e.local());
-        assertThat(onB).anyMatch(e -> e.kind() == DocEvent.Kind.DELETED && id.equals(e.docId()) && !e.local());
+        // Listeners hear a change just after it is applied: the event may come a moment after the store has it.
+        await("B heard the delete", () -> onB.stream()
+                .anyMatch(e -> e.kind() == DocEvent.Kind.DELETED && id.equals(e.docId()) && !e.local()));
         await("log rows", () -> rows("SELECT count(*) FROM docsync_events WHERE doc_id = '" + id + "'") == 3);
         assertThat(h.rows("SELECT count(*) FROM docsync_documents WHERE id = '" + id + "' AND deleted")).isEqualTo(1);
         assertThat(h.rows("SELECT count(*) FROM docsync_users")).isEqualTo(1);
