@@ -179,6 +179,20 @@ public final class Session {
      * The identity check every incoming scribe passes before it is played: its origin must be this session's
      * client unless the peer is a trusted relay.
      */
+    /**
+     * In Syncro mode a peer sends no hello: it is named here (one client per connection unless the application names
+     * it), so an origin it puts on a scribe (a Scribe peer speaking Syncro's protocol does) cannot be checked against
+     * its name. Unless the session is a trusted relay, such a scribe is credited to this session's client, as a
+     * Syncro peer's scribes, which carry no origin, are. Other sessions' scribes are returned as they are.
+     */
+    private Scribe credited(Scribe scribe) {
+        if (syncro == null || scribe.origin() == null || scribe.origin().equals(client.id()) || isTrustedRelay()) {
+            return scribe;
+        }
+        return new Scribe(scribe.id(), scribe.klass(), scribe.type(), scribe.data(), null, scribe.clock(),
+                scribe.base());
+    }
+
     private void checkOrigin(Scribe scribe) {
         String origin = scribe.origin();
         if (origin == null || origin.equals(client.id()) || isTrustedRelay()) {
@@ -608,7 +622,7 @@ public final class Session {
     }
 
     private void handleAddScribe(JsonNode id, JsonNode message) {
-        Scribe scribe = Json.scribe(message.get("scribe"));
+        Scribe scribe = credited(Json.scribe(message.get("scribe")));
         if (syncro == null) {
             // Queued, then played by whichever thread holds the lock next: scribes that arrive on several sessions
             // while a step is being stored are played and stored together (one store commit for the batch).
@@ -1038,7 +1052,7 @@ public final class Session {
         for (JsonNode node : nodes) {
             Scribe scribe;
             try {
-                scribe = Json.scribe(node);
+                scribe = credited(Json.scribe(node));
                 checkOrigin(scribe);
                 Admission.check(scriber, this, scribe, 0);
                 scriber.play(scribe, client, this, tx);
