@@ -16,33 +16,12 @@ import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The client's refusals, limits, status and command-line errors, against a real server on PostgreSQL. */
-class ClientBehaviourTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @AfterEach
-    void close() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    Harness harness() {
-        h = new Harness(dir);
-        h.startServer();
-        return h;
-    }
+class ClientBehaviourTest extends ServerTest {
 
     /** Runs task-manager commands on {@code client}; returns what they printed. */
     static String run(DocSync.Tasks tasks, ByteArrayOutputStream bytes, String script) throws Exception {

@@ -5,23 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.docsync.client.DocClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code doc-sync client} command as a child process against a real server (PostgreSQL) in this JVM: restarts,
  * signals and exit codes.
  */
-class ClientProcessTest {
+class ClientProcessTest extends ServerTest {
 
-    @TempDir
-    Path dir;
-
-    Harness h;
     final List<ChildProcess> children = new ArrayList<>();
 
     @AfterEach
@@ -29,15 +23,6 @@ class ClientProcessTest {
         for (ChildProcess c : children) {
             c.close();
         }
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    Harness harness() {
-        h = new Harness(dir);
-        h.startServer();
-        return h;
     }
 
     ChildProcess client(String data, String email) throws Exception {

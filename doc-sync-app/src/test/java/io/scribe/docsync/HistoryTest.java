@@ -4,48 +4,17 @@ import static io.scribe.docsync.Harness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.scribe.docsync.cli.DocSync;
 import io.scribe.docsync.client.DocClient;
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** history, show, revert, undo, conflicts and restore through the task manager, against a real server. */
-class HistoryTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @AfterEach
-    void close() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-    String run(DocClient client, String script) throws Exception {
-        bytes.reset();
-        new DocSync.Tasks(client, new PrintStream(bytes, true, StandardCharsets.UTF_8))
-                .loop(new BufferedReader(new StringReader(script)));
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
+class HistoryTest extends ServerTest {
 
     @Test
     void historyShowRevertAndUndoWalkTheVersionsAndSync() throws Exception {
-        h = new Harness(dir);
-        h.startServer();
+        harness();
         DocClient a = h.client("a", "ann@example.com");
         DocClient b = h.client("b", "ann@example.com");
         a.awaitConnected(Duration.ofSeconds(10));
@@ -94,8 +63,7 @@ class HistoryTest {
 
     @Test
     void aLostChangeIsInTheConflictsInboxAndRestoreAppliesItAgain() throws Exception {
-        h = new Harness(dir);
-        h.startServer();
+        harness();
         DocClient a = h.client("a", "ann@example.com");
         DocClient b = h.client("b", "ann@example.com");
         a.awaitConnected(Duration.ofSeconds(10));

@@ -4,40 +4,12 @@ import static io.scribe.docsync.Harness.JSON;
 import static io.scribe.docsync.Harness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.scribe.docsync.cli.DocSync;
 import io.scribe.docsync.client.DocClient;
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Sharing an existing document from the client: live, on catch-up, and unsharing. */
-class SharingTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @AfterEach
-    void close() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-    }
-
-    static String run(DocClient client, String script) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new DocSync.Tasks(client, new PrintStream(bytes, true, StandardCharsets.UTF_8))
-                .loop(new BufferedReader(new StringReader(script)));
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
+class SharingTest extends ServerTest {
 
     /** Whether {@code c} holds the document as the server sent it again after sharing it with {@code shares} users. */
     boolean holdsResent(DocClient c, String id, int shares) {
@@ -55,8 +27,7 @@ class SharingTest {
 
     @Test
     void anExistingDocumentSharedLaterReachesTheUserLiveAndOnCatchUpAndUnshareStopsIt() throws Exception {
-        h = new Harness(dir);
-        h.startServer();
+        harness();
         DocClient ann = h.client("ann", "ann@example.com");
         DocClient ann2 = h.client("ann2", "ann@example.com");
         String[] bobKey = h.server.createCredential("bob");

@@ -135,11 +135,25 @@ public final class DocSync implements Runnable {
     }
 
     /**
-     * Runs {@code body}. A failure goes to the command line's execution exception handler, which prints it as one
-     * line ({@link #describe}) on the command's error stream and exits with 1.
+     * A command on the server's tables: opens them with the master key checked against them, runs, closes them. A
+     * failure goes to the command line's execution exception handler, which prints it as one line ({@link
+     * #describe}) and exits with 1.
      */
-    static int guarded(Callable<Integer> body) throws Exception {
-        return body.call();
+    abstract static class TablesCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerData data = new ServerData();
+
+        /** What the command does with the open tables and the master key that seals their secrets. */
+        abstract void run(Db db, byte[] masterKey) throws Exception;
+
+        @Override
+        public Integer call() throws Exception {
+            byte[][] key = new byte[1][];
+            try (Db db = data.open(key)) {
+                run(db, key[0]);
+            }
+            return 0;
+        }
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -157,19 +171,17 @@ public final class DocSync implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return guarded(() -> {
-                DocServer server = DocServer.start(data.config(port, bind));
-                System.out.println("doc-sync " + DocServer.VERSION + " serving " + server.uri() + " ("
-                        + (data.database == null ? "embedded store in " + data.data.toAbsolutePath() : "PostgreSQL")
-                        + "), health at " + server.httpUri() + "/health");
-                CountDownLatch stop = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    server.close();
-                    stop.countDown();
-                }));
-                stop.await();
-                return 0;
-            });
+            DocServer server = DocServer.start(data.config(port, bind));
+            System.out.println("doc-sync " + DocServer.VERSION + " serving " + server.uri() + " ("
+                    + (data.database == null ? "embedded store in " + data.data.toAbsolutePath() : "PostgreSQL")
+                    + "), health at " + server.httpUri() + "/health");
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stop.countDown();
+            }));
+            stop.await();
+            return 0;
         }
     }
 
@@ -184,99 +196,65 @@ public final class DocSync implements Runnable {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Creates an API key and secret; the secret is shown only once.")
-    static final class Create implements Callable<Integer> {
-        @CommandLine.Mixin
-        ServerData data = new ServerData();
-
+    static final class Create extends TablesCommand {
         @Option(names = "--name", required = true, description = "what the credential is for")
         String name;
 
         @Override
-        public Integer call() throws Exception {
-            return guarded(() -> {
-                byte[][] key = new byte[1][];
-                try (Db db = data.open(key)) {
-                    String[] c = DocServer.createCredential(db, key[0], name);
-                    System.out.println("api key: " + c[0]);
-                    System.out.println("secret:  " + c[1]);
-                    System.out.println("The secret is not stored and cannot be shown again.");
-                }
-                return 0;
-            });
+        void run(Db db, byte[] masterKey) {
+            String[] c = DocServer.createCredential(db, masterKey, name);
+            printSecret(c[0], c[1]);
         }
+    }
+
+    private static void printSecret(String apiKey, String secret) {
+        System.out.println("api key: " + apiKey);
+        System.out.println("secret:  " + secret);
+        System.out.println("The secret is not stored and cannot be shown again.");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists the credentials: key, name, bound user, created, revoked (never the secrets).")
-    static final class ListCredentials implements Callable<Integer> {
-        @CommandLine.Mixin
-        ServerData data = new ServerData();
-
+    static final class ListCredentials extends TablesCommand {
         @Override
-        public Integer call() throws Exception {
-            return guarded(() -> {
-                byte[][] key = new byte[1][];
-                try (Db db = data.open(key)) {
-                    List<String[]> all = db.credentials();
-                    for (String[] c : all) {
-                        System.out.println(c[0] + "  " + c[2] + "  " + (c[3] == null ? "(unused)" : c[3]) + "  created "
-                                + c[4] + (c[5] == null ? "" : "  REVOKED " + c[5]));
-                    }
-                    System.out.println(all.size() + " credential" + (all.size() == 1 ? "" : "s"));
-                }
-                return 0;
-            });
+        void run(Db db, byte[] masterKey) {
+            List<String[]> all = db.credentials();
+            for (String[] c : all) {
+                System.out.println(c[0] + "  " + c[2] + "  " + (c[3] == null ? "(unused)" : c[3]) + "  created "
+                        + c[4] + (c[5] == null ? "" : "  REVOKED " + c[5]));
+            }
+            System.out.println(all.size() + " credential" + (all.size() == 1 ? "" : "s"));
         }
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true,
             description = "Revokes an API key: new logins with it are refused (sessions already open stay open).")
-    static final class Revoke implements Callable<Integer> {
-        @CommandLine.Mixin
-        ServerData data = new ServerData();
-
+    static final class Revoke extends TablesCommand {
         @CommandLine.Parameters(paramLabel = "API_KEY", description = "the rpa_… key")
         String apiKey;
 
         @Override
-        public Integer call() throws Exception {
-            return guarded(() -> {
-                byte[][] key = new byte[1][];
-                try (Db db = data.open(key)) {
-                    if (!db.revokeCredential(apiKey)) {
-                        throw new IllegalArgumentException("no credential " + apiKey);
-                    }
-                    System.out.println("revoked " + apiKey);
-                }
-                return 0;
-            });
+        void run(Db db, byte[] masterKey) {
+            if (!db.revokeCredential(apiKey)) {
+                throw new IllegalArgumentException("no credential " + apiKey);
+            }
+            System.out.println("revoked " + apiKey);
         }
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
             description = "Gives an API key a new secret (shown once); the old secret stops working.")
-    static final class Rotate implements Callable<Integer> {
-        @CommandLine.Mixin
-        ServerData data = new ServerData();
-
+    static final class Rotate extends TablesCommand {
         @CommandLine.Parameters(paramLabel = "API_KEY", description = "the rpa_… key")
         String apiKey;
 
         @Override
-        public Integer call() throws Exception {
-            return guarded(() -> {
-                byte[][] key = new byte[1][];
-                try (Db db = data.open(key)) {
-                    String secret = Crypto.token("rps_");
-                    if (!db.resealCredential(apiKey, Crypto.encrypt(key[0], secret, apiKey))) {
-                        throw new IllegalArgumentException("no credential " + apiKey);
-                    }
-                    System.out.println("api key: " + apiKey);
-                    System.out.println("secret:  " + secret);
-                    System.out.println("The secret is not stored and cannot be shown again.");
-                }
-                return 0;
-            });
+        void run(Db db, byte[] masterKey) {
+            String secret = Crypto.token("rps_");
+            if (!db.resealCredential(apiKey, Crypto.encrypt(masterKey, secret, apiKey))) {
+                throw new IllegalArgumentException("no credential " + apiKey);
+            }
+            printSecret(apiKey, secret);
         }
     }
 
