@@ -227,7 +227,7 @@ class BadInputTest {
 
     @Test
     void aLocalChangeThatCannotBeStoredLeavesNothingBehind() {
-        Store failing = new io.scribe.testkit.ForwardingStore(Store.inMemory()) {
+        Store failing = new io.scribe.core.spi.ForwardingStore(Store.inMemory()) {
             boolean fail;
 
             @Override

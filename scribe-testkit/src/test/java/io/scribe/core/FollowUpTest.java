@@ -77,7 +77,7 @@ class FollowUpTest {
     @Test
     void scribesArrivingOnSeveralSessionsWhileAStepIsBeingStoredAreStoredWithOneCommit() throws Exception {
         List<Integer> commits = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Store counting = new io.scribe.testkit.ForwardingStore(Store.inMemory()) {
+        Store counting = new io.scribe.core.spi.ForwardingStore(Store.inMemory()) {
             @Override
             public List<Scribe> commit(io.scribe.core.spi.Commit commit) {
                 commits.add(commit.scribes().size());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.Store;
-import io.scribe.testkit.ForwardingStore;
+import io.scribe.core.spi.ForwardingStore;
 import io.scribe.testkit.Network;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.Store;
-import io.scribe.testkit.ForwardingStore;
+import io.scribe.core.spi.ForwardingStore;
 import io.scribe.testkit.Network;
 import java.util.List;
 import java.util.Random;

@@ -820,13 +820,12 @@ public final class DocServer implements AutoCloseable {
      * for them (on PostgreSQL in the same transaction; with the embedded store right after, repaired at start if a
      * crash fell in between).
      */
-    private final class EventStore implements Store {
-        private final Store delegate;
+    private final class EventStore extends io.scribe.core.spi.ForwardingStore {
         private final Db tables;
         private final java.util.List<Object[]> staged = new java.util.ArrayList<>();
 
         EventStore(Store delegate, Db tables) {
-            this.delegate = delegate;
+            super(delegate);
             this.tables = tables;
         }
 
@@ -871,47 +870,6 @@ public final class DocServer implements AutoCloseable {
             }
             committed(events);
             return stored;
-        }
-
-        @Override
-        public void check(Scribe scribe, long encodedBytes) {
-            // What the store cannot keep (PostgreSQL: U+0000) is refused before it is played, not at commit.
-            delegate.check(scribe, encodedBytes);
-        }
-
-        @Override
-        public java.util.List<Scribe> readAfter(long afterId, int limit) {
-            return delegate.readAfter(afterId, limit);
-        }
-
-        @Override
-        public long lastId() {
-            return delegate.lastId();
-        }
-
-        @Override
-        public Optional<String> cursor(String clientId) {
-            return delegate.cursor(clientId);
-        }
-
-        @Override
-        public Optional<ObjectState> object(String klass, String id) {
-            return delegate.object(klass, id);
-        }
-
-        @Override
-        public void forEachObject(java.util.function.Consumer<ObjectState> action) {
-            delegate.forEachObject(action);
-        }
-
-        @Override
-        public void watch(Runnable listener) {
-            delegate.watch(listener);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 

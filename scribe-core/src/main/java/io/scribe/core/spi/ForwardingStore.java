@@ -1,17 +1,15 @@
-package io.scribe.testkit;
+package io.scribe.core.spi;
 
 import io.scribe.core.Scribe;
-import io.scribe.core.spi.Commit;
-import io.scribe.core.spi.ObjectState;
-import io.scribe.core.spi.Store;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A {@link Store} that passes every call to another one. Tests extend it to change one behaviour (fail a commit,
- * share a log between nodes) and keep the rest. Thread-safe as far as the delegate is.
+ * A {@link Store} that passes every call to another one. Extend it to change one behaviour (write rows of your own
+ * with each commit, fail a commit in a test, share a log between nodes) and keep the rest. Thread-safe as far as the
+ * delegate is.
  */
 public class ForwardingStore implements Store {
 
