@@ -36,6 +36,9 @@ public final class DocSync implements Runnable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The {@code format} of the file {@code export} writes and {@code import} reads. */
+    static final String EXPORT_FORMAT = "doc-sync-export";
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -454,7 +457,7 @@ public final class DocSync implements Runnable {
                 case "help" -> out.println("add TITLE [priority=N] [tags=a,b] | edit ID [title=…] [priority=N] "
                         + "[tags=a,b] | tag ID TAG | done ID | del ID | list | status | wait [SECONDS] | history ID | "
                         + "show ID [@VERSION] | revert ID VERSION | undo [ID] | conflicts | restore #N | share ID EMAIL | "
-                        + "unshare ID EMAIL | reset-identity | quit"
+                        + "unshare ID EMAIL | export FILE | import FILE | reset-identity | quit"
                         + "  (in values, _ stands for a space)");
                 case "add" -> {
                     Map<String, String> kv = new LinkedHashMap<>();
@@ -520,6 +523,43 @@ public final class DocSync implements Runnable {
                                 c.path("priority").asInt(), d.title(), c.path("tags"));
                     }
                     out.println(client.list().size() + " tasks, " + client.pendingCount() + " pending");
+                }
+                case "export" -> {
+                    Path file = Path.of(rest.strip());
+                    ArrayNode docs = JSON.createArrayNode();
+                    client.list().forEach(d -> docs.add(d.toJson()));
+                    ObjectNode export = JSON.createObjectNode().put("format", EXPORT_FORMAT).put("version", 1);
+                    export.set("documents", docs);
+                    try {
+                        JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), export);
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+                    }
+                    out.println("exported " + docs.size() + " documents to " + file);
+                }
+                case "import" -> {
+                    Path file = Path.of(rest.strip());
+                    JsonNode export;
+                    try {
+                        export = JSON.readTree(file.toFile());
+                    } catch (java.io.IOException e) {
+                        throw new IllegalArgumentException("cannot read " + file + " as a doc-sync export: "
+                                + e.getMessage().lines().findFirst().orElse(""), e);
+                    }
+                    if (export == null || !EXPORT_FORMAT.equals(export.path("format").asText())
+                            || !export.path("documents").isArray()) {
+                        throw new IllegalArgumentException(file + " is not a doc-sync export");
+                    }
+                    int n = 0;
+                    for (JsonNode d : export.path("documents")) {
+                        if (!d.path("title").isTextual() || !d.path("content").isObject()) {
+                            throw new IllegalArgumentException("document " + n + " of " + file
+                                    + " has no title or content; nothing after it was imported");
+                        }
+                        client.create(d.path("title").asText(), (ObjectNode) d.path("content").deepCopy());
+                        n++;
+                    }
+                    out.println("imported " + n + " documents from " + file + " (as new documents of yours)");
                 }
                 case "status" -> out.println((client.isConnected() ? "connected" : "offline") + ", "
                         + client.list().size() + " tasks, " + client.pendingCount() + " pending");
