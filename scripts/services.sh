@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (127.0.0.1:5432, trust auth, user postgres) and Redis (127.0.0.1:6379) are running for the
-# tests. Starts them when they are installed but stopped; installs them with apt-get (Debian/Ubuntu, as root) when
-# they are missing. Idempotent.
+# tests, and that npm is there for the JavaScript client. Starts the services when they are installed but stopped;
+# installs what is missing with apt-get (Debian/Ubuntu, as root). Idempotent.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -43,4 +43,9 @@ if ! redis_up; then
   for _ in $(seq 1 30); do redis_up && break; sleep 1; done
   redis_up || { echo "services.sh: Redis did not start" >&2; exit 1; }
 fi
-echo "services.sh: PostgreSQL and Redis are up"
+# The JavaScript client (clients/js) is built and tested with Node.js and npm.
+if ! command -v npm >/dev/null; then
+  echo "services.sh: installing Node.js and npm"
+  install_packages nodejs npm
+fi
+echo "services.sh: PostgreSQL and Redis are up; $(node --version 2>/dev/null || echo 'no node') for clients/js"
