@@ -48,7 +48,12 @@ class ReadmeCommandsIT {
         hub.awaitErr("listening on");
         Proc alice = run("java -jar examples/target/scribe-examples.jar peer --id alice --connect 127.0.0.1:" + port
                 + " --store file:" + tmp.resolve("alice"));
-        alice.awaitErr("connected to hub");
+        try {
+            alice.awaitErr("connected to hub");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; hub alive: " + hub.process.isAlive() + ", hub's stderr since: "
+                    + new java.util.ArrayList<>(hub.err), e);
+        }
         alice.send("new t1 title=buy milk priority=2");
         PeerProcessTest.awaitShows(List.of("t1 title=buy milk done=false priority=2 tags=", "# 1 tasks"), hub, alice);
 

@@ -173,7 +173,18 @@ public final class ScribeClient implements AutoCloseable {
         }
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess()) {
-                log.debug("scriber {}: cannot connect to {}:{}: {}", scriber.id(), host, port, done.cause().toString());
+                // The first failure of a run of attempts is worth a line; the retries that follow are not.
+                boolean first;
+                synchronized (lock) {
+                    first = attempts == 0;
+                }
+                if (first) {
+                    log.info("scriber {}: cannot connect to {}:{} ({}); retrying with backoff", scriber.id(), host,
+                            port, done.cause().toString());
+                } else {
+                    log.debug("scriber {}: cannot connect to {}:{}: {}", scriber.id(), host, port,
+                            done.cause().toString());
+                }
                 retry();
                 return;
             }
