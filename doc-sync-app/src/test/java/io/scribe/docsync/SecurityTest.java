@@ -14,7 +14,6 @@ import io.scribe.core.spi.Store;
 import io.scribe.docsync.client.DocClient;
 import io.scribe.docsync.client.DocEvent;
 import io.scribe.transport.netty.ScribeClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,33 +22,26 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Authentication and bad input against a real server: each refused, the server goes on, nothing stored is lost. */
-class SecurityTest {
+class SecurityTest extends ServerTest {
 
-    @TempDir
-    Path dir;
-
-    Harness h;
     Scriber raw;
     ScribeClient rawLink;
 
     @BeforeEach
     void start() {
-        h = new Harness(dir);
-        h.startServer();
+        harness();
     }
 
     @AfterEach
-    void close() throws Exception {
+    void closePeers() throws Exception {
         if (rawLink != null) {
             rawLink.close();
         }
         if (raw != null) {
             raw.close();
         }
-        h.close();
     }
 
     /** Connects a bare Scribe peer named {@code clientId} that sends {@code auth} first; returns its answer. */

@@ -14,7 +14,6 @@ import io.scribe.core.spi.Store;
 import io.scribe.docsync.client.DocClient;
 import io.scribe.docsync.client.DocStatus;
 import io.scribe.transport.netty.ScribeClient;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,32 +24,25 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The server's rules against a real server on PostgreSQL: ownership of document ids, privacy of deletes, one live
  * session per client GUID, an update racing a delete, and a client's own paced edits.
  */
-class ServerRulesTest {
+class ServerRulesTest extends ServerTest {
 
-    @TempDir
-    Path dir;
-
-    Harness h;
     final List<Raw> raws = new ArrayList<>();
 
     @BeforeEach
     void start() {
-        h = new Harness(dir);
-        h.startServer();
+        harness();
     }
 
     @AfterEach
-    void close() throws Exception {
+    void closePeers() throws Exception {
         for (Raw r : raws) {
             r.close();
         }
-        h.close();
     }
 
     /** A bare Scribe peer (in-memory store) that authenticates with a credential and records what it is sent. */
