@@ -326,12 +326,15 @@ public final class DocSync implements Runnable {
                 Thread hook = new Thread(client::close, "doc-sync-client-close");
                 Runtime.getRuntime().addShutdownHook(hook);
                 boolean reset;
+                // The refusal is told once, whichever comes first: the event, or the end of the input.
+                java.util.concurrent.atomic.AtomicBoolean refusalTold = new java.util.concurrent.atomic.AtomicBoolean();
                 try {
                     client.onEvent(e -> {
                         if (!quiet) {
                             out.println("<< " + describe(client, e));
                         }
-                        if (e.kind() == DocEvent.Kind.ERROR && client.authError().isPresent()) {
+                        if (e.kind() == DocEvent.Kind.ERROR && client.authError().isPresent()
+                                && refusalTold.compareAndSet(false, true)) {
                             System.err.println("doc-sync: the server refused this client: "
                                     + client.authError().get());
                             // Not on the event thread: closing the client waits for it.
@@ -343,7 +346,9 @@ public final class DocSync implements Runnable {
                     reset = tasks.loop(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
                     failed |= tasks.failed();
                     if (client.authError().isPresent()) {
-                        System.err.println("doc-sync: the server refused this client: " + client.authError().get());
+                        if (refusalTold.compareAndSet(false, true)) {
+                            System.err.println("doc-sync: the server refused this client: " + client.authError().get());
+                        }
                         return 3;
                     }
                 } finally {
