@@ -140,7 +140,7 @@ public final class ScribeServer implements AutoCloseable {
                                 settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, true, null, b.onSession,
-                                        java.util.Map.copyOf(b.httpGets))
+                                        java.util.Map.copyOf(b.httpGets)).staticResources(b.staticResources)
                                 : new StreamHandshake(scriber, settings, true, null, b.onSession));
                     }
                 });
@@ -248,6 +248,7 @@ public final class ScribeServer implements AutoCloseable {
         private java.util.function.Consumer<Session> onSession = s -> {};
         private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
                 new java.util.LinkedHashMap<>();
+        private io.scribe.transport.netty.internal.StaticResources staticResources;
 
         private Builder(Scriber scriber) {
             this.scriber = Objects.requireNonNull(scriber, "scriber");
@@ -283,6 +284,23 @@ public final class ScribeServer implements AutoCloseable {
             if (httpGets.putIfAbsent(path, body) != null) {
                 throw new IllegalArgumentException("path already answered: " + path);
             }
+            return this;
+        }
+
+        /**
+         * Serves the files under the class-path folder {@code classpathRoot} (for example a web app packed in the
+         * application's jar) on the WebSocket port: {@code GET /a/b.js} answers the resource {@code
+         * classpathRoot/a/b.js}, {@code GET /} its {@code index.html}. GET and HEAD only (405 otherwise); the
+         * content type comes from the extension, and only known ones are served (html, js, mjs, css, json, map,
+         * webmanifest, txt, svg, png, ico); paths with {@code .}, {@code ..} or empty segments are never resolved.
+         * A path no file matches is answered as without this (an {@link #httpGet} path, or 404). Files are read
+         * once, with the class loader of the calling thread (or this library's).
+         */
+        public Builder staticResources(String classpathRoot) {
+            Objects.requireNonNull(classpathRoot, "classpathRoot");
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            this.staticResources = new io.scribe.transport.netty.internal.StaticResources(classpathRoot,
+                    loader != null ? loader : ScribeServer.class.getClassLoader());
             return this;
         }
 

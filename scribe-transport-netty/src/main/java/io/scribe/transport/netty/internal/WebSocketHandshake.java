@@ -45,6 +45,7 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     private final java.util.Map<String, java.util.function.Supplier<String>> httpGets;
     private NettyConnection connection;
     private boolean done;
+    private StaticResources staticResources;
 
     public WebSocketHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
             Consumer<Session> onSession) {
@@ -62,6 +63,12 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
         this.accepting = accepting;
         this.expectedPeer = expectedPeer;
         this.onSession = onSession;
+    }
+
+    /** Also answers plain HTTP requests for the files of {@code files} (null: none). Returns this handler. */
+    public WebSocketHandshake staticResources(StaticResources files) {
+        this.staticResources = files;
+        return this;
     }
 
     @Override
@@ -95,6 +102,13 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof FullHttpRequest request) {
+                java.util.Optional<io.netty.handler.codec.http.FullHttpResponse> file = staticResources == null
+                        ? java.util.Optional.empty() : staticResources.answer(request);
+                if (file.isPresent()) {
+                    file.get().headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+                    ctx.writeAndFlush(file.get()).addListener(ChannelFutureListener.CLOSE);
+                    return;
+                }
                 java.util.function.Supplier<String> get =
                         httpGets.get(new QueryStringDecoder(request.uri()).path());
                 HttpResponseStatus status = HttpResponseStatus.NOT_FOUND;
