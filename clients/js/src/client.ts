@@ -45,12 +45,35 @@ export interface ClientOptions {
   /** Fail a request without an answer after this long (30 s). */
   requestTimeoutMs?: number;
   backoff?: Backoff;
+  /**
+   * Runs on each new session after the `hello`, before any catch-up: sends the server whatever it wants before it
+   * answers anything else (a login). The session waits for the promise. When it fails with a {@link ScribeError} of
+   * code 400 to 499 (a refusal, not a timeout) the client stops reconnecting, since retrying would not help, and
+   * emits `refused`; any other failure drops the connection, which is tried again later.
+   */
+  authenticate?: (session: SessionInfo) => Promise<void>;
+  /**
+   * Handlers of message types an application adds (`{"type": "conflict", ...}` pushed by a server). A handler's
+   * return value is the `result` of the `response` sent back when the message has an `id`.
+   */
+  handlers?: Record<string, (message: any) => unknown>;
+}
+
+/** What {@link ClientOptions.authenticate} gets: the session's two GUIDs and a way to ask the server. */
+export interface SessionInfo {
+  /** This peer's GUID (its hello name). */
+  clientId: string;
+  /** The server's GUID. */
+  serverId: string;
+  /** Sends a request on this session; resolves with the whole `response` message, fails with the `error`. */
+  request(message: Record<string, unknown>): Promise<any>;
 }
 
 type Events = {
   status: (status: Status) => void;
   pending: (count: number) => void;
   error: (error: Error) => void;
+  refused: (error: ScribeError) => void;
 };
 
 /** The delay before reconnect attempt `n` (0-based): `min(max, initial * 2^n)` less a random share of `jitter`. */
@@ -96,10 +119,11 @@ export class ScribeClient {
   private acked = 0;
   private readonly unacked: number[] = [];
   private readonly ackKey: string;
-  private readonly listeners: { [K in keyof Events]: Set<Events[K]> } = { status: new Set(), pending: new Set(), error: new Set() };
+  private readonly listeners: { [K in keyof Events]: Set<Events[K]> } = { status: new Set(), pending: new Set(), error: new Set(), refused: new Set() };
   private readonly unsubscribe: () => void;
   private ready: Promise<void>;
   private generation = 0;
+  private refusedWith?: ScribeError;
 
   constructor(readonly scriber: Scriber, private readonly options: ClientOptions) {
     const ctor = options.WebSocket ?? (globalThis as any).WebSocket;
@@ -135,6 +159,7 @@ export class ScribeClient {
   start(): this {
     if (this.running) return this;
     this.running = true;
+    this.refusedWith = undefined;
     this.attempts = 0;
     void this.ready.then(() => this.connect());
     return this;
@@ -164,6 +189,23 @@ export class ScribeClient {
         }
       });
     });
+  }
+
+  /**
+   * Sends a request of the application's own (a message type the server handles) on the current session once it is
+   * online (connected, past {@link ClientOptions.authenticate} and caught up); resolves with the `response`'s
+   * `result`. Fails at once with code 503 when offline, with the server's `error` otherwise.
+   */
+  ask(message: Record<string, unknown>): Promise<any> {
+    if (this.currentStatus !== 'online') {
+      return Promise.reject(new ScribeError(503, `offline: ${String(message.type)} needs the server`));
+    }
+    return this.request(message).then((m) => m.result);
+  }
+
+  /** Whether the server refused this client for good (see {@link ClientOptions.authenticate}). */
+  get refusal(): ScribeError | undefined {
+    return this.refusedWith;
   }
 
   /** Drops the current connection on purpose; the client reconnects. */
@@ -324,7 +366,29 @@ export class ScribeClient {
     this.caughtUp = false;
     this.pushing = false;
     this.setStatus('catching-up');
-    this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
+    const authenticate = this.options.authenticate;
+    if (!authenticate) {
+      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
+      return;
+    }
+    const generation = this.generation;
+    const ws = this.ws;
+    authenticate({ clientId: this.scriber.id, serverId: this.peer!, request: (m) => this.request(m) }).then(() => {
+      if (generation !== this.generation || this.ws !== ws) return;
+      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
+    }, (e) => {
+      if (generation !== this.generation) return;
+      const error = e instanceof ScribeError ? e : new ScribeError(500, String(e?.message ?? e));
+      if (error.code >= 400 && error.code < 500 && error.code !== 408) {
+        this.running = false;
+        this.refusedWith = error;
+        this.report(error);
+        this.emit('refused', error);
+      } else {
+        this.report(error);
+      }
+      ws?.close(1000, 'not authenticated');
+    });
   }
 
   private refuse(error: ScribeError): void {
@@ -488,7 +552,15 @@ export class ScribeClient {
         case 'response': this.settle(id, message, null); break;
         case 'error': this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
         case 'rpc': throw new ScribeError(404, `no rpc on this peer: ${String(message.klass)}`);
-        default:
+        default: {
+          const handler = typeof message.type === 'string' ? this.options.handlers?.[message.type] : undefined;
+          if (handler) {
+            const result = await handler(message);
+            if (id !== undefined && id !== null) this.send({ type: 'response', id, result: result ?? null });
+            break;
+          }
+        }
+        // falls through
           throw new ScribeError(400, typeof message.type === 'string' ? `unknown message type: ${message.type}` : 'message has no type');
       }
     } catch (e) {

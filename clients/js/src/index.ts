@@ -1,7 +1,7 @@
 export { Scriber, ScribeError, Txn } from './scriber.js';
 export type { Change, ChangeListener, ClassOptions, ScriberOptions } from './scriber.js';
 export { ScribeClient, backoffDelay, readScribe, wireScribe } from './client.js';
-export type { Backoff, ClientOptions, Status, WebSocketConstructor, WebSocketLike } from './client.js';
+export type { Backoff, ClientOptions, SessionInfo, Status, WebSocketConstructor, WebSocketLike } from './client.js';
 export { MemoryStore } from './store.js';
 export type { Commit, LoggedScribe, Snapshot, Store } from './store.js';
 export { IndexedDbStore } from './idb-store.js';
@@ -9,3 +9,5 @@ export { Hlc, compareStamps, lastWriterWins } from './hlc.js';
 export type { Stamp } from './hlc.js';
 export { parseJson, toJson } from './json.js';
 export type { ObjectState, Scribe, ScribeType } from './types.js';
+export { authMessage, hmacKey, hmacSha256Hex } from './auth.js';
+export type { HmacCredentials } from './auth.js';

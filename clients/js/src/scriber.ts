@@ -19,6 +19,12 @@ export interface ClassOptions<T extends object = Record<string, unknown>> {
   fields?: string[];
   /** The fields of an object created from a remote scribe before its fields are set (Java's constructor defaults). */
   defaults?: () => Partial<T>;
+  /**
+   * Fields that hold a JSON object merged key by key, as Java's `Policy.withKeyMerge`: an update carries only the
+   * keys that changed, as a one-level JSON merge patch (a removed key as `null`); each key has its own stamp (named
+   * `field/key`), so concurrent writes of different keys both survive. Every peer must name the same fields.
+   */
+  keyMerge?: string[];
 }
 
 /** One change applied to an object, local or remote. */
@@ -54,6 +60,7 @@ interface ClassModel {
   idField: string;
   fields?: string[];
   defaults?: () => object;
+  keyMerge: Set<string>;
 }
 
 /** The staged effect of playing scribes, made visible and durable by {@link Scriber.commit}. */
@@ -134,7 +141,10 @@ export class Scriber {
    */
   register<T extends object = Record<string, unknown>>(klass: string, options: ClassOptions<T> = {}): this {
     if (this.classes.has(klass)) throw new Error(`already registered: ${klass}`);
-    const model: ClassModel = { klass, idField: options.idField ?? 'id', fields: options.fields, defaults: options.defaults };
+    const model: ClassModel = {
+      klass, idField: options.idField ?? 'id', fields: options.fields, defaults: options.defaults,
+      keyMerge: new Set(options.keyMerge ?? []),
+    };
     this.classes.set(klass, model);
     for (const [key, state] of this.states) {
       if (state.klass === klass && !state.tombstone) this.bindObject(key, this.instantiate(model, state.fields));
@@ -158,6 +168,10 @@ export class Scriber {
     const clock = this.hlc.tick();
     const stamps: Record<string, Stamp> = {};
     for (const f of Object.keys(fields)) stamps[f] = { clock, origin: this.id, base: 0n };
+    for (const f of c.keyMerge) {
+      const value = fields[f];
+      if (isPlainObject(value)) for (const k of Object.keys(value)) stamps[`${f}/${k}`] = { clock, origin: this.id, base: 0n };
+    }
     const tx = new Txn();
     tx.states.set(key, { klass, id: String(idValue), fields, stamps });
     tx.scribes.push({ klass, type: 'create', data: jsonCopy(fields), origin: this.id, clock, base: {} });
@@ -340,6 +354,30 @@ export class Scriber {
     const stamps: Record<string, Stamp> = state ? { ...state.stamps } : {};
     const taken: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(values)) {
+      if (c.keyMerge.has(name)) {
+        const current = fields[name];
+        const merged: Record<string, unknown> = isPlainObject(current) ? jsonCopy(current) : {};
+        let any = false;
+        if (isPlainObject(value)) {
+          for (const [k, v] of Object.entries(value)) {
+            const stampName = `${name}/${k}`;
+            const incoming: Stamp = { clock: s.clock!, origin: s.origin!, base: s.base?.[stampName] ?? 0n };
+            const now = stamps[stampName];
+            if (!now || lastWriterWins(now, incoming)) {
+              if (v === null || v === undefined) delete merged[k];
+              else merged[k] = jsonCopy(v);
+              stamps[stampName] = incoming;
+              any = true;
+            }
+          }
+        }
+        if (any) {
+          taken[name] = merged;
+          stamps[name] = { clock: s.clock!, origin: s.origin!, base: 0n };
+          fields[name] = merged;
+        }
+        continue;
+      }
       const incoming: Stamp = { clock: s.clock!, origin: s.origin!, base: s.base?.[name] ?? 0n };
       const current = stamps[name];
       if (!current || lastWriterWins(current, incoming)) {
@@ -469,6 +507,18 @@ export class Scriber {
     const stamps = { ...state.stamps };
     const base: Record<string, bigint> = {};
     for (const [f, v] of Object.entries(changed)) {
+      if (c.keyMerge.has(f)) {
+        const patch = keyPatch(state.fields[f], v);
+        for (const k of Object.keys(patch)) {
+          const b = stamps[`${f}/${k}`]?.clock ?? 0n;
+          base[`${f}/${k}`] = b;
+          stamps[`${f}/${k}`] = { clock, origin: this.id, base: b };
+        }
+        stamps[f] = { clock, origin: this.id, base: 0n };
+        fields[f] = v;
+        changed[f] = patch;
+        continue;
+      }
       const b = stamps[f]?.clock ?? 0n;
       base[f] = b;
       stamps[f] = { clock, origin: this.id, base: b };
@@ -547,6 +597,16 @@ function keyOf(klass: string, id: string): string {
 
 function tombstone(klass: string, id: string, idField: string, idValue: unknown, stamp: Stamp): ObjectState {
   return { klass, id, fields: { [idField]: idValue }, stamps: {}, tombstone: stamp };
+}
+
+/** The one-level JSON merge patch from `before` to `after`: changed or added keys, removed ones as null. */
+function keyPatch(before: unknown, after: unknown): Record<string, unknown> {
+  const b = isPlainObject(before) ? before : {};
+  const a = isPlainObject(after) ? after : {};
+  const patch: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(a)) if (v !== undefined && !jsonEqual(v, b[k] ?? null)) patch[k] = jsonCopy(v);
+  for (const k of Object.keys(b)) if (!(k in a) || a[k] === undefined) patch[k] = null;
+  return patch;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
