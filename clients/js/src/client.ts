@@ -57,6 +57,12 @@ export interface ClientOptions {
    * return value is the `result` of the `response` sent back when the message has an `id`.
    */
   handlers?: Record<string, (message: any) => unknown>;
+  /**
+   * Whether this peer forwards the scribes it got from other peers (true by default, as a peer in a mesh does). A
+   * client of a hub that does not trust it as a relay (doc-sync's server) sets false: it then pushes, and answers
+   * the hub's `sync` with, only the scribes made here.
+   */
+  relay?: boolean;
 }
 
 /** What {@link ClientOptions.authenticate} gets: the session's two GUIDs and a way to ask the server. */
@@ -632,7 +638,7 @@ export class ScribeClient {
             break outer;
           }
           examined++;
-          if (s.origin !== peer) result.push(s);
+          if (s.origin !== peer && (this.options.relay !== false || s.origin === this.scriber.id)) result.push(s);
           position = Number(s.id);
           cursor = s.id;
         }
@@ -684,6 +690,7 @@ export class ScribeClient {
           for (const s of page) {
             this.pushedThrough = Number(s.id);
             if (s.origin === this.peer) continue;
+            if (this.options.relay === false && s.origin !== this.scriber.id) continue;
             const sid = Number(s.id);
             const own = s.origin === this.scriber.id;
             this.request({ type: 'add_scribe', scribe: wireScribe(s) }).then(
