@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL (127.0.0.1:5432, trust auth, user postgres) and Redis (127.0.0.1:6379) are running for the
-# tests, and that npm is there for the JavaScript client. Starts the services when they are installed but stopped;
-# installs what is missing with apt-get (Debian/Ubuntu, as root). Idempotent.
+# tests, and that npm and Chromium are there for the JavaScript client and doc-sync's web app. Starts the services
+# when they are installed but stopped; installs what is missing with apt-get (Debian/Ubuntu, as root). Idempotent.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -47,5 +47,11 @@ fi
 if ! command -v npm >/dev/null; then
   echo "services.sh: installing Node.js and npm"
   install_packages nodejs npm
+fi
+# doc-sync's web app is tested end to end in headless Chromium (Debian's package; Playwright drives it, no browser
+# download).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "services.sh: installing Chromium"
+  install_packages chromium
 fi
 echo "services.sh: PostgreSQL and Redis are up; $(node --version 2>/dev/null || echo 'no node') for clients/js"
