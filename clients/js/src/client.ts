@@ -48,8 +48,9 @@ export interface ClientOptions {
   /**
    * Runs on each new session after the `hello`, before any catch-up: sends the server whatever it wants before it
    * answers anything else (a login). The session waits for the promise. When it fails with a {@link ScribeError} of
-   * code 400 to 499 (a refusal, not a timeout) the client stops reconnecting, since retrying would not help, and
-   * emits `refused`; any other failure drops the connection, which is tried again later.
+   * code 400 to 499 (a refusal; not 408, a timeout, nor 409, a GUID another session is using) the client stops
+   * reconnecting, since retrying would not help, and emits `refused`; any other failure is reported as an `error`
+   * and drops the connection, which is tried again later.
    */
   authenticate?: (session: SessionInfo) => Promise<void>;
   /**
@@ -385,7 +386,7 @@ export class ScribeClient {
     }, (e) => {
       if (generation !== this.generation) return;
       const error = e instanceof ScribeError ? e : new ScribeError(500, String(e?.message ?? e));
-      if (error.code >= 400 && error.code < 500 && error.code !== 408) {
+      if (error.code >= 400 && error.code < 500 && error.code !== 408 && error.code !== 409) {
         this.running = false;
         this.refusedWith = error;
         this.report(error);

@@ -119,6 +119,14 @@ async function startSession(l: Login): Promise<void> {
   client.on('status', (s) => renderStatus(s));
   client.on('pending', (n) => renderPending(n));
   client.on('refused', (e) => void refused(e.message));
+  client.on('error', (e) => {
+    if ((e as { code?: number }).code === 409) {
+      showBanner('This browser is connected to doc-sync in another tab: this one retries once that tab is closed.');
+    }
+  });
+  client.on('status', (s) => {
+    if (s === 'online' && $('banner').textContent?.startsWith('This browser is connected')) $('banner').hidden = true;
+  });
   $('user').textContent = l.email;
   showApp(true);
   render();
