@@ -44,6 +44,8 @@ test('a wrong secret shows a clear error and keeps the sign-in form', async () =
 test('two browsers of one user see each other\'s edits live', async () => {
   ann1 = await world.context();
   ann2 = await world.context();
+  const sent = [];
+  ann1.page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
   await signIn(ann1.page, world.ann);
   await signIn(ann2.page, world.ann);
   await waitOnline(ann1.page);
@@ -57,6 +59,11 @@ test('two browsers of one user see each other\'s edits live', async () => {
     };
   }));
   assert.deepEqual(kept, { extractable: false, fields: ['apiKey', 'email', 'key', 'server'] });
+  // Only the signature travels: the login frame names the key, never the secret.
+  const auth = sent.map((t) => JSON.parse(t)).find((m) => m.type === 'auth');
+  assert.equal(auth.api_key, world.ann.apiKey);
+  assert.match(auth.signature, /^[0-9a-f]{64}$/);
+  assert.ok(!sent.some((t) => t.includes(world.ann.secret)), 'the secret never goes on the wire');
 
   const id = await createDoc(ann1.page, { title: 'groceries', tags: 'shop, home', priority: 2, content: '{"items": ["milk"]}' });
   assert.ok(id);
