@@ -212,6 +212,15 @@ test('the Java CLI client and the browser edit the same document and converge', 
   await cli.command('quit', /.*/).catch(() => {});
 });
 
+test('a delete in one browser removes the document from the other', async () => {
+  await open(ann1.page, 'made offline');
+  await ann1.page.click('#delete');
+  await ann1.page.locator('#editor').waitFor({ state: 'hidden', timeout: TIMEOUT });
+  await ann2.page.locator('#docs li', { hasText: 'made offline' }).waitFor({ state: 'detached', timeout: TIMEOUT });
+  await waitPending(ann1.page, 0);
+  assert.equal(await ann1.page.locator('#docs li', { hasText: 'made offline' }).count(), 0);
+});
+
 test('sharing with another user, and the documents page', async () => {
   const { page } = ann1;
   await createDoc(page, { title: 'trip to Lisbon', tags: 'travel', priority: 4, content: '{"days": 5}' });
