@@ -27,6 +27,8 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
 import io.scribe.core.Wire;
 import io.scribe.transport.netty.internal.ConnectionLimit;
+import io.scribe.transport.netty.internal.Hello;
+import io.scribe.transport.netty.internal.HttpApi;
 import io.scribe.transport.netty.internal.SessionHandler;
 import io.scribe.transport.netty.internal.Settings;
 import io.scribe.transport.netty.internal.StreamHandshake;
@@ -65,6 +67,7 @@ public final class ScribeServer implements AutoCloseable {
     private final Channel webSocket;
     private final String webSocketPath;
     private final boolean tls;
+    private final HttpApi httpApi;
 
     private ScribeServer(Builder b) {
         this.scriber = b.scriber;
@@ -72,6 +75,9 @@ public final class ScribeServer implements AutoCloseable {
         this.tls = b.ssl != null;
         Settings settings = b.settings();
         ConnectionLimit limit = new ConnectionLimit(b.maxConnections);
+        HttpSync h = b.httpSync;
+        this.httpApi = h == null ? null : new HttpApi(scriber, settings.wire(), h.maxEntries, h.maxPushScribes,
+                h.replayEntries, h.replayTtl, h.timeout, version(), Hello.PROTOCOL_VERSION, this::connections);
         boss = new NioEventLoopGroup(1, Threads.factory("scribe-accept-" + scriber.id()));
         workers = new NioEventLoopGroup(b.workerThreads, Threads.factory("scribe-io-" + scriber.id()));
         Channel t = null;
@@ -124,7 +130,11 @@ public final class ScribeServer implements AutoCloseable {
                         if (ws) {
                             int max = settings.wire().maxFrameBytes();
                             p.addLast("http", new HttpServerCodec());
-                            p.addLast("http-aggregator", new HttpObjectAggregator(64 * 1024));
+                            p.addLast("http-aggregator", new HttpObjectAggregator(httpApi == null ? 64 * 1024
+                                    : Math.max(64 * 1024, settings.wire().maxFrameBytes())));
+                            if (httpApi != null) {
+                                p.addLast("http-sync", httpApi);
+                            }
                             p.addLast("websocket", new WebSocketServerProtocolHandler(
                                     WebSocketServerProtocolConfig.newBuilder()
                                             .websocketPath(b.webSocketPath)
@@ -177,6 +187,25 @@ public final class ScribeServer implements AutoCloseable {
     public URI webSocketUri() {
         InetSocketAddress a = webSocketAddress();
         return URI.create((tls ? "wss" : "ws") + "://" + a.getHostString() + ":" + a.getPort() + webSocketPath);
+    }
+
+    /** The URI of the HTTP sync API, e.g. {@code http://127.0.0.1:7001} (add {@code /sync/pull}). */
+    public URI httpUri() {
+        InetSocketAddress a = webSocketAddress();
+        return URI.create((tls ? "https" : "http") + "://" + a.getHostString() + ":" + a.getPort());
+    }
+
+    /** This library's version, as the HTTP health answer gives it ({@code "unknown"} when it cannot be read). */
+    static String version() {
+        try (java.io.InputStream in = ScribeServer.class.getResourceAsStream("version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     /** The number of connections open now, handshaking or not. */
@@ -248,6 +277,7 @@ public final class ScribeServer implements AutoCloseable {
         private java.util.function.Consumer<Session> onSession = s -> {};
         private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
                 new java.util.LinkedHashMap<>();
+        private HttpSync httpSync;
 
         private Builder(Scriber scriber) {
             this.scriber = Objects.requireNonNull(scriber, "scriber");
@@ -283,6 +313,18 @@ public final class ScribeServer implements AutoCloseable {
             if (httpGets.putIfAbsent(path, body) != null) {
                 throw new IllegalArgumentException("path already answered: " + path);
             }
+            return this;
+        }
+
+        /**
+         * Serves the HTTP sync API on the WebSocket port ({@link #webSocket} is required): {@code POST /sync/pull},
+         * {@code POST /sync/push} and {@code GET /sync/health}, for peers that cannot hold a socket (see {@code
+         * docs/PROTOCOL.md}). Each request goes through the same rules as a session of its client: the Scriber's
+         * authenticator (with {@link JwtAuthenticator}, an {@code Authorization: Bearer} token), the origin check,
+         * admission and the classes' access rules. Default: not served.
+         */
+        public Builder httpSync(HttpSync limits) {
+            this.httpSync = Objects.requireNonNull(limits, "limits");
             return this;
         }
 
@@ -394,6 +436,9 @@ public final class ScribeServer implements AutoCloseable {
         public ScribeServer start() {
             if (tcpPort < 0 && webSocketPort < 0) {
                 throw new IllegalStateException("call tcp(port) and/or webSocket(port, path) first");
+            }
+            if (httpSync != null && webSocketPort < 0) {
+                throw new IllegalStateException("the HTTP sync API is served on the WebSocket port: call webSocket");
             }
             return new ScribeServer(this);
         }

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 public final class Hello {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The version of Scribe's protocol this library speaks (see {@code docs/PROTOCOL.md}). */
+    public static final int PROTOCOL_VERSION = 1;
 
     private Hello() {}
 
