@@ -297,4 +297,62 @@ class HttpSyncTest {
         }
         return array;
     }
+
+    @Test
+    void anHttpPeerAndSocketPeersConvergeOnTheSameObjects() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).tcp(0).webSocket(0, "/scribe")
+                .heartbeat(Duration.ofMillis(500), Duration.ofSeconds(5))
+                .httpSync(HttpSync.defaults()).start());
+        Scriber onTcp = track(peer("tcp-peer"));
+        Scriber onWs = track(peer("ws-peer"));
+        Scriber onHttp = track(peer("http-peer"));
+        track(ScribeClient.tcp(onTcp, "127.0.0.1", server.tcpAddress().getPort()).reconnect(FAST).start())
+                .awaitSession(WAIT);
+        track(ScribeClient.webSocket(onWs, server.webSocketUri()).reconnect(FAST).start()).awaitSession(WAIT);
+        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(50), Duration.ofMillis(400)).start()).awaitSession(WAIT);
+
+        onTcp.create(new Note("a", "from tcp", 1));
+        onWs.create(new Note("b", "from ws", 2));
+        Note c = onHttp.create(new Note("c", "from http", 3));
+        awaitConverged(3, hub, onTcp, onWs, onHttp);
+
+        c.title = "edited over http";
+        onHttp.save(c);
+        Note a = onWs.find(Note.class, "a").orElseThrow();
+        a.tags.add("seen by ws");
+        onWs.save(a);
+        Note b = onHttp.find(Note.class, "b").orElseThrow();
+        onHttp.destroy(b);
+        awaitConverged(2, hub, onTcp, onWs, onHttp);
+        assertThat(Peers.state(onTcp)).containsExactly("a title=from tcp rank=1 tags=[seen by ws]",
+                "c title=edited over http rank=3 tags=[]");
+    }
+
+    @Test
+    void anHttpClientWithABearerTokenUploadsWhatItChangedOfflineAndReceivesTheOthers() throws Exception {
+        Scriber hub = jwtHub(JwtAuthenticator.hs256(SECRET).issuer("https://auth.test").audience("scribe"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        hub.create(new Note("from-hub", "hub", 1));
+        Scriber onHttp = track(peer("app"));
+        for (int i = 0; i < 30; i++) {
+            onHttp.create(new Note("offline-" + i, "made offline", i));
+        }
+        String token = hs256(claims("app", "scribe:read scribe:write").build(), SECRET);
+        ScribeClient client = track(ScribeClient.http(onHttp, server.httpUri()).bearerToken(() -> token)
+                .reconnect(FAST).poll(Duration.ofMillis(50), Duration.ofMillis(200)).start());
+        client.awaitSession(WAIT);
+        awaitConverged(31, hub, onHttp);
+        // Later changes on either side travel too.
+        hub.create(new Note("later", "hub again", 2));
+        Note mine = onHttp.find(Note.class, "offline-3").orElseThrow();
+        mine.title = "edited online";
+        onHttp.save(mine);
+        awaitConverged(32, hub, onHttp);
+        assertThat(hub.find(Note.class, "offline-3").orElseThrow().title).isEqualTo("edited online");
+        // The server's cursor for the client moved with its pushes: a socket session would resume from there.
+        assertThat(hub.client("app").cursor()).isPresent();
+    }
 }

@@ -120,6 +120,7 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
             }
             ObjectNode health = MAPPER.createObjectNode()
                     .put("status", "ok")
+                    .put("server", scriber.id())
                     .put("version", version)
                     .put("protocol", protocolVersion)
                     .put("uptime_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
