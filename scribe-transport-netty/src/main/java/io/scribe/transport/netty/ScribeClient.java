@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -145,12 +146,16 @@ public final class ScribeClient implements AutoCloseable {
                             int max = settings.wire().maxFrameBytes();
                             p.addLast("http", new HttpClientCodec());
                             p.addLast("http-aggregator", new HttpObjectAggregator(64 * 1024));
+                            if (b.compressThreshold >= 0) {
+                                p.addLast("websocket-compression", new WebSocketClientCompressionHandler(max));
+                            }
                             p.addLast("websocket", new WebSocketClientProtocolHandler(
                                     WebSocketClientProtocolConfig.newBuilder()
                                             .webSocketUri(b.uri)
                                             .version(WebSocketVersion.V13)
                                             .customHeaders(new DefaultHttpHeaders())
                                             .maxFramePayloadLength(max)
+                                            .allowExtensions(b.compressThreshold >= 0)
                                             .handshakeTimeoutMillis(settings.idleTimeout().toMillis())
                                             .build()));
                             p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
@@ -159,7 +164,8 @@ public final class ScribeClient implements AutoCloseable {
                                 settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened)
-                                : new StreamHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened));
+                                : new StreamHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened,
+                                        b.compressThreshold));
                     }
                 });
     }
@@ -433,6 +439,7 @@ public final class ScribeClient implements AutoCloseable {
         private Duration unwritableTimeout = Duration.ofSeconds(30);
         private Consumer<Session> onSession = s -> {};
         private URI httpUri;
+        private int compressThreshold = -1;
         private java.util.function.Supplier<String> bearer;
         private Duration pollMin = Duration.ofMillis(500);
         private Duration pollMax = Duration.ofSeconds(30);
@@ -497,6 +504,21 @@ public final class ScribeClient implements AutoCloseable {
             this.highWaterMark = high;
             this.maxPendingBytes = max;
             this.unwritableTimeout = unwritableTimeout;
+            return this;
+        }
+
+        /**
+         * Offers compression to the server: over TCP ({@code u32} framing, not Syncro mode) {@code deflate} frames,
+         * used when the server agrees, for frames whose payload has at least {@code thresholdBytes} bytes; over
+         * WebSocket the {@code permessage-deflate} extension. Default: none offered.
+         *
+         * @throws IllegalArgumentException if {@code thresholdBytes} is negative
+         */
+        public Builder compression(int thresholdBytes) {
+            if (thresholdBytes < 0) {
+                throw new IllegalArgumentException("threshold must not be negative: " + thresholdBytes);
+            }
+            this.compressThreshold = thresholdBytes;
             return this;
         }
 

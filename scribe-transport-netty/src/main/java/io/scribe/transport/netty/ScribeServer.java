@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -135,6 +136,9 @@ public final class ScribeServer implements AutoCloseable {
                             if (httpApi != null) {
                                 p.addLast("http-sync", httpApi);
                             }
+                            if (b.compressThreshold >= 0) {
+                                p.addLast("websocket-compression", new WebSocketServerCompressionHandler(max));
+                            }
                             p.addLast("websocket", new WebSocketServerProtocolHandler(
                                     WebSocketServerProtocolConfig.newBuilder()
                                             .websocketPath(b.webSocketPath)
@@ -142,6 +146,7 @@ public final class ScribeServer implements AutoCloseable {
                                             .handshakeTimeoutMillis(settings.idleTimeout().toMillis())
                                             .decoderConfig(WebSocketDecoderConfig.newBuilder()
                                                     .maxFramePayloadLength(max)
+                                                    .allowExtensions(b.compressThreshold >= 0)
                                                     .build())
                                             .build()));
                             p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
@@ -151,7 +156,7 @@ public final class ScribeServer implements AutoCloseable {
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, true, null, b.onSession,
                                         java.util.Map.copyOf(b.httpGets))
-                                : new StreamHandshake(scriber, settings, true, null, b.onSession));
+                                : new StreamHandshake(scriber, settings, true, null, b.onSession, b.compressThreshold));
                     }
                 });
         try {
@@ -278,6 +283,7 @@ public final class ScribeServer implements AutoCloseable {
         private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
                 new java.util.LinkedHashMap<>();
         private HttpSync httpSync;
+        private int compressThreshold = -1;
 
         private Builder(Scriber scriber) {
             this.scriber = Objects.requireNonNull(scriber, "scriber");
@@ -325,6 +331,22 @@ public final class ScribeServer implements AutoCloseable {
          */
         public Builder httpSync(HttpSync limits) {
             this.httpSync = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Agrees to compression with the peers that offer it: over TCP ({@code u32} framing, not Syncro mode) frames
+         * whose payload has at least {@code thresholdBytes} bytes are deflated (see {@code docs/PROTOCOL.md}), over
+         * WebSocket the {@code permessage-deflate} extension is accepted (it compresses every message). Peers that
+         * offer nothing are served as before. Default: no compression.
+         *
+         * @throws IllegalArgumentException if {@code thresholdBytes} is negative
+         */
+        public Builder compression(int thresholdBytes) {
+            if (thresholdBytes < 0) {
+                throw new IllegalArgumentException("threshold must not be negative: " + thresholdBytes);
+            }
+            this.compressThreshold = thresholdBytes;
             return this;
         }
 
