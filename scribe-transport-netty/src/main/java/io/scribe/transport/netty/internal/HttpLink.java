@@ -197,15 +197,21 @@ public final class HttpLink implements Connection {
 
     private void schedulePoll(boolean found) {
         pollDelay = found ? pollMin.toMillis() : Math.min(pollMax.toMillis(), Math.max(1, pollDelay * 2));
+        executor.schedule(this::poll, pollDelay, TimeUnit.MILLISECONDS);
+    }
+
+    private void poll() {
         Session s = session;
-        executor.schedule(() -> {
-            if (!closed && s.isOpen()) {
-                CompletableFuture<Void> running = s.catchUp();
-                if (running == null || running.isDone()) {
-                    s.sync();
-                }
-            }
-        }, pollDelay, TimeUnit.MILLISECONDS);
+        if (closed || s == null || !s.isOpen()) {
+            return;
+        }
+        CompletableFuture<Void> running = s.catchUp();
+        if (running == null || running.isDone()) {
+            s.sync();
+        } else {
+            // A page is still being played: look again shortly.
+            executor.schedule(this::poll, pollMin.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
