@@ -355,4 +355,29 @@ class HttpSyncTest {
         // The server's cursor for the client moved with its pushes: a socket session would resume from there.
         assertThat(hub.client("app").cursor()).isPresent();
     }
+
+    @Test
+    void aSocketSessionAuthenticatesWithATokenThatMayReadAndWrite() throws Exception {
+        Scriber hub = jwtHub(JwtAuthenticator.hs256(SECRET).audience("scribe"));
+        hub.create(new Note("n1", "hello", 1));
+        ScribeServer server = track(ScribeServer.builder(hub).tcp(0).start());
+        Scriber full = track(peer("app"));
+        String both = hs256(claims("app", "scribe:read scribe:write").build(), SECRET);
+        track(ScribeClient.tcp(full, "127.0.0.1", server.tcpAddress().getPort()).reconnect(FAST)
+                .onSession(s -> s.request((ObjectNode) MAPPER.createObjectNode().put("type", "jwt")
+                        .put("token", both)))
+                .start()).awaitSession(WAIT);
+        awaitConverged(1, hub, full);
+
+        Scriber readOnly = track(peer("reader"));
+        String read = hs256(claims("reader", "scribe:read").build(), SECRET);
+        java.util.concurrent.CompletableFuture<String> refusal = new java.util.concurrent.CompletableFuture<>();
+        track(ScribeClient.tcp(readOnly, "127.0.0.1", server.tcpAddress().getPort()).reconnect(FAST)
+                .onSession(s -> s.request((ObjectNode) MAPPER.createObjectNode().put("type", "jwt").put("token", read))
+                        .whenComplete((r, e) -> refusal.complete(e == null ? "accepted" : e.getMessage())))
+                .start());
+        assertThat(refusal.get(20, java.util.concurrent.TimeUnit.SECONDS))
+                .contains("lacks the scope scribe:write", "a socket session both reads and writes");
+        assertThat(Peers.state(readOnly)).isEmpty();
+    }
 }
