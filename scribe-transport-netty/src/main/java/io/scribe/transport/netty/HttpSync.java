@@ -12,13 +12,16 @@ public final class HttpSync {
 
     int maxEntries = 500;
     int maxPushScribes = 1000;
+    int maxBodyBytes = 4 * 1024 * 1024;
     int replayEntries = 10_000;
     Duration replayTtl = Duration.ofMinutes(10);
     Duration timeout = Duration.ofSeconds(30);
 
     private HttpSync() {}
 
-    /** 500 entries a pull page, 1,000 scribes a push, 10,000 push answers kept 10 minutes, 30 s a request. */
+    /**
+     * 500 entries a pull page, 1,000 scribes and 4 MiB a push, 10,000 push answers kept 10 minutes, 30 s a request.
+     */
     public static HttpSync defaults() {
         return new HttpSync();
     }
@@ -41,6 +44,18 @@ public final class HttpSync {
             throw new IllegalArgumentException("max push scribes must be positive: " + max);
         }
         this.maxPushScribes = max;
+        return this;
+    }
+
+    /**
+     * The largest request body, in bytes (at most the wire's maximum frame, which bounds it too); a larger one is
+     * answered 413 by the HTTP layer before it is read whole. Each connection may buffer this much.
+     */
+    public HttpSync maxBodyBytes(int max) {
+        if (max < 1024) {
+            throw new IllegalArgumentException("max body bytes must be at least 1024: " + max);
+        }
+        this.maxBodyBytes = max;
         return this;
     }
 

@@ -132,7 +132,8 @@ public final class ScribeServer implements AutoCloseable {
                             int max = settings.wire().maxFrameBytes();
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("http-aggregator", new HttpObjectAggregator(httpApi == null ? 64 * 1024
-                                    : Math.max(64 * 1024, settings.wire().maxFrameBytes())));
+                                    : Math.max(1024, Math.min(b.httpSync.maxBodyBytes,
+                                            settings.wire().maxFrameBytes()))));
                             if (httpApi != null) {
                                 p.addLast("http-sync", httpApi);
                             }

@@ -380,4 +380,16 @@ class HttpSyncTest {
                 .contains("lacks the scope scribe:write", "a socket session both reads and writes");
         assertThat(Peers.state(readOnly)).isEmpty();
     }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedWith413() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxBodyBytes(2048)).start());
+        ObjectNode push = MAPPER.createObjectNode().put("client", "big").put("message_id", "m")
+                .put("padding", "x".repeat(10_000));
+        push.putArray("scribes");
+        assertThat(post(server, "/sync/push", push, null).statusCode()).isEqualTo(413);
+        assertThat(Peers.state(hub)).isEmpty();
+    }
 }
