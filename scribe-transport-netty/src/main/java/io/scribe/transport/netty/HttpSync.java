@@ -13,6 +13,8 @@ public final class HttpSync {
     int maxEntries = 500;
     int maxPushScribes = 1000;
     int maxBodyBytes = 4 * 1024 * 1024;
+    double requestRate = 20;
+    int requestBurst = 40;
     int replayEntries = 10_000;
     Duration replayTtl = Duration.ofMinutes(10);
     Duration timeout = Duration.ofSeconds(30);
@@ -56,6 +58,19 @@ public final class HttpSync {
             throw new IllegalArgumentException("max body bytes must be at least 1024: " + max);
         }
         this.maxBodyBytes = max;
+        return this;
+    }
+
+    /**
+     * How many pulls and pushes one client may make: {@code perSecond} on average, {@code burst} at once, counted
+     * once the request has authenticated; beyond it the answer is 429. Default 20 a second, 40 at once.
+     */
+    public HttpSync requestRate(double perSecond, int burst) {
+        if (!(perSecond > 0) || burst < 1) {
+            throw new IllegalArgumentException("rate and burst must be positive: " + perSecond + ", " + burst);
+        }
+        this.requestRate = perSecond;
+        this.requestBurst = burst;
         return this;
     }
 

@@ -78,7 +78,8 @@ public final class ScribeServer implements AutoCloseable {
         ConnectionLimit limit = new ConnectionLimit(b.maxConnections);
         HttpSync h = b.httpSync;
         this.httpApi = h == null ? null : new HttpApi(scriber, settings.wire(), h.maxEntries, h.maxPushScribes,
-                h.replayEntries, h.replayTtl, h.timeout, version(), Hello.PROTOCOL_VERSION, this::connections);
+                h.replayEntries, h.replayTtl, h.timeout, version(), Hello.PROTOCOL_VERSION, this::connections)
+                .rate(h.requestRate, h.requestBurst);
         boss = new NioEventLoopGroup(1, Threads.factory("scribe-accept-" + scriber.id()));
         workers = new NioEventLoopGroup(b.workerThreads, Threads.factory("scribe-io-" + scriber.id()));
         Channel t = null;

@@ -392,4 +392,35 @@ class HttpSyncTest {
         assertThat(post(server, "/sync/push", push, null).statusCode()).isEqualTo(413);
         assertThat(Peers.state(hub)).isEmpty();
     }
+
+    @Test
+    void aClientOverItsRequestRateIsAnswered429() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().requestRate(0.01, 3)).start());
+        ObjectNode pull = MAPPER.createObjectNode().put("client", "eager");
+        for (int i = 0; i < 3; i++) {
+            assertThat(post(server, "/sync/pull", pull, null).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> refused = post(server, "/sync/pull", pull, null);
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).contains("1");
+        // Another client has its own budget.
+        assertThat(post(server, "/sync/pull", MAPPER.createObjectNode().put("client", "calm"), null).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void anHttpClientWaitsOutItsRequestRateAndStillCatchesUp() {
+        Scriber hub = track(peer("hub"));
+        for (int i = 0; i < 120; i++) {
+            hub.create(new Note("n" + i, "note " + i, i));
+        }
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxEntries(25).requestRate(4, 2)).start());
+        Scriber onHttp = track(peer("slow"));
+        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start());
+        awaitConverged(120, hub, onHttp);
+    }
 }

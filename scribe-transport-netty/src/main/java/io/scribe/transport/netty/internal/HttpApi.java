@@ -72,6 +72,16 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
     private final long started = System.nanoTime();
     private final ReplayCache replays;
     private final LongSupplier sessions;
+    private volatile double ratePerSecond = 20;
+    private volatile int rateBurst = 40;
+    // Each client's request budget, for the most recent 10,000 clients. Guarded by itself.
+    private final Map<String, io.scribe.core.internal.RequestRate> rates =
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, io.scribe.core.internal.RequestRate> eldest) {
+                    return size() > 10_000;
+                }
+            };
 
     /**
      * @param wire the wire of the exchange sessions: its maximum frame size bounds a pulled page and a pushed scribe
@@ -88,6 +98,25 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
         this.protocolVersion = protocolVersion;
         this.replays = new ReplayCache(replayEntries, replayTtl.toNanos());
         this.sessions = sessions;
+    }
+
+    /** Bounds each client's pulls and pushes: {@code perSecond} on average, {@code burst} at once. */
+    public HttpApi rate(double perSecond, int burst) {
+        this.ratePerSecond = perSecond;
+        this.rateBurst = burst;
+        return this;
+    }
+
+    private void checkRate(String client) {
+        io.scribe.core.internal.RequestRate rate;
+        synchronized (rates) {
+            rate = rates.computeIfAbsent(client,
+                    k -> new io.scribe.core.internal.RequestRate(ratePerSecond, rateBurst, System::nanoTime));
+        }
+        if (!rate.tryAcquire()) {
+            throw new ScribeException(ScribeException.TOO_MANY_REQUESTS, "client " + client + " is over "
+                    + ratePerSecond + " requests a second (burst " + rateBurst + "); try again later");
+        }
     }
 
     @Override
@@ -149,7 +178,10 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
         Session session = scriber.client(clientId).exchange(exchange, wire);
         String operation = path.equals(PULL) ? "read" : "write";
         CompletableFuture<byte[]> answer = authenticate(session, exchange, body, bearer, operation)
-                .thenCompose(v -> path.equals(PULL) ? pull(session, exchange, body) : push(session, exchange, body))
+                .thenCompose(v -> {
+                    checkRate(clientId);
+                    return path.equals(PULL) ? pull(session, exchange, body) : push(session, exchange, body);
+                })
                 .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
         answer.whenComplete((bytes, failure) -> {
             session.disconnect();
@@ -468,6 +500,9 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         if (replayed) {
             response.headers().set("Scribe-Replayed", "true");
+        }
+        if (status.code() == 429) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
         }
         if (status.code() == 401) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");

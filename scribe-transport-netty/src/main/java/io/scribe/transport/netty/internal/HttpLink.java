@@ -173,6 +173,13 @@ public final class HttpLink implements Connection {
             body.set("max_entries", sync.get("limit"));
         }
         post(HttpApi.PULL, body).whenCompleteAsync((answer, e) -> {
+            if (e != null && cause(e).code() == ScribeException.TOO_MANY_REQUESTS) {
+                // The session asks again a second later, as over a socket.
+                ObjectNode error = MAPPER.createObjectNode().put("type", "error");
+                error.set("id", sync.get("id"));
+                feed(error.put("code", ScribeException.TOO_MANY_REQUESTS).put("message", cause(e).getMessage()));
+                return;
+            }
             if (e != null) {
                 fail(e);
                 return;
@@ -298,8 +305,9 @@ public final class HttpLink implements Connection {
                 return CompletableFuture.completedFuture(answer);
             }
             ScribeException se = cause(e);
-            boolean retry = attempt < PUSH_ATTEMPTS && !closed
-                    && (se.code() >= ScribeException.INTERNAL || se.code() == ScribeException.TIMEOUT);
+            boolean tooMany = se.code() == ScribeException.TOO_MANY_REQUESTS;
+            boolean retry = !closed && (tooMany ? attempt < 30 : attempt < PUSH_ATTEMPTS
+                    && (se.code() >= ScribeException.INTERNAL || se.code() == ScribeException.TIMEOUT));
             if (!retry) {
                 return CompletableFuture.<JsonNode>failedFuture(se);
             }
@@ -310,7 +318,7 @@ public final class HttpLink implements Connection {
                 } else {
                     again.complete(a);
                 }
-            }), 100L << attempt, TimeUnit.MILLISECONDS);
+            }), tooMany ? 1000L : 100L << attempt, TimeUnit.MILLISECONDS);
             return again;
         }).thenCompose(f -> f);
     }
