@@ -87,6 +87,26 @@ public final class Client {
         return session;
     }
 
+    /**
+     * Opens a session for one request/answer exchange, as an HTTP sync request is served: it goes through the same
+     * rules as any session of this client (the authentication gate, the origin check, admission, access rules,
+     * cursor), but it is not one of the client's connections: it is not listed in {@link #sessions()}, receives no
+     * pushes, neither refuses nor replaces the client's open sessions (also when it authenticates), and its pushed
+     * scribes move the client's cursor as a caught-up session's do (the client sends its scribes in log order). The
+     * caller feeds it messages with {@link Session#receiveMessage}, reads the answers from {@code connection} and
+     * calls {@link Session#disconnect()} when done.
+     *
+     * @throws IllegalStateException if the Scriber is closed
+     */
+    public Session exchange(Connection connection, Wire wire) {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(wire, "wire");
+        scriber.checkOpen();
+        Session session = new Session(scriber, this, connection, wire);
+        session.markExchange();
+        return session;
+    }
+
     /** The open sessions to this client. */
     public List<Session> sessions() {
         List<Session> result = new ArrayList<>();

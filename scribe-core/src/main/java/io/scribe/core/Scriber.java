@@ -192,6 +192,11 @@ public final class Scriber implements AutoCloseable {
         return authenticator != null;
     }
 
+    /** The type of the message sessions authenticate with (see {@link Builder#authenticate}), if they must. */
+    public Optional<String> authenticationType() {
+        return Optional.ofNullable(authType);
+    }
+
         /** This peer's GUID. */
     public String id() {
         return guid;

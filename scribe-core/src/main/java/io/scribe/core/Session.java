@@ -96,6 +96,8 @@ public final class Session {
     private volatile CompletableFuture<Void> catchUp;
     private volatile String principal;
     private volatile boolean trustedRelay;
+    // Opened by Client.exchange for one request: not one of the client's connections.
+    private volatile boolean exchange;
     // The peer's sync and rpc requests: the work one request causes is bounded by the page size, their number by this.
     private final io.scribe.core.internal.RequestRate rate;
     // The size of the message being handled (an upper bound); inbound data comes from one thread at a time.
@@ -200,6 +202,17 @@ public final class Session {
         }
         throw new ScribeException(ScribeException.FORBIDDEN, "scribe " + scribe.id() + " names origin " + origin
                 + " but comes from " + client.id() + ", which is not a trusted relay; refused");
+    }
+
+    /** Marks a session opened by {@link Client#exchange}; its pushed scribes move the cursor at once. */
+    void markExchange() {
+        exchange = true;
+        caughtUp = true;
+    }
+
+    /** Whether this session serves one request/answer exchange ({@link Client#exchange}), not a connection. */
+    public boolean isExchange() {
+        return exchange;
     }
 
     /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
@@ -904,7 +917,7 @@ public final class Session {
         principal = who;
         // The client proved who it is: its older sessions (half-open ones a reconnect left behind) give way. Only
         // an authenticated session may do this, so a stranger naming a client's GUID cannot cut it off.
-        for (Session older : client.sessions()) {
+        for (Session older : exchange ? List.<Session>of() : client.sessions()) {
             if (older != this) {
                 older.disconnect();
             }

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -26,6 +27,7 @@ import io.scribe.core.Scriber;
 import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
 import io.scribe.core.Wire;
+import io.scribe.transport.netty.internal.HttpLink;
 import io.scribe.transport.netty.internal.Settings;
 import io.scribe.transport.netty.internal.StreamHandshake;
 import io.scribe.transport.netty.internal.WebSocketHandshake;
@@ -44,8 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Connects one {@link Scriber} to a server over length-prefixed TCP or WebSocket and keeps it connected: when the
- * connection fails or drops, it connects again after a {@link Backoff} delay, and each new session catches up from
+ * Connects one {@link Scriber} to a server over length-prefixed TCP, WebSocket or the HTTP sync API ({@link #http})
+ * and keeps it connected: when the connection fails or drops, it connects again after a {@link Backoff} delay, and
+ * each new session catches up from
  * the cursors in the store. Local changes made while offline stay in the store and reach the server on the next
  * catch-up.
  *
@@ -72,6 +75,15 @@ public final class ScribeClient implements AutoCloseable {
     private final Consumer<Session> onSession;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
+    /** HTTP mode: the server's base URI and what the links need; null over a socket. */
+    private final URI httpBase;
+    private final java.net.http.HttpClient httpClient;
+    private final java.util.function.Supplier<String> bearer;
+    private final Duration pollMin;
+    private final Duration pollMax;
+    private final Duration httpTimeout;
+    // Guarded by lock (HTTP mode).
+    private HttpLink link;
     private final Object lock = new Object();
     // Guarded by lock.
     private Channel channel;
@@ -84,6 +96,21 @@ public final class ScribeClient implements AutoCloseable {
         this.scriber = b.scriber;
         this.backoff = b.backoff;
         this.onSession = b.onSession;
+        this.httpBase = b.httpUri;
+        this.bearer = b.bearer;
+        this.pollMin = b.pollMin;
+        this.pollMax = b.pollMax;
+        this.httpTimeout = b.idleTimeout;
+        this.httpClient = b.httpUri == null ? null
+                : java.net.http.HttpClient.newBuilder().connectTimeout(b.idleTimeout).build();
+        if (b.httpUri != null) {
+            this.host = b.httpUri.getHost();
+            this.port = b.httpUri.getPort() > 0 ? b.httpUri.getPort()
+                    : "https".equalsIgnoreCase(b.httpUri.getScheme()) ? 443 : 80;
+            this.group = new NioEventLoopGroup(1, Threads.factory("scribe-client-" + scriber.id()));
+            this.bootstrap = null;
+            return;
+        }
         boolean ws = b.uri != null;
         this.host = ws ? b.uri.getHost() : b.host;
         this.port = ws ? webSocketPort(b.uri) : b.port;
@@ -119,12 +146,16 @@ public final class ScribeClient implements AutoCloseable {
                             int max = settings.wire().maxFrameBytes();
                             p.addLast("http", new HttpClientCodec());
                             p.addLast("http-aggregator", new HttpObjectAggregator(64 * 1024));
+                            if (b.compressThreshold >= 0) {
+                                p.addLast("websocket-compression", new WebSocketClientCompressionHandler(max));
+                            }
                             p.addLast("websocket", new WebSocketClientProtocolHandler(
                                     WebSocketClientProtocolConfig.newBuilder()
                                             .webSocketUri(b.uri)
                                             .version(WebSocketVersion.V13)
                                             .customHeaders(new DefaultHttpHeaders())
                                             .maxFramePayloadLength(max)
+                                            .allowExtensions(b.compressThreshold >= 0)
                                             .handshakeTimeoutMillis(settings.idleTimeout().toMillis())
                                             .build()));
                             p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
@@ -133,7 +164,8 @@ public final class ScribeClient implements AutoCloseable {
                                 settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened)
-                                : new StreamHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened));
+                                : new StreamHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened,
+                                        b.compressThreshold));
                     }
                 });
     }
@@ -154,6 +186,24 @@ public final class ScribeClient implements AutoCloseable {
         return new Builder(scriber, null, 0, uri);
     }
 
+    /**
+     * Returns a builder for a client of a server's HTTP sync API at {@code baseUri} ({@code http://host:port} or
+     * {@code https://...}, the server's WebSocket port with {@link ScribeServer.Builder#httpSync}): the same engine and
+     * API as over a socket, for apps that cannot hold one. The client polls the server (see {@link Builder#poll}),
+     * pushes its changes as they are made, and with a failure starts again after a {@link Backoff} delay. The
+     * server's id is read from its health answer. TLS uses the JDK's default trust store.
+     */
+    public static Builder http(Scriber scriber, URI baseUri) {
+        Objects.requireNonNull(baseUri, "baseUri");
+        String scheme = baseUri.getScheme();
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+            throw new IllegalArgumentException("not an HTTP URI: " + baseUri);
+        }
+        Builder b = new Builder(scriber, null, 0, null);
+        b.httpUri = baseUri;
+        return b;
+    }
+
     private static int webSocketPort(URI uri) {
         if (uri.getPort() > 0) {
             return uri.getPort();
@@ -166,6 +216,15 @@ public final class ScribeClient implements AutoCloseable {
             if (closed) {
                 return;
             }
+        }
+        if (httpBase != null) {
+            HttpLink l = new HttpLink(scriber, httpBase, httpClient, bearer, pollMin, pollMax, httpTimeout,
+                    group.next(), this::opened, this::lost);
+            synchronized (lock) {
+                link = l;
+            }
+            l.start();
+            return;
         }
         ChannelFuture f = bootstrap.connect(host, port);
         synchronized (lock) {
@@ -317,8 +376,13 @@ public final class ScribeClient implements AutoCloseable {
      */
     public void reconnect() {
         Channel c;
+        HttpLink l;
         synchronized (lock) {
             c = channel;
+            l = link;
+        }
+        if (l != null) {
+            l.close();
         }
         if (c != null) {
             c.close();
@@ -333,17 +397,22 @@ public final class ScribeClient implements AutoCloseable {
     public void close() {
         Channel c;
         Session s;
+        HttpLink l;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
+            l = link;
             c = channel;
             s = session;
             ready.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "client closed"));
         }
         if (s != null) {
             s.disconnect();
+        }
+        if (l != null) {
+            l.close();
         }
         if (c != null) {
             c.closeFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
@@ -369,6 +438,11 @@ public final class ScribeClient implements AutoCloseable {
         private long maxPendingBytes = 64L * 1024 * 1024;
         private Duration unwritableTimeout = Duration.ofSeconds(30);
         private Consumer<Session> onSession = s -> {};
+        private URI httpUri;
+        private int compressThreshold = -1;
+        private java.util.function.Supplier<String> bearer;
+        private Duration pollMin = Duration.ofMillis(500);
+        private Duration pollMax = Duration.ofSeconds(30);
 
         private Builder(Scriber scriber, String host, int port, URI uri) {
             this.scriber = Objects.requireNonNull(scriber, "scriber");
@@ -430,6 +504,46 @@ public final class ScribeClient implements AutoCloseable {
             this.highWaterMark = high;
             this.maxPendingBytes = max;
             this.unwritableTimeout = unwritableTimeout;
+            return this;
+        }
+
+        /**
+         * Offers compression to the server: over TCP ({@code u32} framing, not Syncro mode) {@code deflate} frames,
+         * used when the server agrees, for frames whose payload has at least {@code thresholdBytes} bytes; over
+         * WebSocket the {@code permessage-deflate} extension. Default: none offered.
+         *
+         * @throws IllegalArgumentException if {@code thresholdBytes} is negative
+         */
+        public Builder compression(int thresholdBytes) {
+            if (thresholdBytes < 0) {
+                throw new IllegalArgumentException("threshold must not be negative: " + thresholdBytes);
+            }
+            this.compressThreshold = thresholdBytes;
+            return this;
+        }
+
+        /**
+         * HTTP mode only: how often the server is polled. After a pull that brought something the next comes after
+         * {@code min}; after one that brought nothing the interval doubles, up to {@code max}. Defaults 500 ms and
+         * 30 s.
+         */
+        public Builder poll(Duration min, Duration max) {
+            Objects.requireNonNull(min, "min");
+            Objects.requireNonNull(max, "max");
+            if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("need 0 < min <= max: " + min + ", " + max);
+            }
+            this.pollMin = min;
+            this.pollMax = max;
+            return this;
+        }
+
+        /**
+         * HTTP mode only: the token sent as {@code Authorization: Bearer} with every request (asked for each request,
+         * so a supplier may renew it), for a server whose authenticator is a {@link JwtAuthenticator}.
+         */
+        public Builder bearerToken(java.util.function.Supplier<String> token) {
+            this.bearer = Objects.requireNonNull(token, "token");
             return this;
         }
 

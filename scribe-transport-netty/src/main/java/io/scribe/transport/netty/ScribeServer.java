@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketServerCompressionHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -27,6 +28,8 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
 import io.scribe.core.Wire;
 import io.scribe.transport.netty.internal.ConnectionLimit;
+import io.scribe.transport.netty.internal.Hello;
+import io.scribe.transport.netty.internal.HttpApi;
 import io.scribe.transport.netty.internal.SessionHandler;
 import io.scribe.transport.netty.internal.Settings;
 import io.scribe.transport.netty.internal.StreamHandshake;
@@ -65,6 +68,7 @@ public final class ScribeServer implements AutoCloseable {
     private final Channel webSocket;
     private final String webSocketPath;
     private final boolean tls;
+    private final HttpApi httpApi;
 
     private ScribeServer(Builder b) {
         this.scriber = b.scriber;
@@ -72,6 +76,10 @@ public final class ScribeServer implements AutoCloseable {
         this.tls = b.ssl != null;
         Settings settings = b.settings();
         ConnectionLimit limit = new ConnectionLimit(b.maxConnections);
+        HttpSync h = b.httpSync;
+        this.httpApi = h == null ? null : new HttpApi(scriber, settings.wire(), h.maxEntries, h.maxPushScribes,
+                h.replayEntries, h.replayTtl, h.timeout, version(), Hello.PROTOCOL_VERSION, this::connections)
+                .rate(h.requestRate, h.requestBurst);
         boss = new NioEventLoopGroup(1, Threads.factory("scribe-accept-" + scriber.id()));
         workers = new NioEventLoopGroup(b.workerThreads, Threads.factory("scribe-io-" + scriber.id()));
         Channel t = null;
@@ -124,7 +132,15 @@ public final class ScribeServer implements AutoCloseable {
                         if (ws) {
                             int max = settings.wire().maxFrameBytes();
                             p.addLast("http", new HttpServerCodec());
-                            p.addLast("http-aggregator", new HttpObjectAggregator(64 * 1024));
+                            p.addLast("http-aggregator", new HttpObjectAggregator(httpApi == null ? 64 * 1024
+                                    : Math.max(1024, Math.min(b.httpSync.maxBodyBytes,
+                                            settings.wire().maxFrameBytes()))));
+                            if (httpApi != null) {
+                                p.addLast("http-sync", httpApi);
+                            }
+                            if (b.compressThreshold >= 0) {
+                                p.addLast("websocket-compression", new WebSocketServerCompressionHandler(max));
+                            }
                             p.addLast("websocket", new WebSocketServerProtocolHandler(
                                     WebSocketServerProtocolConfig.newBuilder()
                                             .websocketPath(b.webSocketPath)
@@ -132,6 +148,7 @@ public final class ScribeServer implements AutoCloseable {
                                             .handshakeTimeoutMillis(settings.idleTimeout().toMillis())
                                             .decoderConfig(WebSocketDecoderConfig.newBuilder()
                                                     .maxFramePayloadLength(max)
+                                                    .allowExtensions(b.compressThreshold >= 0)
                                                     .build())
                                             .build()));
                             p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
@@ -141,7 +158,7 @@ public final class ScribeServer implements AutoCloseable {
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, true, null, b.onSession,
                                         java.util.Map.copyOf(b.httpGets)).staticResources(b.staticResources)
-                                : new StreamHandshake(scriber, settings, true, null, b.onSession));
+                                : new StreamHandshake(scriber, settings, true, null, b.onSession, b.compressThreshold));
                     }
                 });
         try {
@@ -177,6 +194,25 @@ public final class ScribeServer implements AutoCloseable {
     public URI webSocketUri() {
         InetSocketAddress a = webSocketAddress();
         return URI.create((tls ? "wss" : "ws") + "://" + a.getHostString() + ":" + a.getPort() + webSocketPath);
+    }
+
+    /** The URI of the HTTP sync API, e.g. {@code http://127.0.0.1:7001} (add {@code /sync/pull}). */
+    public URI httpUri() {
+        InetSocketAddress a = webSocketAddress();
+        return URI.create((tls ? "https" : "http") + "://" + a.getHostString() + ":" + a.getPort());
+    }
+
+    /** This library's version, as the HTTP health answer gives it ({@code "unknown"} when it cannot be read). */
+    static String version() {
+        try (java.io.InputStream in = ScribeServer.class.getResourceAsStream("version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     /** The number of connections open now, handshaking or not. */
@@ -249,6 +285,8 @@ public final class ScribeServer implements AutoCloseable {
         private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
                 new java.util.LinkedHashMap<>();
         private io.scribe.transport.netty.internal.StaticResources staticResources;
+        private HttpSync httpSync;
+        private int compressThreshold = -1;
 
         private Builder(Scriber scriber) {
             this.scriber = Objects.requireNonNull(scriber, "scriber");
@@ -301,6 +339,34 @@ public final class ScribeServer implements AutoCloseable {
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             this.staticResources = new io.scribe.transport.netty.internal.StaticResources(classpathRoot,
                     loader != null ? loader : ScribeServer.class.getClassLoader());
+            return this;
+        }
+
+        /**
+         * Serves the HTTP sync API on the WebSocket port ({@link #webSocket} is required): {@code POST /sync/pull},
+         * {@code POST /sync/push} and {@code GET /sync/health}, for peers that cannot hold a socket (see {@code
+         * docs/PROTOCOL.md}). Each request goes through the same rules as a session of its client: the Scriber's
+         * authenticator (with {@link JwtAuthenticator}, an {@code Authorization: Bearer} token), the origin check,
+         * admission and the classes' access rules. Default: not served.
+         */
+        public Builder httpSync(HttpSync limits) {
+            this.httpSync = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /**
+         * Agrees to compression with the peers that offer it: over TCP ({@code u32} framing, not Syncro mode) frames
+         * whose payload has at least {@code thresholdBytes} bytes are deflated (see {@code docs/PROTOCOL.md}), over
+         * WebSocket the {@code permessage-deflate} extension is accepted (it compresses every message). Peers that
+         * offer nothing are served as before. Default: no compression.
+         *
+         * @throws IllegalArgumentException if {@code thresholdBytes} is negative
+         */
+        public Builder compression(int thresholdBytes) {
+            if (thresholdBytes < 0) {
+                throw new IllegalArgumentException("threshold must not be negative: " + thresholdBytes);
+            }
+            this.compressThreshold = thresholdBytes;
             return this;
         }
 
@@ -412,6 +478,9 @@ public final class ScribeServer implements AutoCloseable {
         public ScribeServer start() {
             if (tcpPort < 0 && webSocketPort < 0) {
                 throw new IllegalStateException("call tcp(port) and/or webSocket(port, path) first");
+            }
+            if (httpSync != null && webSocketPort < 0) {
+                throw new IllegalStateException("the HTTP sync API is served on the WebSocket port: call webSocket");
             }
             return new ScribeServer(this);
         }

@@ -9,18 +9,56 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The transport's handshake messages. Before any session exists, the connecting side sends {@code
- * {"type":"hello","client":"<its GUID>"}} and the accepting side answers with its own hello; a refusal is an {@code
- * error} message with code 400 or 403, after which the connection closes.
+ * {"type":"hello","client":"<its GUID>","protocol":1,"min_protocol":1}} and the accepting side answers with its own
+ * hello; a refusal is an {@code error} message with code 400 or 403, after which the connection closes.
+ *
+ * <p>{@code protocol} is the highest version of Scribe's protocol the peer speaks, {@code min_protocol} the lowest
+ * (the same when absent). Each side refuses a hello whose range does not meet its own, with error 400 saying both
+ * ranges; the session then speaks the highest version both know. A hello without {@code protocol} is version 1: Scribe
+ * peers from before versions were announced (and the JavaScript client) speak exactly that.
  */
 public final class Hello {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The version of Scribe's protocol this library speaks (see {@code docs/PROTOCOL.md}). */
+    public static final int PROTOCOL_VERSION = 1;
+    /** The oldest version of the protocol this library still speaks. */
+    public static final int MIN_PROTOCOL_VERSION = 1;
+    /** The one frame compression offered over {@code u32} streams. */
+    public static final String DEFLATE = "deflate";
 
     private Hello() {}
 
     /** The hello of the peer {@code guid}, as JSON text. */
     public static String text(String guid) {
-        return MAPPER.createObjectNode().put("type", "hello").put("client", guid).toString();
+        return text(guid, false);
+    }
+
+    /**
+     * The hello of the peer {@code guid}; with {@code deflate}, it says {@code "compression":["deflate"]}: an offer
+     * from the connecting side, the agreement from the accepting side.
+     */
+    public static String text(String guid, boolean deflate) {
+        ObjectNode hello = MAPPER.createObjectNode().put("type", "hello").put("client", guid)
+                .put("protocol", PROTOCOL_VERSION).put("min_protocol", MIN_PROTOCOL_VERSION);
+        if (deflate) {
+            hello.putArray("compression").add(DEFLATE);
+        }
+        return hello.toString();
+    }
+
+    /** Whether the hello {@code json} offers (or agrees to) {@code deflate} frames. */
+    public static boolean deflate(byte[] json) {
+        try {
+            for (JsonNode codec : MAPPER.readTree(json).path("compression")) {
+                if (DEFLATE.equals(codec.asText())) {
+                    return true;
+                }
+            }
+        } catch (Exception e) {
+            return false;
+        }
+        return false;
     }
 
     /** An error message with {@code code}, as JSON text. */
@@ -75,6 +113,32 @@ public final class Hello {
             throw new ScribeException(ScribeException.BAD_REQUEST,
                     "hello expected: {\"type\":\"hello\",\"client\":\"<guid>\"}");
         }
+        checkProtocol(node);
         return client.asText();
+    }
+
+    /**
+     * Refuses a hello whose protocol versions do not meet this library's.
+     *
+     * @throws ScribeException 400 naming both ranges
+     */
+    static void checkProtocol(JsonNode hello) {
+        JsonNode max = hello.get("protocol");
+        JsonNode min = hello.get("min_protocol");
+        if ((max != null && !max.isNull() && !max.canConvertToInt())
+                || (min != null && !min.isNull() && !min.canConvertToInt())) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "hello: protocol and min_protocol are integers");
+        }
+        int high = max == null || max.isNull() ? 1 : max.asInt();
+        int low = min == null || min.isNull() ? high : min.asInt();
+        if (low > high || low < 1) {
+            throw new ScribeException(ScribeException.BAD_REQUEST,
+                    "hello: protocol versions " + low + ".." + high + " are not a range");
+        }
+        if (high < MIN_PROTOCOL_VERSION || low > PROTOCOL_VERSION) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "incompatible protocol: the peer speaks versions "
+                    + low + ".." + high + ", this peer " + MIN_PROTOCOL_VERSION + ".." + PROTOCOL_VERSION
+                    + "; upgrade the older side");
+        }
     }
 }

@@ -39,6 +39,8 @@ public final class StreamHandshake extends ByteToMessageDecoder {
     private final boolean accepting;
     private final String expectedPeer;
     private final Consumer<Session> onSession;
+    // The smallest frame payload this side compresses, or -1: no compression offered or accepted.
+    private final int compressThreshold;
     private NettyConnection connection;
     private boolean done;
 
@@ -49,6 +51,18 @@ public final class StreamHandshake extends ByteToMessageDecoder {
      */
     public StreamHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
             Consumer<Session> onSession) {
+        this(scriber, settings, accepting, expectedPeer, onSession, -1);
+    }
+
+    /**
+     * @param compressThreshold with 0 or more, {@code deflate} frames are offered (connecting side) or accepted
+     *     (accepting side) on a {@code u32} wire, and frames of at least this many payload bytes are compressed once
+     *     both agreed; -1: none
+     */
+    public StreamHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
+            Consumer<Session> onSession, int compressThreshold) {
+        this.compressThreshold = settings.wire().isSyncro()
+                || settings.wire().framing() != io.scribe.core.Wire.Framing.U32 ? -1 : compressThreshold;
         this.scriber = scriber;
         this.settings = settings;
         this.accepting = accepting;
@@ -66,7 +80,7 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             open(ctx, peer);
         } else {
             if (!accepting) {
-                connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id())));
+                connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id(), compressThreshold >= 0)));
             }
             Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "hello");
         }
@@ -106,13 +120,18 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             refuse(ctx, e);
             return;
         }
+        boolean deflate = compressThreshold >= 0 && Hello.deflate(json);
         if (accepting) {
-            connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id())));
+            connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id(), deflate)));
         }
-        open(ctx, peer);
+        open(ctx, peer, deflate);
     }
 
     private void open(ChannelHandlerContext ctx, String peer) {
+        open(ctx, peer, false);
+    }
+
+    private void open(ChannelHandlerContext ctx, String peer, boolean deflate) {
         done = true;
         try {
             Peer.start(ctx, scriber, peer, settings.wire(), connection, settings, true, onSession);
@@ -122,6 +141,18 @@ public final class StreamHandshake extends ByteToMessageDecoder {
         } catch (RuntimeException e) {
             refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
             return;
+        }
+        if (deflate) {
+            // Inbound: before the session, so that bytes read after the hello are inflated too. Outbound: the
+            // accepting side's hello is still queued and must go out plain (the peer reads it before it knows).
+            ctx.pipeline().addBefore("scribe-session", "inflate", new FrameInflater(settings.wire().maxFrameBytes()));
+            FrameDeflater deflater = new FrameDeflater(compressThreshold, accepting ? 1 : 0);
+            if (ctx.pipeline().get("tls") != null) {
+                ctx.pipeline().addAfter("tls", "deflate", deflater);
+            } else {
+                ctx.pipeline().addFirst("deflate", deflater);
+            }
+            log.debug("{}: deflate frames agreed with {}", ctx.channel().remoteAddress(), peer);
         }
         // Leaving hands any bytes read after the hello to the session handler just added.
         ctx.pipeline().remove(this);

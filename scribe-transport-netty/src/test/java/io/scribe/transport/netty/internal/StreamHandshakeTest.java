@@ -64,7 +64,7 @@ class StreamHandshakeTest {
         ch.writeInbound(in);
 
         List<String> out = frames(ch);
-        assertThat(out.get(0)).isEqualTo("{\"type\":\"hello\",\"client\":\"hub\"}");
+        assertThat(out.get(0)).isEqualTo("{\"type\":\"hello\",\"client\":\"hub\",\"protocol\":1,\"min_protocol\":1}");
         assertThat(out).anySatisfy(f -> assertThat(f).contains("\"type\":\"sync\""));
         assertThat(out).anySatisfy(f -> assertThat(f).contains("\"type\":\"response\"", "\"id\":5"));
         assertThat(opened.get().client().id()).isEqualTo("laptop");
@@ -107,9 +107,41 @@ class StreamHandshakeTest {
     @Test
     void theConnectingSideSpeaksFirst() {
         EmbeddedChannel ch = new EmbeddedChannel(new StreamHandshake(hub, settings, false, "server", s -> { }));
-        assertThat(frames(ch)).containsExactly("{\"type\":\"hello\",\"client\":\"hub\"}");
+        assertThat(frames(ch)).containsExactly("{\"type\":\"hello\",\"client\":\"hub\",\"protocol\":1,\"min_protocol\":1}");
         ch.writeInbound(Unpooled.wrappedBuffer(Hello.frame(Wire.scribe(), Hello.text("impostor"))));
         ch.runPendingTasks();
         assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void aHelloOfAnIncompatibleProtocolIsRefusedWithBothRanges() {
+        EmbeddedChannel ch = new EmbeddedChannel(new StreamHandshake(hub, settings, true, null, s -> { }));
+        ch.writeInbound(Unpooled.wrappedBuffer(Hello.frame(Wire.scribe(),
+                "{\"type\":\"hello\",\"client\":\"future\",\"protocol\":3,\"min_protocol\":2}")));
+        List<String> out = frames(ch);
+        assertThat(out).containsExactly("{\"type\":\"error\",\"code\":400,\"message\":\"incompatible protocol: the"
+                + " peer speaks versions 2..3, this peer 1..1; upgrade the older side\"}");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(hub.sessions()).isEmpty();
+    }
+
+    @Test
+    void aHelloWithoutAVersionIsVersionOneAndAccepted() {
+        EmbeddedChannel ch = new EmbeddedChannel(new StreamHandshake(hub, settings, true, null, s -> { }));
+        ch.writeInbound(Unpooled.wrappedBuffer(Hello.frame(Wire.scribe(), "{\"type\":\"hello\",\"client\":\"old\"}")));
+        assertThat(frames(ch)).first().asString().contains("\"hello\"", "\"protocol\":1");
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(hub.client("old").sessions()).hasSize(1);
+    }
+
+    @Test
+    void theConnectingSideRefusesAServerOfAnIncompatibleProtocol() {
+        EmbeddedChannel ch = new EmbeddedChannel(new StreamHandshake(hub, settings, false, null, s -> { }));
+        frames(ch);
+        ch.writeInbound(Unpooled.wrappedBuffer(Hello.frame(Wire.scribe(),
+                "{\"type\":\"hello\",\"client\":\"server\",\"protocol\":0}")));
+        ch.runPendingTasks();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(hub.sessions()).isEmpty();
     }
 }

@@ -1,0 +1,426 @@
+package io.scribe.transport.netty;
+
+import static io.scribe.transport.netty.Peers.FAST;
+import static io.scribe.transport.netty.Peers.WAIT;
+import static io.scribe.transport.netty.Peers.awaitConverged;
+import static io.scribe.transport.netty.Peers.peer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.scribe.core.Policy;
+import io.scribe.core.Scribe;
+import io.scribe.core.Scriber;
+import io.scribe.core.internal.Json;
+import io.scribe.core.spi.Store;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP sync API: pull pages, idempotent pushes, JWT, and peers on HTTP and on sockets converging. */
+class HttpSyncTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final byte[] SECRET = "0123456789abcdef0123456789abcdef-test-secret".getBytes();
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T c) {
+        open.add(c);
+        return c;
+    }
+
+    private HttpResponse<String> post(ScribeServer server, String path, JsonNode body, String token) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(server.httpUri() + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (token != null) {
+            r.header("Authorization", "Bearer " + token);
+        }
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return MAPPER.readTree(response.body());
+    }
+
+    @Test
+    void pagesWalkEveryScribeTheClientMaySeeExactlyOnce() throws Exception {
+        // Notes whose title starts with "private" are sent to no one.
+        Scriber hub = track(Scriber.builder().clientId("hub").store(Store.inMemory())
+                .register(Note.class, Policy.<Note>defaults()
+                        .withRecipients((note, client) -> !note.title.startsWith("private")))
+                .onError(e -> { })
+                .build());
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxEntries(40)).start());
+        Set<String> visible = new HashSet<>();
+        for (int i = 0; i < 230; i++) {
+            String title = (i % 7 == 0 ? "private " : "note ") + i;
+            hub.create(new Note("n" + i, title, i));
+            if (i % 7 != 0) {
+                visible.add("n" + i);
+            }
+        }
+
+        List<String> seen = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        ObjectNode request = MAPPER.createObjectNode().put("client", "cron").put("max_entries", 1000);
+        int pages = 0;
+        String token;
+        while (true) {
+            JsonNode page = json(post(server, "/sync/pull", request, null));
+            pages++;
+            for (JsonNode s : page.get("scribes")) {
+                seen.add(s.path("data").path("id").asText());
+                ids.add(s.path("id").asText());
+            }
+            token = page.get("next_token").asText();
+            assertThat(page.get("scribes").size()).isLessThanOrEqualTo(40);
+            if (!page.get("has_more").asBoolean()) {
+                break;
+            }
+            request = MAPPER.createObjectNode().put("client", "cron").put("token", token);
+        }
+        assertThat(pages).isGreaterThanOrEqualTo(230 / 40);
+        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(visible);
+        assertThat(ids).doesNotHaveDuplicates();
+
+        // The last token continues where the walk stopped: only what is new.
+        hub.create(new Note("late", "note late", 1));
+        hub.create(new Note("late-private", "private late", 1));
+        JsonNode after = json(post(server, "/sync/pull",
+                MAPPER.createObjectNode().put("client", "cron").put("token", token), null));
+        assertThat(after.get("scribes")).hasSize(1);
+        assertThat(after.get("scribes").get(0).path("data").path("id").asText()).isEqualTo("late");
+        assertThat(after.get("has_more").asBoolean()).isFalse();
+
+        // A token is bound to its client; a cursor past the log's end is a conflict.
+        HttpResponse<String> stolen = post(server, "/sync/pull",
+                MAPPER.createObjectNode().put("client", "other").put("token", token), null);
+        assertThat(stolen.statusCode()).isEqualTo(400);
+        assertThat(json(stolen).path("error").path("message").asText()).contains("another client");
+        HttpResponse<String> future = post(server, "/sync/pull",
+                MAPPER.createObjectNode().put("client", "cron").put("since", "999999"), null);
+        assertThat(future.statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void aReplayedMessageIdGetsTheSameAnswerAndAppliesNothingTwice() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        Scriber laptop = track(peer("laptop"));
+        Note n = laptop.create(new Note("n1", "first", 1));
+        n.rank = 2;
+        laptop.save(n);
+        ArrayNode scribes = scribesOf(laptop);
+        assertThat(scribes).hasSize(2);
+
+        ObjectNode push = MAPPER.createObjectNode().put("client", "laptop").put("message_id", "batch-1");
+        push.set("scribes", scribes);
+        HttpResponse<String> first = post(server, "/sync/push", push, null);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(json(first).path("accepted").asInt()).isEqualTo(2);
+        long logAfterFirst = hub.lastScribeId();
+        assertThat(Peers.state(hub)).containsExactly("n1 title=first rank=2 tags=[]");
+
+        // The hub changes the note meanwhile; replaying the batch must not bring "rank 2" back over it.
+        Note onHub = hub.find(Note.class, "n1").orElseThrow();
+        onHub.rank = 3;
+        hub.save(onHub);
+        HttpResponse<String> replay = post(server, "/sync/push", push, null);
+        assertThat(replay.statusCode()).isEqualTo(200);
+        assertThat(replay.body()).isEqualTo(first.body());
+        assertThat(replay.headers().firstValue("Scribe-Replayed")).contains("true");
+        assertThat(hub.lastScribeId()).isEqualTo(logAfterFirst + 1);
+        assertThat(Peers.state(hub)).containsExactly("n1 title=first rank=3 tags=[]");
+
+        // The same id with another batch is refused.
+        ObjectNode other = push.deepCopy();
+        other.set("scribes", MAPPER.createArrayNode().add(scribes.get(0)));
+        assertThat(post(server, "/sync/push", other, null).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void aPushMayCarryOnlyTheClientsOwnScribes() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        Scriber laptop = track(peer("laptop"));
+        laptop.create(new Note("n1", "from laptop", 1));
+        ObjectNode push = MAPPER.createObjectNode().put("client", "mallory").put("message_id", "m1");
+        push.set("scribes", scribesOf(laptop));
+        JsonNode answer = json(post(server, "/sync/push", push, null));
+        assertThat(answer.path("accepted").asInt()).isZero();
+        assertThat(answer.path("results").get(0).path("ok").asBoolean()).isFalse();
+        assertThat(answer.path("results").get(0).path("code").asInt()).isEqualTo(403);
+        assertThat(answer.path("results").get(0).path("message").asText()).contains("origin laptop");
+        assertThat(Peers.state(hub)).isEmpty();
+    }
+
+    @Test
+    void healthSaysStatusVersionUptimeAndSessions() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.httpUri() + "/sync/health"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode health = json(r);
+        assertThat(health.path("status").asText()).isEqualTo("ok");
+        assertThat(health.path("version").asText()).isNotBlank().isNotEqualTo("unknown");
+        assertThat(health.path("uptime_ms").isIntegralNumber()).isTrue();
+        assertThat(health.path("sessions").isIntegralNumber()).isTrue();
+        assertThat(health.path("protocol").asInt()).isPositive();
+    }
+
+    // ---- JWT
+
+    private static String hs256(JWTClaimsSet claims, byte[] secret) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(secret));
+        return jwt.serialize();
+    }
+
+    private static JWTClaimsSet.Builder claims(String client, String scope) {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder().issuer("https://auth.test").audience("scribe").subject("user-" + client)
+                .claim("client_id", client).claim("scope", scope)
+                .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(300)));
+    }
+
+    private Scriber jwtHub(JwtAuthenticator jwt) {
+        return track(Scriber.builder().clientId("hub").store(Store.inMemory()).register(Note.class)
+                .authenticate("jwt", jwt).onError(e -> { }).build());
+    }
+
+    @Test
+    void tokensThatAreNotValidForTheRequestAreRefusedWithTheReason() throws Exception {
+        Scriber hub = jwtHub(JwtAuthenticator.hs256(SECRET).issuer("https://auth.test").audience("scribe")
+                .clockSkew(Duration.ofSeconds(5)));
+        hub.create(new Note("n1", "hello", 1));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        ObjectNode pull = MAPPER.createObjectNode().put("client", "app");
+        Instant now = Instant.now();
+
+        HttpResponse<String> ok = post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read").build(), SECRET));
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(json(ok).get("scribes")).hasSize(1);
+
+        assertRefused(post(server, "/sync/pull", pull, null), 401, "authentication required");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read")
+                .expirationTime(Date.from(now.minusSeconds(60))).build(), SECRET)), 401, "Expired JWT");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read")
+                .notBeforeTime(Date.from(now.plusSeconds(120))).build(), SECRET)), 401, "before use time");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read").build(),
+                "another-secret-another-secret-another-secret".getBytes())), 401, "Invalid signature");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read")
+                .audience("billing").build(), SECRET)), 401, "aud claim rejected");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read")
+                .issuer("https://evil.test").build(), SECRET)), 401, "iss");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("someone-else", "scribe:read").build(), SECRET)),
+                403, "client_id is someone-else");
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:write").build(), SECRET)),
+                403, "lacks the scope scribe:read");
+        ObjectNode push = MAPPER.createObjectNode().put("client", "app").put("message_id", "p1");
+        push.putArray("scribes");
+        assertRefused(post(server, "/sync/push", push, hs256(claims("app", "scribe:read").build(), SECRET)),
+                403, "lacks the scope scribe:write");
+        assertThat(post(server, "/sync/push", push, hs256(claims("app", "scribe:read scribe:write").build(), SECRET))
+                .statusCode()).isEqualTo(200);
+        assertRefused(post(server, "/sync/pull", pull, "not.a.jwt"), 401, "token refused");
+    }
+
+    @Test
+    void rs256TokensAreCheckedWithThePublicKey() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        KeyPair other = generator.generateKeyPair();
+        Scriber hub = jwtHub(JwtAuthenticator.rs256((RSAPublicKey) keys.getPublic()).audience("scribe"));
+        hub.create(new Note("n1", "hello", 1));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        ObjectNode pull = MAPPER.createObjectNode().put("client", "app");
+        SignedJWT good = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims("app", "scribe:read").build());
+        good.sign(new RSASSASigner(keys.getPrivate()));
+        assertThat(post(server, "/sync/pull", pull, good.serialize()).statusCode()).isEqualTo(200);
+        SignedJWT forged = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims("app", "scribe:read").build());
+        forged.sign(new RSASSASigner(other.getPrivate()));
+        assertRefused(post(server, "/sync/pull", pull, forged.serialize()), 401, "Invalid signature");
+        // An HS256 token made with the public key as its secret (the classic confusion) is refused too.
+        assertRefused(post(server, "/sync/pull", pull, hs256(claims("app", "scribe:read").build(),
+                keys.getPublic().getEncoded())), 401, "token refused");
+    }
+
+    private static void assertRefused(HttpResponse<String> r, int status, String reason) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(json(r).path("error").path("message").asText()).containsIgnoringCase(reason);
+    }
+
+    /** Every scribe in {@code peer}'s log, as the wire carries them. */
+    static ArrayNode scribesOf(Scriber peer) {
+        ArrayNode array = MAPPER.createArrayNode();
+        for (Scribe s : peer.store().readAfter(0, 10_000)) {
+            array.add(Json.toJson(s));
+        }
+        return array;
+    }
+
+    @Test
+    void anHttpPeerAndSocketPeersConvergeOnTheSameObjects() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).tcp(0).webSocket(0, "/scribe")
+                .heartbeat(Duration.ofMillis(500), Duration.ofSeconds(5))
+                .httpSync(HttpSync.defaults()).start());
+        Scriber onTcp = track(peer("tcp-peer"));
+        Scriber onWs = track(peer("ws-peer"));
+        Scriber onHttp = track(peer("http-peer"));
+        track(ScribeClient.tcp(onTcp, "127.0.0.1", server.tcpAddress().getPort()).reconnect(FAST).start())
+                .awaitSession(WAIT);
+        track(ScribeClient.webSocket(onWs, server.webSocketUri()).reconnect(FAST).start()).awaitSession(WAIT);
+        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(50), Duration.ofMillis(400)).start()).awaitSession(WAIT);
+
+        onTcp.create(new Note("a", "from tcp", 1));
+        onWs.create(new Note("b", "from ws", 2));
+        Note c = onHttp.create(new Note("c", "from http", 3));
+        awaitConverged(3, hub, onTcp, onWs, onHttp);
+
+        c.title = "edited over http";
+        onHttp.save(c);
+        Note a = onWs.find(Note.class, "a").orElseThrow();
+        a.tags.add("seen by ws");
+        onWs.save(a);
+        Note b = onHttp.find(Note.class, "b").orElseThrow();
+        onHttp.destroy(b);
+        awaitConverged(2, hub, onTcp, onWs, onHttp);
+        assertThat(Peers.state(onTcp)).containsExactly("a title=from tcp rank=1 tags=[seen by ws]",
+                "c title=edited over http rank=3 tags=[]");
+    }
+
+    @Test
+    void anHttpClientWithABearerTokenUploadsWhatItChangedOfflineAndReceivesTheOthers() throws Exception {
+        Scriber hub = jwtHub(JwtAuthenticator.hs256(SECRET).issuer("https://auth.test").audience("scribe"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        hub.create(new Note("from-hub", "hub", 1));
+        Scriber onHttp = track(peer("app"));
+        for (int i = 0; i < 30; i++) {
+            onHttp.create(new Note("offline-" + i, "made offline", i));
+        }
+        String token = hs256(claims("app", "scribe:read scribe:write").build(), SECRET);
+        ScribeClient client = track(ScribeClient.http(onHttp, server.httpUri()).bearerToken(() -> token)
+                .reconnect(FAST).poll(Duration.ofMillis(50), Duration.ofMillis(200)).start());
+        client.awaitSession(WAIT);
+        awaitConverged(31, hub, onHttp);
+        // Later changes on either side travel too.
+        hub.create(new Note("later", "hub again", 2));
+        Note mine = onHttp.find(Note.class, "offline-3").orElseThrow();
+        mine.title = "edited online";
+        onHttp.save(mine);
+        awaitConverged(32, hub, onHttp);
+        assertThat(hub.find(Note.class, "offline-3").orElseThrow().title).isEqualTo("edited online");
+        // The server's cursor for the client moved with its pushes: a socket session would resume from there.
+        assertThat(hub.client("app").cursor()).isPresent();
+    }
+
+    @Test
+    void aSocketSessionAuthenticatesWithATokenThatMayReadAndWrite() throws Exception {
+        Scriber hub = jwtHub(JwtAuthenticator.hs256(SECRET).audience("scribe"));
+        hub.create(new Note("n1", "hello", 1));
+        ScribeServer server = track(ScribeServer.builder(hub).tcp(0).start());
+        Scriber full = track(peer("app"));
+        String both = hs256(claims("app", "scribe:read scribe:write").build(), SECRET);
+        track(ScribeClient.tcp(full, "127.0.0.1", server.tcpAddress().getPort()).reconnect(FAST)
+                .onSession(s -> s.request((ObjectNode) MAPPER.createObjectNode().put("type", "jwt")
+                        .put("token", both)))
+                .start()).awaitSession(WAIT);
+        awaitConverged(1, hub, full);
+
+        Scriber readOnly = track(peer("reader"));
+        String read = hs256(claims("reader", "scribe:read").build(), SECRET);
+        java.util.concurrent.CompletableFuture<String> refusal = new java.util.concurrent.CompletableFuture<>();
+        track(ScribeClient.tcp(readOnly, "127.0.0.1", server.tcpAddress().getPort()).reconnect(FAST)
+                .onSession(s -> s.request((ObjectNode) MAPPER.createObjectNode().put("type", "jwt").put("token", read))
+                        .whenComplete((r, e) -> refusal.complete(e == null ? "accepted" : e.getMessage())))
+                .start());
+        assertThat(refusal.get(20, java.util.concurrent.TimeUnit.SECONDS))
+                .contains("lacks the scope scribe:write", "a socket session both reads and writes");
+        assertThat(Peers.state(readOnly)).isEmpty();
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedWith413() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxBodyBytes(2048)).start());
+        ObjectNode push = MAPPER.createObjectNode().put("client", "big").put("message_id", "m")
+                .put("padding", "x".repeat(10_000));
+        push.putArray("scribes");
+        assertThat(post(server, "/sync/push", push, null).statusCode()).isEqualTo(413);
+        assertThat(Peers.state(hub)).isEmpty();
+    }
+
+    @Test
+    void aClientOverItsRequestRateIsAnswered429() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().requestRate(0.01, 3)).start());
+        ObjectNode pull = MAPPER.createObjectNode().put("client", "eager");
+        for (int i = 0; i < 3; i++) {
+            assertThat(post(server, "/sync/pull", pull, null).statusCode()).isEqualTo(200);
+        }
+        HttpResponse<String> refused = post(server, "/sync/pull", pull, null);
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).contains("1");
+        // Another client has its own budget.
+        assertThat(post(server, "/sync/pull", MAPPER.createObjectNode().put("client", "calm"), null).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void anHttpClientWaitsOutItsRequestRateAndStillCatchesUp() {
+        Scriber hub = track(peer("hub"));
+        for (int i = 0; i < 120; i++) {
+            hub.create(new Note("n" + i, "note " + i, i));
+        }
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxEntries(25).requestRate(4, 2)).start());
+        Scriber onHttp = track(peer("slow"));
+        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start());
+        awaitConverged(120, hub, onHttp);
+    }
+}
