@@ -1,0 +1,150 @@
+package io.scribe.maven;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.scribe.core.Scribe;
+import io.scribe.core.Scriber;
+import io.scribe.core.spi.Store;
+import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The goal run as Maven runs it, on a directory of freshly compiled classes. */
+class EnhanceMojoTest {
+
+    private static final String NOTE = """
+            package app;
+            @io.scribe.annotations.Synced
+            public class Note {
+                String id;
+                String text;
+                protected Note() {}
+                public Note(String text) { this.text = text; }
+                public String id() { return id; }
+                public void edit(String text) { this.text = text; }
+            }
+            """;
+
+    private static final String EDITOR = """
+            package app;
+            public class Editor {
+                public static void clear(Note note) { note.text = ""; }
+            }
+            """;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void enhancesTheSyncedClassesSoThatTheirChangesAreRecorded() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE, "app/Editor.java", EDITOR));
+        byte[] before = Files.readAllBytes(classes.resolve("app/Note.class"));
+
+        mojo(classes).execute();
+
+        assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isNotEqualTo(before);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                getClass().getClassLoader());
+                Scriber peer = Scriber.builder().clientId("laptop").store(Store.inMemory())
+                        .register(loader.loadClass("app.Note")).build()) {
+            Class<?> note = loader.loadClass("app.Note");
+            Object created = peer.call(() -> newNote(note, "draft"));
+            note.getMethod("edit", String.class).invoke(created, "final");
+            loader.loadClass("app.Editor").getMethod("clear", note).invoke(null, created);
+
+            List<Scribe> log = peer.store().readAfter(0, 100);
+            assertThat(log).extracting(Scribe::type)
+                    .containsExactly(Scribe.Type.CREATE, Scribe.Type.UPDATE, Scribe.Type.UPDATE);
+            // an update's data is [id, {changed fields}]
+            assertThat(log).extracting(s -> (s.data().isArray() ? s.data().path(1) : s.data()).path("text").asText()).containsExactly("draft", "final", "");
+            assertThat(note.getMethod("id").invoke(created)).isNotNull();
+        }
+    }
+
+    @Test
+    void enhancingTwiceChangesNothing() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE));
+        mojo(classes).execute();
+        byte[] once = Files.readAllBytes(classes.resolve("app/Note.class"));
+
+        mojo(classes).execute();
+
+        assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isEqualTo(once);
+    }
+
+    @Test
+    void anUnenhancedCopyIsRefusedAtRegistration() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE));
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                getClass().getClassLoader())) {
+            Class<?> note = loader.loadClass("app.Note");
+            assertThatThrownBy(() -> Scriber.builder().clientId("laptop").store(Store.inMemory()).register(note)
+                    .build()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("app.Note");
+        }
+    }
+
+    @Test
+    void skipLeavesTheClassesAsCompiled() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE));
+        byte[] before = Files.readAllBytes(classes.resolve("app/Note.class"));
+        EnhanceMojo mojo = mojo(classes);
+        mojo.skip = true;
+
+        mojo.execute();
+
+        assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isEqualTo(before);
+    }
+
+    @Test
+    void aClassFileThatCannotBeReadFailsTheBuild() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE));
+        Files.writeString(classes.resolve("app/Broken.class"), "not a class file");
+
+        assertThatThrownBy(mojo(classes)::execute).isInstanceOf(MojoExecutionException.class)
+                .hasMessageContaining(classes.toString());
+    }
+
+    private static Object newNote(Class<?> note, String text) {
+        try {
+            return note.getConstructor(String.class).newInstance(text);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private EnhanceMojo mojo(Path classes) {
+        EnhanceMojo mojo = new EnhanceMojo();
+        mojo.classesDirectory = classes.toFile();
+        mojo.classpathElements = new ArrayList<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        mojo.classpathElements.add(0, classes.toString());
+        mojo.release = "17";
+        return mojo;
+    }
+
+    private Path compile(Map<String, String> sources) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        List<String> args = new ArrayList<>(List.of("--release", "17", "-d", classes.toString(),
+                "-cp", System.getProperty("java.class.path")));
+        for (Map.Entry<String, String> source : sources.entrySet()) {
+            Path file = src.resolve(source.getKey());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, source.getValue());
+            args.add(file.toString());
+        }
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertThat(javac.run(null, null, null, args.toArray(String[]::new))).isZero();
+        return classes;
+    }
+}
