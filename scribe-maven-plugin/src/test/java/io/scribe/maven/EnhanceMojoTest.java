@@ -17,6 +17,7 @@ import java.util.Map;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.apache.maven.plugin.MojoExecutionException;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,14 +74,58 @@ class EnhanceMojoTest {
     }
 
     @Test
-    void enhancingTwiceChangesNothing() throws Exception {
+    void enhancingAgainWithoutRecompilingChangesNothing() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE, "app/Editor.java", EDITOR));
+        mojo(classes).execute();
+        byte[] note = Files.readAllBytes(classes.resolve("app/Note.class"));
+        byte[] editor = Files.readAllBytes(classes.resolve("app/Editor.class"));
+
+        mojo(classes).execute();
+
+        assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isEqualTo(note);
+        assertThat(Files.readAllBytes(classes.resolve("app/Editor.class"))).isEqualTo(editor);
+    }
+
+    @Test
+    void aSubclassCompiledAgainstAnEnhancedClassIsEnhancedByTheNextBuild() throws Exception {
         Path classes = compile(Map.of("app/Note.java", NOTE));
         mojo(classes).execute();
-        byte[] once = Files.readAllBytes(classes.resolve("app/Note.class"));
+        byte[] note = Files.readAllBytes(classes.resolve("app/Note.class"));
+        compile(Map.of("app/Memo.java", """
+                package app;
+                @io.scribe.annotations.Synced
+                public class Memo extends Note {
+                    int priority;
+                    protected Memo() {}
+                    public Memo(String text, int priority) { super(text); this.priority = priority; }
+                    public void raise() { priority++; }
+                }
+                """));
 
         mojo(classes).execute();
 
-        assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isEqualTo(once);
+        assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isEqualTo(note);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                getClass().getClassLoader());
+                Scriber peer = Scriber.builder().clientId("laptop").store(Store.inMemory())
+                        .register(loader.loadClass("app.Note"), loader.loadClass("app.Memo")).build()) {
+            Class<?> memo = loader.loadClass("app.Memo");
+            Object created = peer.call(() -> {
+                try {
+                    return memo.getConstructor(String.class, int.class).newInstance("call back", 1);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            memo.getMethod("raise").invoke(created);
+
+            List<Scribe> log = peer.store().readAfter(0, 100);
+            assertThat(log).extracting(Scribe::klass, Scribe::type).containsExactly(
+                    Tuple.tuple("Memo", Scribe.Type.CREATE),
+                    Tuple.tuple("Memo", Scribe.Type.UPDATE));
+            assertThat(log.get(0).data().path("priority").asInt()).isEqualTo(1);
+            assertThat(log.get(1).data().path(1).path("priority").asInt()).isEqualTo(2);
+        }
     }
 
     @Test
@@ -136,7 +181,7 @@ class EnhanceMojoTest {
         Path src = Files.createDirectories(tmp.resolve("src"));
         Path classes = Files.createDirectories(tmp.resolve("classes"));
         List<String> args = new ArrayList<>(List.of("--release", "17", "-d", classes.toString(),
-                "-cp", System.getProperty("java.class.path")));
+                "-cp", classes + File.pathSeparator + System.getProperty("java.class.path")));
         for (Map.Entry<String, String> source : sources.entrySet()) {
             Path file = src.resolve(source.getKey());
             Files.createDirectories(file.getParent());
