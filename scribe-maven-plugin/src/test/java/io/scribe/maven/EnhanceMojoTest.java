@@ -129,6 +129,33 @@ class EnhanceMojoTest {
     }
 
     @Test
+    void theTestGoalEnhancesTheTestClassesAgainstTheEnhancedMainClasses() throws Exception {
+        Path classes = compile(Map.of("app/Note.java", NOTE));
+        mojo(classes).execute();
+        Path testClasses = compile(tmp.resolve("test-classes"), Map.of("app/Editor.java", EDITOR), classes);
+        byte[] before = Files.readAllBytes(testClasses.resolve("app/Editor.class"));
+        EnhanceTestMojo mojo = new EnhanceTestMojo();
+        mojo.testClassesDirectory = testClasses.toFile();
+        mojo.testClasspathElements = new ArrayList<>(List.of(testClasses.toString(), classes.toString()));
+        mojo.testClasspathElements.addAll(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+
+        mojo.execute();
+
+        assertThat(Files.readAllBytes(testClasses.resolve("app/Editor.class"))).isNotEqualTo(before);
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {testClasses.toUri().toURL(),
+                classes.toUri().toURL()}, getClass().getClassLoader());
+                Scriber peer = Scriber.builder().clientId("laptop").store(Store.inMemory())
+                        .register(loader.loadClass("app.Note")).build()) {
+            Class<?> note = loader.loadClass("app.Note");
+            Object created = peer.call(() -> newNote(note, "draft"));
+            loader.loadClass("app.Editor").getMethod("clear", note).invoke(null, created);
+
+            assertThat(peer.store().readAfter(0, 100)).extracting(Scribe::type)
+                    .containsExactly(Scribe.Type.CREATE, Scribe.Type.UPDATE);
+        }
+    }
+
+    @Test
     void anUnenhancedCopyIsRefusedAtRegistration() throws Exception {
         Path classes = compile(Map.of("app/Note.java", NOTE));
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
@@ -178,10 +205,14 @@ class EnhanceMojoTest {
     }
 
     private Path compile(Map<String, String> sources) throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        return compile(tmp.resolve("classes"), sources, tmp.resolve("classes"));
+    }
+
+    private Path compile(Path classes, Map<String, String> sources, Path classPath) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src-" + classes.getFileName()));
+        Files.createDirectories(classes);
         List<String> args = new ArrayList<>(List.of("--release", "17", "-d", classes.toString(),
-                "-cp", classes + File.pathSeparator + System.getProperty("java.class.path")));
+                "-cp", classPath + File.pathSeparator + System.getProperty("java.class.path")));
         for (Map.Entry<String, String> source : sources.entrySet()) {
             Path file = src.resolve(source.getKey());
             Files.createDirectories(file.getParent());
