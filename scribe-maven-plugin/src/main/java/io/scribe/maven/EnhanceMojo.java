@@ -25,7 +25,7 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
 public class EnhanceMojo extends AbstractEnhanceMojo {
 
     /** The directory of compiled classes to enhance in place. */
-    @Parameter(defaultValue = "${project.build.classesDirectory}", required = true)
+    @Parameter(defaultValue = "${project.build.outputDirectory}", required = true)
     File classesDirectory;
 
     /** The project's compile class path, against which the enhanced classes' types are resolved. */
