@@ -16,10 +16,14 @@ import java.util.List;
 import java.util.Map;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.xpath.XPath;
+import javax.xml.xpath.XPathFactory;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
 
 /** The goal run as Maven runs it, on a directory of freshly compiled classes. */
 class EnhanceMojoTest {
@@ -153,6 +157,27 @@ class EnhanceMojoTest {
             assertThat(peer.store().readAfter(0, 100)).extracting(Scribe::type)
                     .containsExactly(Scribe.Type.CREATE, Scribe.Type.UPDATE);
         }
+    }
+
+    @Test
+    void theGoalsNeedNoConfigurationAndRunAfterCompilation() throws Exception {
+        // the descriptor maven-plugin-plugin generated for this build: what Maven reads when a pom names the goal
+        Path descriptor = Path.of("target", "classes", "META-INF", "maven", "plugin.xml");
+        Document xml = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(descriptor.toFile());
+        XPath path = XPathFactory.newInstance().newXPath();
+
+        assertThat(path.evaluate("/plugin/goalPrefix", xml)).isEqualTo("scribe");
+        assertThat(path.evaluate("//mojo[goal='enhance']/phase", xml)).isEqualTo("process-classes");
+        assertThat(path.evaluate("//mojo[goal='enhance']/configuration/classesDirectory/@default-value", xml))
+                .isEqualTo("${project.build.outputDirectory}");
+        assertThat(path.evaluate("//mojo[goal='enhance']/configuration/classpathElements/@default-value", xml))
+                .isEqualTo("${project.compileClasspathElements}");
+        assertThat(path.evaluate("//mojo[goal='enhance-test']/phase", xml)).isEqualTo("process-test-classes");
+        assertThat(path.evaluate("//mojo[goal='enhance-test']/configuration/testClassesDirectory/@default-value",
+                xml)).isEqualTo("${project.build.testOutputDirectory}");
+        assertThat(path.evaluate("//mojo[goal='enhance-test']/configuration/testClasspathElements/@default-value",
+                xml)).isEqualTo("${project.testClasspathElements}");
     }
 
     @Test
