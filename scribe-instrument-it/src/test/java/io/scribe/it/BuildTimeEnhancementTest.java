@@ -16,7 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The classes of {@code io.scribe.it.model} were enhanced by Byte Buddy's Maven plugin running {@code ScribePlugin}
+ * The classes of {@code io.scribe.it.model} were enhanced by scribe-maven-plugin (goal enhance, {@code ScribePlugin})
  * when this module was built (the agent of these tests only enhances another package): their changes are recorded
  * and reach a second peer with no call to Scribe in their code.
  */

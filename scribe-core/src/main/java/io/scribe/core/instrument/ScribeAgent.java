@@ -1,11 +1,6 @@
 package io.scribe.core.instrument;
 
-import io.scribe.core.internal.capture.WriterTransformer;
 import java.lang.instrument.Instrumentation;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +20,42 @@ public final class ScribeAgent {
 
     private ScribeAgent() {}
 
-    /** Called by the JVM for {@code -javaagent}. */
+    /**
+     * Called by the JVM for {@code -javaagent}.
+     *
+     * @throws IllegalStateException if Byte Buddy cannot be loaded (on the module path without
+     *     {@code --add-modules net.bytebuddy,net.bytebuddy.agent}, or missing); the message says what to do
+     */
     public static void premain(String arguments, Instrumentation instrumentation) {
+        requireByteBuddy();
         install(instrumentation, packagesOf(arguments));
     }
 
-    /** Called by the JVM when the agent is attached to a running JVM. */
+    /**
+     * Called by the JVM when the agent is attached to a running JVM.
+     *
+     * @throws IllegalStateException if Byte Buddy cannot be loaded, as for {@link #premain}
+     */
     public static void agentmain(String arguments, Instrumentation instrumentation) {
+        requireByteBuddy();
         install(instrumentation, packagesOf(arguments));
+    }
+
+    /**
+     * Fails with what to do when Byte Buddy cannot be loaded, before the JVM reports a bare
+     * {@code NoClassDefFoundError} from the middle of the agent. On the module path this happens when Byte Buddy's
+     * jars are there but no module requires them: the JVM then does not resolve them.
+     */
+    static void requireByteBuddy() {
+        try {
+            Class.forName("net.bytebuddy.agent.builder.AgentBuilder", false, ScribeAgent.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalStateException("Scribe's agent needs Byte Buddy (net.bytebuddy:byte-buddy and "
+                    + "net.bytebuddy:byte-buddy-agent), which this JVM cannot load. Put both jars on the class path "
+                    + "(-cp), or on the module path together with --add-modules net.bytebuddy,net.bytebuddy.agent; "
+                    + "or enhance the @Synced classes at build time (scribe-maven-plugin) and run without the "
+                    + "agent. See docs/CHANGE_CAPTURE.md.", e);
+        }
     }
 
     private static String[] packagesOf(String arguments) {
@@ -49,26 +72,7 @@ public final class ScribeAgent {
             return;
         }
         log.debug("enhancing @Synced classes of {}", packages);
-        ScribePlugin plugin = new ScribePlugin(packages);
-        new AgentBuilder.Default()
-                .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
-                .with(new AgentBuilder.Listener.Adapter() {
-                    @Override
-                    public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module,
-                            boolean loaded, DynamicType dynamicType) {
-                        log.debug("enhanced {}", type.getName());
-                    }
-
-                    @Override
-                    public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded,
-                            Throwable throwable) {
-                        log.warn("could not enhance {}: its changes will not be recorded", typeName, throwable);
-                    }
-                })
-                .type(plugin::matches)
-                .transform(new AgentBuilder.Transformer.ForBuildPlugin(plugin))
-                .installOn(instrumentation);
-        instrumentation.addTransformer(new WriterTransformer(packages));
+        AgentInstaller.install(instrumentation, packages);
         installed = true;
     }
 

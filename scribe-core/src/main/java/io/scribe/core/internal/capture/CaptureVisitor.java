@@ -45,14 +45,18 @@ final class CaptureVisitor extends ClassVisitor {
         this.constructors = constructors;
     }
 
-    /** Whether any method of the class in {@code reader} writes a synced field. */
+    /**
+     * Whether any method of the class in {@code reader} writes a synced field and the class has not been enhanced
+     * yet (no method calls {@link Hooks}): a class built again without recompiling keeps the hooks it got.
+     */
     static boolean writesSyncedFields(ClassReader reader, SyncedFields fields) {
         boolean[] found = {false};
+        boolean[] hooked = {false};
         reader.accept(new ClassVisitor(OpenedClassReader.ASM_API) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                     String[] exceptions) {
-                if (found[0]) {
+                if (hooked[0]) {
                     return null;
                 }
                 return new MethodVisitor(OpenedClassReader.ASM_API) {
@@ -62,10 +66,17 @@ final class CaptureVisitor extends ClassVisitor {
                             found[0] = true;
                         }
                     }
+
+                    @Override
+                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
+                        if (owner.equals(HOOKS)) {
+                            hooked[0] = true;
+                        }
+                    }
                 };
             }
         }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        return found[0];
+        return found[0] && !hooked[0];
     }
 
     /** The constructor descriptors of the class in {@code reader}, in class-file order. */

@@ -7,6 +7,7 @@ import java.util.function.Predicate;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.matcher.ElementMatchers;
 import net.bytebuddy.pool.TypePool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +35,19 @@ public final class Transformation {
         return includes;
     }
 
-    /** Whether {@code type} is a {@code @Synced} class not enhanced yet. */
+    /**
+     * Whether {@code type} is a {@code @Synced} class not enhanced yet. Enhanced means the class itself declares
+     * the fields the plugin adds (the recorder or the constructor flags): a subclass compiled against an enhanced
+     * superclass (an incremental build) is a {@link Tracked} but still needs its own hooks.
+     */
     public boolean matchesSynced(TypeDescription type) {
         return includes.test(type.getName()) && !type.isInterface() && !type.isAnnotation() && SyncedFields.isSynced(type)
-                && !type.isAssignableTo(Tracked.class) && !SyncedFields.ignored(type.getInternalName());
+                && !enhanced(type) && !SyncedFields.ignored(type.getInternalName());
+    }
+
+    private static boolean enhanced(TypeDescription type) {
+        return type.getInterfaces().asErasures().contains(TypeDescription.ForLoadedType.of(Tracked.class))
+                || !type.getDeclaredFields().filter(ElementMatchers.nameStartsWith("$scribe$")).isEmpty();
     }
 
     public boolean hasSyncedSuperclass(TypeDescription type) {
