@@ -85,6 +85,8 @@ public final class Scriber implements AutoCloseable {
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
     private final Conflict.Listener conflictListener;
+    /** Told of every session's status changes; null when none was set. */
+    final ConnectionStatus.Listener statusListener;
     /** The authentication message type and its checker, or null when sessions need no authentication. */
     final String authType;
     final io.scribe.core.spi.Authenticator authenticator;
@@ -136,6 +138,7 @@ public final class Scriber implements AutoCloseable {
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
         this.conflictListener = b.conflictListener;
+        this.statusListener = b.statusListener;
         this.authType = b.authType;
         this.authenticator = b.authenticator;
         this.relayRule = b.relayRule;
@@ -1607,6 +1610,7 @@ public final class Scriber implements AutoCloseable {
         private int pageSize = 500;
         private ScheduledExecutorService timer;
         private Conflict.Listener conflictListener = conflict -> {};
+        private ConnectionStatus.Listener statusListener;
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
         private java.util.function.Predicate<Session> relayRule = session -> false;
@@ -1802,6 +1806,15 @@ public final class Scriber implements AutoCloseable {
             }
             this.authType = messageType;
             this.authenticator = authenticator;
+            return this;
+        }
+
+        /**
+         * Receives the status changes of every session (see {@link Session#status()}): connections that catch up,
+         * come online and drop. A dropped connection is told here, not to {@link #onError}. Default: none.
+         */
+        public Builder onStatus(ConnectionStatus.Listener listener) {
+            this.statusListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

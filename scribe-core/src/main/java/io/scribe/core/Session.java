@@ -104,6 +104,9 @@ public final class Session {
     private volatile CompletableFuture<Void> deferredSync;
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
     private final SyncroPeer syncro;
+    private final StatusBoard status;
+    // Why the session closed, when it closed for a reason (see disconnect(Throwable)).
+    private volatile Throwable closeCause;
 
     /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
     private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
@@ -116,6 +119,24 @@ public final class Session {
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
         this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
         this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
+        this.status = new StatusBoard(client.id(), scriber.statusListener);
+    }
+
+    /**
+     * Where the session stands: {@link ConnectionStatus.State#CONNECTING} until {@link #sync()} starts the
+     * catch-up, {@link ConnectionStatus.State#CATCHING_UP} until it has read the peer's log to the end, then
+     * {@link ConnectionStatus.State#ONLINE}; {@link ConnectionStatus.State#OFFLINE} once closed.
+     */
+    public ConnectionStatus status() {
+        return status.current();
+    }
+
+    /**
+     * Tells {@code listener} of every later status change of this session, in order (the Scriber's own status
+     * listener, {@code Scriber.Builder.onStatus}, hears of every session's).
+     */
+    public void onStatus(ConnectionStatus.Listener listener) {
+        status.listen(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     /** The client at the other end. */
@@ -406,6 +427,7 @@ public final class Session {
      */
     private void answerSync(JsonNode id, JsonNode message, boolean own) {
         long after = parseCursor(message.get("from"));
+        client.acknowledged.reset(after);
         JsonNode limitNode = message.get("limit");
         // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
         // they get one answer, the rest as pushes.
@@ -535,6 +557,13 @@ public final class Session {
             if (!more) {
                 // From here on, new scribes are pushed: they are appended after the page just read.
                 pushing = true;
+                if (!wire.isSyncro() && position > after) {
+                    // The peer stores no cursor in this log past the last page: its answer to this noop says it
+                    // has played the page (it handles messages in order), which is what pending() counts on.
+                    long upTo = position;
+                    enqueueRequest(Json.object().put("type", "noop"))
+                            .thenAccept(r -> client.acknowledged.advance(upTo));
+                }
             }
         } finally {
             scriber.lock.unlock();
@@ -871,6 +900,13 @@ public final class Session {
         String text = message.path("message").asText("error " + code);
         ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
         Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p == null && code == ScribeException.CONFLICT && (id == null || id.isNull())) {
+            // The peer refused this session: it still holds this client's previous connection (a reconnect that
+            // came before the peer noticed the drop). A status change; the transport connects again.
+            log.info("session {}: {}", client.id(), e.getMessage());
+            disconnect(e);
+            return;
+        }
         if (p == null) {
             // Never answered: two peers must not bounce errors at each other.
             scriber.report(e);
@@ -950,6 +986,7 @@ public final class Session {
         CompletableFuture<Void> done = new CompletableFuture<>();
         catchUp = done;
         caughtUp = false;
+        status.set(ConnectionStatus.State.CATCHING_UP, null);
         if (scriber.authenticator != null && principal == null) {
             deferredSync = done;
             return done;
@@ -992,6 +1029,7 @@ public final class Session {
                     scriber.flush();
                 } else {
                     caughtUp = true;
+                    status.set(ConnectionStatus.State.ONLINE, null);
                     done.complete(null);
                 }
             } catch (RuntimeException e) {
@@ -1184,7 +1222,10 @@ public final class Session {
         ObjectNode message = Json.object().put("type", "add_scribe");
         ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
         message.set("scribe", json);
-        reportFailure(enqueueRequest(message));
+        CompletableFuture<JsonNode> answered = enqueueRequest(message);
+        reportFailure(answered);
+        long pushed = Acknowledged.parse(scribe.id());
+        answered.thenAccept(r -> client.acknowledged.advance(pushed));
         if (syncro != null) {
             syncro.sent(json, message.path("id").asInt());
         }
@@ -1255,7 +1296,7 @@ public final class Session {
                         }
                     } catch (RuntimeException e) {
                         WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
-                        disconnect();
+                        disconnect(e);
                     }
                 }
             } finally {
@@ -1293,6 +1334,19 @@ public final class Session {
         } catch (RuntimeException e) {
             log.debug("session {}: close failed", client.id(), e);
         }
+        client.acknowledged.flush();
+        status.set(ConnectionStatus.State.OFFLINE, closeCause);
+    }
+
+    /**
+     * Closes the session as {@link #disconnect()} does, giving the reason its {@link ConnectionStatus#cause()}
+     * carries: transports pass the failure that ended the connection.
+     */
+    public void disconnect(Throwable cause) {
+        if (open && closeCause == null) {
+            closeCause = cause;
+        }
+        disconnect();
     }
 
     /** Fails the requests whose deadline has passed. Called periodically by the Scriber's timer. */
