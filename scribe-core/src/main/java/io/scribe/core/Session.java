@@ -105,7 +105,7 @@ public final class Session {
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
     private final SyncroPeer syncro;
     private final StatusBoard status;
-    // Why the session closed, when it closed for a reason (see disconnect(Throwable)).
+    // Why the session closed, when it closed for a reason (see disconnectBecause).
     private volatile Throwable closeCause;
 
     /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
@@ -904,7 +904,7 @@ public final class Session {
             // The peer refused this session: it still holds this client's previous connection (a reconnect that
             // came before the peer noticed the drop). A status change; the transport connects again.
             log.info("session {}: {}", client.id(), e.getMessage());
-            disconnect(e);
+            disconnectBecause(e);
             return;
         }
         if (p == null) {
@@ -1296,7 +1296,7 @@ public final class Session {
                         }
                     } catch (RuntimeException e) {
                         WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
-                        disconnect(e);
+                        disconnectBecause(e);
                     }
                 }
             } finally {
@@ -1342,7 +1342,7 @@ public final class Session {
      * Closes the session as {@link #disconnect()} does, giving the reason its {@link ConnectionStatus#cause()}
      * carries: transports pass the failure that ended the connection.
      */
-    public void disconnect(Throwable cause) {
+    public void disconnectBecause(Throwable cause) {
         if (open && closeCause == null) {
             closeCause = cause;
         }
