@@ -941,6 +941,10 @@ public final class Scriber implements AutoCloseable {
         ObjectNode corrected = null;
         ObjectNode lost = Json.object();
         ObjectNode kept = Json.object();
+        // The newest write kept over a refused one; and this peer's own writes the incoming one overwrites.
+        Stamp keptStamp = null;
+        ObjectNode oursLost = Json.object();
+        ObjectNode theirsKept = Json.object();
         ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
         Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
         Map<FieldModel, Object> taken = new LinkedHashMap<>();
@@ -958,7 +962,15 @@ public final class Scriber implements AutoCloseable {
                     String stampName = name + "/" + k.getKey();
                     Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
                     Stamp current = stamps.get(stampName);
-                    if (current == null || replaces(resolver, current, incoming, tx)) {
+                    boolean set = c.policy.setMerged().contains(name);
+                    if (current == null || (set ? SetMerge.replaces(current, merged.has(k.getKey()), incoming,
+                            !k.getValue().isNull()) : replaces(resolver, current, incoming, tx))) {
+                        if (!set && live && current != null && current.origin().equals(guid)
+                                && concurrentLoser(current, incoming)) {
+                            oursLost.with(name).set(k.getKey(),
+                                    merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode());
+                            theirsKept.with(name).set(k.getKey(), k.getValue());
+                        }
                         if (k.getValue().isNull()) {
                             merged.remove(k.getKey());
                         } else {
@@ -966,10 +978,11 @@ public final class Scriber implements AutoCloseable {
                         }
                         stamps.put(stampName, incoming);
                         any = true;
-                    } else if (live && concurrentLoser(current, incoming)) {
+                    } else if (!set && live && concurrentLoser(current, incoming)) {
                         JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
                         lost.with(name).set(k.getKey(), k.getValue());
                         kept.with(name).set(k.getKey(), ours);
+                        keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                         if (incoming.compareTo(current) > 0) {
                             if (corrected == null) {
                                 corrected = Json.object();
@@ -978,7 +991,8 @@ public final class Scriber implements AutoCloseable {
                         }
                     }
                 }
-                if (any) {
+                // An empty object on a create is a value too: the field exists, with no keys.
+                if (any || (fields.get(name) == null && patch.isObject())) {
                     Object value = c.fromJson(e.getKey(), merged);
                     taken.put(e.getKey(), value);
                     stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
@@ -989,6 +1003,10 @@ public final class Scriber implements AutoCloseable {
             Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
             Stamp current = stamps.get(name);
             if (current == null || replaces(resolver, current, incoming, tx)) {
+                if (live && current != null && current.origin().equals(guid) && concurrentLoser(current, incoming)) {
+                    oursLost.set(name, fields.get(name));
+                    theirsKept.set(name, raw.get(name));
+                }
                 taken.put(e.getKey(), e.getValue());
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
@@ -997,6 +1015,7 @@ public final class Scriber implements AutoCloseable {
                 if (live && concurrentLoser(current, incoming)) {
                     lost.set(name, raw.get(name));
                     kept.set(name, fields.get(name));
+                    keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                 }
                 if (incoming.compareTo(current) > 0 && live) {
                     // A newer write was refused: its writer still shows it, so re-assert our value above it.
@@ -1011,7 +1030,11 @@ public final class Scriber implements AutoCloseable {
             correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
         }
         if (!lost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept));
+            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
+                    keptStamp == null ? null : keptStamp.origin(), s.origin()));
+        }
+        if (!oursLost.isEmpty()) {
+            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), guid));
         }
         if (taken.isEmpty()) {
             return corrected != null ? Played.APPLIED : Played.NOOP;
@@ -1784,6 +1807,15 @@ public final class Scriber implements AutoCloseable {
         }
 
         /**
+         * Receives the status changes of every session (see {@link Session#status()}): connections that catch up,
+         * come online and drop. A dropped connection is told here, not to {@link #onError}. Default: none.
+         */
+        public Builder onStatus(ConnectionStatus.Listener listener) {
+            this.statusListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
          * Requires every session to authenticate first, with a message of type {@code messageType} that
          * {@code authenticator} checks. Until it succeeds, a session answers any other request with error 401,
          * ignores the peer's responses and errors (they are reported to the error listener), pushes nothing and
@@ -1806,15 +1838,6 @@ public final class Scriber implements AutoCloseable {
             }
             this.authType = messageType;
             this.authenticator = authenticator;
-            return this;
-        }
-
-        /**
-         * Receives the status changes of every session (see {@link Session#status()}): connections that catch up,
-         * come online and drop. A dropped connection is told here, not to {@link #onError}. Default: none.
-         */
-        public Builder onStatus(ConnectionStatus.Listener listener) {
-            this.statusListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -118,7 +118,20 @@ final class SyncedClass<T> {
         }
         this.fields = Collections.unmodifiableMap(found);
         this.idField = id;
+        for (String merged : policy.setMerged()) {
+            FieldModel f = found.get(merged);
+            if (f == null || !(java.util.Set.class.isAssignableFrom(f.field().getType())
+                    || java.util.List.class.isAssignableFrom(f.field().getType()))
+                    || f.javaType().getContentType() == null
+                    || f.javaType().getContentType().getRawClass() != String.class) {
+                throw new IllegalArgumentException(type.getName() + "." + merged
+                        + " cannot merge as a set: it must be a synced Set<String> or List<String> field");
+            }
+        }
         for (String merged : policy.keyMerged()) {
+            if (policy.setMerged().contains(merged)) {
+                continue;
+            }
             FieldModel f = found.get(merged);
             if (f == null || !(java.util.Map.class.isAssignableFrom(f.field().getType())
                     || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(f.field().getType())
@@ -176,6 +189,9 @@ final class SyncedClass<T> {
      * @throws ScribeException with code 400 naming the field when the value does not fit
      */
     Object fromJson(FieldModel f, JsonNode value) {
+        if (policy.setMerged().contains(f.name()) && value != null && value.isObject()) {
+            value = SetMerge.elements(value);
+        }
         try {
             Object converted = Json.MAPPER.treeToValue(value, f.javaType());
             if (converted == null && f.field().getType().isPrimitive()) {
@@ -234,6 +250,9 @@ final class SyncedClass<T> {
     }
 
     JsonNode toJson(FieldModel f, Object value) {
+        if (policy.setMerged().contains(f.name())) {
+            return SetMerge.object(klass + "." + f.name(), value);
+        }
         try {
             return Json.MAPPER.valueToTree(value);
         } catch (IllegalArgumentException e) {
