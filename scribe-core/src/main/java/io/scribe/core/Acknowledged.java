@@ -123,6 +123,24 @@ final class Acknowledged {
         }
     }
 
+    /** The wall time of the oldest scribe {@link #pending()} counts, or empty when none. */
+    java.util.Optional<java.time.Instant> oldestPending() {
+        long after = position();
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(after, 500);
+            for (Scribe s : page) {
+                if (scriber.guid.equals(s.origin())) {
+                    // A hybrid logical clock: wall milliseconds in the high 48 bits.
+                    return java.util.Optional.of(java.time.Instant.ofEpochMilli(s.clock() >>> 16));
+                }
+                after = parse(s.id());
+            }
+            if (page.size() < 500) {
+                return java.util.Optional.empty();
+            }
+        }
+    }
+
     static long parse(String id) {
         try {
             return Long.parseLong(id);

@@ -50,6 +50,14 @@ public final class Client {
         return acknowledged.pending();
     }
 
+    /**
+     * When the oldest of the scribes {@link #pending()} counts was recorded (the wall-clock part of its stamp), or
+     * empty when none is pending: how far behind the client is, in time. Reads the log like {@code pending()}.
+     */
+    public Optional<java.time.Instant> oldestPending() {
+        return acknowledged.oldestPending();
+    }
+
     /** The client's GUID. */
     public String id() {
         return id;

@@ -85,6 +85,8 @@ public final class Scriber implements AutoCloseable {
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
     private final Conflict.Listener conflictListener;
+    /** What is counted (see the scribe-micrometer module). */
+    final io.scribe.core.spi.ScribeMetrics metrics;
     /** Told of every session's status changes; null when none was set. */
     final ConnectionStatus.Listener statusListener;
     /** The authentication message type and its checker, or null when sessions need no authentication. */
@@ -139,6 +141,7 @@ public final class Scriber implements AutoCloseable {
         this.errorListener = b.errorListener;
         this.conflictListener = b.conflictListener;
         this.statusListener = b.statusListener;
+        this.metrics = b.metrics;
         this.authType = b.authType;
         this.authenticator = b.authenticator;
         this.relayRule = b.relayRule;
@@ -1208,7 +1211,9 @@ public final class Scriber implements AutoCloseable {
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
         } else {
+            long started = System.nanoTime();
             stored = store.commit(tx.toCommit());
+            CommitMetrics.committed(metrics, guid, tx, stored, System.nanoTime() - started);
             noteOwnIds(stored);
         }
         states.putAll(tx.states);
@@ -1634,6 +1639,7 @@ public final class Scriber implements AutoCloseable {
         private ScheduledExecutorService timer;
         private Conflict.Listener conflictListener = conflict -> {};
         private ConnectionStatus.Listener statusListener;
+        private io.scribe.core.spi.ScribeMetrics metrics = io.scribe.core.spi.ScribeMetrics.NONE;
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
         private java.util.function.Predicate<Session> relayRule = session -> false;
@@ -1812,6 +1818,16 @@ public final class Scriber implements AutoCloseable {
          */
         public Builder onStatus(ConnectionStatus.Listener listener) {
             this.statusListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Where to count what this peer does: scribes recorded, played, relayed and refused, commit times, catch-up
+         * pages, bytes in and out (see {@link io.scribe.core.spi.ScribeMetrics}; the {@code scribe-micrometer}
+         * module has a Micrometer implementation). Default: {@link io.scribe.core.spi.ScribeMetrics#NONE}.
+         */
+        public Builder metrics(io.scribe.core.spi.ScribeMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

@@ -245,6 +245,7 @@ public final class Session {
             log.debug("session {}: {} bytes after disconnect ignored", client.id(), length);
             return;
         }
+        scriber.metrics.bytesIn(client.id(), length);
         synchronized (decoder) {
             decoder.feed(data, offset, length, sink);
         }
@@ -272,6 +273,7 @@ public final class Session {
             log.debug("session {}: message after disconnect ignored", client.id());
             return;
         }
+        scriber.metrics.bytesIn(client.id(), json.length());
         JsonNode message;
         try {
             if (json.length() > wire.maxFrameBytes()
@@ -332,6 +334,7 @@ public final class Session {
      * answers Syncro itself gives to a request (403, 404, 405 with an id) are sent; the rest is reported locally.
      */
     private void rejected(JsonNode id, ScribeException e) {
+        scriber.metrics.refused(client.id(), e.code());
         scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage(), e));
         int code = e.code();
         boolean syncroAnswers = id != null && (code == 403 || code == 404 || code == 405);
@@ -1024,6 +1027,8 @@ public final class Session {
             }
             try {
                 String next = playPage(from, response);
+                scriber.metrics.caughtUpPage(client.id(), response.path("result").size(),
+                        response.path("more").asBoolean(false));
                 if (response.path("more").asBoolean(false) && next != null && !next.equals(from)) {
                     requestPage(next, done);
                     scriber.flush();
@@ -1099,6 +1104,7 @@ public final class Session {
                 }
             } catch (ScribeException e) {
                 // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
+                scriber.metrics.refused(client.id(), e.code());
                 scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
                 JsonNode sid = node.get("id");
                 if (sid != null && !sid.isNull()) {
@@ -1219,6 +1225,7 @@ public final class Session {
 
     /** Pushes one of our scribes as {@code add_scribe}. Called under the Scriber's lock. */
     void push(Scribe scribe) {
+        scriber.metrics.relayed(scribe, client.id());
         ObjectNode message = Json.object().put("type", "add_scribe");
         ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
         message.set("scribe", json);
@@ -1294,6 +1301,8 @@ public final class Session {
                         } else {
                             connection.send((byte[]) payload);
                         }
+                        scriber.metrics.bytesOut(client.id(),
+                                payload instanceof String text ? text.length() : ((byte[]) payload).length);
                     } catch (RuntimeException e) {
                         WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
                         disconnectBecause(e);
