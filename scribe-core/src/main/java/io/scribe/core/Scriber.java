@@ -85,6 +85,8 @@ public final class Scriber implements AutoCloseable {
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
     private final Conflict.Listener conflictListener;
+    /** Converts synced field values and rpc arguments to and from JSON (see {@link Builder#mapper}). */
+    final com.fasterxml.jackson.databind.ObjectMapper valueMapper;
     /** What is counted (see the scribe-micrometer module). */
     final io.scribe.core.spi.ScribeMetrics metrics;
     /** Told of every session's status changes; null when none was set. */
@@ -161,7 +163,9 @@ public final class Scriber implements AutoCloseable {
         }
         Map<String, SyncedClass<?>> k = new LinkedHashMap<>();
         Map<Class<?>, SyncedClass<?>> t = new HashMap<>();
+        this.valueMapper = b.valueMapper;
         for (SyncedClass<?> c : b.classes) {
+            c.mapper = b.valueMapper;
             SyncedClass<?> previous = k.put(c.klass, c);
             if (previous != null) {
                 throw new IllegalArgumentException("two classes use the wire name " + c.klass + ": "
@@ -1640,6 +1644,7 @@ public final class Scriber implements AutoCloseable {
         private Conflict.Listener conflictListener = conflict -> {};
         private ConnectionStatus.Listener statusListener;
         private io.scribe.core.spi.ScribeMetrics metrics = io.scribe.core.spi.ScribeMetrics.NONE;
+        private com.fasterxml.jackson.databind.ObjectMapper valueMapper = io.scribe.core.internal.Json.MAPPER;
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
         private java.util.function.Predicate<Session> relayRule = session -> false;
@@ -1828,6 +1833,27 @@ public final class Scriber implements AutoCloseable {
          */
         public Builder metrics(io.scribe.core.spi.ScribeMetrics metrics) {
             this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
+         * Configures how the values of synced fields (value objects, records, dates, collections) and rpc arguments
+         * and results become JSON: {@code configure} receives a copy of Scribe's own Jackson {@code ObjectMapper}
+         * (fields read directly, any visibility; Java time as ISO-8601 text; unknown properties ignored) and may
+         * register modules, set a property naming strategy, add mix-ins or serializers. It does not change the
+         * messages of the protocol, the names of synced fields (their Java names), or how stores keep JSON. Peers
+         * that exchange a class must convert its values the same way. Each call starts again from Scribe's default.
+         *
+         * <pre>{@code
+         * Scriber.builder().mapper(m -> m.registerModule(new MoneyModule())
+         *         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+         * }</pre>
+         */
+        public Builder mapper(java.util.function.Consumer<com.fasterxml.jackson.databind.ObjectMapper> configure) {
+            Objects.requireNonNull(configure, "configure");
+            com.fasterxml.jackson.databind.ObjectMapper copy = io.scribe.core.internal.Json.MAPPER.copy();
+            configure.accept(copy);
+            this.valueMapper = copy;
             return this;
         }
 

@@ -859,7 +859,7 @@ public final class Session {
         Object[] values = new Object[count];
         for (int i = 0; i < count; i++) {
             try {
-                values[i] = Json.MAPPER.treeToValue(args.get(i),
+                values[i] = scriber.valueMapper.treeToValue(args.get(i),
                         Json.MAPPER.getTypeFactory().constructType(m.getGenericParameterTypes()[i]));
             } catch (Exception e) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "argument " + i + " of " + klass + "."
@@ -878,7 +878,7 @@ public final class Session {
         } catch (IllegalAccessException e) {
             throw new ScribeException(ScribeException.INTERNAL, "cannot call " + klass + "." + method, e);
         }
-        respond(id, Json.MAPPER.valueToTree(result));
+        respond(id, scriber.valueMapper.valueToTree(result));
     }
 
     private void handleResponse(JsonNode id, JsonNode message) {
@@ -1194,7 +1194,7 @@ public final class Session {
         ObjectNode message = Json.object().put("type", "rpc").put("klass", klass).put("method", method);
         ArrayNode array = message.putArray("args");
         for (Object arg : args) {
-            array.add(Json.MAPPER.<JsonNode>valueToTree(arg));
+            array.add(scriber.valueMapper.<JsonNode>valueToTree(arg));
         }
         CompletableFuture<JsonNode> result = request(message).thenApply(r -> r.path("result"));
         scriber.flush();

@@ -48,6 +48,8 @@ final class SyncedClass<T> {
     final Map<String, FieldModel> fields;
     final FieldModel idField;
     final Map<String, Method> rpcs;
+    /** Converts field values to and from JSON: Scribe's default, or the Scriber's configured copy of it. */
+    volatile com.fasterxml.jackson.databind.ObjectMapper mapper = Json.MAPPER;
     private final Constructor<T> constructor;
 
     /** Why an unenhanced {@code @Synced} class is refused, and the ways out. */
@@ -193,7 +195,7 @@ final class SyncedClass<T> {
             value = SetMerge.elements(value);
         }
         try {
-            Object converted = Json.MAPPER.treeToValue(value, f.javaType());
+            Object converted = mapper.treeToValue(value, f.javaType());
             if (converted == null && f.field().getType().isPrimitive()) {
                 throw new IllegalArgumentException("null for a primitive field");
             }
@@ -254,7 +256,7 @@ final class SyncedClass<T> {
             return SetMerge.object(klass + "." + f.name(), value);
         }
         try {
-            return Json.MAPPER.valueToTree(value);
+            return mapper.valueToTree(value);
         } catch (IllegalArgumentException e) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "field " + klass + "." + f.name()
                     + " holds a value that cannot be synced as JSON (" + value.getClass().getName() + "): "
