@@ -1,8 +1,6 @@
 package io.scribe.core;
 
-import io.scribe.core.spi.Commit;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -24,8 +22,6 @@ final class Acknowledged {
     private final Scriber scriber;
     private final String key;
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    // Held while writing, so that two writes cannot land out of order.
-    private final Object writing = new Object();
     // -1: not read from the store yet. Guarded by this.
     private long position = -1;
     private long stored = -1;
@@ -82,26 +78,27 @@ final class Acknowledged {
 
     private void persist() {
         scheduled.set(false);
-        synchronized (writing) {
-            write();
-        }
-    }
-
-    private void write() {
-        long now;
-        synchronized (this) {
-            now = position;
-            if (now == stored) {
-                return;
-            }
-        }
+        // Through the engine, under its lock: stores (and the stores that wrap them) see one commit at a time, and
+        // two writes of the position cannot land out of order.
+        scriber.lock.lock();
         try {
-            scriber.store.commit(new Commit(List.of(), List.of(), Map.of(key, Long.toString(now))));
+            long now;
+            synchronized (this) {
+                now = position;
+                if (now == stored) {
+                    return;
+                }
+            }
+            Txn tx = new Txn();
+            tx.cursors.put(key, Long.toString(now));
+            scriber.commit(tx);
             synchronized (this) {
                 stored = now;
             }
         } catch (RuntimeException e) {
             log.debug("cannot store the position {} acknowledged: {}", key, e.toString());
+        } finally {
+            scriber.lock.unlock();
         }
     }
 

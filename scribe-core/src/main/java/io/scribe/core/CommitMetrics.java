@@ -9,7 +9,8 @@ final class CommitMetrics {
     private CommitMetrics() {}
 
     static void committed(ScribeMetrics metrics, String guid, Txn tx, List<Scribe> stored, long nanos) {
-        if (metrics == ScribeMetrics.NONE || tx.foreign) {
+        if (metrics == ScribeMetrics.NONE || tx.foreign || (stored.isEmpty() && tx.states.isEmpty())) {
+            // Only steps that change the log or the objects count: not a cursor moving on its own.
             return;
         }
         metrics.committed(stored.size(), nanos);
