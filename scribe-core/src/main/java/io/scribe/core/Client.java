@@ -27,9 +27,35 @@ public final class Client {
         }
     };
 
+    /** How far the client has acknowledged this peer's log. */
+    final Acknowledged acknowledged;
+
     Client(Scriber scriber, String id) {
         this.scriber = scriber;
         this.id = id;
+        this.acknowledged = new Acknowledged(scriber, id);
+    }
+
+    /**
+     * The number of scribes recorded on this peer that the client has not acknowledged yet: an offline indicator's
+     * count of local changes still to send. The client acknowledges a scribe by answering its push, by asking for
+     * what comes after it when it catches up, or by answering the {@code noop} that follows the last page of its
+     * catch-up. The acknowledged position is kept in the store (written a moment after it moves), so the count
+     * survives a restart; before the client ever acknowledged anything, every local scribe counts. A scribe the
+     * client may not see counts until an acknowledgment passes it (its next catch-up).
+     *
+     * <p>Reads the log after the acknowledged position: cheap when little is pending. Thread-safe.
+     */
+    public long pending() {
+        return acknowledged.pending();
+    }
+
+    /**
+     * When the oldest of the scribes {@link #pending()} counts was recorded (the wall-clock part of its stamp), or
+     * empty when none is pending: how far behind the client is, in time. Reads the log like {@code pending()}.
+     */
+    public Optional<java.time.Instant> oldestPending() {
+        return acknowledged.oldestPending();
     }
 
     /** The client's GUID. */

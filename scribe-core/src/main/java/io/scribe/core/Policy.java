@@ -20,6 +20,7 @@ public final class Policy<T> {
     private final BiPredicate<Scribe, String> authorizer;
     private final Resolver resolver;
     private final Set<String> keyMerged;
+    private Set<String> setMerged = Set.of();
     private BiPredicate<String, String> formerRecipients = (id, client) -> true;
     private FollowUp followUp;
 
@@ -36,6 +37,7 @@ public final class Policy<T> {
         Policy<T> p = new Policy<>(recipients, authorizer, resolver, keyMerged);
         p.formerRecipients = formerRecipients;
         p.followUp = followUp;
+        p.setMerged = setMerged;
         return p;
     }
 
@@ -82,8 +84,41 @@ public final class Policy<T> {
      * @throws IllegalArgumentException (when the class is registered) if a name is not a synced field of that kind
      */
     public Policy<T> withKeyMerge(String... fields) {
-        Set<String> names = Set.of(fields);
-        return copy(recipients, authorizer, resolver, names);
+        Set<String> names = new java.util.HashSet<>(Set.of(fields));
+        names.addAll(setMerged);
+        return copy(recipients, authorizer, resolver, Set.copyOf(names));
+    }
+
+    /**
+     * Returns a copy whose named fields merge as <b>add-wins sets</b> of strings. Each field must be a synced {@code
+     * Set<String>} or {@code List<String>} (a list is then a set too: one copy of each element). Then:
+     * <ul>
+     *   <li>each element has its own stamp, and an update carries only the elements added and removed, as a merge
+     *       patch of an object with one key per element: {@code {"tags": {"urgent": true, "old": null}}};</li>
+     *   <li>concurrent adds are all kept: two peers that each add a tag offline both keep theirs;</li>
+     *   <li>a remove removes only what the remover had seen: it covers the adds of the element up to the newest one
+     *       the remover held, so an element added again by a peer that had not seen the removal stays;</li>
+     *   <li>the order is not synced: after playing a remote change, every peer holds the elements in string order;</li>
+     *   <li>no conflict is reported for these fields: keeping concurrent adds is the rule, not a loss.</li>
+     * </ul>
+     * On the wire and in the store such a field is the object {@code {"element": true, ...}}. Every peer must
+     * register the class with the same merged fields. Other fields keep the class's resolver.
+     *
+     * @throws IllegalArgumentException (when the class is registered) if a name is not a synced field of that kind
+     */
+    public Policy<T> withSetMerge(String... fields) {
+        Set<String> names = new java.util.HashSet<>(Set.of(fields));
+        Set<String> merged = new java.util.HashSet<>(keyMerged);
+        merged.addAll(names);
+        names.addAll(setMerged);
+        Policy<T> p = copy(recipients, authorizer, resolver, Set.copyOf(merged));
+        p.setMerged = Set.copyOf(names);
+        return p;
+    }
+
+    /** The fields merged as add-wins sets (see {@link #withSetMerge(String...)}); a subset of {@link #keyMerged()}. */
+    public Set<String> setMerged() {
+        return setMerged;
     }
 
     /**

@@ -85,6 +85,12 @@ public final class Scriber implements AutoCloseable {
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
     private final Conflict.Listener conflictListener;
+    /** Converts synced field values and rpc arguments to and from JSON (see {@link Builder#mapper}). */
+    final com.fasterxml.jackson.databind.ObjectMapper valueMapper;
+    /** What is counted (see the scribe-micrometer module). */
+    final io.scribe.core.spi.ScribeMetrics metrics;
+    /** Told of every session's status changes; null when none was set. */
+    final ConnectionStatus.Listener statusListener;
     /** The authentication message type and its checker, or null when sessions need no authentication. */
     final String authType;
     final io.scribe.core.spi.Authenticator authenticator;
@@ -136,6 +142,8 @@ public final class Scriber implements AutoCloseable {
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
         this.conflictListener = b.conflictListener;
+        this.statusListener = b.statusListener;
+        this.metrics = b.metrics;
         this.authType = b.authType;
         this.authenticator = b.authenticator;
         this.relayRule = b.relayRule;
@@ -155,7 +163,9 @@ public final class Scriber implements AutoCloseable {
         }
         Map<String, SyncedClass<?>> k = new LinkedHashMap<>();
         Map<Class<?>, SyncedClass<?>> t = new HashMap<>();
+        this.valueMapper = b.valueMapper;
         for (SyncedClass<?> c : b.classes) {
+            c.mapper = b.valueMapper;
             SyncedClass<?> previous = k.put(c.klass, c);
             if (previous != null) {
                 throw new IllegalArgumentException("two classes use the wire name " + c.klass + ": "
@@ -943,6 +953,10 @@ public final class Scriber implements AutoCloseable {
         ObjectNode corrected = null;
         ObjectNode lost = Json.object();
         ObjectNode kept = Json.object();
+        // The newest write kept over a refused one; and this peer's own writes the incoming one overwrites.
+        Stamp keptStamp = null;
+        ObjectNode oursLost = Json.object();
+        ObjectNode theirsKept = Json.object();
         ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
         Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
         Map<FieldModel, Object> taken = new LinkedHashMap<>();
@@ -960,7 +974,15 @@ public final class Scriber implements AutoCloseable {
                     String stampName = name + "/" + k.getKey();
                     Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
                     Stamp current = stamps.get(stampName);
-                    if (current == null || replaces(resolver, current, incoming, tx)) {
+                    boolean set = c.policy.setMerged().contains(name);
+                    if (current == null || (set ? SetMerge.replaces(current, merged.has(k.getKey()), incoming,
+                            !k.getValue().isNull()) : replaces(resolver, current, incoming, tx))) {
+                        if (!set && live && current != null && current.origin().equals(guid)
+                                && concurrentLoser(current, incoming)) {
+                            oursLost.with(name).set(k.getKey(),
+                                    merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode());
+                            theirsKept.with(name).set(k.getKey(), k.getValue());
+                        }
                         if (k.getValue().isNull()) {
                             merged.remove(k.getKey());
                         } else {
@@ -968,10 +990,11 @@ public final class Scriber implements AutoCloseable {
                         }
                         stamps.put(stampName, incoming);
                         any = true;
-                    } else if (live && concurrentLoser(current, incoming)) {
+                    } else if (!set && live && concurrentLoser(current, incoming)) {
                         JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
                         lost.with(name).set(k.getKey(), k.getValue());
                         kept.with(name).set(k.getKey(), ours);
+                        keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                         if (incoming.compareTo(current) > 0) {
                             if (corrected == null) {
                                 corrected = Json.object();
@@ -980,7 +1003,8 @@ public final class Scriber implements AutoCloseable {
                         }
                     }
                 }
-                if (any) {
+                // An empty object on a create is a value too: the field exists, with no keys.
+                if (any || (fields.get(name) == null && patch.isObject())) {
                     Object value = c.fromJson(e.getKey(), merged);
                     taken.put(e.getKey(), value);
                     stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
@@ -991,6 +1015,10 @@ public final class Scriber implements AutoCloseable {
             Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
             Stamp current = stamps.get(name);
             if (current == null || replaces(resolver, current, incoming, tx)) {
+                if (live && current != null && current.origin().equals(guid) && concurrentLoser(current, incoming)) {
+                    oursLost.set(name, fields.get(name));
+                    theirsKept.set(name, raw.get(name));
+                }
                 taken.put(e.getKey(), e.getValue());
                 stamps.put(name, incoming);
                 // Normalised through the Java type, so a later local diff compares like with like.
@@ -999,6 +1027,7 @@ public final class Scriber implements AutoCloseable {
                 if (live && concurrentLoser(current, incoming)) {
                     lost.set(name, raw.get(name));
                     kept.set(name, fields.get(name));
+                    keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                 }
                 if (incoming.compareTo(current) > 0 && live) {
                     // A newer write was refused: its writer still shows it, so re-assert our value above it.
@@ -1013,7 +1042,11 @@ public final class Scriber implements AutoCloseable {
             correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
         }
         if (!lost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept));
+            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
+                    keptStamp == null ? null : keptStamp.origin(), s.origin()));
+        }
+        if (!oursLost.isEmpty()) {
+            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), guid));
         }
         if (taken.isEmpty()) {
             return corrected != null ? Played.APPLIED : Played.NOOP;
@@ -1187,7 +1220,9 @@ public final class Scriber implements AutoCloseable {
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
         } else {
+            long started = System.nanoTime();
             stored = store.commit(tx.toCommit());
+            CommitMetrics.committed(metrics, guid, tx, stored, System.nanoTime() - started);
             noteOwnIds(stored);
         }
         states.putAll(tx.states);
@@ -1612,6 +1647,9 @@ public final class Scriber implements AutoCloseable {
         private int pageSize = 500;
         private ScheduledExecutorService timer;
         private Conflict.Listener conflictListener = conflict -> {};
+        private ConnectionStatus.Listener statusListener;
+        private io.scribe.core.spi.ScribeMetrics metrics = io.scribe.core.spi.ScribeMetrics.NONE;
+        private com.fasterxml.jackson.databind.ObjectMapper valueMapper = io.scribe.core.internal.Json.MAPPER;
         private String authType;
         private io.scribe.core.spi.Authenticator authenticator;
         private java.util.function.Predicate<Session> relayRule = session -> false;
@@ -1781,6 +1819,46 @@ public final class Scriber implements AutoCloseable {
          */
         public Builder onConflict(Conflict.Listener listener) {
             this.conflictListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Receives the status changes of every session (see {@link Session#status()}): connections that catch up,
+         * come online and drop. A dropped connection is told here, not to {@link #onError}. Default: none.
+         */
+        public Builder onStatus(ConnectionStatus.Listener listener) {
+            this.statusListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Where to count what this peer does: scribes recorded, played, relayed and refused, commit times, catch-up
+         * pages, bytes in and out (see {@link io.scribe.core.spi.ScribeMetrics}; the {@code scribe-micrometer}
+         * module has a Micrometer implementation). Default: {@link io.scribe.core.spi.ScribeMetrics#NONE}.
+         */
+        public Builder metrics(io.scribe.core.spi.ScribeMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
+         * Configures how the values of synced fields (value objects, records, dates, collections) and rpc arguments
+         * and results become JSON: {@code configure} receives a copy of Scribe's own Jackson {@code ObjectMapper}
+         * (fields read directly, any visibility; Java time as ISO-8601 text; unknown properties ignored) and may
+         * register modules, set a property naming strategy, add mix-ins or serializers. It does not change the
+         * messages of the protocol, the names of synced fields (their Java names), or how stores keep JSON. Peers
+         * that exchange a class must convert its values the same way. Each call starts again from Scribe's default.
+         *
+         * <pre>{@code
+         * Scriber.builder().mapper(m -> m.registerModule(new MoneyModule())
+         *         .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+         * }</pre>
+         */
+        public Builder mapper(java.util.function.Consumer<com.fasterxml.jackson.databind.ObjectMapper> configure) {
+            Objects.requireNonNull(configure, "configure");
+            com.fasterxml.jackson.databind.ObjectMapper copy = io.scribe.core.internal.Json.MAPPER.copy();
+            configure.accept(copy);
+            this.valueMapper = copy;
             return this;
         }
 

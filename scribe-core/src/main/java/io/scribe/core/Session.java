@@ -106,6 +106,9 @@ public final class Session {
     private volatile CompletableFuture<Void> deferredSync;
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
     private final SyncroPeer syncro;
+    private final StatusBoard status;
+    // Why the session closed, when it closed for a reason (see disconnectBecause).
+    private volatile Throwable closeCause;
 
     /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
     private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
@@ -118,6 +121,24 @@ public final class Session {
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
         this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
         this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
+        this.status = new StatusBoard(client.id(), scriber.statusListener);
+    }
+
+    /**
+     * Where the session stands: {@link ConnectionStatus.State#CONNECTING} until {@link #sync()} starts the
+     * catch-up, {@link ConnectionStatus.State#CATCHING_UP} until it has read the peer's log to the end, then
+     * {@link ConnectionStatus.State#ONLINE}; {@link ConnectionStatus.State#OFFLINE} once closed.
+     */
+    public ConnectionStatus status() {
+        return status.current();
+    }
+
+    /**
+     * Tells {@code listener} of every later status change of this session, in order (the Scriber's own status
+     * listener, {@code Scriber.Builder.onStatus}, hears of every session's).
+     */
+    public void onStatus(ConnectionStatus.Listener listener) {
+        status.listen(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     /** The client at the other end. */
@@ -237,6 +258,7 @@ public final class Session {
             log.debug("session {}: {} bytes after disconnect ignored", client.id(), length);
             return;
         }
+        scriber.metrics.bytesIn(client.id(), length);
         synchronized (decoder) {
             decoder.feed(data, offset, length, sink);
         }
@@ -264,6 +286,7 @@ public final class Session {
             log.debug("session {}: message after disconnect ignored", client.id());
             return;
         }
+        scriber.metrics.bytesIn(client.id(), json.length());
         JsonNode message;
         try {
             if (json.length() > wire.maxFrameBytes()
@@ -324,6 +347,7 @@ public final class Session {
      * answers Syncro itself gives to a request (403, 404, 405 with an id) are sent; the rest is reported locally.
      */
     private void rejected(JsonNode id, ScribeException e) {
+        scriber.metrics.refused(client.id(), e.code());
         scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage(), e));
         int code = e.code();
         boolean syncroAnswers = id != null && (code == 403 || code == 404 || code == 405);
@@ -419,6 +443,7 @@ public final class Session {
      */
     private void answerSync(JsonNode id, JsonNode message, boolean own) {
         long after = parseCursor(message.get("from"));
+        client.acknowledged.reset(after);
         JsonNode limitNode = message.get("limit");
         // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
         // they get one answer, the rest as pushes.
@@ -548,6 +573,13 @@ public final class Session {
             if (!more) {
                 // From here on, new scribes are pushed: they are appended after the page just read.
                 pushing = true;
+                if (!wire.isSyncro() && position > after) {
+                    // The peer stores no cursor in this log past the last page: its answer to this noop says it
+                    // has played the page (it handles messages in order), which is what pending() counts on.
+                    long upTo = position;
+                    enqueueRequest(Json.object().put("type", "noop"))
+                            .thenAccept(r -> client.acknowledged.advance(upTo));
+                }
             }
         } finally {
             scriber.lock.unlock();
@@ -840,7 +872,7 @@ public final class Session {
         Object[] values = new Object[count];
         for (int i = 0; i < count; i++) {
             try {
-                values[i] = Json.MAPPER.treeToValue(args.get(i),
+                values[i] = scriber.valueMapper.treeToValue(args.get(i),
                         Json.MAPPER.getTypeFactory().constructType(m.getGenericParameterTypes()[i]));
             } catch (Exception e) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "argument " + i + " of " + klass + "."
@@ -859,7 +891,7 @@ public final class Session {
         } catch (IllegalAccessException e) {
             throw new ScribeException(ScribeException.INTERNAL, "cannot call " + klass + "." + method, e);
         }
-        respond(id, Json.MAPPER.valueToTree(result));
+        respond(id, scriber.valueMapper.valueToTree(result));
     }
 
     private void handleResponse(JsonNode id, JsonNode message) {
@@ -884,6 +916,13 @@ public final class Session {
         String text = message.path("message").asText("error " + code);
         ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
         Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p == null && code == ScribeException.CONFLICT && (id == null || id.isNull())) {
+            // The peer refused this session: it still holds this client's previous connection (a reconnect that
+            // came before the peer noticed the drop). A status change; the transport connects again.
+            log.info("session {}: {}", client.id(), e.getMessage());
+            disconnectBecause(e);
+            return;
+        }
         if (p == null) {
             // Never answered: two peers must not bounce errors at each other.
             scriber.report(e);
@@ -963,6 +1002,7 @@ public final class Session {
         CompletableFuture<Void> done = new CompletableFuture<>();
         catchUp = done;
         caughtUp = false;
+        status.set(ConnectionStatus.State.CATCHING_UP, null);
         if (scriber.authenticator != null && principal == null) {
             deferredSync = done;
             return done;
@@ -1000,11 +1040,14 @@ public final class Session {
             }
             try {
                 String next = playPage(from, response);
+                scriber.metrics.caughtUpPage(client.id(), response.path("result").size(),
+                        response.path("more").asBoolean(false));
                 if (response.path("more").asBoolean(false) && next != null && !next.equals(from)) {
                     requestPage(next, done);
                     scriber.flush();
                 } else {
                     caughtUp = true;
+                    status.set(ConnectionStatus.State.ONLINE, null);
                     done.complete(null);
                 }
             } catch (RuntimeException e) {
@@ -1074,6 +1117,7 @@ public final class Session {
                 }
             } catch (ScribeException e) {
                 // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
+                scriber.metrics.refused(client.id(), e.code());
                 scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
                 JsonNode sid = node.get("id");
                 if (sid != null && !sid.isNull()) {
@@ -1163,7 +1207,7 @@ public final class Session {
         ObjectNode message = Json.object().put("type", "rpc").put("klass", klass).put("method", method);
         ArrayNode array = message.putArray("args");
         for (Object arg : args) {
-            array.add(Json.MAPPER.<JsonNode>valueToTree(arg));
+            array.add(scriber.valueMapper.<JsonNode>valueToTree(arg));
         }
         CompletableFuture<JsonNode> result = request(message).thenApply(r -> r.path("result"));
         scriber.flush();
@@ -1194,10 +1238,14 @@ public final class Session {
 
     /** Pushes one of our scribes as {@code add_scribe}. Called under the Scriber's lock. */
     void push(Scribe scribe) {
+        scriber.metrics.relayed(scribe, client.id());
         ObjectNode message = Json.object().put("type", "add_scribe");
         ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
         message.set("scribe", json);
-        reportFailure(enqueueRequest(message));
+        CompletableFuture<JsonNode> answered = enqueueRequest(message);
+        reportFailure(answered);
+        long pushed = Acknowledged.parse(scribe.id());
+        answered.thenAccept(r -> client.acknowledged.advance(pushed));
         if (syncro != null) {
             syncro.sent(json, message.path("id").asInt());
         }
@@ -1266,9 +1314,11 @@ public final class Session {
                         } else {
                             connection.send((byte[]) payload);
                         }
+                        scriber.metrics.bytesOut(client.id(),
+                                payload instanceof String text ? text.length() : ((byte[]) payload).length);
                     } catch (RuntimeException e) {
                         WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
-                        disconnect();
+                        disconnectBecause(e);
                     }
                 }
             } finally {
@@ -1306,6 +1356,19 @@ public final class Session {
         } catch (RuntimeException e) {
             log.debug("session {}: close failed", client.id(), e);
         }
+        client.acknowledged.flush();
+        status.set(ConnectionStatus.State.OFFLINE, closeCause);
+    }
+
+    /**
+     * Closes the session as {@link #disconnect()} does, giving the reason its {@link ConnectionStatus#cause()}
+     * carries: transports pass the failure that ended the connection.
+     */
+    public void disconnectBecause(Throwable cause) {
+        if (open && closeCause == null) {
+            closeCause = cause;
+        }
+        disconnect();
     }
 
     /** Fails the requests whose deadline has passed. Called periodically by the Scriber's timer. */

@@ -48,6 +48,8 @@ final class SyncedClass<T> {
     final Map<String, FieldModel> fields;
     final FieldModel idField;
     final Map<String, Method> rpcs;
+    /** Converts field values to and from JSON: Scribe's default, or the Scriber's configured copy of it. */
+    volatile com.fasterxml.jackson.databind.ObjectMapper mapper = Json.MAPPER;
     private final Constructor<T> constructor;
 
     /** Why an unenhanced {@code @Synced} class is refused, and the ways out. */
@@ -118,7 +120,20 @@ final class SyncedClass<T> {
         }
         this.fields = Collections.unmodifiableMap(found);
         this.idField = id;
+        for (String merged : policy.setMerged()) {
+            FieldModel f = found.get(merged);
+            if (f == null || !(java.util.Set.class.isAssignableFrom(f.field().getType())
+                    || java.util.List.class.isAssignableFrom(f.field().getType()))
+                    || f.javaType().getContentType() == null
+                    || f.javaType().getContentType().getRawClass() != String.class) {
+                throw new IllegalArgumentException(type.getName() + "." + merged
+                        + " cannot merge as a set: it must be a synced Set<String> or List<String> field");
+            }
+        }
         for (String merged : policy.keyMerged()) {
+            if (policy.setMerged().contains(merged)) {
+                continue;
+            }
             FieldModel f = found.get(merged);
             if (f == null || !(java.util.Map.class.isAssignableFrom(f.field().getType())
                     || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(f.field().getType())
@@ -176,8 +191,11 @@ final class SyncedClass<T> {
      * @throws ScribeException with code 400 naming the field when the value does not fit
      */
     Object fromJson(FieldModel f, JsonNode value) {
+        if (policy.setMerged().contains(f.name()) && value != null && value.isObject()) {
+            value = SetMerge.elements(value);
+        }
         try {
-            Object converted = Json.MAPPER.treeToValue(value, f.javaType());
+            Object converted = mapper.treeToValue(value, f.javaType());
             if (converted == null && f.field().getType().isPrimitive()) {
                 throw new IllegalArgumentException("null for a primitive field");
             }
@@ -234,8 +252,11 @@ final class SyncedClass<T> {
     }
 
     JsonNode toJson(FieldModel f, Object value) {
+        if (policy.setMerged().contains(f.name())) {
+            return SetMerge.object(klass + "." + f.name(), value);
+        }
         try {
-            return Json.MAPPER.valueToTree(value);
+            return mapper.valueToTree(value);
         } catch (IllegalArgumentException e) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "field " + klass + "." + f.name()
                     + " holds a value that cannot be synced as JSON (" + value.getClass().getName() + "): "

@@ -47,6 +47,17 @@ class ConvergenceTest {
         }
     }
 
+    /** The same with {@code tags} merged as an add-wins set ({@link Policy#withSetMerge}), tags added and removed. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void peersConvergeWithTagsMergedAsASet(long seed) {
+        try {
+            run(seed, false, true);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("convergence failed for seed " + seed + " (replay: -Dscribe.seed=" + seed + ")", e);
+        }
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void peersConvergeUnderServerWins(long seed) {
@@ -204,6 +215,20 @@ class ConvergenceTest {
         return result;
     }
 
+    /** Every live Task of a peer as its synced fields with its tags sorted, by id. */
+    private static Map<String, String> sortedTags(Scriber peer) {
+        Map<String, String> result = new TreeMap<>();
+        for (Map.Entry<String, JsonNode> e : states(peer).entrySet()) {
+            ObjectNode fields = (ObjectNode) e.getValue();
+            java.util.TreeSet<String> sorted = new java.util.TreeSet<>();
+            fields.get("tags").forEach(t -> sorted.add(t.asText()));
+            ArrayNode tags = fields.putArray("tags");
+            sorted.forEach(tags::add);
+            result.put(e.getKey(), fields.toString());
+        }
+        return result;
+    }
+
     /** Every live Task of a peer as its synced fields in JSON, by id. */
     private static Map<String, JsonNode> states(Scriber peer) {
         Map<String, JsonNode> result = new TreeMap<>();
@@ -218,6 +243,12 @@ class ConvergenceTest {
     }
 
     private void run(long seed, boolean serverWins) {
+        run(seed, serverWins, false);
+    }
+
+    private void run(long seed, boolean serverWins, boolean setTags) {
+        Policy<Task> policy = serverWins ? Policy.<Task>defaults().withResolver(Resolver.serverWins("server"))
+                : setTags ? Policy.<Task>defaults().withSetMerge("tags") : Policy.<Task>defaults();
         Random random = new Random(seed);
         Network net = new Network(random).chunked(true).duplicates(0.05);
         ManualClock now = new ManualClock(1_700_000_000_000L);
@@ -227,11 +258,7 @@ class ConvergenceTest {
             Scriber.Builder b = Scriber.builder().clientId(ids[i]).store(io.scribe.core.spi.Store.inMemory())
                     .clock(now.skewed(random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
                     .onError(e -> { });
-            if (serverWins) {
-                b.register(Task.class, Policy.<Task>defaults().withResolver(Resolver.serverWins("server")));
-            } else {
-                b.register(Task.class);
-            }
+            b.register(Task.class, policy);
             peers.add(b.build());
         }
         Scriber hub = peers.get(0);
@@ -256,7 +283,14 @@ class ConvergenceTest {
                 switch (random.nextInt(4)) {
                     case 0 -> t.setTitle(p.id() + "-" + step);
                     case 1 -> t.setPriority(random.nextInt(10));
-                    case 2 -> t.tag("g" + random.nextInt(4));
+                    case 2 -> {
+                        String tag = "g" + random.nextInt(4);
+                        if (setTags && t.tags().contains(tag) && random.nextBoolean()) {
+                            t.tags().remove(tag);
+                        } else if (!setTags || !t.tags().contains(tag)) {
+                            t.tag(tag);
+                        }
+                    }
                     default -> t.complete();
                 }
                 p.save(t);
@@ -270,18 +304,22 @@ class ConvergenceTest {
         }
         net.heal();
 
-        Map<String, String> expected = Peers.tasks(hub);
+        // A merged set's order is not synced: compare its elements.
+        java.util.function.Function<Scriber, Map<String, String>> tasks = setTags ? ConvergenceTest::sortedTags
+                : Peers::tasks;
+        Map<String, String> expected = tasks.apply(hub);
         assertThat(expected).as("the run made objects").isNotEmpty();
         for (Scriber p : peers) {
-            assertThat(Peers.tasks(p)).as("objects of " + p.id()).isEqualTo(expected);
+            assertThat(tasks.apply(p)).as("objects of " + p.id()).isEqualTo(expected);
         }
         // Stored states agree with the live objects: a restart would give the same result.
         for (Scriber p : peers) {
             Map<String, String> fromStore = new TreeMap<>();
             Scriber restarted = Scriber.builder().clientId(p.id() + "-restarted").store(p.store())
-                    .register(Task.class).build();
+                    .register(Task.class, policy).build();
             restarted.all(Task.class).forEach(t -> fromStore.put(t.id(), t.toString()));
-            assertThat(fromStore).as("restored objects of " + p.id()).isEqualTo(expected);
+            assertThat(setTags ? sortedTags(restarted) : fromStore).as("restored objects of " + p.id())
+                    .isEqualTo(expected);
         }
     }
 }

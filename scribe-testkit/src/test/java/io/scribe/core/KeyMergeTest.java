@@ -101,7 +101,7 @@ class KeyMergeTest {
         List<Conflict> atHub = conflicts.stream().filter(c -> c.object() == hub.find(Sheet.class, "s1").get()).toList();
         assertThat(atHub).hasSize(1);
         Conflict c = atHub.get(0);
-        assertThat(c.refused().origin()).isEqualTo("b");
+        assertThat(c.scribe().origin()).isEqualTo("b");
         assertThat(c.lost().toString()).isEqualTo("{\"cells\":{\"k\":\"from b\"}}");
         assertThat(c.kept().toString()).isEqualTo("{\"cells\":{\"k\":\"from a\"}}");
         assertThat(lb.isUp()).isTrue();

@@ -734,7 +734,11 @@ public final class DocServer implements AutoCloseable {
     }
 
     private void conflict(Conflict c) {
-        String origin = c.refused().origin();
+        if (c.lostBy(scriber.id())) {
+            // A write of the server's own that a client's concurrent write replaced: nobody to tell.
+            return;
+        }
+        String origin = c.scribe().origin();
         String author = principals.getOrDefault(origin, "?");
         Document doc = c.object() instanceof Document d ? d : null;
         long version = doc == null ? 0 : doc.version();
@@ -765,7 +769,7 @@ public final class DocServer implements AutoCloseable {
             return;
         }
         ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", c.id())
-                .put("clock", c.refused().clock()).put("version", version);
+                .put("clock", c.scribe().clock()).put("version", version);
         event.set("lost", c.lost());
         event.set("kept", c.kept());
         for (Session s : scriber.client(origin).sessions()) {

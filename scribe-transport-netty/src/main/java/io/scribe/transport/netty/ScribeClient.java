@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketCl
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.scribe.core.ConnectionStatus;
 import io.scribe.core.Scriber;
 import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
@@ -36,6 +37,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * client.close();                                // stops reconnecting; the Scriber stays open
  * }</pre>
  *
+ * <p>Its {@link #status()} goes connecting, catching up, online, and offline with the cause when the connection drops
+ * or cannot be made; {@link Builder#onStatus} is told of each change, and {@link #pending()} counts the local
+ * changes the server has not acknowledged. A dropped connection is a status change, not an error.
+ *
  * <p>The client trusts the server it connects to as a relay ({@link Session#trustAsRelay()}): the server forwards
  * the changes of every other peer.
  *
@@ -73,6 +79,7 @@ public final class ScribeClient implements AutoCloseable {
     private final String host;
     private final int port;
     private final Consumer<Session> onSession;
+    private final ConnectionStatus.Listener onStatus;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     /** HTTP mode: the server's base URI and what the links need; null over a socket. */
@@ -91,11 +98,17 @@ public final class ScribeClient implements AutoCloseable {
     private CompletableFuture<Session> ready = new CompletableFuture<>();
     private int attempts;
     private boolean closed;
+    private String remote;
+    private ConnectionStatus status;
 
     private ScribeClient(Builder b) {
         this.scriber = b.scriber;
         this.backoff = b.backoff;
         this.onSession = b.onSession;
+        this.onStatus = b.onStatus;
+        this.remote = b.serverId;
+        // Not told: the first connect moves to CONNECTING, and the listener hears of that.
+        this.status = new ConnectionStatus(ConnectionStatus.State.OFFLINE, remote, null);
         this.httpBase = b.httpUri;
         this.bearer = b.bearer;
         this.pollMin = b.pollMin;
@@ -217,6 +230,7 @@ public final class ScribeClient implements AutoCloseable {
                 return;
             }
         }
+        status(ConnectionStatus.State.CONNECTING, null);
         if (httpBase != null) {
             HttpLink l = new HttpLink(scriber, httpBase, httpClient, bearer, pollMin, pollMax, httpTimeout,
                     group.next(), this::opened, this::lost);
@@ -244,6 +258,7 @@ public final class ScribeClient implements AutoCloseable {
                     log.debug("scriber {}: cannot connect to {}:{}: {}", scriber.id(), host, port,
                             done.cause().toString());
                 }
+                status(ConnectionStatus.State.OFFLINE, done.cause());
                 retry();
                 return;
             }
@@ -258,7 +273,15 @@ public final class ScribeClient implements AutoCloseable {
         synchronized (lock) {
             session = s;
             attempts = 0;
+            remote = s.client().id();
         }
+        // The session reports its catch-up and its coming online; its end is reported by lost(), with the cause.
+        s.onStatus(st -> {
+            if (st.state() != ConnectionStatus.State.OFFLINE) {
+                status(st.state(), null);
+            }
+        });
+        status(s.status().state(), null);
         log.info("scriber {}: connected to {} at {}:{}", scriber.id(), s.client().id(), host, port);
         CompletableFuture<Session> r;
         synchronized (lock) {
@@ -281,11 +304,18 @@ public final class ScribeClient implements AutoCloseable {
     }
 
     private void lost() {
+        Session gone;
         synchronized (lock) {
-            if (session != null) {
-                session.disconnect();
-                session = null;
-            }
+            gone = session;
+            session = null;
+        }
+        Throwable cause = null;
+        if (gone != null) {
+            // Outside the lock: the session tells its status listeners under its own.
+            cause = gone.status().cause();
+            gone.disconnect();
+        }
+        synchronized (lock) {
             if (ready.isDone()) {
                 ready = new CompletableFuture<>();
             }
@@ -294,6 +324,8 @@ public final class ScribeClient implements AutoCloseable {
             }
         }
         log.info("scriber {}: connection to {}:{} lost", scriber.id(), host, port);
+        status(ConnectionStatus.State.OFFLINE, cause != null ? cause
+                : new java.io.EOFException("connection to " + host + ":" + port + " closed"));
         retry();
     }
 
@@ -305,8 +337,11 @@ public final class ScribeClient implements AutoCloseable {
             }
             if (attempts >= backoff.maxAttempts()) {
                 log.warn("scriber {}: giving up on {}:{} after {} attempts", scriber.id(), host, port, attempts);
-                ready.completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
-                        "gave up connecting to " + host + ":" + port + " after " + attempts + " attempts"));
+                ScribeException gaveUp = new ScribeException(ScribeException.TIMEOUT,
+                        "gave up connecting to " + host + ":" + port + " after " + attempts + " attempts");
+                ready.completeExceptionally(gaveUp);
+                status = new ConnectionStatus(ConnectionStatus.State.OFFLINE, remote, gaveUp);
+                tell(status);
                 return;
             }
             delay = backoff.delayMillis(attempts++);
@@ -315,6 +350,51 @@ public final class ScribeClient implements AutoCloseable {
             return;
         }
         group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Moves to {@code state} and tells the listener; nothing happens once the client is closed. */
+    private void status(ConnectionStatus.State state, Throwable cause) {
+        synchronized (lock) {
+            if (closed || (status.state() == state && state != ConnectionStatus.State.OFFLINE)) {
+                return;
+            }
+            status = new ConnectionStatus(state, remote, state == ConnectionStatus.State.OFFLINE ? cause : null);
+            tell(status);
+        }
+    }
+
+    // Called under lock, so that the listener sees the changes in order.
+    private void tell(ConnectionStatus s) {
+        try {
+            onStatus.onStatus(s);
+        } catch (RuntimeException e) {
+            log.warn("scriber {}: status listener failed on {}", scriber.id(), s, e);
+        }
+    }
+
+    /**
+     * Where the connection stands: {@link ConnectionStatus.State#CONNECTING} while a connection is being made, then
+     * {@link ConnectionStatus.State#CATCHING_UP} and {@link ConnectionStatus.State#ONLINE}; {@link
+     * ConnectionStatus.State#OFFLINE} with the cause after a failed attempt or a dropped connection (until the next
+     * attempt), and with a null cause once {@link #close()}d.
+     */
+    public ConnectionStatus status() {
+        synchronized (lock) {
+            return status;
+        }
+    }
+
+    /**
+     * The local changes (scribes recorded on this peer) the server has not acknowledged yet (see {@link
+     * io.scribe.core.Client#pending()}); it survives a restart. Empty while the server's GUID is not known: before
+     * the first session, unless {@link Builder#serverId} named it.
+     */
+    public OptionalLong pending() {
+        String id;
+        synchronized (lock) {
+            id = remote;
+        }
+        return id == null ? OptionalLong.empty() : OptionalLong.of(scriber.client(id).pending());
     }
 
     /** The open session, if connected and named. */
@@ -402,6 +482,8 @@ public final class ScribeClient implements AutoCloseable {
             if (closed) {
                 return;
             }
+            status = new ConnectionStatus(ConnectionStatus.State.OFFLINE, remote, null);
+            tell(status);
             closed = true;
             l = link;
             c = channel;
@@ -438,6 +520,7 @@ public final class ScribeClient implements AutoCloseable {
         private long maxPendingBytes = 64L * 1024 * 1024;
         private Duration unwritableTimeout = Duration.ofSeconds(30);
         private Consumer<Session> onSession = s -> {};
+        private ConnectionStatus.Listener onStatus = s -> {};
         private URI httpUri;
         private int compressThreshold = -1;
         private java.util.function.Supplier<String> bearer;
@@ -550,6 +633,15 @@ public final class ScribeClient implements AutoCloseable {
         /** Told of each new session (after every reconnect), on the I/O thread; must not block. */
         public Builder onSession(Consumer<Session> listener) {
             this.onSession = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Told of each status change (see {@link ScribeClient#status()}), in order, on the I/O thread or the thread
+         * that closes the client; must not block. Default: none.
+         */
+        public Builder onStatus(ConnectionStatus.Listener listener) {
+            this.onStatus = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

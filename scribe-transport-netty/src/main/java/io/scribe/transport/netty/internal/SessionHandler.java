@@ -119,6 +119,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 if (epoch == unwritableEpoch && !ctx.channel().isWritable() && ctx.channel().isActive()) {
                     log.warn("{}: unwritable for {}; dropping the connection", ctx.channel().remoteAddress(),
                             settings.unwritableTimeout());
+                    session.disconnectBecause(new io.scribe.core.ScribeException(io.scribe.core.ScribeException.TIMEOUT,
+                            "peer read nothing for " + settings.unwritableTimeout()));
                     ctx.close();
                 }
             }, settings.unwritableTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -134,6 +136,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (idle.state() == IdleState.READER_IDLE) {
                 log.info("{}: nothing read for {}; dropping the connection", ctx.channel().remoteAddress(),
                         settings.idleTimeout());
+                session.disconnectBecause(new io.scribe.core.ScribeException(io.scribe.core.ScribeException.TIMEOUT,
+                        "nothing read for " + settings.idleTimeout()));
                 ctx.close();
             } else if (idle.state() == IdleState.WRITER_IDLE && session.isOpen()) {
                 session.noop().exceptionally(e -> {
@@ -150,6 +154,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         WARNINGS.warn("{}: {}; closing", ctx.channel().remoteAddress(), cause.toString());
         log.debug("{}: failure", ctx.channel().remoteAddress(), cause);
+        session.disconnectBecause(cause);
         ctx.close();
     }
 

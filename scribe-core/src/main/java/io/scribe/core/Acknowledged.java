@@ -1,0 +1,148 @@
+package io.scribe.core;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How far one remote peer has acknowledged this peer's log: the id up to which it asked for everything after
+ * ({@code sync{from}}), answered a push, or answered the {@code noop} that follows the last page of its catch-up.
+ * Kept in the store beside the cursors (under {@link #KEY_PREFIX} and the client's GUID), written shortly after it
+ * moves, so that {@link Client#pending()} survives a restart.
+ */
+final class Acknowledged {
+
+    private static final Logger log = LoggerFactory.getLogger(Acknowledged.class);
+
+    /** The store key of a client's acknowledged position is this followed by its GUID. */
+    static final String KEY_PREFIX = "~acknowledged/";
+
+    private final Scriber scriber;
+    private final String key;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    // -1: not read from the store yet. Guarded by this.
+    private long position = -1;
+    private long stored = -1;
+
+    Acknowledged(Scriber scriber, String clientId) {
+        this.scriber = scriber;
+        this.key = KEY_PREFIX + clientId;
+    }
+
+    /** The id of the last scribe of this log the remote acknowledged, 0 when none. */
+    synchronized long position() {
+        if (position < 0) {
+            position = scriber.store.cursor(key).map(Acknowledged::parse).orElse(0L);
+            stored = position;
+        }
+        return position;
+    }
+
+    /** The remote acknowledged every scribe up to {@code id}; stored a moment later. */
+    void advance(long id) {
+        move(id, false);
+    }
+
+    /**
+     * The remote asked for the scribes after {@code id}: it holds everything up to it and nothing after it (a peer
+     * that lost its store asks from the start again).
+     */
+    void reset(long id) {
+        move(Math.max(id, 0), true);
+    }
+
+    private void move(long id, boolean back) {
+        synchronized (this) {
+            long at = position();
+            if (id == at || (id < at && !back)) {
+                return;
+            }
+            position = id;
+        }
+        if (scheduled.compareAndSet(false, true)) {
+            try {
+                scriber.timer.schedule(this::persist, 200, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                // The Scriber is closing: what was not written is learnt again at the next catch-up.
+                scheduled.set(false);
+            }
+        }
+    }
+
+    /** Writes the position now if it moved since it was last written (when a session closes). */
+    void flush() {
+        persist();
+    }
+
+    private void persist() {
+        scheduled.set(false);
+        // Through the engine, under its lock: stores (and the stores that wrap them) see one commit at a time, and
+        // two writes of the position cannot land out of order.
+        scriber.lock.lock();
+        try {
+            long now;
+            synchronized (this) {
+                now = position;
+                if (now == stored) {
+                    return;
+                }
+            }
+            Txn tx = new Txn();
+            tx.cursors.put(key, Long.toString(now));
+            scriber.commit(tx);
+            synchronized (this) {
+                stored = now;
+            }
+        } catch (RuntimeException e) {
+            log.debug("cannot store the position {} acknowledged: {}", key, e.toString());
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /** Counts the scribes recorded on this peer after the acknowledged position. Reads the store; no lock held. */
+    long pending() {
+        long after = position();
+        long count = 0;
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(after, 500);
+            for (Scribe s : page) {
+                if (scriber.guid.equals(s.origin())) {
+                    count++;
+                }
+                after = parse(s.id());
+            }
+            if (page.size() < 500) {
+                return count;
+            }
+        }
+    }
+
+    /** The wall time of the oldest scribe {@link #pending()} counts, or empty when none. */
+    java.util.Optional<java.time.Instant> oldestPending() {
+        long after = position();
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(after, 500);
+            for (Scribe s : page) {
+                if (scriber.guid.equals(s.origin())) {
+                    // A hybrid logical clock: wall milliseconds in the high 48 bits.
+                    return java.util.Optional.of(java.time.Instant.ofEpochMilli(s.clock() >>> 16));
+                }
+                after = parse(s.id());
+            }
+            if (page.size() < 500) {
+                return java.util.Optional.empty();
+            }
+        }
+    }
+
+    static long parse(String id) {
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}
