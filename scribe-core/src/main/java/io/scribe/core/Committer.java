@@ -469,6 +469,11 @@ final class Committer {
                 }
             }
             super.unlock();
+            if (outer && committer != null && getHoldCount() == 0 && committer.hasCompletions()) {
+                // A commit finished while this thread held the lock, after it applied: apply it now rather than
+                // leave its waiter to find it.
+                committer.drive();
+            }
         }
     }
 

@@ -393,9 +393,14 @@ public final class Scriber implements AutoCloseable {
                     + "; identities never change");
         }
         ObjectNode changed = Json.object();
+        // The object shows the applied state plus the app's writes; the decided state may hold a remote step that
+        // is still being stored (its values not set on the object yet). A field equal to the applied value was not
+        // written here, whatever the decided state says.
+        ObjectState applied = states.get(key);
         now.fields().forEachRemaining(e -> {
             JsonNode old = state.fields().get(e.getKey());
-            if (!e.getValue().equals(old)) {
+            if (!e.getValue().equals(old) && (applied == null || applied == state
+                    || !e.getValue().equals(applied.fields().get(e.getKey())))) {
                 changed.set(e.getKey(), c.policy.keyMerged().contains(e.getKey())
                         ? keyPatch(old, e.getValue()) : e.getValue());
             }
@@ -1089,12 +1094,30 @@ public final class Scriber implements AutoCloseable {
             object = created;
         } else {
             Object target = object;
-            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
+            tx.effects.add(() -> setUnlessOverwritten(c, key, target, taken));
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         followUp(c, key, state, s, tx);
         return Played.APPLIED;
+    }
+
+    /**
+     * Sets played values on a live object once their step is stored, except a field a later step still in flight
+     * decided otherwise (a local write made meanwhile): its value stays, and that step's values follow.
+     */
+    private void setUnlessOverwritten(SyncedClass<?> c, Key key, Object target, Map<FieldModel, Object> values) {
+        ObjectState now = committer.state(key);
+        values.forEach((f, v) -> {
+            if (now == null || now.destroyed()) {
+                c.set(target, f, v);
+                return;
+            }
+            JsonNode decided = now.fields().get(f.name());
+            if (decided == null || decided.equals(c.toJson(f, v))) {
+                c.set(target, f, v);
+            }
+        });
     }
 
     /**
@@ -1152,7 +1175,7 @@ public final class Scriber implements AutoCloseable {
         });
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Object object = live(tx, key);
-        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+        tx.effects.add(() -> setUnlessOverwritten(c, key, object, values));
         Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
         tx.entries.add(new Txn.Entry(own, null, c, object));
