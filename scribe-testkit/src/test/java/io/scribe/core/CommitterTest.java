@@ -208,6 +208,56 @@ class CommitterTest {
         assertThat(b.store().object("Task", t.id()).orElseThrow().destroyed()).isTrue();
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLocalSaveWhileARemoteUpdateIsBeingStoredRecordsOnlyTheLocalWrite() throws Exception {
+        java.util.concurrent.CountDownLatch inCommit = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean hold = new AtomicBoolean();
+        Store blocking = new ForwardingStore(Store.inMemory()) {
+            @Override
+            public List<Scribe> commit(Commit commit) {
+                if (hold.compareAndSet(true, false)) {
+                    inCommit.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.commit(commit);
+            }
+        };
+        Scriber b = Peers.builder("b").store(blocking).build();
+        Task task = b.create(new Task("t", 1));
+        Session fromA = b.client("a").connect(new Capture(4));
+        long later = (System.currentTimeMillis() + 1000) << 16;
+        hold.set(true);
+        Thread remote = new Thread(() -> fromA.receiveData(Capture.frame("{\"type\":\"add_scribe\",\"id\":1,"
+                + "\"scribe\":{\"id\":\"1\",\"klass\":\"Task\",\"type\":\"update\",\"data\":[\"" + task.id()
+                + "\",{\"title\":\"remote\"}],\"origin\":\"a\",\"clock\":" + later + "}}")));
+        remote.start();
+        assertThat(inCommit.await(10, TimeUnit.SECONDS)).isTrue();
+        // The remote update is decided and being stored; its value is not on the object yet.
+        assertThat(task.title()).isEqualTo("t");
+        task.setPriority(5);
+        java.util.concurrent.CompletableFuture<Scribe> saved = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> b.save(task).orElseThrow());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.committer.inFlight() < 1 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        release.countDown();
+        Scribe local = saved.get(10, TimeUnit.SECONDS);
+        remote.join(10_000);
+        assertThat(local.data().path(1).has("title")).isFalse();
+        assertThat(local.data().path(1).path("priority").asInt()).isEqualTo(5);
+        assertThat(task.title()).isEqualTo("remote");
+        assertThat(task.priority()).isEqualTo(5);
+        assertThat(b.store().object("Task", task.id()).orElseThrow().fields().path("title").asText())
+                .isEqualTo("remote");
+    }
+
     /** Delivers what one side sends to the other side's session on a thread of its own, reads coalesced as TCP's. */
     static final class AsyncLink implements Connection {
         private final ExecutorService thread = Executors.newSingleThreadExecutor();
