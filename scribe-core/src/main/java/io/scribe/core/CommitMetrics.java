@@ -8,12 +8,14 @@ final class CommitMetrics {
 
     private CommitMetrics() {}
 
-    static void committed(ScribeMetrics metrics, String guid, Txn tx, List<Scribe> stored, long nanos) {
+    /**
+     * Counts the scribes one step of a group commit stored as recorded or played; returns whether the step changed
+     * the log or the objects (a cursor moving on its own does not count as a commit).
+     */
+    static boolean step(ScribeMetrics metrics, String guid, Txn tx, List<Scribe> stored) {
         if (metrics == ScribeMetrics.NONE || tx.foreign || (stored.isEmpty() && tx.states.isEmpty())) {
-            // Only steps that change the log or the objects count: not a cursor moving on its own.
-            return;
+            return false;
         }
-        metrics.committed(stored.size(), nanos);
         for (int i = 0; i < stored.size() && i < tx.entries.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
             if (e.source() != null) {
@@ -22,5 +24,6 @@ final class CommitMetrics {
                 metrics.recorded(stored.get(i));
             }
         }
+        return true;
     }
 }
