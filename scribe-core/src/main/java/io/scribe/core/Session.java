@@ -506,6 +506,12 @@ public final class Session {
                 }
             }
             enqueue(response);
+            if (syncro != null && !result.isEmpty()) {
+                // Syncro takes the answer's last id as its cursor: corrections sent from here on must carry it, or
+                // they would move the peer's cursor back before this answer (its next catch-up would then replay
+                // creates whose destroys it can no longer be sent).
+                syncro.cursor = result.get(result.size() - 1).path("id").asText(syncro.cursor);
+            }
             if (syncro != null && !syncro.waiting.isEmpty()) {
                 List<ObjectNode> waiting = new ArrayList<>(syncro.waiting);
                 syncro.waiting.clear();
@@ -666,7 +672,7 @@ public final class Session {
                 throw lost(e);
             }
             List<ObjectNode> fixes = syncro != null && scribe.clock() == 0 && refused == null
-                    ? syncro.played(List.of(scribe), tx) : List.of();
+                    ? syncro.played(List.of(scribe), tx, false) : List.of();
             if (caughtUp && scribe.id() != null && refused == null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                 // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):
@@ -1021,7 +1027,7 @@ public final class Session {
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
             }
-            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : syncro.played(clockless, tx);
+            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : syncro.played(clockless, tx, true);
             if (cursor != null && !cursor.equals(from)) {
                 if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
