@@ -123,6 +123,10 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             refuse(ctx, new ScribeException(ScribeException.FORBIDDEN, e.getMessage()));
             return;
         }
+        if (accepting && settings.wire().isSyncro() && settings.syncroNamer() instanceof ConnectionNames) {
+            // A name of this connection only: nobody can come back under it.
+            ctx.pipeline().get(SessionHandler.class).forgetClientOnClose(scriber);
+        }
         // Leaving hands any bytes read after the hello to the session handler just added.
         ctx.pipeline().remove(this);
     }
