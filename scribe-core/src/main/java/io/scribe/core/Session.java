@@ -1103,6 +1103,8 @@ public final class Session {
                 }
                 Txn past = new Txn();
                 past.cursors.put(client.id(), next);
+                // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
+                scriber.stageFailed(past, client, node, failed, cursor);
                 try {
                     scriber.commit(past);
                 } catch (RuntimeException storeDown) {
@@ -1119,6 +1121,47 @@ public final class Session {
             cursor = explicit.asText();
         }
         return cursor;
+    }
+
+    /**
+     * Fetches again one scribe of the peer's log that this peer could not store (see {@link Scriber#retryFailed()}):
+     * asks for the page after {@code before}, the position before it, and plays that scribe alone, merged under
+     * what is here when it carries no clock. The cursor does not move. Completes with whether it is stored now.
+     */
+    CompletableFuture<Boolean> refetch(String before, String scribeId) {
+        ObjectNode message = Json.object().put("type", "sync");
+        if (before == null || before.isEmpty()) {
+            message.putNull("from");
+        } else {
+            message.put("from", before);
+        }
+        if (!wire.isSyncro()) {
+            message.put("limit", 1);
+        }
+        CompletableFuture<JsonNode> answer = request(message);
+        scriber.flush();
+        return answer.thenApply(response -> {
+            for (JsonNode node : response.path("result")) {
+                if (!scribeId.equals(node.path("id").asText(null))) {
+                    continue;
+                }
+                scriber.lock.lock();
+                try {
+                    Txn tx = new Txn();
+                    tx.history = syncro != null;
+                    playInto(List.of(node), before, tx, null);
+                    scriber.commit(tx);
+                    return true;
+                } catch (RuntimeException stillFailing) {
+                    scriber.report(new ScribeException(ScribeException.INTERNAL, "scribe " + scribeId + " from "
+                            + client.id() + " still cannot be stored: " + stillFailing.getMessage(), stillFailing));
+                    return false;
+                } finally {
+                    scriber.lock.unlock();
+                }
+            }
+            return false;
+        });
     }
 
     /**
