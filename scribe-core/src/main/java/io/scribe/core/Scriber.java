@@ -89,6 +89,7 @@ public final class Scriber implements AutoCloseable {
     private final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
+    private final Consumer<FailedScribe> failedListener;
     private final Conflict.Listener conflictListener;
     /** Converts synced field values and rpc arguments to and from JSON (see {@link Builder#mapper}). */
     final com.fasterxml.jackson.databind.ObjectMapper valueMapper;
@@ -151,6 +152,7 @@ public final class Scriber implements AutoCloseable {
         this.maxClockSkew = b.maxClockSkew;
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
+        this.failedListener = b.failedListener;
         this.conflictListener = b.conflictListener;
         this.statusListener = b.statusListener;
         this.metrics = b.metrics;
@@ -243,6 +245,43 @@ public final class Scriber implements AutoCloseable {
         lock.lock();
         try {
             return clients.computeIfAbsent(clientId, id -> new Client(this, id));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Forgets a client that will never come back under its id (a Syncro peer named after one connection): its record
+     * here and its stored cursor, so that such clients do not pile up. A client with an open session is kept.
+     *
+     * @return whether the client was forgotten (false while it has an open session)
+     */
+    public boolean forgetClient(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        lock.lock();
+        try {
+            Client client = clients.get(clientId);
+            if (client != null && !client.sessions().isEmpty()) {
+                return false;
+            }
+            clients.remove(clientId);
+            if (store.cursor(clientId).isPresent()) {
+                // An empty cursor removes the client's cursor (see Commit).
+                Txn tx = new Txn();
+                tx.cursors.put(clientId, "");
+                commit(tx);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The number of clients this peer holds a record of (connected or not). */
+    public int clientCount() {
+        lock.lock();
+        try {
+            return clients.size();
         } finally {
             lock.unlock();
         }
@@ -1659,13 +1698,117 @@ public final class Scriber implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong failedCount = new java.util.concurrent.atomic.AtomicLong();
 
     /**
-     * The latest scribes (up to 1,000) that peers sent and this peer could not store, newest last: each was skipped
-     * so that what follows it still arrives. Each is also reported to the error listener. A scribe refused by a
-     * check (a bad value, a class not registered) is not listed: it is answered with an error at once.
+     * The scribes (the latest 1,000) that peers sent and this peer could not store, newest last: each was skipped so
+     * that what follows it still arrives, and stays listed until {@link #retryFailed()} stores it. They are kept in
+     * the store (a small record each: who sent it, its id, and the position before it in the sender's log), so a
+     * restart still lists them; the scribe itself is fetched again from its sender on retry. Each is also reported to
+     * the error listener and to {@link Builder#onFailedScribe}. A scribe refused by a check (a bad value, a class not
+     * registered) is not listed: it is answered with an error at once.
      */
     public List<FailedScribe> failedScribes() {
         synchronized (failed) {
             return List.copyOf(failed);
+        }
+    }
+
+    /**
+     * Tries again to store the {@link #failedScribes()} whose sender is connected now, after the application fixed
+     * what made them fail (a store limit raised, a store repaired, a restart with another configuration): each is
+     * fetched again from its sender (a {@code sync} from the position before it) and played alone, merged like any
+     * scribe (it overrides only what is older; a clockless Syncro scribe fills in only what is missing). The cursor
+     * in the sender's log does not move. Those stored now leave the list (and the store); the others stay.
+     *
+     * @return completes with the failed scribes still listed once every attempt finished
+     */
+    public java.util.concurrent.CompletableFuture<List<FailedScribe>> retryFailed() {
+        List<FailedScribe> listed = failedScribes();
+        List<java.util.concurrent.CompletableFuture<Void>> attempts = new ArrayList<>();
+        for (FailedScribe f : listed) {
+            String before;
+            synchronized (failed) {
+                before = failedBefore.get(failedKey(f.from(), f.scribeId()));
+            }
+            Session session = null;
+            for (Session s : client(f.from()).sessions()) {
+                if (s.isOpen()) {
+                    session = s;
+                }
+            }
+            if (session == null || f.scribeId() == null) {
+                continue;
+            }
+            attempts.add(session.refetch(before, f.scribeId()).handle((stored, e) -> {
+                if (e == null && Boolean.TRUE.equals(stored)) {
+                    resolved(f);
+                }
+                return null;
+            }));
+        }
+        return java.util.concurrent.CompletableFuture.allOf(attempts.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .thenApply(v -> failedScribes());
+    }
+
+    /** The store's record of failed scribes: objects of this class, which no synced class may take. */
+    static final String FAILED_KLASS = "scribe.failed";
+
+    /** Where a failed scribe was in its sender's log (the cursor before it), by {@link #failedKey}. */
+    private final Map<String, String> failedBefore = new HashMap<>();
+
+    private static String failedKey(String from, String scribeId) {
+        return from + "\n" + scribeId;
+    }
+
+    /** Stages in {@code tx} the durable record of a scribe from {@code from} that could not be stored here. */
+    void stageFailed(Txn tx, Client from, JsonNode scribe, RuntimeException cause, String before) {
+        ObjectNode fields = Json.object().put("from", from.id()).put("scribe", scribe.path("id").asText(""))
+                .put("klass", scribe.path("klass").asText("")).put("code", cause instanceof ScribeException se
+                        ? se.code() : ScribeException.INTERNAL)
+                .put("reason", String.valueOf(cause.getMessage()).replace('\u0000', '?'));
+        if (before != null) {
+            fields.put("before", before);
+        }
+        String id = failedKey(from.id(), scribe.path("id").asText(""));
+        tx.states.put(new Key(FAILED_KLASS, id), new ObjectState(FAILED_KLASS, id, fields, Map.of(), null));
+        synchronized (failed) {
+            failedBefore.put(id, before);
+        }
+    }
+
+    /** A failed scribe was stored after all: it leaves the list and the store keeps a tombstone of its record. */
+    private void resolved(FailedScribe f) {
+        String id = failedKey(f.from(), f.scribeId());
+        lock.lock();
+        try {
+            Txn tx = new Txn();
+            tx.states.put(new Key(FAILED_KLASS, id), new ObjectState(FAILED_KLASS, id, Json.object(), Map.of(),
+                    new io.scribe.core.spi.Stamp(1, guid)));
+            commit(tx);
+            states.remove(new Key(FAILED_KLASS, id));
+        } finally {
+            lock.unlock();
+        }
+        synchronized (failed) {
+            failed.removeIf(x -> x.from().equals(f.from()) && java.util.Objects.equals(x.scribeId(), f.scribeId()));
+            failedBefore.remove(id);
+        }
+        log.info("scriber {}: scribe {} from {} that had failed is stored now", guid, f.scribeId(), f.from());
+    }
+
+    /** Lists a failed scribe found in the store at start-up. Caller: restore. */
+    private void restoreFailed(ObjectState state) {
+        if (state.tombstone() != null) {
+            return;
+        }
+        ObjectNode fields = state.fields();
+        FailedScribe f = new FailedScribe(fields.path("from").asText(), fields.path("scribe").asText(),
+                fields.path("klass").asText(), fields.path("code").asInt(ScribeException.INTERNAL),
+                fields.path("reason").asText());
+        synchronized (failed) {
+            failed.addLast(f);
+            if (failed.size() > 1000) {
+                failed.removeFirst();
+            }
+            failedBefore.put(state.id(), fields.hasNonNull("before") ? fields.get("before").asText() : null);
         }
     }
 
@@ -1688,6 +1831,11 @@ public final class Scriber implements AutoCloseable {
         failedCount.incrementAndGet();
         report(new ScribeException(f.code(), "scribe " + f.scribeId() + " of " + f.klass() + " from " + f.from()
                 + " cannot be stored here and was skipped: " + f.reason(), cause));
+        try {
+            failedListener.accept(f);
+        } catch (RuntimeException e) {
+            log.warn("failed-scribe listener failed", e);
+        }
     }
 
     void report(ScribeException problem) {
@@ -1737,6 +1885,10 @@ public final class Scriber implements AutoCloseable {
         store.forEachObject(loaded::add);
         long maxClock = 0;
         for (ObjectState state : loaded) {
+            if (FAILED_KLASS.equals(state.klass())) {
+                restoreFailed(state);
+                continue;
+            }
             Key key = new Key(state.klass(), state.id());
             for (Stamp stamp : state.stamps().values()) {
                 maxClock = Math.max(maxClock, stamp.clock());
@@ -1826,6 +1978,7 @@ public final class Scriber implements AutoCloseable {
         private double requestRate = 200;
         private int requestBurst = 400;
         private int pushWindow = 1000;
+        private Consumer<FailedScribe> failedListener = f -> { };
         private Consumer<ScribeException> errorListener =
                 e -> PROBLEMS.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
 
@@ -1998,6 +2151,16 @@ public final class Scriber implements AutoCloseable {
          */
         public Builder onError(Consumer<ScribeException> listener) {
             this.errorListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Told of each scribe a peer sent that this peer could not store and skipped (see {@link
+         * Scriber#failedScribes()} and {@link Scriber#retryFailed()}), on the thread that played it; must not block.
+         * Default: none (the error listener hears of it too).
+         */
+        public Builder onFailedScribe(Consumer<FailedScribe> listener) {
+            this.failedListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -562,6 +562,12 @@ public final class Session {
                 }
             }
             enqueue(response);
+            if (syncro != null && !result.isEmpty()) {
+                // Syncro takes the answer's last id as its cursor: corrections sent from here on must carry it, or
+                // they would move the peer's cursor back before this answer (its next catch-up would then replay
+                // creates whose destroys it can no longer be sent).
+                syncro.cursor = result.get(result.size() - 1).path("id").asText(syncro.cursor);
+            }
             if (syncro != null && !syncro.waiting.isEmpty()) {
                 List<ObjectNode> waiting = new ArrayList<>(syncro.waiting);
                 syncro.waiting.clear();
@@ -733,7 +739,7 @@ public final class Session {
                 throw lost(e);
             }
             List<ObjectNode> fixes = syncro != null && scribe.clock() == 0 && refused == null
-                    ? syncro.played(List.of(scribe), tx) : List.of();
+                    ? syncro.played(List.of(scribe), tx, false) : List.of();
             if (caughtUp && scribe.id() != null && refused == null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                 // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):
@@ -1099,7 +1105,7 @@ public final class Session {
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
             }
-            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : syncro.played(clockless, tx);
+            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : syncro.played(clockless, tx, true);
             if (cursor != null && !cursor.equals(from)) {
                 if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
@@ -1176,6 +1182,8 @@ public final class Session {
                 }
                 Txn past = new Txn();
                 past.cursors.put(client.id(), next);
+                // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
+                scriber.stageFailed(past, client, node, failed, cursor);
                 try {
                     scriber.commit(past);
                 } catch (RuntimeException storeDown) {
@@ -1192,6 +1200,47 @@ public final class Session {
             cursor = explicit.asText();
         }
         return cursor;
+    }
+
+    /**
+     * Fetches again one scribe of the peer's log that this peer could not store (see {@link Scriber#retryFailed()}):
+     * asks for the page after {@code before}, the position before it, and plays that scribe alone, merged under
+     * what is here when it carries no clock. The cursor does not move. Completes with whether it is stored now.
+     */
+    CompletableFuture<Boolean> refetch(String before, String scribeId) {
+        ObjectNode message = Json.object().put("type", "sync");
+        if (before == null || before.isEmpty()) {
+            message.putNull("from");
+        } else {
+            message.put("from", before);
+        }
+        if (!wire.isSyncro()) {
+            message.put("limit", 1);
+        }
+        CompletableFuture<JsonNode> answer = request(message);
+        scriber.flush();
+        return answer.thenApply(response -> {
+            for (JsonNode node : response.path("result")) {
+                if (!scribeId.equals(node.path("id").asText(null))) {
+                    continue;
+                }
+                scriber.lock.lock();
+                try {
+                    Txn tx = new Txn();
+                    tx.history = syncro != null;
+                    playInto(List.of(node), before, tx, null);
+                    scriber.commit(tx);
+                    return true;
+                } catch (RuntimeException stillFailing) {
+                    scriber.report(new ScribeException(ScribeException.INTERNAL, "scribe " + scribeId + " from "
+                            + client.id() + " still cannot be stored: " + stillFailing.getMessage(), stillFailing));
+                    return false;
+                } finally {
+                    scriber.lock.unlock();
+                }
+            }
+            return false;
+        });
     }
 
     /**

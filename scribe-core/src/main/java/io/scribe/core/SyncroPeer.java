@@ -144,9 +144,11 @@ final class SyncroPeer {
     /**
      * After the peer's clockless scribes were played into {@code tx}, in the peer's order: the corrections to send it
      * once {@code tx} is committed, each an update scribe in wire form with the values that won here where the peer
-     * may hold others.
+     * may hold others. {@code fromLog}: the scribes come from the peer's log (a catch-up), not live; the peer may
+     * have played values of ours over them since it made them (in an earlier session, so nothing here tells), so
+     * every field they carry that another peer had written here is sent with the value that won.
      */
-    List<ObjectNode> played(List<Scribe> scribes, Txn tx) {
+    List<ObjectNode> played(List<Scribe> scribes, Txn tx, boolean fromLog) {
         Map<Key, ObjectNode> peerValues = new LinkedHashMap<>();
         for (Scribe s : scribes) {
             SyncedClass<?> c = scriber.classByKlass(s.klass());
@@ -179,7 +181,7 @@ final class SyncroPeer {
         }
         List<ObjectNode> corrections = new java.util.ArrayList<>();
         peerValues.forEach((key, values) -> {
-            ObjectNode fix = correction(key, values, tx);
+            ObjectNode fix = correction(key, values, tx, fromLog);
             if (fix != null) {
                 corrections.add(fix);
             }
@@ -201,7 +203,7 @@ final class SyncroPeer {
             ObjectNode any = Json.object();
             // Values that cannot be the ones held here, so that every owed field is sent.
             fields.forEach(f -> any.set(f, Json.NODES.missingNode()));
-            ObjectNode fix = correction(key, any, tx);
+            ObjectNode fix = correction(key, any, tx, false);
             if (fix != null) {
                 result.add(fix);
             }
@@ -209,13 +211,14 @@ final class SyncroPeer {
         return result;
     }
 
-    private ObjectNode correction(Key key, ObjectNode peerValues, Txn tx) {
+    private ObjectNode correction(Key key, ObjectNode peerValues, Txn tx, boolean always) {
         SyncedClass<?> c = scriber.classByKlass(key.klass());
         ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.stateOf(key);
         if (state == null || state.destroyed()) {
             return null;
         }
         Object live = tx.bind.containsKey(key) ? tx.bind.get(key) : scriber.objectOf(key);
+        ObjectState committed = scriber.stateOf(key);
         ObjectNode fix = Json.object();
         long clock = 0;
         Map<String, Sent> pending = unconfirmed.getOrDefault(key, Map.of());
@@ -239,7 +242,13 @@ final class SyncroPeer {
                 theirs = null;
             }
             Sent older = pending.get(f.name());
-            if (!here.equals(theirs) || (older != null && !older.value().equals(here))) {
+            // From the peer's log, and it won here over another peer's value: that value may have reached the peer
+            // after it made its change (in an earlier session), so its own value is sent back to it.
+            Stamp before = committed == null ? null : committed.stamps().get(f.name());
+            Stamp won = state.stamps().get(f.name());
+            boolean overwritten = always && before != null && !clientId.equals(before.origin()) && won != null
+                    && clientId.equals(won.origin());
+            if (overwritten || !here.equals(theirs) || (older != null && !older.value().equals(here))) {
                 fix.set(f.name(), here);
                 Stamp stamp = state.stamps().get(f.name());
                 if (stamp != null) {

@@ -137,6 +137,17 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void anEmptyCursorForgetsTheClient() {
+        store.commit(new Commit(List.of(), List.of(), Map.of("gone", "5", "kept", "6")));
+        store.commit(new Commit(List.of(), List.of(), Map.of("gone", "")));
+        assertThat(store.cursor("gone")).isEmpty();
+        assertThat(store.cursor("kept")).contains("6");
+        // Forgetting a client that has no cursor is harmless.
+        store.commit(new Commit(List.of(), List.of(), Map.of("never", "")));
+        assertThat(store.cursor("never")).isEmpty();
+    }
+
+    @Test
     void objectStatesAreUpsertedAndTombstonesKept() {
         store.commit(new Commit(List.of(), List.of(state("Task", "1", "first", 5), state("Task", "2", "x", 6)),
                 Map.of()));

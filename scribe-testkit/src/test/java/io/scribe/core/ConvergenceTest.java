@@ -77,9 +77,17 @@ class ConvergenceTest {
      */
     static List<Long> syncroSeeds() {
         String fixed = System.getProperty("scribe.seed");
-        // Fixed seeds only: seeds 4, 42 and 2026 still end with an unrecognised peer that restarted empty holding
-        // a record the hub does not (see docs/PROTOCOL.md, Syncro compatibility, known limits).
-        return fixed != null ? List.of(Long.parseLong(fixed)) : List.of(1L, 2L, 3L, 5L, 7L, 8L, 1234L);
+        if (fixed != null) {
+            return List.of(Long.parseLong(fixed));
+        }
+        List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L, 4L, 5L, 7L, 8L, 42L, 1234L, 2026L));
+        // -Dscribe.seeds=N adds N fresh seeds (two by default).
+        int fresh = Integer.getInteger("scribe.seeds", 2);
+        Random source = new Random(System.nanoTime());
+        for (int i = 0; i < fresh; i++) {
+            seeds.add(source.nextLong());
+        }
+        return seeds;
     }
 
     @ParameterizedTest(name = "seed {0}")

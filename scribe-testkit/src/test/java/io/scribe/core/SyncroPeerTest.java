@@ -79,8 +79,10 @@ class SyncroPeerTest {
         JsonNode page = answer(wire, 1);
         assertThat(page.get("result")).extracting(s -> s.get("type").asText() + " " + s.get("data").path("id").asText())
                 .containsExactly("create t1");
-        // Its old cursor was forgotten, and its new log is read from the start.
-        assertThat(ofType(wire, "sync")).extracting(m -> m.get("from").asText()).containsExactly("a1", "");
+        // Its old cursor was forgotten (removed from the store), and its new log is read from the start.
+        assertThat(ofType(wire, "sync")).extracting(m -> m.get("from").isNull() ? "null" : m.get("from").asText())
+                .containsExactly("a1", "null");
+        assertThat(hub.store().cursor("ruby")).isEmpty();
     }
 
     @Test

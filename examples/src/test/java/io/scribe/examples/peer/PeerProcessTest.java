@@ -221,12 +221,19 @@ class PeerProcessTest {
                 "t3 title=from dave done=false priority=3 tags=",
                 "# 3 tasks");
         awaitShows(all, hub, alice, bob, carol, dave);
+        // carol's process ends and a new one starts empty: a new connection, a full catch-up with its own task, and
+        // the changes made after it.
+        carol.send("quit");
+        assertThat(carol.process.waitFor(10, TimeUnit.SECONDS)).as("carol quit").isTrue();
+        Proc carol2 = start("--id", "carol", "--framing", "u16", "--connect", "127.0.0.1:" + syncroPort);
+        carol2.awaitErr("connected to");
+        awaitShows(all, carol2);
         bob.send("set t2 done true");
         dave.send("set t1 priority 5");
         awaitShows(List.of(
                 "t1 title=from alice done=false priority=5 tags=",
                 "t2 title=from carol done=true priority=2 tags=",
                 "t3 title=from dave done=false priority=3 tags=",
-                "# 3 tasks"), hub, alice, bob, carol, dave);
+                "# 3 tasks"), hub, alice, bob, carol2, dave);
     }
 }

@@ -29,7 +29,13 @@ public final class MemoryStore implements Store {
         for (ObjectState o : commit.objects()) {
             objects.put(key(o.klass(), o.id()), o);
         }
-        cursors.putAll(commit.cursors());
+        commit.cursors().forEach((client, cursor) -> {
+            if (cursor.isEmpty()) {
+                cursors.remove(client);
+            } else {
+                cursors.put(client, cursor);
+            }
+        });
         return stored;
     }
 

@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param scribes scribes to append, in order; their ids are ignored and the store assigns new ones
  * @param objects latest object states, replacing any earlier state of the same klass and id
- * @param cursors client GUID to the id of the last scribe of that client that was processed here
+ * @param cursors client GUID to the id of the last scribe of that client that was processed here; an empty cursor
+ *     removes the client's cursor (an empty and a missing cursor both mean "from the start")
  */
 public record Commit(List<Scribe> scribes, List<ObjectState> objects, Map<String, String> cursors) {
 

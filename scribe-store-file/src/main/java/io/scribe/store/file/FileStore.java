@@ -519,7 +519,13 @@ public final class FileStore implements Store {
             logMap.put(id++, s);
         }
         record.objects().forEach(objects::put);
-        record.cursors().forEach(cursors::put);
+        record.cursors().forEach((client, cursor) -> {
+            if (cursor.isEmpty()) {
+                cursors.remove(client);
+            } else {
+                cursors.put(client, cursor);
+            }
+        });
     }
 
     /** Re-applies a committed record whose application a crash may have cut short. */

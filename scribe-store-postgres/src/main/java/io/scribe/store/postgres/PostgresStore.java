@@ -300,11 +300,23 @@ public final class PostgresStore implements Store {
                     try (PreparedStatement up = c.prepareStatement("INSERT INTO " + q + ".cursors (client, cursor)"
                             + " VALUES (?, ?) ON CONFLICT (client) DO UPDATE SET cursor = excluded.cursor")) {
                         for (Map.Entry<String, String> e : cursors.entrySet()) {
-                            up.setString(1, e.getKey());
-                            up.setString(2, e.getValue());
-                            up.addBatch();
+                            if (!e.getValue().isEmpty()) {
+                                up.setString(1, e.getKey());
+                                up.setString(2, e.getValue());
+                                up.addBatch();
+                            }
                         }
                         up.executeBatch();
+                    }
+                    // An empty cursor forgets the client (see Commit).
+                    try (PreparedStatement forget = c.prepareStatement("DELETE FROM " + q + ".cursors WHERE client = ?")) {
+                        for (Map.Entry<String, String> e : cursors.entrySet()) {
+                            if (e.getValue().isEmpty()) {
+                                forget.setString(1, e.getKey());
+                                forget.addBatch();
+                            }
+                        }
+                        forget.executeBatch();
                     }
                 }
                 for (int i = 0; i < batch.size(); i++) {

@@ -253,16 +253,6 @@ public final class ScribeServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    /** The default name of a Syncro peer: new for every connection, so no two connections share a client. */
-    static String connectionName(InetSocketAddress address) {
-        byte[] random = new byte[8];
-        NAMES.nextBytes(random);
-        return "syncro-" + address.getHostString() + ":" + address.getPort() + "-"
-                + java.util.HexFormat.of().formatHex(random);
-    }
-
-    private static final java.security.SecureRandom NAMES = new java.security.SecureRandom();
-
     /** Configures a {@link ScribeServer}. Not thread-safe; each setter checks its argument. */
     public static final class Builder {
         private final Scriber scriber;
@@ -280,7 +270,7 @@ public final class ScribeServer implements AutoCloseable {
         private Duration unwritableTimeout = Duration.ofSeconds(30);
         private int maxConnections = 10_000;
         private int workerThreads = 0;
-        private Function<InetSocketAddress, String> syncroNamer = ScribeServer::connectionName;
+        private Function<InetSocketAddress, String> syncroNamer = new io.scribe.transport.netty.internal.ConnectionNames();
         private java.util.function.Consumer<Session> onSession = s -> {};
         private final java.util.Map<String, java.util.function.Supplier<String>> httpGets =
                 new java.util.LinkedHashMap<>();
@@ -454,7 +444,9 @@ public final class ScribeServer implements AutoCloseable {
          * cursor is kept. The default names each connection anew ({@code "syncro-HOST:PORT-RANDOM"}): two Syncro
          * peers never share a client, and a reconnecting peer is a new client, whose catch-up from this server is
          * the whole log and whose own log is read from its start (its history is merged under what this server
-         * already holds, see {@code docs/PROTOCOL.md}). An application that can tell its Syncro peers apart (one
+         * already holds, see {@code docs/PROTOCOL.md}); such a client is forgotten (its record and its stored cursor,
+         * see {@link Scriber#forgetClient}) when its connection ends, since it can never come back under that
+         * name. An application that can tell its Syncro peers apart (one
          * per host, one per port it gave each peer) names them here so that their cursors survive reconnects; a
          * namer must never give two peers the same name, or they would share one cursor.
          */

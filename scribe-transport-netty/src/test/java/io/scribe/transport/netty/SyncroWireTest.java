@@ -165,6 +165,46 @@ class SyncroWireTest {
     }
 
     @Test
+    void unnamedSyncroPeersAreForgottenWhenTheirConnectionEnds() throws Exception {
+        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Test1.class)
+                .wire(Wire.syncro()).onError(e -> { }).build();
+        List<String> names = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ScribeServer server = ScribeServer.builder(hub).wire(Wire.syncro()).tcp(0)
+                .onSession(s -> names.add(s.client().id())).start()) {
+            int before = hub.clientCount();
+            for (int i = 0; i < 100; i++) {
+                try (RawSyncro peer = new RawSyncro(server.tcpAddress().getPort())) {
+                    // Its history holds one create: the hub stores a cursor in this peer's log.
+                    peer.await("\"type\":\"sync\"");
+                    peer.send("{\"type\":\"response\",\"id\":1,\"result\":[{\"data\":{\"name\":\"n" + i
+                            + "\",\"id\":\"r" + i + "\"},\"klass\":\"Test\",\"type\":\"create\",\"id\":\"s" + i + "\"}]}");
+                    peer.send("{\"type\":\"sync\",\"from\":null,\"id\":1}");
+                    // The hub asks again after the page (nothing more), then answers.
+                    String frame;
+                    while (!(frame = peer.await("\"type\"")).contains("\"response\"")) {
+                        if (frame.contains("\"sync\"")) {
+                            String id = frame.replaceAll(".*\"id\":(\\d+).*", "$1");
+                            peer.send("{\"type\":\"response\",\"id\":" + id + ",\"result\":[]}");
+                        }
+                    }
+                }
+            }
+            long deadline = System.nanoTime() + Peers.WAIT.toNanos();
+            while ((hub.clientCount() > before || !hub.sessions().isEmpty()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(names).hasSize(100).doesNotHaveDuplicates();
+            assertThat(hub.sessions()).isEmpty();
+            assertThat(hub.clientCount()).as("client records after 100 connections").isEqualTo(before);
+            assertThat(names).allSatisfy(n -> assertThat(hub.store().cursor(n)).as("cursor of " + n).isEmpty());
+            // What they sent is kept: forgetting a client forgets who it was, not its changes.
+            assertThat(hub.all(Test1.class)).hasSize(100);
+        } finally {
+            hub.close();
+        }
+    }
+
+    @Test
     void aScribeClientReadingAWrappedSyncroFrameReconnectsAndCatchesUp() throws Exception {
         Scriber client = Scriber.builder().clientId("client").store(Store.inMemory()).register(Test1.class)
                 .wire(Wire.syncro()).onError(e -> { }).build();

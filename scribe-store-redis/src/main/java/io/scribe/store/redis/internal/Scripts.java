@@ -47,7 +47,10 @@ public final class Scripts {
             "end",
             "for i = 0, no - 1 do redis.call('HSET', KEYS[4], ARGV[a + 2 * i], ARGV[a + 2 * i + 1]) end",
             "a = a + 2 * no",
-            "for i = 0, nc - 1 do redis.call('HSET', KEYS[5], ARGV[a + 2 * i], ARGV[a + 2 * i + 1]) end",
+            "for i = 0, nc - 1 do",
+            "  if ARGV[a + 2 * i + 1] == '' then redis.call('HDEL', KEYS[5], ARGV[a + 2 * i])",
+            "  else redis.call('HSET', KEYS[5], ARGV[a + 2 * i], ARGV[a + 2 * i + 1]) end",
+            "end",
             "if ns > 0 then redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. last) end",
             "return first");
 }

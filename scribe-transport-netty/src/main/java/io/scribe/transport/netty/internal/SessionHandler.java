@@ -32,6 +32,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     private final Session session;
+    /** Set for a client named after this connection only: forgotten when it ends. */
+    private volatile io.scribe.core.Scriber forgetting;
     private final NettyConnection connection;
     private final Settings settings;
     private final FrameGuard guard;
@@ -102,9 +104,21 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** When the connection ends, {@code scriber} forgets the session's client (a name of this connection only). */
+    public void forgetClientOnClose(io.scribe.core.Scriber scriber) {
+        this.forgetting = scriber;
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         session.disconnect();
+        if (forgetting != null) {
+            try {
+                forgetting.forgetClient(session.client().id());
+            } catch (RuntimeException e) {
+                log.warn("{}: forgetting client {} failed", ctx.channel().remoteAddress(), session.client().id(), e);
+            }
+        }
         super.channelInactive(ctx);
     }
 

@@ -154,6 +154,10 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             }
             log.debug("{}: deflate frames agreed with {}", ctx.channel().remoteAddress(), peer);
         }
+        if (accepting && settings.wire().isSyncro() && settings.syncroNamer() instanceof ConnectionNames) {
+            // A name of this connection only: nobody can come back under it.
+            ctx.pipeline().get(SessionHandler.class).forgetClientOnClose(scriber);
+        }
         // Leaving hands any bytes read after the hello to the session handler just added.
         ctx.pipeline().remove(this);
     }
