@@ -8,14 +8,12 @@ final class CommitMetrics {
 
     private CommitMetrics() {}
 
-    /**
-     * Counts the scribes one step of a group commit stored as recorded or played; returns whether the step changed
-     * the log or the objects (a cursor moving on its own does not count as a commit).
-     */
-    static boolean step(ScribeMetrics metrics, String guid, Txn tx, List<Scribe> stored) {
+    static void committed(ScribeMetrics metrics, String guid, Txn tx, List<Scribe> stored, long nanos) {
         if (metrics == ScribeMetrics.NONE || tx.foreign || (stored.isEmpty() && tx.states.isEmpty())) {
-            return false;
+            // Only steps that change the log or the objects count: not a cursor moving on its own.
+            return;
         }
+        metrics.committed(stored.size(), nanos);
         for (int i = 0; i < stored.size() && i < tx.entries.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
             if (e.source() != null) {
@@ -24,6 +22,5 @@ final class CommitMetrics {
                 metrics.recorded(stored.get(i));
             }
         }
-        return true;
     }
 }

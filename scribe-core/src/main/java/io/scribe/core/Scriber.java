@@ -53,14 +53,9 @@ import org.slf4j.LoggerFactory;
  * scriber.save(task);                       // records an update of "title" and pushes it to the server
  * }</pre>
  *
- * <p>Thread-safe: every decision (play, merge, recording, the identity map) happens under one lock; the store
- * commit happens outside it, in groups, by the {@link Committer}; a step is applied (object fields, listeners,
- * pushes, answers) once its commit succeeded, in decision order. A local write ({@link #create}, {@link #save},
- * {@link #destroy}, {@link #republish}, an enhanced setter) returns once its scribe is stored and applied, or
- * throws the store's {@link ScribeException} (then nothing of it is visible), and then waits while a session has
- * too many unanswered pushes ({@link Builder#pushWindow(int)}). Messages are sent after the lock is released, in
- * the order they were produced. Several Scribers can live in one JVM; an object belongs to the Scriber that created
- * or received it.
+ * <p>Thread-safe: every change of state happens under one lock; messages are sent after it is released, in the
+ * order they were produced. Several Scribers can live in one JVM; an object belongs to the Scriber that created or
+ * received it.
  */
 public final class Scriber implements AutoCloseable {
 
@@ -104,16 +99,11 @@ public final class Scriber implements AutoCloseable {
     final java.util.function.Predicate<Session> relayRule;
     /** Whether, without authentication, a new session of a client closes its open one instead of being refused. */
     final boolean sessionTakeover;
-    /** How many pushes a session may have unanswered before local writers wait (see {@link FlowControl}). */
-    final int pushWindow;
-    final FlowControl flowControl = new FlowControl();
     /** Each session's allowance of sync and rpc requests: per second, and at once. */
     final double requestRate;
     final int requestBurst;
 
-    final ReentrantLock lock = new Committer.EngineLock();
-    /** Writes decided steps to the store outside the lock, in groups, and has them applied in order. */
-    final Committer committer = new Committer(this, (Committer.EngineLock) lock);
+    final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
     private final Map<Key, ObjectState> states = new HashMap<>();
     private final Map<Key, Object> objects = new HashMap<>();
@@ -162,7 +152,6 @@ public final class Scriber implements AutoCloseable {
         this.sessionTakeover = b.sessionTakeover;
         this.requestRate = b.requestRate;
         this.requestBurst = b.requestBurst;
-        this.pushWindow = b.pushWindow;
         if (b.timer != null) {
             this.timer = b.timer;
             this.ownsTimer = false;
@@ -191,7 +180,6 @@ public final class Scriber implements AutoCloseable {
         this.byType = t;
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
         this.seenId = store.lastId();
-        this.relayedUpTo = seenId;
         restore();
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
@@ -311,16 +299,14 @@ public final class Scriber implements AutoCloseable {
             }
             throw new IllegalStateException("bound to another scriber (" + t.$scribe$recorder() + "): " + object);
         }
-        Committer.Ticket ticket;
         lock.lock();
         try {
-            Object already = committer.keyOf(object);
-            if (already instanceof Key || (already == null && bound.containsKey(object))) {
-                throw new IllegalStateException("already created: " + (already != null ? already : bound.get(object)));
+            if (bound.containsKey(object)) {
+                throw new IllegalStateException("already created: " + bound.get(object));
             }
             JsonNode idNode = c.ensureId(object);
             Key key = new Key(c.klass, SyncedClass.idText(idNode));
-            ObjectState existing = decided(key);
+            ObjectState existing = states.get(key);
             if (existing != null) {
                 throw new IllegalStateException(
                         existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
@@ -342,11 +328,11 @@ public final class Scriber implements AutoCloseable {
             }
             tx.changes.add(new Change<>(
                     Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), guid, true));
-            ticket = submit(tx);
+            commit(tx);
         } finally {
             lock.unlock();
         }
-        finishLocal(ticket);
+        flush();
         return object;
     }
 
@@ -363,11 +349,11 @@ public final class Scriber implements AutoCloseable {
      */
     public Optional<Scribe> republish(Object object) {
         SyncedClass<?> c = classOf(object);
-        Committer.Ticket ticket = null;
+        Optional<Scribe> recorded = Optional.empty();
         lock.lock();
         try {
             Key key = keyOf(object);
-            ObjectState state = decided(key);
+            ObjectState state = states.get(key);
             if (recording(Scribe.Type.CREATE, object)) {
                 ObjectNode fields = state.fields().deepCopy();
                 long clock = hlc.tick();
@@ -388,12 +374,13 @@ public final class Scriber implements AutoCloseable {
                 tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
                 Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, base);
                 tx.entries.add(new Txn.Entry(s, null, c, object));
-                ticket = submit(tx);
+                recorded = Optional.of(commit(tx).get(0));
             }
         } finally {
             lock.unlock();
         }
-        return finishLocal(ticket);
+        flush();
+        return recorded;
     }
 
     /**
@@ -406,40 +393,21 @@ public final class Scriber implements AutoCloseable {
      */
     public Optional<Scribe> save(Object object) {
         SyncedClass<?> c = classOf(object);
-        Committer.Ticket ticket;
+        Optional<Scribe> recorded;
         lock.lock();
         try {
-            ticket = saveLocked(c, object);
+            recorded = saveLocked(c, object);
         } finally {
             lock.unlock();
         }
-        return finishLocal(ticket);
-    }
-
-    /**
-     * Waits for a local step to be stored and applied (nothing when {@code ticket} is null), lets the sessions
-     * that fell behind catch up (flow control), and sends what it queued. Called without the lock.
-     *
-     * @return the recorded scribe, with its id once stored
-     */
-    private Optional<Scribe> finishLocal(Committer.Ticket ticket) {
-        if (ticket == null) {
-            flush();
-            return Optional.empty();
-        }
-        List<Scribe> stored = committer.await(ticket);
         flush();
-        flowControl.await(this);
-        if (ticket.tx.entries.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(stored != null && !stored.isEmpty() ? stored.get(0) : ticket.tx.entries.get(0).scribe());
+        return recorded;
     }
 
-    /** The body of {@link #save(Object)}: the staged step, or null when nothing is recorded. Caller holds the lock. */
-    private Committer.Ticket saveLocked(SyncedClass<?> c, Object object) {
+    /** The body of {@link #save(Object)}; caller holds the lock and flushes after releasing it. */
+    private Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
         Key key = keyOf(object);
-        ObjectState state = decided(key);
+        ObjectState state = states.get(key);
         ObjectNode now = c.read(object);
         JsonNode idNow = now.get(c.idField.name());
         if (!SyncedClass.idText(idNow).equals(key.id())) {
@@ -447,20 +415,15 @@ public final class Scriber implements AutoCloseable {
                     + "; identities never change");
         }
         ObjectNode changed = Json.object();
-        // The object shows the applied state plus the app's writes; the decided state may hold a remote step that
-        // is still being stored (its values not set on the object yet). A field equal to the applied value was not
-        // written here, whatever the decided state says.
-        ObjectState applied = states.get(key);
         now.fields().forEachRemaining(e -> {
             JsonNode old = state.fields().get(e.getKey());
-            if (!e.getValue().equals(old) && (applied == null || applied == state
-                    || !e.getValue().equals(applied.fields().get(e.getKey())))) {
+            if (!e.getValue().equals(old)) {
                 changed.set(e.getKey(), c.policy.keyMerged().contains(e.getKey())
                         ? keyPatch(old, e.getValue()) : e.getValue());
             }
         });
         if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
-            return null;
+            return Optional.empty();
         }
         long clock = hlc.tick();
         ObjectNode fields = state.fields().deepCopy();
@@ -492,7 +455,8 @@ public final class Scriber implements AutoCloseable {
         Set<String> names = new LinkedHashSet<>();
         changed.fieldNames().forEachRemaining(names::add);
         tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
-        return submit(tx);
+        List<Scribe> stored = commit(tx);
+        return Optional.of(stored.get(0));
     }
 
     /**
@@ -524,11 +488,10 @@ public final class Scriber implements AutoCloseable {
      */
     public void destroy(Object object) {
         SyncedClass<?> c = classOf(object);
-        Committer.Ticket ticket;
         lock.lock();
         try {
             Key key = keyOf(object);
-            ObjectState state = decided(key);
+            ObjectState state = states.get(key);
             JsonNode idNode = state.fields().get(c.idField.name());
             long clock = hlc.tick();
             Txn tx = new Txn();
@@ -540,11 +503,11 @@ public final class Scriber implements AutoCloseable {
                 tx.entries.add(new Txn.Entry(s, null, c, object));
             }
             tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), guid, true));
-            ticket = submit(tx);
+            commit(tx);
         } finally {
             lock.unlock();
         }
-        finishLocal(ticket);
+        flush();
     }
 
     /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
@@ -667,17 +630,15 @@ public final class Scriber implements AutoCloseable {
         if (c == null) {
             return;
         }
-        Committer.Ticket ticket = null;
         lock.lock();
         try {
-            Object staged = committer.keyOf(object);
-            if (staged instanceof Key || (staged == null && bound.containsKey(object))) {
-                ticket = saveLocked(c, object);
+            if (bound.containsKey(object)) {
+                saveLocked(c, object);
             }
         } finally {
             lock.unlock();
         }
-        finishLocal(ticket);
+        flush();
     }
 
     /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */
@@ -810,8 +771,8 @@ public final class Scriber implements AutoCloseable {
                         continue attempt;
                     }
                     // A deliberate refusal (4xx) is final and changes nothing; it never moves the cursor (whatever
-                    // id it names): the next catch-up passes it. Its answer names it, as one of a batch.
-                    answers.put(in, named(in.scribe(), e));
+                    // id it names): the next catch-up passes it.
+                    answers.put(in, e);
                     continue;
                 } catch (RuntimeException e) {
                     answers.put(in, (ScribeException) s.lost(e));
@@ -825,40 +786,18 @@ public final class Scriber implements AutoCloseable {
             }
             break;
         }
-        // Answered once the commit that holds them succeeded (or failed), in order; the store write itself happens
-        // after the lock is released, together with whatever else was decided meanwhile.
-        Committer.Ticket ticket;
         try {
-            ticket = submit(tx);
+            commit(tx);
         } catch (RuntimeException e) {
             for (Incoming in : batch) {
                 if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
                     answers.put(in, (ScribeException) in.session().lost(e));
                 }
             }
-            for (Incoming in : batch) {
-                in.session().answer(in.requestId(), answers.get(in));
-            }
-            return;
         }
-        ticket.then.add(failure -> {
-            for (Incoming in : batch) {
-                if (failure != null
-                        && (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL)) {
-                    answers.put(in, (ScribeException) in.session().lost(failure));
-                }
-                in.session().answer(in.requestId(), answers.get(in));
-            }
-        });
-    }
-
-    /** {@code e} with a message that starts with the scribe it refuses (its id as the sender gave it). */
-    private static ScribeException named(Scribe s, ScribeException e) {
-        String prefix = "scribe " + s.id() + " (" + s.type().wireName() + " of " + s.klass() + ")";
-        if (s.id() == null || e.getMessage() == null || e.getMessage().startsWith("scribe " + s.id())) {
-            return e;
+        for (Incoming in : batch) {
+            in.session().answer(in.requestId(), answers.get(in));
         }
-        return new ScribeException(e.code(), prefix + ": " + e.getMessage(), e);
     }
 
     /** Outcome of playing one scribe. */
@@ -1171,30 +1110,12 @@ public final class Scriber implements AutoCloseable {
             object = created;
         } else {
             Object target = object;
-            tx.effects.add(() -> setUnlessOverwritten(c, key, target, taken));
+            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         followUp(c, key, state, s, tx);
         return Played.APPLIED;
-    }
-
-    /**
-     * Sets played values on a live object once their step is stored, except a field a later step still in flight
-     * decided otherwise (a local write made meanwhile): its value stays, and that step's values follow.
-     */
-    private void setUnlessOverwritten(SyncedClass<?> c, Key key, Object target, Map<FieldModel, Object> values) {
-        ObjectState now = committer.state(key);
-        values.forEach((f, v) -> {
-            if (now == null || now.destroyed()) {
-                c.set(target, f, v);
-                return;
-            }
-            JsonNode decided = now.fields().get(f.name());
-            if (decided == null || decided.equals(c.toJson(f, v))) {
-                c.set(target, f, v);
-            }
-        });
     }
 
     /**
@@ -1252,7 +1173,7 @@ public final class Scriber implements AutoCloseable {
         });
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Object object = live(tx, key);
-        tx.effects.add(() -> setUnlessOverwritten(c, key, object, values));
+        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
         Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
         tx.entries.add(new Txn.Entry(own, null, c, object));
@@ -1300,7 +1221,7 @@ public final class Scriber implements AutoCloseable {
 
     private ObjectState stateIn(Txn tx, Key key) {
         ObjectState staged = tx.states.get(key);
-        return staged != null ? staged : decided(key);
+        return staged != null ? staged : states.get(key);
     }
 
     private Object live(Txn tx, Key key) {
@@ -1308,21 +1229,6 @@ public final class Scriber implements AutoCloseable {
             return null;
         }
         Object staged = tx.bind.get(key);
-        return staged != null ? staged : liveObject(key);
-    }
-
-    /** The decided state of {@code key}: staged by a step being committed, or committed. Caller holds the lock. */
-    ObjectState decided(Key key) {
-        ObjectState staged = committer.state(key);
-        return staged != null ? staged : states.get(key);
-    }
-
-    /** The decided live object of {@code key}, or null. Caller holds the lock. */
-    Object liveObject(Key key) {
-        Object staged = committer.live(key);
-        if (staged == Committer.GONE) {
-            return null;
-        }
         return staged != null ? staged : objects.get(key);
     }
 
@@ -1336,40 +1242,28 @@ public final class Scriber implements AutoCloseable {
     // Commit, relay, flush
 
     /**
-     * Writes {@code tx} to the store and makes it visible (see {@link #applyCommitted}) before returning, in order
-     * after every step decided before it. Caller holds the lock: the store write happens under it, so the hot paths
-     * use {@link #submit} and wait after releasing it instead.
-     *
-     * @throws ScribeException if a local scribe is too large or the store refused the step; nothing is visible then
+     * Writes {@code tx} to the store, then makes it visible: identity map, object fields, listeners, and pushes the
+     * new scribes to every session entitled to them. Caller holds the lock.
      */
     List<Scribe> commit(Txn tx) {
         if (tx.isEmpty()) {
             return List.of();
         }
+        List<Scribe> stored;
         if (!tx.foreign) {
             checkFits(tx);
         }
-        return committer.commit(tx);
-    }
-
-    /**
-     * Stages {@code tx} for the {@link Committer}: later decisions see it at once; the store write happens once the
-     * lock is released, and the app sees the step once it is stored. Caller holds the lock.
-     *
-     * @throws ScribeException if a local scribe of it could not be sent in one frame
-     */
-    Committer.Ticket submit(Txn tx) {
-        if (!tx.foreign) {
-            checkFits(tx);
+        if (tx.foreign) {
+            // The scribes are in the shared log already: only this node's view of the objects is written.
+            store.commit(new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
+            stored = new ArrayList<>();
+            tx.entries.forEach(e -> stored.add(e.scribe()));
+        } else {
+            long started = System.nanoTime();
+            stored = store.commit(tx.toCommit());
+            CommitMetrics.committed(metrics, guid, tx, stored, System.nanoTime() - started);
+            noteOwnIds(stored);
         }
-        return committer.submit(tx);
-    }
-
-    /**
-     * Makes a stored step visible: identity map, object fields, listeners, conflicts, and pushes its new scribes to
-     * every session entitled to them. Called by the {@link Committer}, in commit order, under the lock.
-     */
-    void applyCommitted(Txn tx, List<Scribe> stored) {
         states.putAll(tx.states);
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
@@ -1401,56 +1295,17 @@ public final class Scriber implements AutoCloseable {
                 log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
             }
         }
-        boolean gap;
-        synchronized (ownIds) {
-            gap = !ownIds.isEmpty();
-        }
-        if (!tx.foreign && (gap || !heldRelays.isEmpty())) {
-            // Another node appended before these scribes: its scribes are pushed first, so that no session sees an
-            // id of ours before the ids below it (a cursor there would skip them). Ours wait until they are in.
-            for (int i = 0; i < stored.size(); i++) {
-                Txn.Entry e = tx.entries.get(i);
-                heldRelays.add(new Txn.Entry(stored.get(i), e.source(), e.cls(), e.subject()));
-            }
-            if (gap && !closed) {
-                timer.execute(this::absorbForeignAppends);
-            }
-            return;
+        if (!tx.foreign && !ownIds.isEmpty()) {
+            // Another node appended before these scribes: push its scribes first, so that no session sees an id
+            // of ours before the ids below it (a cursor there would skip them).
+            absorbLocked();
         }
         for (int i = 0; i < stored.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
             relay(stored.get(i), e.source(), e.cls(), e.subject());
-            relayed(stored.get(i));
         }
-        if (tx.foreign && !gap && !heldRelays.isEmpty()) {
-            List<Txn.Entry> held = new ArrayList<>(heldRelays);
-            heldRelays.clear();
-            held.forEach(e -> {
-                relay(e.scribe(), e.source(), e.cls(), e.subject());
-                relayed(e.scribe());
-            });
-        }
+        return stored;
     }
-
-    /** The highest log id pushed to the sessions (or known before any was); see {@link PageReader}. */
-    private volatile long relayedUpTo;
-
-    long relayedUpTo() {
-        return relayedUpTo;
-    }
-
-    private void relayed(Scribe s) {
-        if (s.id() != null) {
-            try {
-                relayedUpTo = Math.max(relayedUpTo, Long.parseLong(s.id()));
-            } catch (NumberFormatException e) {
-                // Not an id of this log.
-            }
-        }
-    }
-
-    /** Our scribes stored above a gap another node's appends left, waiting for those to be pushed. Under the lock. */
-    private final List<Txn.Entry> heldRelays = new ArrayList<>();
 
     /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
     void noteWire(Wire w) {
@@ -1495,15 +1350,13 @@ public final class Scriber implements AutoCloseable {
      * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
      * scribes are absorbed.
      */
-    void noteOwnIds(List<Scribe> stored) {
-        synchronized (ownIds) {
-            for (Scribe s : stored) {
-                long id = Long.parseLong(s.id());
-                if (id == seenId + 1 && ownIds.isEmpty()) {
-                    seenId = id;
-                } else {
-                    ownIds.add(id);
-                }
+    private void noteOwnIds(List<Scribe> stored) {
+        for (Scribe s : stored) {
+            long id = Long.parseLong(s.id());
+            if (id == seenId + 1 && ownIds.isEmpty()) {
+                seenId = id;
+            } else {
+                ownIds.add(id);
             }
         }
     }
@@ -1533,26 +1386,18 @@ public final class Scriber implements AutoCloseable {
     /** The body of {@link #absorbForeignAppends()}; the position moves only past pages that were committed. */
     private void absorbLocked() {
         while (true) {
-            long from;
-            synchronized (ownIds) {
-                from = seenId;
-            }
-            List<Scribe> page = store.readAfter(from, 500);
+            List<Scribe> page = store.readAfter(seenId, 500);
             if (page.isEmpty()) {
                 return;
             }
             Txn tx = new Txn();
             tx.foreign = true;
-            long last = from;
+            long last = seenId;
             List<Long> skipped = new ArrayList<>();
             for (Scribe s : page) {
                 long id = Long.parseLong(s.id());
                 last = id;
-                boolean own;
-                synchronized (ownIds) {
-                    own = ownIds.contains(id);
-                }
-                if (own) {
+                if (ownIds.contains(id)) {
                     skipped.add(id);
                     continue;
                 }
@@ -1564,21 +1409,9 @@ public final class Scriber implements AutoCloseable {
                             : new ScribeException(ScribeException.INTERNAL, "shared log scribe " + s.id() + ": " + e, e));
                 }
             }
-            // The position moves at the decision, so that the step's completion knows whether a gap is left;
-            // it moves back if the step cannot be stored.
-            synchronized (ownIds) {
-                seenId = Math.max(seenId, last);
-                ownIds.removeAll(skipped);
-            }
-            try {
-                commit(tx);
-            } catch (RuntimeException e) {
-                synchronized (ownIds) {
-                    seenId = Math.min(seenId, from);
-                    ownIds.addAll(skipped);
-                }
-                throw e;
-            }
+            commit(tx);
+            seenId = last;
+            ownIds.removeAll(skipped);
         }
     }
 
@@ -1651,18 +1484,18 @@ public final class Scriber implements AutoCloseable {
         if (c == null) {
             return true;
         }
-        Object subject = liveObject(keyOfScribe(c, s));
+        Object subject = objects.get(keyOfScribe(c, s));
         return allowed(c, subject, s, clientId);
     }
 
     /** The state of an object, live or tombstone, or null. Caller holds the lock. */
     ObjectState stateOf(Key key) {
-        return decided(key);
+        return states.get(key);
     }
 
     /** The live object with this key, or null. Caller holds the lock. */
     Object objectOf(Key key) {
-        return liveObject(key);
+        return objects.get(key);
     }
 
     static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
@@ -1870,8 +1703,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     private Key keyOf(Object object) {
-        Object staged = committer.keyOf(object);
-        Key key = staged == Committer.GONE ? null : staged != null ? (Key) staged : bound.get(object);
+        Key key = bound.get(object);
         if (key == null) {
             throw new IllegalStateException("not tracked by scriber " + guid + ": " + object
                     + " (create it here first, or it was destroyed)");
@@ -1939,7 +1771,6 @@ public final class Scriber implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        committer.close();
         for (Session s : sessions) {
             s.disconnect();
         }
@@ -1977,7 +1808,6 @@ public final class Scriber implements AutoCloseable {
         private boolean sessionTakeover;
         private double requestRate = 200;
         private int requestBurst = 400;
-        private int pushWindow = 1000;
         private Consumer<FailedScribe> failedListener = f -> { };
         private Consumer<ScribeException> errorListener =
                 e -> PROBLEMS.warn("scribe problem [{}]: {}", e.code(), e.getMessage());
@@ -2104,24 +1934,6 @@ public final class Scriber implements AutoCloseable {
             }
             this.requestRate = perSecond;
             this.requestBurst = burst;
-            return this;
-        }
-
-        /**
-         * Flow control: how many of this peer's pushes ({@code add_scribe}) one session may have unanswered before
-         * a thread that writes locally ({@code create}, {@code save}, {@code destroy}, an enhanced setter) waits for
-         * the peer to answer some, so that a producer faster than its slowest healthy peer is slowed down instead of
-         * queueing without bound until its pushes time out. The wait ends when the window has room again, the
-         * session closes, or after the request timeout (then the write returns; it is stored either way). Writes
-         * made while holding the engine (from a listener) never wait. Default 1,000.
-         *
-         * @throws IllegalArgumentException if {@code pushes} is not positive
-         */
-        public Builder pushWindow(int pushes) {
-            if (pushes < 1) {
-                throw new IllegalArgumentException("push window must be positive: " + pushes);
-            }
-            this.pushWindow = pushes;
             return this;
         }
 

@@ -259,16 +259,8 @@ public final class Session {
             return;
         }
         scriber.metrics.bytesIn(client.id(), length);
-        // The scribes of one read are decided frame by frame and stored together (one group commit), then answered.
-        boolean batch = scriber.committer.openBatch();
-        try {
-            synchronized (decoder) {
-                decoder.feed(data, offset, length, sink);
-            }
-        } finally {
-            if (batch) {
-                scriber.committer.closeBatch();
-            }
+        synchronized (decoder) {
+            decoder.feed(data, offset, length, sink);
         }
         scriber.flush();
     }
@@ -310,14 +302,7 @@ public final class Session {
         }
         // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
         inboundBytes = json.length() * 3L;
-        boolean batch = scriber.committer.openBatch();
-        try {
-            dispatch(message);
-        } finally {
-            if (batch) {
-                scriber.committer.closeBatch();
-            }
-        }
+        dispatch(message);
         scriber.flush();
     }
 
@@ -482,9 +467,6 @@ public final class Session {
         // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
         // hold the engine's lock for the whole log. Syncro peers cannot page, so they are not capped.
         long examineCap = wire.isSyncro() ? Long.MAX_VALUE : Math.max(limit, 1) * 20L;
-        int firstChunk = (int) Math.min(Math.min(limit, 500), examineCap);
-        // The page's first chunk is read from the store before the lock is taken (see PageReader).
-        PageReader reader = new PageReader(scriber, after, firstChunk);
         scriber.lock.lock();
         try {
             ArrayNode result = Json.NODES.arrayNode();
@@ -497,7 +479,7 @@ public final class Session {
                 int chunk = (int) Math.min(Math.min(limit, 500), examineCap);
                 outer:
                 while (true) {
-                    List<Scribe> page = reader.read(position, chunk);
+                    List<Scribe> page = scriber.store.readAfter(position, chunk);
                     for (Scribe s : page) {
                         if (result.size() >= limit || examined >= examineCap) {
                             more = true;
@@ -657,10 +639,6 @@ public final class Session {
         while (true) {
             List<Scribe> page = scriber.store.readAfter(position, 500);
             for (Scribe s : page) {
-                if (Long.parseLong(s.id()) > scriber.relayedUpTo()) {
-                    // Stored and not applied yet: it is pushed when it is (see PageReader).
-                    return;
-                }
                 if (scriber.visibleTo(s, client.id(), own)) {
                     if (s.type() == Scribe.Type.DESTROY) {
                         if (creates == null) {
@@ -1307,37 +1285,16 @@ public final class Session {
         return pushing && open;
     }
 
-    // Pushes sent and not answered yet (see FlowControl).
-    private final AtomicInteger unanswered = new AtomicInteger();
-
-    int unansweredPushes() {
-        return unanswered.get();
-    }
-
-    /** Waits up to {@code millis} for the peer to answer a push. */
-    void awaitPushAnswered(long millis) throws InterruptedException {
-        synchronized (unanswered) {
-            unanswered.wait(millis);
-        }
-    }
-
     /** Pushes one of our scribes as {@code add_scribe}. Called under the Scriber's lock. */
     void push(Scribe scribe) {
         scriber.metrics.relayed(scribe, client.id());
         ObjectNode message = Json.object().put("type", "add_scribe");
         ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
         message.set("scribe", json);
-        unanswered.incrementAndGet();
-        CompletableFuture<JsonNode> request = enqueueRequest(message);
-        request.whenComplete((r, e) -> {
-            unanswered.decrementAndGet();
-            synchronized (unanswered) {
-                unanswered.notifyAll();
-            }
-        });
-        reportFailure(request);
+        CompletableFuture<JsonNode> answered = enqueueRequest(message);
+        reportFailure(answered);
         long pushed = Acknowledged.parse(scribe.id());
-        request.thenAccept(r -> client.acknowledged.advance(pushed));
+        answered.thenAccept(r -> client.acknowledged.advance(pushed));
         if (syncro != null) {
             syncro.sent(json, message.path("id").asInt());
         }

@@ -828,16 +828,7 @@ public final class DocServer implements AutoCloseable {
      */
     private final class EventStore extends io.scribe.core.spi.ForwardingStore {
         private final Db tables;
-        // The engine stages rows under its lock while its committer writes earlier steps outside it: keyed by
-        // write, the latest staging wins (a step played again stages again); rows of steps that were never
-        // committed (refused, failed) are forgotten once many newer ones were staged.
-        private final Map<String, Db.Event> staged = java.util.Collections.synchronizedMap(
-                new java.util.LinkedHashMap<>(16, 0.75f, false) {
-                    @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, Db.Event> eldest) {
-                        return size() > 100_000;
-                    }
-                });
+        private final java.util.List<Object[]> staged = new java.util.ArrayList<>();
 
         EventStore(Store delegate, Db tables) {
             super(delegate);
@@ -846,28 +837,28 @@ public final class DocServer implements AutoCloseable {
 
         /** Called under the engine's lock by the follow-up of {@code write}. */
         void stage(Scribe write, Db.Event event) {
-            String key = write.origin() + "@" + write.clock();
-            synchronized (staged) {
-                staged.remove(key);
-                staged.put(key, event);
-            }
+            staged.add(new Object[] {write.origin() + "@" + write.clock(), event});
         }
 
         @Override
         public java.util.List<Scribe> commit(io.scribe.core.spi.Commit commit) {
             java.util.List<Db.Event> events = new java.util.ArrayList<>();
-            java.util.List<String> taken = new java.util.ArrayList<>();
-            synchronized (staged) {
-                if (!staged.isEmpty()) {
-                    for (Scribe s : commit.scribes()) {
-                        String key = s.origin() + "@" + s.clock();
-                        Db.Event e = staged.get(key);
-                        if (e != null) {
-                            events.add(e);
-                            taken.add(key);
-                        }
+            if (!staged.isEmpty()) {
+                Set<String> writes = new java.util.HashSet<>();
+                for (Scribe s : commit.scribes()) {
+                    writes.add(s.origin() + "@" + s.clock());
+                }
+                // A step played again (after one of its scribes failed) stages its rows again: the last count.
+                Map<String, Db.Event> latest = new java.util.LinkedHashMap<>();
+                for (Object[] st : staged) {
+                    if (writes.contains((String) st[0])) {
+                        latest.remove((String) st[0]);
+                        latest.put((String) st[0], (Db.Event) st[1]);
                     }
                 }
+                events.addAll(latest.values());
+                // Rows of writes that were not committed after all (a refused or failed step) are dropped.
+                staged.clear();
             }
             java.util.List<Scribe> stored;
             if (delegate instanceof PostgresStore pg) {
@@ -882,10 +873,6 @@ public final class DocServer implements AutoCloseable {
                         log.error("event log behind the store ({}); repaired at the next start", e.getMessage());
                     }
                 }
-            }
-            synchronized (staged) {
-                // Only once written: should the commit fail, the step's rows stay for it to be written again.
-                taken.forEach(staged::remove);
             }
             committed(events);
             return stored;
