@@ -71,6 +71,8 @@ public final class Presence implements AutoCloseable {
     private volatile ObjectNode mine;
     private volatile ScheduledFuture<?> sweeper;
     private long names;
+    // The newest relayed state seen per client + session (a state sent on join can arrive after a newer update).
+    private final Map<String, Long> newest = new ConcurrentHashMap<>();
 
     /** A session this peer serves: its latest state and when it was last relayed. Guarded by the Presence. */
     private static final class Entry {
@@ -79,6 +81,8 @@ public final class Presence implements AutoCloseable {
         ObjectNode pending;
         long lastRelay;
         boolean scheduled;
+        /** Numbers the session's states as relayed, so receivers drop one that overtook a newer one. */
+        long seq;
     }
 
     private Presence(Duration throttle) {
@@ -196,6 +200,11 @@ public final class Presence implements AutoCloseable {
             Peer peer = new Peer(message.get("client").asText(), message.path("session").asText(""), klass, id,
                     state.isNull() ? null : state);
             String key = peer.client() + "\n" + peer.session();
+            long seq = message.path("seq").asLong(0);
+            if (seq > 0 && newest.merge(key, seq, Math::max) != seq) {
+                // Older than a state already seen: the newer one stands.
+                return message.has("id") ? Json.NODES.booleanNode(true) : null;
+            }
             if (peer.state() == null) {
                 others.remove(key);
                 via.remove(key);
@@ -211,6 +220,7 @@ public final class Presence implements AutoCloseable {
         synchronized (this) {
             Entry e = sessions.computeIfAbsent(from, k -> newEntry());
             relayed = message(from.client().id(), e.name, klass, id, state.isNull() ? null : state);
+            relayed.put("seq", ++e.seq);
             e.state = state.isNull() ? null : relayed;
             long now = System.nanoTime();
             long gap = throttle.toNanos() - (now - e.lastRelay);
@@ -325,6 +335,7 @@ public final class Presence implements AutoCloseable {
                         if (entry.state != null) {
                             ObjectNode end = entry.state.deepCopy();
                             end.putNull("state");
+                            end.put("seq", ++entry.seq);
                             gone.add(end);
                         }
                     } else if (entry.state != null) {
@@ -340,6 +351,7 @@ public final class Presence implements AutoCloseable {
             }
             for (Map.Entry<String, Session> e : via.entrySet()) {
                 if (!e.getValue().isOpen() && via.remove(e.getKey(), e.getValue())) {
+                    newest.remove(e.getKey());
                     Peer left = others.remove(e.getKey());
                     if (left != null) {
                         tell(new Peer(left.client(), left.session(), left.klass(), left.id(), null));

@@ -331,7 +331,10 @@ public final class DocSync implements Runnable {
                 try {
                     client.onEvent(e -> {
                         if (!quiet) {
-                            out.println("<< " + describe(client, e));
+                            out.println("<< " + Tasks.describe(client, e));
+                        } else if (e.kind() == DocEvent.Kind.PROGRESS) {
+                            // Quiet keeps standard output for answers; a long wait is still explained.
+                            System.err.println("doc-sync: " + Tasks.describe(client, e));
                         }
                         if (e.kind() == DocEvent.Kind.ERROR && client.authError().isPresent()
                                 && refusalTold.compareAndSet(false, true)) {
@@ -393,8 +396,15 @@ public final class DocSync implements Runnable {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "no secret: give --secret-file FILE, set DOC_SYNC_SECRET, or run on a terminal to be asked");
         }
+    }
 
-        private static String describe(DocClient client, DocEvent e) {
+    /** The task manager's commands over a {@link DocClient}; tasks are documents {priority, tags, done}. */
+    public static final class Tasks {
+        /** How long {@code wait} waits by default. */
+        static final Duration WAIT = Duration.ofSeconds(30);
+
+        /** The line the task manager prints for an event of {@code client} (after {@code << }). */
+        public static String describe(DocClient client, DocEvent e) {
             String origin = e.local() ? "local" : "remote";
             return switch (e.kind()) {
                 case CREATED, UPDATED, DELETED -> e.kind().name().toLowerCase() + " "
@@ -405,14 +415,12 @@ public final class DocSync implements Runnable {
                 case CONNECTION_CHANGED -> e.detail().asBoolean() ? "connected" : "disconnected";
                 case SYNC_COMPLETED -> "sync completed";
                 case ERROR -> "error: " + e.detail().asText();
+                case PROGRESS -> "catch-up".equals(e.detail().path("phase").asText())
+                        ? "catching up: " + e.detail().path("received").asLong() + " changes received so far"
+                        : "uploading: " + e.detail().path("acknowledged").asInt() + " of "
+                                + e.detail().path("of").asInt() + " local changes acknowledged";
             };
         }
-    }
-
-    /** The task manager's commands over a {@link DocClient}; tasks are documents {priority, tags, done}. */
-    public static final class Tasks {
-        /** How long {@code wait} waits by default. */
-        static final Duration WAIT = Duration.ofSeconds(30);
 
         private final DocClient client;
         private final PrintStream out;

@@ -76,6 +76,9 @@ public final class DocClient implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
     private volatile String lastRefusal;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Changes from the server played since this client started (the catch-up progress counts these). */
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+    private final Progress progress = new Progress(progressInterval());
 
     /** The largest document, in bytes of JSON, that this client accepts: it must travel in one frame. */
     public static final int MAX_DOCUMENT_BYTES = io.scribe.core.Wire.DEFAULT_MAX_FRAME_BYTES - 4096;
@@ -211,12 +214,29 @@ public final class DocClient implements AutoCloseable {
         });
     }
 
+    /** How often a long catch-up or upload reports its progress: {@code doc-sync.progress-ms}, default 2 s. */
+    private static java.time.Duration progressInterval() {
+        return java.time.Duration.ofMillis(Long.getLong("doc-sync.progress-ms", 2000));
+    }
+
     /** What the server's refusal of a GUID that another live session uses says. */
     static final String IDENTITY_IN_USE = "in use by another live session";
 
     private Session watched;
 
     private void watch() {
+        try {
+            watchSession();
+        } finally {
+            Session s = authenticated;
+            boolean catchingUp = s != null && s.isOpen() && !s.isCaughtUp();
+            boolean uploading = s != null && s.isOpen() && s.isCaughtUp();
+            progress.tick(catchingUp, received.get(), uploading, uploading ? pendingCount() : 0)
+                    .ifPresent(p -> emit(new DocEvent(DocEvent.Kind.PROGRESS, null, false, p)));
+        }
+    }
+
+    private void watchSession() {
         Session current = connection.session().orElse(null);
         if (current != null && current != watched && current.catchUp() != null) {
             watched = current;
@@ -237,6 +257,9 @@ public final class DocClient implements AutoCloseable {
 
     private void changed(Change<Document> change) {
         pendingCache = null;
+        if (!change.local()) {
+            received.incrementAndGet();
+        }
         if (!change.local() && change.fields().stream().allMatch(f -> f.equals("version") || f.equals("revision"))
                 && change.type() == Scribe.Type.UPDATE) {
             return;

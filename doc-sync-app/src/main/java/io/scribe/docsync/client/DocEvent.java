@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param kind what happened
  * @param docId the document concerned, or null for connection and sync events
  * @param local whether the change was made on this client (false: it came from the server)
- * @param detail extra data: the conflict's lost and kept values, the connection state, or null
+ * @param detail extra data: the conflict's lost and kept values, the connection state, the progress, or null
  */
 public record DocEvent(Kind kind, String docId, boolean local, JsonNode detail) {
 
@@ -24,6 +24,12 @@ public record DocEvent(Kind kind, String docId, boolean local, JsonNode detail) 
         /** Connected or disconnected ({@code detail}: {@code true} when connected). */
         CONNECTION_CHANGED,
         /** The server refused this client's credentials or an edit ({@code detail}: the message). */
-        ERROR
+        ERROR,
+        /**
+         * A catch-up or an upload has been running for a while ({@code detail}: {@code {"phase":"catch-up",
+         * "received":N}} with the changes received since it began, or {@code {"phase":"upload","acknowledged":N,
+         * "of":M}}); told every interval (2 s by default) while it lasts, never for one that ends sooner.
+         */
+        PROGRESS
     }
 }
