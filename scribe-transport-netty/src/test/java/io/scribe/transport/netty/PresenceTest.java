@@ -73,6 +73,27 @@ class PresenceTest {
     }
 
     @Test
+    void aRelayedStateOlderThanOneAlreadySeenIsDropped() {
+        Node hub = node("hub");
+        ScribeServer server = server(hub);
+        Node b = node("b");
+        connect(b, server);
+        io.scribe.core.Session toB = hub.scriber().sessions().stream().filter(s -> s.client().id().equals("b"))
+                .findFirst().orElseThrow();
+        // A state sent to a joining session can arrive after a newer update of the same session: seq orders them.
+        toB.send(NODES.objectNode().put("type", "presence").put("client", "x").put("session", "s1").put("seq", 5)
+                .set("state", NODES.objectNode().put("status", "idle")));
+        toB.send(NODES.objectNode().put("type", "presence").put("client", "x").put("session", "s1").put("seq", 3)
+                .set("state", NODES.objectNode().put("status", "typing")));
+        toB.send(NODES.objectNode().put("type", "presence").put("client", "y").put("session", "s2").put("seq", 1)
+                .set("state", NODES.objectNode().put("status", "marker")));
+        await("b read all three", () -> present(b, "y", "status", "marker"));
+        assertThat(present(b, "x", "status", "idle")).isTrue();
+        assertThat(b.seen()).noneMatch(p -> p.client().equals("x") && p.state() != null
+                && p.state().path("status").asText().equals("typing"));
+    }
+
+    @Test
     void othersSeeAJoinAnUpdateAndALeaveAndNothingIsStored() {
         Node hub = node("hub");
         ScribeServer server = server(hub);
