@@ -97,7 +97,8 @@ public final class SqliteStore implements Store {
                     PreparedStatement obj = db.prepareStatement(
                             "INSERT OR REPLACE INTO scribe_objects (klass, id, payload) VALUES (?, ?, ?)");
                     PreparedStatement cur = db.prepareStatement(
-                            "INSERT OR REPLACE INTO scribe_cursors (client, cursor) VALUES (?, ?)")) {
+                            "INSERT OR REPLACE INTO scribe_cursors (client, cursor) VALUES (?, ?)");
+                    PreparedStatement forget = db.prepareStatement("DELETE FROM scribe_cursors WHERE client = ?")) {
                 for (Scribe s : commit.scribes()) {
                     log.setBytes(1, codec.encode(s.withId(null)));
                     log.executeUpdate();
@@ -114,11 +115,18 @@ public final class SqliteStore implements Store {
                 }
                 obj.executeBatch();
                 for (var e : commit.cursors().entrySet()) {
+                    if (e.getValue().isEmpty()) {
+                        // An empty cursor forgets the client (see Commit).
+                        forget.setString(1, e.getKey());
+                        forget.addBatch();
+                        continue;
+                    }
                     cur.setString(1, e.getKey());
                     cur.setString(2, e.getValue());
                     cur.addBatch();
                 }
                 cur.executeBatch();
+                forget.executeBatch();
                 db.commit();
             } catch (SQLException | RuntimeException e) {
                 db.rollback();
