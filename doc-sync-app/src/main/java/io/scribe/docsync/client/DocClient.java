@@ -139,7 +139,8 @@ public final class DocClient implements AutoCloseable {
                 .reconnect(options.backoff())
                 .onSession(this::opened)
                 .start();
-        watcher.scheduleWithFixedDelay(this::watch, 100, 100, TimeUnit.MILLISECONDS);
+        long tick = Long.getLong("doc-sync.watch-ms", 100);
+        watcher.scheduleWithFixedDelay(this::watch, tick, tick, TimeUnit.MILLISECONDS);
     }
 
     /** Opens the local store and starts connecting. */

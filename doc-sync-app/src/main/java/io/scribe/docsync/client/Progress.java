@@ -35,14 +35,17 @@ final class Progress {
         long now = System.nanoTime();
         if (!catchingUp) {
             catchUpStart = -1;
-        } else if (catchUpStart < 0) {
-            catchUpStart = now;
-            catchUpFrom = received;
-            lastTold = now;
-        } else if (now - lastTold >= intervalNanos) {
-            lastTold = now;
-            return Optional.of(JsonNodeFactory.instance.objectNode().put("phase", "catch-up")
-                    .put("received", received - catchUpFrom));
+        } else {
+            if (catchUpStart < 0) {
+                catchUpStart = now;
+                catchUpFrom = received;
+                lastTold = now;
+            }
+            if (intervalNanos == 0 || now - lastTold >= intervalNanos) {
+                lastTold = now;
+                return Optional.of(JsonNodeFactory.instance.objectNode().put("phase", "catch-up")
+                        .put("received", received - catchUpFrom));
+            }
         }
         if (!uploading || pending == 0) {
             uploadStart = -1;
