@@ -14,7 +14,8 @@ case "$target" in
   AuthFuzzTest) module=doc-sync-app ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
 esac
+# FUZZ_INSTRUMENT: the classes Jazzer instruments for coverage (default: Scribe and Jackson).
 # -timeout: an input running longer than 10 s is reported as a hang (libFuzzer's default is 20 minutes).
 JAZZER_FUZZ=1 ./mvnw -B -ntp -q -pl "$module" -am test -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
-  -Djazzer.hooks=true -Djazzer.max_duration="$duration" -Djazzer.instrument='io.scribe.**,com.fasterxml.jackson.**' \
+  -Djazzer.hooks=true -Djazzer.max_duration="$duration" -Djazzer.instrument="${FUZZ_INSTRUMENT:-io.scribe.**,com.fasterxml.jackson.**}" \
   -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-timeout=10
