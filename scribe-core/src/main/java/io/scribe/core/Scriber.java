@@ -797,6 +797,7 @@ public final class Scriber implements AutoCloseable {
         }
         for (Incoming in : batch) {
             in.session().answer(in.requestId(), answers.get(in));
+            in.session().tellRefused(in.scribe(), answers.get(in));
         }
     }
 

@@ -42,7 +42,8 @@ public final class Session {
     private static final io.scribe.core.internal.ThrottledLog WARNINGS =
             new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
-    static final Set<String> CORE_TYPES = Set.of("sync", "add_scribe", "rpc", "response", "error", "noop");
+    static final Set<String> CORE_TYPES =
+            Set.of("sync", "add_scribe", "rpc", "response", "error", "noop", Refusals.TYPE);
 
     private final Scriber scriber;
     private final Client client;
@@ -332,6 +333,7 @@ public final class Session {
                 case "response" -> handleResponse(id, message);
                 case "error" -> handleError(id, message);
                 case "noop" -> respond(id, Json.NODES.booleanNode(true));
+                case Refusals.TYPE -> handleRefused(id, message);
                 default -> handleExtension(type, id, message);
             }
         } catch (ScribeException e) {
@@ -815,6 +817,36 @@ public final class Session {
         return caughtUp;
     }
 
+    /** The peer's own writes refused in the catch-up page being played. Guarded by the engine lock. */
+    private final List<Map.Entry<Scribe, ScribeException>> refusedInPage = new ArrayList<>();
+
+    /** The peer refused a write of ours for good: see {@link Refusals}. */
+    private void handleRefused(JsonNode id, JsonNode message) {
+        scriber.lock.lock();
+        try {
+            Refusals.undo(scriber, client, message);
+        } finally {
+            scriber.lock.unlock();
+        }
+        respond(id, Json.NODES.booleanNode(true));
+    }
+
+    /**
+     * Tells the peer that this peer refused its own write {@code scribe} for good, with this peer's state of the
+     * object, when {@link Refusals} says one is due. Caller holds the engine lock.
+     */
+    void tellRefused(Scribe scribe, ScribeException error) {
+        ObjectNode notice = scribe == null || error == null ? null : Refusals.notice(scriber, this, scribe, error);
+        if (notice == null || !open) {
+            return;
+        }
+        enqueueRequest(notice).whenComplete((r, e) -> {
+            if (e != null) {
+                log.debug("session {}: refusal notice not taken: {}", client.id(), e.toString());
+            }
+        });
+    }
+
     /** Refuses a pushed scribe this session may not introduce, or that its class or a store cannot take. */
     void admit(Scribe scribe, long frameBytes) {
         checkOrigin(scribe);
@@ -1076,6 +1108,7 @@ public final class Session {
         List<Scribe> clockless = new ArrayList<>();
         scriber.lock.lock();
         try {
+            refusedInPage.clear();
             Txn tx = new Txn();
             tx.history = syncro != null && (from == null || from.isEmpty());
             cursor = playInto(result, from, tx, clockless);
@@ -1098,10 +1131,14 @@ public final class Session {
                 if (result.size() == 0) {
                     throw e;
                 }
+                refusedInPage.clear();
                 cursor = playOneByOne(from, result, explicit, e);
                 fixes = List.of();
             }
             correct(fixes);
+            // Told once the page is stored, with the states it left.
+            refusedInPage.forEach(r -> tellRefused(r.getKey(), r.getValue()));
+            refusedInPage.clear();
         } finally {
             scriber.lock.unlock();
         }
@@ -1112,7 +1149,7 @@ public final class Session {
     /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
     private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
         for (JsonNode node : nodes) {
-            Scribe scribe;
+            Scribe scribe = null;
             try {
                 scribe = credited(Json.scribe(node));
                 checkOrigin(scribe);
@@ -1125,6 +1162,9 @@ public final class Session {
                 // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
                 scriber.metrics.refused(client.id(), e.code());
                 scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
+                if (scribe != null) {
+                    refusedInPage.add(Map.entry(scribe, e));
+                }
                 JsonNode sid = node.get("id");
                 if (sid != null && !sid.isNull()) {
                     cursor = sid.asText();
