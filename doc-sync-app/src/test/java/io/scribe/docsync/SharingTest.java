@@ -75,4 +75,43 @@ class SharingTest extends ServerTest {
         await("bob's edit is refused", () -> bob.refusals() > refused);
         assertThat(h.server.scriber().find(Document.class, id).get().content().path("step").asInt()).isEqualTo(3);
     }
+
+    @Test
+    void aDeleteTheServerRefusesBringsTheDocumentBackOnTheUsersClientOnlineAndOffline() throws Exception {
+        harness();
+        DocClient ann = h.client("ann", "ann@example.com");
+        String[] bobKey = h.server.createCredential("bob");
+        DocClient bob = h.client("bob", "bob@example.com", bobKey[0], bobKey[1]);
+        ann.awaitConnected(Duration.ofSeconds(10));
+        bob.awaitConnected(Duration.ofSeconds(10));
+        String id = ann.create("plan", JSON.createObjectNode().put("step", 1));
+        ann.share(id, "bob@example.com");
+        await("bob has it", () -> bob.get(id).isPresent());
+
+        // The client refuses a non-owner's delete itself; one that reaches the server anyway (another client
+        // program, an older version) is refused there and undone here.
+        java.util.List<io.scribe.docsync.client.DocEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        bob.onEvent(events::add);
+        int refused = bob.refusals();
+        bob.scriber().destroy(bob.scriber().find(Document.class, id).orElseThrow());
+        await("the server refused it", () -> bob.refusals() > refused);
+        await("bob holds it again", () -> bob.get(id).map(d -> "plan".equals(d.title())).orElse(false));
+        await("bob was told it is back", () -> events.stream().anyMatch(e -> e.docId() != null
+                && e.docId().equals(id) && e.kind() == io.scribe.docsync.client.DocEvent.Kind.CREATED));
+        assertThat(h.server.scriber().find(Document.class, id)).isPresent();
+        ann.update(id, null, c -> c.put("step", 2));
+        await("bob gets ann's next edit", () -> bob.get(id).map(d -> d.content().path("step").asInt() == 2)
+                .orElse(false));
+
+        // Offline: the delete reaches the server in its catch-up of bob's log, and is undone the same way.
+        h.server.close();
+        await("bob is offline", () -> !bob.isConnected());
+        bob.scriber().destroy(bob.scriber().find(Document.class, id).orElseThrow());
+        assertThat(bob.get(id)).isEmpty();
+        h.startServer();
+        await("bob holds it again after reconnecting", () -> bob.get(id)
+                .map(d -> d.content().path("step").asInt() == 2).orElse(false));
+        assertThat(ann.get(id)).isPresent();
+        assertThat(bob.scriber().store().object(Document.KLASS, id).orElseThrow().destroyed()).isFalse();
+    }
 }
