@@ -72,6 +72,7 @@ public final class Scriber implements AutoCloseable {
     final Wire wire;
     final Duration requestTimeout;
     final int pageSize;
+    final int pushWindow;
     final ScheduledExecutorService timer;
     private final boolean ownsTimer;
     private final boolean ownsStore;
@@ -137,6 +138,7 @@ public final class Scriber implements AutoCloseable {
         this.frameLimit = b.wire.maxFrameBytes();
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
+        this.pushWindow = b.pushWindow;
         this.hlc = new Hlc(b.clock);
         this.wallClock = b.clock;
         this.maxClockSkew = b.maxClockSkew;
@@ -1798,6 +1800,7 @@ public final class Scriber implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration maxClockSkew = Duration.ofHours(1);
         private int pageSize = 500;
+        private int pushWindow = 256;
         private ScheduledExecutorService timer;
         private Conflict.Listener conflictListener = conflict -> {};
         private ConnectionStatus.Listener statusListener;
@@ -1947,6 +1950,22 @@ public final class Scriber implements AutoCloseable {
                 throw new IllegalArgumentException("page size must be positive: " + pageSize);
             }
             this.pageSize = pageSize;
+            return this;
+        }
+
+        /**
+         * How many scribes this peer pushes to one session (Scribe wire) before the peer has answered them: at most
+         * this many are in flight, the rest wait in this peer's log (not in memory) and are read from it as answers
+         * come in, in log order. A producer faster than a peer therefore never fills memory with frames nor sees
+         * its pushes time out while the peer keeps answering; a push left unanswered for the {@link
+         * #requestTimeout} closes the session (the peer stopped reading; it catches up from its cursor when it
+         * connects again). Syncro sessions are not windowed. Default 256.
+         */
+        public Builder pushWindow(int scribes) {
+            if (scribes < 1) {
+                throw new IllegalArgumentException("push window must be positive: " + scribes);
+            }
+            this.pushWindow = scribes;
             return this;
         }
 

@@ -261,9 +261,35 @@ public final class Session {
         }
         scriber.metrics.bytesIn(client.id(), length);
         synchronized (decoder) {
-            decoder.feed(data, offset, length, sink);
+            // The add_scribe frames of one read are played together, with one store commit (see playQueued).
+            batching = true;
+            try {
+                decoder.feed(data, offset, length, sink);
+            } finally {
+                batching = false;
+                playQueued();
+            }
         }
         scriber.flush();
+    }
+
+    // Inside receiveData: pushed scribes are queued and played at the end of the read, or before the next message
+    // of another type, so that answers and effects keep the order of the messages. Guarded by the decoder.
+    private boolean batching;
+    private boolean queued;
+
+    /** Plays the pushed scribes this session queued during a read (with whatever other sessions queued). */
+    private void playQueued() {
+        if (!queued) {
+            return;
+        }
+        queued = false;
+        scriber.lock.lock();
+        try {
+            scriber.playIncoming();
+        } finally {
+            scriber.lock.unlock();
+        }
     }
 
     /** Feeds the remaining bytes of {@code data}; see {@link #receiveData(byte[])}. */
@@ -325,6 +351,9 @@ public final class Session {
             if ((type.equals("sync") || type.equals("rpc")) && !rate.tryAcquire()) {
                 throw new ScribeException(ScribeException.TOO_MANY_REQUESTS, type + " requests over the rate of "
                         + scriber.requestRate + " a second (burst " + scriber.requestBurst + "); try again later");
+            }
+            if (queued && !type.equals("add_scribe")) {
+                playQueued();
             }
             switch (type) {
                 case "sync" -> handleSync(id, message);
@@ -681,6 +710,10 @@ public final class Session {
             // while a step is being stored are played and stored together (one store commit for the batch).
             // Syncro sessions play one scribe at a time (their corrections follow each one).
             scriber.incoming.add(new Scriber.Incoming(this, id, scribe, inboundBytes));
+            if (batching) {
+                queued = true;
+                return;
+            }
         }
         scriber.lock.lock();
         try {
@@ -1325,8 +1358,70 @@ public final class Session {
         return pushing && open;
     }
 
-    /** Pushes one of our scribes as {@code add_scribe}. Called under the Scriber's lock. */
+    // Flow control of live pushes on the Scribe wire (see Scriber.Builder.pushWindow): pushes the peer has not
+    // answered yet, whether pushes wait in the log, and the log position of the last scribe pushed or passed over.
+    // Guarded by the engine lock.
+    private int pushesInFlight;
+    private boolean pushBehind;
+    private boolean refilling;
+    private long pushedUpTo;
+
+    /**
+     * Pushes one of our scribes as {@code add_scribe}, in log order; on the Scribe wire, once the window of
+     * unanswered pushes is full, it waits in the log and is read from there when answers come in (see {@link
+     * #pushAnswered}). Called under the Scriber's lock.
+     */
     void push(Scribe scribe) {
+        if (syncro == null) {
+            if (pushBehind || pushesInFlight >= scriber.pushWindow) {
+                pushBehind = true;
+                return;
+            }
+            pushedUpTo = Acknowledged.parse(scribe.id());
+            pushesInFlight++;
+        }
+        send(scribe);
+    }
+
+    /** An answer to a windowed push came (or it failed): pushes what waits in the log while the window has room. */
+    private void pushAnswered() {
+        scriber.lock.lock();
+        try {
+            pushesInFlight--;
+            if (!pushBehind || refilling || !open || pushesInFlight > scriber.pushWindow / 2) {
+                return;
+            }
+            refilling = true;
+            try {
+                while (open) {
+                    int room = scriber.pushWindow - pushesInFlight;
+                    List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
+                    for (Scribe s : page) {
+                        pushedUpTo = Acknowledged.parse(s.id());
+                        if (scriber.visibleTo(s, client.id())) {
+                            pushesInFlight++;
+                            send(s);
+                        }
+                    }
+                    if (page.size() < room) {
+                        // Under the lock: the next commit pushes again directly.
+                        pushBehind = false;
+                        break;
+                    }
+                    if (pushesInFlight >= scriber.pushWindow) {
+                        break;
+                    }
+                }
+            } finally {
+                refilling = false;
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+    }
+
+    private void send(Scribe scribe) {
         scriber.metrics.relayed(scribe, client.id());
         ObjectNode message = Json.object().put("type", "add_scribe");
         ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
@@ -1335,6 +1430,16 @@ public final class Session {
         reportFailure(answered);
         long pushed = Acknowledged.parse(scribe.id());
         answered.thenAccept(r -> client.acknowledged.advance(pushed));
+        if (syncro == null) {
+            answered.whenComplete((r, e) -> {
+                if (e instanceof ScribeException se && se.code() == ScribeException.TIMEOUT && open) {
+                    // At most a window of pushes is in flight, so one left unanswered this long means a peer that
+                    // stopped reading: the session closes, and the peer catches up from its cursor when it is back.
+                    disconnectBecause(se);
+                }
+                pushAnswered();
+            });
+        }
         if (syncro != null) {
             syncro.sent(json, message.path("id").asInt());
         }

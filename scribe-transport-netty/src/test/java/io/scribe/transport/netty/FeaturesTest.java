@@ -118,7 +118,7 @@ class FeaturesTest {
         awaitConverged(2000, a, b, hub);
         Peers.await("the slow peer dropped", () -> server.connections() == 2);
 
-        // What it can still read is bounded by the limit, not by the 4 MB it was sent.
+        // What it can still read is bounded (by the push window and the outbound limits), not by the 4 MB it was sent.
         slow.setSoTimeout((int) WAIT.toMillis());
         InputStream in = slow.getInputStream();
         long total = 0;
