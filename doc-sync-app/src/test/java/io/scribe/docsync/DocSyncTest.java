@@ -182,24 +182,28 @@ class DocSyncTest {
                 cs.get(i).update(id, null, c -> c.put("field" + n, r).put("counter", n * 10 + r));
             }
         }
-        try {
-        await("converged", () -> {
-            Document first = cs.get(0).get(id).get();
-            return cs.stream().allMatch(c -> c.get(id).get().content().equals(first.content())
-                    && c.get(id).get().version() == first.version() && c.pendingCount() == 0)
-                    && first.version() == h.server.scriber().find(Document.class, id).get().version()
-                    && first.content().equals(h.server.scriber().find(Document.class, id).get().content());
-        });
-        } catch (AssertionError e) {
+        java.util.function.Supplier<String> states = () -> {
+            StringBuilder sb = new StringBuilder();
             for (DocClient c : cs) {
-                System.err.println("DEBUG " + c.get(id).get() + " pending=" + c.pendingCount() + " status=" + c.status(id));
+                sb.append('\n').append(c.get(id).get()).append(" pending=").append(c.pendingCount())
+                        .append(" status=").append(c.status(id));
             }
-            System.err.println("DEBUG server " + h.server.scriber().find(Document.class, id).get());
-            throw e;
+            return sb.append("\nserver ").append(h.server.scriber().find(Document.class, id).get()).toString();
+        };
+        try {
+            await("converged", () -> {
+                Document first = cs.get(0).get(id).get();
+                return cs.stream().allMatch(c -> c.get(id).get().content().equals(first.content())
+                        && c.get(id).get().version() == first.version() && c.pendingCount() == 0)
+                        && first.version() == h.server.scriber().find(Document.class, id).get().version()
+                        && first.content().equals(h.server.scriber().find(Document.class, id).get().content());
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the clients and the server hold:" + states.get(), e);
         }
         ObjectNode content = cs.get(0).get(id).get().content();
         for (int i = 0; i < clients; i++) {
-            assertThat(content.path("field" + i).asInt()).isEqualTo(2);
+            assertThat(content.path("field" + i).asInt()).as("field%d of %s", i, states.get()).isEqualTo(2);
         }
     }
 

@@ -305,6 +305,26 @@ public final class Session {
     }
 
     /**
+     * Handles several complete messages that arrived together (the WebSocket frames of one read, the scribes of one
+     * HTTP push), in order, as {@link #receiveMessage} would one by one; the {@code add_scribe} messages among them are
+     * played together and stored with one store commit, before any message of another type that follows them.
+     */
+    public void receiveMessages(List<String> messages) {
+        synchronized (decoder) {
+            batching = true;
+            try {
+                for (String json : messages) {
+                    receiveMessage(json);
+                }
+            } finally {
+                batching = false;
+                playQueued();
+            }
+        }
+        scriber.flush();
+    }
+
+    /**
      * Handles one complete message from a transport that frames messages itself (WebSocket text frames). A message
      * longer than the wire's maximum is refused with error 413.
      */

@@ -299,6 +299,7 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
 
     private CompletableFuture<byte[]> play(Session session, Exchange exchange, String messageId, JsonNode scribes) {
         List<CompletableFuture<JsonNode>> answers = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
         long room = wire.maxFrameBytes() - 512L;
         for (int i = 0; i < scribes.size(); i++) {
             JsonNode scribe = scribes.get(i);
@@ -310,7 +311,7 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
                                 + " bytes a frame can carry when it is relayed; refused")));
                 continue;
             }
-            answers.add(exchange.ask(session, add).handle((r, e) -> {
+            answers.add(exchange.expect(add, messages).handle((r, e) -> {
                 if (e == null) {
                     return r;
                 }
@@ -322,6 +323,8 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
                         .put("message", se.getMessage());
             }));
         }
+        // One batch: the push's scribes are played together and stored with one commit.
+        session.receiveMessages(messages);
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
             ObjectNode answer = MAPPER.createObjectNode().put("message_id", messageId);
             ArrayNode results = answer.putArray("results");
@@ -354,9 +357,20 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
 
         /** Feeds {@code message} (which has an id) to the session; completes with the answer, or fails with the error. */
         CompletableFuture<JsonNode> ask(Session session, ObjectNode message) {
+            List<String> one = new ArrayList<>(1);
+            CompletableFuture<JsonNode> answer = expect(message, one);
+            session.receiveMessage(one.get(0));
+            return answer;
+        }
+
+        /**
+         * Waits for the answer to {@code message} (which has an id), which the caller feeds to the session with
+         * the others it adds {@code message}'s text to.
+         */
+        CompletableFuture<JsonNode> expect(ObjectNode message, List<String> texts) {
             CompletableFuture<JsonNode> answer = new CompletableFuture<>();
             waiting.put(message.get("id").asText(), answer);
-            session.receiveMessage(message.toString());
+            texts.add(message.toString());
             return answer;
         }
 

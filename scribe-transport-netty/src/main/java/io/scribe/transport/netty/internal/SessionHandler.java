@@ -62,7 +62,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof ByteBuf buf) {
                 readBytes(ctx, buf);
             } else if (msg instanceof TextWebSocketFrame text) {
-                session.receiveMessage(text.text());
+                // Handed over at the end of the read, together: their pushed scribes are stored with one commit.
+                texts.add(text.text());
             } else if (msg instanceof WebSocketFrame frame) {
                 log.warn("{}: {} is not a Scribe message; closing", ctx.channel().remoteAddress(),
                         frame.getClass().getSimpleName());
@@ -73,6 +74,19 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /** The text frames of the current read, handed to the session when the read completes. */
+    private final java.util.List<String> texts = new java.util.ArrayList<>();
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (!texts.isEmpty()) {
+            java.util.List<String> read = java.util.List.copyOf(texts);
+            texts.clear();
+            session.receiveMessages(read);
+        }
+        super.channelReadComplete(ctx);
     }
 
     private void readBytes(ChannelHandlerContext ctx, ByteBuf buf) {
