@@ -428,9 +428,7 @@ public final class Session {
             JsonNode from = message.get("from");
             boolean fromStart = from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty());
             boolean restarted = fromStart && client.cursor().filter(c -> !c.isEmpty()).isPresent();
-            if (restarted) {
-                forgetPeerLog();
-            }
+            CompletableFuture<Void> reread = restarted ? forgetPeerLog() : null;
             boolean own = fromStart;
             scriber.lock.lock();
             try {
@@ -444,7 +442,8 @@ public final class Session {
             // A Syncro peer's answer to our own sync is its history: knowing it first, the answer here leaves out
             // what the peer destroyed itself. Scribe peers in Syncro mode say "clocked" and are answered at once
             // (they wait for their own catch-up in the same way otherwise).
-            CompletableFuture<Void> running = catchUp;
+            // A peer that started afresh is answered once its log was read again from the start.
+            CompletableFuture<Void> running = reread != null ? reread : catchUp;
             if (!message.path("clocked").asBoolean(false) && running != null && !running.isDone()) {
                 running.whenComplete((v, e) -> {
                     if (open) {
@@ -462,29 +461,42 @@ public final class Session {
 
     /**
      * A Syncro peer asked for this log from its start while this peer holds a cursor in the peer's log: the peer
-     * started afresh, so that cursor points into a log that is gone. It is forgotten and the peer's new log read
-     * from its start.
+     * started afresh, so that cursor points into a log that is gone, or it never got a cursor here (Syncro takes one
+     * only from an answer or a scribe it plays) and still holds what it created. Either way the cursor is forgotten
+     * and the peer's log read from its start. Returns the catch-up that reads it, or null when this session never
+     * started one: the peer is answered after it, since its history tells which records it holds.
      */
-    private void forgetPeerLog() {
+    private CompletableFuture<Void> forgetPeerLog() {
         log.info("session {}: the peer asks for everything from the start; its log is read again from its start",
                 client.id());
+        forgetPeerCursor();
+        CompletableFuture<Void> running = catchUp;
+        if (running == null) {
+            return null;
+        }
+        if (running.isDone()) {
+            return sync();
+        }
+        // The catch-up under way may store a cursor in the peer's log (it read the log the peer still has, when it
+        // only lost its own cursor): it is forgotten again before the log is read from its start.
+        return running.handle((v, e) -> {
+            if (!open) {
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            forgetPeerCursor();
+            return sync();
+        }).thenCompose(f -> f);
+    }
+
+    private void forgetPeerCursor() {
         scriber.lock.lock();
         try {
+            syncro.heldCursor = null;
             Txn tx = new Txn();
             tx.cursors.put(client.id(), "");
             scriber.commit(tx);
         } finally {
             scriber.lock.unlock();
-        }
-        CompletableFuture<Void> running = catchUp;
-        if (running != null && running.isDone()) {
-            sync();
-        } else if (running != null) {
-            running.whenComplete((v, e) -> {
-                if (open) {
-                    sync();
-                }
-            });
         }
     }
 

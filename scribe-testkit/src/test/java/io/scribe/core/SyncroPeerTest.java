@@ -76,6 +76,9 @@ class SyncroPeerTest {
         // The peer lost its dump: it asks for everything, and does not know "a1" any more.
         again.receiveData(frame("{\"type\":\"sync\",\"from\":null,\"id\":1}"));
         again.receiveData(frame("{\"type\":\"response\",\"id\":1,\"result\":[]}"));
+        // It is answered once its log was read again from the start.
+        assertThat(answer(wire, 1)).isNull();
+        again.receiveData(frame("{\"type\":\"response\",\"id\":2,\"result\":[]}"));
         JsonNode page = answer(wire, 1);
         assertThat(page.get("result")).extracting(s -> s.get("type").asText() + " " + s.get("data").path("id").asText())
                 .containsExactly("create t1");
@@ -83,6 +86,40 @@ class SyncroPeerTest {
         assertThat(ofType(wire, "sync")).extracting(m -> m.get("from").isNull() ? "null" : m.get("from").asText())
                 .containsExactly("a1", "null");
         assertThat(hub.store().cursor("ruby")).isEmpty();
+    }
+
+    @Test
+    void aRecognisedPeerThatLostOnlyItsCursorGetsTheDestroyOfARecordItCreatedEarlier() {
+        Scriber hub = hub("hub");
+        Session first = hub.client("ruby").connect(new Capture(2), Wire.syncro());
+        first.sync();
+        first.receiveData(frame("{\"type\":\"response\",\"id\":1,\"result\":[]}"));
+        // The hub's answer to this sync is lost in the disconnect: the peer never gets a cursor in the hub's log.
+        first.receiveData(frame("{\"type\":\"sync\",\"from\":null,\"id\":1}"));
+        first.receiveData(frame(create(2, "a1", "t1", "mine", 1)));
+        first.disconnect();
+        hub.destroy(hub.find(Task.class, "t1").orElseThrow());
+
+        // It comes back still holding t1, changed offline, and asks from null (it has no cursor).
+        Capture wire = new Capture(2);
+        Session again = hub.client("ruby").connect(wire, Wire.syncro());
+        again.sync();
+        again.receiveData(frame("{\"type\":\"sync\",\"from\":null,\"id\":1}"));
+        String offline = "{\"data\":[\"t1\",{\"title\":\"offline\"}],\"klass\":\"Task\",\"type\":\"update\","
+                + "\"id\":\"a2\"}";
+        again.receiveData(frame("{\"type\":\"response\",\"id\":1,\"result\":[" + offline + "]}"));
+        // Its log is read from the start even though the first page moved the cursor in it.
+        assertThat(ofType(wire, "sync")).extracting(m -> m.get("from").isNull() ? "null" : m.get("from").asText())
+                .containsExactly("a1", "null");
+        assertThat(answer(wire, 1)).isNull();
+        again.receiveData(frame("{\"type\":\"response\",\"id\":2,\"result\":[{\"data\":{\"title\":\"mine\","
+                + "\"done\":false,\"priority\":1,\"tags\":[],\"id\":\"t1\"},\"klass\":\"Task\",\"type\":\"create\","
+                + "\"id\":\"a1\"}," + offline + "]}"));
+        // Its history says it holds t1: it is sent the destroy (and not its own create).
+        assertThat(answer(wire, 1).get("result")).extracting(s -> s.get("type").asText() + " "
+                + (s.get("data").isArray() ? s.get("data").get(0).asText() : s.get("data").get("id").asText()))
+                .containsExactly("destroy t1");
+        assertThat(hub.find(Task.class, "t1")).isEmpty();
     }
 
     @Test
