@@ -154,8 +154,16 @@ test('a dropped connection forgets the others; the next session is sent the late
   await until(() => c.presence.others().length === 1);
   await until(() => hub.current.presence.length === 1);
   c.presence.set({ cursor: 2 }); // likely inside the throttle interval: then pending when the connection drops
+  const offline = new Promise((resolve) => {
+    const off = c.on('status', (st) => {
+      if (st === 'offline') {
+        off();
+        resolve();
+      }
+    });
+  });
   hub.cut();
-  await until(() => c.status === 'offline');
+  await offline; // before the reconnect's first attempt
   assert.deepEqual(c.presence.others(), []);
   assert.deepEqual(told.at(-1), { client: 'a', session: 's1', state: null, topic: null });
   c.presence.set({ cursor: 3 }); // offline: kept for the next session
