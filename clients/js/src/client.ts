@@ -1,4 +1,5 @@
 import { parseJson, toBigInt, toJson } from './json.js';
+import { Presence } from './presence.js';
 import { ScribeError, Txn, type Scriber } from './scriber.js';
 import type { LoggedScribe } from './store.js';
 import type { Scribe, ScribeType } from './types.js';
@@ -64,6 +65,8 @@ export interface ClientOptions {
    * the hub's `sync` with, only the scribes made here.
    */
   relay?: boolean;
+  /** The shortest interval between two `presence` messages this client sends (50 ms); see {@link Presence}. */
+  presenceThrottleMs?: number;
 }
 
 /** What {@link ClientOptions.authenticate} gets: the session's two GUIDs and a way to ask the server. */
@@ -131,6 +134,8 @@ export class ScribeClient {
   private ready: Promise<void>;
   private generation = 0;
   private refusedWith?: ScribeError;
+  /** This peer's presence and the other sessions' (see {@link Presence}). */
+  readonly presence: Presence;
 
   constructor(readonly scriber: Scriber, private readonly options: ClientOptions) {
     const ctor = options.WebSocket ?? (globalThis as any).WebSocket;
@@ -140,6 +145,7 @@ export class ScribeClient {
     this.acked = Number(scriber.getMeta(this.ackKey) ?? 0);
     this.unsubscribe = scriber.onAppend((scribes) => this.appended(scribes));
     this.ready = this.loadUnacked();
+    this.presence = new Presence({ send: (m) => this.send(m), onError: (e) => this.scriber.onError(e) }, options.presenceThrottleMs ?? 50);
   }
 
   /** The current status. */
@@ -375,6 +381,7 @@ export class ScribeClient {
     this.setStatus('catching-up');
     const authenticate = this.options.authenticate;
     if (!authenticate) {
+      this.presence.started();
       this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
       return;
     }
@@ -382,6 +389,7 @@ export class ScribeClient {
     const ws = this.ws;
     authenticate({ clientId: this.scriber.id, serverId: this.peer!, request: (m) => this.request(m) }).then(() => {
       if (generation !== this.generation || this.ws !== ws) return;
+      this.presence.started();
       this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
     }, (e) => {
       if (generation !== this.generation) return;
@@ -414,6 +422,7 @@ export class ScribeClient {
       p.reject(new ScribeError(408, 'session closed'));
     }
     this.pendingRequests.clear();
+    this.presence.ended();
     this.setStatus('offline');
   }
 
@@ -556,6 +565,10 @@ export class ScribeClient {
         case 'sync': await this.handleSync(id, message); break;
         case 'add_scribe': this.handleAddScribe(id, message); break;
         case 'noop': this.send({ type: 'response', id, result: true }); break;
+        case 'presence':
+          this.presence.receive(message);
+          if (id !== undefined && id !== null) this.send({ type: 'response', id, result: true });
+          break;
         case 'response': this.settle(id, message, null); break;
         case 'error': this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
         case 'rpc': throw new ScribeError(404, `no rpc on this peer: ${String(message.klass)}`);

@@ -2,6 +2,8 @@ export { Scriber, ScribeError, Txn } from './scriber.js';
 export type { Change, ChangeListener, ClassOptions, ScriberOptions } from './scriber.js';
 export { ScribeClient, backoffDelay, readScribe, wireScribe } from './client.js';
 export type { Backoff, ClientOptions, SessionInfo, Status, WebSocketConstructor, WebSocketLike } from './client.js';
+export { Presence, PRESENCE_MAX_STATE_BYTES } from './presence.js';
+export type { PresenceListener, PresencePeer, PresenceTopic } from './presence.js';
 export { MemoryStore } from './store.js';
 export type { Commit, LoggedScribe, Snapshot, Store } from './store.js';
 export { IndexedDbStore } from './idb-store.js';

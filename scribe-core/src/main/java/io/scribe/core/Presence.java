@@ -83,6 +83,8 @@ public final class Presence implements AutoCloseable {
         boolean scheduled;
         /** Numbers the session's states as relayed, so receivers drop one that overtook a newer one. */
         long seq;
+        /** Whether the session was sent the states it may see (it may have set its own before the sweep saw it). */
+        boolean greeted;
     }
 
     private Presence(Duration throttle) {
@@ -326,7 +328,13 @@ public final class Presence implements AutoCloseable {
             List<ObjectNode> gone = new ArrayList<>();
             List<Session> joined = new ArrayList<>();
             List<ObjectNode> states = new ArrayList<>();
+            List<Session> owners = new ArrayList<>();
             synchronized (this) {
+                for (Session session : s.sessions()) {
+                    if (session.isOpen() && !sessions.containsKey(session)) {
+                        sessions.put(session, newEntry());
+                    }
+                }
                 for (var it = sessions.entrySet().iterator(); it.hasNext(); ) {
                     var e = it.next();
                     Entry entry = e.getValue();
@@ -338,14 +346,16 @@ public final class Presence implements AutoCloseable {
                             end.put("seq", ++entry.seq);
                             gone.add(end);
                         }
-                    } else if (entry.state != null) {
-                        states.add(entry.state);
+                        continue;
                     }
-                }
-                for (Session session : s.sessions()) {
-                    if (session.isOpen() && !sessions.containsKey(session)) {
-                        sessions.put(session, newEntry());
-                        joined.add(session);
+                    if (entry.state != null) {
+                        states.add(entry.state);
+                        owners.add(e.getKey());
+                    }
+                    if (!entry.greeted) {
+                        // New, or known only from a presence it sent before this sweep: it was sent nothing yet.
+                        entry.greeted = true;
+                        joined.add(e.getKey());
                     }
                 }
             }
@@ -367,10 +377,12 @@ public final class Presence implements AutoCloseable {
             ObjectNode own = mine;
             if (own != null) {
                 states.add(own);
+                owners.add(null);
             }
             for (Session session : joined) {
-                for (ObjectNode state : states) {
-                    if (mayRelay(s, state, session)) {
+                for (int i = 0; i < states.size(); i++) {
+                    ObjectNode state = states.get(i);
+                    if (owners.get(i) != session && mayRelay(s, state, session)) {
                         session.send(state.deepCopy());
                     }
                 }

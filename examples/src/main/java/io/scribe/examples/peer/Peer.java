@@ -1,6 +1,7 @@
 package io.scribe.examples.peer;
 
 import io.scribe.core.Change;
+import io.scribe.core.Presence;
 import io.scribe.core.Scriber;
 import io.scribe.core.Wire;
 import io.scribe.core.spi.Store;
@@ -36,7 +37,7 @@ import picocli.CommandLine.Option;
  *
  * <p>Standard output carries {@code show}'s lines and, prefixed {@code << }, each change that arrives from another
  * peer; progress and errors go to standard error. A peer that listens is a hub: it relays between the peers
- * connected to it.
+ * connected to it, scribes and {@link Presence presence} alike.
  */
 @Command(name = "scribe-peer", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Syncs tasks with other Scribe peers; reads commands from standard input.")
@@ -109,9 +110,11 @@ public final class Peer implements Callable<Integer> {
             err.println("scribe-peer: cannot open store " + storeUrl + ": " + e.getMessage());
             return 1;
         }
-        Scriber scriber = Scriber.builder().clientId(id).store(store).register(Task.class).wire(wire)
-                .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()))
-                .build();
+        Scriber.Builder builder = Scriber.builder().clientId(id).store(store).register(Task.class).wire(wire)
+                .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()));
+        Presence presence = Presence.install(builder);
+        Scriber scriber = builder.build();
+        presence.bind(scriber);
         scriber.listen(Task.class, this::arrived);
         AutoCloseable transport;
         if (listen != null) {
@@ -148,6 +151,7 @@ public final class Peer implements Callable<Integer> {
             repl(scriber);
         } finally {
             transport.close();
+            presence.close();
             scriber.close();
             store.close();
         }

@@ -331,6 +331,150 @@ class HttpSyncTest {
     }
 
     @Test
+    void oneClientOnASocketAndOverHttpAtOnceEndsWithEveryChangeOnce() throws Exception {
+        // The HTTP API does not refuse a client whose socket session is open (PROTOCOL.md): "laptop" has a WebSocket
+        // session and, at the same time, pushes its log and pulls the hub's over HTTP, interleaved with edits on
+        // both paths and on another peer.
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .heartbeat(Duration.ofMillis(500), Duration.ofSeconds(5))
+                .httpSync(HttpSync.defaults().maxEntries(3)).start());
+        Scriber laptop = track(peer("laptop"));
+        Scriber other = track(peer("other"));
+        ScribeClient socket = ScribeClient.webSocket(laptop, server.webSocketUri()).reconnect(FAST).start();
+        socket.awaitSession(WAIT);
+        track(ScribeClient.webSocket(other, server.webSocketUri()).reconnect(FAST).start()).awaitSession(WAIT);
+
+        List<String> pulled = new ArrayList<>();
+        String[] token = {null};
+        long[] pushedThrough = {0};
+        int[] batches = {0};
+        // HTTP under "laptop": push its own scribes after the last pushed (those the socket also pushes, racing it;
+        // the same change by two paths), then pull the hub's pages after the last token.
+        Runnable overHttp = () -> {
+            try {
+                ArrayNode mine = MAPPER.createArrayNode();
+                for (Scribe sc : laptop.store().readAfter(pushedThrough[0], 10_000)) {
+                    pushedThrough[0] = Long.parseLong(sc.id());
+                    if (sc.origin().equals("laptop")) {
+                        mine.add(Json.toJson(sc));
+                    }
+                }
+                if (!mine.isEmpty()) {
+                    ObjectNode push = MAPPER.createObjectNode().put("client", "laptop")
+                            .put("message_id", "batch-" + (++batches[0]));
+                    push.set("scribes", mine);
+                    HttpResponse<String> answer = post(server, "/sync/push", push, null);
+                    assertThat(answer.statusCode()).isEqualTo(200);
+                    assertThat(json(answer).path("results")).allSatisfy(r -> assertThat(r.path("ok").asBoolean())
+                            .as(r.toString()).isTrue());
+                }
+                while (true) {
+                    ObjectNode pull = MAPPER.createObjectNode().put("client", "laptop");
+                    if (token[0] != null) {
+                        pull.put("token", token[0]);
+                    }
+                    HttpResponse<String> answer = post(server, "/sync/pull", pull, null);
+                    assertThat(answer.statusCode()).isEqualTo(200);
+                    JsonNode page = json(answer);
+                    for (JsonNode sc : page.get("scribes")) {
+                        assertThat(sc.path("origin").asText()).isNotEqualTo("laptop");
+                        pulled.add(sc.path("id").asText());
+                    }
+                    token[0] = page.get("next_token").asText();
+                    if (!page.get("has_more").asBoolean()) {
+                        break;
+                    }
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        for (int round = 0; round < 5; round++) {
+            laptop.create(new Note("l" + round, "laptop " + round, round));
+            other.create(new Note("o" + round, "other " + round, round));
+            overHttp.run();
+            if (round > 0) {
+                Note mineEarlier = laptop.find(Note.class, "o" + (round - 1)).orElse(null);
+                if (mineEarlier != null) {
+                    mineEarlier.tags.add("laptop saw " + round);
+                    laptop.save(mineEarlier);
+                }
+                Note theirs = other.find(Note.class, "l" + (round - 1)).orElse(null);
+                if (theirs != null) {
+                    theirs.rank += 10;
+                    other.save(theirs);
+                }
+            }
+            overHttp.run();
+        }
+        awaitConverged(10, hub, laptop, other);
+
+        // A late HTTP push (a slow request, or a retry) of an older scribe than the socket already pushed sets the
+        // client's cursor back; the next socket session catches up from there, and the hub records nothing twice.
+        Note l1 = laptop.find(Note.class, "l1").orElseThrow();
+        l1.rank = 50;
+        Scribe older = laptop.save(l1).orElseThrow();
+        l1.rank = 51;
+        laptop.save(l1);
+        Peers.await("the hub has rank 51", () -> hub.find(Note.class, "l1").map(n -> n.rank == 51).orElse(false));
+        long beforeLate = hub.lastScribeId();
+        ObjectNode latePush = MAPPER.createObjectNode().put("client", "laptop").put("message_id", "late");
+        latePush.set("scribes", MAPPER.createArrayNode().add(Json.toJson(older)));
+        JsonNode lateAnswer = json(post(server, "/sync/push", latePush, null));
+        assertThat(lateAnswer.path("accepted").asInt()).isEqualTo(1);
+        pushedThrough[0] = laptop.lastScribeId();
+        socket.reconnect();
+        socket.awaitSession(WAIT);
+        awaitConverged(10, hub, laptop, other);
+        overHttp.run();
+        assertThat(hub.find(Note.class, "l1").orElseThrow().rank).isEqualTo(51);
+        assertThat(hub.lastScribeId()).as("neither the late push nor the catch-up recorded anything")
+                .isEqualTo(beforeLate);
+
+        // Edits made while the socket is down reach the hub over HTTP only; the next socket session does not
+        // replay them, and brings the laptop what it missed.
+        socket.close();
+        Note l0 = laptop.find(Note.class, "l0").orElseThrow();
+        l0.title = "offline, pushed over http";
+        laptop.save(l0);
+        laptop.create(new Note("h1", "created offline", 7));
+        other.create(new Note("o-late", "while the laptop's socket was down", 8));
+        overHttp.run();
+        long hubLog = hub.lastScribeId();
+        track(ScribeClient.webSocket(laptop, server.webSocketUri()).reconnect(FAST).start()).awaitSession(WAIT);
+        awaitConverged(12, hub, laptop, other);
+        Note late = laptop.find(Note.class, "o-late").orElseThrow();
+        late.rank = 99;
+        laptop.save(late);
+        awaitConverged(12, hub, laptop, other);
+        Peers.await("other sees the laptop's last edit",
+                () -> other.find(Note.class, "o-late").map(n -> n.rank == 99).orElse(false));
+        overHttp.run();
+        assertThat(hub.lastScribeId()).as("nothing replayed by the new socket session").isEqualTo(hubLog + 1);
+
+        // The hub holds each change once: every scribe of the laptop's log and of the other's, no more.
+        List<Scribe> hubScribes = hub.store().readAfter(0, 100_000);
+        assertThat(hubScribes.stream().map(sc -> sc.origin() + "@" + sc.clock()).toList()).doesNotHaveDuplicates();
+        assertThat(hubScribes.stream().filter(sc -> sc.origin().equals("laptop")).map(Scribe::clock).toList())
+                .containsExactlyInAnyOrderElementsOf(clocksOf(laptop, "laptop"));
+        assertThat(hubScribes.stream().filter(sc -> sc.origin().equals("other")).map(Scribe::clock).toList())
+                .containsExactlyInAnyOrderElementsOf(clocksOf(other, "other"));
+        // The HTTP pull cursor walked every scribe of the hub that is not the laptop's, each once.
+        assertThat(pulled).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(hubScribes.stream()
+                .filter(sc -> !sc.origin().equals("laptop")).map(Scribe::id).toList());
+        assertThat(Peers.state(hub)).contains("l0 title=offline, pushed over http rank=10 tags=[]",
+                "l1 title=laptop 1 rank=51 tags=[]",
+                "o-late title=while the laptop's socket was down rank=99 tags=[]", "h1 title=created offline rank=7 tags=[]");
+    }
+
+    private static List<Long> clocksOf(Scriber peer, String origin) {
+        return peer.store().readAfter(0, 100_000).stream().filter(sc -> sc.origin().equals(origin))
+                .map(Scribe::clock).toList();
+    }
+
+    @Test
     void anHttpClientWithABearerTokenUploadsWhatItChangedOfflineAndReceivesTheOthers() throws Exception {
         Scriber hub = jwtHub(JwtAuthenticator.hs256(SECRET).issuer("https://auth.test").audience("scribe"));
         ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")

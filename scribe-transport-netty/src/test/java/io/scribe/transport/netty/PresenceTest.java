@@ -5,11 +5,15 @@ import static io.scribe.transport.netty.Peers.WAIT;
 import static io.scribe.transport.netty.Peers.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.scribe.core.Policy;
 import io.scribe.core.Presence;
 import io.scribe.core.Scriber;
 import io.scribe.core.spi.Store;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -25,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class PresenceTest {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @AfterEach
@@ -183,6 +188,59 @@ class PresenceTest {
             await("the ghost is gone for b",
                     () -> b.presence().others().stream().noneMatch(p -> p.client().equals("ghost")));
             assertThat(hub.presence().others()).noneMatch(p -> p.client().equals("ghost"));
+        }
+    }
+
+    @Test
+    void aSessionThatSetsItsStateRightAfterItsHelloIsStillSentTheOthers() throws Exception {
+        Node hub = node("hub");
+        ScribeServer server = server(hub);
+        Node a = node("a");
+        connect(a, server);
+        a.presence().set(NODES.objectNode().put("status", "typing"));
+        await("the hub sees a", () -> present(hub, "a", "status", "typing"));
+        hub.presence().set(NODES.objectNode().put("status", "hosting"));
+        await("a sees the hub", () -> present(a, "hub", "status", "hosting"));
+        try (Socket late = new Socket("127.0.0.1", server.tcpAddress().getPort())) {
+            // A client re-sending its state after a reconnect: the presence follows the hello at once, before the
+            // server's sweep noticed the session; the session must still be sent the states already set.
+            late.setSoTimeout((int) WAIT.toMillis());
+            OutputStream out = late.getOutputStream();
+            ByteArrayOutputStream both = new ByteArrayOutputStream();
+            both.write(frame("{\"type\":\"hello\",\"client\":\"late\"}"));
+            both.write(frame("{\"type\":\"presence\",\"state\":{\"status\":\"back\"}}"));
+            out.write(both.toByteArray());
+            out.flush();
+            DataInputStream in = new DataInputStream(late.getInputStream());
+            List<JsonNode> presences = new ArrayList<>();
+            long end = System.nanoTime() + WAIT.toNanos(); // the server's heartbeats keep the socket talking
+            while (System.nanoTime() < end && (presences.stream().noneMatch(m -> m.path("client").asText().equals("a"))
+                    || presences.stream().noneMatch(m -> m.path("client").asText().equals("hub")))) {
+                byte[] payload = new byte[in.readInt()];
+                in.readFully(payload);
+                JsonNode m = MAPPER.readTree(payload);
+                if (m.path("type").asText().equals("presence")) {
+                    presences.add(m);
+                } else if (m.hasNonNull("id") && !m.path("type").asText().equals("response")) {
+                    // Keep the session alive and answered (its sync request, heartbeats).
+                    String answer = m.path("type").asText().equals("sync")
+                            ? "{\"type\":\"response\",\"id\":" + m.get("id") + ",\"result\":[],\"more\":false}"
+                            : "{\"type\":\"response\",\"id\":" + m.get("id") + ",\"result\":true}";
+                    out.write(frame(answer));
+                    out.flush();
+                }
+            }
+            assertThat(presences).anySatisfy(m -> {
+                assertThat(m.path("client").asText()).isEqualTo("a");
+                assertThat(m.path("state").path("status").asText()).isEqualTo("typing");
+            });
+            assertThat(presences).anySatisfy(m -> {
+                assertThat(m.path("client").asText()).isEqualTo("hub");
+                assertThat(m.path("state").path("status").asText()).isEqualTo("hosting");
+            });
+            // Its own state is relayed to the others, never sent back to it.
+            await("a sees late", () -> present(a, "late", "status", "back"));
+            assertThat(presences).noneMatch(m -> m.path("client").asText().equals("late"));
         }
     }
 
