@@ -565,6 +565,10 @@ export class ScribeClient {
         case 'sync': await this.handleSync(id, message); break;
         case 'add_scribe': this.handleAddScribe(id, message); break;
         case 'noop': this.send({ type: 'response', id, result: true }); break;
+        case 'refused':
+          await this.scriber.undoRefused(message, this.peer ?? 'server');
+          this.send({ type: 'response', id, result: true });
+          break;
         case 'presence':
           this.presence.receive(message);
           if (id !== undefined && id !== null) this.send({ type: 'response', id, result: true });

@@ -1,5 +1,5 @@
 import { Hlc, lastWriterWins, type Stamp } from './hlc.js';
-import { jsonCopy, jsonEqual } from './json.js';
+import { jsonCopy, jsonEqual, toBigInt } from './json.js';
 import { MemoryStore, type Commit, type LoggedScribe, type Store } from './store.js';
 import type { ObjectState, Scribe, ScribeType } from './types.js';
 
@@ -404,6 +404,76 @@ export class Scriber {
   }
 
   /**
+   * Undoes a write of this peer's that its server refused for good (a `refused` request, see docs/PROTOCOL.md,
+   * "Refused writes"): where this peer still holds that write (a field or tombstone stamped with its clock and this
+   * peer's GUID), the server's state comes back. A refused destroy brings the object back, the fields of a refused
+   * update or create take the server's values and stamps, and a refused create of an object the server does not let
+   * this peer see (`current: null`) goes. Later writes are left alone; nothing is recorded or sent.
+   */
+  undoRefused(notice: Record<string, unknown>, from: string): Promise<void> {
+    this.flushDirty();
+    const c = this.classes.get(String(notice.klass));
+    if (!c || typeof notice.object !== 'string' || typeof notice.write !== 'string') {
+      throw new ScribeError(400, 'refused: klass, object and write are required');
+    }
+    const id = notice.object;
+    const key = keyOf(c.klass, id);
+    const held = this.states.get(key);
+    const clock = toBigInt(notice.clock, -1n);
+    const ours = (st: Stamp | undefined) => st !== undefined && st.clock === clock && st.origin === this.id;
+    const current = readState(notice.current);
+    const tx = new Txn();
+    if (!held) return Promise.resolve();
+    if (notice.write === 'destroy') {
+      if (held.tombstone && ours(held.tombstone) && current) {
+        const fields = jsonCopy(current.fields) as Record<string, unknown>;
+        tx.states.set(key, { klass: c.klass, id, fields, stamps: current.stamps });
+        const created = this.instantiate(c, fields);
+        tx.bind.set(key, created);
+        tx.changes.push({ klass: c.klass, id, type: 'create', fields: Object.keys(fields), origin: from, local: false, object: created });
+      }
+    } else if (!held.tombstone) {
+      const object = this.objects.get(key);
+      if (!current) {
+        if (ours(held.stamps[c.idField])) {
+          tx.states.set(key, tombstone(c.klass, id, c.idField, held.fields[c.idField], { clock, origin: this.id, base: 0n }));
+          if (object) {
+            tx.unbind.add(key);
+            tx.changes.push({ klass: c.klass, id, type: 'destroy', fields: [], origin: from, local: false, object });
+          }
+        }
+      } else {
+        const fields: Record<string, unknown> = { ...held.fields };
+        const stamps: Record<string, Stamp> = { ...held.stamps };
+        const back: string[] = [];
+        for (const name of Object.keys({ ...held.fields, ...current.fields })) {
+          const mine = (s: string) => s === name || s.startsWith(`${name}/`);
+          if (!Object.entries(stamps).some(([s, st]) => mine(s) && ours(st))) continue;
+          for (const s of Object.keys(stamps)) if (mine(s)) delete stamps[s];
+          for (const [s, st] of Object.entries(current.stamps)) if (mine(s)) stamps[s] = st;
+          if (name in current.fields) fields[name] = jsonCopy(current.fields[name]);
+          else delete fields[name];
+          back.push(name);
+        }
+        if (back.length > 0) {
+          tx.states.set(key, { klass: c.klass, id, fields, stamps });
+          if (object) {
+            const raw = this.raws.get(object)!.raw;
+            tx.effects.push(() => {
+              for (const f of back) {
+                if (f in fields) raw[f] = jsonCopy(fields[f]);
+                else delete raw[f];
+              }
+            });
+            tx.changes.push({ klass: c.klass, id, type: 'update', fields: back, origin: from, local: false, object });
+          }
+        }
+      }
+    }
+    return this.commit(tx);
+  }
+
+  /**
    * Makes `tx` visible at once (states, objects, listeners) and queues it for the store, in commit order. Scribes get
    * their log ids here. The promise resolves once stored; a store failure is also reported to `onError`.
    */
@@ -589,6 +659,20 @@ export class Scriber {
       }
     }
   }
+}
+
+/** An object state as the Java engine sends it (`{klass, id, fields, stamps: {f: [clock, origin, base?]}}`), or undefined. */
+function readState(node: unknown): { fields: Record<string, unknown>; stamps: Record<string, Stamp> } | undefined {
+  if (!isPlainObject(node) || !isPlainObject(node.fields)) return undefined;
+  const stamps: Record<string, Stamp> = {};
+  if (isPlainObject(node.stamps)) {
+    for (const [f, st] of Object.entries(node.stamps)) {
+      if (Array.isArray(st) && st.length >= 2) {
+        stamps[f] = { clock: toBigInt(st[0]), origin: String(st[1]), base: toBigInt(st[2] ?? 0) };
+      }
+    }
+  }
+  return { fields: node.fields as Record<string, unknown>, stamps };
 }
 
 function keyOf(klass: string, id: string): string {
