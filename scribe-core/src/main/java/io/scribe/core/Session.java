@@ -1631,10 +1631,17 @@ public final class Session {
 
     private void send(Scribe scribe) {
         scriber.metrics.relayed(scribe, client.id());
-        ObjectNode message = Json.object().put("type", "add_scribe");
-        ObjectNode json = syncro != null ? syncro.outgoing(scribe) : Json.toJson(scribe);
-        message.set("scribe", json);
-        CompletableFuture<JsonNode> answered = enqueueRequest(message);
+        ObjectNode json = null;
+        ObjectNode message = null;
+        CompletableFuture<JsonNode> answered;
+        if (syncro != null) {
+            message = Json.object().put("type", "add_scribe");
+            json = syncro.outgoing(scribe);
+            message.set("scribe", json);
+            answered = enqueueRequest(message);
+        } else {
+            answered = enqueuePush(EncodedScribe.of(scribe));
+        }
         reportFailure(answered);
         long pushed = Acknowledged.parse(scribe.id());
         answered.thenAccept(r -> client.acknowledged.advance(pushed));
@@ -1651,6 +1658,47 @@ public final class Session {
         if (syncro != null) {
             syncro.sent(json, message.path("id").asInt());
         }
+    }
+
+    /**
+     * Queues {@code add_scribe} for an encoded scribe: the scribe's JSON, made once for every session it is pushed
+     * to, goes into this session's envelope as it is (no second encoding per session).
+     */
+    private CompletableFuture<JsonNode> enqueuePush(EncodedScribe scribe) {
+        int id = requestIds.incrementAndGet();
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        if (!open) {
+            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+            return future;
+        }
+        Object payload;
+        int size;
+        if (connection.messageOriented()) {
+            String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
+            size = text.length() > wire.maxFrameBytes() ? text.getBytes(StandardCharsets.UTF_8).length : 0;
+            payload = text;
+        } else {
+            byte[] head = ("{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":")
+                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] body = scribe.bytes();
+            byte[] json = java.util.Arrays.copyOf(head, head.length + body.length + 1);
+            System.arraycopy(body, 0, json, head.length, body.length);
+            json[json.length - 1] = '}';
+            size = json.length;
+            payload = size > wire.maxFrameBytes() ? null : wire.frame(json);
+        }
+        if (size > wire.maxFrameBytes()) {
+            future.completeExceptionally(new ScribeException(ScribeException.TOO_LARGE, "message of " + size
+                    + " bytes to " + client.id() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent"));
+            return future;
+        }
+        pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        outbox.add(payload);
+        scriber.markDirty(this);
+        if (!open) {
+            failPending();
+        }
+        return future;
     }
 
     private void enqueue(ObjectNode message) {
