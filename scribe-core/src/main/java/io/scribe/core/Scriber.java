@@ -85,7 +85,6 @@ public final class Scriber implements AutoCloseable {
     private final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
-    private final Consumer<FailedScribe> failedListener;
     private final Conflict.Listener conflictListener;
     /** Converts synced field values and rpc arguments to and from JSON (see {@link Builder#mapper}). */
     final com.fasterxml.jackson.databind.ObjectMapper valueMapper;
@@ -106,7 +105,7 @@ public final class Scriber implements AutoCloseable {
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
-    private final Map<Key, ObjectState> states = new HashMap<>();
+    final Map<Key, ObjectState> states = new HashMap<>();
     private final Map<Key, Object> objects = new HashMap<>();
     private final Map<Object, Key> bound = new IdentityHashMap<>();
     private final Map<String, Client> clients = new HashMap<>();
@@ -127,6 +126,8 @@ public final class Scriber implements AutoCloseable {
     private volatile boolean closed;
     /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
     private volatile int frameLimit;
+    /** The scribes peers sent that could not be stored here (see {@link #failedScribes()}). */
+    final FailedScribes failures;
     /** What enhanced objects of this peer are bound to. */
     final Recorder recorder = new ScriberRecorder(this);
 
@@ -144,7 +145,7 @@ public final class Scriber implements AutoCloseable {
         this.maxClockSkew = b.maxClockSkew;
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
-        this.failedListener = b.failedListener;
+        this.failures = new FailedScribes(this, b.failedListener);
         this.conflictListener = b.conflictListener;
         this.statusListener = b.statusListener;
         this.metrics = b.metrics;
@@ -1530,9 +1531,6 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
-    private final java.util.Deque<FailedScribe> failed = new java.util.ArrayDeque<>();
-    private final java.util.concurrent.atomic.AtomicLong failedCount = new java.util.concurrent.atomic.AtomicLong();
-
     /**
      * The scribes (the latest 1,000) that peers sent and this peer could not store, newest last: each was skipped so
      * that what follows it still arrives, and stays listed until {@link #retryFailed()} stores it. They are kept in
@@ -1542,9 +1540,7 @@ public final class Scriber implements AutoCloseable {
      * registered) is not listed: it is answered with an error at once.
      */
     public List<FailedScribe> failedScribes() {
-        synchronized (failed) {
-            return List.copyOf(failed);
-        }
+        return failures.list();
     }
 
     /**
@@ -1557,121 +1553,12 @@ public final class Scriber implements AutoCloseable {
      * @return completes with the failed scribes still listed once every attempt finished
      */
     public java.util.concurrent.CompletableFuture<List<FailedScribe>> retryFailed() {
-        List<FailedScribe> listed = failedScribes();
-        List<java.util.concurrent.CompletableFuture<Void>> attempts = new ArrayList<>();
-        for (FailedScribe f : listed) {
-            String before;
-            synchronized (failed) {
-                before = failedBefore.get(failedKey(f.from(), f.scribeId()));
-            }
-            Session session = null;
-            for (Session s : client(f.from()).sessions()) {
-                if (s.isOpen()) {
-                    session = s;
-                }
-            }
-            if (session == null || f.scribeId() == null) {
-                continue;
-            }
-            attempts.add(session.refetch(before, f.scribeId()).handle((stored, e) -> {
-                if (e == null && Boolean.TRUE.equals(stored)) {
-                    resolved(f);
-                }
-                return null;
-            }));
-        }
-        return java.util.concurrent.CompletableFuture.allOf(attempts.toArray(java.util.concurrent.CompletableFuture[]::new))
-                .thenApply(v -> failedScribes());
-    }
-
-    /** The store's record of failed scribes: objects of this class, which no synced class may take. */
-    static final String FAILED_KLASS = "scribe.failed";
-
-    /** Where a failed scribe was in its sender's log (the cursor before it), by {@link #failedKey}. */
-    private final Map<String, String> failedBefore = new HashMap<>();
-
-    private static String failedKey(String from, String scribeId) {
-        return from + "\n" + scribeId;
-    }
-
-    /** Stages in {@code tx} the durable record of a scribe from {@code from} that could not be stored here. */
-    void stageFailed(Txn tx, Client from, JsonNode scribe, RuntimeException cause, String before) {
-        ObjectNode fields = Json.object().put("from", from.id()).put("scribe", scribe.path("id").asText(""))
-                .put("klass", scribe.path("klass").asText("")).put("code", cause instanceof ScribeException se
-                        ? se.code() : ScribeException.INTERNAL)
-                .put("reason", String.valueOf(cause.getMessage()).replace('\u0000', '?'));
-        if (before != null) {
-            fields.put("before", before);
-        }
-        String id = failedKey(from.id(), scribe.path("id").asText(""));
-        tx.states.put(new Key(FAILED_KLASS, id), new ObjectState(FAILED_KLASS, id, fields, Map.of(), null));
-        synchronized (failed) {
-            failedBefore.put(id, before);
-        }
-    }
-
-    /** A failed scribe was stored after all: it leaves the list and the store keeps a tombstone of its record. */
-    private void resolved(FailedScribe f) {
-        String id = failedKey(f.from(), f.scribeId());
-        lock.lock();
-        try {
-            Txn tx = new Txn();
-            tx.states.put(new Key(FAILED_KLASS, id), new ObjectState(FAILED_KLASS, id, Json.object(), Map.of(),
-                    new io.scribe.core.spi.Stamp(1, guid)));
-            commit(tx);
-            states.remove(new Key(FAILED_KLASS, id));
-        } finally {
-            lock.unlock();
-        }
-        synchronized (failed) {
-            failed.removeIf(x -> x.from().equals(f.from()) && java.util.Objects.equals(x.scribeId(), f.scribeId()));
-            failedBefore.remove(id);
-        }
-        log.info("scriber {}: scribe {} from {} that had failed is stored now", guid, f.scribeId(), f.from());
-    }
-
-    /** Lists a failed scribe found in the store at start-up. Caller: restore. */
-    private void restoreFailed(ObjectState state) {
-        if (state.tombstone() != null) {
-            return;
-        }
-        ObjectNode fields = state.fields();
-        FailedScribe f = new FailedScribe(fields.path("from").asText(), fields.path("scribe").asText(),
-                fields.path("klass").asText(), fields.path("code").asInt(ScribeException.INTERNAL),
-                fields.path("reason").asText());
-        synchronized (failed) {
-            failed.addLast(f);
-            if (failed.size() > 1000) {
-                failed.removeFirst();
-            }
-            failedBefore.put(state.id(), fields.hasNonNull("before") ? fields.get("before").asText() : null);
-        }
+        return failures.retry();
     }
 
     /** How many scribes were skipped because they could not be stored, since this Scriber started. */
     public long failedScribeCount() {
-        return failedCount.get();
-    }
-
-    /** Records a scribe from {@code from} that could not be stored and was passed. */
-    void failed(Client from, JsonNode scribe, RuntimeException cause) {
-        FailedScribe f = new FailedScribe(from.id(), scribe.path("id").asText(null), scribe.path("klass").asText(null),
-                cause instanceof ScribeException se ? se.code() : ScribeException.INTERNAL, String.valueOf(
-                        cause.getMessage()));
-        synchronized (failed) {
-            failed.addLast(f);
-            if (failed.size() > 1000) {
-                failed.removeFirst();
-            }
-        }
-        failedCount.incrementAndGet();
-        report(new ScribeException(f.code(), "scribe " + f.scribeId() + " of " + f.klass() + " from " + f.from()
-                + " cannot be stored here and was skipped: " + f.reason(), cause));
-        try {
-            failedListener.accept(f);
-        } catch (RuntimeException e) {
-            log.warn("failed-scribe listener failed", e);
-        }
+        return failures.count();
     }
 
     void report(ScribeException problem) {
@@ -1720,8 +1607,8 @@ public final class Scriber implements AutoCloseable {
         store.forEachObject(loaded::add);
         long maxClock = 0;
         for (ObjectState state : loaded) {
-            if (FAILED_KLASS.equals(state.klass())) {
-                restoreFailed(state);
+            if (FailedScribes.KLASS.equals(state.klass())) {
+                failures.restore(state);
                 continue;
             }
             Key key = new Key(state.klass(), state.id());

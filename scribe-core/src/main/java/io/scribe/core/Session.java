@@ -1234,13 +1234,13 @@ public final class Session {
                 Txn past = new Txn();
                 past.cursors.put(client.id(), next);
                 // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
-                scriber.stageFailed(past, client, node, failed, cursor);
+                scriber.failures.stage(past, client, node, failed, cursor);
                 try {
                     scriber.commit(past);
                 } catch (RuntimeException storeDown) {
                     throw pageFailure;
                 }
-                scriber.failed(client, node, failed);
+                scriber.failures.failed(client, node, failed);
             }
             cursor = next;
         }
