@@ -77,12 +77,12 @@ public final class Scriber implements AutoCloseable {
     private final boolean ownsTimer;
     private final boolean ownsStore;
     private final java.util.concurrent.ScheduledFuture<?> sweeper;
-    private final Hlc hlc;
-    private final Clock wallClock;
-    private final Duration maxClockSkew;
-    private final Map<String, SyncedClass<?>> byKlass;
+    final Hlc hlc;
+    final Clock wallClock;
+    final Duration maxClockSkew;
+    final Map<String, SyncedClass<?>> byKlass;
     private final Map<Class<?>, SyncedClass<?>> byType;
-    private final Map<String, Resolver> resolvers = new HashMap<>();
+    final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
     private final Conflict.Listener conflictListener;
@@ -106,14 +106,14 @@ public final class Scriber implements AutoCloseable {
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
     final Map<Key, ObjectState> states = new HashMap<>();
-    private final Map<Key, Object> objects = new HashMap<>();
+    final Map<Key, Object> objects = new HashMap<>();
     private final Map<Object, Key> bound = new IdentityHashMap<>();
     private final Map<String, Client> clients = new HashMap<>();
 
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
-    /** Scribes pushed to this peer, waiting to be played; see {@link #playIncoming()}. */
+    /** Scribes pushed to this peer, waiting to be played; see {@link Player#playIncoming()}. */
     final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
 
     /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
@@ -126,6 +126,9 @@ public final class Scriber implements AutoCloseable {
     private volatile boolean closed;
     /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
     private volatile int frameLimit;
+    /** Plays the scribes peers send (see {@link Player}), merging them field by field (see {@link Merger}). */
+    final Merger merger = new Merger(this);
+    final Player player = new Player(this, merger);
     /** The scribes peers sent that could not be stored here (see {@link #failedScribes()}). */
     final FailedScribes failures;
     /** What enhanced objects of this peer are bound to. */
@@ -498,7 +501,7 @@ public final class Scriber implements AutoCloseable {
             JsonNode idNode = state.fields().get(c.idField.name());
             long clock = hlc.tick();
             Txn tx = new Txn();
-            tx.states.put(key, tombstone(c, key, idNode, new Stamp(clock, guid)));
+            tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, guid)));
             tx.unbind.add(key);
             if (recording(Scribe.Type.DESTROY, object)) {
                 Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode), guid,
@@ -740,509 +743,6 @@ public final class Scriber implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Playing remote scribes (called by Session, under the lock)
-
-    /**
-     * Plays every queued {@link Incoming} scribe in one step and stores them with one commit, then answers each.
-     * A refused scribe (4xx) is answered with its error and the rest go on; one that cannot be played (5xx) is
-     * answered with its error and the others are played again without it; a failed commit fails them all. Caller
-     * holds the lock.
-     */
-    void playIncoming() {
-        List<Incoming> batch = new ArrayList<>();
-        for (Incoming in; (in = incoming.poll()) != null; ) {
-            batch.add(in);
-        }
-        Map<Incoming, ScribeException> answers = new IdentityHashMap<>();
-        Txn tx;
-        attempt:
-        while (true) {
-            tx = new Txn();
-            // Played again from the start: refusals are found again, and move their cursors in this step.
-            answers.values().removeIf(e -> e.code() < ScribeException.INTERNAL);
-            for (Incoming in : batch) {
-                if (answers.containsKey(in)) {
-                    continue;
-                }
-                Session s = in.session();
-                try {
-                    s.admit(in.scribe(), in.frameBytes());
-                    play(in.scribe(), s.client(), s, tx);
-                } catch (ScribeException e) {
-                    if (e.code() >= ScribeException.INTERNAL) {
-                        answers.put(in, (ScribeException) s.lost(e));
-                        continue attempt;
-                    }
-                    // A deliberate refusal (4xx) is final and changes nothing; it never moves the cursor (whatever
-                    // id it names): the next catch-up passes it.
-                    answers.put(in, e);
-                    continue;
-                } catch (RuntimeException e) {
-                    answers.put(in, (ScribeException) s.lost(e));
-                    continue attempt;
-                }
-                if (s.caughtUp() && in.scribe().id() != null) {
-                    // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
-                    // could skip the scribes of the unfinished pages.
-                    tx.cursors.put(s.client().id(), in.scribe().id());
-                }
-            }
-            break;
-        }
-        try {
-            commit(tx);
-        } catch (RuntimeException e) {
-            for (Incoming in : batch) {
-                if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
-                    answers.put(in, (ScribeException) in.session().lost(e));
-                }
-            }
-        }
-        for (Incoming in : batch) {
-            in.session().answer(in.requestId(), answers.get(in));
-            in.session().tellRefused(in.scribe(), answers.get(in));
-        }
-    }
-
-    /** Outcome of playing one scribe. */
-    enum Played {
-        APPLIED,
-        NOOP
-    }
-
-    /**
-     * Plays a remote scribe into {@code tx}: authorisation, LWW merge field by field, tombstones. Throws a
-     * ScribeException with the protocol code when the scribe is refused; then {@code tx} is unchanged.
-     */
-    Played play(Scribe in, Client from, Session source, Txn tx) {
-        SyncedClass<?> c = byKlass.get(in.klass());
-        if (c == null) {
-            throw new ScribeException(ScribeException.FORBIDDEN, "class not registered: " + in.klass());
-        }
-        boolean accepted;
-        try {
-            accepted = from == null || c.policy.accepts(in, from.id());
-        } catch (RuntimeException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "authorizer of " + in.klass() + " failed: " + e, e);
-        }
-        if (!accepted) {
-            throw new ScribeException(
-                    ScribeException.FORBIDDEN, "scribe refused for " + in.klass() + " from " + from.id());
-        }
-        String origin = in.origin() != null ? in.origin() : from != null ? from.id() : "unknown";
-        if (in.clock() == 0 && from != null && in.id() != null) {
-            // A Syncro scribe has no clock to recognise it by: its sender's id for it does.
-            if (from.seen(in.id()) || tx.seenRemote.contains(in.id())) {
-                return Played.NOOP;
-            }
-            tx.seenRemote.add(in.id());
-            tx.seenFrom = from;
-        }
-        long clock;
-        if (in.clock() != 0) {
-            clock = in.clock();
-            if (from != null && Hlc.millis(clock) > wallClock.millis() + maxClockSkew.toMillis()) {
-                // A clock far ahead would win every field for ever and drag this peer's clock with it.
-                throw new ScribeException(ScribeException.BAD_REQUEST, "scribe clock " + Hlc.millis(clock)
-                        + " is more than " + maxClockSkew + " ahead of this peer's clock");
-            }
-            hlc.observe(clock);
-        } else if (tx.history) {
-            // The sender's whole history, old and new alike: it fills in what this peer lacks and overrides
-            // nothing; the session then sends the sender the values that won (see SyncroPeer).
-            clock = ++tx.historyClock;
-        } else {
-            clock = hlc.tick();
-        }
-        if (in.clock() == 0 && source != null && source.wire().isSyncro()) {
-            in = withoutMisfits(c, in);
-        }
-        Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
-        return switch (in.type()) {
-            case CREATE -> playCreate(c, normalized, source, tx);
-            case UPDATE -> playUpdate(c, normalized, source, tx);
-            case DESTROY -> playDestroy(c, normalized, source, tx);
-        };
-    }
-
-    /**
-     * A Syncro scribe without the field values that do not fit their field's type (each reported): Syncro peers
-     * cannot read an error, so the rest is played and the session sends the peer the values held here instead.
-     */
-    private Scribe withoutMisfits(SyncedClass<?> c, Scribe in) {
-        JsonNode values = in.type() == Scribe.Type.CREATE ? in.data()
-                : in.type() == Scribe.Type.UPDATE ? in.data().path(1) : null;
-        if (values == null || !values.isObject()) {
-            return in;
-        }
-        ObjectNode kept = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            FieldModel f = c.fields.get(e.getKey());
-            if (f == null || f == c.idField) {
-                continue;
-            }
-            try {
-                c.fromJson(f, e.getValue());
-            } catch (ScribeException misfit) {
-                report(new ScribeException(misfit.code(), "scribe " + in.id() + " from a Syncro peer: "
-                        + misfit.getMessage() + "; ignored, the peer is sent the value held here", misfit));
-                if (kept == null) {
-                    kept = ((ObjectNode) values).deepCopy();
-                }
-                kept.remove(e.getKey());
-            }
-        }
-        if (kept == null) {
-            return in;
-        }
-        JsonNode data = in.type() == Scribe.Type.CREATE ? kept : Json.NODES.arrayNode().add(in.data().get(0)).add(kept);
-        return new Scribe(in.id(), in.klass(), in.type(), data, in.origin(), in.clock(), in.base());
-    }
-
-    private Played playCreate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
-        if (!s.data().isObject()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "create data must be an object: " + s.data());
-        }
-        JsonNode idNode = s.data().get(c.idField.name());
-        if (idNode == null || idNode.isNull() || idNode.isContainerNode()) {
-            throw new ScribeException(
-                    ScribeException.BAD_REQUEST, "create of " + c.klass + " has no " + c.idField.name());
-        }
-        Key key = new Key(c.klass, SyncedClass.idText(idNode));
-        ObjectState state = stateIn(tx, key);
-        if (state != null && state.destroyed()) {
-            return Played.NOOP;
-        }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
-        Resolver resolver = resolvers.get(c.klass);
-        if (state != null) {
-            Stamp created = state.stamps().get(c.idField.name());
-            Long idBase = s.base() == null ? null : s.base().get(c.idField.name());
-            boolean republished = created != null && idBase != null && idBase != 0 && idBase == created.clock();
-            if (created != null && !created.origin().equals(s.origin()) && !republished) {
-                // A create for an identity another peer created is never an overwrite, however new its stamps: the
-                // existing object wins, the refused values are a conflict and newer ones are answered with a
-                // correction, so a writer that created the same identity concurrently converges too. A create whose
-                // identity names as its base the stamp this object holds (see republish) was made knowing this very
-                // object: it merges as an update would, under the class's resolver and authorizer.
-                resolver = EXISTING_WINS;
-            }
-        }
-        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx, resolver);
-    }
-
-    /** The resolver of a create that meets an object another peer created: nothing of it replaces a value. */
-    private static final Resolver EXISTING_WINS = (current, incoming) -> false;
-
-    private Played playUpdate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
-        JsonNode data = s.data();
-        if (!data.isArray() || data.size() != 2 || !data.get(1).isObject() || data.get(0).isContainerNode()) {
-            throw new ScribeException(
-                    ScribeException.BAD_REQUEST, "update data must be [id, {field: value}]: " + data);
-        }
-        Key key = new Key(c.klass, SyncedClass.idText(data.get(0)));
-        ObjectState state = stateIn(tx, key);
-        if (state == null) {
-            throw new ScribeException(ScribeException.NOT_FOUND, "unknown object " + key);
-        }
-        if (state.destroyed()) {
-            return Played.NOOP;
-        }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
-        values.remove(c.idField);
-        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx, resolvers.get(c.klass));
-    }
-
-    private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
-        JsonNode data = s.data();
-        if (!data.isArray() || data.size() < 1 || data.get(0).isContainerNode()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "destroy data must be [id]: " + data);
-        }
-        Key key = new Key(c.klass, SyncedClass.idText(data.get(0)));
-        ObjectState state = stateIn(tx, key);
-        if (state != null && state.destroyed()) {
-            return Played.NOOP;
-        }
-        Object object = live(tx, key);
-        // A destroy for an object never seen still leaves a tombstone, so a late create cannot resurrect it.
-        tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin())));
-        tx.entries.add(new Txn.Entry(s, source, c, object));
-        if (object != null) {
-            tx.unbind.add(key);
-            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
-        }
-        if (state != null) {
-            followUp(c, key, state, s, tx);
-        }
-        return Played.APPLIED;
-    }
-
-    /** Converts the synced fields present in {@code data}; keys that are not synced fields are ignored. */
-    private static Map<FieldModel, Object> convert(SyncedClass<?> c, ObjectNode data) {
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            FieldModel f = c.fields.get(e.getKey());
-            if (f != null) {
-                values.put(f, c.incoming(f, e.getValue()));
-            }
-        }
-        return values;
-    }
-
-    private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
-            ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
-        ObjectNode corrected = null;
-        ObjectNode lost = Json.object();
-        ObjectNode kept = Json.object();
-        // The newest write kept over a refused one; and this peer's own writes the incoming one overwrites.
-        Stamp keptStamp = null;
-        ObjectNode oursLost = Json.object();
-        ObjectNode theirsKept = Json.object();
-        ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
-        Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
-        Map<FieldModel, Object> taken = new LinkedHashMap<>();
-        boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
-        for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
-            String name = e.getKey().name();
-            if (c.policy.keyMerged().contains(name)) {
-                JsonNode patch = raw.get(name);
-                ObjectNode merged = fields.get(name) != null && fields.get(name).isObject()
-                        ? (ObjectNode) fields.get(name).deepCopy() : Json.object();
-                boolean any = false;
-                for (Iterator<Map.Entry<String, JsonNode>> it = patch.isObject() ? patch.fields()
-                        : Collections.<Map.Entry<String, JsonNode>>emptyIterator(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> k = it.next();
-                    String stampName = name + "/" + k.getKey();
-                    Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
-                    Stamp current = stamps.get(stampName);
-                    boolean set = c.policy.setMerged().contains(name);
-                    if (current == null || (set ? SetMerge.replaces(current, merged.has(k.getKey()), incoming,
-                            !k.getValue().isNull()) : replaces(resolver, current, incoming, tx))) {
-                        if (!set && live && current != null && current.origin().equals(guid)
-                                && concurrentLoser(current, incoming)) {
-                            oursLost.with(name).set(k.getKey(),
-                                    merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode());
-                            theirsKept.with(name).set(k.getKey(), k.getValue());
-                        }
-                        if (k.getValue().isNull()) {
-                            merged.remove(k.getKey());
-                        } else {
-                            merged.set(k.getKey(), k.getValue());
-                        }
-                        stamps.put(stampName, incoming);
-                        any = true;
-                    } else if (!set && live && concurrentLoser(current, incoming)) {
-                        JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
-                        lost.with(name).set(k.getKey(), k.getValue());
-                        kept.with(name).set(k.getKey(), ours);
-                        keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
-                        if (incoming.compareTo(current) > 0) {
-                            if (corrected == null) {
-                                corrected = Json.object();
-                            }
-                            corrected.with(name).set(k.getKey(), ours);
-                        }
-                    }
-                }
-                // An empty object on a create is a value too: the field exists, with no keys.
-                if (any || (fields.get(name) == null && patch.isObject())) {
-                    Object value = c.fromJson(e.getKey(), merged);
-                    taken.put(e.getKey(), value);
-                    stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
-                    fields.set(name, c.toJson(e.getKey(), value));
-                }
-                continue;
-            }
-            Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
-            Stamp current = stamps.get(name);
-            if (current == null || replaces(resolver, current, incoming, tx)) {
-                if (live && current != null && current.origin().equals(guid) && concurrentLoser(current, incoming)) {
-                    oursLost.set(name, fields.get(name));
-                    theirsKept.set(name, raw.get(name));
-                }
-                taken.put(e.getKey(), e.getValue());
-                stamps.put(name, incoming);
-                // Normalised through the Java type, so a later local diff compares like with like.
-                fields.set(name, c.toJson(e.getKey(), e.getValue()));
-            } else {
-                if (live && concurrentLoser(current, incoming)) {
-                    lost.set(name, raw.get(name));
-                    kept.set(name, fields.get(name));
-                    keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
-                }
-                if (incoming.compareTo(current) > 0 && live) {
-                    // A newer write was refused: its writer still shows it, so re-assert our value above it.
-                    if (corrected == null) {
-                        corrected = Json.object();
-                    }
-                    corrected.set(name, fields.get(name));
-                }
-            }
-        }
-        if (corrected != null) {
-            correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
-        }
-        if (!lost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
-                    keptStamp == null ? null : keptStamp.origin(), s.origin()));
-        }
-        if (!oursLost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), guid));
-        }
-        if (taken.isEmpty()) {
-            return corrected != null ? Played.APPLIED : Played.NOOP;
-        }
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Object object = live(tx, key);
-        Set<String> names = new LinkedHashSet<>();
-        taken.keySet().forEach(f -> names.add(f.name()));
-        if (object == null) {
-            Object created = c.instantiate();
-            // Fields the create did not carry keep the constructor's defaults.
-            Map<FieldModel, Object> all = new LinkedHashMap<>();
-            for (FieldModel f : c.fields.values()) {
-                JsonNode v = fields.get(f.name());
-                if (v != null) {
-                    all.put(f, taken.containsKey(f) ? taken.get(f) : c.fromJson(f, v));
-                }
-            }
-            tx.effects.add(() -> all.forEach((f, v) -> c.set(created, f, v)));
-            tx.bind.put(key, created);
-            tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
-            object = created;
-        } else {
-            Object target = object;
-            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
-            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
-        }
-        tx.entries.add(new Txn.Entry(s, source, c, object));
-        followUp(c, key, state, s, tx);
-        return Played.APPLIED;
-    }
-
-    /**
-     * Whether an incoming write replaces the current one. A write from a Syncro peer's history replaces only what
-     * the same history wrote before it: it fills in, it never overrides.
-     */
-    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, Txn tx) {
-        if (tx.history) {
-            return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
-                    && current.clock() < incoming.clock();
-        }
-        return resolver.replaces(current, incoming);
-    }
-
-    /**
-     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
-     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
-     */
-    private void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
-        Policy.FollowUp hook = c.policy.followUp();
-        if (hook == null || tx.foreign || guid.equals(s.origin())) {
-            return;
-        }
-        ObjectState after = tx.states.get(key);
-        ObjectNode wanted;
-        try {
-            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
-        } catch (RuntimeException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
-        }
-        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
-            return;
-        }
-        long clock = hlc.tick();
-        ObjectNode fields = after.fields().deepCopy();
-        ObjectNode written = Json.object();
-        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
-        Map<String, Long> base = new HashMap<>();
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
-        wanted.fields().forEachRemaining(e -> {
-            FieldModel f = c.fields.get(e.getKey());
-            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
-                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
-                        + " may write only plain synced fields: " + e.getKey());
-            }
-            Object value = c.fromJson(f, e.getValue());
-            values.put(f, value);
-            Stamp previous = stamps.get(f.name());
-            long b = previous == null ? 0 : previous.clock();
-            base.put(f.name(), b);
-            stamps.put(f.name(), new Stamp(clock, guid, b));
-            JsonNode json = c.toJson(f, value);
-            fields.set(f.name(), json);
-            written.set(f.name(), json);
-        });
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Object object = live(tx, key);
-        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
-        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
-        tx.entries.add(new Txn.Entry(own, null, c, object));
-        Set<String> names = new LinkedHashSet<>();
-        written.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
-    }
-
-    /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
-    private void correct(SyncedClass<?> c, Key key, ObjectState state, ObjectNode fields, Map<String, Stamp> stamps,
-            ObjectNode values, boolean alone, Txn tx) {
-        long clock = hlc.tick();
-        Map<String, Long> base = new HashMap<>();
-        values.fieldNames().forEachRemaining(f -> {
-            if (c.policy.keyMerged().contains(f)) {
-                values.get(f).fieldNames().forEachRemaining(k -> {
-                    Stamp previous = stamps.get(f + "/" + k);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(f + "/" + k, b);
-                    stamps.put(f + "/" + k, new Stamp(clock, guid, b));
-                });
-                return;
-            }
-            base.put(f, stamps.get(f).clock());
-            stamps.put(f, new Stamp(clock, guid, stamps.get(f).clock()));
-        });
-        JsonNode idNode = state.fields().get(c.idField.name());
-        Scribe correction = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(idNode).add(values), guid, clock, base);
-        if (alone) {
-            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        }
-        tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));
-    }
-
-    /**
-     * Whether a refused write lost a race: it differs from the current write (not a duplicate), its writer had not
-     * seen the current value, and the current value's writer had not seen it either (a write that arrives late
-     * after being overwritten, such as a re-sent old scribe, is not a conflict).
-     */
-    private static boolean concurrentLoser(Stamp current, Stamp incoming) {
-        return incoming.compareTo(current) != 0 && !incoming.origin().equals(current.origin())
-                && incoming.base() < current.clock() && current.base() < incoming.clock();
-    }
-
-    private ObjectState stateIn(Txn tx, Key key) {
-        ObjectState staged = tx.states.get(key);
-        return staged != null ? staged : states.get(key);
-    }
-
-    private Object live(Txn tx, Key key) {
-        if (tx.unbind.contains(key)) {
-            return null;
-        }
-        Object staged = tx.bind.get(key);
-        return staged != null ? staged : objects.get(key);
-    }
-
-    private static ObjectState tombstone(SyncedClass<?> c, Key key, JsonNode idNode, Stamp stamp) {
-        ObjectNode fields = Json.object();
-        fields.set(c.idField.name(), idNode);
-        return new ObjectState(c.klass, key.id(), fields, Map.of(), stamp);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
     // Commit, relay, flush
 
     /**
@@ -1406,7 +906,7 @@ public final class Scriber implements AutoCloseable {
                     continue;
                 }
                 try {
-                    play(s, null, null, tx);
+                    player.play(s, null, null, tx);
                 } catch (RuntimeException e) {
                     report(e instanceof ScribeException se
                             ? new ScribeException(se.code(), "shared log scribe " + s.id() + ": " + se.getMessage(), e)

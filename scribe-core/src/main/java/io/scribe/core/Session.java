@@ -286,7 +286,7 @@ public final class Session {
         queued = false;
         scriber.lock.lock();
         try {
-            scriber.playIncoming();
+            scriber.player.playIncoming();
         } finally {
             scriber.lock.unlock();
         }
@@ -718,7 +718,7 @@ public final class Session {
         scriber.lock.lock();
         try {
             if (syncro == null) {
-                scriber.playIncoming();
+                scriber.player.playIncoming();
                 return;
             }
             Txn tx = new Txn();
@@ -726,7 +726,7 @@ public final class Session {
             try {
                 checkOrigin(scribe);
                 Admission.check(scriber, this, scribe, inboundBytes);
-                scriber.play(scribe, client, this, tx);
+                scriber.player.play(scribe, client, this, tx);
             } catch (ScribeException e) {
                 if (e.code() >= ScribeException.INTERNAL) {
                     throw lost(e);
@@ -1187,7 +1187,7 @@ public final class Session {
                 scribe = credited(Json.scribe(node));
                 checkOrigin(scribe);
                 Admission.check(scriber, this, scribe, 0);
-                scriber.play(scribe, client, this, tx);
+                scriber.player.play(scribe, client, this, tx);
                 if (clockless != null && syncro != null && scribe.clock() == 0) {
                     clockless.add(scribe);
                 }
