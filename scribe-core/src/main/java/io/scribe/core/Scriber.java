@@ -85,7 +85,7 @@ public final class Scriber implements AutoCloseable {
     final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
-    private final Conflict.Listener conflictListener;
+    final Conflict.Listener conflictListener;
     /** Converts synced field values and rpc arguments to and from JSON (see {@link Builder#mapper}). */
     final com.fasterxml.jackson.databind.ObjectMapper valueMapper;
     /** What is counted (see the scribe-micrometer module). */
@@ -107,28 +107,26 @@ public final class Scriber implements AutoCloseable {
     // Guarded by lock.
     final Map<Key, ObjectState> states = new HashMap<>();
     final Map<Key, Object> objects = new HashMap<>();
-    private final Map<Object, Key> bound = new IdentityHashMap<>();
+    final Map<Object, Key> bound = new IdentityHashMap<>();
     private final Map<String, Client> clients = new HashMap<>();
 
     final List<Session> sessions = new CopyOnWriteArrayList<>();
-    private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
     /** Scribes pushed to this peer, waiting to be played; see {@link Player#playIncoming()}. */
     final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
 
     /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
     record Incoming(Session session, JsonNode requestId, Scribe scribe, long frameBytes) {}
-    // The newest log id this node has seen, and its own ids above it (only while a foreign append left a gap).
-    private long seenId;
-    private final java.util.Set<Long> ownIds = new java.util.HashSet<>();
     private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
             ThreadLocal.withInitial(ArrayDeque::new);
-    private volatile boolean closed;
-    /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
-    private volatile int frameLimit;
+    volatile boolean closed;
     /** Plays the scribes peers send (see {@link Player}), merging them field by field (see {@link Merger}). */
     final Merger merger = new Merger(this);
     final Player player = new Player(this, merger);
+    /** Stores each step and makes it visible (see {@link Committer}); set once the log position is read. */
+    final Committer committer;
+    /** Queues what each step makes visible on the sessions entitled to it, and sends it (see {@link Relay}). */
+    final Relay relay = new Relay(this);
     /** The scribes peers sent that could not be stored here (see {@link #failedScribes()}). */
     final FailedScribes failures;
     /** What enhanced objects of this peer are bound to. */
@@ -139,7 +137,6 @@ public final class Scriber implements AutoCloseable {
         this.store = b.store;
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
-        this.frameLimit = b.wire.maxFrameBytes();
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
         this.pushWindow = b.pushWindow;
@@ -185,14 +182,14 @@ public final class Scriber implements AutoCloseable {
         this.byKlass = k;
         this.byType = t;
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
-        this.seenId = store.lastId();
+        this.committer = new Committer(this, b.wire.maxFrameBytes(), store.lastId());
         restore();
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
-                this::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
+                relay::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         store.watch(() -> {
             if (!closed) {
-                timer.execute(this::absorbForeignAppends);
+                timer.execute(committer::absorbForeignAppends);
             }
         });
     }
@@ -657,7 +654,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     /** Binds an enhanced object to this Scriber (null: unbinds it) and wraps its collection fields. */
-    private void bindEnhanced(Object object, boolean bind) {
+    void bindEnhanced(Object object, boolean bind) {
         if (object instanceof Tracked t) {
             t.$scribe$recorder(bind ? recorder : null);
             if (bind) {
@@ -708,7 +705,7 @@ public final class Scriber implements AutoCloseable {
         return true;
     }
 
-    private void inScope(BiPredicate<Scribe.Type, Object> scope, Runnable block) {
+    void inScope(BiPredicate<Scribe.Type, Object> scope, Runnable block) {
         ArrayDeque<BiPredicate<Scribe.Type, Object>> stack = scopes.get();
         stack.push(scope);
         try {
@@ -746,250 +743,15 @@ public final class Scriber implements AutoCloseable {
     // Commit, relay, flush
 
     /**
-     * Writes {@code tx} to the store, then makes it visible: identity map, object fields, listeners, and pushes the
-     * new scribes to every session entitled to them. Caller holds the lock.
+     * Writes {@code tx} to the store and makes it visible (see {@link Committer#commit}). Caller holds the lock.
      */
     List<Scribe> commit(Txn tx) {
-        if (tx.isEmpty()) {
-            return List.of();
-        }
-        List<Scribe> stored;
-        if (!tx.foreign) {
-            checkFits(tx);
-        }
-        if (tx.foreign) {
-            // The scribes are in the shared log already: only this node's view of the objects is written.
-            store.commit(new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
-            stored = new ArrayList<>();
-            tx.entries.forEach(e -> stored.add(e.scribe()));
-        } else {
-            long started = System.nanoTime();
-            stored = store.commit(tx.toCommit());
-            CommitMetrics.committed(metrics, guid, tx, stored, System.nanoTime() - started);
-            noteOwnIds(stored);
-        }
-        states.putAll(tx.states);
-        if (tx.seenFrom != null) {
-            tx.seenRemote.forEach(tx.seenFrom::markSeen);
-        }
-        // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
-        tx.bind.forEach((key, object) -> {
-            objects.put(key, object);
-            bound.put(object, key);
-            bindEnhanced(object, true);
-        });
-        tx.unbind.forEach(key -> {
-            Object gone = objects.remove(key);
-            if (gone != null) {
-                bound.remove(gone);
-                bindEnhanced(gone, false);
-            }
-        });
-        if (!tx.effects.isEmpty()) {
-            // Remote values are written with recording off, whatever happens inside the setters.
-            inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
-        }
-        for (Change<?> change : tx.changes) {
-            notifyListeners(change);
-        }
-        for (Conflict conflict : tx.conflicts) {
-            try {
-                conflictListener.onConflict(conflict);
-            } catch (RuntimeException e) {
-                log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
-            }
-        }
-        if (!tx.foreign && !ownIds.isEmpty()) {
-            // Another node appended before these scribes: push its scribes first, so that no session sees an id
-            // of ours before the ids below it (a cursor there would skip them).
-            absorbLocked();
-        }
-        for (int i = 0; i < stored.size(); i++) {
-            Txn.Entry e = tx.entries.get(i);
-            relay(stored.get(i), e.source(), e.cls(), e.subject());
-        }
-        return stored;
+        return committer.commit(tx);
     }
 
-    /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
-    void noteWire(Wire w) {
-        synchronized (this) {
-            frameLimit = Math.min(frameLimit, w.maxFrameBytes());
-        }
-    }
-
-    /**
-     * Refuses a step whose local scribes could not be sent in one frame of the smallest wire this peer speaks
-     * (pushed as {@code add_scribe}), rather than store what could never reach a peer.
-     */
-    private void checkFits(Txn tx) {
-        int limit = frameLimit;
-        for (Txn.Entry e : tx.entries) {
-            if (e.source() != null) {
-                continue;
-            }
-            Scribe s = e.scribe();
-            int dataBytes = Json.bytes(s.data()).length;
-            // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
-            int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
-                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
-            if ((long) dataBytes + roughEnvelope <= limit) {
-                continue;
-            }
-            ObjectNode message = Json.object().put("type", "add_scribe");
-            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
-                    s.data(), s.origin(), s.clock(), s.base())));
-            message.put("id", Integer.MAX_VALUE);
-            int size = Json.bytes(message).length;
-            if (size > limit) {
-                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
-                        + " needs a frame of " + size + " bytes, over the " + limit
-                        + " bytes a peer of this Scriber can receive; not recorded");
-            }
-        }
-    }
-
-    /**
-     * Keeps track of the log position this node has seen. Ids follow each other unless another process sharing the
-     * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
-     * scribes are absorbed.
-     */
-    private void noteOwnIds(List<Scribe> stored) {
-        for (Scribe s : stored) {
-            long id = Long.parseLong(s.id());
-            if (id == seenId + 1 && ownIds.isEmpty()) {
-                seenId = id;
-            } else {
-                ownIds.add(id);
-            }
-        }
-    }
-
-    /**
-     * Reads what other processes sharing the store appended, plays it into this node's objects (without appending
-     * it again) and pushes it to this node's sessions. Called when the store reports a foreign append.
-     */
-    void absorbForeignAppends() {
-        if (closed) {
-            return;
-        }
-        lock.lock();
-        try {
-            absorbLocked();
-        } catch (RuntimeException e) {
-            report(new ScribeException(ScribeException.INTERNAL, "reading the shared log failed; retrying: " + e, e));
-            if (!closed) {
-                timer.schedule(this::absorbForeignAppends, 1, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            lock.unlock();
-        }
-        flush();
-    }
-
-    /** The body of {@link #absorbForeignAppends()}; the position moves only past pages that were committed. */
-    private void absorbLocked() {
-        while (true) {
-            List<Scribe> page = store.readAfter(seenId, 500);
-            if (page.isEmpty()) {
-                return;
-            }
-            Txn tx = new Txn();
-            tx.foreign = true;
-            long last = seenId;
-            List<Long> skipped = new ArrayList<>();
-            for (Scribe s : page) {
-                long id = Long.parseLong(s.id());
-                last = id;
-                if (ownIds.contains(id)) {
-                    skipped.add(id);
-                    continue;
-                }
-                try {
-                    player.play(s, null, null, tx);
-                } catch (RuntimeException e) {
-                    report(e instanceof ScribeException se
-                            ? new ScribeException(se.code(), "shared log scribe " + s.id() + ": " + se.getMessage(), e)
-                            : new ScribeException(ScribeException.INTERNAL, "shared log scribe " + s.id() + ": " + e, e));
-                }
-            }
-            commit(tx);
-            seenId = last;
-            ownIds.removeAll(skipped);
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void notifyListeners(Change<?> change) {
-        List<Change.Listener<?>> list = listeners.get(change.object().getClass());
-        if (list == null) {
-            return;
-        }
-        for (Change.Listener l : list) {
-            try {
-                l.onChange(change);
-            } catch (RuntimeException e) {
-                log.warn("listener {} failed on {} of {}", l, change.type(), change.id(), e);
-            }
-        }
-    }
-
-    private void relay(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
-        for (Session s : sessions) {
-            if (s == source || !s.pushing() || s.client().id().equals(scribe.origin())) {
-                continue;
-            }
-            if (!allowed(c, subject, scribe, s.client().id())) {
-                continue;
-            }
-            if (subject == null && s.wire().isSyncro()) {
-                // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
-                continue;
-            }
-            s.push(scribe);
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    boolean allowed(SyncedClass c, Object subject, Scribe scribe, String clientId) {
-        if (subject == null) {
-            if (scribe.type() != Scribe.Type.DESTROY) {
-                return false;
-            }
-            try {
-                return c.policy.sendsDestroyTo(SyncedClass.idText(scribe.data().path(0)), clientId);
-            } catch (RuntimeException e) {
-                log.warn("former recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
-                return false;
-            }
-        }
-        try {
-            return c.policy.sendsTo(subject, clientId);
-        } catch (RuntimeException e) {
-            log.warn("recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
-            return false;
-        }
-    }
-
-    /**
-     * The scribes after {@code afterId} that {@code client} may see, for a catch-up page: not its own, and only
-     * those its objects' policies let through. Caller holds the lock.
-     */
-    boolean visibleTo(Scribe s, String clientId) {
-        return visibleTo(s, clientId, false);
-    }
-
-    /** {@link #visibleTo(Scribe, String)}, counting the client's own scribes too when {@code own}. */
-    boolean visibleTo(Scribe s, String clientId, boolean own) {
-        if (!own && clientId.equals(s.origin())) {
-            return false;
-        }
-        SyncedClass<?> c = byKlass.get(s.klass());
-        if (c == null) {
-            return true;
-        }
-        Object subject = objects.get(keyOfScribe(c, s));
-        return allowed(c, subject, s, clientId);
+    /** Sends what the last steps queued (see {@link Relay#flush}). Called after the lock is released. */
+    void flush() {
+        relay.flush();
     }
 
     /** The state of an object, live or tombstone, or null. Caller holds the lock. */
@@ -1005,30 +767,6 @@ public final class Scriber implements AutoCloseable {
     static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
         JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
         return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
-    }
-
-    /** Fails the requests of every session that waited past the request timeout. */
-    private void expireRequests() {
-        long now = System.nanoTime();
-        for (Session s : sessions) {
-            try {
-                s.expire(now);
-            } catch (RuntimeException e) {
-                log.warn("scriber {}: expiring requests of {} failed", guid, s, e);
-            }
-        }
-    }
-
-    void markDirty(Session session) {
-        dirty.add(session);
-    }
-
-    /** Sends what the last steps queued. Called after the lock is released. */
-    void flush() {
-        Session s;
-        while ((s = dirty.poll()) != null) {
-            s.drain();
-        }
     }
 
     /**

@@ -517,7 +517,7 @@ public final class Session {
                             break outer;
                         }
                         examined++;
-                        boolean send = scriber.visibleTo(s, client.id(), own);
+                        boolean send = scriber.relay.visibleTo(s, client.id(), own);
                         if (send && syncro != null && s.type() == Scribe.Type.CREATE) {
                             // Its own create, relayed back under another name (a connection the hub could not
                             // recognise): it has the record, or destroyed it, and would bring it back.
@@ -670,7 +670,7 @@ public final class Session {
         while (true) {
             List<Scribe> page = scriber.store.readAfter(position, 500);
             for (Scribe s : page) {
-                if (scriber.visibleTo(s, client.id(), own)) {
+                if (scriber.relay.visibleTo(s, client.id(), own)) {
                     if (s.type() == Scribe.Type.DESTROY) {
                         if (creates == null) {
                             creates = createsInLog();
@@ -1398,7 +1398,7 @@ public final class Session {
                     List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
                     for (Scribe s : page) {
                         pushedUpTo = Acknowledged.parse(s.id());
-                        if (scriber.visibleTo(s, client.id())) {
+                        if (scriber.relay.visibleTo(s, client.id())) {
                             pushesInFlight++;
                             send(s);
                         }
@@ -1466,7 +1466,7 @@ public final class Session {
             payload = wire.frame(json);
         }
         outbox.add(payload);
-        scriber.markDirty(this);
+        scriber.relay.markDirty(this);
     }
 
     private void tooLargeToSend(ObjectNode message, int size) {
