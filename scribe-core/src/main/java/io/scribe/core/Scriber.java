@@ -1,7 +1,6 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Hlc;
 import io.scribe.core.internal.Json;
@@ -10,19 +9,15 @@ import io.scribe.core.internal.capture.Recorder;
 import io.scribe.core.internal.capture.Tracked;
 import io.scribe.core.spi.MessageHandler;
 import io.scribe.core.spi.ObjectState;
-import io.scribe.core.spi.Stamp;
 import io.scribe.core.spi.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -123,6 +118,8 @@ public final class Scriber implements AutoCloseable {
     /** Plays the scribes peers send (see {@link Player}), merging them field by field (see {@link Merger}). */
     final Merger merger = new Merger(this);
     final Player player = new Player(this, merger);
+    /** Records the changes of this peer's own objects (see {@link LocalRecorder}). */
+    final LocalRecorder local = new LocalRecorder(this);
     /** Stores each step and makes it visible (see {@link Committer}); set once the log position is read. */
     final Committer committer;
     /** Queues what each step makes visible on the sessions entitled to it, and sends it (see {@link Relay}). */
@@ -183,7 +180,7 @@ public final class Scriber implements AutoCloseable {
         this.byType = t;
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
         this.committer = new Committer(this, b.wire.maxFrameBytes(), store.lastId());
-        restore();
+        Restorer.restore(this);
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
                 relay::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -294,49 +291,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if it is already tracked, or an object with its identity exists or existed
      */
     public <T> T create(T object) {
-        SyncedClass<?> c = classOf(object);
-        if (object instanceof Tracked t && t.$scribe$recorder() != null) {
-            if (t.$scribe$recorder() == recorder) {
-                // An enhanced object constructed in this Scriber's scope was created by its constructor.
-                return object;
-            }
-            throw new IllegalStateException("bound to another scriber (" + t.$scribe$recorder() + "): " + object);
-        }
-        lock.lock();
-        try {
-            if (bound.containsKey(object)) {
-                throw new IllegalStateException("already created: " + bound.get(object));
-            }
-            JsonNode idNode = c.ensureId(object);
-            Key key = new Key(c.klass, SyncedClass.idText(idNode));
-            ObjectState existing = states.get(key);
-            if (existing != null) {
-                throw new IllegalStateException(
-                        existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
-            }
-            ObjectNode fields = c.read(object);
-            long clock = hlc.tick();
-            Stamp stamp = new Stamp(clock, guid);
-            Map<String, Stamp> stamps = new HashMap<>();
-            fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
-            for (String merged : c.policy.keyMerged()) {
-                fields.path(merged).fieldNames().forEachRemaining(k -> stamps.put(merged + "/" + k, stamp));
-            }
-            Txn tx = new Txn();
-            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-            tx.bind.put(key, object);
-            if (recording(Scribe.Type.CREATE, object)) {
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, Map.of());
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-            }
-            tx.changes.add(new Change<>(
-                    Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), guid, true));
-            commit(tx);
-        } finally {
-            lock.unlock();
-        }
-        flush();
-        return object;
+        return local.create(object);
     }
 
     /**
@@ -351,39 +306,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if {@code object} is not tracked by this Scriber
      */
     public Optional<Scribe> republish(Object object) {
-        SyncedClass<?> c = classOf(object);
-        Optional<Scribe> recorded = Optional.empty();
-        lock.lock();
-        try {
-            Key key = keyOf(object);
-            ObjectState state = states.get(key);
-            if (recording(Scribe.Type.CREATE, object)) {
-                ObjectNode fields = state.fields().deepCopy();
-                long clock = hlc.tick();
-                Map<String, Stamp> stamps = new HashMap<>(state.stamps());
-                Map<String, Long> base = new HashMap<>();
-                List<String> names = new ArrayList<>();
-                fields.fieldNames().forEachRemaining(names::add);
-                for (String merged : c.policy.keyMerged()) {
-                    fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
-                }
-                for (String name : names) {
-                    Stamp previous = state.stamps().get(name);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(name, b);
-                    stamps.put(name, new Stamp(clock, guid, b));
-                }
-                Txn tx = new Txn();
-                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, base);
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-                recorded = Optional.of(commit(tx).get(0));
-            }
-        } finally {
-            lock.unlock();
-        }
-        flush();
-        return recorded;
+        return local.republish(object);
     }
 
     /**
@@ -395,92 +318,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if {@code object} is not tracked by this Scriber
      */
     public Optional<Scribe> save(Object object) {
-        SyncedClass<?> c = classOf(object);
-        Optional<Scribe> recorded;
-        lock.lock();
-        try {
-            recorded = saveLocked(c, object);
-        } finally {
-            lock.unlock();
-        }
-        flush();
-        return recorded;
-    }
-
-    /** The body of {@link #save(Object)}; caller holds the lock and flushes after releasing it. */
-    private Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
-        Key key = keyOf(object);
-        ObjectState state = states.get(key);
-        ObjectNode now = c.read(object);
-        JsonNode idNow = now.get(c.idField.name());
-        if (!SyncedClass.idText(idNow).equals(key.id())) {
-            throw new IllegalStateException("the identity of " + key + " changed to " + idNow
-                    + "; identities never change");
-        }
-        ObjectNode changed = Json.object();
-        now.fields().forEachRemaining(e -> {
-            JsonNode old = state.fields().get(e.getKey());
-            if (!e.getValue().equals(old)) {
-                changed.set(e.getKey(), c.policy.keyMerged().contains(e.getKey())
-                        ? keyPatch(old, e.getValue()) : e.getValue());
-            }
-        });
-        if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
-            return Optional.empty();
-        }
-        long clock = hlc.tick();
-        ObjectNode fields = state.fields().deepCopy();
-        Map<String, Stamp> stamps = new HashMap<>(state.stamps());
-        Map<String, Long> base = new HashMap<>();
-        changed.fieldNames().forEachRemaining(f -> {
-            if (c.policy.keyMerged().contains(f)) {
-                changed.get(f).fieldNames().forEachRemaining(k -> {
-                    Stamp previous = state.stamps().get(f + "/" + k);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(f + "/" + k, b);
-                    stamps.put(f + "/" + k, new Stamp(clock, guid, b));
-                });
-                stamps.put(f, new Stamp(clock, guid, 0));
-                fields.set(f, now.get(f));
-                return;
-            }
-            Stamp previous = state.stamps().get(f);
-            long b = previous == null ? 0 : previous.clock();
-            base.put(f, b);
-            stamps.put(f, new Stamp(clock, guid, b));
-            fields.set(f, changed.get(f));
-        });
-        Txn tx = new Txn();
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(idNow).add(changed), guid, clock, base);
-        tx.entries.add(new Txn.Entry(recorded, null, c, object));
-        Set<String> names = new LinkedHashSet<>();
-        changed.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
-        List<Scribe> stored = commit(tx);
-        return Optional.of(stored.get(0));
-    }
-
-    /**
-     * The one-level JSON merge patch from {@code old} to {@code now}: changed and new keys with their values, removed
-     * keys with null. A value that is not an object counts as an empty object.
-     */
-    private static ObjectNode keyPatch(JsonNode old, JsonNode now) {
-        ObjectNode patch = Json.object();
-        JsonNode before = old != null && old.isObject() ? old : Json.object();
-        JsonNode after = now != null && now.isObject() ? now : Json.object();
-        after.fields().forEachRemaining(e -> {
-            if (!e.getValue().equals(before.get(e.getKey()))) {
-                patch.set(e.getKey(), e.getValue());
-            }
-        });
-        before.fieldNames().forEachRemaining(k -> {
-            if (!after.has(k)) {
-                patch.putNull(k);
-            }
-        });
-        return patch;
+        return local.save(object);
     }
 
     /**
@@ -490,27 +328,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if {@code object} is not tracked by this Scriber
      */
     public void destroy(Object object) {
-        SyncedClass<?> c = classOf(object);
-        lock.lock();
-        try {
-            Key key = keyOf(object);
-            ObjectState state = states.get(key);
-            JsonNode idNode = state.fields().get(c.idField.name());
-            long clock = hlc.tick();
-            Txn tx = new Txn();
-            tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, guid)));
-            tx.unbind.add(key);
-            if (recording(Scribe.Type.DESTROY, object)) {
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode), guid,
-                        clock, Map.of());
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-            }
-            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), guid, true));
-            commit(tx);
-        } finally {
-            lock.unlock();
-        }
-        flush();
+        local.destroy(object);
     }
 
     /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
@@ -636,7 +454,7 @@ public final class Scriber implements AutoCloseable {
         lock.lock();
         try {
             if (bound.containsKey(object)) {
-                saveLocked(c, object);
+                local.saveLocked(c, object);
             }
         } finally {
             lock.unlock();
@@ -817,7 +635,7 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
-    private SyncedClass<?> classOf(Object object) {
+    SyncedClass<?> classOf(Object object) {
         Objects.requireNonNull(object, "object");
         return classFor(object.getClass());
     }
@@ -830,65 +648,13 @@ public final class Scriber implements AutoCloseable {
         return c;
     }
 
-    private Key keyOf(Object object) {
+    Key keyOf(Object object) {
         Key key = bound.get(object);
         if (key == null) {
             throw new IllegalStateException("not tracked by scriber " + guid + ": " + object
                     + " (create it here first, or it was destroyed)");
         }
         return key;
-    }
-
-    /** Loads the objects of the store into the identity map, and moves the clock past everything stored. */
-    private void restore() {
-        List<ObjectState> loaded = new ArrayList<>();
-        store.forEachObject(loaded::add);
-        long maxClock = 0;
-        for (ObjectState state : loaded) {
-            if (FailedScribes.KLASS.equals(state.klass())) {
-                failures.restore(state);
-                continue;
-            }
-            Key key = new Key(state.klass(), state.id());
-            for (Stamp stamp : state.stamps().values()) {
-                maxClock = Math.max(maxClock, stamp.clock());
-            }
-            if (state.tombstone() != null) {
-                maxClock = Math.max(maxClock, state.tombstone().clock());
-                states.put(key, state);
-                continue;
-            }
-            SyncedClass<?> c = byKlass.get(state.klass());
-            if (c == null) {
-                log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
-                        guid, key);
-                states.put(key, state);
-                continue;
-            }
-            Object object = c.instantiate();
-            // Normalised through the Java type, as played values are: a stored 2 reads back as an int node, and the
-            // next local diff must not mistake it for a change of a long field.
-            ObjectNode normalized = state.fields().deepCopy();
-            for (FieldModel f : c.fields.values()) {
-                JsonNode v = state.fields().get(f.name());
-                if (v != null) {
-                    Object value = c.fromJson(f, v);
-                    c.set(object, f, value);
-                    normalized.set(f.name(), c.toJson(f, value));
-                }
-            }
-            states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));
-            objects.put(key, object);
-            bound.put(object, key);
-            bindEnhanced(object, true);
-        }
-        long last = store.lastId();
-        if (last > 0) {
-            for (Scribe s : store.readAfter(last - 1, 1)) {
-                maxClock = Math.max(maxClock, s.clock());
-            }
-        }
-        hlc.observe(maxClock);
     }
 
     /**
