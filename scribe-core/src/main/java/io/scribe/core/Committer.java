@@ -66,13 +66,13 @@ final class Committer {
         tx.bind.forEach((key, object) -> {
             scriber.objects.put(key, object);
             scriber.bound.put(object, key);
-            scriber.bindEnhanced(object, true);
+            scriber.recorder.bind(object, true);
         });
         tx.unbind.forEach(key -> {
             Object gone = scriber.objects.remove(key);
             if (gone != null) {
                 scriber.bound.remove(gone);
-                scriber.bindEnhanced(gone, false);
+                scriber.recorder.bind(gone, false);
             }
         });
         if (!tx.effects.isEmpty()) {

@@ -63,7 +63,7 @@ final class Restorer {
             scriber.states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));
             scriber.objects.put(key, object);
             scriber.bound.put(object, key);
-            scriber.bindEnhanced(object, true);
+            scriber.recorder.bind(object, true);
         }
         long last = scriber.store.lastId();
         if (last > 0) {

@@ -1,12 +1,9 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Hlc;
 import io.scribe.core.internal.Json;
 import io.scribe.core.internal.capture.Hooks;
-import io.scribe.core.internal.capture.Recorder;
-import io.scribe.core.internal.capture.Tracked;
 import io.scribe.core.spi.MessageHandler;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
@@ -54,6 +51,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scriber implements AutoCloseable {
 
+    // This class is the facade: the builder, the public API and the state every part shares (the identity map,
+    // the lock, the store, the clock, the sessions). The work is done by package-private stages that hold a
+    // reference to it, each in its own class:
+    //   LocalRecorder   records this peer's own creates, saves and destroys as scribes
+    //   Player          plays the scribes peers send: admission of a batch, play of one scribe by its type
+    //   Merger          merges a played scribe field by field: corrections, conflicts, follow-ups
+    //   Committer       stores a step (a Txn) and makes it visible; absorbs appends to a shared store
+    //   Relay           decides which sessions may see a scribe, queues it on them and sends what they queued
+    //   FailedScribes   scribes peers sent that could not be stored here, and their retry
+    //   Restorer        loads the objects of the store when the Scriber is built
+    //   ScriberRecorder connects objects of enhanced classes (what the capture hooks call)
+    // Sessions (Session, Client, SyncroPeer) speak to peers and hand what they receive to these stages.
+
     private static final Logger log = LoggerFactory.getLogger(Scriber.class);
     /** The default error listener's log: a problem repeated by a misbehaving peer is written once per interval. */
     private static final io.scribe.core.internal.ThrottledLog PROBLEMS =
@@ -76,7 +86,7 @@ public final class Scriber implements AutoCloseable {
     final Clock wallClock;
     final Duration maxClockSkew;
     final Map<String, SyncedClass<?>> byKlass;
-    private final Map<Class<?>, SyncedClass<?>> byType;
+    final Map<Class<?>, SyncedClass<?>> byType;
     final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
@@ -127,7 +137,7 @@ public final class Scriber implements AutoCloseable {
     /** The scribes peers sent that could not be stored here (see {@link #failedScribes()}). */
     final FailedScribes failures;
     /** What enhanced objects of this peer are bound to. */
-    final Recorder recorder = new ScriberRecorder(this);
+    final ScriberRecorder recorder = new ScriberRecorder(this);
 
     private Scriber(Builder b) {
         this.guid = b.clientId;
@@ -370,7 +380,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Enhanced classes: the current Scriber of a thread, and what the capture hooks call
+    // Enhanced classes: the current Scriber of a thread (what the capture hooks call is in ScriberRecorder)
 
     /**
      * Makes this Scriber the current one on this thread until the scope is closed: an enhanced {@code @Synced}
@@ -433,55 +443,6 @@ public final class Scriber implements AutoCloseable {
          */
         @Override
         void close();
-    }
-
-    /** The outermost constructor of an enhanced object finished while this Scriber was current. */
-    void constructed(Object object) {
-        if (!byType.containsKey(object.getClass())) {
-            log.warn("scriber {}: {} was constructed in its scope but is not registered; it stays plain",
-                    guid, object.getClass().getName());
-            return;
-        }
-        create(object);
-    }
-
-    /** Records what changed in an enhanced object; nothing when it is no longer tracked here. */
-    void flushEnhanced(Object object) {
-        SyncedClass<?> c = byType.get(object.getClass());
-        if (c == null) {
-            return;
-        }
-        lock.lock();
-        try {
-            if (bound.containsKey(object)) {
-                local.saveLocked(c, object);
-            }
-        } finally {
-            lock.unlock();
-        }
-        flush();
-    }
-
-    /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */
-    void wrapAssigned(Object object, String field) {
-        SyncedClass<?> c = byType.get(object.getClass());
-        FieldModel f = c == null ? null : c.fields.get(field);
-        if (f != null) {
-            c.wrap(object, f);
-        }
-    }
-
-    /** Binds an enhanced object to this Scriber (null: unbinds it) and wraps its collection fields. */
-    void bindEnhanced(Object object, boolean bind) {
-        if (object instanceof Tracked t) {
-            t.$scribe$recorder(bind ? recorder : null);
-            if (bind) {
-                SyncedClass<?> c = byType.get(object.getClass());
-                if (c != null) {
-                    c.fields.values().forEach(f -> c.wrap(object, f));
-                }
-            }
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -558,7 +519,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Commit, relay, flush
+    // What the stages and sessions call: commit, flush, lookups
 
     /**
      * Writes {@code tx} to the store and makes it visible (see {@link Committer#commit}). Caller holds the lock.
@@ -586,6 +547,9 @@ public final class Scriber implements AutoCloseable {
         JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
         return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Failed scribes (see FailedScribes)
 
     /**
      * The scribes (the latest 1,000) that peers sent and this peer could not store, newest last: each was skipped so
