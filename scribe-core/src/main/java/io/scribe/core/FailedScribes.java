@@ -57,9 +57,9 @@ final class FailedScribes {
         List<FailedScribe> listed = list();
         List<CompletableFuture<Void>> attempts = new ArrayList<>();
         for (FailedScribe f : listed) {
-            String from;
+            String cursor;
             synchronized (failed) {
-                from = before.get(key(f.from(), f.scribeId()));
+                cursor = before.get(key(f.from(), f.scribeId()));
             }
             Session session = null;
             for (Session s : scriber.client(f.from()).sessions()) {
@@ -70,7 +70,7 @@ final class FailedScribes {
             if (session == null || f.scribeId() == null) {
                 continue;
             }
-            attempts.add(session.refetch(from, f.scribeId()).handle((stored, e) -> {
+            attempts.add(session.refetch(cursor, f.scribeId()).handle((stored, e) -> {
                 if (e == null && Boolean.TRUE.equals(stored)) {
                     resolved(f);
                 }
