@@ -312,7 +312,7 @@ public final class Presence implements AutoCloseable {
             if (subject == null) {
                 return false;
             }
-            return s.allowed(c, subject, null, to.client().id());
+            return s.relay.allowed(c, subject, null, to.client().id());
         } catch (RuntimeException e) {
             log.warn("presence: recipients rule of {} failed for {}; not relayed", c.klass, to.client().id(), e);
             return false;

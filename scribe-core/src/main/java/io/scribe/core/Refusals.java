@@ -71,7 +71,7 @@ final class Refusals {
         Object subject = scriber.objectOf(key);
         ObjectState state = scriber.stateOf(key);
         if (subject != null && state != null && !state.destroyed()
-                && scriber.allowed(c, subject, scribe, writer)) {
+                && scriber.relay.allowed(c, subject, scribe, writer)) {
             notice.set("current", Json.toJson(state));
         } else {
             notice.putNull("current");

@@ -1,28 +1,20 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Hlc;
 import io.scribe.core.internal.Json;
 import io.scribe.core.internal.capture.Hooks;
-import io.scribe.core.internal.capture.Recorder;
-import io.scribe.core.internal.capture.Tracked;
 import io.scribe.core.spi.MessageHandler;
 import io.scribe.core.spi.ObjectState;
-import io.scribe.core.spi.Stamp;
 import io.scribe.core.spi.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,6 +51,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scriber implements AutoCloseable {
 
+    // This class is the facade: the builder, the public API and the state every part shares (the identity map,
+    // the lock, the store, the clock, the sessions). The work is done by package-private stages that hold a
+    // reference to it, each in its own class:
+    //   LocalRecorder   records this peer's own creates, saves and destroys as scribes
+    //   Player          plays the scribes peers send: admission of a batch, play of one scribe by its type
+    //   Merger          merges a played scribe field by field: corrections, conflicts, follow-ups
+    //   Committer       stores a step (a Txn) and makes it visible; absorbs appends to a shared store
+    //   Relay           decides which sessions may see a scribe, queues it on them and sends what they queued
+    //   FailedScribes   scribes peers sent that could not be stored here, and their retry
+    //   Restorer        loads the objects of the store when the Scriber is built
+    //   ScriberRecorder connects objects of enhanced classes (what the capture hooks call)
+    // Sessions (Session, Client, SyncroPeer) speak to peers and hand what they receive to these stages.
+
     private static final Logger log = LoggerFactory.getLogger(Scriber.class);
     /** The default error listener's log: a problem repeated by a misbehaving peer is written once per interval. */
     private static final io.scribe.core.internal.ThrottledLog PROBLEMS =
@@ -77,16 +82,15 @@ public final class Scriber implements AutoCloseable {
     private final boolean ownsTimer;
     private final boolean ownsStore;
     private final java.util.concurrent.ScheduledFuture<?> sweeper;
-    private final Hlc hlc;
-    private final Clock wallClock;
-    private final Duration maxClockSkew;
-    private final Map<String, SyncedClass<?>> byKlass;
-    private final Map<Class<?>, SyncedClass<?>> byType;
-    private final Map<String, Resolver> resolvers = new HashMap<>();
+    final Hlc hlc;
+    final Clock wallClock;
+    final Duration maxClockSkew;
+    final Map<String, SyncedClass<?>> byKlass;
+    final Map<Class<?>, SyncedClass<?>> byType;
+    final Map<String, Resolver> resolvers = new HashMap<>();
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
-    private final Consumer<FailedScribe> failedListener;
-    private final Conflict.Listener conflictListener;
+    final Conflict.Listener conflictListener;
     /** Converts synced field values and rpc arguments to and from JSON (see {@link Builder#mapper}). */
     final com.fasterxml.jackson.databind.ObjectMapper valueMapper;
     /** What is counted (see the scribe-micrometer module). */
@@ -106,36 +110,40 @@ public final class Scriber implements AutoCloseable {
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
-    private final Map<Key, ObjectState> states = new HashMap<>();
-    private final Map<Key, Object> objects = new HashMap<>();
-    private final Map<Object, Key> bound = new IdentityHashMap<>();
+    final Map<Key, ObjectState> states = new HashMap<>();
+    final Map<Key, Object> objects = new HashMap<>();
+    final Map<Object, Key> bound = new IdentityHashMap<>();
     private final Map<String, Client> clients = new HashMap<>();
 
     final List<Session> sessions = new CopyOnWriteArrayList<>();
-    private final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
-    /** Scribes pushed to this peer, waiting to be played; see {@link #playIncoming()}. */
+    final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
+    /** Scribes pushed to this peer, waiting to be played; see {@link Player#playIncoming()}. */
     final ConcurrentLinkedQueue<Incoming> incoming = new ConcurrentLinkedQueue<>();
 
     /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
     record Incoming(Session session, JsonNode requestId, Scribe scribe, long frameBytes) {}
-    // The newest log id this node has seen, and its own ids above it (only while a foreign append left a gap).
-    private long seenId;
-    private final java.util.Set<Long> ownIds = new java.util.HashSet<>();
     private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
             ThreadLocal.withInitial(ArrayDeque::new);
-    private volatile boolean closed;
-    /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
-    private volatile int frameLimit;
+    volatile boolean closed;
+    /** Plays the scribes peers send (see {@link Player}), merging them field by field (see {@link Merger}). */
+    final Merger merger = new Merger(this);
+    final Player player = new Player(this, merger);
+    /** Records the changes of this peer's own objects (see {@link LocalRecorder}). */
+    final LocalRecorder local = new LocalRecorder(this);
+    /** Stores each step and makes it visible (see {@link Committer}); set once the log position is read. */
+    final Committer committer;
+    /** Queues what each step makes visible on the sessions entitled to it, and sends it (see {@link Relay}). */
+    final Relay relay = new Relay(this);
+    /** The scribes peers sent that could not be stored here (see {@link #failedScribes()}). */
+    final FailedScribes failures;
     /** What enhanced objects of this peer are bound to. */
-    final Recorder recorder = new ScriberRecorder(this);
+    final ScriberRecorder recorder = new ScriberRecorder(this);
 
     private Scriber(Builder b) {
         this.guid = b.clientId;
         this.store = b.store;
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
-        this.frameLimit = b.wire.maxFrameBytes();
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
         this.pushWindow = b.pushWindow;
@@ -144,7 +152,7 @@ public final class Scriber implements AutoCloseable {
         this.maxClockSkew = b.maxClockSkew;
         this.handlers = Map.copyOf(b.handlers);
         this.errorListener = b.errorListener;
-        this.failedListener = b.failedListener;
+        this.failures = new FailedScribes(this, b.failedListener);
         this.conflictListener = b.conflictListener;
         this.statusListener = b.statusListener;
         this.metrics = b.metrics;
@@ -181,14 +189,14 @@ public final class Scriber implements AutoCloseable {
         this.byKlass = k;
         this.byType = t;
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
-        this.seenId = store.lastId();
-        restore();
+        this.committer = new Committer(this, b.wire.maxFrameBytes(), store.lastId());
+        Restorer.restore(this);
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
-                this::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
+                relay::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         store.watch(() -> {
             if (!closed) {
-                timer.execute(this::absorbForeignAppends);
+                timer.execute(committer::absorbForeignAppends);
             }
         });
     }
@@ -293,49 +301,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if it is already tracked, or an object with its identity exists or existed
      */
     public <T> T create(T object) {
-        SyncedClass<?> c = classOf(object);
-        if (object instanceof Tracked t && t.$scribe$recorder() != null) {
-            if (t.$scribe$recorder() == recorder) {
-                // An enhanced object constructed in this Scriber's scope was created by its constructor.
-                return object;
-            }
-            throw new IllegalStateException("bound to another scriber (" + t.$scribe$recorder() + "): " + object);
-        }
-        lock.lock();
-        try {
-            if (bound.containsKey(object)) {
-                throw new IllegalStateException("already created: " + bound.get(object));
-            }
-            JsonNode idNode = c.ensureId(object);
-            Key key = new Key(c.klass, SyncedClass.idText(idNode));
-            ObjectState existing = states.get(key);
-            if (existing != null) {
-                throw new IllegalStateException(
-                        existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
-            }
-            ObjectNode fields = c.read(object);
-            long clock = hlc.tick();
-            Stamp stamp = new Stamp(clock, guid);
-            Map<String, Stamp> stamps = new HashMap<>();
-            fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
-            for (String merged : c.policy.keyMerged()) {
-                fields.path(merged).fieldNames().forEachRemaining(k -> stamps.put(merged + "/" + k, stamp));
-            }
-            Txn tx = new Txn();
-            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-            tx.bind.put(key, object);
-            if (recording(Scribe.Type.CREATE, object)) {
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, Map.of());
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-            }
-            tx.changes.add(new Change<>(
-                    Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), guid, true));
-            commit(tx);
-        } finally {
-            lock.unlock();
-        }
-        flush();
-        return object;
+        return local.create(object);
     }
 
     /**
@@ -350,39 +316,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if {@code object} is not tracked by this Scriber
      */
     public Optional<Scribe> republish(Object object) {
-        SyncedClass<?> c = classOf(object);
-        Optional<Scribe> recorded = Optional.empty();
-        lock.lock();
-        try {
-            Key key = keyOf(object);
-            ObjectState state = states.get(key);
-            if (recording(Scribe.Type.CREATE, object)) {
-                ObjectNode fields = state.fields().deepCopy();
-                long clock = hlc.tick();
-                Map<String, Stamp> stamps = new HashMap<>(state.stamps());
-                Map<String, Long> base = new HashMap<>();
-                List<String> names = new ArrayList<>();
-                fields.fieldNames().forEachRemaining(names::add);
-                for (String merged : c.policy.keyMerged()) {
-                    fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
-                }
-                for (String name : names) {
-                    Stamp previous = state.stamps().get(name);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(name, b);
-                    stamps.put(name, new Stamp(clock, guid, b));
-                }
-                Txn tx = new Txn();
-                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), guid, clock, base);
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-                recorded = Optional.of(commit(tx).get(0));
-            }
-        } finally {
-            lock.unlock();
-        }
-        flush();
-        return recorded;
+        return local.republish(object);
     }
 
     /**
@@ -394,92 +328,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if {@code object} is not tracked by this Scriber
      */
     public Optional<Scribe> save(Object object) {
-        SyncedClass<?> c = classOf(object);
-        Optional<Scribe> recorded;
-        lock.lock();
-        try {
-            recorded = saveLocked(c, object);
-        } finally {
-            lock.unlock();
-        }
-        flush();
-        return recorded;
-    }
-
-    /** The body of {@link #save(Object)}; caller holds the lock and flushes after releasing it. */
-    private Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
-        Key key = keyOf(object);
-        ObjectState state = states.get(key);
-        ObjectNode now = c.read(object);
-        JsonNode idNow = now.get(c.idField.name());
-        if (!SyncedClass.idText(idNow).equals(key.id())) {
-            throw new IllegalStateException("the identity of " + key + " changed to " + idNow
-                    + "; identities never change");
-        }
-        ObjectNode changed = Json.object();
-        now.fields().forEachRemaining(e -> {
-            JsonNode old = state.fields().get(e.getKey());
-            if (!e.getValue().equals(old)) {
-                changed.set(e.getKey(), c.policy.keyMerged().contains(e.getKey())
-                        ? keyPatch(old, e.getValue()) : e.getValue());
-            }
-        });
-        if (changed.isEmpty() || !recording(Scribe.Type.UPDATE, object)) {
-            return Optional.empty();
-        }
-        long clock = hlc.tick();
-        ObjectNode fields = state.fields().deepCopy();
-        Map<String, Stamp> stamps = new HashMap<>(state.stamps());
-        Map<String, Long> base = new HashMap<>();
-        changed.fieldNames().forEachRemaining(f -> {
-            if (c.policy.keyMerged().contains(f)) {
-                changed.get(f).fieldNames().forEachRemaining(k -> {
-                    Stamp previous = state.stamps().get(f + "/" + k);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(f + "/" + k, b);
-                    stamps.put(f + "/" + k, new Stamp(clock, guid, b));
-                });
-                stamps.put(f, new Stamp(clock, guid, 0));
-                fields.set(f, now.get(f));
-                return;
-            }
-            Stamp previous = state.stamps().get(f);
-            long b = previous == null ? 0 : previous.clock();
-            base.put(f, b);
-            stamps.put(f, new Stamp(clock, guid, b));
-            fields.set(f, changed.get(f));
-        });
-        Txn tx = new Txn();
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(idNow).add(changed), guid, clock, base);
-        tx.entries.add(new Txn.Entry(recorded, null, c, object));
-        Set<String> names = new LinkedHashSet<>();
-        changed.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
-        List<Scribe> stored = commit(tx);
-        return Optional.of(stored.get(0));
-    }
-
-    /**
-     * The one-level JSON merge patch from {@code old} to {@code now}: changed and new keys with their values, removed
-     * keys with null. A value that is not an object counts as an empty object.
-     */
-    private static ObjectNode keyPatch(JsonNode old, JsonNode now) {
-        ObjectNode patch = Json.object();
-        JsonNode before = old != null && old.isObject() ? old : Json.object();
-        JsonNode after = now != null && now.isObject() ? now : Json.object();
-        after.fields().forEachRemaining(e -> {
-            if (!e.getValue().equals(before.get(e.getKey()))) {
-                patch.set(e.getKey(), e.getValue());
-            }
-        });
-        before.fieldNames().forEachRemaining(k -> {
-            if (!after.has(k)) {
-                patch.putNull(k);
-            }
-        });
-        return patch;
+        return local.save(object);
     }
 
     /**
@@ -489,27 +338,7 @@ public final class Scriber implements AutoCloseable {
      * @throws IllegalStateException if {@code object} is not tracked by this Scriber
      */
     public void destroy(Object object) {
-        SyncedClass<?> c = classOf(object);
-        lock.lock();
-        try {
-            Key key = keyOf(object);
-            ObjectState state = states.get(key);
-            JsonNode idNode = state.fields().get(c.idField.name());
-            long clock = hlc.tick();
-            Txn tx = new Txn();
-            tx.states.put(key, tombstone(c, key, idNode, new Stamp(clock, guid)));
-            tx.unbind.add(key);
-            if (recording(Scribe.Type.DESTROY, object)) {
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode), guid,
-                        clock, Map.of());
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-            }
-            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), guid, true));
-            commit(tx);
-        } finally {
-            lock.unlock();
-        }
-        flush();
+        local.destroy(object);
     }
 
     /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
@@ -551,7 +380,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Enhanced classes: the current Scriber of a thread, and what the capture hooks call
+    // Enhanced classes: the current Scriber of a thread (what the capture hooks call is in ScriberRecorder)
 
     /**
      * Makes this Scriber the current one on this thread until the scope is closed: an enhanced {@code @Synced}
@@ -616,55 +445,6 @@ public final class Scriber implements AutoCloseable {
         void close();
     }
 
-    /** The outermost constructor of an enhanced object finished while this Scriber was current. */
-    void constructed(Object object) {
-        if (!byType.containsKey(object.getClass())) {
-            log.warn("scriber {}: {} was constructed in its scope but is not registered; it stays plain",
-                    guid, object.getClass().getName());
-            return;
-        }
-        create(object);
-    }
-
-    /** Records what changed in an enhanced object; nothing when it is no longer tracked here. */
-    void flushEnhanced(Object object) {
-        SyncedClass<?> c = byType.get(object.getClass());
-        if (c == null) {
-            return;
-        }
-        lock.lock();
-        try {
-            if (bound.containsKey(object)) {
-                saveLocked(c, object);
-            }
-        } finally {
-            lock.unlock();
-        }
-        flush();
-    }
-
-    /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */
-    void wrapAssigned(Object object, String field) {
-        SyncedClass<?> c = byType.get(object.getClass());
-        FieldModel f = c == null ? null : c.fields.get(field);
-        if (f != null) {
-            c.wrap(object, f);
-        }
-    }
-
-    /** Binds an enhanced object to this Scriber (null: unbinds it) and wraps its collection fields. */
-    private void bindEnhanced(Object object, boolean bind) {
-        if (object instanceof Tracked t) {
-            t.$scribe$recorder(bind ? recorder : null);
-            if (bind) {
-                SyncedClass<?> c = byType.get(object.getClass());
-                if (c != null) {
-                    c.fields.values().forEach(f -> c.wrap(object, f));
-                }
-            }
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // Recording scopes
 
@@ -704,7 +484,7 @@ public final class Scriber implements AutoCloseable {
         return true;
     }
 
-    private void inScope(BiPredicate<Scribe.Type, Object> scope, Runnable block) {
+    void inScope(BiPredicate<Scribe.Type, Object> scope, Runnable block) {
         ArrayDeque<BiPredicate<Scribe.Type, Object>> stack = scopes.get();
         stack.push(scope);
         try {
@@ -739,756 +519,18 @@ public final class Scriber implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Playing remote scribes (called by Session, under the lock)
+    // What the stages and sessions call: commit, flush, lookups
 
     /**
-     * Plays every queued {@link Incoming} scribe in one step and stores them with one commit, then answers each.
-     * A refused scribe (4xx) is answered with its error and the rest go on; one that cannot be played (5xx) is
-     * answered with its error and the others are played again without it; a failed commit fails them all. Caller
-     * holds the lock.
-     */
-    void playIncoming() {
-        List<Incoming> batch = new ArrayList<>();
-        for (Incoming in; (in = incoming.poll()) != null; ) {
-            batch.add(in);
-        }
-        Map<Incoming, ScribeException> answers = new IdentityHashMap<>();
-        Txn tx;
-        attempt:
-        while (true) {
-            tx = new Txn();
-            // Played again from the start: refusals are found again, and move their cursors in this step.
-            answers.values().removeIf(e -> e.code() < ScribeException.INTERNAL);
-            for (Incoming in : batch) {
-                if (answers.containsKey(in)) {
-                    continue;
-                }
-                Session s = in.session();
-                try {
-                    s.admit(in.scribe(), in.frameBytes());
-                    play(in.scribe(), s.client(), s, tx);
-                } catch (ScribeException e) {
-                    if (e.code() >= ScribeException.INTERNAL) {
-                        answers.put(in, (ScribeException) s.lost(e));
-                        continue attempt;
-                    }
-                    // A deliberate refusal (4xx) is final and changes nothing; it never moves the cursor (whatever
-                    // id it names): the next catch-up passes it.
-                    answers.put(in, e);
-                    continue;
-                } catch (RuntimeException e) {
-                    answers.put(in, (ScribeException) s.lost(e));
-                    continue attempt;
-                }
-                if (s.caughtUp() && in.scribe().id() != null) {
-                    // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
-                    // could skip the scribes of the unfinished pages.
-                    tx.cursors.put(s.client().id(), in.scribe().id());
-                }
-            }
-            break;
-        }
-        try {
-            commit(tx);
-        } catch (RuntimeException e) {
-            for (Incoming in : batch) {
-                if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
-                    answers.put(in, (ScribeException) in.session().lost(e));
-                }
-            }
-        }
-        for (Incoming in : batch) {
-            in.session().answer(in.requestId(), answers.get(in));
-            in.session().tellRefused(in.scribe(), answers.get(in));
-        }
-    }
-
-    /** Outcome of playing one scribe. */
-    enum Played {
-        APPLIED,
-        NOOP
-    }
-
-    /**
-     * Plays a remote scribe into {@code tx}: authorisation, LWW merge field by field, tombstones. Throws a
-     * ScribeException with the protocol code when the scribe is refused; then {@code tx} is unchanged.
-     */
-    Played play(Scribe in, Client from, Session source, Txn tx) {
-        SyncedClass<?> c = byKlass.get(in.klass());
-        if (c == null) {
-            throw new ScribeException(ScribeException.FORBIDDEN, "class not registered: " + in.klass());
-        }
-        boolean accepted;
-        try {
-            accepted = from == null || c.policy.accepts(in, from.id());
-        } catch (RuntimeException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "authorizer of " + in.klass() + " failed: " + e, e);
-        }
-        if (!accepted) {
-            throw new ScribeException(
-                    ScribeException.FORBIDDEN, "scribe refused for " + in.klass() + " from " + from.id());
-        }
-        String origin = in.origin() != null ? in.origin() : from != null ? from.id() : "unknown";
-        if (in.clock() == 0 && from != null && in.id() != null) {
-            // A Syncro scribe has no clock to recognise it by: its sender's id for it does.
-            if (from.seen(in.id()) || tx.seenRemote.contains(in.id())) {
-                return Played.NOOP;
-            }
-            tx.seenRemote.add(in.id());
-            tx.seenFrom = from;
-        }
-        long clock;
-        if (in.clock() != 0) {
-            clock = in.clock();
-            if (from != null && Hlc.millis(clock) > wallClock.millis() + maxClockSkew.toMillis()) {
-                // A clock far ahead would win every field for ever and drag this peer's clock with it.
-                throw new ScribeException(ScribeException.BAD_REQUEST, "scribe clock " + Hlc.millis(clock)
-                        + " is more than " + maxClockSkew + " ahead of this peer's clock");
-            }
-            hlc.observe(clock);
-        } else if (tx.history) {
-            // The sender's whole history, old and new alike: it fills in what this peer lacks and overrides
-            // nothing; the session then sends the sender the values that won (see SyncroPeer).
-            clock = ++tx.historyClock;
-        } else {
-            clock = hlc.tick();
-        }
-        if (in.clock() == 0 && source != null && source.wire().isSyncro()) {
-            in = withoutMisfits(c, in);
-        }
-        Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
-        return switch (in.type()) {
-            case CREATE -> playCreate(c, normalized, source, tx);
-            case UPDATE -> playUpdate(c, normalized, source, tx);
-            case DESTROY -> playDestroy(c, normalized, source, tx);
-        };
-    }
-
-    /**
-     * A Syncro scribe without the field values that do not fit their field's type (each reported): Syncro peers
-     * cannot read an error, so the rest is played and the session sends the peer the values held here instead.
-     */
-    private Scribe withoutMisfits(SyncedClass<?> c, Scribe in) {
-        JsonNode values = in.type() == Scribe.Type.CREATE ? in.data()
-                : in.type() == Scribe.Type.UPDATE ? in.data().path(1) : null;
-        if (values == null || !values.isObject()) {
-            return in;
-        }
-        ObjectNode kept = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = values.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            FieldModel f = c.fields.get(e.getKey());
-            if (f == null || f == c.idField) {
-                continue;
-            }
-            try {
-                c.fromJson(f, e.getValue());
-            } catch (ScribeException misfit) {
-                report(new ScribeException(misfit.code(), "scribe " + in.id() + " from a Syncro peer: "
-                        + misfit.getMessage() + "; ignored, the peer is sent the value held here", misfit));
-                if (kept == null) {
-                    kept = ((ObjectNode) values).deepCopy();
-                }
-                kept.remove(e.getKey());
-            }
-        }
-        if (kept == null) {
-            return in;
-        }
-        JsonNode data = in.type() == Scribe.Type.CREATE ? kept : Json.NODES.arrayNode().add(in.data().get(0)).add(kept);
-        return new Scribe(in.id(), in.klass(), in.type(), data, in.origin(), in.clock(), in.base());
-    }
-
-    private Played playCreate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
-        if (!s.data().isObject()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "create data must be an object: " + s.data());
-        }
-        JsonNode idNode = s.data().get(c.idField.name());
-        if (idNode == null || idNode.isNull() || idNode.isContainerNode()) {
-            throw new ScribeException(
-                    ScribeException.BAD_REQUEST, "create of " + c.klass + " has no " + c.idField.name());
-        }
-        Key key = new Key(c.klass, SyncedClass.idText(idNode));
-        ObjectState state = stateIn(tx, key);
-        if (state != null && state.destroyed()) {
-            return Played.NOOP;
-        }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
-        Resolver resolver = resolvers.get(c.klass);
-        if (state != null) {
-            Stamp created = state.stamps().get(c.idField.name());
-            Long idBase = s.base() == null ? null : s.base().get(c.idField.name());
-            boolean republished = created != null && idBase != null && idBase != 0 && idBase == created.clock();
-            if (created != null && !created.origin().equals(s.origin()) && !republished) {
-                // A create for an identity another peer created is never an overwrite, however new its stamps: the
-                // existing object wins, the refused values are a conflict and newer ones are answered with a
-                // correction, so a writer that created the same identity concurrently converges too. A create whose
-                // identity names as its base the stamp this object holds (see republish) was made knowing this very
-                // object: it merges as an update would, under the class's resolver and authorizer.
-                resolver = EXISTING_WINS;
-            }
-        }
-        return merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx, resolver);
-    }
-
-    /** The resolver of a create that meets an object another peer created: nothing of it replaces a value. */
-    private static final Resolver EXISTING_WINS = (current, incoming) -> false;
-
-    private Played playUpdate(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
-        JsonNode data = s.data();
-        if (!data.isArray() || data.size() != 2 || !data.get(1).isObject() || data.get(0).isContainerNode()) {
-            throw new ScribeException(
-                    ScribeException.BAD_REQUEST, "update data must be [id, {field: value}]: " + data);
-        }
-        Key key = new Key(c.klass, SyncedClass.idText(data.get(0)));
-        ObjectState state = stateIn(tx, key);
-        if (state == null) {
-            throw new ScribeException(ScribeException.NOT_FOUND, "unknown object " + key);
-        }
-        if (state.destroyed()) {
-            return Played.NOOP;
-        }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
-        values.remove(c.idField);
-        return merge(c, key, state, values, (ObjectNode) data.get(1), s, source, tx, resolvers.get(c.klass));
-    }
-
-    private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {
-        JsonNode data = s.data();
-        if (!data.isArray() || data.size() < 1 || data.get(0).isContainerNode()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "destroy data must be [id]: " + data);
-        }
-        Key key = new Key(c.klass, SyncedClass.idText(data.get(0)));
-        ObjectState state = stateIn(tx, key);
-        if (state != null && state.destroyed()) {
-            return Played.NOOP;
-        }
-        Object object = live(tx, key);
-        // A destroy for an object never seen still leaves a tombstone, so a late create cannot resurrect it.
-        tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin())));
-        tx.entries.add(new Txn.Entry(s, source, c, object));
-        if (object != null) {
-            tx.unbind.add(key);
-            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
-        }
-        if (state != null) {
-            followUp(c, key, state, s, tx);
-        }
-        return Played.APPLIED;
-    }
-
-    /** Converts the synced fields present in {@code data}; keys that are not synced fields are ignored. */
-    private static Map<FieldModel, Object> convert(SyncedClass<?> c, ObjectNode data) {
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            FieldModel f = c.fields.get(e.getKey());
-            if (f != null) {
-                values.put(f, c.incoming(f, e.getValue()));
-            }
-        }
-        return values;
-    }
-
-    private Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
-            ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
-        ObjectNode corrected = null;
-        ObjectNode lost = Json.object();
-        ObjectNode kept = Json.object();
-        // The newest write kept over a refused one; and this peer's own writes the incoming one overwrites.
-        Stamp keptStamp = null;
-        ObjectNode oursLost = Json.object();
-        ObjectNode theirsKept = Json.object();
-        ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
-        Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
-        Map<FieldModel, Object> taken = new LinkedHashMap<>();
-        boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
-        for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
-            String name = e.getKey().name();
-            if (c.policy.keyMerged().contains(name)) {
-                JsonNode patch = raw.get(name);
-                ObjectNode merged = fields.get(name) != null && fields.get(name).isObject()
-                        ? (ObjectNode) fields.get(name).deepCopy() : Json.object();
-                boolean any = false;
-                for (Iterator<Map.Entry<String, JsonNode>> it = patch.isObject() ? patch.fields()
-                        : Collections.<Map.Entry<String, JsonNode>>emptyIterator(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> k = it.next();
-                    String stampName = name + "/" + k.getKey();
-                    Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
-                    Stamp current = stamps.get(stampName);
-                    boolean set = c.policy.setMerged().contains(name);
-                    if (current == null || (set ? SetMerge.replaces(current, merged.has(k.getKey()), incoming,
-                            !k.getValue().isNull()) : replaces(resolver, current, incoming, tx))) {
-                        if (!set && live && current != null && current.origin().equals(guid)
-                                && concurrentLoser(current, incoming)) {
-                            oursLost.with(name).set(k.getKey(),
-                                    merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode());
-                            theirsKept.with(name).set(k.getKey(), k.getValue());
-                        }
-                        if (k.getValue().isNull()) {
-                            merged.remove(k.getKey());
-                        } else {
-                            merged.set(k.getKey(), k.getValue());
-                        }
-                        stamps.put(stampName, incoming);
-                        any = true;
-                    } else if (!set && live && concurrentLoser(current, incoming)) {
-                        JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
-                        lost.with(name).set(k.getKey(), k.getValue());
-                        kept.with(name).set(k.getKey(), ours);
-                        keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
-                        if (incoming.compareTo(current) > 0) {
-                            if (corrected == null) {
-                                corrected = Json.object();
-                            }
-                            corrected.with(name).set(k.getKey(), ours);
-                        }
-                    }
-                }
-                // An empty object on a create is a value too: the field exists, with no keys.
-                if (any || (fields.get(name) == null && patch.isObject())) {
-                    Object value = c.fromJson(e.getKey(), merged);
-                    taken.put(e.getKey(), value);
-                    stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
-                    fields.set(name, c.toJson(e.getKey(), value));
-                }
-                continue;
-            }
-            Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
-            Stamp current = stamps.get(name);
-            if (current == null || replaces(resolver, current, incoming, tx)) {
-                if (live && current != null && current.origin().equals(guid) && concurrentLoser(current, incoming)) {
-                    oursLost.set(name, fields.get(name));
-                    theirsKept.set(name, raw.get(name));
-                }
-                taken.put(e.getKey(), e.getValue());
-                stamps.put(name, incoming);
-                // Normalised through the Java type, so a later local diff compares like with like.
-                fields.set(name, c.toJson(e.getKey(), e.getValue()));
-            } else {
-                if (live && concurrentLoser(current, incoming)) {
-                    lost.set(name, raw.get(name));
-                    kept.set(name, fields.get(name));
-                    keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
-                }
-                if (incoming.compareTo(current) > 0 && live) {
-                    // A newer write was refused: its writer still shows it, so re-assert our value above it.
-                    if (corrected == null) {
-                        corrected = Json.object();
-                    }
-                    corrected.set(name, fields.get(name));
-                }
-            }
-        }
-        if (corrected != null) {
-            correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
-        }
-        if (!lost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
-                    keptStamp == null ? null : keptStamp.origin(), s.origin()));
-        }
-        if (!oursLost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), guid));
-        }
-        if (taken.isEmpty()) {
-            return corrected != null ? Played.APPLIED : Played.NOOP;
-        }
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Object object = live(tx, key);
-        Set<String> names = new LinkedHashSet<>();
-        taken.keySet().forEach(f -> names.add(f.name()));
-        if (object == null) {
-            Object created = c.instantiate();
-            // Fields the create did not carry keep the constructor's defaults.
-            Map<FieldModel, Object> all = new LinkedHashMap<>();
-            for (FieldModel f : c.fields.values()) {
-                JsonNode v = fields.get(f.name());
-                if (v != null) {
-                    all.put(f, taken.containsKey(f) ? taken.get(f) : c.fromJson(f, v));
-                }
-            }
-            tx.effects.add(() -> all.forEach((f, v) -> c.set(created, f, v)));
-            tx.bind.put(key, created);
-            tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
-            object = created;
-        } else {
-            Object target = object;
-            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
-            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
-        }
-        tx.entries.add(new Txn.Entry(s, source, c, object));
-        followUp(c, key, state, s, tx);
-        return Played.APPLIED;
-    }
-
-    /**
-     * Whether an incoming write replaces the current one. A write from a Syncro peer's history replaces only what
-     * the same history wrote before it: it fills in, it never overrides.
-     */
-    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, Txn tx) {
-        if (tx.history) {
-            return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
-                    && current.clock() < incoming.clock();
-        }
-        return resolver.replaces(current, incoming);
-    }
-
-    /**
-     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
-     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
-     */
-    private void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
-        Policy.FollowUp hook = c.policy.followUp();
-        if (hook == null || tx.foreign || guid.equals(s.origin())) {
-            return;
-        }
-        ObjectState after = tx.states.get(key);
-        ObjectNode wanted;
-        try {
-            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
-        } catch (RuntimeException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
-        }
-        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
-            return;
-        }
-        long clock = hlc.tick();
-        ObjectNode fields = after.fields().deepCopy();
-        ObjectNode written = Json.object();
-        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
-        Map<String, Long> base = new HashMap<>();
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
-        wanted.fields().forEachRemaining(e -> {
-            FieldModel f = c.fields.get(e.getKey());
-            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
-                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
-                        + " may write only plain synced fields: " + e.getKey());
-            }
-            Object value = c.fromJson(f, e.getValue());
-            values.put(f, value);
-            Stamp previous = stamps.get(f.name());
-            long b = previous == null ? 0 : previous.clock();
-            base.put(f.name(), b);
-            stamps.put(f.name(), new Stamp(clock, guid, b));
-            JsonNode json = c.toJson(f, value);
-            fields.set(f.name(), json);
-            written.set(f.name(), json);
-        });
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Object object = live(tx, key);
-        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
-        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), guid, clock, base);
-        tx.entries.add(new Txn.Entry(own, null, c, object));
-        Set<String> names = new LinkedHashSet<>();
-        written.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, guid, true));
-    }
-
-    /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
-    private void correct(SyncedClass<?> c, Key key, ObjectState state, ObjectNode fields, Map<String, Stamp> stamps,
-            ObjectNode values, boolean alone, Txn tx) {
-        long clock = hlc.tick();
-        Map<String, Long> base = new HashMap<>();
-        values.fieldNames().forEachRemaining(f -> {
-            if (c.policy.keyMerged().contains(f)) {
-                values.get(f).fieldNames().forEachRemaining(k -> {
-                    Stamp previous = stamps.get(f + "/" + k);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(f + "/" + k, b);
-                    stamps.put(f + "/" + k, new Stamp(clock, guid, b));
-                });
-                return;
-            }
-            base.put(f, stamps.get(f).clock());
-            stamps.put(f, new Stamp(clock, guid, stamps.get(f).clock()));
-        });
-        JsonNode idNode = state.fields().get(c.idField.name());
-        Scribe correction = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(idNode).add(values), guid, clock, base);
-        if (alone) {
-            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        }
-        tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));
-    }
-
-    /**
-     * Whether a refused write lost a race: it differs from the current write (not a duplicate), its writer had not
-     * seen the current value, and the current value's writer had not seen it either (a write that arrives late
-     * after being overwritten, such as a re-sent old scribe, is not a conflict).
-     */
-    private static boolean concurrentLoser(Stamp current, Stamp incoming) {
-        return incoming.compareTo(current) != 0 && !incoming.origin().equals(current.origin())
-                && incoming.base() < current.clock() && current.base() < incoming.clock();
-    }
-
-    private ObjectState stateIn(Txn tx, Key key) {
-        ObjectState staged = tx.states.get(key);
-        return staged != null ? staged : states.get(key);
-    }
-
-    private Object live(Txn tx, Key key) {
-        if (tx.unbind.contains(key)) {
-            return null;
-        }
-        Object staged = tx.bind.get(key);
-        return staged != null ? staged : objects.get(key);
-    }
-
-    private static ObjectState tombstone(SyncedClass<?> c, Key key, JsonNode idNode, Stamp stamp) {
-        ObjectNode fields = Json.object();
-        fields.set(c.idField.name(), idNode);
-        return new ObjectState(c.klass, key.id(), fields, Map.of(), stamp);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Commit, relay, flush
-
-    /**
-     * Writes {@code tx} to the store, then makes it visible: identity map, object fields, listeners, and pushes the
-     * new scribes to every session entitled to them. Caller holds the lock.
+     * Writes {@code tx} to the store and makes it visible (see {@link Committer#commit}). Caller holds the lock.
      */
     List<Scribe> commit(Txn tx) {
-        if (tx.isEmpty()) {
-            return List.of();
-        }
-        List<Scribe> stored;
-        if (!tx.foreign) {
-            checkFits(tx);
-        }
-        if (tx.foreign) {
-            // The scribes are in the shared log already: only this node's view of the objects is written.
-            store.commit(new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
-            stored = new ArrayList<>();
-            tx.entries.forEach(e -> stored.add(e.scribe()));
-        } else {
-            long started = System.nanoTime();
-            stored = store.commit(tx.toCommit());
-            CommitMetrics.committed(metrics, guid, tx, stored, System.nanoTime() - started);
-            noteOwnIds(stored);
-        }
-        states.putAll(tx.states);
-        if (tx.seenFrom != null) {
-            tx.seenRemote.forEach(tx.seenFrom::markSeen);
-        }
-        // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
-        tx.bind.forEach((key, object) -> {
-            objects.put(key, object);
-            bound.put(object, key);
-            bindEnhanced(object, true);
-        });
-        tx.unbind.forEach(key -> {
-            Object gone = objects.remove(key);
-            if (gone != null) {
-                bound.remove(gone);
-                bindEnhanced(gone, false);
-            }
-        });
-        if (!tx.effects.isEmpty()) {
-            // Remote values are written with recording off, whatever happens inside the setters.
-            inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
-        }
-        for (Change<?> change : tx.changes) {
-            notifyListeners(change);
-        }
-        for (Conflict conflict : tx.conflicts) {
-            try {
-                conflictListener.onConflict(conflict);
-            } catch (RuntimeException e) {
-                log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
-            }
-        }
-        if (!tx.foreign && !ownIds.isEmpty()) {
-            // Another node appended before these scribes: push its scribes first, so that no session sees an id
-            // of ours before the ids below it (a cursor there would skip them).
-            absorbLocked();
-        }
-        for (int i = 0; i < stored.size(); i++) {
-            Txn.Entry e = tx.entries.get(i);
-            relay(stored.get(i), e.source(), e.cls(), e.subject());
-        }
-        return stored;
+        return committer.commit(tx);
     }
 
-    /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
-    void noteWire(Wire w) {
-        synchronized (this) {
-            frameLimit = Math.min(frameLimit, w.maxFrameBytes());
-        }
-    }
-
-    /**
-     * Refuses a step whose local scribes could not be sent in one frame of the smallest wire this peer speaks
-     * (pushed as {@code add_scribe}), rather than store what could never reach a peer.
-     */
-    private void checkFits(Txn tx) {
-        int limit = frameLimit;
-        for (Txn.Entry e : tx.entries) {
-            if (e.source() != null) {
-                continue;
-            }
-            Scribe s = e.scribe();
-            int dataBytes = Json.bytes(s.data()).length;
-            // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
-            int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
-                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
-            if ((long) dataBytes + roughEnvelope <= limit) {
-                continue;
-            }
-            ObjectNode message = Json.object().put("type", "add_scribe");
-            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
-                    s.data(), s.origin(), s.clock(), s.base())));
-            message.put("id", Integer.MAX_VALUE);
-            int size = Json.bytes(message).length;
-            if (size > limit) {
-                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
-                        + " needs a frame of " + size + " bytes, over the " + limit
-                        + " bytes a peer of this Scriber can receive; not recorded");
-            }
-        }
-    }
-
-    /**
-     * Keeps track of the log position this node has seen. Ids follow each other unless another process sharing the
-     * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
-     * scribes are absorbed.
-     */
-    private void noteOwnIds(List<Scribe> stored) {
-        for (Scribe s : stored) {
-            long id = Long.parseLong(s.id());
-            if (id == seenId + 1 && ownIds.isEmpty()) {
-                seenId = id;
-            } else {
-                ownIds.add(id);
-            }
-        }
-    }
-
-    /**
-     * Reads what other processes sharing the store appended, plays it into this node's objects (without appending
-     * it again) and pushes it to this node's sessions. Called when the store reports a foreign append.
-     */
-    void absorbForeignAppends() {
-        if (closed) {
-            return;
-        }
-        lock.lock();
-        try {
-            absorbLocked();
-        } catch (RuntimeException e) {
-            report(new ScribeException(ScribeException.INTERNAL, "reading the shared log failed; retrying: " + e, e));
-            if (!closed) {
-                timer.schedule(this::absorbForeignAppends, 1, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            lock.unlock();
-        }
-        flush();
-    }
-
-    /** The body of {@link #absorbForeignAppends()}; the position moves only past pages that were committed. */
-    private void absorbLocked() {
-        while (true) {
-            List<Scribe> page = store.readAfter(seenId, 500);
-            if (page.isEmpty()) {
-                return;
-            }
-            Txn tx = new Txn();
-            tx.foreign = true;
-            long last = seenId;
-            List<Long> skipped = new ArrayList<>();
-            for (Scribe s : page) {
-                long id = Long.parseLong(s.id());
-                last = id;
-                if (ownIds.contains(id)) {
-                    skipped.add(id);
-                    continue;
-                }
-                try {
-                    play(s, null, null, tx);
-                } catch (RuntimeException e) {
-                    report(e instanceof ScribeException se
-                            ? new ScribeException(se.code(), "shared log scribe " + s.id() + ": " + se.getMessage(), e)
-                            : new ScribeException(ScribeException.INTERNAL, "shared log scribe " + s.id() + ": " + e, e));
-                }
-            }
-            commit(tx);
-            seenId = last;
-            ownIds.removeAll(skipped);
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void notifyListeners(Change<?> change) {
-        List<Change.Listener<?>> list = listeners.get(change.object().getClass());
-        if (list == null) {
-            return;
-        }
-        for (Change.Listener l : list) {
-            try {
-                l.onChange(change);
-            } catch (RuntimeException e) {
-                log.warn("listener {} failed on {} of {}", l, change.type(), change.id(), e);
-            }
-        }
-    }
-
-    private void relay(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
-        for (Session s : sessions) {
-            if (s == source || !s.pushing() || s.client().id().equals(scribe.origin())) {
-                continue;
-            }
-            if (!allowed(c, subject, scribe, s.client().id())) {
-                continue;
-            }
-            if (subject == null && s.wire().isSyncro()) {
-                // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
-                continue;
-            }
-            s.push(scribe);
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    boolean allowed(SyncedClass c, Object subject, Scribe scribe, String clientId) {
-        if (subject == null) {
-            if (scribe.type() != Scribe.Type.DESTROY) {
-                return false;
-            }
-            try {
-                return c.policy.sendsDestroyTo(SyncedClass.idText(scribe.data().path(0)), clientId);
-            } catch (RuntimeException e) {
-                log.warn("former recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
-                return false;
-            }
-        }
-        try {
-            return c.policy.sendsTo(subject, clientId);
-        } catch (RuntimeException e) {
-            log.warn("recipients rule of {} failed for client {}; not sent", c.klass, clientId, e);
-            return false;
-        }
-    }
-
-    /**
-     * The scribes after {@code afterId} that {@code client} may see, for a catch-up page: not its own, and only
-     * those its objects' policies let through. Caller holds the lock.
-     */
-    boolean visibleTo(Scribe s, String clientId) {
-        return visibleTo(s, clientId, false);
-    }
-
-    /** {@link #visibleTo(Scribe, String)}, counting the client's own scribes too when {@code own}. */
-    boolean visibleTo(Scribe s, String clientId, boolean own) {
-        if (!own && clientId.equals(s.origin())) {
-            return false;
-        }
-        SyncedClass<?> c = byKlass.get(s.klass());
-        if (c == null) {
-            return true;
-        }
-        Object subject = objects.get(keyOfScribe(c, s));
-        return allowed(c, subject, s, clientId);
+    /** Sends what the last steps queued (see {@link Relay#flush}). Called after the lock is released. */
+    void flush() {
+        relay.flush();
     }
 
     /** The state of an object, live or tombstone, or null. Caller holds the lock. */
@@ -1506,32 +548,8 @@ public final class Scriber implements AutoCloseable {
         return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
     }
 
-    /** Fails the requests of every session that waited past the request timeout. */
-    private void expireRequests() {
-        long now = System.nanoTime();
-        for (Session s : sessions) {
-            try {
-                s.expire(now);
-            } catch (RuntimeException e) {
-                log.warn("scriber {}: expiring requests of {} failed", guid, s, e);
-            }
-        }
-    }
-
-    void markDirty(Session session) {
-        dirty.add(session);
-    }
-
-    /** Sends what the last steps queued. Called after the lock is released. */
-    void flush() {
-        Session s;
-        while ((s = dirty.poll()) != null) {
-            s.drain();
-        }
-    }
-
-    private final java.util.Deque<FailedScribe> failed = new java.util.ArrayDeque<>();
-    private final java.util.concurrent.atomic.AtomicLong failedCount = new java.util.concurrent.atomic.AtomicLong();
+    // ---------------------------------------------------------------------------------------------------------------
+    // Failed scribes (see FailedScribes)
 
     /**
      * The scribes (the latest 1,000) that peers sent and this peer could not store, newest last: each was skipped so
@@ -1542,9 +560,7 @@ public final class Scriber implements AutoCloseable {
      * registered) is not listed: it is answered with an error at once.
      */
     public List<FailedScribe> failedScribes() {
-        synchronized (failed) {
-            return List.copyOf(failed);
-        }
+        return failures.list();
     }
 
     /**
@@ -1557,121 +573,12 @@ public final class Scriber implements AutoCloseable {
      * @return completes with the failed scribes still listed once every attempt finished
      */
     public java.util.concurrent.CompletableFuture<List<FailedScribe>> retryFailed() {
-        List<FailedScribe> listed = failedScribes();
-        List<java.util.concurrent.CompletableFuture<Void>> attempts = new ArrayList<>();
-        for (FailedScribe f : listed) {
-            String before;
-            synchronized (failed) {
-                before = failedBefore.get(failedKey(f.from(), f.scribeId()));
-            }
-            Session session = null;
-            for (Session s : client(f.from()).sessions()) {
-                if (s.isOpen()) {
-                    session = s;
-                }
-            }
-            if (session == null || f.scribeId() == null) {
-                continue;
-            }
-            attempts.add(session.refetch(before, f.scribeId()).handle((stored, e) -> {
-                if (e == null && Boolean.TRUE.equals(stored)) {
-                    resolved(f);
-                }
-                return null;
-            }));
-        }
-        return java.util.concurrent.CompletableFuture.allOf(attempts.toArray(java.util.concurrent.CompletableFuture[]::new))
-                .thenApply(v -> failedScribes());
-    }
-
-    /** The store's record of failed scribes: objects of this class, which no synced class may take. */
-    static final String FAILED_KLASS = "scribe.failed";
-
-    /** Where a failed scribe was in its sender's log (the cursor before it), by {@link #failedKey}. */
-    private final Map<String, String> failedBefore = new HashMap<>();
-
-    private static String failedKey(String from, String scribeId) {
-        return from + "\n" + scribeId;
-    }
-
-    /** Stages in {@code tx} the durable record of a scribe from {@code from} that could not be stored here. */
-    void stageFailed(Txn tx, Client from, JsonNode scribe, RuntimeException cause, String before) {
-        ObjectNode fields = Json.object().put("from", from.id()).put("scribe", scribe.path("id").asText(""))
-                .put("klass", scribe.path("klass").asText("")).put("code", cause instanceof ScribeException se
-                        ? se.code() : ScribeException.INTERNAL)
-                .put("reason", String.valueOf(cause.getMessage()).replace('\u0000', '?'));
-        if (before != null) {
-            fields.put("before", before);
-        }
-        String id = failedKey(from.id(), scribe.path("id").asText(""));
-        tx.states.put(new Key(FAILED_KLASS, id), new ObjectState(FAILED_KLASS, id, fields, Map.of(), null));
-        synchronized (failed) {
-            failedBefore.put(id, before);
-        }
-    }
-
-    /** A failed scribe was stored after all: it leaves the list and the store keeps a tombstone of its record. */
-    private void resolved(FailedScribe f) {
-        String id = failedKey(f.from(), f.scribeId());
-        lock.lock();
-        try {
-            Txn tx = new Txn();
-            tx.states.put(new Key(FAILED_KLASS, id), new ObjectState(FAILED_KLASS, id, Json.object(), Map.of(),
-                    new io.scribe.core.spi.Stamp(1, guid)));
-            commit(tx);
-            states.remove(new Key(FAILED_KLASS, id));
-        } finally {
-            lock.unlock();
-        }
-        synchronized (failed) {
-            failed.removeIf(x -> x.from().equals(f.from()) && java.util.Objects.equals(x.scribeId(), f.scribeId()));
-            failedBefore.remove(id);
-        }
-        log.info("scriber {}: scribe {} from {} that had failed is stored now", guid, f.scribeId(), f.from());
-    }
-
-    /** Lists a failed scribe found in the store at start-up. Caller: restore. */
-    private void restoreFailed(ObjectState state) {
-        if (state.tombstone() != null) {
-            return;
-        }
-        ObjectNode fields = state.fields();
-        FailedScribe f = new FailedScribe(fields.path("from").asText(), fields.path("scribe").asText(),
-                fields.path("klass").asText(), fields.path("code").asInt(ScribeException.INTERNAL),
-                fields.path("reason").asText());
-        synchronized (failed) {
-            failed.addLast(f);
-            if (failed.size() > 1000) {
-                failed.removeFirst();
-            }
-            failedBefore.put(state.id(), fields.hasNonNull("before") ? fields.get("before").asText() : null);
-        }
+        return failures.retry();
     }
 
     /** How many scribes were skipped because they could not be stored, since this Scriber started. */
     public long failedScribeCount() {
-        return failedCount.get();
-    }
-
-    /** Records a scribe from {@code from} that could not be stored and was passed. */
-    void failed(Client from, JsonNode scribe, RuntimeException cause) {
-        FailedScribe f = new FailedScribe(from.id(), scribe.path("id").asText(null), scribe.path("klass").asText(null),
-                cause instanceof ScribeException se ? se.code() : ScribeException.INTERNAL, String.valueOf(
-                        cause.getMessage()));
-        synchronized (failed) {
-            failed.addLast(f);
-            if (failed.size() > 1000) {
-                failed.removeFirst();
-            }
-        }
-        failedCount.incrementAndGet();
-        report(new ScribeException(f.code(), "scribe " + f.scribeId() + " of " + f.klass() + " from " + f.from()
-                + " cannot be stored here and was skipped: " + f.reason(), cause));
-        try {
-            failedListener.accept(f);
-        } catch (RuntimeException e) {
-            log.warn("failed-scribe listener failed", e);
-        }
+        return failures.count();
     }
 
     void report(ScribeException problem) {
@@ -1692,7 +599,7 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
-    private SyncedClass<?> classOf(Object object) {
+    SyncedClass<?> classOf(Object object) {
         Objects.requireNonNull(object, "object");
         return classFor(object.getClass());
     }
@@ -1705,65 +612,13 @@ public final class Scriber implements AutoCloseable {
         return c;
     }
 
-    private Key keyOf(Object object) {
+    Key keyOf(Object object) {
         Key key = bound.get(object);
         if (key == null) {
             throw new IllegalStateException("not tracked by scriber " + guid + ": " + object
                     + " (create it here first, or it was destroyed)");
         }
         return key;
-    }
-
-    /** Loads the objects of the store into the identity map, and moves the clock past everything stored. */
-    private void restore() {
-        List<ObjectState> loaded = new ArrayList<>();
-        store.forEachObject(loaded::add);
-        long maxClock = 0;
-        for (ObjectState state : loaded) {
-            if (FAILED_KLASS.equals(state.klass())) {
-                restoreFailed(state);
-                continue;
-            }
-            Key key = new Key(state.klass(), state.id());
-            for (Stamp stamp : state.stamps().values()) {
-                maxClock = Math.max(maxClock, stamp.clock());
-            }
-            if (state.tombstone() != null) {
-                maxClock = Math.max(maxClock, state.tombstone().clock());
-                states.put(key, state);
-                continue;
-            }
-            SyncedClass<?> c = byKlass.get(state.klass());
-            if (c == null) {
-                log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
-                        guid, key);
-                states.put(key, state);
-                continue;
-            }
-            Object object = c.instantiate();
-            // Normalised through the Java type, as played values are: a stored 2 reads back as an int node, and the
-            // next local diff must not mistake it for a change of a long field.
-            ObjectNode normalized = state.fields().deepCopy();
-            for (FieldModel f : c.fields.values()) {
-                JsonNode v = state.fields().get(f.name());
-                if (v != null) {
-                    Object value = c.fromJson(f, v);
-                    c.set(object, f, value);
-                    normalized.set(f.name(), c.toJson(f, value));
-                }
-            }
-            states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));
-            objects.put(key, object);
-            bound.put(object, key);
-            bindEnhanced(object, true);
-        }
-        long last = store.lastId();
-        if (last > 0) {
-            for (Scribe s : store.readAfter(last - 1, 1)) {
-                maxClock = Math.max(maxClock, s.clock());
-            }
-        }
-        hlc.observe(maxClock);
     }
 
     /**

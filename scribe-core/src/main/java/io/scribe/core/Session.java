@@ -286,7 +286,7 @@ public final class Session {
         queued = false;
         scriber.lock.lock();
         try {
-            scriber.playIncoming();
+            scriber.player.playIncoming();
         } finally {
             scriber.lock.unlock();
         }
@@ -553,7 +553,7 @@ public final class Session {
                             break outer;
                         }
                         examined++;
-                        boolean send = scriber.visibleTo(s, client.id(), own);
+                        boolean send = scriber.relay.visibleTo(s, client.id(), own);
                         if (send && syncro != null && s.type() == Scribe.Type.CREATE) {
                             // Its own create, relayed back under another name (a connection the hub could not
                             // recognise): it has the record, or destroyed it, and would bring it back.
@@ -861,7 +861,7 @@ public final class Session {
         while (true) {
             List<Scribe> page = scriber.store.readAfter(position, 500);
             for (Scribe s : page) {
-                if (scriber.visibleTo(s, client.id(), own)) {
+                if (scriber.relay.visibleTo(s, client.id(), own)) {
                     if (s.type() == Scribe.Type.DESTROY) {
                         if (creates == null) {
                             creates = createsInLog();
@@ -909,7 +909,7 @@ public final class Session {
         scriber.lock.lock();
         try {
             if (syncro == null) {
-                scriber.playIncoming();
+                scriber.player.playIncoming();
                 return;
             }
             Txn tx = new Txn();
@@ -917,7 +917,7 @@ public final class Session {
             try {
                 checkOrigin(scribe);
                 Admission.check(scriber, this, scribe, inboundBytes);
-                scriber.play(scribe, client, this, tx);
+                scriber.player.play(scribe, client, this, tx);
             } catch (ScribeException e) {
                 if (e.code() >= ScribeException.INTERNAL) {
                     throw lost(e);
@@ -1395,7 +1395,7 @@ public final class Session {
                 scribe = credited(Json.scribe(node));
                 checkOrigin(scribe);
                 Admission.check(scriber, this, scribe, 0);
-                scriber.play(scribe, client, this, tx);
+                scriber.player.play(scribe, client, this, tx);
                 if (clockless != null && syncro != null && scribe.clock() == 0) {
                     clockless.add(scribe);
                 }
@@ -1442,13 +1442,13 @@ public final class Session {
                 Txn past = new Txn();
                 past.cursors.put(client.id(), next);
                 // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
-                scriber.stageFailed(past, client, node, failed, cursor);
+                scriber.failures.stage(past, client, node, failed, cursor);
                 try {
                     scriber.commit(past);
                 } catch (RuntimeException storeDown) {
                     throw pageFailure;
                 }
-                scriber.failed(client, node, failed);
+                scriber.failures.failed(client, node, failed);
             }
             cursor = next;
         }
@@ -1606,7 +1606,7 @@ public final class Session {
                     List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
                     for (Scribe s : page) {
                         pushedUpTo = Acknowledged.parse(s.id());
-                        if (scriber.visibleTo(s, client.id())) {
+                        if (scriber.relay.visibleTo(s, client.id())) {
                             pushesInFlight++;
                             send(s);
                         }
@@ -1722,7 +1722,7 @@ public final class Session {
             payload = wire.frame(json);
         }
         outbox.add(payload);
-        scriber.markDirty(this);
+        scriber.relay.markDirty(this);
     }
 
     private void tooLargeToSend(ObjectNode message, int size) {

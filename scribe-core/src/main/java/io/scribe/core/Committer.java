@@ -1,0 +1,228 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Commits each engine step: checks that its local scribes fit a frame, writes the {@link Txn} to the store, then
+ * makes it visible (identity map, object fields, change listeners, conflict listener) and hands its scribes to the
+ * {@link Relay}. Also absorbs what other processes sharing the store appended. Runs under the Scriber's lock
+ * ({@link #absorbForeignAppends()} takes it itself, on the timer thread).
+ */
+final class Committer {
+
+    /** Logs as the Scriber it belongs to. */
+    private static final Logger log = LoggerFactory.getLogger(Scriber.class);
+
+    private final Scriber scriber;
+    /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
+    private volatile int frameLimit;
+    // Guarded by the Scriber's lock: the newest log id this node has seen, and its own ids above it (only while a
+    // foreign append left a gap).
+    private long seenId;
+    private final Set<Long> ownIds = new HashSet<>();
+
+    Committer(Scriber scriber, int frameLimit, long seenId) {
+        this.scriber = scriber;
+        this.frameLimit = frameLimit;
+        this.seenId = seenId;
+    }
+
+    /**
+     * Writes {@code tx} to the store, then makes it visible: identity map, object fields, listeners, and pushes the
+     * new scribes to every session entitled to them. Caller holds the lock.
+     */
+    List<Scribe> commit(Txn tx) {
+        if (tx.isEmpty()) {
+            return List.of();
+        }
+        List<Scribe> stored;
+        if (!tx.foreign) {
+            checkFits(tx);
+        }
+        if (tx.foreign) {
+            // The scribes are in the shared log already: only this node's view of the objects is written.
+            scriber.store.commit(
+                    new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
+            stored = new ArrayList<>();
+            tx.entries.forEach(e -> stored.add(e.scribe()));
+        } else {
+            long started = System.nanoTime();
+            stored = scriber.store.commit(tx.toCommit());
+            CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
+            noteOwnIds(stored);
+        }
+        scriber.states.putAll(tx.states);
+        if (tx.seenFrom != null) {
+            tx.seenRemote.forEach(tx.seenFrom::markSeen);
+        }
+        // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
+        tx.bind.forEach((key, object) -> {
+            scriber.objects.put(key, object);
+            scriber.bound.put(object, key);
+            scriber.recorder.bind(object, true);
+        });
+        tx.unbind.forEach(key -> {
+            Object gone = scriber.objects.remove(key);
+            if (gone != null) {
+                scriber.bound.remove(gone);
+                scriber.recorder.bind(gone, false);
+            }
+        });
+        if (!tx.effects.isEmpty()) {
+            // Remote values are written with recording off, whatever happens inside the setters.
+            scriber.inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
+        }
+        for (Change<?> change : tx.changes) {
+            notifyListeners(change);
+        }
+        for (Conflict conflict : tx.conflicts) {
+            try {
+                scriber.conflictListener.onConflict(conflict);
+            } catch (RuntimeException e) {
+                log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
+            }
+        }
+        if (!tx.foreign && !ownIds.isEmpty()) {
+            // Another node appended before these scribes: push its scribes first, so that no session sees an id
+            // of ours before the ids below it (a cursor there would skip them).
+            absorbLocked();
+        }
+        for (int i = 0; i < stored.size(); i++) {
+            Txn.Entry e = tx.entries.get(i);
+            scriber.relay.toSessions(stored.get(i), e.source(), e.cls(), e.subject());
+        }
+        return stored;
+    }
+
+    /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
+    void noteWire(Wire w) {
+        synchronized (this) {
+            frameLimit = Math.min(frameLimit, w.maxFrameBytes());
+        }
+    }
+
+    /**
+     * Refuses a step whose local scribes could not be sent in one frame of the smallest wire this peer speaks
+     * (pushed as {@code add_scribe}), rather than store what could never reach a peer.
+     */
+    private void checkFits(Txn tx) {
+        int limit = frameLimit;
+        for (Txn.Entry e : tx.entries) {
+            if (e.source() != null) {
+                continue;
+            }
+            Scribe s = e.scribe();
+            int dataBytes = Json.bytes(s.data()).length;
+            // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
+            int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
+                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
+            if ((long) dataBytes + roughEnvelope <= limit) {
+                continue;
+            }
+            ObjectNode message = Json.object().put("type", "add_scribe");
+            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
+                    s.data(), s.origin(), s.clock(), s.base())));
+            message.put("id", Integer.MAX_VALUE);
+            int size = Json.bytes(message).length;
+            if (size > limit) {
+                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
+                        + " needs a frame of " + size + " bytes, over the " + limit
+                        + " bytes a peer of this Scriber can receive; not recorded");
+            }
+        }
+    }
+
+    /**
+     * Keeps track of the log position this node has seen. Ids follow each other unless another process sharing the
+     * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
+     * scribes are absorbed.
+     */
+    private void noteOwnIds(List<Scribe> stored) {
+        for (Scribe s : stored) {
+            long id = Long.parseLong(s.id());
+            if (id == seenId + 1 && ownIds.isEmpty()) {
+                seenId = id;
+            } else {
+                ownIds.add(id);
+            }
+        }
+    }
+
+    /**
+     * Reads what other processes sharing the store appended, plays it into this node's objects (without appending
+     * it again) and pushes it to this node's sessions. Called when the store reports a foreign append.
+     */
+    void absorbForeignAppends() {
+        if (scriber.closed) {
+            return;
+        }
+        scriber.lock.lock();
+        try {
+            absorbLocked();
+        } catch (RuntimeException e) {
+            scriber.report(new ScribeException(
+                    ScribeException.INTERNAL, "reading the shared log failed; retrying: " + e, e));
+            if (!scriber.closed) {
+                scriber.timer.schedule(this::absorbForeignAppends, 1, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+    }
+
+    /** The body of {@link #absorbForeignAppends()}; the position moves only past pages that were committed. */
+    private void absorbLocked() {
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(seenId, 500);
+            if (page.isEmpty()) {
+                return;
+            }
+            Txn tx = new Txn();
+            tx.foreign = true;
+            long last = seenId;
+            List<Long> skipped = new ArrayList<>();
+            for (Scribe s : page) {
+                long id = Long.parseLong(s.id());
+                last = id;
+                if (ownIds.contains(id)) {
+                    skipped.add(id);
+                    continue;
+                }
+                try {
+                    scriber.player.play(s, null, null, tx);
+                } catch (RuntimeException e) {
+                    scriber.report(e instanceof ScribeException se
+                            ? new ScribeException(se.code(), "shared log scribe " + s.id() + ": " + se.getMessage(), e)
+                            : new ScribeException(
+                                    ScribeException.INTERNAL, "shared log scribe " + s.id() + ": " + e, e));
+                }
+            }
+            commit(tx);
+            seenId = last;
+            ownIds.removeAll(skipped);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void notifyListeners(Change<?> change) {
+        List<Change.Listener<?>> list = scriber.listeners.get(change.object().getClass());
+        if (list == null) {
+            return;
+        }
+        for (Change.Listener l : list) {
+            try {
+                l.onChange(change);
+            } catch (RuntimeException e) {
+                log.warn("listener {} failed on {} of {}", l, change.type(), change.id(), e);
+            }
+        }
+    }
+}

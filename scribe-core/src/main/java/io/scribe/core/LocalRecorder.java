@@ -1,0 +1,231 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import io.scribe.core.internal.capture.Tracked;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Records the changes this peer makes to its own objects as scribes: {@code create}, {@code update} (the synced
+ * fields that differ from the last recorded or played state), {@code destroy} and republished creates, each stamped
+ * with a new clock of this peer and committed in its own step. Each takes the Scriber's lock and flushes after
+ * releasing it, except {@link #saveLocked}, whose caller holds the lock. Behind {@link Scriber#create}, {@link
+ * Scriber#save}, {@link Scriber#destroy} and {@link Scriber#republish}.
+ */
+final class LocalRecorder {
+
+    private final Scriber scriber;
+
+    LocalRecorder(Scriber scriber) {
+        this.scriber = scriber;
+    }
+
+    /** See {@link Scriber#create}. */
+    <T> T create(T object) {
+        SyncedClass<?> c = scriber.classOf(object);
+        if (object instanceof Tracked t && t.$scribe$recorder() != null) {
+            if (t.$scribe$recorder() == scriber.recorder) {
+                // An enhanced object constructed in this Scriber's scope was created by its constructor.
+                return object;
+            }
+            throw new IllegalStateException("bound to another scriber (" + t.$scribe$recorder() + "): " + object);
+        }
+        scriber.lock.lock();
+        try {
+            if (scriber.bound.containsKey(object)) {
+                throw new IllegalStateException("already created: " + scriber.bound.get(object));
+            }
+            JsonNode idNode = c.ensureId(object);
+            Key key = new Key(c.klass, SyncedClass.idText(idNode));
+            ObjectState existing = scriber.states.get(key);
+            if (existing != null) {
+                throw new IllegalStateException(
+                        existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
+            }
+            ObjectNode fields = c.read(object);
+            long clock = scriber.hlc.tick();
+            Stamp stamp = new Stamp(clock, scriber.guid);
+            Map<String, Stamp> stamps = new HashMap<>();
+            fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
+            for (String merged : c.policy.keyMerged()) {
+                fields.path(merged).fieldNames().forEachRemaining(k -> stamps.put(merged + "/" + k, stamp));
+            }
+            Txn tx = new Txn();
+            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+            tx.bind.put(key, object);
+            if (scriber.recording(Scribe.Type.CREATE, object)) {
+                Scribe s = new Scribe(
+                        null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+            }
+            tx.changes.add(new Change<>(
+                    Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
+            scriber.commit(tx);
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+        return object;
+    }
+
+    /** See {@link Scriber#republish}. */
+    Optional<Scribe> republish(Object object) {
+        SyncedClass<?> c = scriber.classOf(object);
+        Optional<Scribe> recorded = Optional.empty();
+        scriber.lock.lock();
+        try {
+            Key key = scriber.keyOf(object);
+            ObjectState state = scriber.states.get(key);
+            if (scriber.recording(Scribe.Type.CREATE, object)) {
+                ObjectNode fields = state.fields().deepCopy();
+                long clock = scriber.hlc.tick();
+                Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+                Map<String, Long> base = new HashMap<>();
+                List<String> names = new ArrayList<>();
+                fields.fieldNames().forEachRemaining(names::add);
+                for (String merged : c.policy.keyMerged()) {
+                    fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
+                }
+                for (String name : names) {
+                    Stamp previous = state.stamps().get(name);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(name, b);
+                    stamps.put(name, new Stamp(clock, scriber.guid, b));
+                }
+                Txn tx = new Txn();
+                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, base);
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+                recorded = Optional.of(scriber.commit(tx).get(0));
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+        return recorded;
+    }
+
+    /** See {@link Scriber#save}. */
+    Optional<Scribe> save(Object object) {
+        SyncedClass<?> c = scriber.classOf(object);
+        Optional<Scribe> recorded;
+        scriber.lock.lock();
+        try {
+            recorded = saveLocked(c, object);
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+        return recorded;
+    }
+
+    /** The body of {@link #save(Object)}; caller holds the lock and flushes after releasing it. */
+    Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
+        Key key = scriber.keyOf(object);
+        ObjectState state = scriber.states.get(key);
+        ObjectNode now = c.read(object);
+        JsonNode idNow = now.get(c.idField.name());
+        if (!SyncedClass.idText(idNow).equals(key.id())) {
+            throw new IllegalStateException("the identity of " + key + " changed to " + idNow
+                    + "; identities never change");
+        }
+        ObjectNode changed = Json.object();
+        now.fields().forEachRemaining(e -> {
+            JsonNode old = state.fields().get(e.getKey());
+            if (!e.getValue().equals(old)) {
+                changed.set(e.getKey(), c.policy.keyMerged().contains(e.getKey())
+                        ? keyPatch(old, e.getValue()) : e.getValue());
+            }
+        });
+        if (changed.isEmpty() || !scriber.recording(Scribe.Type.UPDATE, object)) {
+            return Optional.empty();
+        }
+        long clock = scriber.hlc.tick();
+        ObjectNode fields = state.fields().deepCopy();
+        Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+        Map<String, Long> base = new HashMap<>();
+        changed.fieldNames().forEachRemaining(f -> {
+            if (c.policy.keyMerged().contains(f)) {
+                changed.get(f).fieldNames().forEachRemaining(k -> {
+                    Stamp previous = state.stamps().get(f + "/" + k);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(f + "/" + k, b);
+                    stamps.put(f + "/" + k, new Stamp(clock, scriber.guid, b));
+                });
+                stamps.put(f, new Stamp(clock, scriber.guid, 0));
+                fields.set(f, now.get(f));
+                return;
+            }
+            Stamp previous = state.stamps().get(f);
+            long b = previous == null ? 0 : previous.clock();
+            base.put(f, b);
+            stamps.put(f, new Stamp(clock, scriber.guid, b));
+            fields.set(f, changed.get(f));
+        });
+        Txn tx = new Txn();
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(idNow).add(changed), scriber.guid, clock, base);
+        tx.entries.add(new Txn.Entry(recorded, null, c, object));
+        Set<String> names = new LinkedHashSet<>();
+        changed.fieldNames().forEachRemaining(names::add);
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
+        List<Scribe> stored = scriber.commit(tx);
+        return Optional.of(stored.get(0));
+    }
+
+    /**
+     * The one-level JSON merge patch from {@code old} to {@code now}: changed and new keys with their values, removed
+     * keys with null. A value that is not an object counts as an empty object.
+     */
+    private static ObjectNode keyPatch(JsonNode old, JsonNode now) {
+        ObjectNode patch = Json.object();
+        JsonNode before = old != null && old.isObject() ? old : Json.object();
+        JsonNode after = now != null && now.isObject() ? now : Json.object();
+        after.fields().forEachRemaining(e -> {
+            if (!e.getValue().equals(before.get(e.getKey()))) {
+                patch.set(e.getKey(), e.getValue());
+            }
+        });
+        before.fieldNames().forEachRemaining(k -> {
+            if (!after.has(k)) {
+                patch.putNull(k);
+            }
+        });
+        return patch;
+    }
+
+    /** See {@link Scriber#destroy}. */
+    void destroy(Object object) {
+        SyncedClass<?> c = scriber.classOf(object);
+        scriber.lock.lock();
+        try {
+            Key key = scriber.keyOf(object);
+            ObjectState state = scriber.states.get(key);
+            JsonNode idNode = state.fields().get(c.idField.name());
+            long clock = scriber.hlc.tick();
+            Txn tx = new Txn();
+            tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, scriber.guid)));
+            tx.unbind.add(key);
+            if (scriber.recording(Scribe.Type.DESTROY, object)) {
+                Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode),
+                        scriber.guid, clock, Map.of());
+                tx.entries.add(new Txn.Entry(s, null, c, object));
+            }
+            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
+            scriber.commit(tx);
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+    }
+}

@@ -1,0 +1,284 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.Player.Played;
+import io.scribe.core.SyncedClass.FieldModel;
+import io.scribe.core.internal.Json;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Merges the values of a played scribe into an object, field by field (last writer wins under the class's resolver;
+ * key-merged fields key by key): it stages the new state and the change of the live object, the corrections that
+ * re-assert a value over a refused newer write, the conflicts listeners hear of, and the class's follow-up writes.
+ * Runs under the Scriber's lock, for the {@link Player}; everything is staged in the step's {@link Txn}.
+ */
+final class Merger {
+
+    private final Scriber scriber;
+
+    Merger(Scriber scriber) {
+        this.scriber = scriber;
+    }
+
+    /**
+     * Merges {@code values} (converted from {@code raw}, the scribe's field values) into the object at {@code key}
+     * ({@code state}: its current state, null when new), under {@code resolver}, and stages the result in {@code tx}.
+     */
+    Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
+            ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
+        ObjectNode corrected = null;
+        ObjectNode lost = Json.object();
+        ObjectNode kept = Json.object();
+        // The newest write kept over a refused one; and this peer's own writes the incoming one overwrites.
+        Stamp keptStamp = null;
+        ObjectNode oursLost = Json.object();
+        ObjectNode theirsKept = Json.object();
+        ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
+        Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
+        Map<FieldModel, Object> taken = new LinkedHashMap<>();
+        boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
+        for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
+            String name = e.getKey().name();
+            if (c.policy.keyMerged().contains(name)) {
+                JsonNode patch = raw.get(name);
+                ObjectNode merged = fields.get(name) != null && fields.get(name).isObject()
+                        ? (ObjectNode) fields.get(name).deepCopy() : Json.object();
+                boolean any = false;
+                for (Iterator<Map.Entry<String, JsonNode>> it = patch.isObject() ? patch.fields()
+                        : Collections.<Map.Entry<String, JsonNode>>emptyIterator(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> k = it.next();
+                    String stampName = name + "/" + k.getKey();
+                    Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
+                    Stamp current = stamps.get(stampName);
+                    boolean set = c.policy.setMerged().contains(name);
+                    if (current == null || (set ? SetMerge.replaces(current, merged.has(k.getKey()), incoming,
+                            !k.getValue().isNull()) : replaces(resolver, current, incoming, tx))) {
+                        if (!set && live && current != null && current.origin().equals(scriber.guid)
+                                && concurrentLoser(current, incoming)) {
+                            oursLost.with(name).set(k.getKey(),
+                                    merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode());
+                            theirsKept.with(name).set(k.getKey(), k.getValue());
+                        }
+                        if (k.getValue().isNull()) {
+                            merged.remove(k.getKey());
+                        } else {
+                            merged.set(k.getKey(), k.getValue());
+                        }
+                        stamps.put(stampName, incoming);
+                        any = true;
+                    } else if (!set && live && concurrentLoser(current, incoming)) {
+                        JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
+                        lost.with(name).set(k.getKey(), k.getValue());
+                        kept.with(name).set(k.getKey(), ours);
+                        keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
+                        if (incoming.compareTo(current) > 0) {
+                            if (corrected == null) {
+                                corrected = Json.object();
+                            }
+                            corrected.with(name).set(k.getKey(), ours);
+                        }
+                    }
+                }
+                // An empty object on a create is a value too: the field exists, with no keys.
+                if (any || (fields.get(name) == null && patch.isObject())) {
+                    Object value = c.fromJson(e.getKey(), merged);
+                    taken.put(e.getKey(), value);
+                    stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
+                    fields.set(name, c.toJson(e.getKey(), value));
+                }
+                continue;
+            }
+            Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
+            Stamp current = stamps.get(name);
+            if (current == null || replaces(resolver, current, incoming, tx)) {
+                if (live && current != null && current.origin().equals(scriber.guid)
+                        && concurrentLoser(current, incoming)) {
+                    oursLost.set(name, fields.get(name));
+                    theirsKept.set(name, raw.get(name));
+                }
+                taken.put(e.getKey(), e.getValue());
+                stamps.put(name, incoming);
+                // Normalised through the Java type, so a later local diff compares like with like.
+                fields.set(name, c.toJson(e.getKey(), e.getValue()));
+            } else {
+                if (live && concurrentLoser(current, incoming)) {
+                    lost.set(name, raw.get(name));
+                    kept.set(name, fields.get(name));
+                    keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
+                }
+                if (incoming.compareTo(current) > 0 && live) {
+                    // A newer write was refused: its writer still shows it, so re-assert our value above it.
+                    if (corrected == null) {
+                        corrected = Json.object();
+                    }
+                    corrected.set(name, fields.get(name));
+                }
+            }
+        }
+        if (corrected != null) {
+            correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
+        }
+        if (!lost.isEmpty()) {
+            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
+                    keptStamp == null ? null : keptStamp.origin(), s.origin()));
+        }
+        if (!oursLost.isEmpty()) {
+            tx.conflicts.add(new Conflict(
+                    c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), scriber.guid));
+        }
+        if (taken.isEmpty()) {
+            return corrected != null ? Played.APPLIED : Played.NOOP;
+        }
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Object object = live(tx, key);
+        Set<String> names = new LinkedHashSet<>();
+        taken.keySet().forEach(f -> names.add(f.name()));
+        if (object == null) {
+            Object created = c.instantiate();
+            // Fields the create did not carry keep the constructor's defaults.
+            Map<FieldModel, Object> all = new LinkedHashMap<>();
+            for (FieldModel f : c.fields.values()) {
+                JsonNode v = fields.get(f.name());
+                if (v != null) {
+                    all.put(f, taken.containsKey(f) ? taken.get(f) : c.fromJson(f, v));
+                }
+            }
+            tx.effects.add(() -> all.forEach((f, v) -> c.set(created, f, v)));
+            tx.bind.put(key, created);
+            tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
+            object = created;
+        } else {
+            Object target = object;
+            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
+            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
+        }
+        tx.entries.add(new Txn.Entry(s, source, c, object));
+        followUp(c, key, state, s, tx);
+        return Played.APPLIED;
+    }
+
+    /**
+     * Whether an incoming write replaces the current one. A write from a Syncro peer's history replaces only what
+     * the same history wrote before it: it fills in, it never overrides.
+     */
+    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, Txn tx) {
+        if (tx.history) {
+            return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
+                    && current.clock() < incoming.clock();
+        }
+        return resolver.replaces(current, incoming);
+    }
+
+    /**
+     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
+     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
+     */
+    void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
+        Policy.FollowUp hook = c.policy.followUp();
+        if (hook == null || tx.foreign || scriber.guid.equals(s.origin())) {
+            return;
+        }
+        ObjectState after = tx.states.get(key);
+        ObjectNode wanted;
+        try {
+            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
+        } catch (RuntimeException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
+        }
+        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
+            return;
+        }
+        long clock = scriber.hlc.tick();
+        ObjectNode fields = after.fields().deepCopy();
+        ObjectNode written = Json.object();
+        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
+        Map<String, Long> base = new HashMap<>();
+        Map<FieldModel, Object> values = new LinkedHashMap<>();
+        wanted.fields().forEachRemaining(e -> {
+            FieldModel f = c.fields.get(e.getKey());
+            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
+                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
+                        + " may write only plain synced fields: " + e.getKey());
+            }
+            Object value = c.fromJson(f, e.getValue());
+            values.put(f, value);
+            Stamp previous = stamps.get(f.name());
+            long b = previous == null ? 0 : previous.clock();
+            base.put(f.name(), b);
+            stamps.put(f.name(), new Stamp(clock, scriber.guid, b));
+            JsonNode json = c.toJson(f, value);
+            fields.set(f.name(), json);
+            written.set(f.name(), json);
+        });
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Object object = live(tx, key);
+        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), scriber.guid, clock, base);
+        tx.entries.add(new Txn.Entry(own, null, c, object));
+        Set<String> names = new LinkedHashSet<>();
+        written.fieldNames().forEachRemaining(names::add);
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
+    }
+
+    /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
+    private void correct(SyncedClass<?> c, Key key, ObjectState state, ObjectNode fields, Map<String, Stamp> stamps,
+            ObjectNode values, boolean alone, Txn tx) {
+        long clock = scriber.hlc.tick();
+        Map<String, Long> base = new HashMap<>();
+        values.fieldNames().forEachRemaining(f -> {
+            if (c.policy.keyMerged().contains(f)) {
+                values.get(f).fieldNames().forEachRemaining(k -> {
+                    Stamp previous = stamps.get(f + "/" + k);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(f + "/" + k, b);
+                    stamps.put(f + "/" + k, new Stamp(clock, scriber.guid, b));
+                });
+                return;
+            }
+            base.put(f, stamps.get(f).clock());
+            stamps.put(f, new Stamp(clock, scriber.guid, stamps.get(f).clock()));
+        });
+        JsonNode idNode = state.fields().get(c.idField.name());
+        Scribe correction = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode().add(idNode).add(values), scriber.guid, clock, base);
+        if (alone) {
+            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        }
+        tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));
+    }
+
+    /**
+     * Whether a refused write lost a race: it differs from the current write (not a duplicate), its writer had not
+     * seen the current value, and the current value's writer had not seen it either (a write that arrives late
+     * after being overwritten, such as a re-sent old scribe, is not a conflict).
+     */
+    private static boolean concurrentLoser(Stamp current, Stamp incoming) {
+        return incoming.compareTo(current) != 0 && !incoming.origin().equals(current.origin())
+                && incoming.base() < current.clock() && current.base() < incoming.clock();
+    }
+
+    /** The state of {@code key} as {@code tx} leaves it: staged there, else the current one (null: none). */
+    ObjectState stateIn(Txn tx, Key key) {
+        ObjectState staged = tx.states.get(key);
+        return staged != null ? staged : scriber.states.get(key);
+    }
+
+    /** The live object at {@code key} as {@code tx} leaves it, or null. */
+    Object live(Txn tx, Key key) {
+        if (tx.unbind.contains(key)) {
+            return null;
+        }
+        Object staged = tx.bind.get(key);
+        return staged != null ? staged : scriber.objects.get(key);
+    }
+}
