@@ -775,7 +775,7 @@ public final class Session {
                     break;
                 }
                 examined++;
-                if (scriber.visibleTo(s, client.id(), false)) {
+                if (scriber.relay.visibleTo(s, client.id(), false)) {
                     visible.add(s);
                     count++;
                 } else {
@@ -1694,7 +1694,7 @@ public final class Session {
         }
         pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
         outbox.add(payload);
-        scriber.markDirty(this);
+        scriber.relay.markDirty(this);
         if (!open) {
             failPending();
         }
