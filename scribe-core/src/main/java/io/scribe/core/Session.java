@@ -46,6 +46,10 @@ public final class Session {
             Set.of("sync", "add_scribe", "rpc", "response", "error", "noop", Refusals.TYPE);
 
     private final Scriber scriber;
+
+    Scriber scriber() {
+        return scriber;
+    }
     private final Client client;
     private final Connection connection;
     private final Wire wire;
@@ -106,7 +110,9 @@ public final class Session {
     // A catch-up asked for before authentication; started once the peer has authenticated.
     private volatile CompletableFuture<Void> deferredSync;
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
-    private final SyncroPeer syncro;
+    final SyncroPeer syncro;
+    private final Pusher pusher;
+    private final CatchUp pages;
     private final StatusBoard status;
     // Why the session closed, when it closed for a reason (see disconnectBecause).
     private volatile Throwable closeCause;
@@ -123,6 +129,8 @@ public final class Session {
         this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
         this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
         this.status = new StatusBoard(client.id(), scriber.statusListener);
+        this.pusher = new Pusher(this);
+        this.pages = new CatchUp(this);
     }
 
     /**
@@ -209,7 +217,7 @@ public final class Session {
      * its name. Unless the session is a trusted relay, such a scribe is credited to this session's client, as a
      * Syncro peer's scribes, which carry no origin, are. Other sessions' scribes are returned as they are.
      */
-    private Scribe credited(Scribe scribe) {
+    Scribe credited(Scribe scribe) {
         if (syncro == null || scribe.origin() == null || scribe.origin().equals(client.id()) || isTrustedRelay()) {
             return scribe;
         }
@@ -217,7 +225,7 @@ public final class Session {
                 scribe.base());
     }
 
-    private void checkOrigin(Scribe scribe) {
+    void checkOrigin(Scribe scribe) {
         String origin = scribe.origin();
         if (origin == null || origin.equals(client.id()) || isTrustedRelay()) {
             return;
@@ -506,7 +514,7 @@ public final class Session {
      */
     private void answerSync(JsonNode id, JsonNode message, boolean own) {
         if (syncro == null) {
-            answerPage(id, message);
+            new PageAnswer(this).answer(id, message);
             return;
         }
         long after = parseCursor(message.get("from"));
@@ -659,161 +667,6 @@ public final class Session {
         }
     }
 
-    /**
-     * Answers {@code sync} on the Scribe wire. The log is read without the engine's lock (a store read may be a
-     * network round trip; the log below its end never changes), and the lock is taken only to decide which scribes
-     * the asker may see, and at the end of the log: there, what was appended meanwhile is read under the lock, the
-     * answer is queued and pushing starts in the same step, so no scribe falls between the page and the pushes.
-     */
-    private void answerPage(JsonNode id, JsonNode message) {
-        long after = parseCursor(message.get("from"));
-        client.acknowledged.reset(after);
-        JsonNode limitNode = message.get("limit");
-        int pageSize = Math.max(scriber.pageSize, 1);
-        int limit = limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
-                ? Math.min(limitNode.asInt(), pageSize) : pageSize;
-        ObjectNode response = Json.object().put("type", "response");
-        if (id != null) {
-            response.set("id", id);
-        }
-        ArrayNode result = response.putArray("result");
-        // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
-        // its own is sent.
-        response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
-        Page page = new Page(after, limit, wire.maxFrameBytes() - (long) Json.bytes(response).length);
-        response.remove("more");
-        response.remove("cursor");
-        if (after >= 0) {
-            int chunk = Math.min(limit, 500);
-            while (!page.full) {
-                List<Scribe> read = scriber.store.readAfter(page.position, chunk);
-                List<Scribe> visible;
-                scriber.lock.lock();
-                try {
-                    visible = page.take(read, result);
-                } finally {
-                    scriber.lock.unlock();
-                }
-                page.add(visible, result);
-                if (read.size() < chunk) {
-                    break;
-                }
-            }
-        }
-        if (page.full) {
-            response.put("more", true);
-            if (page.cursor != null) {
-                response.put("cursor", page.cursor);
-            }
-            enqueue(response);
-            return;
-        }
-        scriber.lock.lock();
-        try {
-            if (after >= 0) {
-                // What was appended since the last read, under the lock: no commit can come in between.
-                while (!page.full) {
-                    List<Scribe> read = scriber.store.readAfter(page.position, 500);
-                    page.add(page.take(read, result), result);
-                    if (read.size() < 500) {
-                        break;
-                    }
-                }
-            }
-            response.put("more", page.full);
-            if (page.cursor != null) {
-                response.put("cursor", page.cursor);
-            }
-            enqueue(response);
-            if (!page.full) {
-                // From here on, new scribes are pushed: they are appended after the page just read.
-                pushing = true;
-                if (page.position > after) {
-                    // The peer stores no cursor in this log past the last page: its answer to this noop says it
-                    // has played the page (it handles messages in order), which is what pending() counts on.
-                    long upTo = page.position;
-                    enqueueRequest(Json.object().put("type", "noop"))
-                            .thenAccept(r -> client.acknowledged.advance(upTo));
-                }
-            }
-        } finally {
-            scriber.lock.unlock();
-        }
-    }
-
-    /** One {@code sync} answer being filled: where the reading is, and what it holds so far. */
-    private final class Page {
-        final long examineCap;
-        final int limit;
-        final long budget;
-        long position;
-        String cursor;
-        long bytes;
-        long examined;
-        boolean full;
-        // The last read, in step with what take returned for it.
-        private List<Scribe> lastRead = List.of();
-
-        Page(long after, int limit, long budget) {
-            this.position = after;
-            this.limit = limit;
-            this.budget = budget;
-            // Scribes the asker may not see still cost a read: a page stops after this many.
-            this.examineCap = Math.max(limit, 1) * 20L;
-        }
-
-        /**
-         * Of {@code read}, the scribes the asker may see, in order, stopping where the page ends by count or by the
-         * examining cap. Caller holds the engine lock (visibility reads live objects).
-         */
-        List<Scribe> take(List<Scribe> read, ArrayNode result) {
-            List<Scribe> visible = new ArrayList<>();
-            int count = result.size();
-            for (Scribe s : read) {
-                if (count >= limit || examined >= examineCap) {
-                    full = true;
-                    break;
-                }
-                examined++;
-                if (scriber.relay.visibleTo(s, client.id(), false)) {
-                    visible.add(s);
-                    count++;
-                } else {
-                    visible.add(null);
-                }
-            }
-            // In step with read: null marks a scribe the asker may not see.
-            lastRead = read;
-            return visible;
-        }
-
-        /** Encodes the taken scribes into the answer while they fit the frame, moving the position past each. */
-        void add(List<Scribe> visible, ArrayNode result) {
-            for (int i = 0; i < visible.size(); i++) {
-                Scribe s = visible.get(i);
-                Scribe at = lastRead.get(i);
-                if (s != null) {
-                    ObjectNode json = Json.toJson(s);
-                    long size = Json.bytes(json).length;
-                    long comma = result.isEmpty() ? 0 : 1;
-                    if (size > budget) {
-                        // It can never be sent: skip it, or every catch-up would stop here.
-                        scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + s.id()
-                                + " of " + size + " bytes cannot be sent to " + client.id() + "; skipped"));
-                    } else if (bytes + comma + size > budget) {
-                        full = true;
-                        return;
-                    } else {
-                        bytes += comma + size;
-                        result.add(json);
-                    }
-                }
-                position = Long.parseLong(at.id());
-                cursor = at.id();
-            }
-        }
-    }
-
     /** The create of every object in the log: its id and origin. Caller holds the engine lock. */
     private Map<Key, String[]> createsInLog() {
         Map<Key, String[]> creates = new java.util.HashMap<>();
@@ -882,7 +735,7 @@ public final class Session {
     }
 
     /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1 (nothing). */
-    private long parseCursor(JsonNode from) {
+    long parseCursor(JsonNode from) {
         if (from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty())) {
             return 0;
         }
@@ -974,7 +827,7 @@ public final class Session {
      * may hold others (see SyncroPeer); once it answered them all, its held-back cursor is stored. Caller holds the
      * engine lock.
      */
-    private void correct(List<ObjectNode> fixes) {
+    void correct(List<ObjectNode> fixes) {
         if (fixes.isEmpty() || !open) {
             return;
         }
@@ -1021,7 +874,7 @@ public final class Session {
         }
     }
 
-    private void reportFailure(CompletableFuture<JsonNode> request) {
+    void reportFailure(CompletableFuture<JsonNode> request) {
         request.whenComplete((r, e) -> {
             if (e == null) {
                 return;
@@ -1041,8 +894,12 @@ public final class Session {
         return caughtUp;
     }
 
-    /** The peer's own writes refused in the catch-up page being played. Guarded by the engine lock. */
-    private final List<Map.Entry<Scribe, ScribeException>> refusedInPage = new ArrayList<>();
+    /** The catch-up from the peer read its log to the end. */
+    void markCaughtUp() {
+        caughtUp = true;
+        status.set(ConnectionStatus.State.ONLINE, null);
+    }
+
 
     /** The peer refused a write of ours for good: see {@link Refusals}. */
     private void handleRefused(JsonNode id, JsonNode message) {
@@ -1227,7 +1084,7 @@ public final class Session {
         CompletableFuture<Void> deferred = deferredSync;
         if (deferred != null) {
             deferredSync = null;
-            requestPage(client.cursor().orElse(null), deferred);
+            pages.requestPage(client.cursor().orElse(null), deferred);
         }
     }
 
@@ -1269,237 +1126,16 @@ public final class Session {
             deferredSync = done;
             return done;
         }
-        requestPage(client.cursor().orElse(null), done);
+        pages.requestPage(client.cursor().orElse(null), done);
         scriber.flush();
         return done;
     }
 
-    private void requestPage(String from, CompletableFuture<Void> done) {
-        ObjectNode sync = Json.object().put("type", "sync");
-        if (from == null) {
-            sync.putNull("from");
-        } else {
-            sync.put("from", from);
-        }
-        if (!wire.isSyncro()) {
-            sync.put("limit", scriber.pageSize);
-        } else {
-            // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
-            sync.put("clocked", true);
-        }
-        enqueueRequest(sync).whenComplete((response, failure) -> {
-            if (done.isDone()) {
-                // A page before this one failed (or the session closed): the catch-up resumes from the cursor
-                // stored with the last page played, and this one, asked for ahead, is not played.
-                return;
-            }
-            if (failure instanceof ScribeException se && se.code() == ScribeException.TOO_MANY_REQUESTS && open) {
-                // The peer bounds its requests per second: ask again a moment later.
-                scriber.timer.schedule(() -> {
-                    requestPage(from, done);
-                    scriber.flush();
-                }, 1, java.util.concurrent.TimeUnit.SECONDS);
-                return;
-            }
-            if (failure != null) {
-                done.completeExceptionally(failure);
-                return;
-            }
-            boolean more = response.path("more").asBoolean(false);
-            JsonNode ahead = response.get("cursor");
-            boolean asked = false;
-            if (more && syncro == null && ahead != null && ahead.isTextual() && !ahead.asText().equals(from)) {
-                // The next page is asked for before this one is played, so the peer reads it meanwhile. Pages are
-                // answered and played in order (this callback runs on the thread that reads the session).
-                requestPage(ahead.asText(), done);
-                scriber.flush();
-                asked = true;
-            }
-            try {
-                String next = playPage(from, response);
-                scriber.metrics.caughtUpPage(client.id(), response.path("result").size(), more);
-                if (asked) {
-                    return;
-                }
-                if (more && next != null && !next.equals(from)) {
-                    requestPage(next, done);
-                    scriber.flush();
-                } else {
-                    caughtUp = true;
-                    status.set(ConnectionStatus.State.ONLINE, null);
-                    done.complete(null);
-                }
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-    }
-
     /**
-     * Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. When the store
-     * refuses the page, it is played again one scribe at a time, so that one scribe the store cannot keep is skipped
-     * (see {@link #playOneByOne}) instead of stopping every later catch-up at the same page.
-     */
-    private String playPage(String from, JsonNode response) {
-        JsonNode result = response.path("result");
-        if (!result.isArray()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
-        }
-        String cursor;
-        List<Scribe> clockless = new ArrayList<>();
-        scriber.lock.lock();
-        try {
-            refusedInPage.clear();
-            Txn tx = new Txn();
-            tx.history = syncro != null && (from == null || from.isEmpty());
-            cursor = playInto(result, from, tx, clockless);
-            JsonNode explicit = response.get("cursor");
-            if (explicit != null && !explicit.isNull()) {
-                cursor = explicit.asText();
-            }
-            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : syncro.played(clockless, tx, true);
-            if (cursor != null && !cursor.equals(from)) {
-                if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
-                    // Held back until the peer answered the corrections: if they are lost, the page is read again.
-                    syncro.heldCursor = cursor;
-                } else {
-                    tx.cursors.put(client.id(), cursor);
-                }
-            }
-            try {
-                scriber.commit(tx);
-            } catch (RuntimeException e) {
-                if (result.size() == 0) {
-                    throw e;
-                }
-                refusedInPage.clear();
-                cursor = playOneByOne(from, result, explicit, e);
-                fixes = List.of();
-            }
-            correct(fixes);
-            // Told once the page is stored, with the states it left.
-            refusedInPage.forEach(r -> tellRefused(r.getKey(), r.getValue()));
-            refusedInPage.clear();
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
-        return cursor;
-    }
-
-    /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
-    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
-        for (JsonNode node : nodes) {
-            Scribe scribe = null;
-            try {
-                scribe = credited(Json.scribe(node));
-                checkOrigin(scribe);
-                Admission.check(scriber, this, scribe, 0);
-                scriber.player.play(scribe, client, this, tx);
-                if (clockless != null && syncro != null && scribe.clock() == 0) {
-                    clockless.add(scribe);
-                }
-            } catch (ScribeException e) {
-                // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
-                scriber.metrics.refused(client.id(), e.code());
-                scriber.report(new ScribeException(e.code(), "catch-up from " + client.id() + ": " + e.getMessage(), e));
-                if (scribe != null) {
-                    refusedInPage.add(Map.entry(scribe, e));
-                }
-                JsonNode sid = node.get("id");
-                if (sid != null && !sid.isNull()) {
-                    cursor = sid.asText();
-                }
-                continue;
-            }
-            if (scribe.id() != null) {
-                cursor = scribe.id();
-            }
-        }
-        return cursor;
-    }
-
-    /**
-     * Plays a page the store refused as a whole one scribe per commit. A scribe whose commit fails while the store
-     * still takes a write of the cursor past it cannot be kept here (a stricter store than the sender's): it is
-     * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
-     * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
-     */
-    private String playOneByOne(String from, JsonNode result, JsonNode explicit, RuntimeException pageFailure) {
-        String cursor = from;
-        for (JsonNode node : result) {
-            Txn one = new Txn();
-            String next = playInto(List.of(node), cursor, one, null);
-            if (next != null && !next.equals(cursor)) {
-                one.cursors.put(client.id(), next);
-            }
-            try {
-                scriber.commit(one);
-            } catch (RuntimeException failed) {
-                if (next == null || next.equals(cursor)) {
-                    throw failed;
-                }
-                Txn past = new Txn();
-                past.cursors.put(client.id(), next);
-                // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
-                scriber.failures.stage(past, client, node, failed, cursor);
-                try {
-                    scriber.commit(past);
-                } catch (RuntimeException storeDown) {
-                    throw pageFailure;
-                }
-                scriber.failures.failed(client, node, failed);
-            }
-            cursor = next;
-        }
-        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)) {
-            Txn end = new Txn();
-            end.cursors.put(client.id(), explicit.asText());
-            scriber.commit(end);
-            cursor = explicit.asText();
-        }
-        return cursor;
-    }
-
-    /**
-     * Fetches again one scribe of the peer's log that this peer could not store (see {@link Scriber#retryFailed()}):
-     * asks for the page after {@code before}, the position before it, and plays that scribe alone, merged under
-     * what is here when it carries no clock. The cursor does not move. Completes with whether it is stored now.
+     * Fetches again one scribe of the peer's log that this peer could not store: see {@link CatchUp#refetch}.
      */
     CompletableFuture<Boolean> refetch(String before, String scribeId) {
-        ObjectNode message = Json.object().put("type", "sync");
-        if (before == null || before.isEmpty()) {
-            message.putNull("from");
-        } else {
-            message.put("from", before);
-        }
-        if (!wire.isSyncro()) {
-            message.put("limit", 1);
-        }
-        CompletableFuture<JsonNode> answer = request(message);
-        scriber.flush();
-        return answer.thenApply(response -> {
-            for (JsonNode node : response.path("result")) {
-                if (!scribeId.equals(node.path("id").asText(null))) {
-                    continue;
-                }
-                scriber.lock.lock();
-                try {
-                    Txn tx = new Txn();
-                    tx.history = syncro != null;
-                    playInto(List.of(node), before, tx, null);
-                    scriber.commit(tx);
-                    return true;
-                } catch (RuntimeException stillFailing) {
-                    scriber.report(new ScribeException(ScribeException.INTERNAL, "scribe " + scribeId + " from "
-                            + client.id() + " still cannot be stored: " + stillFailing.getMessage(), stillFailing));
-                    return false;
-                } finally {
-                    scriber.lock.unlock();
-                }
-            }
-            return false;
-        });
+        return pages.refetch(before, scribeId);
     }
 
     /**
@@ -1566,105 +1202,21 @@ public final class Session {
         return pushing && open;
     }
 
-    // Flow control of live pushes on the Scribe wire (see Scriber.Builder.pushWindow): pushes the peer has not
-    // answered yet, whether pushes wait in the log, and the log position of the last scribe pushed or passed over.
-    // Guarded by the engine lock.
-    private int pushesInFlight;
-    private boolean pushBehind;
-    private boolean refilling;
-    private long pushedUpTo;
+    /** From here on, new scribes are pushed to this session. Called under the Scriber's lock. */
+    void startPushing() {
+        pushing = true;
+    }
 
-    /**
-     * Pushes one of our scribes as {@code add_scribe}, in log order; on the Scribe wire, once the window of
-     * unanswered pushes is full, it waits in the log and is read from there when answers come in (see {@link
-     * #pushAnswered}). Called under the Scriber's lock.
-     */
+    /** Pushes one of our scribes: see {@link Pusher#push}. Called under the Scriber's lock. */
     void push(Scribe scribe) {
-        if (syncro == null) {
-            if (pushBehind || pushesInFlight >= scriber.pushWindow) {
-                pushBehind = true;
-                return;
-            }
-            pushedUpTo = Acknowledged.parse(scribe.id());
-            pushesInFlight++;
-        }
-        send(scribe);
-    }
-
-    /** An answer to a windowed push came (or it failed): pushes what waits in the log while the window has room. */
-    private void pushAnswered() {
-        scriber.lock.lock();
-        try {
-            pushesInFlight--;
-            if (!pushBehind || refilling || !open || pushesInFlight > scriber.pushWindow / 2) {
-                return;
-            }
-            refilling = true;
-            try {
-                while (open) {
-                    int room = scriber.pushWindow - pushesInFlight;
-                    List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
-                    for (Scribe s : page) {
-                        pushedUpTo = Acknowledged.parse(s.id());
-                        if (scriber.relay.visibleTo(s, client.id())) {
-                            pushesInFlight++;
-                            send(s);
-                        }
-                    }
-                    if (page.size() < room) {
-                        // Under the lock: the next commit pushes again directly.
-                        pushBehind = false;
-                        break;
-                    }
-                    if (pushesInFlight >= scriber.pushWindow) {
-                        break;
-                    }
-                }
-            } finally {
-                refilling = false;
-            }
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
-    }
-
-    private void send(Scribe scribe) {
-        scriber.metrics.relayed(scribe, client.id());
-        ObjectNode json = null;
-        ObjectNode message = null;
-        CompletableFuture<JsonNode> answered;
-        if (syncro != null) {
-            message = Json.object().put("type", "add_scribe");
-            json = syncro.outgoing(scribe);
-            message.set("scribe", json);
-            answered = enqueueRequest(message);
-        } else {
-            answered = enqueuePush(EncodedScribe.of(scribe));
-        }
-        reportFailure(answered);
-        long pushed = Acknowledged.parse(scribe.id());
-        answered.thenAccept(r -> client.acknowledged.advance(pushed));
-        if (syncro == null) {
-            answered.whenComplete((r, e) -> {
-                if (e instanceof ScribeException se && se.code() == ScribeException.TIMEOUT && open) {
-                    // At most a window of pushes is in flight, so one left unanswered this long means a peer that
-                    // stopped reading: the session closes, and the peer catches up from its cursor when it is back.
-                    disconnectBecause(se);
-                }
-                pushAnswered();
-            });
-        }
-        if (syncro != null) {
-            syncro.sent(json, message.path("id").asInt());
-        }
+        pusher.push(scribe);
     }
 
     /**
      * Queues {@code add_scribe} for an encoded scribe: the scribe's JSON, made once for every session it is pushed
      * to, goes into this session's envelope as it is (no second encoding per session).
      */
-    private CompletableFuture<JsonNode> enqueuePush(EncodedScribe scribe) {
+    CompletableFuture<JsonNode> enqueuePush(EncodedScribe scribe) {
         int id = requestIds.incrementAndGet();
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (!open) {
@@ -1701,7 +1253,7 @@ public final class Session {
         return future;
     }
 
-    private void enqueue(ObjectNode message) {
+    void enqueue(ObjectNode message) {
         if (!open) {
             return;
         }

@@ -1,0 +1,258 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One session's catch-up from its peer: asks for the pages of the peer's log after this peer's cursor for it (the
+ * next one before playing the current one, on the Scribe wire), plays each page and stores it with the new cursor in
+ * one commit, falls back to one scribe per commit when the store refuses a page, and fetches again a scribe that
+ * could not be stored. Pages are played on the thread that reads the session, under the engine lock.
+ */
+final class CatchUp {
+
+    private final Session session;
+    private final Scriber scriber;
+    /** The peer's own writes refused in the page being played. Guarded by the engine lock. */
+    private final List<Map.Entry<Scribe, ScribeException>> refusedInPage = new ArrayList<>();
+
+    CatchUp(Session session) {
+        this.session = session;
+        this.scriber = session.scriber();
+    }
+
+    void requestPage(String from, CompletableFuture<Void> done) {
+        ObjectNode sync = Json.object().put("type", "sync");
+        if (from == null) {
+            sync.putNull("from");
+        } else {
+            sync.put("from", from);
+        }
+        if (!session.wire().isSyncro()) {
+            sync.put("limit", scriber.pageSize);
+        } else {
+            // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
+            sync.put("clocked", true);
+        }
+        session.enqueueRequest(sync).whenComplete((response, failure) -> {
+            if (done.isDone()) {
+                // A page before this one failed (or the session closed): the catch-up resumes from the cursor
+                // stored with the last page played, and this one, asked for ahead, is not played.
+                return;
+            }
+            if (failure instanceof ScribeException se && se.code() == ScribeException.TOO_MANY_REQUESTS
+                    && session.isOpen()) {
+                // The peer bounds its requests per second: ask again a moment later.
+                scriber.timer.schedule(() -> {
+                    requestPage(from, done);
+                    scriber.flush();
+                }, 1, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            }
+            if (failure != null) {
+                done.completeExceptionally(failure);
+                return;
+            }
+            boolean more = response.path("more").asBoolean(false);
+            JsonNode ahead = response.get("cursor");
+            boolean asked = false;
+            if (more && session.syncro == null && ahead != null && ahead.isTextual() && !ahead.asText().equals(from)) {
+                // The next page is asked for before this one is played, so the peer reads it meanwhile. Pages are
+                // answered and played in order (this callback runs on the thread that reads the session).
+                requestPage(ahead.asText(), done);
+                scriber.flush();
+                asked = true;
+            }
+            try {
+                String next = playPage(from, response);
+                scriber.metrics.caughtUpPage(session.client().id(), response.path("result").size(), more);
+                if (asked) {
+                    return;
+                }
+                if (more && next != null && !next.equals(from)) {
+                    requestPage(next, done);
+                    scriber.flush();
+                } else {
+                    session.markCaughtUp();
+                    done.complete(null);
+                }
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+    }
+
+    /**
+     * Plays one catch-up page and stores it with the new cursor, atomically. Returns the new cursor. When the store
+     * refuses the page, it is played again one scribe at a time, so that one scribe the store cannot keep is skipped
+     * (see {@link #playOneByOne}) instead of stopping every later catch-up at the same page.
+     */
+    private String playPage(String from, JsonNode response) {
+        JsonNode result = response.path("result");
+        if (!result.isArray()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
+        }
+        String cursor;
+        List<Scribe> clockless = new ArrayList<>();
+        scriber.lock.lock();
+        try {
+            refusedInPage.clear();
+            Txn tx = new Txn();
+            tx.history = session.syncro != null && (from == null || from.isEmpty());
+            cursor = playInto(result, from, tx, clockless);
+            JsonNode explicit = response.get("cursor");
+            if (explicit != null && !explicit.isNull()) {
+                cursor = explicit.asText();
+            }
+            List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : session.syncro.played(clockless, tx, true);
+            if (cursor != null && !cursor.equals(from)) {
+                if (session.syncro != null && (!fixes.isEmpty() || session.syncro.correcting > 0)) {
+                    // Held back until the peer answered the corrections: if they are lost, the page is read again.
+                    session.syncro.heldCursor = cursor;
+                } else {
+                    tx.cursors.put(session.client().id(), cursor);
+                }
+            }
+            try {
+                scriber.commit(tx);
+            } catch (RuntimeException e) {
+                if (result.size() == 0) {
+                    throw e;
+                }
+                refusedInPage.clear();
+                cursor = playOneByOne(from, result, explicit, e);
+                fixes = List.of();
+            }
+            session.correct(fixes);
+            // Told once the page is stored, with the states it left.
+            refusedInPage.forEach(r -> session.tellRefused(r.getKey(), r.getValue()));
+            refusedInPage.clear();
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+        return cursor;
+    }
+
+    /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
+    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
+        for (JsonNode node : nodes) {
+            Scribe scribe = null;
+            try {
+                scribe = session.credited(Json.scribe(node));
+                session.checkOrigin(scribe);
+                Admission.check(scriber, session, scribe, 0);
+                scriber.player.play(scribe, session.client(), session, tx);
+                if (clockless != null && session.syncro != null && scribe.clock() == 0) {
+                    clockless.add(scribe);
+                }
+            } catch (ScribeException e) {
+                // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
+                scriber.metrics.refused(session.client().id(), e.code());
+                scriber.report(new ScribeException(e.code(),
+                        "catch-up from " + session.client().id() + ": " + e.getMessage(), e));
+                if (scribe != null) {
+                    refusedInPage.add(Map.entry(scribe, e));
+                }
+                JsonNode sid = node.get("id");
+                if (sid != null && !sid.isNull()) {
+                    cursor = sid.asText();
+                }
+                continue;
+            }
+            if (scribe.id() != null) {
+                cursor = scribe.id();
+            }
+        }
+        return cursor;
+    }
+
+    /**
+     * Plays a page the store refused as a whole one scribe per commit. A scribe whose commit fails while the store
+     * still takes a write of the cursor past it cannot be kept here (a stricter store than the sender's): it is
+     * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
+     * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
+     */
+    private String playOneByOne(String from, JsonNode result, JsonNode explicit, RuntimeException pageFailure) {
+        String cursor = from;
+        for (JsonNode node : result) {
+            Txn one = new Txn();
+            String next = playInto(List.of(node), cursor, one, null);
+            if (next != null && !next.equals(cursor)) {
+                one.cursors.put(session.client().id(), next);
+            }
+            try {
+                scriber.commit(one);
+            } catch (RuntimeException failed) {
+                if (next == null || next.equals(cursor)) {
+                    throw failed;
+                }
+                Txn past = new Txn();
+                past.cursors.put(session.client().id(), next);
+                // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
+                scriber.failures.stage(past, session.client(), node, failed, cursor);
+                try {
+                    scriber.commit(past);
+                } catch (RuntimeException storeDown) {
+                    throw pageFailure;
+                }
+                scriber.failures.failed(session.client(), node, failed);
+            }
+            cursor = next;
+        }
+        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)) {
+            Txn end = new Txn();
+            end.cursors.put(session.client().id(), explicit.asText());
+            scriber.commit(end);
+            cursor = explicit.asText();
+        }
+        return cursor;
+    }
+
+    /**
+     * Fetches again one scribe of the peer's log that this peer could not store (see {@link Scriber#retryFailed()}):
+     * asks for the page after {@code before}, the position before it, and plays that scribe alone, merged under
+     * what is here when it carries no clock. The cursor does not move. Completes with whether it is stored now.
+     */
+    CompletableFuture<Boolean> refetch(String before, String scribeId) {
+        ObjectNode message = Json.object().put("type", "sync");
+        if (before == null || before.isEmpty()) {
+            message.putNull("from");
+        } else {
+            message.put("from", before);
+        }
+        if (!session.wire().isSyncro()) {
+            message.put("limit", 1);
+        }
+        CompletableFuture<JsonNode> answer = session.request(message);
+        scriber.flush();
+        return answer.thenApply(response -> {
+            for (JsonNode node : response.path("result")) {
+                if (!scribeId.equals(node.path("id").asText(null))) {
+                    continue;
+                }
+                scriber.lock.lock();
+                try {
+                    Txn tx = new Txn();
+                    tx.history = session.syncro != null;
+                    playInto(List.of(node), before, tx, null);
+                    scriber.commit(tx);
+                    return true;
+                } catch (RuntimeException stillFailing) {
+                    scriber.report(new ScribeException(ScribeException.INTERNAL, "scribe " + scribeId + " from "
+                            + session.client().id() + " still cannot be stored: " + stillFailing.getMessage(),
+                            stillFailing));
+                    return false;
+                } finally {
+                    scriber.lock.unlock();
+                }
+            }
+            return false;
+        });
+    }
+}

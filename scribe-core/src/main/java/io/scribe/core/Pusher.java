@@ -1,0 +1,119 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One session's live pushes: each new scribe of this peer's log that the session's peer may see goes out as {@code
+ * add_scribe}, in log order. On the Scribe wire at most {@link Scriber.Builder#pushWindow} of them are unanswered at a
+ * time; beyond that they wait in the log, and are read from it (under the same visibility rules) as answers come in.
+ * A push left unanswered for the request timeout closes the session. Runs under the engine lock, except where an
+ * answer arrives, which takes it.
+ */
+final class Pusher {
+
+    private final Session session;
+    private final Scriber scriber;
+
+    // Pushes the peer has not answered yet, whether pushes wait in the log, and the log position of the last scribe
+    // pushed or passed over. Guarded by the engine lock.
+    private int pushesInFlight;
+    private boolean pushBehind;
+    private boolean refilling;
+    private long pushedUpTo;
+
+    Pusher(Session session) {
+        this.session = session;
+        this.scriber = session.scriber();
+    }
+
+    /**
+     * Pushes one of our scribes as {@code add_scribe}, in log order; on the Scribe wire, once the window of
+     * unanswered pushes is full, it waits in the log and is read from there when answers come in (see {@link
+     * #answered}). Called under the Scriber's lock.
+     */
+    void push(Scribe scribe) {
+        if (session.syncro == null) {
+            if (pushBehind || pushesInFlight >= scriber.pushWindow) {
+                pushBehind = true;
+                return;
+            }
+            pushedUpTo = Acknowledged.parse(scribe.id());
+            pushesInFlight++;
+        }
+        send(scribe);
+    }
+
+    /** An answer to a windowed push came (or it failed): pushes what waits in the log while the window has room. */
+    private void answered() {
+        scriber.lock.lock();
+        try {
+            pushesInFlight--;
+            if (!pushBehind || refilling || !session.isOpen() || pushesInFlight > scriber.pushWindow / 2) {
+                return;
+            }
+            refilling = true;
+            try {
+                while (session.isOpen()) {
+                    int room = scriber.pushWindow - pushesInFlight;
+                    List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
+                    for (Scribe s : page) {
+                        pushedUpTo = Acknowledged.parse(s.id());
+                        if (scriber.relay.visibleTo(s, session.client().id())) {
+                            pushesInFlight++;
+                            send(s);
+                        }
+                    }
+                    if (page.size() < room) {
+                        // Under the lock: the next commit pushes again directly.
+                        pushBehind = false;
+                        break;
+                    }
+                    if (pushesInFlight >= scriber.pushWindow) {
+                        break;
+                    }
+                }
+            } finally {
+                refilling = false;
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+    }
+
+    /** Sends one scribe as {@code add_scribe} and follows its answer. Caller holds the engine lock. */
+    private void send(Scribe scribe) {
+        scriber.metrics.relayed(scribe, session.client().id());
+        ObjectNode json = null;
+        ObjectNode message = null;
+        CompletableFuture<JsonNode> answered;
+        if (session.syncro != null) {
+            message = Json.object().put("type", "add_scribe");
+            json = session.syncro.outgoing(scribe);
+            message.set("scribe", json);
+            answered = session.enqueueRequest(message);
+        } else {
+            answered = session.enqueuePush(EncodedScribe.of(scribe));
+        }
+        session.reportFailure(answered);
+        long pushed = Acknowledged.parse(scribe.id());
+        answered.thenAccept(r -> session.client().acknowledged.advance(pushed));
+        if (session.syncro == null) {
+            answered.whenComplete((r, e) -> {
+                if (e instanceof ScribeException se && se.code() == ScribeException.TIMEOUT && session.isOpen()) {
+                    // At most a window of pushes is in flight, so one left unanswered this long means a peer that
+                    // stopped reading: the session closes, and the peer catches up from its cursor when it is back.
+                    session.disconnectBecause(se);
+                }
+                answered();
+            });
+        }
+        if (session.syncro != null) {
+            session.syncro.sent(json, message.path("id").asInt());
+        }
+    }
+}
