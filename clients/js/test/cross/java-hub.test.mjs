@@ -2,35 +2,15 @@
 // objects and converge, also after the Node peer went offline, edited and came back.
 // Needs the examples jar (SCRIBE_EXAMPLES_JAR, default ../../examples/target/scribe-examples.jar) and `java`
 // (SCRIBE_JAVA, default `java` on the PATH).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
+import { JAR, JAVA, JVM, procs, freePort } from './harness.mjs';
 
-const JAR = process.env.SCRIBE_EXAMPLES_JAR
-  ?? fileURLToPath(new URL('../../../../examples/target/scribe-examples.jar', import.meta.url));
-const JAVA = process.env.SCRIBE_JAVA ?? 'java';
-const procs = [];
-
-after(() => {
-  for (const p of procs) p.kill('SIGKILL');
-});
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** An example peer process, driven through stdin, its output lines kept. */
 class JavaPeer {
@@ -38,8 +18,7 @@ class JavaPeer {
     this.out = [];
     this.err = [];
     this.waiters = [];
-    this.proc = spawn(JAVA, ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-      '-jar', JAR, 'peer', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(JAVA, [...JVM, '-jar', JAR, 'peer', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     procs.push(this.proc);
     for (const [stream, lines] of [[this.proc.stdout, this.out], [this.proc.stderr, this.err]]) {
       createInterface({ input: stream }).on('line', (line) => {

@@ -2,40 +2,19 @@
 // each other join, change, and vanish when a connection drops without a goodbye.
 // Needs the examples jar (SCRIBE_EXAMPLES_JAR, default ../../examples/target/scribe-examples.jar) and `java`
 // (SCRIBE_JAVA, default `java` on the PATH).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
+import { JAR, JAVA, JVM, procs, freePort } from './harness.mjs';
 
-const JAR = process.env.SCRIBE_EXAMPLES_JAR
-  ?? fileURLToPath(new URL('../../../../examples/target/scribe-examples.jar', import.meta.url));
-const JAVA = process.env.SCRIBE_JAVA ?? 'java';
-const procs = [];
-
-after(() => {
-  for (const p of procs) p.kill('SIGKILL');
-});
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A Java hub listening on `port` over WebSocket; resolves once it listens. */
 function javaHub(port) {
-  const proc = spawn(JAVA, ['-Xmx128m', '-XX:TieredStopAtLevel=1', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-    '-jar', JAR, 'peer', '--id', 'hub', '--listen', String(port), '--ws'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(JAVA, [...JVM, '-jar', JAR, 'peer', '--id', 'hub', '--listen', String(port), '--ws'], { stdio: ['pipe', 'pipe', 'pipe'] });
   procs.push(proc);
   proc.stdout.resume();
   return new Promise((resolve, reject) => {
