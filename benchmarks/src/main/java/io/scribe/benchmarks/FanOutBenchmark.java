@@ -75,7 +75,8 @@ import java.util.function.ToDoubleFunction;
  * Server heap per client: used heap after GC with the clients connected, minus before, divided by the clients.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.scribe.benchmarks.FanOutBenchmark [clients] [rounds]
- * [changesPerSlice] [burst] [payloadBytes]}
+ * [changesPerSlice] [burst] [payloadBytes]}; {@code -Dfanout.histogram=true} also prints the classes whose live
+ * instances grew most with each kind of client (class histograms between the heap measurements).
  */
 public final class FanOutBenchmark {
 
@@ -121,11 +122,19 @@ public final class FanOutBenchmark {
         try {
             // Warm both servers' paths and buffer pools with a few connections, then measure the heap.
             control.call("warm " + WARM_CLIENTS);
+            boolean histograms = Boolean.getBoolean("fanout.histogram");
             long heap0 = usedHeapAfterGc();
+            Map<String, long[]> histo0 = histograms ? histogram() : null;
             control.call("connect raw");
             long heap1 = usedHeapAfterGc();
+            Map<String, long[]> histo1 = histograms ? histogram() : null;
             control.call("connect scribe");
             long heap2 = usedHeapAfterGc();
+            if (histograms) {
+                Map<String, long[]> histo2 = histogram();
+                printGrowth("raw", histo0, histo1, clients);
+                printGrowth("scribe", histo1, histo2, clients);
+            }
             control.call("connect rawack");
             double rawHeap = (heap1 - heap0) / (double) clients;
             double scribeHeap = (heap2 - heap1) / (double) clients;
@@ -279,6 +288,38 @@ public final class FanOutBenchmark {
             used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
         }
         return used;
+    }
+
+    /** Live objects by class (instances, bytes), from the JVM's class histogram (which runs a full GC). */
+    private static Map<String, long[]> histogram() throws Exception {
+        String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        Map<String, long[]> classes = new LinkedHashMap<>();
+        for (String line : text.split("\\R")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                classes.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+            }
+        }
+        return classes;
+    }
+
+    /** The classes whose live bytes grew most between two histograms, per client. */
+    private static void printGrowth(String kind, Map<String, long[]> before, Map<String, long[]> after, int clients) {
+        List<Map.Entry<String, long[]>> growth = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            growth.add(Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]}));
+        }
+        growth.sort((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]));
+        long total = growth.stream().mapToLong(e -> e.getValue()[1]).sum();
+        System.out.printf("heap growth with %d %s clients: %.0f B per client; largest classes (per client: "
+                + "instances, bytes):%n", clients, kind, total / (double) clients);
+        for (Map.Entry<String, long[]> e : growth.subList(0, Math.min(15, growth.size()))) {
+            System.out.printf("  %6.2f %6.0f B  %s%n", e.getValue()[0] / (double) clients,
+                    e.getValue()[1] / (double) clients, e.getKey());
+        }
     }
 
     private static long callerAllocatedBytes() {
