@@ -82,7 +82,8 @@ public final class TransportBenchmark {
     private static Result replicate(boolean webSocket, int objects, int samples, String title, int round)
             throws Exception {
         Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Item.class).build();
-        Scriber a = Scriber.builder().clientId("a").store(Store.inMemory()).register(Item.class).build();
+        Scriber a = Scriber.builder().clientId("a").store(Store.inMemory()).register(Item.class)
+                .pushWindow(Integer.getInteger("bench.pushWindow", 256)).build();
         AtomicReference<CountDownLatch> latch = new AtomicReference<>();
         hub.listen(Item.class, c -> latch.get().countDown());
         ScribeServer.Builder sb = ScribeServer.builder(hub).workerThreads(1);
@@ -128,7 +129,8 @@ public final class TransportBenchmark {
     /** The engine alone: the two peers joined by direct calls, no network; throughput only. */
     private static Result inProcess(int objects, String title, int round) {
         Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Item.class).build();
-        Scriber a = Scriber.builder().clientId("a").store(Store.inMemory()).register(Item.class).build();
+        Scriber a = Scriber.builder().clientId("a").store(Store.inMemory()).register(Item.class)
+                .pushWindow(Integer.getInteger("bench.pushWindow", 256)).build();
         AtomicReference<io.scribe.core.Session> toHub = new AtomicReference<>();
         AtomicReference<io.scribe.core.Session> toA = new AtomicReference<>();
         toHub.set(a.client("hub").connect(direct(toA)));
