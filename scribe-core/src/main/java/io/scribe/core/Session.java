@@ -309,6 +309,31 @@ public final class Session {
      * longer than the wire's maximum is refused with error 413.
      */
     public void receiveMessage(String json) {
+        handleMessage(json);
+        scriber.flush();
+    }
+
+    /**
+     * Handles the complete messages of one read from a transport that frames messages itself, in order; like the
+     * frames of one read of a stream (see {@link #receiveData(byte[], int, int)}), their {@code add_scribe}
+     * messages are played together, with one store commit.
+     */
+    public void receiveMessages(List<String> jsons) {
+        synchronized (decoder) {
+            batching = true;
+            try {
+                for (String json : jsons) {
+                    handleMessage(json);
+                }
+            } finally {
+                batching = false;
+                playQueued();
+            }
+        }
+        scriber.flush();
+    }
+
+    private void handleMessage(String json) {
         if (!open) {
             log.debug("session {}: message after disconnect ignored", client.id());
             return;
@@ -324,13 +349,11 @@ public final class Session {
             message = Json.parse(json);
         } catch (ScribeException e) {
             rejected(null, e);
-            scriber.flush();
             return;
         }
         // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
         inboundBytes = json.length() * 3L;
         dispatch(message);
-        scriber.flush();
     }
 
     private void dispatch(JsonNode message) {
