@@ -63,10 +63,12 @@ public final class DocSyncBenchmark {
         List<Editor> light = new ArrayList<>();
         try (DocServer server = DocServer.start(DocServer.Config.of(PG + "?user=postgres&schema=" + schema,
                 dir.resolve("server"), 0))) {
-            String[] cred = server.createCredential("bench");
             int most = CLIENTS[CLIENTS.length - 1];
             for (int i = 0; i < most; i++) {
-                DocClient c = DocClient.start(new DocClient.Options(server.uri(), "bench@example.com", cred[0],
+                // Each client is a user of its own: an edit goes to its writer only, not to every connected client.
+                String email = "bench" + i + "@example.com";
+                String[] cred = server.createCredential("bench" + i);
+                DocClient c = DocClient.start(new DocClient.Options(server.uri(), email, cred[0],
                         cred[1], dir.resolve("client" + i), Backoff.DEFAULT));
                 clients.add(c);
                 full.add(new Editor() {
@@ -80,7 +82,9 @@ public final class DocSyncBenchmark {
                         c.update(id, null, content -> content.put("n", n));
                     }
                 });
-                light.add(new MemoryPeer(server, cred, "mem-" + i + "-" + UUID.randomUUID()));
+                String[] memCred = server.createCredential("mem" + i);
+                light.add(new MemoryPeer(server, "mem" + i + "@example.com", memCred,
+                        "mem-" + i + "-" + UUID.randomUUID()));
             }
             for (DocClient c : clients) {
                 c.awaitConnected(Duration.ofSeconds(60));
@@ -148,9 +152,10 @@ public final class DocSyncBenchmark {
     static final class MemoryPeer implements Editor {
         private final Scriber scriber;
         private final ScribeClient link;
-        private final String email = "bench@example.com";
+        private final String email;
 
-        MemoryPeer(DocServer server, String[] cred, String clientId) {
+        MemoryPeer(DocServer server, String email, String[] cred, String clientId) {
+            this.email = email;
             scriber = Scriber.builder().clientId(clientId).store(io.scribe.core.spi.Store.inMemory())
                     .register(Document.class, Policy.<Document>defaults().withKeyMerge("content")).build();
             link = ScribeClient.webSocket(scriber, server.uri()).serverId(DocServer.SERVER_ID)

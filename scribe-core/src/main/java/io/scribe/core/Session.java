@@ -313,16 +313,26 @@ public final class Session {
     }
 
     /**
-     * Handles several complete messages that arrived together (the WebSocket frames of one read, the scribes of one
-     * HTTP push), in order, as {@link #receiveMessage} would one by one; the {@code add_scribe} messages among them are
-     * played together and stored with one store commit, before any message of another type that follows them.
+     * Handles one complete message from a transport that frames messages itself (WebSocket text frames). A message
+     * longer than the wire's maximum is refused with error 413.
      */
-    public void receiveMessages(List<String> messages) {
+    public void receiveMessage(String json) {
+        handleMessage(json);
+        scriber.flush();
+    }
+
+    /**
+     * Handles complete messages that arrived together (the WebSocket frames of one read, the scribes of one HTTP
+     * push), in order; like the frames of one read of a stream (see {@link #receiveData(byte[], int, int)}), their
+     * {@code add_scribe} messages are played together, with one store commit, before any message of another type
+     * that follows them.
+     */
+    public void receiveMessages(List<String> jsons) {
         synchronized (decoder) {
             batching = true;
             try {
-                for (String json : messages) {
-                    receiveMessage(json);
+                for (String json : jsons) {
+                    handleMessage(json);
                 }
             } finally {
                 batching = false;
@@ -332,11 +342,7 @@ public final class Session {
         scriber.flush();
     }
 
-    /**
-     * Handles one complete message from a transport that frames messages itself (WebSocket text frames). A message
-     * longer than the wire's maximum is refused with error 413.
-     */
-    public void receiveMessage(String json) {
+    private void handleMessage(String json) {
         if (!open) {
             log.debug("session {}: message after disconnect ignored", client.id());
             return;
@@ -352,13 +358,11 @@ public final class Session {
             message = Json.parse(json);
         } catch (ScribeException e) {
             rejected(null, e);
-            scriber.flush();
             return;
         }
         // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
         inboundBytes = json.length() * 3L;
         dispatch(message);
-        scriber.flush();
     }
 
     private void dispatch(JsonNode message) {

@@ -153,31 +153,19 @@ public final class Db implements AutoCloseable {
      * Writes events and the document rows they leave on {@code c}, inside the caller's transaction. With
      * {@code checkVersions}, each event must follow the version the database holds for its document (another server
      * sharing the database may have moved it on): otherwise this throws and the caller's transaction rolls back.
+     *
+     * <p>A constant number of statements, whatever the number of events: one version check of all their documents,
+     * one batch of event rows, and one batch of document rows (a document's row is written once, as its last event
+     * leaves it, unless a delete falls between its writes).
      */
     public void writeEvents(Connection c, java.util.List<Event> events, boolean checkVersions) throws SQLException {
         if (events.isEmpty()) {
             return;
         }
-        if (pg) {
-            try (Statement st = c.createStatement()) {
-                // The connection may be another pool's (the Scribe store's): name this schema for this transaction.
-                st.execute("SET LOCAL search_path TO " + schema);
-            }
-        }
+        // The connection may be another pool's (the Scribe store's): the tables are named with their schema.
+        String documents = table("docsync_documents");
         if (checkVersions) {
-            Map<String, Long> current = new java.util.HashMap<>();
-            for (Event e : events) {
-                if (e.lost() || current.containsKey(e.docId())) {
-                    continue;
-                }
-                try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT version FROM docsync_documents WHERE id = ?" + (pg ? " FOR UPDATE" : ""))) {
-                    ps.setString(1, e.docId());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        current.put(e.docId(), rs.next() ? rs.getLong(1) : 0L);
-                    }
-                }
-            }
+            Map<String, Long> current = versions(c, documents, events);
             for (Event e : events) {
                 if (e.lost()) {
                     continue;
@@ -191,8 +179,8 @@ public final class Db implements AutoCloseable {
                 current.put(e.docId(), e.version());
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO docsync_events (doc_id, kind, author,"
-                + " client_id, at, version, forward, reverse, lost) VALUES (?,?,?,?,?,?,?,?,?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("docsync_events") + " (doc_id, kind,"
+                + " author, client_id, at, version, forward, reverse, lost) VALUES (?,?,?,?,?,?,?,?,?)")) {
             for (Event e : events) {
                 ps.setString(1, e.docId());
                 ps.setString(2, e.kind());
@@ -207,20 +195,44 @@ public final class Db implements AutoCloseable {
             }
             ps.executeBatch();
         }
+        // The rows to write, in order: consecutive writes of one document leave the row as the last of them does
+        // (its owner never changes), so only the last is kept; a delete keeps the writes before it.
+        java.util.List<Event> rows = new java.util.ArrayList<>();
+        Map<String, Integer> lastUpsert = new java.util.HashMap<>();
         for (Event e : events) {
             if (e.lost()) {
                 continue;
             }
-            ObjectNode doc = e.doc();
-            String upsert = doc == null
-                    ? "UPDATE docsync_documents SET deleted = TRUE, version = ?, readers = ? WHERE id = ?"
-                    : (pg ? "INSERT INTO docsync_documents (id, owner, title, content, version, revision, readers)"
-                            + " VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
-                            + " content = EXCLUDED.content, version = EXCLUDED.version,"
-                            + " revision = EXCLUDED.revision, readers = EXCLUDED.readers"
-                            : "INSERT OR REPLACE INTO docsync_documents (id, owner, title, content, version,"
-                            + " revision, readers) VALUES (?,?,?,?,?,?,?)");
-            try (PreparedStatement ps = c.prepareStatement(upsert)) {
+            if (e.doc() == null) {
+                lastUpsert.remove(e.docId());
+                rows.add(e);
+                continue;
+            }
+            Integer i = lastUpsert.get(e.docId());
+            if (i != null) {
+                rows.set(i, e);
+            } else {
+                lastUpsert.put(e.docId(), rows.size());
+                rows.add(e);
+            }
+        }
+        String upsert = pg ? "INSERT INTO " + documents + " (id, owner, title, content, version, revision, readers)"
+                + " VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title,"
+                + " content = EXCLUDED.content, version = EXCLUDED.version, revision = EXCLUDED.revision,"
+                + " readers = EXCLUDED.readers"
+                : "INSERT OR REPLACE INTO docsync_documents (id, owner, title, content, version, revision, readers)"
+                + " VALUES (?,?,?,?,?,?,?)";
+        String delete = "UPDATE " + documents + " SET deleted = TRUE, version = ?, readers = ? WHERE id = ?";
+        // Runs of one kind are one batch each; the order between a document's writes and deletes is kept.
+        try (PreparedStatement up = c.prepareStatement(upsert); PreparedStatement del = c.prepareStatement(delete)) {
+            PreparedStatement pending = null;
+            for (Event e : rows) {
+                PreparedStatement ps = e.doc() == null ? del : up;
+                if (pending != null && pending != ps) {
+                    pending.executeBatch();
+                }
+                pending = ps;
+                ObjectNode doc = e.doc();
                 if (doc == null) {
                     ps.setLong(1, e.version());
                     ps.setString(2, e.readers() == null ? null : e.readers().toString());
@@ -234,9 +246,57 @@ public final class Db implements AutoCloseable {
                     ps.setString(6, doc.path("revision").asText(null));
                     ps.setString(7, e.readers() == null ? null : e.readers().toString());
                 }
-                ps.executeUpdate();
+                ps.addBatch();
+            }
+            if (pending != null) {
+                pending.executeBatch();
             }
         }
+    }
+
+    /** The versions the database holds for the documents of {@code events} (0 for none), locked on PostgreSQL. */
+    private Map<String, Long> versions(Connection c, String documents, java.util.List<Event> events)
+            throws SQLException {
+        Map<String, Long> current = new java.util.HashMap<>();
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (Event e : events) {
+            if (!e.lost()) {
+                ids.add(e.docId());
+                current.put(e.docId(), 0L);
+            }
+        }
+        if (ids.isEmpty()) {
+            return current;
+        }
+        if (pg) {
+            // One statement for all; rows are locked in id order, so that two servers cannot deadlock on them.
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, version FROM " + documents
+                    + " WHERE id = ANY (?) ORDER BY id FOR UPDATE")) {
+                ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        current.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            return current;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT version FROM docsync_documents WHERE id = ?")) {
+            for (String id : ids) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        current.put(id, rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return current;
+    }
+
+    /** A table of these tables, named with its schema on PostgreSQL. */
+    private String table(String name) {
+        return pg ? schema + "." + name : name;
     }
 
     /** Writes events in a transaction of their own (see {@link #writeEvents(Connection, java.util.List, boolean)}). */

@@ -189,8 +189,8 @@ public final class DocServer implements AutoCloseable {
                     // The web app (built into the jar by esbuild): GET / and its files.
                     .staticResources("io/scribe/docsync/web")
                     .onSession(session -> log.info("connect: client {}", session.client().id()))
-                    // An I/O thread waits while a step is stored; the edits that queue up meanwhile, one per thread,
-                    // are stored together in the next transaction: more threads, larger batches.
+                    // An I/O thread waits while a step is stored; the edits that queue up meanwhile, those of one
+                    // read per thread, are stored together in the next transaction: more threads, larger batches.
                     .workerThreads(Math.max(16, 4 * Runtime.getRuntime().availableProcessors()))
                     .start();
         } catch (RuntimeException e) {

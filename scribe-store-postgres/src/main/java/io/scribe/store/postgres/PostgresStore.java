@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * <p>Each {@link #commit} is one transaction. Appends take an exclusive lock on {@code log} (plain reads are not
  * blocked) and number their scribes after the committed maximum, so ids are gapless and a reader never sees id
  * {@code n+1} before id {@code n}, whichever process wrote them. Commits that arrive while another is being written
- * are written together in the next transaction (group commit), with batched inserts; should that transaction fail,
+ * are written together in the next transaction (group commit); a transaction makes two round trips before its
+ * commit whatever it holds (the lock and numbering, then one statement writing the log, the objects and the cursors
+ * from arrays, with the notification) and those of {@link InTransaction} work; should that transaction fail,
  * each commit is retried alone, so that one bad commit fails only its own caller. A commit is durable once it
  * returns (PostgreSQL's {@code synchronous_commit}).
  *
@@ -246,77 +248,100 @@ public final class PostgresStore implements Store {
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
+                // Two round trips before the extras and the commit, whatever the batch holds: the lock and the
+                // numbering, then one statement that writes the log, the objects and the cursors and notifies.
                 long next = 0;
+                List<Long> ids = new ArrayList<>(appended);
+                List<String> scribes = new ArrayList<>(appended);
                 if (appended > 0) {
                     try (Statement st = c.createStatement()) {
                         // Numbering after the committed maximum under this lock keeps ids gapless and in commit
                         // order across processes; plain SELECTs are not blocked by EXCLUSIVE mode.
-                        st.execute("LOCK TABLE " + q + ".log IN EXCLUSIVE MODE");
-                        try (ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM " + q + ".log")) {
+                        st.execute("LOCK TABLE " + q + ".log IN EXCLUSIVE MODE;"
+                                + " SELECT coalesce(max(id), 0) FROM " + q + ".log");
+                        while (st.getResultSet() == null) {
+                            st.getMoreResults();
+                        }
+                        try (ResultSet rs = st.getResultSet()) {
                             rs.next();
                             next = rs.getLong(1) + 1;
                         }
                     }
-                    try (PreparedStatement ins = c.prepareStatement(
-                            "INSERT INTO " + q + ".log (id, scribe) VALUES (?, ?::jsonb)")) {
-                        for (Pending p : batch) {
-                            List<Scribe> stored = new ArrayList<>(p.commit.scribes().size());
-                            for (Scribe s : p.commit.scribes()) {
-                                ins.setLong(1, next);
-                                ins.setString(2, text(CODEC.encode(s.withId(null))));
-                                ins.addBatch();
-                                stored.add(s.withId(Long.toString(next)));
-                                next++;
-                            }
-                            results.add(stored);
+                    for (Pending p : batch) {
+                        List<Scribe> stored = new ArrayList<>(p.commit.scribes().size());
+                        for (Scribe s : p.commit.scribes()) {
+                            ids.add(next);
+                            scribes.add(text(CODEC.encode(s.withId(null))));
+                            stored.add(s.withId(Long.toString(next)));
+                            next++;
                         }
-                        ins.executeBatch();
-                    }
-                    try (PreparedStatement ps = c.prepareStatement(
-                            "SELECT setval(?::regclass, ?), pg_notify(?, ?)")) {
-                        // Keeps the BIGSERIAL sequence in step for anyone inserting by hand.
-                        ps.setString(1, q + ".log_id_seq");
-                        ps.setLong(2, next - 1);
-                        ps.setString(3, channel);
-                        ps.setString(4, node + " " + (next - 1));
-                        ps.executeQuery().close();
+                        results.add(stored);
                     }
                 } else {
                     batch.forEach(p -> results.add(List.of()));
                 }
-                if (!objects.isEmpty()) {
-                    try (PreparedStatement up = c.prepareStatement("INSERT INTO " + q + ".objects (klass, id, state)"
-                            + " VALUES (?, ?, ?::jsonb) ON CONFLICT (klass, id) DO UPDATE SET state = excluded.state")) {
-                        for (ObjectState o : objects.values()) {
-                            up.setString(1, o.klass());
-                            up.setString(2, o.id());
-                            up.setString(3, text(CODEC.encode(o)));
-                            up.addBatch();
-                        }
-                        up.executeBatch();
-                    }
-                }
-                if (!cursors.isEmpty()) {
-                    try (PreparedStatement up = c.prepareStatement("INSERT INTO " + q + ".cursors (client, cursor)"
-                            + " VALUES (?, ?) ON CONFLICT (client) DO UPDATE SET cursor = excluded.cursor")) {
-                        for (Map.Entry<String, String> e : cursors.entrySet()) {
-                            if (!e.getValue().isEmpty()) {
-                                up.setString(1, e.getKey());
-                                up.setString(2, e.getValue());
-                                up.addBatch();
-                            }
-                        }
-                        up.executeBatch();
-                    }
+                List<String> kept = new ArrayList<>();
+                List<String> forgotten = new ArrayList<>();
+                for (Map.Entry<String, String> e : cursors.entrySet()) {
                     // An empty cursor forgets the client (see Commit).
-                    try (PreparedStatement forget = c.prepareStatement("DELETE FROM " + q + ".cursors WHERE client = ?")) {
-                        for (Map.Entry<String, String> e : cursors.entrySet()) {
-                            if (e.getValue().isEmpty()) {
-                                forget.setString(1, e.getKey());
-                                forget.addBatch();
-                            }
+                    (e.getValue().isEmpty() ? forgotten : kept).add(e.getKey());
+                }
+                List<String> parts = new ArrayList<>();
+                List<Object[]> arrays = new ArrayList<>();
+                if (appended > 0) {
+                    parts.add("INSERT INTO " + q + ".log (id, scribe) SELECT i, s::jsonb FROM unnest(?::bigint[],"
+                            + " ?::text[]) AS t (i, s)");
+                    arrays.add(new Object[] {"bigint", ids.toArray(new Long[0])});
+                    arrays.add(new Object[] {"text", scribes.toArray(new String[0])});
+                }
+                if (!objects.isEmpty()) {
+                    // One statement cannot upsert the same row twice: objects holds each row once.
+                    parts.add("INSERT INTO " + q + ".objects (klass, id, state) SELECT k, i, s::jsonb FROM"
+                            + " unnest(?::text[], ?::text[], ?::text[]) AS t (k, i, s)"
+                            + " ON CONFLICT (klass, id) DO UPDATE SET state = excluded.state");
+                    List<String> klasses = new ArrayList<>();
+                    List<String> oids = new ArrayList<>();
+                    List<String> states = new ArrayList<>();
+                    for (ObjectState o : objects.values()) {
+                        klasses.add(o.klass());
+                        oids.add(o.id());
+                        states.add(text(CODEC.encode(o)));
+                    }
+                    arrays.add(new Object[] {"text", klasses.toArray(new String[0])});
+                    arrays.add(new Object[] {"text", oids.toArray(new String[0])});
+                    arrays.add(new Object[] {"text", states.toArray(new String[0])});
+                }
+                if (!kept.isEmpty()) {
+                    parts.add("INSERT INTO " + q + ".cursors (client, cursor) SELECT * FROM unnest(?::text[],"
+                            + " ?::text[]) ON CONFLICT (client) DO UPDATE SET cursor = excluded.cursor");
+                    arrays.add(new Object[] {"text", kept.toArray(new String[0])});
+                    arrays.add(new Object[] {"text", kept.stream().map(cursors::get).toArray(String[]::new)});
+                }
+                if (!forgotten.isEmpty()) {
+                    parts.add("DELETE FROM " + q + ".cursors WHERE client = ANY (?::text[])");
+                    arrays.add(new Object[] {"text", forgotten.toArray(new String[0])});
+                }
+                if (!parts.isEmpty()) {
+                    StringBuilder sql = new StringBuilder("WITH ");
+                    for (int i = 0; i < parts.size(); i++) {
+                        sql.append(i == 0 ? "" : ", ").append("w").append(i).append(" AS (").append(parts.get(i))
+                                .append(')');
+                    }
+                    // Keeps the BIGSERIAL sequence in step for anyone inserting by hand, and tells the other
+                    // processes sharing the schema (see watch).
+                    sql.append(appended > 0 ? " SELECT setval(?::regclass, ?), pg_notify(?, ?)" : " SELECT 1");
+                    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                        int i = 1;
+                        for (Object[] a : arrays) {
+                            ps.setArray(i++, c.createArrayOf((String) a[0], (Object[]) a[1]));
                         }
-                        forget.executeBatch();
+                        if (appended > 0) {
+                            ps.setString(i++, q + ".log_id_seq");
+                            ps.setLong(i++, next - 1);
+                            ps.setString(i++, channel);
+                            ps.setString(i, node + " " + (next - 1));
+                        }
+                        ps.executeQuery().close();
                     }
                 }
                 for (int i = 0; i < batch.size(); i++) {

@@ -39,6 +39,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private final FrameGuard guard;
     private boolean guardArmed;
     private long unwritableEpoch;
+    /** The text messages of the current read, handed to the session together when the read completes. */
+    private final java.util.List<String> messages = new java.util.ArrayList<>();
 
     public SessionHandler(Session session, NettyConnection connection, Settings settings, boolean stream) {
         this.session = session;
@@ -62,8 +64,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof ByteBuf buf) {
                 readBytes(ctx, buf);
             } else if (msg instanceof TextWebSocketFrame text) {
-                // Handed over at the end of the read, together: their pushed scribes are stored with one commit.
-                texts.add(text.text());
+                messages.add(text.text());
             } else if (msg instanceof WebSocketFrame frame) {
                 log.warn("{}: {} is not a Scribe message; closing", ctx.channel().remoteAddress(),
                         frame.getClass().getSimpleName());
@@ -76,17 +77,21 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The text frames of the current read, handed to the session when the read completes. */
-    private final java.util.List<String> texts = new java.util.ArrayList<>();
-
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        if (!texts.isEmpty()) {
-            java.util.List<String> read = java.util.List.copyOf(texts);
-            texts.clear();
-            session.receiveMessages(read);
-        }
+        deliverMessages();
         super.channelReadComplete(ctx);
+    }
+
+    /** Hands the messages of the read to the session: the pushed scribes among them are stored together. */
+    private void deliverMessages() {
+        if (messages.isEmpty()) {
+            return;
+        }
+        java.util.List<String> read = messages.size() == 1 ? java.util.List.of(messages.get(0))
+                : new java.util.ArrayList<>(messages);
+        messages.clear();
+        session.receiveMessages(read);
     }
 
     private void readBytes(ChannelHandlerContext ctx, ByteBuf buf) {
@@ -125,6 +130,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        deliverMessages();
         session.disconnect();
         if (forgetting != null) {
             try {
