@@ -412,16 +412,21 @@ export class Scriber {
    */
   undoRefused(notice: Record<string, unknown>, from: string): Promise<void> {
     this.flushDirty();
-    const c = this.classes.get(String(notice.klass));
-    if (!c || typeof notice.object !== 'string' || typeof notice.write !== 'string') {
+    if (typeof notice.klass !== 'string' || typeof notice.object !== 'string' || typeof notice.write !== 'string') {
       throw new ScribeError(400, 'refused: klass, object and write are required');
     }
+    const c = this.classes.get(notice.klass);
+    if (!c) return Promise.resolve();
     const id = notice.object;
     const key = keyOf(c.klass, id);
     const held = this.states.get(key);
     const clock = toBigInt(notice.clock, -1n);
     const ours = (st: Stamp | undefined) => st !== undefined && st.clock === clock && st.origin === this.id;
     const current = readState(notice.current);
+    if (notice.current !== undefined && notice.current !== null
+      && (!current || current.klass !== c.klass || current.id !== notice.object)) {
+      throw new ScribeError(400, 'refused: current is not a state of that object');
+    }
     const tx = new Txn();
     if (!held) return Promise.resolve();
     if (notice.write === 'destroy') {
@@ -447,10 +452,30 @@ export class Scriber {
         const stamps: Record<string, Stamp> = { ...held.stamps };
         const back: string[] = [];
         for (const name of Object.keys({ ...held.fields, ...current.fields })) {
-          const mine = (s: string) => s === name || s.startsWith(`${name}/`);
-          if (!Object.entries(stamps).some(([s, st]) => mine(s) && ours(st))) continue;
-          for (const s of Object.keys(stamps)) if (mine(s)) delete stamps[s];
-          for (const [s, st] of Object.entries(current.stamps)) if (mine(s)) stamps[s] = st;
+          if (c.keyMerge.has(name)) {
+            // Key by key: only the keys the refused write still holds take the server's; later keys stay.
+            const merged: Record<string, unknown> = isPlainObject(fields[name]) ? jsonCopy(fields[name]) as Record<string, unknown> : {};
+            const theirs = isPlainObject(current.fields[name]) ? current.fields[name] as Record<string, unknown> : {};
+            let changed = false;
+            for (const s of Object.keys(stamps)) {
+              if (!s.startsWith(`${name}/`) || !ours(stamps[s])) continue;
+              const k = s.slice(name.length + 1);
+              if (theirs[k] === undefined || theirs[k] === null) delete merged[k];
+              else merged[k] = jsonCopy(theirs[k]);
+              if (current.stamps[s]) stamps[s] = current.stamps[s];
+              else delete stamps[s];
+              changed = true;
+            }
+            if (ours(stamps[name]) && current.stamps[name]) stamps[name] = current.stamps[name];
+            if (changed) {
+              fields[name] = merged;
+              back.push(name);
+            }
+            continue;
+          }
+          if (!ours(stamps[name])) continue;
+          delete stamps[name];
+          if (current.stamps[name]) stamps[name] = current.stamps[name];
           if (name in current.fields) fields[name] = jsonCopy(current.fields[name]);
           else delete fields[name];
           back.push(name);
@@ -662,7 +687,8 @@ export class Scriber {
 }
 
 /** An object state as the Java engine sends it (`{klass, id, fields, stamps: {f: [clock, origin, base?]}}`), or undefined. */
-function readState(node: unknown): { fields: Record<string, unknown>; stamps: Record<string, Stamp> } | undefined {
+function readState(node: unknown):
+  { klass: unknown; id: unknown; fields: Record<string, unknown>; stamps: Record<string, Stamp> } | undefined {
   if (!isPlainObject(node) || !isPlainObject(node.fields)) return undefined;
   const stamps: Record<string, Stamp> = {};
   if (isPlainObject(node.stamps)) {
@@ -672,7 +698,7 @@ function readState(node: unknown): { fields: Record<string, unknown>; stamps: Re
       }
     }
   }
-  return { fields: node.fields as Record<string, unknown>, stamps };
+  return { klass: node.klass, id: node.id, fields: node.fields as Record<string, unknown>, stamps };
 }
 
 function keyOf(klass: string, id: string): string {

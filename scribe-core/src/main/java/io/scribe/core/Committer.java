@@ -140,6 +140,14 @@ final class Committer {
     }
 
     /**
+     * Whether the scribe with this log id is visible on this node: one of its own, or one it has absorbed (a store
+     * shared with other nodes may hold appends this node has not read yet). Caller holds the lock.
+     */
+    boolean visibleHere(long id) {
+        return id <= seenId || ownIds.contains(id);
+    }
+
+    /**
      * Keeps track of the log position this node has seen. Ids follow each other unless another process sharing the
      * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
      * scribes are absorbed.

@@ -18,12 +18,15 @@ final class Pusher {
     private final Session session;
     private final Scriber scriber;
 
-    // Pushes the peer has not answered yet, whether pushes wait in the log, and the log position of the last scribe
-    // pushed or passed over. Guarded by the engine lock.
+    // Pushes the peer has not answered yet, whether pushes wait in the log, the log position of the last scribe
+    // pushed or passed over, the scribes the session itself sent while pushes wait (never sent back to it), and when
+    // the peer last answered a push. Guarded by the engine lock.
     private int pushesInFlight;
     private boolean pushBehind;
     private boolean refilling;
     private long pushedUpTo;
+    private final java.util.Set<Long> fromPeer = new java.util.HashSet<>();
+    private volatile long lastAnswer = System.nanoTime();
 
     Pusher(Session session) {
         this.session = session;
@@ -39,6 +42,8 @@ final class Pusher {
         if (session.syncro == null) {
             if (pushBehind || pushesInFlight >= scriber.pushWindow) {
                 pushBehind = true;
+                // What waits may have become readable only now (another node's append, absorbed just now).
+                refill();
                 return;
             }
             pushedUpTo = Acknowledged.parse(scribe.id());
@@ -47,42 +52,71 @@ final class Pusher {
         send(scribe);
     }
 
+    /**
+     * A scribe this session's peer sent (the relay skips it for this session): while pushes wait in the log, it is
+     * remembered so that reading the log does not send it back. Called under the Scriber's lock.
+     */
+    void cameFromPeer(Scribe scribe) {
+        if (pushBehind && scribe.id() != null) {
+            fromPeer.add(Acknowledged.parse(scribe.id()));
+        }
+    }
+
     /** An answer to a windowed push came (or it failed): pushes what waits in the log while the window has room. */
     private void answered() {
         scriber.lock.lock();
         try {
             pushesInFlight--;
-            if (!pushBehind || refilling || !session.isOpen() || pushesInFlight > scriber.pushWindow / 2) {
-                return;
-            }
-            refilling = true;
-            try {
-                while (session.isOpen()) {
-                    int room = scriber.pushWindow - pushesInFlight;
-                    List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
-                    for (Scribe s : page) {
-                        pushedUpTo = Acknowledged.parse(s.id());
-                        if (scriber.relay.visibleTo(s, session.client().id())) {
-                            pushesInFlight++;
-                            send(s);
-                        }
-                    }
-                    if (page.size() < room) {
-                        // Under the lock: the next commit pushes again directly.
-                        pushBehind = false;
-                        break;
-                    }
-                    if (pushesInFlight >= scriber.pushWindow) {
-                        break;
-                    }
-                }
-            } finally {
-                refilling = false;
-            }
+            refill();
         } finally {
             scriber.lock.unlock();
         }
         scriber.flush();
+    }
+
+    /**
+     * Reads what waits in the log, up to what this node has made visible (a store shared with other nodes may hold
+     * appends not absorbed yet), and pushes what the peer may see while the window has room. A failure to read
+     * closes the session: the peer catches up from its cursor when it connects again. Caller holds the lock.
+     */
+    private void refill() {
+        if (!pushBehind || refilling || !session.isOpen() || pushesInFlight > scriber.pushWindow / 2) {
+            return;
+        }
+        refilling = true;
+        try {
+            while (session.isOpen()) {
+                int room = scriber.pushWindow - pushesInFlight;
+                List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
+                for (Scribe s : page) {
+                    long id = Acknowledged.parse(s.id());
+                    if (!scriber.committer.visibleHere(id)) {
+                        // Another node's append this node has not absorbed: its push follows the absorption.
+                        return;
+                    }
+                    pushedUpTo = id;
+                    if (!fromPeer.remove(id) && scriber.relay.visibleTo(s, session.client().id())) {
+                        pushesInFlight++;
+                        send(s);
+                    }
+                }
+                if (page.size() < room) {
+                    // Under the lock: the next commit pushes again directly.
+                    pushBehind = false;
+                    fromPeer.clear();
+                    return;
+                }
+                if (pushesInFlight >= scriber.pushWindow) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            scriber.report(new ScribeException(ScribeException.INTERNAL, "reading the log for "
+                    + session.client().id() + " failed; closing the session, the peer catches up when back: " + e, e));
+            session.disconnectBecause(e);
+        } finally {
+            refilling = false;
+        }
     }
 
     /** Sends one scribe as {@code add_scribe} and follows its answer. Caller holds the engine lock. */
@@ -104,9 +138,12 @@ final class Pusher {
         answered.thenAccept(r -> session.client().acknowledged.advance(pushed));
         if (session.syncro == null) {
             answered.whenComplete((r, e) -> {
-                if (e instanceof ScribeException se && se.code() == ScribeException.TIMEOUT && session.isOpen()) {
-                    // At most a window of pushes is in flight, so one left unanswered this long means a peer that
-                    // stopped reading: the session closes, and the peer catches up from its cursor when it is back.
+                if (e == null) {
+                    lastAnswer = System.nanoTime();
+                } else if (e instanceof ScribeException se && se.code() == ScribeException.TIMEOUT && session.isOpen()
+                        && System.nanoTime() - lastAnswer >= scriber.requestTimeout.toNanos()) {
+                    // At most a window of pushes is in flight, and none was answered for the whole timeout: a peer
+                    // that stopped reading. The session closes; the peer catches up from its cursor when it is back.
                     session.disconnectBecause(se);
                 }
                 answered();

@@ -27,9 +27,13 @@ import java.util.Set;
  * is removed. Later writes of its own are left alone, and nothing is recorded or sent: the server's state is what
  * every other peer holds already.
  *
- * <p>A client takes a {@code refused} request only from a peer its class's authorizer lets write the object, so a
- * peer that may not change an object cannot use it to change it either. Syncro peers are never sent one. Peers that
- * do not know the message answer it with an error, which the server ignores.
+ * <p>A server sends it only on sessions it does not trust as relays (its clients), and a client takes it only on a
+ * session it trusts as a relay (its server: {@code ScribeClient} marks it so) and only from a peer its class's
+ * authorizer lets write the object; stamps in the state more than the clock skew ahead, or values that do not fit
+ * their fields, are refused with 400. So a client cannot undo its server's writes, and a peer that may not change an
+ * object cannot use the message to change it. For a key-merged field only the keys the refused write still holds are
+ * put back. Syncro peers are never sent one. Peers that do not know the message answer it with an error, which the
+ * server ignores. A client that serves peers of its own does not relay the undo to them.
  */
 final class Refusals {
 
@@ -48,7 +52,8 @@ final class Refusals {
         boolean forGood = code == ScribeException.FORBIDDEN || code == ScribeException.BAD_REQUEST
                 || code == ScribeException.TOO_LARGE;
         String writer = session.client().id();
-        if (!forGood || session.wire().isSyncro() || scribe.clock() == 0
+        // Only to a peer this one serves: an upstream peer (a trusted relay) is not undone by its clients.
+        if (!forGood || session.wire().isSyncro() || session.isTrustedRelay() || scribe.clock() == 0
                 || (scribe.origin() != null && !scribe.origin().equals(writer))) {
             return null;
         }
@@ -114,6 +119,13 @@ final class Refusals {
             if (!current.klass().equals(klass) || !current.id().equals(objectId) || current.destroyed()) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "refused: current state of another object");
             }
+            long limit = scriber.wallClock.millis() + scriber.maxClockSkew.toMillis();
+            for (Stamp stamp : current.stamps().values()) {
+                if (io.scribe.core.internal.Hlc.millis(stamp.clock()) > limit) {
+                    throw new ScribeException(ScribeException.BAD_REQUEST, "refused: a stamp of the current state is"
+                            + " more than " + scriber.maxClockSkew + " ahead of this peer's clock");
+                }
+            }
         }
         Key key = new Key(klass, objectId);
         JsonNode idNode = current != null ? current.fields().get(c.idField.name()) : idOf(scriber, key, c);
@@ -156,7 +168,7 @@ final class Refusals {
         for (FieldModel f : c.fields.values()) {
             JsonNode v = current.fields().get(f.name());
             if (v != null) {
-                values.put(f, c.fromJson(f, v));
+                values.put(f, convert(c, f, v));
             }
         }
         tx.effects.add(() -> values.forEach((f, v) -> c.set(created, f, v)));
@@ -189,23 +201,53 @@ final class Refusals {
         Map<FieldModel, Object> values = new LinkedHashMap<>();
         for (FieldModel f : c.fields.values()) {
             String name = f.name();
-            boolean merged = c.policy.keyMerged().contains(name);
-            if (!same(stamps.get(name), refused) && !(merged && anyKey(stamps, name, refused))) {
+            if (c.policy.keyMerged().contains(name)) {
+                // Key by key: only the keys the refused write still holds take the server's, later keys stay.
+                JsonNode held0 = fields.get(name);
+                ObjectNode merged = held0 != null && held0.isObject() ? (ObjectNode) held0.deepCopy() : Json.object();
+                JsonNode theirs = current.fields().get(name);
+                boolean changed = false;
+                for (String stampName : new java.util.ArrayList<>(stamps.keySet())) {
+                    if (!stampName.startsWith(name + "/") || !same(stamps.get(stampName), refused)) {
+                        continue;
+                    }
+                    String k = stampName.substring(name.length() + 1);
+                    JsonNode v = theirs != null && theirs.isObject() ? theirs.get(k) : null;
+                    if (v == null || v.isNull()) {
+                        merged.remove(k);
+                    } else {
+                        merged.set(k, v);
+                    }
+                    Stamp theirStamp = current.stamps().get(stampName);
+                    if (theirStamp != null) {
+                        stamps.put(stampName, theirStamp);
+                    } else {
+                        stamps.remove(stampName);
+                    }
+                    changed = true;
+                }
+                if (same(stamps.get(name), refused) && current.stamps().get(name) != null) {
+                    stamps.put(name, current.stamps().get(name));
+                }
+                if (changed) {
+                    fields.set(name, merged);
+                    values.put(f, convert(c, f, merged));
+                }
                 continue;
             }
-            // The whole field as the server holds it, with every stamp of it (a key-merged field's keys too).
-            stamps.keySet().removeIf(s -> s.equals(name) || s.startsWith(name + "/"));
-            current.stamps().forEach((s, stamp) -> {
-                if (s.equals(name) || s.startsWith(name + "/")) {
-                    stamps.put(s, stamp);
-                }
-            });
+            if (!same(stamps.get(name), refused)) {
+                continue;
+            }
+            stamps.remove(name);
+            if (current.stamps().get(name) != null) {
+                stamps.put(name, current.stamps().get(name));
+            }
             JsonNode value = current.fields().get(name);
             if (value == null) {
                 fields.remove(name);
             } else {
                 fields.set(name, value);
-                values.put(f, c.fromJson(f, value));
+                values.put(f, convert(c, f, value));
             }
         }
         if (values.isEmpty() && fields.equals(held.fields())) {
@@ -220,14 +262,13 @@ final class Refusals {
         }
     }
 
-    private static boolean anyKey(Map<String, Stamp> stamps, String field, Stamp refused) {
-        for (Iterator<Map.Entry<String, Stamp>> it = stamps.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, Stamp> e = it.next();
-            if (e.getKey().startsWith(field + "/") && same(e.getValue(), refused)) {
-                return true;
-            }
+    private static Object convert(SyncedClass<?> c, FieldModel f, JsonNode value) {
+        try {
+            return c.fromJson(f, value);
+        } catch (RuntimeException e) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "refused: current " + f.name() + " does not fit: "
+                    + e.getMessage());
         }
-        return false;
     }
 
     private static boolean same(Stamp stamp, Stamp refused) {

@@ -25,7 +25,11 @@ final class Relay {
     /** Queues {@code scribe} on every session entitled to it but the one it came from. Caller holds the lock. */
     void toSessions(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
         for (Session s : scriber.sessions) {
-            if (s == source || !s.pushing() || s.client().id().equals(scribe.origin())) {
+            if (s == source) {
+                s.cameFromPeer(scribe);
+                continue;
+            }
+            if (!s.pushing() || s.client().id().equals(scribe.origin())) {
                 continue;
             }
             if (!allowed(c, subject, scribe, s.client().id())) {

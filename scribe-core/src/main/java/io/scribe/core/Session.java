@@ -907,6 +907,10 @@ public final class Session {
 
     /** The peer refused a write of ours for good: see {@link Refusals}. */
     private void handleRefused(JsonNode id, JsonNode message) {
+        if (!isTrustedRelay()) {
+            // Only the peer this one syncs through (its server, which it trusts as a relay) may undo its writes.
+            throw new ScribeException(ScribeException.FORBIDDEN, "refused: only a peer trusted as a relay may send it");
+        }
         scriber.lock.lock();
         try {
             Refusals.undo(scriber, client, message);
@@ -1214,6 +1218,11 @@ public final class Session {
     /** Pushes one of our scribes: see {@link Pusher#push}. Called under the Scriber's lock. */
     void push(Scribe scribe) {
         pusher.push(scribe);
+    }
+
+    /** A scribe this session's peer sent, which is never pushed back to it: see {@link Pusher#cameFromPeer}. */
+    void cameFromPeer(Scribe scribe) {
+        pusher.cameFromPeer(scribe);
     }
 
     /**

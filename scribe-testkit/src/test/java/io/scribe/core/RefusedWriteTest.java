@@ -147,6 +147,7 @@ class RefusedWriteTest {
 
         Capture out = new Capture(4);
         Session mallory = p.client("mallory").connect(out);
+        mallory.trustAsRelay();
         mallory.receiveMessage(revive);
         assertThat(out.last().path("type").asText()).isEqualTo("error");
         assertThat(out.last().path("code").asInt()).isEqualTo(403);
@@ -156,6 +157,7 @@ class RefusedWriteTest {
         // One that may write it, naming a write this peer did not make (another clock), changes nothing either.
         Capture out2 = new Capture(4);
         Session other = p.client("other").connect(out2);
+        other.trustAsRelay();
         other.receiveMessage(revive.replace("\"clock\":" + clock, "\"clock\":" + (clock + 1)));
         assertThat(out2.last().path("result").asBoolean()).isTrue();
         assertThat(p.find(Note.class, "n1")).isEmpty();
@@ -165,5 +167,53 @@ class RefusedWriteTest {
         assertThat(out2.last().path("code").asInt()).isEqualTo(400);
         other.receiveMessage("{\"type\":\"noop\",\"id\":9}");
         assertThat(out2.last().path("result").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aClientCannotUndoItsServersWrites() {
+        Scriber server = Peers.builder("server").register(Note.class).build();
+        Note n = server.create(new Note("n1", "the server's", "server"));
+        server.destroy(n);
+        ObjectState before = server.store().object("Note", "n1").orElseThrow();
+        Capture out = new Capture(4);
+        // The client's session on its server: not a trusted relay.
+        Session client = server.client("client").connect(out);
+        client.receiveMessage("{\"type\":\"refused\",\"id\":3,\"klass\":\"Note\",\"object\":\"n1\","
+                + "\"write\":\"destroy\",\"clock\":" + before.tombstone().clock() + ",\"code\":403,\"message\":\"x\","
+                + "\"current\":{\"klass\":\"Note\",\"id\":\"n1\",\"fields\":{\"id\":\"n1\",\"text\":\"planted\"},"
+                + "\"stamps\":{}}}");
+        assertThat(out.last().path("code").asInt()).isEqualTo(403);
+        assertThat(server.find(Note.class, "n1")).isEmpty();
+        assertThat(server.store().object("Note", "n1").orElseThrow()).isEqualTo(before);
+    }
+
+    @Test
+    void aRefusedKeyOfAMergedFieldGoesBackAndALaterKeyStays() {
+        // Clients may not write the cell "locked".
+        Scriber hub = Peers.builder("server").register(Sheet.class, Policy.<Sheet>defaults().withKeyMerge("cells")
+                .withAuthorizer((s, client) -> !s.data().path(1).path("cells").has("locked"))).onError(e -> { })
+                .build();
+        Scriber b = Peers.builder("b").register(Sheet.class, Policy.<Sheet>defaults().withKeyMerge("cells"))
+                .onError(e -> { }).build();
+        net.link(b, hub);
+        net.settle();
+        Sheet onHub = new Sheet("s1", "sheet");
+        onHub.cells.put("locked", "server value");
+        hub.create(onHub);
+        net.settle();
+
+        Sheet mine = b.find(Sheet.class, "s1").orElseThrow();
+        mine.cells.put("locked", "changed by b");
+        b.save(mine);
+        mine.cells.put("free", "written after");
+        b.save(mine);
+        net.settle();
+
+        Sheet back = b.find(Sheet.class, "s1").orElseThrow();
+        assertThat(back.cells.path("locked").asText()).isEqualTo("server value");
+        assertThat(back.cells.path("free").asText()).isEqualTo("written after");
+        assertThat(hub.find(Sheet.class, "s1").orElseThrow().cells.path("free").asText()).isEqualTo("written after");
+        assertThat(Json.toJson(b.store().object("Sheet", "s1").orElseThrow()).path("fields"))
+                .isEqualTo(Json.toJson(hub.store().object("Sheet", "s1").orElseThrow()).path("fields"));
     }
 }

@@ -1,0 +1,53 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scribe.core.spi.Connection;
+import io.scribe.core.spi.Store;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two peers joined in process by connections that deliver on the sending thread (as the quick start does): the
+ * answer to the page asked for ahead arrives while the page before it is being played, and the pages are still
+ * played in order.
+ */
+class DirectCatchUpTest {
+
+    private static Connection direct(AtomicReference<Session> peer) {
+        return new Connection() {
+            @Override
+            public void send(byte[] frame) {
+                peer.get().receiveData(frame);
+            }
+
+            @Override
+            public void close() {
+                peer.get().disconnect();
+            }
+        };
+    }
+
+    @Test
+    void aManyPageCatchUpOverADirectConnectionPlaysEveryPageInOrder() throws Exception {
+        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Note.class).pageSize(50)
+                .build();
+        Scriber peer = Scriber.builder().clientId("peer").store(Store.inMemory()).register(Note.class).pageSize(50)
+                .build();
+        for (int i = 0; i < 600; i++) {
+            Note n = hub.create(new Note("n" + i, "first " + i, "hub"));
+            n.text = "second " + i;
+            hub.save(n);
+        }
+        AtomicReference<Session> toHub = new AtomicReference<>();
+        AtomicReference<Session> toPeer = new AtomicReference<>();
+        toHub.set(peer.client("hub").connect(direct(toPeer)));
+        toPeer.set(hub.client("peer").connect(direct(toHub)));
+        toHub.get().sync().get(20, TimeUnit.SECONDS);
+
+        assertThat(peer.all(Note.class)).hasSize(600).allMatch(n -> n.text.startsWith("second "));
+        assertThat(peer.store().cursor("hub")).contains(Long.toString(hub.store().lastId()));
+        assertThat(toHub.get().isCaughtUp()).isTrue();
+    }
+}
