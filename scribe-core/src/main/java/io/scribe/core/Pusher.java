@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
  * One session's live pushes: each new scribe of this peer's log that the session's peer may see goes out as {@code
  * add_scribe}, in log order. On the Scribe wire at most {@link Scriber.Builder#pushWindow} of them are unanswered at a
  * time; beyond that they wait in the log, and are read from it (under the same visibility rules) as answers come in.
- * A push left unanswered for the request timeout closes the session. Runs under the engine lock, except where an
+ * A push that times out when nothing was answered for the whole request timeout closes the session. Runs under the engine lock, except where an
  * answer arrives, which takes it.
  */
 final class Pusher {

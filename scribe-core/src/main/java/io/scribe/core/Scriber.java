@@ -815,9 +815,10 @@ public final class Scriber implements AutoCloseable {
          * How many scribes this peer pushes to one session (Scribe wire) before the peer has answered them: at most
          * this many are in flight, the rest wait in this peer's log (not in memory) and are read from it as answers
          * come in, in log order. A producer faster than a peer therefore never fills memory with frames nor sees
-         * its pushes time out while the peer keeps answering; a push left unanswered for the {@link
-         * #requestTimeout} closes the session (the peer stopped reading; it catches up from its cursor when it
-         * connects again). Syncro sessions are not windowed. Default 256.
+         * its pushes time out while the peer keeps answering; when a push times out and no push at all was
+         * answered for the {@link #requestTimeout}, the session closes (the peer stopped reading; it catches up from
+         * its cursor when it connects again). A push is never sent back to the session it came from. Syncro
+         * sessions are not windowed. Default 256.
          */
         public Builder pushWindow(int scribes) {
             if (scribes < 1) {
