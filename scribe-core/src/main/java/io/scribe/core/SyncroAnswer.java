@@ -1,0 +1,250 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One answer to a Syncro peer's {@code sync}: the log after its cursor in one answer (it cannot page: what does not
+ * fit one frame follows at once as pushes), leaving out what such a peer must never be sent (see PROTOCOL.md, "What a
+ * Syncro peer is never sent"), with the corrections owed to it, then the start of the session's pushes. Made for one
+ * request, under the engine lock.
+ */
+final class SyncroAnswer {
+
+    private final Session session;
+    private final Scriber scriber;
+
+    SyncroAnswer(Session session) {
+        this.session = session;
+        this.scriber = session.scriber();
+    }
+
+    /**
+     * Answers {@code sync}. {@code own}: a Syncro peer asks from the start, so it holds nothing of this log; its own
+     * earlier scribes are sent back too, since it may have lost them (it restarted empty, or it is not recognised).
+     */
+    void answer(JsonNode id, JsonNode message, boolean own) {
+        long after = session.parseCursor(message.get("from"));
+        session.client().acknowledged.reset(after);
+        JsonNode limitNode = message.get("limit");
+        // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
+        // they get one answer, the rest as pushes.
+        int limit = session.wire().isSyncro() ? Integer.MAX_VALUE
+                : limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
+                        ? Math.min(limitNode.asInt(), Math.max(scriber.pageSize, 1))
+                        : Math.max(scriber.pageSize, 1);
+        // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
+        // its own is sent.
+        ObjectNode envelope = Json.object().put("type", "response");
+        if (id != null) {
+            envelope.set("id", id);
+        }
+        envelope.putArray("result");
+        if (!session.wire().isSyncro()) {
+            envelope.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
+        }
+        long budget = session.wire().maxFrameBytes() - (long) Json.bytes(envelope).length;
+        List<ObjectNode> sentToSyncro = new ArrayList<>();
+        Map<Key, String[]> creates = null;
+        // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
+        // hold the engine's lock for the whole log. Syncro peers cannot page, so they are not capped.
+        long examineCap = session.wire().isSyncro() ? Long.MAX_VALUE : Math.max(limit, 1) * 20L;
+        scriber.lock.lock();
+        try {
+            ArrayNode result = Json.NODES.arrayNode();
+            String cursor = null;
+            boolean more = false;
+            long position = after;
+            if (after >= 0) {
+                long bytes = 0;
+                long examined = 0;
+                int chunk = (int) Math.min(Math.min(limit, 500), examineCap);
+                outer:
+                while (true) {
+                    List<Scribe> page = scriber.store.readAfter(position, chunk);
+                    for (Scribe s : page) {
+                        if (result.size() >= limit || examined >= examineCap) {
+                            more = true;
+                            break outer;
+                        }
+                        examined++;
+                        boolean send = scriber.relay.visibleTo(s, session.client().id(), own);
+                        if (send && session.syncro != null && s.type() == Scribe.Type.CREATE) {
+                            // Its own create, relayed back under another name (a connection the hub could not
+                            // recognise): it has the record, or destroyed it, and would bring it back.
+                            SyncedClass<?> c = scriber.classByKlass(s.klass());
+                            send = c == null || !session.syncro.created.contains(Scriber.keyOfScribe(c, s));
+                        }
+                        if (send && session.syncro != null && s.type() == Scribe.Type.DESTROY) {
+                            if (creates == null) {
+                                creates = createsInLog();
+                            }
+                            send = peerHad(s, after, creates);
+                        }
+                        if (send) {
+                            ObjectNode json = session.syncro != null ? session.syncro.outgoing(s) : Json.toJson(s);
+                            long size = Json.bytes(json).length;
+                            long comma = result.isEmpty() ? 0 : 1;
+                            if (size > budget) {
+                                // It can never be sent: skip it, or every catch-up would stop here.
+                                scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + s.id()
+                                        + " of " + size + " bytes cannot be sent to " + session.client().id()
+                                        + "; skipped"));
+                            } else if (bytes + comma + size > budget) {
+                                more = true;
+                                break outer;
+                            } else {
+                                bytes += comma + size;
+                                result.add(json);
+                                if (session.syncro != null) {
+                                    sentToSyncro.add(json);
+                                }
+                            }
+                        }
+                        position = Long.parseLong(s.id());
+                        cursor = s.id();
+                    }
+                    if (page.size() < chunk) {
+                        break;
+                    }
+                }
+            }
+            ObjectNode response = Json.object().put("type", "response");
+            if (id != null) {
+                response.set("id", id);
+            }
+            if (session.syncro != null && !result.isEmpty() && cursor != null && !more) {
+                // Syncro takes the id of the last scribe of the answer as its cursor: scribes left out after it
+                // (hidden, or not for this peer) are passed too, or a destroy left out now would be sent next time
+                // to a peer that never got the create.
+                ((ObjectNode) result.get(result.size() - 1)).put("id", cursor);
+            }
+            response.set("result", result);
+            if (!session.wire().isSyncro()) {
+                response.put("more", more);
+                if (cursor != null) {
+                    response.put("cursor", cursor);
+                }
+            }
+            session.enqueue(response);
+            if (session.syncro != null && !result.isEmpty()) {
+                // Syncro takes the answer's last id as its cursor: corrections sent from here on must carry it, or
+                // they would move the peer's cursor back before this answer (its next catch-up would then replay
+                // creates whose destroys it can no longer be sent).
+                session.syncro.cursor = result.get(result.size() - 1).path("id").asText(session.syncro.cursor);
+            }
+            if (session.syncro != null && !session.syncro.waiting.isEmpty()) {
+                List<ObjectNode> waiting = new ArrayList<>(session.syncro.waiting);
+                session.syncro.waiting.clear();
+                session.correct(waiting);
+            }
+            if (session.syncro != null) {
+                // Corrections a closed session could not deliver, with the values held here now; a peer that asks
+                // from the start holds nothing of this log, so it is owed nothing.
+                Map<Key, java.util.Set<String>> owed = session.client().takeOwed();
+                if (!own) {
+                    session.correct(session.syncro.owed(owed, new Txn()));
+                }
+            }
+            if (!sentToSyncro.isEmpty()) {
+                // The answer to this request proves the peer played the page (it handles messages in order).
+                ObjectNode noop = Json.object().put("type", "noop");
+                session.enqueueRequest(noop);
+                int tag = noop.path("id").asInt();
+                sentToSyncro.forEach(json -> session.syncro.sent(json, tag));
+            }
+            if (more && session.wire().isSyncro()) {
+                // A Syncro peer takes the first answer as the whole rest of the log: what did not fit follows at
+                // once as pushes, in log order.
+                pushRest(position, after, creates, own);
+                more = false;
+            }
+            if (!more) {
+                // From here on, new scribes are pushed: they are appended after the page just read.
+                session.startPushing();
+                if (!session.wire().isSyncro() && position > after) {
+                    // The peer stores no cursor in this log past the last page: its answer to this noop says it
+                    // has played the page (it handles messages in order), which is what pending() counts on.
+                    long upTo = position;
+                    session.enqueueRequest(Json.object().put("type", "noop"))
+                            .thenAccept(r -> session.client().acknowledged.advance(upTo));
+                }
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /** The create of every object in the log: its id and origin. Caller holds the engine lock. */
+    private Map<Key, String[]> createsInLog() {
+        Map<Key, String[]> creates = new java.util.HashMap<>();
+        long position = 0;
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(position, 500);
+            for (Scribe s : page) {
+                SyncedClass<?> c = scriber.classByKlass(s.klass());
+                if (c != null && s.type() == Scribe.Type.CREATE) {
+                    creates.putIfAbsent(Scriber.keyOfScribe(c, s), new String[] {s.id(), s.origin()});
+                }
+                position = Long.parseLong(s.id());
+            }
+            if (page.size() < 500) {
+                return creates;
+            }
+        }
+    }
+
+    /**
+     * Whether a Syncro peer holds the object a destroy is about, so that it can play the destroy (it raises on an
+     * unknown record): the peer did not destroy it itself, and it created it, or was sent its create before the
+     * position it asked from.
+     */
+    private boolean peerHad(Scribe destroy, long after, Map<Key, String[]> creates) {
+        SyncedClass<?> c = scriber.classByKlass(destroy.klass());
+        if (c == null) {
+            return false;
+        }
+        Key key = Scriber.keyOfScribe(c, destroy);
+        if (!session.syncro.mayHold(key)) {
+            return false;
+        }
+        if (session.syncro.created.contains(key)) {
+            return true;
+        }
+        String[] create = creates.get(key);
+        // Its own creates after the position it asked from are not sent back, but it has them (unless it asked from
+        // the start: then it holds nothing it did not tell in its history).
+        return create != null && (Long.parseLong(create[0]) <= after
+                || (after > 0 && session.client().id().equals(create[1])));
+    }
+
+    /** Pushes every scribe after {@code position} this peer may see. Caller holds the engine lock. */
+    private void pushRest(long position, long after, Map<Key, String[]> creates, boolean own) {
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(position, 500);
+            for (Scribe s : page) {
+                if (scriber.relay.visibleTo(s, session.client().id(), own)) {
+                    if (s.type() == Scribe.Type.DESTROY) {
+                        if (creates == null) {
+                            creates = createsInLog();
+                        }
+                        if (!peerHad(s, after, creates)) {
+                            position = Long.parseLong(s.id());
+                            continue;
+                        }
+                    }
+                    session.push(s);
+                }
+                position = Long.parseLong(s.id());
+            }
+            if (page.size() < 500) {
+                return;
+            }
+        }
+    }
+}
