@@ -74,6 +74,17 @@ async function client(hub, options = {}) {
 
 const relayed = (client, session, seq, state, topic) => ({ type: 'presence', client, session, seq, state, ...(topic ? { topic } : {}) });
 
+/** A hub and a started client of it, online, with the presence changes the client was told. */
+async function onlineClient() {
+  const hub = await PresenceHub.start();
+  const c = await client(hub);
+  const told = [];
+  c.presence.onChange((p) => told.push(p));
+  c.start();
+  await c.whenOnline();
+  return { hub, c, told };
+}
+
 test('a state set before connecting is sent on the session, and each later one as it is set', async () => {
   const hub = await PresenceHub.start();
   const c = await client(hub);
@@ -110,12 +121,7 @@ test('a burst of states is coalesced: the first goes at once, then only the late
 });
 
 test('relayed states are kept per session until their leave, and an older one than already seen is dropped', async () => {
-  const hub = await PresenceHub.start();
-  const c = await client(hub);
-  const told = [];
-  c.presence.onChange((p) => told.push(p));
-  c.start();
-  await c.whenOnline();
+  const { hub, c, told } = await onlineClient();
   hub.push(relayed('a', 's1', 5, { status: 'idle' }, { klass: 'Note', id: 'n1' }));
   hub.push(relayed('a', 's1', 3, { status: 'typing' })); // crossed the newer one: dropped
   hub.push(relayed('b', 's2', 1, { status: 'here' }));
@@ -144,12 +150,7 @@ test('relayed states are kept per session until their leave, and an older one th
 });
 
 test('a dropped connection forgets the others; the next session is sent the latest state again', async () => {
-  const hub = await PresenceHub.start();
-  const c = await client(hub);
-  const told = [];
-  c.presence.onChange((p) => told.push(p));
-  c.start();
-  await c.whenOnline();
+  const { hub, c, told } = await onlineClient();
   c.presence.set({ cursor: 1 });
   hub.push(relayed('a', 's1', 9, { cursor: 4 }));
   await until(() => c.presence.others().length === 1);
