@@ -78,6 +78,7 @@ public final class Session {
                     disconnect();
                     return;
                 }
+                playQueued();
                 rejected(null, e);
                 return;
             }
@@ -86,6 +87,7 @@ public final class Session {
 
         @Override
         public void tooLarge(long length) {
+            playQueued();
             rejected(null, new ScribeException(ScribeException.TOO_LARGE,
                     "frame of " + length + " bytes exceeds the maximum of " + wire.maxFrameBytes() + "; skipped"));
         }
@@ -357,6 +359,8 @@ public final class Session {
             }
             message = Json.parse(json);
         } catch (ScribeException e) {
+            // Answered after the pushed scribes before it, which are played first.
+            playQueued();
             rejected(null, e);
             return;
         }
@@ -368,6 +372,9 @@ public final class Session {
     private void dispatch(JsonNode message) {
         JsonNode id = message.isObject() ? message.get("id") : null;
         try {
+            if (!message.isObject() || !message.path("type").isTextual()) {
+                playQueued();
+            }
             if (!message.isObject()) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "message must be a JSON object");
             }
@@ -376,6 +383,10 @@ public final class Session {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "message has no type");
             }
             String type = typeNode.asText();
+            if (!type.equals("add_scribe")) {
+                // The pushed scribes before this message are played and answered first, whatever its answer.
+                playQueued();
+            }
             if (scriber.authenticator != null && principal == null) {
                 gate(type, id, message);
                 return;
@@ -383,9 +394,6 @@ public final class Session {
             if ((type.equals("sync") || type.equals("rpc")) && !rate.tryAcquire()) {
                 throw new ScribeException(ScribeException.TOO_MANY_REQUESTS, type + " requests over the rate of "
                         + scriber.requestRate + " a second (burst " + scriber.requestBurst + "); try again later");
-            }
-            if (queued && !type.equals("add_scribe")) {
-                playQueued();
             }
             switch (type) {
                 case "sync" -> handleSync(id, message);

@@ -63,6 +63,8 @@ class BatchTest {
         read.write(Capture.frame(create(2, 1, "first")));
         read.write(Capture.frame(create(3, 2, "bad")));
         read.write(Capture.frame(create(4, 3, "third")));
+        // A message that is not JSON is answered after the scribes before it.
+        read.write(Capture.frame("not json"));
         read.write(Capture.frame("{\"type\":\"noop\",\"id\":5}"));
         byte[] bytes = read.toByteArray();
         // The last frame is cut across two reads: it still comes after the batch, in order.
@@ -76,10 +78,11 @@ class BatchTest {
         assertThat(hub.store().cursor("a")).contains("3");
         List<JsonNode> answers = out.messages().stream()
                 .filter(m -> m.path("type").asText().matches("response|error")).toList();
-        assertThat(answers).extracting(m -> m.path("id").asInt()).containsExactly(2, 3, 4, 5);
+        assertThat(answers).extracting(m -> m.path("id").asInt()).containsExactly(2, 3, 4, 0, 5);
         assertThat(answers).extracting(m -> m.path("type").asText())
-                .containsExactly("response", "error", "response", "response");
+                .containsExactly("response", "error", "response", "error", "response");
         assertThat(answers.get(1).path("code").asInt()).isEqualTo(403);
-        assertThat(errors).extracting(ScribeException::code).containsExactly(403);
+        assertThat(answers.get(3).path("code").asInt()).isEqualTo(400);
+        assertThat(errors).extracting(ScribeException::code).containsExactly(403, 400);
     }
 }
