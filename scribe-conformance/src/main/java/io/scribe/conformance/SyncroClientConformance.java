@@ -3,10 +3,7 @@ package io.scribe.conformance;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.scribe.conformance.SyncroConformance.Result;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -15,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * Plays the server side of Ruby Syncro 0.0.3 over a socket and drives a connecting peer (a client), checking its
@@ -50,7 +46,7 @@ public final class SyncroClientConformance {
     private final boolean u16;
     private final int timeoutMillis;
     private final ClientUnderTest client;
-    private Conn conn;
+    private FramedSocket conn;
     private int ids = 100;
 
     /**
@@ -241,9 +237,7 @@ public final class SyncroClientConformance {
                 + "x".repeat(65_600) + "\",\"id\":\"big\"}") + ",\"id\":11}";
         byte[] json = big.getBytes(StandardCharsets.UTF_8);
         // Ruby's [length].pack('n') keeps the low 16 bits.
-        conn.out.write(new byte[] {(byte) (json.length >>> 8), (byte) json.length});
-        conn.out.write(json);
-        conn.out.flush();
+        conn.sendWrapped(json);
         check(conn.awaitClose(), "the client kept the connection open after a frame that is not JSON");
         noErrors();
         conn.close();
@@ -314,7 +308,7 @@ public final class SyncroClientConformance {
         } catch (SocketTimeoutException e) {
             throw new AssertionError("the client did not connect within " + timeoutMillis + " ms");
         }
-        conn = new Conn(socket);
+        conn = new FramedSocket(socket, u16, timeoutMillis);
         if (!u16) {
             JsonNode hello = conn.read();
             check(hello.path("type").asText().equals("hello") && hello.hasNonNull("client"),
@@ -322,94 +316,5 @@ public final class SyncroClientConformance {
             conn.send("{\"type\":\"hello\",\"client\":\"server\"}");
         }
         clientSync = conn.await(m -> m.path("type").asText().equals("sync"));
-    }
-
-    /** One connection from the client. */
-    private final class Conn {
-        final Socket socket;
-        final DataInputStream in;
-        final OutputStream out;
-        final List<JsonNode> seen = new ArrayList<>();
-
-        Conn(Socket socket) throws IOException {
-            this.socket = socket;
-            socket.setSoTimeout(timeoutMillis);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
-        }
-
-        void send(String json) throws IOException {
-            byte[] b = json.getBytes(StandardCharsets.UTF_8);
-            if (u16) {
-                check(b.length <= 0xFFFF, "the kit's own frame is too large for u16");
-                out.write(new byte[] {(byte) (b.length >>> 8), (byte) b.length});
-            } else {
-                out.write(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16), (byte) (b.length >>> 8),
-                    (byte) b.length});
-            }
-            out.write(b);
-            out.flush();
-        }
-
-        /** Sends a request and waits for the response (or error) with its id. */
-        JsonNode request(String json, int id) throws IOException {
-            send(json);
-            return await(m -> m.path("id").asInt() == id
-                    && (m.path("type").asText().equals("response") || m.path("type").asText().equals("error")));
-        }
-
-        JsonNode read() throws IOException {
-            int length = u16 ? in.readUnsignedShort() : in.readInt();
-            byte[] b = new byte[length];
-            in.readFully(b);
-            JsonNode m = JSON.readTree(b);
-            seen.add(m);
-            return m;
-        }
-
-        /**
-         * Reads until a message matches; on the way answers the client's requests as a Syncro server does: its
-         * {@code noop} and {@code add_scribe} with {@code true}, a further {@code sync} with an empty list.
-         */
-        JsonNode await(Predicate<JsonNode> wanted) throws IOException {
-            while (true) {
-                JsonNode m;
-                try {
-                    m = read();
-                } catch (SocketTimeoutException e) {
-                    throw new AssertionError("no expected message within " + timeoutMillis + " ms; saw " + seen);
-                }
-                if (wanted.test(m)) {
-                    return m;
-                }
-                String type = m.path("type").asText();
-                if (type.equals("noop") || type.equals("add_scribe")) {
-                    send("{\"type\":\"response\",\"id\":" + m.get("id") + ",\"result\":true}");
-                } else if (type.equals("sync")) {
-                    send("{\"type\":\"response\",\"id\":" + m.get("id") + ",\"result\":[]}");
-                }
-            }
-        }
-
-        /** Reads until the client closes; false if it does not within the timeout. */
-        boolean awaitClose() throws IOException {
-            try {
-                while (true) {
-                    read();
-                }
-            } catch (EOFException | java.net.SocketException e) {
-                return true;
-            } catch (SocketTimeoutException e) {
-                return false;
-            }
-        }
-
-        void close() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
     }
 }

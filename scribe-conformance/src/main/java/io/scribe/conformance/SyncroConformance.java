@@ -2,12 +2,8 @@ package io.scribe.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -15,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Predicate;
 
 /**
  * Drives a listening peer (a hub) over a socket the way Ruby Syncro 0.0.3 clients do, and checks its answers and the
@@ -225,9 +220,7 @@ public final class SyncroConformance {
             String big = "{\"type\":\"add_scribe\",\"scribe\":{\"data\":{\"name\":\"" + "x".repeat(65_600)
                     + "\",\"id\":\"big\"},\"klass\":\"Test\",\"type\":\"create\",\"id\":\"" + randomId() + "\"},\"id\":2}";
             byte[] json = big.getBytes(StandardCharsets.UTF_8);
-            c.out.write(new byte[] {(byte) (json.length >>> 8), (byte) json.length});
-            c.out.write(json);
-            c.out.flush();
+            c.sendWrapped(json);
             check(c.awaitClose(), "the connection stayed open after a frame that is not JSON");
             check(c.seen.stream().noneMatch(m -> m.path("type").asText().equals("error")),
                     "a Syncro peer raises on an error; it was sent " + c.seen);
@@ -269,16 +262,10 @@ public final class SyncroConformance {
     }
 
     /** One connection, as a Syncro client. */
-    private final class Conn implements AutoCloseable {
-        final Socket socket = new Socket(host, port);
-        final DataInputStream in;
-        final OutputStream out;
-        final List<JsonNode> seen = new ArrayList<>();
+    private final class Conn extends FramedSocket {
 
         Conn() throws IOException {
-            socket.setSoTimeout(timeoutMillis);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
+            super(new Socket(host, port), u16, timeoutMillis);
             if (!u16) {
                 send("{\"type\":\"hello\",\"client\":\"conformance-" + (++connections) + "-" + randomId() + "\"}");
                 JsonNode hello = read();
@@ -295,71 +282,9 @@ public final class SyncroConformance {
         }
 
         void addScribe(int id, String scribe) throws IOException {
-            send("{\"type\":\"add_scribe\",\"scribe\":" + scribe + ",\"id\":" + id + "}");
-            JsonNode r = await(m -> m.path("id").asInt() == id
-                    && (m.path("type").asText().equals("response") || m.path("type").asText().equals("error")));
+            JsonNode r = request("{\"type\":\"add_scribe\",\"scribe\":" + scribe + ",\"id\":" + id + "}", id);
             check(r.path("type").asText().equals("response") && r.path("result").asBoolean(false),
                     "add_scribe " + id + " answered " + r);
-        }
-
-        void send(String json) throws IOException {
-            byte[] b = json.getBytes(StandardCharsets.UTF_8);
-            if (u16) {
-                out.write(new byte[] {(byte) (b.length >>> 8), (byte) b.length});
-            } else {
-                out.write(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16), (byte) (b.length >>> 8),
-                    (byte) b.length});
-            }
-            out.write(b);
-            out.flush();
-        }
-
-        JsonNode read() throws IOException {
-            int length = u16 ? in.readUnsignedShort() : in.readInt();
-            byte[] b = new byte[length];
-            in.readFully(b);
-            JsonNode m = JSON.readTree(b);
-            seen.add(m);
-            return m;
-        }
-
-        /** Reads until a message matches; answers the peer's noops and pushes on the way, as Syncro does. */
-        JsonNode await(Predicate<JsonNode> wanted) throws IOException {
-            while (true) {
-                JsonNode m;
-                try {
-                    m = read();
-                } catch (SocketTimeoutException e) {
-                    throw new AssertionError("no expected answer within " + timeoutMillis + " ms; saw " + seen);
-                }
-                if (wanted.test(m)) {
-                    return m;
-                }
-                String type = m.path("type").asText();
-                if (type.equals("noop") || type.equals("add_scribe")) {
-                    send("{\"type\":\"response\",\"id\":" + m.get("id") + ",\"result\":true}");
-                } else if (type.equals("sync")) {
-                    send("{\"type\":\"response\",\"id\":" + m.get("id") + ",\"result\":[]}");
-                }
-            }
-        }
-
-        /** Reads until the peer closes; false if it does not within the timeout. */
-        boolean awaitClose() throws IOException {
-            try {
-                while (true) {
-                    read();
-                }
-            } catch (EOFException | java.net.SocketException e) {
-                return true;
-            } catch (SocketTimeoutException e) {
-                return false;
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }
