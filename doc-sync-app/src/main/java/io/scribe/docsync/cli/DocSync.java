@@ -40,6 +40,10 @@ public final class DocSync implements Runnable {
     static final String EXPORT_FORMAT = "doc-sync-export";
 
     public static void main(String[] args) {
+        if (Runtime.version().feature() >= 24 && System.getProperty("io.netty.noUnsafe") == null) {
+            // JDK 24+ warns on every use of sun.misc.Unsafe's memory access, which Netty 4.1 makes by default.
+            System.setProperty("io.netty.noUnsafe", "true");
+        }
         System.exit(commandLine().execute(args));
     }
 
