@@ -175,6 +175,50 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void cursorsAreListedByPrefix() {
+        store.commit(new Commit(List.of(), List.of(), Map.of("~acknowledged/a", "3", "~acknowledged/b", "5;99",
+                "~acknowledgedX", "1", "peer-a", "7")));
+        assertThat(store.cursors("~acknowledged/"))
+                .isEqualTo(Map.of("~acknowledged/a", "3", "~acknowledged/b", "5;99"));
+        store.commit(new Commit(List.of(), List.of(), Map.of("~acknowledged/a", "")));
+        assertThat(store.cursors("~acknowledged/")).isEqualTo(Map.of("~acknowledged/b", "5;99"));
+        assertThat(store.cursors("nothing-here/")).isEmpty();
+    }
+
+    @Test
+    void compactionRemovesTheLogHeadAndTombstonesAndKeepsTheIds() {
+        for (int i = 1; i <= 10; i++) {
+            store.commit(append(scribe("Task", "o" + i, "t" + i, i)));
+        }
+        ObjectState tomb = new ObjectState("Task", "dead", JSON.createObjectNode().put("id", "dead"), Map.of(),
+                new Stamp(4, "peer-b"));
+        ObjectState revived = state("Task", "alive", "back", 8);
+        store.commit(new Commit(List.of(), List.of(tomb, state("Task", "o1", "t1", 1), revived), Map.of("c", "2")));
+        ObjectState staleTomb = new ObjectState("Task", "alive", JSON.createObjectNode().put("id", "alive"),
+                Map.of(), new Stamp(3, "peer-b"));
+
+        assertThat(store.compact(6, List.of(tomb, staleTomb))).isTrue();
+
+        assertThat(store.lastId()).isEqualTo(10);
+        assertThat(store.readAfter(0, 100)).extracting(Scribe::id).containsExactly("7", "8", "9", "10");
+        assertThat(store.readAfter(3, 2)).extracting(Scribe::id).containsExactly("7", "8");
+        assertThat(store.readAfter(8, 100)).extracting(Scribe::id).containsExactly("9", "10");
+        assertThat(store.object("Task", "dead")).isEmpty();
+        // Only a state that is still a tombstone goes; live objects and cursors stay.
+        assertThat(store.object("Task", "alive")).contains(revived);
+        assertThat(store.object("Task", "o1")).isPresent();
+        assertThat(store.cursor("c")).contains("2");
+        assertThat(store.commit(append(scribe("Task", "n", "next", 11)))).extracting(Scribe::id).containsExactly("11");
+
+        // Compacting everything keeps the id sequence going.
+        assertThat(store.compact(11, List.of())).isTrue();
+        assertThat(store.readAfter(0, 100)).isEmpty();
+        assertThat(store.lastId()).isEqualTo(11);
+        assertThat(store.commit(append(scribe("Task", "m", "more", 12)))).extracting(Scribe::id).containsExactly("12");
+        assertThat(store.readAfter(0, 100)).extracting(Scribe::id).containsExactly("12");
+    }
+
+    @Test
     void rejectsANonPositiveLimit() {
         assertThatThrownBy(() -> store.readAfter(0, 0)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
 public final class MemoryStore implements Store {
 
     private final List<Scribe> log = new ArrayList<>();
+    // The id of log.get(0) minus one: how many scribes compaction removed from the head.
+    private long removed;
     private final Map<String, String> cursors = new HashMap<>();
     private final Map<String, ObjectState> objects = new HashMap<>();
 
@@ -22,7 +24,7 @@ public final class MemoryStore implements Store {
     public synchronized List<Scribe> commit(Commit commit) {
         List<Scribe> stored = new ArrayList<>(commit.scribes().size());
         for (Scribe s : commit.scribes()) {
-            Scribe withId = s.withId(Long.toString(log.size() + 1L));
+            Scribe withId = s.withId(Long.toString(removed + log.size() + 1L));
             log.add(withId);
             stored.add(withId);
         }
@@ -44,14 +46,14 @@ public final class MemoryStore implements Store {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
-        int from = (int) Math.max(0, Math.min(afterId, log.size()));
+        int from = (int) Math.max(0, Math.min(afterId - removed, log.size()));
         int to = (int) Math.min(log.size(), (long) from + limit);
         return List.copyOf(log.subList(from, to));
     }
 
     @Override
     public synchronized long lastId() {
-        return log.size();
+        return removed + log.size();
     }
 
     @Override
@@ -71,6 +73,32 @@ public final class MemoryStore implements Store {
             copy = List.copyOf(objects.values());
         }
         copy.forEach(action);
+    }
+
+    @Override
+    public synchronized Map<String, String> cursors(String prefix) {
+        Map<String, String> found = new HashMap<>();
+        cursors.forEach((client, cursor) -> {
+            if (client.startsWith(prefix)) {
+                found.put(client, cursor);
+            }
+        });
+        return found;
+    }
+
+    @Override
+    public synchronized boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
+        int drop = (int) Math.max(0, Math.min(upTo - removed, log.size()));
+        log.subList(0, drop).clear();
+        removed += drop;
+        for (ObjectState t : tombstones) {
+            String key = key(t.klass(), t.id());
+            ObjectState held = objects.get(key);
+            if (held != null && held.destroyed()) {
+                objects.remove(key);
+            }
+        }
+        return true;
     }
 
     private static String key(String klass, String id) {

@@ -63,4 +63,14 @@ public class ForwardingStore implements Store {
     public void check(Scribe scribe, long encodedBytes) {
         delegate.check(scribe, encodedBytes);
     }
+
+    @Override
+    public java.util.Map<String, String> cursors(String prefix) {
+        return delegate.cursors(prefix);
+    }
+
+    @Override
+    public boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
+        return delegate.compact(upTo, tombstones);
+    }
 }

@@ -57,6 +57,31 @@ public interface Store extends AutoCloseable {
     void forEachObject(Consumer<ObjectState> action);
 
     /**
+     * Returns every stored cursor whose client key starts with {@code prefix}, keyed by the whole client key. The
+     * engine lists its own bookkeeping entries with it (what each remote peer acknowledged, for compaction); it is
+     * read rarely and may be slow. Stores that support {@link #compact} must implement it; the default returns none.
+     */
+    default java.util.Map<String, String> cursors(String prefix) {
+        return java.util.Map.of();
+    }
+
+    /**
+     * Removes old history: the log's scribes with ids up to and including {@code upTo}, and the states of the
+     * objects named in {@code tombstones} where the stored state is still a tombstone. Nothing else changes:
+     * {@link #lastId()} stays, the next append gets the next id as before (also after a restart), cursors and live
+     * objects stay, and {@link #readAfter} of a position below {@code upTo} returns only the scribes after it. Need
+     * not be atomic with respect to other writes, but every scribe and state it removes stays removed. The engine
+     * records how far it compacted (as a cursor) before it calls this, and calls it under its write lock.
+     *
+     * @param upTo the id of the last scribe to remove, at most {@link #lastId()}
+     * @param tombstones tombstones to remove; a state that is no longer a tombstone is kept
+     * @return {@code false} if this store cannot compact (the default), and then nothing was removed
+     */
+    default boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
+        return false;
+    }
+
+    /**
      * Asks to be told when another process appended to this store's log: server nodes that share one store use it
      * to push each other's new scribes to their own sessions. The listener may be called from any thread, at least
      * once after each foreign commit (several commits may be folded into one call); it must not block. Stores that
