@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
  * How far one remote peer has acknowledged this peer's log: the id up to which it asked for everything after
  * ({@code sync{from}}), answered a push, or answered the {@code noop} that follows the last page of its catch-up.
  * Kept in the store beside the cursors (under {@link #KEY_PREFIX} and the client's GUID), written shortly after it
- * moves, so that {@link Client#pending()} survives a restart.
+ * moves, so that {@link Client#pending()} survives a restart. The stored value is {@code POSITION;MILLIS}, with the
+ * wall time it was written: when the client was last seen, which {@link Compactor} reads.
  */
 final class Acknowledged {
 
@@ -34,7 +35,7 @@ final class Acknowledged {
     /** The id of the last scribe of this log the remote acknowledged, 0 when none. */
     synchronized long position() {
         if (position < 0) {
-            position = scriber.store.cursor(key).map(Acknowledged::parse).orElse(0L);
+            position = scriber.store.cursor(key).map(v -> parseStored(v)[0]).orElse(0L);
             stored = position;
         }
         return position;
@@ -63,7 +64,7 @@ final class Acknowledged {
         }
         if (scheduled.compareAndSet(false, true)) {
             try {
-                scriber.timer.schedule(this::persist, 200, TimeUnit.MILLISECONDS);
+                scriber.timer.schedule(() -> persist(false), 200, TimeUnit.MILLISECONDS);
             } catch (RuntimeException e) {
                 // The Scriber is closing: what was not written is learnt again at the next catch-up.
                 scheduled.set(false);
@@ -71,12 +72,12 @@ final class Acknowledged {
         }
     }
 
-    /** Writes the position now if it moved since it was last written (when a session closes). */
+    /** Writes the position now, with the time, as when the client was last seen (when a session closes). */
     void flush() {
-        persist();
+        persist(true);
     }
 
-    private void persist() {
+    private void persist(boolean seen) {
         scheduled.set(false);
         // Through the engine, under its lock: stores (and the stores that wrap them) see one commit at a time, and
         // two writes of the position cannot land out of order.
@@ -84,13 +85,13 @@ final class Acknowledged {
         try {
             long now;
             synchronized (this) {
-                now = position;
-                if (now == stored) {
+                now = position();
+                if (now == stored && !seen) {
                     return;
                 }
             }
             Txn tx = new Txn();
-            tx.cursors.put(key, Long.toString(now));
+            tx.cursors.put(key, now + ";" + scriber.wallClock.millis());
             scriber.commit(tx);
             synchronized (this) {
                 stored = now;
@@ -136,6 +137,15 @@ final class Acknowledged {
                 return java.util.Optional.empty();
             }
         }
+    }
+
+    /** A stored value as {@code {position, millis}}; millis is 0 when the value has none. */
+    static long[] parseStored(String value) {
+        int semi = value.indexOf(';');
+        if (semi < 0) {
+            return new long[] {parse(value), 0};
+        }
+        return new long[] {parse(value.substring(0, semi)), parse(value.substring(semi + 1))};
     }
 
     static long parse(String id) {

@@ -59,6 +59,11 @@ final class CatchUp {
     }
 
     void requestPage(String from, CompletableFuture<Void> done) {
+        if (!Snapshot.isCursor(from)) {
+            // If the answer starts a snapshot, what the peer had acknowledged of this log when it was asked for
+            // tells which of this peer's objects it may not have yet (see forgetDropped).
+            acknowledgedWhenAsked = session.client().acknowledged.position();
+        }
         ObjectNode sync = Json.object().put("type", "sync");
         if (from == null) {
             sync.putNull("from");
@@ -129,10 +134,18 @@ final class CatchUp {
         if (!result.isArray()) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
         }
+        JsonNode snapshot = response.get("snapshot");
+        if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)) {
+            snapshotSeen = new java.util.HashSet<>();
+            snapshotOwn = ownSince(acknowledgedWhenAsked);
+        }
         String cursor;
         List<Scribe> clockless = new ArrayList<>();
         scriber.lock.lock();
         try {
+            if (snapshot != null && snapshot.isObject() && snapshotSeen != null) {
+                noteCreates(result, snapshotSeen);
+            }
             refusedInPage.clear();
             Txn tx = new Txn();
             tx.history = session.syncro != null && (from == null || from.isEmpty());
@@ -142,7 +155,7 @@ final class CatchUp {
                 cursor = explicit.asText();
             }
             List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : session.syncro.played(clockless, tx, true);
-            if (cursor != null && !cursor.equals(from)) {
+            if (cursor != null && !cursor.equals(from) && !Snapshot.isCursor(cursor)) {
                 if (session.syncro != null && (!fixes.isEmpty() || session.syncro.correcting > 0)) {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
                     session.syncro.heldCursor = cursor;
@@ -161,6 +174,10 @@ final class CatchUp {
                 fixes = List.of();
             }
             session.correct(fixes);
+            if (snapshot != null && snapshot.isObject() && snapshot.path("end").asBoolean(false)
+                    && snapshotSeen != null) {
+                forgetDropped(snapshot.path("horizon").asLong(0));
+            }
             // Told once the page is stored, with the states it left.
             refusedInPage.forEach(r -> session.tellRefused(r.getKey(), r.getValue()));
             refusedInPage.clear();
@@ -169,6 +186,87 @@ final class CatchUp {
         }
         scriber.flush();
         return cursor;
+    }
+
+    // A snapshot being received from its first page (see Snapshot): the objects it held so far, and this peer's
+    // objects with changes the peer had not acknowledged when it was asked. Guarded by the engine lock.
+    private java.util.Set<Key> snapshotSeen;
+    private java.util.Set<Key> snapshotOwn = java.util.Set.of();
+    private volatile long acknowledgedWhenAsked;
+
+    /** Adds the keys of the creates among {@code nodes} to {@code keys}. */
+    private void noteCreates(JsonNode nodes, java.util.Set<Key> keys) {
+        for (JsonNode node : nodes) {
+            SyncedClass<?> c = scriber.classByKlass(node.path("klass").asText());
+            JsonNode id = node.path("data").get(c == null ? "" : c.idField.name());
+            if (c != null && "create".equals(node.path("type").asText()) && id != null && id.isValueNode()) {
+                keys.add(new Key(c.klass, SyncedClass.idText(id)));
+            }
+        }
+    }
+
+    /** The objects this peer's own scribes after {@code position} of its log are about. Reads the store. */
+    private java.util.Set<Key> ownSince(long position) {
+        java.util.Set<Key> keys = new java.util.HashSet<>();
+        long after = position;
+        while (true) {
+            List<Scribe> page = scriber.store.readAfter(after, 500);
+            for (Scribe s : page) {
+                SyncedClass<?> c = scriber.classByKlass(s.klass());
+                if (c != null && scriber.guid.equals(s.origin())) {
+                    keys.add(Scriber.keyOfScribe(c, s));
+                }
+                after = Acknowledged.parse(s.id());
+            }
+            if (page.size() < 500) {
+                return keys;
+            }
+        }
+    }
+
+    /**
+     * A whole snapshot was played: an object held here that it did not carry, last written no later than the
+     * horizon (the newest change compacted away on the peer) and with no change of this peer's that the peer had not
+     * acknowledged, was destroyed or hidden there while this peer was away, and its tombstone is gone with the
+     * compacted history. It is forgotten here, leaving no tombstone, so the peer can still send it again. Caller holds
+     * the engine lock.
+     */
+    private void forgetDropped(long horizon) {
+        java.util.Set<Key> seen = snapshotSeen;
+        snapshotSeen = null;
+        Txn tx = new Txn();
+        List<io.scribe.core.spi.ObjectState> forgotten = new ArrayList<>();
+        scriber.states.forEach((key, state) -> {
+            SyncedClass<?> c = scriber.byKlass.get(key.klass());
+            if (c == null || state.destroyed() || seen.contains(key) || snapshotOwn.contains(key)) {
+                return;
+            }
+            for (io.scribe.core.spi.Stamp stamp : state.stamps().values()) {
+                if (stamp.clock() > horizon) {
+                    return;
+                }
+            }
+            io.scribe.core.spi.ObjectState tomb = Player.tombstone(c, key, state.fields().get(c.idField.name()),
+                    new io.scribe.core.spi.Stamp(horizon, session.client().id()), null);
+            tx.states.put(key, tomb);
+            forgotten.add(tomb);
+            Object object = scriber.objects.get(key);
+            if (object != null) {
+                tx.unbind.add(key);
+                tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), java.util.Set.of(),
+                        session.client().id(), false));
+            }
+        });
+        if (forgotten.isEmpty()) {
+            return;
+        }
+        scriber.commit(tx);
+        if (scriber.store.compact(0, forgotten)) {
+            forgotten.forEach(t -> scriber.states.remove(new Key(t.klass(), t.id())));
+        }
+        org.slf4j.LoggerFactory.getLogger(CatchUp.class).info("scriber {}: {} objects forgotten after a snapshot"
+                + " from {} (destroyed or hidden there while this peer was away)", scriber.guid, forgotten.size(),
+                session.client().id());
     }
 
     /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
@@ -237,7 +335,8 @@ final class CatchUp {
             }
             cursor = next;
         }
-        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)) {
+        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)
+                && !Snapshot.isCursor(explicit.asText())) {
             Txn end = new Txn();
             end.cursors.put(session.client().id(), explicit.asText());
             scriber.commit(end);

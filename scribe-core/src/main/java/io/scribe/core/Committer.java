@@ -139,6 +139,11 @@ final class Committer {
         }
     }
 
+    /** The log position up to which every scribe was played on this node. Caller holds the lock. */
+    long seenThrough() {
+        return seenId;
+    }
+
     /**
      * Whether the scribe with this log id is visible on this node: one of its own, or one it has absorbed (a store
      * shared with other nodes may hold appends this node has not read yet). Caller holds the lock.

@@ -214,7 +214,7 @@ final class LocalRecorder {
             JsonNode idNode = state.fields().get(c.idField.name());
             long clock = scriber.hlc.tick();
             Txn tx = new Txn();
-            tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, scriber.guid)));
+            tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, scriber.guid), state));
             tx.unbind.add(key);
             if (scriber.recording(Scribe.Type.DESTROY, object)) {
                 Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode),

@@ -29,8 +29,7 @@ final class PageAnswer {
      * answer is queued and pushing starts in the same step, so no scribe falls between the page and the pushes.
      */
     void answer(JsonNode id, JsonNode message) {
-        long after = session.parseCursor(message.get("from"));
-        session.client().acknowledged.reset(after);
+        JsonNode from = message.get("from");
         JsonNode limitNode = message.get("limit");
         int pageSize = Math.max(scriber.pageSize, 1);
         int limit = limitNode != null && limitNode.canConvertToInt() && limitNode.asInt() > 0
@@ -39,6 +38,13 @@ final class PageAnswer {
         if (id != null) {
             response.set("id", id);
         }
+        Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
+        if (snapshot != null) {
+            answerSnapshot(response, snapshot, limit);
+            return;
+        }
+        long after = session.parseCursor(from);
+        session.client().acknowledged.reset(after);
         ArrayNode result = response.putArray("result");
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
         // its own is sent.
@@ -62,6 +68,13 @@ final class PageAnswer {
                     break;
                 }
             }
+        }
+        if (after >= 0 && after < scriber.compactor.mark().position()) {
+            // History the asker needs was compacted away (read after the page: the mark is stored before anything
+            // is removed, so a page read before it was whole): it gets a snapshot instead.
+            response.remove("result");
+            answerSnapshot(response, new Snapshot.Position(-1, null), limit);
+            return;
         }
         if (page.full) {
             response.put("more", true);
@@ -99,6 +112,91 @@ final class PageAnswer {
                             .thenAccept(r -> session.client().acknowledged.advance(upTo));
                 }
             }
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /**
+     * Answers with a page of a snapshot (see {@link Snapshot}): the objects after {@code at} in key order that the
+     * asker may see, each as its create and updates, within the page size and the frame. A new snapshot
+     * ({@code at.log() < 0}) is taken at the position this node has played up to. The page's cursor names the next
+     * object, or, after the last one, the log position the snapshot was taken at. The answer's {@code snapshot} member
+     * says where in the snapshot it is ({@code start}, {@code end}) and the newest clock compacted ({@code horizon}).
+     */
+    private void answerSnapshot(ObjectNode response, Snapshot.Position at, int limit) {
+        long horizon = scriber.compactor.mark().horizon();
+        ArrayNode result = response.putArray("result");
+        response.put("more", true);
+        response.putObject("snapshot").put("horizon", horizon).put("start", true).put("end", true);
+        long envelope = Json.bytes(response).length + ",\"cursor\":\"\"".length();
+        long budget = session.wire().maxFrameBytes() - envelope;
+        String clientId = session.client().id();
+        io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
+        scriber.lock.lock();
+        try {
+            boolean start = at.log() < 0;
+            long position = start ? scriber.committer.seenThrough() : at.log();
+            Snapshot.Keys cached = session.snapshotKeys;
+            if (cached == null || cached.log() != position) {
+                cached = new Snapshot.Keys(position, Snapshot.liveKeys(scriber));
+                session.snapshotKeys = cached;
+            }
+            List<Key> keys = cached.keys();
+            long bytes = 0;
+            int objects = 0;
+            long examined = 0;
+            long examineCap = Math.max(limit, 1) * 20L;
+            Key last = at.after();
+            boolean full = false;
+            for (int i = Snapshot.indexAfter(keys, at.after()); i < keys.size(); i++) {
+                if (objects >= limit || examined >= examineCap) {
+                    full = true;
+                    break;
+                }
+                examined++;
+                Key key = keys.get(i);
+                io.scribe.core.spi.ObjectState state = scriber.states.get(key);
+                SyncedClass<?> c = scriber.byKlass.get(key.klass());
+                List<Scribe> scribes = state == null || state.destroyed() || c == null ? List.of()
+                        : Snapshot.scribesOf(c, state, fallback);
+                if (scribes.isEmpty() || !scriber.relay.visibleTo(scribes.get(0), clientId, true)) {
+                    last = key;
+                    continue;
+                }
+                List<ObjectNode> encoded = new ArrayList<>(scribes.size());
+                long size = 0;
+                for (Scribe s : scribes) {
+                    ObjectNode json = Json.toJson(s);
+                    encoded.add(json);
+                    size += Json.bytes(json).length + 1;
+                }
+                long cursorBytes = new Snapshot.Position(position, key).cursor().length();
+                if (size + cursorBytes > budget) {
+                    scriber.report(new ScribeException(ScribeException.TOO_LARGE, "object " + key + " of " + size
+                            + " bytes cannot be sent to " + clientId + " in a snapshot; skipped"));
+                    last = key;
+                    continue;
+                }
+                if (bytes + size + cursorBytes > budget) {
+                    full = true;
+                    break;
+                }
+                encoded.forEach(result::add);
+                bytes += size;
+                objects++;
+                last = key;
+            }
+            ObjectNode info = (ObjectNode) response.get("snapshot");
+            info.put("start", start).put("end", !full);
+            if (full) {
+                response.put("cursor", new Snapshot.Position(position, last).cursor());
+            } else {
+                // The asker goes on in the log from where the snapshot was taken.
+                response.put("cursor", Long.toString(position));
+                session.snapshotKeys = null;
+            }
+            session.enqueue(response);
         } finally {
             scriber.lock.unlock();
         }

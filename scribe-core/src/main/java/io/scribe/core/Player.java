@@ -257,7 +257,7 @@ final class Player {
         }
         Object object = merger.live(tx, key);
         // A destroy for an object never seen still leaves a tombstone, so a late create cannot resurrect it.
-        tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin())));
+        tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin()), state));
         tx.entries.add(new Txn.Entry(s, source, c, object));
         if (object != null) {
             tx.unbind.add(key);
@@ -282,10 +282,16 @@ final class Player {
         return values;
     }
 
-    /** The state an object leaves when destroyed: its identity and the destroy's stamp, never reused. */
-    static ObjectState tombstone(SyncedClass<?> c, Key key, JsonNode idNode, Stamp stamp) {
+    /**
+     * The state an object leaves when destroyed: its identity and the destroy's stamp, never reused; and, when the
+     * object existed here ({@code before} live), the stamp of its create, which tells a destroy of a created object
+     * from that of one never seen once the create was compacted away.
+     */
+    static ObjectState tombstone(SyncedClass<?> c, Key key, JsonNode idNode, Stamp stamp, ObjectState before) {
         ObjectNode fields = Json.object();
         fields.set(c.idField.name(), idNode);
-        return new ObjectState(c.klass, key.id(), fields, Map.of(), stamp);
+        Stamp created = before == null || before.destroyed() ? null : before.stamps().get(c.idField.name());
+        return new ObjectState(c.klass, key.id(), fields,
+                created == null ? Map.of() : Map.of(c.idField.name(), created), stamp);
     }
 }

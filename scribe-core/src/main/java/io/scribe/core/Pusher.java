@@ -52,6 +52,11 @@ final class Pusher {
         send(scribe);
     }
 
+    /** Whether pushes wait in the log for room in the window. Caller holds the engine lock. */
+    boolean behind() {
+        return pushBehind;
+    }
+
     /**
      * A scribe this session's peer sent (the relay skips it for this session): while pushes wait in the log, it is
      * remembered so that reading the log does not send it back. Called under the Scriber's lock.

@@ -142,6 +142,8 @@ public final class Scriber implements AutoCloseable {
     final FailedScribes failures;
     /** What enhanced objects of this peer are bound to. */
     final ScriberRecorder recorder = new ScriberRecorder(this);
+    /** Removes history every peer has (see {@link Builder#compaction}). */
+    final Compactor compactor;
 
     private Scriber(Builder b) {
         this.guid = b.clientId;
@@ -203,6 +205,7 @@ public final class Scriber implements AutoCloseable {
                 timer.execute(committer::absorbForeignAppends);
             }
         });
+        this.compactor = new Compactor(this, b.compactEvery, b.retention);
     }
 
     /** Returns a builder; {@code clientId} and {@code store} are required. */
@@ -267,16 +270,42 @@ public final class Scriber implements AutoCloseable {
                 return false;
             }
             clients.remove(clientId);
+            Txn tx = new Txn();
+            // An empty cursor removes the client's cursor (see Commit), and what it acknowledged here.
             if (store.cursor(clientId).isPresent()) {
-                // An empty cursor removes the client's cursor (see Commit).
-                Txn tx = new Txn();
                 tx.cursors.put(clientId, "");
+            }
+            if (store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
+                tx.cursors.put(Acknowledged.KEY_PREFIX + clientId, "");
+            }
+            if (!tx.isEmpty()) {
                 commit(tx);
             }
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The clients with at least one open session. */
+    List<Client> connectedClients() {
+        List<Client> connected = new java.util.ArrayList<>();
+        for (Session s : sessions) {
+            connected.add(s.client());
+        }
+        return connected;
+    }
+
+    /**
+     * Compacts this peer's log now, as far as {@link Builder#compaction} allows (with the builder's retention, or 30
+     * days when compaction was not configured): removes the scribes every client connected or seen within the
+     * retention window has acknowledged, and the tombstones of the objects they destroyed. Thread-safe; reads the
+     * store.
+     *
+     * @return the id of the last scribe removed from the log so far (0 when none)
+     */
+    public long compact() {
+        return compactor.compact();
     }
 
     /** The number of clients this peer holds a record of (connected or not). */
@@ -637,6 +666,7 @@ public final class Scriber implements AutoCloseable {
             s.disconnect();
         }
         sweeper.cancel(false);
+        compactor.cancel();
         if (ownsTimer) {
             timer.shutdownNow();
         }
@@ -660,6 +690,8 @@ public final class Scriber implements AutoCloseable {
         private Duration maxClockSkew = Duration.ofHours(1);
         private int pageSize = 500;
         private int pushWindow = 256;
+        private Duration compactEvery;
+        private Duration retention = Duration.ofDays(30);
         private ScheduledExecutorService timer;
         private Conflict.Listener conflictListener = conflict -> {};
         private ConnectionStatus.Listener statusListener;
@@ -826,6 +858,27 @@ public final class Scriber implements AutoCloseable {
                 throw new IllegalArgumentException("push window must be positive: " + scribes);
             }
             this.pushWindow = scribes;
+            return this;
+        }
+
+        /**
+         * Compacts this peer's log every {@code every}: removes the scribes that every client connected now or seen
+         * within {@code retention} has acknowledged, and the tombstones of objects those scribes destroyed, so the
+         * log stays bounded under a steady load. A peer that asks for history from before the compacted position (a
+         * new one, or one not seen for longer than {@code retention}) is sent a snapshot of the objects it may see
+         * instead, then the log after it; its own changes not sent yet still upload. The store must support it
+         * ({@link io.scribe.core.spi.Store#compact}; every store of Scribe does); otherwise compaction turns itself
+         * off with a warning. Off by default: then the log keeps all history. See PROTOCOL.md, "Compaction".
+         */
+        public Builder compaction(Duration every, Duration retention) {
+            Objects.requireNonNull(every, "every");
+            Objects.requireNonNull(retention, "retention");
+            if (every.isNegative() || every.isZero() || retention.isNegative()) {
+                throw new IllegalArgumentException("compaction needs a positive interval and a retention of zero or"
+                        + " more: " + every + ", " + retention);
+            }
+            this.compactEvery = every;
+            this.retention = retention;
             return this;
         }
 

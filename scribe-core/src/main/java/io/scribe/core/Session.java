@@ -114,6 +114,8 @@ public final class Session {
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
     final SyncroPeer syncro;
     private final Pusher pusher;
+    /** The keys of the snapshot this session is being sent, between its pages (see {@link PageAnswer}). */
+    volatile Snapshot.Keys snapshotKeys;
     private final CatchUp pages;
     private final StatusBoard status;
     // Why the session closed, when it closed for a reason (see disconnectBecause).
@@ -1007,6 +1009,18 @@ public final class Session {
     /** From here on, new scribes are pushed to this session. Called under the Scriber's lock. */
     void startPushing() {
         pushing = true;
+    }
+
+    /**
+     * Asks the peer, with a {@code noop}, to confirm it has played every push queued so far, when nothing waits in
+     * the log for it: its answer acknowledges this log up to {@code upTo} (scribes it may not see, and its own, are
+     * never pushed, so no answer to a push passes them). Used by {@link Compactor}. Called under the Scriber's lock.
+     */
+    void confirmPushed(long upTo) {
+        if (!open || !pushing || pusher.behind() || client.acknowledged.position() >= upTo) {
+            return;
+        }
+        enqueueRequest(Json.object().put("type", "noop")).thenAccept(r -> client.acknowledged.advance(upTo));
     }
 
     /** Pushes one of our scribes: see {@link Pusher#push}. Called under the Scriber's lock. */

@@ -18,6 +18,8 @@ final class SyncroAnswer {
 
     private final Session session;
     private final Scriber scriber;
+    // The objects a snapshot in this answer sent, or null when it sent none.
+    private java.util.Set<Key> snapshotKeys;
 
     SyncroAnswer(Session session) {
         this.session = session;
@@ -54,18 +56,48 @@ final class SyncroAnswer {
         // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
         // hold the engine's lock for the whole log. Syncro peers cannot page, so they are not capped.
         long examineCap = session.wire().isSyncro() ? Long.MAX_VALUE : Math.max(limit, 1) * 20L;
+        long compacted = scriber.compactor.mark().position();
         scriber.lock.lock();
         try {
             ArrayNode result = Json.NODES.arrayNode();
             String cursor = null;
             boolean more = false;
             long position = after;
+            List<Scribe> snapshotRest = List.of();
             if (after >= 0) {
                 long bytes = 0;
                 long examined = 0;
                 int chunk = (int) Math.min(Math.min(limit, 500), examineCap);
+                if (after < compacted) {
+                    // History this peer needs was compacted away: it gets every object it may see as a create,
+                    // then the log from where they were taken (see Snapshot). It cannot page: what does not fit
+                    // follows as pushes.
+                    position = scriber.committer.seenThrough();
+                    snapshotKeys = new java.util.HashSet<>();
+                    List<Scribe> creates0 = snapshotCreates(position, snapshotKeys);
+                    int i = 0;
+                    for (; i < creates0.size(); i++) {
+                        ObjectNode json = session.syncro.outgoing(creates0.get(i));
+                        long size = Json.bytes(json).length;
+                        long comma = result.isEmpty() ? 0 : 1;
+                        if (size > budget) {
+                            scriber.report(new ScribeException(ScribeException.TOO_LARGE, "object of " + size
+                                    + " bytes cannot be sent to " + session.client().id() + "; skipped"));
+                            continue;
+                        }
+                        if (bytes + comma + size > budget) {
+                            break;
+                        }
+                        bytes += comma + size;
+                        result.add(json);
+                        sentToSyncro.add(json);
+                    }
+                    snapshotRest = creates0.subList(i, creates0.size());
+                    cursor = Long.toString(position);
+                    more = !snapshotRest.isEmpty();
+                }
                 outer:
-                while (true) {
+                while (!more) {
                     List<Scribe> page = scriber.store.readAfter(position, chunk);
                     for (Scribe s : page) {
                         if (result.size() >= limit || examined >= examineCap) {
@@ -161,6 +193,7 @@ final class SyncroAnswer {
             if (more && session.wire().isSyncro()) {
                 // A Syncro peer takes the first answer as the whole rest of the log: what did not fit follows at
                 // once as pushes, in log order.
+                snapshotRest.forEach(session::push);
                 pushRest(position, after, creates, own);
                 more = false;
             }
@@ -213,14 +246,44 @@ final class SyncroAnswer {
         if (!session.syncro.mayHold(key)) {
             return false;
         }
-        if (session.syncro.created.contains(key)) {
+        if (session.syncro.created.contains(key) || (snapshotKeys != null && snapshotKeys.contains(key))) {
             return true;
         }
         String[] create = creates.get(key);
+        if (create == null && compactedBefore(after)) {
+            // Its create may have been compacted away (it was then at or before the position asked from, so the peer
+            // had it): the tombstone keeps the stamp of the create of an object that existed here.
+            io.scribe.core.spi.ObjectState state = scriber.stateOf(key);
+            return state != null && state.stamps().containsKey(c.idField.name()) && compactedBefore(after);
+        }
         // Its own creates after the position it asked from are not sent back, but it has them (unless it asked from
         // the start: then it holds nothing it did not tell in its history).
         return create != null && (Long.parseLong(create[0]) <= after
                 || (after > 0 && session.client().id().equals(create[1])));
+    }
+
+    /** Whether some of the log up to {@code after} was compacted. */
+    private boolean compactedBefore(long after) {
+        long compacted = scriber.compactor.mark().position();
+        return compacted > 0 && after >= compacted;
+    }
+
+    /**
+     * A create for every live object this peer may see, with the ids the peer keeps as its cursor set to the
+     * position they were taken at; their keys go to {@code keys}. Caller holds the engine lock.
+     */
+    private List<Scribe> snapshotCreates(long position, java.util.Set<Key> keys) {
+        List<Scribe> creates = new ArrayList<>();
+        io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
+        for (Key key : Snapshot.liveKeys(scriber)) {
+            Scribe create = Snapshot.createOf(scriber.byKlass.get(key.klass()), scriber.states.get(key), fallback)
+                    .withId(Long.toString(position));
+            if (scriber.relay.visibleTo(create, session.client().id(), true)) {
+                creates.add(create);
+                keys.add(key);
+            }
+        }
+        return creates;
     }
 
     /** Pushes every scribe after {@code position} this peer may see. Caller holds the engine lock. */

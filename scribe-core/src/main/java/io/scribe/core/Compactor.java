@@ -1,0 +1,195 @@
+package io.scribe.core;
+
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compaction of this peer's log (see {@link Scriber.Builder#compaction}): removes the scribes every remote peer seen
+ * within the retention window has acknowledged, and the tombstones of objects destroyed by those scribes. A peer
+ * that asks for history from before the compacted position (a new one, or one back after the window) is sent a
+ * {@link Snapshot} instead and continues in the log from there.
+ *
+ * <p>The rule: the log is compacted up to the lowest position acknowledged by (a) every client with an open session
+ * and (b) every client whose last session ended within the retention window, never past what this node has played.
+ * A client not seen for longer than the window no longer holds the log back. The compacted position and the newest
+ * clock compacted (the horizon) are stored as the cursor {@link #KEY} before anything is removed, so a crash between
+ * the two leaves extra history, never a gap that a reader would not notice.
+ */
+final class Compactor {
+
+    private static final Logger log = LoggerFactory.getLogger(Compactor.class);
+
+    /** The store cursor holding {@code POSITION;HORIZON}: how far the log was compacted. */
+    static final String KEY = "~compacted";
+
+    private static final int CHUNK = 500;
+
+    private final Scriber scriber;
+    private final Duration retention;
+    private final ScheduledFuture<?> schedule;
+    private volatile boolean unsupported;
+
+    /** How far the log was compacted: every scribe up to {@code position} is gone; the newest clock among them. */
+    record Mark(long position, long horizon) {
+        static final Mark NONE = new Mark(0, 0);
+
+        static Mark parse(String text) {
+            int semi = text.indexOf(';');
+            try {
+                return semi < 0 ? new Mark(Long.parseLong(text), 0)
+                        : new Mark(Long.parseLong(text.substring(0, semi)), Long.parseLong(text.substring(semi + 1)));
+            } catch (NumberFormatException e) {
+                return NONE;
+            }
+        }
+
+        String text() {
+            return position + ";" + horizon;
+        }
+    }
+
+    Compactor(Scriber scriber, Duration every, Duration retention) {
+        this.scriber = scriber;
+        this.retention = retention;
+        if (every == null) {
+            this.schedule = null;
+        } else {
+            long millis = Math.max(1, every.toMillis());
+            this.schedule = scriber.timer.scheduleWithFixedDelay(this::run, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** How far the log was compacted, as the store says (another node sharing it may have compacted it). */
+    Mark mark() {
+        return scriber.store.cursor(KEY).map(Mark::parse).orElse(Mark.NONE);
+    }
+
+    void cancel() {
+        if (schedule != null) {
+            schedule.cancel(false);
+        }
+    }
+
+    private void run() {
+        if (scriber.closed || unsupported) {
+            return;
+        }
+        try {
+            compact();
+        } catch (RuntimeException e) {
+            log.warn("scriber {}: compaction failed: {}", scriber.guid, e.toString());
+        }
+    }
+
+    /** Compacts as far as the rule allows now; returns the compacted position. */
+    long compact() {
+        scriber.lock.lock();
+        try {
+            // Sessions that are up to date confirm it, for the next compaction: their answers to pushes alone never
+            // pass the scribes they were not pushed.
+            long end = scriber.committer.seenThrough();
+            for (Session s : scriber.sessions) {
+                s.confirmPushed(end);
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+        Mark done = mark();
+        long floor = floor();
+        long upTo;
+        scriber.lock.lock();
+        try {
+            upTo = Math.min(floor, scriber.committer.seenThrough());
+        } finally {
+            scriber.lock.unlock();
+        }
+        if (upTo <= done.position() || unsupported) {
+            return done.position();
+        }
+        // What goes, read before the lock (nothing below the end of the log changes): the destroys whose tombstones
+        // go with it, and the newest clock.
+        Map<Key, Stamp> destroyed = new HashMap<>();
+        long horizon = done.horizon();
+        long after = done.position();
+        while (after < upTo) {
+            List<Scribe> page = scriber.store.readAfter(after, CHUNK);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (Scribe s : page) {
+                long id = Long.parseLong(s.id());
+                if (id > upTo) {
+                    after = upTo;
+                    break;
+                }
+                horizon = Math.max(horizon, s.clock());
+                SyncedClass<?> c = scriber.byKlass.get(s.klass());
+                if (s.type() == Scribe.Type.DESTROY && c != null) {
+                    destroyed.put(Scriber.keyOfScribe(c, s), new Stamp(s.clock(), s.origin() == null ? "" : s.origin()));
+                }
+                after = id;
+            }
+        }
+        Mark next = new Mark(upTo, horizon);
+        scriber.lock.lock();
+        try {
+            List<ObjectState> tombstones = new ArrayList<>();
+            destroyed.forEach((key, stamp) -> {
+                ObjectState state = scriber.states.get(key);
+                if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
+                    tombstones.add(state);
+                }
+            });
+            Txn tx = new Txn();
+            tx.cursors.put(KEY, next.text());
+            scriber.commit(tx);
+            if (!scriber.store.compact(upTo, tombstones)) {
+                unsupported = true;
+                log.warn("scriber {}: the store {} cannot compact; compaction is off", scriber.guid,
+                        scriber.store.getClass().getName());
+                return done.position();
+            }
+            for (ObjectState t : tombstones) {
+                scriber.states.remove(new Key(t.klass(), t.id()));
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        log.debug("scriber {}: log compacted up to {} ({} tombstones)", scriber.guid, upTo, destroyed.size());
+        return upTo;
+    }
+
+    /**
+     * The lowest position acknowledged by a client that is connected or was seen within the retention window. A
+     * position stored without the time it was written (by an older version) counts as seen now.
+     */
+    private long floor() {
+        long now = scriber.wallClock.millis();
+        long oldest = now - retention.toMillis();
+        Map<String, Long> positions = new HashMap<>();
+        for (Map.Entry<String, String> e : scriber.store.cursors(Acknowledged.KEY_PREFIX).entrySet()) {
+            long[] stored = Acknowledged.parseStored(e.getValue());
+            if (stored[1] == 0 || stored[1] >= oldest) {
+                positions.put(e.getKey().substring(Acknowledged.KEY_PREFIX.length()), stored[0]);
+            }
+        }
+        for (Client client : scriber.connectedClients()) {
+            positions.put(client.id(), client.acknowledged.position());
+        }
+        long floor = Long.MAX_VALUE;
+        for (long p : positions.values()) {
+            floor = Math.min(floor, p);
+        }
+        return floor;
+    }
+}
