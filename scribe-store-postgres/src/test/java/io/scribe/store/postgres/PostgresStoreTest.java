@@ -79,8 +79,8 @@ class PostgresStoreTest {
     void theSchemaMigrationIsVersionedAndIdempotent() throws Exception {
         PostgresStore.connect(PgTestSupport.url(schema)).close();
         PostgresStore.connect(PgTestSupport.url(schema)).close();
-        assertThat(count("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo(1);
-        assertThat(count("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo(2);
+        assertThat(count("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(2);
     }
 
     @Test
