@@ -15,7 +15,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -26,6 +29,11 @@ import java.util.function.Consumer;
  * <p>Each commit is one SQLite transaction in WAL mode with {@code synchronous=FULL}: a commit that returned survives
  * a crash of the process and of the machine. Log ids come from an {@code AUTOINCREMENT} key, so they are never reused.
  * Thread-safe (one connection, serialised).
+ *
+ * <p><b>Compaction.</b> {@link #compact} deletes the log's rows up to the given id and the named objects whose row
+ * still holds a tombstone, in one transaction. {@code AUTOINCREMENT} records the largest id ever given in
+ * {@code sqlite_sequence}, and {@link #lastId()} reads it from there (not from the log's maximum, which an emptied
+ * log no longer has), so the sequence goes on after compaction and after a reopen; no schema change is needed.
  */
 public final class SqliteStore implements Store {
 
@@ -163,8 +171,10 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized long lastId() {
+        // sqlite_sequence keeps the largest id AUTOINCREMENT ever gave, also once compaction deleted those rows.
         try (Statement st = db.createStatement();
-                ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM scribe_log")) {
+                ResultSet rs = st.executeQuery("SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+                        + " WHERE name = 'scribe_log'), 0), coalesce((SELECT max(id) FROM scribe_log), 0))")) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
@@ -181,6 +191,68 @@ public final class SqliteStore implements Store {
             }
         } catch (SQLException e) {
             throw new ScribeException(ScribeException.INTERNAL, "SQLite read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Compares by substring, not LIKE or GLOB: a prefix may hold their wildcards ({@code _}, {@code *}, ...). */
+    @Override
+    public synchronized Map<String, String> cursors(String prefix) {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT client, cursor FROM scribe_cursors WHERE substr(client, 1, length(?)) = ?")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            Map<String, String> found = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            // SQLite's length and substr count characters; check in Java too, to be exact for any text.
+            found.keySet().removeIf(client -> !client.startsWith(prefix));
+            return found;
+        } catch (SQLException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "SQLite read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes the log's rows with ids up to {@code upTo} and the named objects whose stored state is still a
+     * tombstone, in one transaction. The id sequence lives on in {@code sqlite_sequence}.
+     */
+    @Override
+    public synchronized boolean compact(long upTo, Collection<ObjectState> tombstones) {
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement log = db.prepareStatement("DELETE FROM scribe_log WHERE id <= ?");
+                    PreparedStatement read = db.prepareStatement(
+                            "SELECT payload FROM scribe_objects WHERE klass = ? AND id = ?");
+                    PreparedStatement drop = db.prepareStatement(
+                            "DELETE FROM scribe_objects WHERE klass = ? AND id = ?")) {
+                log.setLong(1, upTo);
+                log.executeUpdate();
+                for (ObjectState t : tombstones) {
+                    read.setString(1, t.klass());
+                    read.setString(2, t.id());
+                    boolean dead;
+                    try (ResultSet rs = read.executeQuery()) {
+                        dead = rs.next() && codec.decodeState(rs.getBytes(1)).destroyed();
+                    }
+                    if (dead) {
+                        drop.setString(1, t.klass());
+                        drop.setString(2, t.id());
+                        drop.executeUpdate();
+                    }
+                }
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+            return true;
+        } catch (SQLException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "SQLite compaction failed: " + e.getMessage(), e);
         }
     }
 

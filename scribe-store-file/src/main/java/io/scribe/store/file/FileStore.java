@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * DIR/scribe-store.properties   format=scribe-file, version=1   marks the directory as a Scribe store
- * DIR/log.cm                    id -&gt; scribe JSON              ids 1..lastId, none missing
+ *                               (version=2, log.compacted=N     once compacted: the last id compaction removed)
+ * DIR/log.cm                    id -&gt; scribe JSON              ids N+1..lastId, none missing (N = 0 if never
+ *                                                                compacted)
  * DIR/objects.cm                klass NUL id -&gt; state JSON
  * DIR/cursors.cm                client GUID -&gt; cursor
  * DIR/journal.cm                the commit being applied (redo record)
@@ -64,7 +66,16 @@ import org.slf4j.LoggerFactory;
  * a crash of the machine, commits the kernel had not yet written back (Linux: up to about 30 s) may be lost or
  * damaged; damage is reported at open, never silently repaired by dropping scribes.
  *
- * <p>Thread-safe: commits are serialised, reads run concurrently. Arguments must not be null.
+ * <p><b>Compaction.</b> {@link #compact} does not go through the journal: it is idempotent, so it is redone rather
+ * than replayed. It first raises {@code log.compacted} in the marker file (written to a temporary file, forced to
+ * disk and renamed, before anything is removed), then removes the log's ids from the old mark + 1 up to the new one in
+ * ascending order, then the named objects whose stored state is still a tombstone. {@code lastId} is the mark plus
+ * the number of scribes left in {@code log.cm}; an open first removes what a crash left of an unfinished removal (a
+ * run of ids ending at the mark), so {@code lastId} never goes back and no id is given twice, whenever the process
+ * dies. The first compaction raises the marker's format version to 2, which a Scribe that does not know the mark
+ * refuses to open (it would number from 1 again).
+ *
+ * <p>Thread-safe: commits and compactions are serialised, reads run concurrently. Arguments must not be null.
  */
 public final class FileStore implements Store {
 
@@ -72,7 +83,11 @@ public final class FileStore implements Store {
     private static final Codec CODEC = Codec.json();
     private static final String MARKER = "scribe-store.properties";
     private static final String FORMAT = "scribe-file";
-    private static final int VERSION = 1;
+    /** The format version a new store is created with. */
+    private static final int CREATED_VERSION = 1;
+    /** The newest format version this code reads: 2 once a store has a {@code log.compacted} mark. */
+    private static final int VERSION = 2;
+    private static final String COMPACTED = "log.compacted";
     private static final List<String> MAP_FILES = List.of("log.cm", "objects.cm", "cursors.cm", "journal.cm");
     private static final String RECOVERING = ".recovering";
     private static final Set<String> OWN_FILES = Set.of(MARKER, MARKER + ".tmp", "log.cm", "objects.cm", "cursors.cm",
@@ -97,6 +112,8 @@ public final class FileStore implements Store {
     private final Properties marker;
     private boolean markerChanged;
     private volatile long lastId;
+    /** The last id compaction removed (0 if none): the log holds ids compacted+1..lastId. */
+    private volatile long compacted;
     private volatile boolean closed;
     // Set when a commit failed after its commit point: it will be completed from the journal when the store is
     // reopened, so no further write may be taken until then.
@@ -148,11 +165,15 @@ public final class FileStore implements Store {
             }
             Files.write(openFlag, new byte[0]);
             replayJournal();
-            lastId = logMap.longSize();
+            compacted = compactedMark();
+            finishCompaction();
+            lastId = compacted + logMap.longSize();
             if (crashed) {
                 verifyLog();
-            } else if (lastId > 0 && (!logMap.containsKey(lastId) || logMap.containsKey(lastId + 1))) {
-                throw damaged("its log holds " + lastId + " entries that are not ids 1.." + lastId);
+            } else if (lastId > compacted && (!logMap.containsKey(compacted + 1) || !logMap.containsKey(lastId)
+                    || logMap.containsKey(lastId + 1))) {
+                throw damaged("its log holds " + (lastId - compacted) + " entries that are not ids "
+                        + (compacted + 1) + ".." + lastId);
             }
         } catch (IOException | RuntimeException e) {
             opened.forEach(ChronicleMap::close);
@@ -253,7 +274,7 @@ public final class FileStore implements Store {
             }
             Properties p = new Properties();
             p.setProperty("format", FORMAT);
-            p.setProperty("version", Integer.toString(VERSION));
+            p.setProperty("version", Integer.toString(CREATED_VERSION));
             writeMarker(dir, p);
             return p;
         }
@@ -427,9 +448,44 @@ public final class FileStore implements Store {
                 "file store " + dir + " is damaged: " + what + "; nothing was changed", cause);
     }
 
-    /** After an unclean shutdown: every id from 1 to the log's size must be present. */
+    /** The marker's {@code log.compacted}: the last id compaction removed, 0 if none. */
+    private long compactedMark() {
+        String v = marker.getProperty(COMPACTED);
+        if (v == null) {
+            return 0;
+        }
+        try {
+            long mark = Long.parseLong(v);
+            if (mark >= 0) {
+                return mark;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw damaged(MARKER + " has an invalid " + COMPACTED + ": " + v);
+    }
+
+    /**
+     * Removes the ids at or below the compaction mark that a crash during a compaction (or during this very step)
+     * left: compaction removes in ascending order, so they are a run ending at the mark. Found downwards, removed
+     * upwards, so that a crash here leaves such a run again.
+     */
+    private void finishCompaction() {
+        long lowest = compacted + 1;
+        while (lowest > 1 && logMap.containsKey(lowest - 1)) {
+            lowest--;
+        }
+        if (lowest <= compacted) {
+            log.info("file store {}: finishing an interrupted compaction (ids {}..{})", dir, lowest, compacted);
+            for (long id = lowest; id <= compacted; id++) {
+                logMap.remove(id);
+            }
+        }
+    }
+
+    /** After an unclean shutdown: every id from the compaction mark + 1 to the last must be present. */
     private void verifyLog() {
-        for (long id = 1; id <= lastId; id++) {
+        for (long id = compacted + 1; id <= lastId; id++) {
             if (!logMap.containsKey(id)) {
                 throw damaged("scribe " + id + " of " + lastId + " is missing from log.cm");
             }
@@ -492,6 +548,58 @@ public final class FileStore implements Store {
         if (encodedBytes > max) {
             throw new ScribeException(ScribeException.TOO_LARGE, "scribe " + scribe.id() + " of " + encodedBytes
                     + " bytes is over the " + max + " bytes the file store can commit at once; refused");
+        }
+    }
+
+    /**
+     * Raises the compaction mark in the marker file (forced to disk) to {@code upTo} (at most {@link #lastId()}),
+     * then removes the log's ids up to it in ascending order, then those of {@code tombstones} whose stored state is
+     * still a tombstone. Not journaled: a crash part way is completed by the next open (the log) or by the next
+     * compaction (tombstones). Serialised with commits.
+     */
+    @Override
+    public boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
+        Objects.requireNonNull(tombstones, "tombstones");
+        synchronized (writeLock) {
+            checkOpen();
+            long from = compacted;
+            long to = Math.min(upTo, lastId);
+            if (to > from) {
+                String version = marker.getProperty("version");
+                String mark = marker.getProperty(COMPACTED);
+                marker.setProperty("version", Integer.toString(Math.max(VERSION,
+                        Integer.parseInt(version == null ? "1" : version))));
+                marker.setProperty(COMPACTED, Long.toString(to));
+                try {
+                    writeMarker(dir, marker);
+                } catch (IOException | RuntimeException e) {
+                    restore(marker, "version", version);
+                    restore(marker, COMPACTED, mark);
+                    throw new ScribeException(ScribeException.INTERNAL, "file store " + dir
+                            + ": compaction failed before it removed anything: " + e, e);
+                }
+                // Readers that find an id missing at or below the mark start again after it.
+                compacted = to;
+                for (long id = from + 1; id <= to; id++) {
+                    logMap.remove(id);
+                }
+            }
+            for (ObjectState t : tombstones) {
+                String key = objectKey(t.klass(), t.id());
+                byte[] held = objects.get(key);
+                if (held != null && CODEC.decodeState(held).destroyed()) {
+                    objects.remove(key);
+                }
+            }
+            return true;
+        }
+    }
+
+    private static void restore(Properties p, String key, String value) {
+        if (value == null) {
+            p.remove(key);
+        } else {
+            p.setProperty(key, value);
         }
     }
 
@@ -576,13 +684,22 @@ public final class FileStore implements Store {
         }
         checkOpen();
         long last = lastId;
-        long from = Math.max(0, afterId);
+        long from = Math.max(compacted, afterId);
         long to = Math.min(last, from + limit);
         List<Scribe> page = new ArrayList<>((int) Math.max(0, to - from));
         for (long id = from + 1; id <= to; id++) {
             byte[] v = logMap.get(id);
             if (v == null) {
-                throw damaged("scribe " + id + " is missing from log.cm");
+                long mark = compacted;
+                if (id > mark) {
+                    throw damaged("scribe " + id + " is missing from log.cm");
+                }
+                // A compaction running meanwhile removed it: read the page again after its mark.
+                page.clear();
+                from = mark;
+                to = Math.min(last, from + limit);
+                id = from;
+                continue;
             }
             page.add(CODEC.decodeScribe(v).withId(Long.toString(id)));
         }
@@ -600,6 +717,21 @@ public final class FileStore implements Store {
         Objects.requireNonNull(clientId, "clientId");
         checkOpen();
         return Optional.ofNullable(cursors.get(clientId));
+    }
+
+    /** Goes through all cursors (Chronicle Map has no order) and compares with {@link String#startsWith}. */
+    @Override
+    public Map<String, String> cursors(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        checkOpen();
+        Map<String, String> found = new java.util.HashMap<>();
+        cursors.forEachEntry(e -> {
+            String client = e.key().get();
+            if (client.startsWith(prefix)) {
+                found.put(client, e.value().get());
+            }
+        });
+        return found;
     }
 
     @Override

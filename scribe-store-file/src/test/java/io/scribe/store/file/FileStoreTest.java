@@ -208,4 +208,57 @@ class FileStoreTest {
                     .allSatisfy(s -> assertThat(s.data().get("id").asText()).hasSize(100_000));
         }
     }
+
+    private static java.util.Properties marker(Path dir) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        try (var r = Files.newBufferedReader(dir.resolve("scribe-store.properties"))) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    @Test
+    void compactionRaisesTheFormatVersionAndRecordsTheMark() throws Exception {
+        Path dir = tmp.resolve("compacted");
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            for (int i = 0; i < 4; i++) {
+                store.commit(append(scribe("s" + i)));
+            }
+            assertThat(marker(dir).getProperty("version")).isEqualTo("1");
+            store.compact(4, List.of());
+        }
+        // A Scribe that does not know the mark would number from 1 again: it refuses version 2.
+        assertThat(marker(dir).getProperty("version")).isEqualTo("2");
+        assertThat(marker(dir).getProperty("log.compacted")).isEqualTo("4");
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.lastId()).isEqualTo(4);
+            assertThat(store.commit(append(scribe("next")))).extracting(Scribe::id).containsExactly("5");
+        }
+    }
+
+    @Test
+    void anOpenFinishesACompactionACrashCutShort() throws Exception {
+        Path dir = tmp.resolve("cut-short");
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            for (int i = 0; i < 10; i++) {
+                store.commit(append(scribe("s" + i)));
+            }
+            store.compact(3, List.of());
+        }
+        // As a crash leaves it after the mark was raised to 6 and before ids 4..6 were removed.
+        java.util.Properties p = marker(dir);
+        p.setProperty("log.compacted", "6");
+        try (var w = Files.newBufferedWriter(dir.resolve("scribe-store.properties"))) {
+            p.store(w, null);
+        }
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.lastId()).isEqualTo(10);
+            assertThat(store.readAfter(0, 100)).extracting(Scribe::id).containsExactly("7", "8", "9", "10");
+            assertThat(store.commit(append(scribe("next")))).extracting(Scribe::id).containsExactly("11");
+        }
+        try (FileStore store = FileStore.open(dir, 1000)) {
+            assertThat(store.lastId()).isEqualTo(11);
+            assertThat(store.readAfter(5, 2)).extracting(Scribe::id).containsExactly("7", "8");
+        }
+    }
 }

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
  * log      (id BIGSERIAL PRIMARY KEY, scribe JSONB)          ids 1, 2, 3, ... in commit order, no gaps
  * objects  (klass TEXT, id TEXT, state JSONB, PK (klass, id))
  * cursors  (client TEXT PRIMARY KEY, cursor TEXT)
+ * compacted (up_to BIGINT)                                  one row: the last id compaction removed (version 2)
  * </pre>
  *
  * <p>Each {@link #commit} is one transaction. Appends take an exclusive lock on {@code log} (plain reads are not
@@ -56,6 +57,12 @@ import org.slf4j.LoggerFactory;
  * <p>Several processes may share one schema; {@link #watch} hears the others' commits through LISTEN/NOTIFY.
  * Values go through JSONB, which keeps them equal by value but not byte for byte (key order, number spelling) and
  * refuses the character U+0000 in strings. Thread-safe. Arguments must not be null.
+ *
+ * <p><b>Compaction.</b> {@link #compact} is one transaction under the same lock on {@code log} as appends: it
+ * raises {@code compacted.up_to}, deletes the log's rows up to it and the named objects whose stored state is still
+ * a tombstone. Ids are numbered, and {@link #lastId()} read, after the greater of the log's maximum and
+ * {@code compacted.up_to}, so the sequence goes on (gapless) once the head or all of the log was deleted, in every
+ * process sharing the schema.
  */
 public final class PostgresStore implements Store {
 
@@ -257,8 +264,7 @@ public final class PostgresStore implements Store {
                     try (Statement st = c.createStatement()) {
                         // Numbering after the committed maximum under this lock keeps ids gapless and in commit
                         // order across processes; plain SELECTs are not blocked by EXCLUSIVE mode.
-                        st.execute("LOCK TABLE " + q + ".log IN EXCLUSIVE MODE;"
-                                + " SELECT coalesce(max(id), 0) FROM " + q + ".log");
+                        st.execute("LOCK TABLE " + q + ".log IN EXCLUSIVE MODE; SELECT " + lastIdSql());
                         while (st.getResultSet() == null) {
                             st.getMoreResults();
                         }
@@ -428,11 +434,112 @@ public final class PostgresStore implements Store {
     public long lastId() {
         checkOpen();
         try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM " + q + ".log")) {
+                ResultSet rs = st.executeQuery("SELECT " + lastIdSql())) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
             throw failure("read the last id", e);
+        }
+    }
+
+    /** The newest id: the log's maximum, or the last id compaction removed when that is greater. */
+    private String lastIdSql() {
+        return "greatest(coalesce((SELECT max(id) FROM " + q + ".log), 0), (SELECT max(up_to) FROM " + q
+                + ".compacted), 0)";
+    }
+
+    /** Compares by {@code left()}, not LIKE: a prefix may hold its wildcards ({@code _}, {@code %}). */
+    @Override
+    public Map<String, String> cursors(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        checkOpen();
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT client, cursor FROM " + q + ".cursors WHERE left(client, char_length(?)) = ?")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            Map<String, String> found = new java.util.HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(1).startsWith(prefix)) {
+                        found.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw failure("read the cursors under " + prefix, e);
+        }
+    }
+
+    /**
+     * One transaction, holding the lock appends take on {@code log}: raises {@code compacted.up_to} to {@code upTo}
+     * (never past the newest id, never down), deletes the log's rows up to it, and deletes those of the named
+     * objects whose stored state is still a tombstone (their rows locked while checked).
+     */
+    @Override
+    public boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
+        Objects.requireNonNull(tombstones, "tombstones");
+        checkOpen();
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (Statement st = c.createStatement()) {
+                    st.execute("LOCK TABLE " + q + ".log IN EXCLUSIVE MODE");
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + q + ".compacted SET up_to ="
+                        + " greatest(up_to, least(?, coalesce((SELECT max(id) FROM " + q + ".log), 0)))")) {
+                    ps.setLong(1, upTo);
+                    if (ps.executeUpdate() != 1) {
+                        throw new SQLException(q + ".compacted does not hold its one row");
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + q + ".log WHERE id <= ?")) {
+                    ps.setLong(1, upTo);
+                    ps.executeUpdate();
+                }
+                if (!tombstones.isEmpty()) {
+                    String[] klasses = tombstones.stream().map(ObjectState::klass).toArray(String[]::new);
+                    String[] ids = tombstones.stream().map(ObjectState::id).toArray(String[]::new);
+                    List<String> deadKlasses = new ArrayList<>();
+                    List<String> deadIds = new ArrayList<>();
+                    try (PreparedStatement ps = c.prepareStatement("SELECT klass, id, state::text FROM " + q
+                            + ".objects WHERE (klass, id) IN (SELECT * FROM unnest(?::text[], ?::text[]))"
+                            + " FOR UPDATE")) {
+                        ps.setArray(1, c.createArrayOf("text", klasses));
+                        ps.setArray(2, c.createArrayOf("text", ids));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                if (CODEC.decodeState(rs.getString(3).getBytes(StandardCharsets.UTF_8))
+                                        .destroyed()) {
+                                    deadKlasses.add(rs.getString(1));
+                                    deadIds.add(rs.getString(2));
+                                }
+                            }
+                        }
+                    }
+                    if (!deadIds.isEmpty()) {
+                        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + q + ".objects WHERE"
+                                + " (klass, id) IN (SELECT * FROM unnest(?::text[], ?::text[]))")) {
+                            ps.setArray(1, c.createArrayOf("text", deadKlasses.toArray(new String[0])));
+                            ps.setArray(2, c.createArrayOf("text", deadIds.toArray(new String[0])));
+                            ps.executeUpdate();
+                        }
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException re) {
+                    e.addSuppressed(re);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+            return true;
+        } catch (SQLException e) {
+            throw failure("compact the log up to " + upTo, e);
         }
     }
 

@@ -79,8 +79,25 @@ class PostgresStoreTest {
     void theSchemaMigrationIsVersionedAndIdempotent() throws Exception {
         PostgresStore.connect(PgTestSupport.url(schema)).close();
         PostgresStore.connect(PgTestSupport.url(schema)).close();
-        assertThat(count("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo(1);
-        assertThat(count("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM " + schema + ".schema_version")).isEqualTo(2);
+        assertThat(count("SELECT max(version) FROM " + schema + ".schema_version")).isEqualTo(2);
+    }
+
+    @Test
+    void aVersionOneSchemaIsMigratedAndKeepsItsIds() throws Exception {
+        try (Store store = PostgresStore.connect(PgTestSupport.url(schema))) {
+            store.commit(append(scribe("a"), scribe("b")));
+        }
+        // As a Scribe before compaction left it.
+        PgTestSupport.execute("DROP TABLE \"" + schema + "\".compacted");
+        PgTestSupport.execute("DELETE FROM \"" + schema + "\".schema_version WHERE version = 2");
+        try (Store store = PostgresStore.connect(PgTestSupport.url(schema))) {
+            assertThat(store.lastId()).isEqualTo(2);
+            assertThat(store.compact(2, List.of())).isTrue();
+            assertThat(store.lastId()).isEqualTo(2);
+            assertThat(store.commit(append(scribe("c")))).extracting(Scribe::id).containsExactly("3");
+        }
+        assertThat(count("SELECT up_to FROM \"" + schema + "\".compacted")).isEqualTo(2);
     }
 
     @Test

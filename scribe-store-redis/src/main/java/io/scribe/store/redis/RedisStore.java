@@ -36,8 +36,9 @@ import redis.clients.jedis.resps.ScanResult;
  *
  * <pre>
  * P:meta      hash    format=scribe, version=1     marks the prefix as a Scribe store
+ *                     compacted=N                   the last id compaction removed (absent: 0)
  * P:seq       string  id of the newest scribe      INCRBY'd by each commit
- * P:log       hash    id -&gt; scribe (JSON)         ids 1..seq, none missing
+ * P:log       hash    id -&gt; scribe (JSON)         ids compacted+1..seq, none missing
  * P:objects   hash    klass NUL id -&gt; state (JSON)
  * P:cursors   hash    client GUID -&gt; cursor
  * P:events    pub/sub channel: "node lastId" after each commit that appended scribes
@@ -50,6 +51,11 @@ import redis.clients.jedis.resps.ScanResult;
  *
  * <p>Several processes may share one prefix: ids stay unique and increasing, and {@link #watch} tells each of them
  * when another one committed. Thread-safe. Arguments must not be null.
+ *
+ * <p><b>Compaction.</b> {@link #compact} runs a Lua script (atomic) per batch of 10,000 ids: it raises
+ * {@code P:meta}'s {@code compacted} field, then deletes those ids from {@code P:log}; the tombstones go in the first
+ * batch, each deleted only if its field still holds the tombstone read just before (compare and delete). The
+ * sequence {@code P:seq} is never touched, so ids go on; reads start after {@code compacted}.
  */
 public final class RedisStore implements Store {
 
@@ -57,6 +63,7 @@ public final class RedisStore implements Store {
     private static final Codec CODEC = Codec.json();
     private static final int FORMAT_VERSION = 1;
     private static final int SCAN_COUNT = 500;
+    private static final int COMPACT_BATCH = 10_000;
 
     private final JedisPooled redis;
     private final String prefix;
@@ -68,6 +75,7 @@ public final class RedisStore implements Store {
     private final String channel;
     private final String node = UUID.randomUUID().toString();
     private final byte[] commitSha;
+    private final byte[] compactSha;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final Object watchLock = new Object();
     private final java.util.concurrent.CountDownLatch listening = new java.util.concurrent.CountDownLatch(1);
@@ -85,6 +93,7 @@ public final class RedisStore implements Store {
         this.cursorsKey = bytes(prefix + ":cursors");
         this.channel = prefix + ":events";
         this.commitSha = call("load the commit script", () -> bytes(redis.scriptLoad(Scripts.COMMIT)));
+        this.compactSha = call("load the compaction script", () -> bytes(redis.scriptLoad(Scripts.COMPACT)));
         checkFormat();
     }
 
@@ -216,17 +225,7 @@ public final class RedisStore implements Store {
             args.add(bytes(cursor));
         });
         List<byte[]> keys = List.of(metaKey, seqKey, logKey, objectsKey, cursorsKey);
-        Object result = call("commit", () -> {
-            try {
-                return redis.evalsha(commitSha, keys, args);
-            } catch (JedisDataException e) {
-                if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
-                    throw e;
-                }
-                // The server lost its script cache (restart, SCRIPT FLUSH): send the script itself.
-                return redis.eval(bytes(Scripts.COMMIT), keys, args);
-            }
-        });
+        Object result = call("commit", () -> script(commitSha, Scripts.COMMIT, keys, args));
         long first = (Long) result;
         List<Scribe> stored = new ArrayList<>(commit.scribes().size());
         for (int i = 0; i < commit.scribes().size(); i++) {
@@ -235,6 +234,23 @@ public final class RedisStore implements Store {
         return stored;
     }
 
+    /** Runs a loaded script, sending the script itself when the server lost its script cache. */
+    private Object script(byte[] sha, String script, List<byte[]> keys, List<byte[]> args) {
+        try {
+            return redis.evalsha(sha, keys, args);
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("NOSCRIPT")) {
+                throw e;
+            }
+            // The server lost its script cache (restart, SCRIPT FLUSH): send the script itself.
+            return redis.eval(bytes(script), keys, args);
+        }
+    }
+
+    /**
+     * Reads the page with one {@code HMGET} of its id range. Ids that turn out missing because compaction removed
+     * them (at or below {@code P:meta}'s {@code compacted}, read only then) are skipped by reading again after it.
+     */
     @Override
     public List<Scribe> readAfter(long afterId, int limit) {
         if (limit <= 0) {
@@ -242,27 +258,53 @@ public final class RedisStore implements Store {
         }
         checkOpen();
         long from = Math.max(0, afterId);
-        long last = lastId();
-        if (from >= last) {
-            return List.of();
-        }
-        long to = Math.min(last, from + limit);
-        byte[][] fields = new byte[(int) (to - from)][];
-        for (int i = 0; i < fields.length; i++) {
-            fields[i] = bytes(Long.toString(from + 1 + i));
-        }
-        List<byte[]> values = call("read the log", () -> redis.hmget(logKey, fields));
-        List<Scribe> page = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            long id = from + 1 + i;
-            byte[] v = values.get(i);
-            if (v == null) {
-                throw new ScribeException(ScribeException.INTERNAL, "scribe " + id + " is missing from "
-                        + str(logKey) + " although " + str(seqKey) + " is " + last + ": the log was altered");
+        while (true) {
+            long last = lastId();
+            if (from >= last) {
+                return List.of();
             }
-            page.add(CODEC.decodeScribe(v).withId(Long.toString(id)));
+            long to = Math.min(last, from + limit);
+            byte[][] fields = new byte[(int) (to - from)][];
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = bytes(Long.toString(from + 1 + i));
+            }
+            List<byte[]> values = call("read the log", () -> redis.hmget(logKey, fields));
+            List<Scribe> page = new ArrayList<>(values.size());
+            long missing = 0;
+            for (int i = 0; i < values.size(); i++) {
+                long id = from + 1 + i;
+                byte[] v = values.get(i);
+                if (v == null) {
+                    missing = id;
+                    break;
+                }
+                page.add(CODEC.decodeScribe(v).withId(Long.toString(id)));
+            }
+            if (missing == 0) {
+                return page;
+            }
+            long compacted = compacted();
+            if (missing > compacted) {
+                throw new ScribeException(ScribeException.INTERNAL, "scribe " + missing + " is missing from "
+                        + str(logKey) + " although " + str(seqKey) + " is " + last + " and compaction removed ids"
+                        + " up to " + compacted + ": the log was altered");
+            }
+            from = compacted;
         }
-        return page;
+    }
+
+    /** The last id compaction removed: {@code P:meta}'s {@code compacted} field, 0 when absent. */
+    private long compacted() {
+        String v = call("read the compaction mark", () -> redis.hget(str(metaKey), "compacted"));
+        if (v == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ScribeException(ScribeException.INTERNAL, "the compacted field of " + str(metaKey)
+                    + " is not a number: " + v, e);
+        }
     }
 
     @Override
@@ -277,6 +319,66 @@ public final class RedisStore implements Store {
         } catch (NumberFormatException e) {
             throw new ScribeException(ScribeException.INTERNAL, "redis key " + str(seqKey) + " is not a number: "
                     + str(v), e);
+        }
+    }
+
+    /** Scans the cursors hash and compares in Java (no MATCH pattern, whose glob characters a prefix may hold). */
+    @Override
+    public Map<String, String> cursors(String clientPrefix) {
+        Objects.requireNonNull(clientPrefix, "prefix");
+        checkOpen();
+        Map<String, String> found = new java.util.HashMap<>();
+        ScanParams params = new ScanParams().count(SCAN_COUNT);
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            String at = cursor;
+            ScanResult<Map.Entry<String, String>> page = call("scan the cursors", () -> redis.hscan(str(cursorsKey),
+                    at, params));
+            for (Map.Entry<String, String> e : page.getResult()) {
+                if (e.getKey().startsWith(clientPrefix)) {
+                    found.put(e.getKey(), e.getValue());
+                }
+            }
+            cursor = page.getCursor();
+        } while (!cursor.equals("0"));
+        return found;
+    }
+
+    /**
+     * Reads the named objects' states ({@code HMGET}) and keeps the tombstones among them, then runs the compaction
+     * script once per batch of up to 10,000 ids: each run raises {@code compacted} and deletes its ids from the
+     * log, atomically; the first run also deletes each tombstone whose field still holds the state just read.
+     */
+    @Override
+    public boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
+        Objects.requireNonNull(tombstones, "tombstones");
+        checkOpen();
+        List<byte[]> deadPairs = new ArrayList<>();
+        if (!tombstones.isEmpty()) {
+            byte[][] fields = tombstones.stream().map(t -> bytes(objectField(t.klass(), t.id())))
+                    .toArray(byte[][]::new);
+            List<byte[]> states = call("read the tombstones", () -> redis.hmget(objectsKey, fields));
+            for (int i = 0; i < fields.length; i++) {
+                byte[] v = states.get(i);
+                if (v != null && CODEC.decodeState(v).destroyed()) {
+                    deadPairs.add(fields[i]);
+                    deadPairs.add(v);
+                }
+            }
+        }
+        List<byte[]> keys = List.of(metaKey, seqKey, logKey, objectsKey);
+        long before = -1;
+        while (true) {
+            List<byte[]> args = new ArrayList<>();
+            args.add(bytes(Long.toString(upTo)));
+            args.add(bytes(Integer.toString(COMPACT_BATCH)));
+            args.addAll(deadPairs);
+            long reached = (Long) call("compact", () -> script(compactSha, Scripts.COMPACT, keys, args));
+            deadPairs.clear();
+            if (reached >= upTo || reached == before) {
+                return true;
+            }
+            before = reached;
         }
     }
 

@@ -148,4 +148,28 @@ class RedisStoreTest {
             assertThat(calls.get()).isEqualTo(before);
         }
     }
+
+    @Test
+    void compactionRemovesALongHeadInBatchesAndOnlyItsOwnKeys() {
+        try (JedisPooled raw = RedisTestSupport.raw()) {
+            raw.set(prefix + "x:log", "a neighbour's key");
+        }
+        try (Store store = Store.open(RedisTestSupport.url(prefix))) {
+            Scribe[] many = new Scribe[25_001];
+            for (int i = 0; i < many.length; i++) {
+                many[i] = scribe("s" + i);
+            }
+            store.commit(append(many));
+            assertThat(store.compact(25_000, List.of())).isTrue();
+            assertThat(store.lastId()).isEqualTo(25_001);
+            assertThat(store.readAfter(0, 10)).extracting(Scribe::id).containsExactly("25001");
+            assertThat(store.readAfter(12_000, 10)).extracting(Scribe::id).containsExactly("25001");
+        }
+        try (JedisPooled raw = RedisTestSupport.raw()) {
+            assertThat(raw.hlen(prefix + ":log")).isEqualTo(1);
+            assertThat(raw.hget(prefix + ":meta", "compacted")).isEqualTo("25000");
+            assertThat(raw.get(prefix + "x:log")).isEqualTo("a neighbour's key");
+            raw.del(prefix + "x:log");
+        }
+    }
 }

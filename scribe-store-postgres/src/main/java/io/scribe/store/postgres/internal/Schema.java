@@ -23,7 +23,12 @@ public final class Schema {
             List.of("CREATE TABLE %s.log (id BIGSERIAL PRIMARY KEY, scribe JSONB NOT NULL)",
                     "CREATE TABLE %s.objects (klass TEXT NOT NULL, id TEXT NOT NULL, state JSONB NOT NULL,"
                             + " PRIMARY KEY (klass, id))",
-                    "CREATE TABLE %s.cursors (client TEXT PRIMARY KEY, cursor TEXT NOT NULL)"));
+                    "CREATE TABLE %s.cursors (client TEXT PRIMARY KEY, cursor TEXT NOT NULL)"),
+            // Version 2, compaction: the id of the last scribe compaction removed from the log, so that the id
+            // sequence goes on after the log's head (or all of it) was deleted. One row.
+            List.of("CREATE TABLE %s.compacted (one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),"
+                            + " up_to BIGINT NOT NULL)",
+                    "INSERT INTO %s.compacted (up_to) VALUES (0)"));
 
     /** The newest schema version this code knows. */
     public static final int LATEST = MIGRATIONS.size();
