@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * ({@code sync{from}}), answered a push, or answered the {@code noop} that follows the last page of its catch-up.
  * Kept in the store beside the cursors (under {@link #KEY_PREFIX} and the client's GUID), written shortly after it
  * moves, so that {@link Client#pending()} survives a restart. The stored value is {@code POSITION;MILLIS}, with the
- * wall time it was written: when the client was last seen, which {@link Compactor} reads.
+ * wall time it was written: when the client was last seen, which {@link Compactor} reads; {@code ;u} follows for a
+ * peer this one relays through (its server), which holds compaction back however long it is away.
  */
 final class Acknowledged {
 
@@ -23,6 +24,7 @@ final class Acknowledged {
     private final Scriber scriber;
     private final String key;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile boolean upstream;
     // -1: not read from the store yet. Guarded by this.
     private long position = -1;
     private long stored = -1;
@@ -39,6 +41,11 @@ final class Acknowledged {
             stored = position;
         }
         return position;
+    }
+
+    /** The remote is a peer this one relays through: see the class comment. */
+    void markUpstream() {
+        upstream = true;
     }
 
     /** The remote acknowledged every scribe up to {@code id}; stored a moment later. */
@@ -91,7 +98,7 @@ final class Acknowledged {
                 }
             }
             Txn tx = new Txn();
-            tx.cursors.put(key, now + ";" + scriber.wallClock.millis());
+            tx.cursors.put(key, now + ";" + scriber.wallClock.millis() + (upstream ? ";u" : ""));
             scriber.commit(tx);
             synchronized (this) {
                 stored = now;
@@ -139,13 +146,15 @@ final class Acknowledged {
         }
     }
 
-    /** A stored value as {@code {position, millis}}; millis is 0 when the value has none. */
+    /**
+     * A stored value as {@code {position, millis}}; millis is 0 when the value has none, and {@link Long#MAX_VALUE}
+     * for a peer this one relays through (it never counts as gone).
+     */
     static long[] parseStored(String value) {
-        int semi = value.indexOf(';');
-        if (semi < 0) {
-            return new long[] {parse(value), 0};
-        }
-        return new long[] {parse(value.substring(0, semi)), parse(value.substring(semi + 1))};
+        String[] parts = value.split(";", -1);
+        long millis = parts.length > 2 && parts[2].equals("u") ? Long.MAX_VALUE
+                : parts.length > 1 ? parse(parts[1]) : 0;
+        return new long[] {parse(parts[0]), millis};
     }
 
     static long parse(String id) {

@@ -135,7 +135,10 @@ final class CatchUp {
             throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
         }
         JsonNode snapshot = response.get("snapshot");
-        if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)) {
+        // Only a snapshot from the peer this one relays through (its server) can tell it what was destroyed there:
+        // another peer's snapshot holds what that peer has, not what exists.
+        if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)
+                && session.isTrustedRelay()) {
             snapshotSeen = new java.util.HashSet<>();
             snapshotOwn = ownSince(acknowledgedWhenAsked);
         }
@@ -176,7 +179,7 @@ final class CatchUp {
             session.correct(fixes);
             if (snapshot != null && snapshot.isObject() && snapshot.path("end").asBoolean(false)
                     && snapshotSeen != null) {
-                forgetDropped(snapshot.path("horizon").asLong(0));
+                forgetDropped();
             }
             // Told once the page is stored, with the states it left.
             refusedInPage.forEach(r -> session.tellRefused(r.getKey(), r.getValue()));
@@ -205,7 +208,7 @@ final class CatchUp {
         }
     }
 
-    /** The objects this peer's own scribes after {@code position} of its log are about. Reads the store. */
+    /** The objects this peer created in the scribes of its log after {@code position}. Reads the store. */
     private java.util.Set<Key> ownSince(long position) {
         java.util.Set<Key> keys = new java.util.HashSet<>();
         long after = position;
@@ -213,7 +216,7 @@ final class CatchUp {
             List<Scribe> page = scriber.store.readAfter(after, 500);
             for (Scribe s : page) {
                 SyncedClass<?> c = scriber.classByKlass(s.klass());
-                if (c != null && scriber.guid.equals(s.origin())) {
+                if (c != null && s.type() == Scribe.Type.CREATE && scriber.guid.equals(s.origin())) {
                     keys.add(Scriber.keyOfScribe(c, s));
                 }
                 after = Acknowledged.parse(s.id());
@@ -225,13 +228,13 @@ final class CatchUp {
     }
 
     /**
-     * A whole snapshot was played: an object held here that it did not carry, last written no later than the
-     * horizon (the newest change compacted away on the peer) and with no change of this peer's that the peer had not
-     * acknowledged, was destroyed or hidden there while this peer was away, and its tombstone is gone with the
-     * compacted history. It is forgotten here, leaving no tombstone, so the peer can still send it again. Caller holds
-     * the engine lock.
+     * A whole snapshot was played: an object held here that it did not carry, and that this peer did not create
+     * after what the peer had acknowledged when the snapshot was asked for, was destroyed (or hidden from this peer)
+     * there while this peer was away, and its tombstone went with the compacted history. It is forgotten here,
+     * leaving no tombstone, so the peer can still send it again; an edit of it not uploaded yet will be refused
+     * there as an edit of an unknown object. Caller holds the engine lock.
      */
-    private void forgetDropped(long horizon) {
+    private void forgetDropped() {
         java.util.Set<Key> seen = snapshotSeen;
         snapshotSeen = null;
         Txn tx = new Txn();
@@ -241,13 +244,8 @@ final class CatchUp {
             if (c == null || state.destroyed() || seen.contains(key) || snapshotOwn.contains(key)) {
                 return;
             }
-            for (io.scribe.core.spi.Stamp stamp : state.stamps().values()) {
-                if (stamp.clock() > horizon) {
-                    return;
-                }
-            }
             io.scribe.core.spi.ObjectState tomb = Player.tombstone(c, key, state.fields().get(c.idField.name()),
-                    new io.scribe.core.spi.Stamp(horizon, session.client().id()), null);
+                    new io.scribe.core.spi.Stamp(0, session.client().id()), null);
             tx.states.put(key, tomb);
             forgotten.add(tomb);
             Object object = scriber.objects.get(key);

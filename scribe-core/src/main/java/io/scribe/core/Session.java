@@ -193,6 +193,9 @@ public final class Session {
      */
     public void trustAsRelay() {
         trustedRelay = true;
+        // A peer this one relays through (its server) holds this peer's unsent changes back from compaction for
+        // as long as it takes to come back.
+        client.acknowledged.markUpstream();
     }
 
     /**

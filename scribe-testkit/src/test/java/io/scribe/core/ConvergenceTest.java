@@ -58,6 +58,21 @@ class ConvergenceTest {
         }
     }
 
+    /**
+     * The same while every peer compacts its log at random moments (see {@link Scriber.Builder#compaction}), with a
+     * retention window short enough that a peer whose link stays down past it is sent a snapshot; at the end a new
+     * peer joins after the history was compacted and converges too.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void peersConvergeWhileTheirLogsAreCompacted(long seed) {
+        try {
+            run(seed, false, false, true);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("convergence failed for seed " + seed + " (replay: -Dscribe.seed=" + seed + ")", e);
+        }
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void peersConvergeUnderServerWins(long seed) {
@@ -258,6 +273,10 @@ class ConvergenceTest {
     }
 
     private void run(long seed, boolean serverWins, boolean setTags) {
+        run(seed, serverWins, setTags, false);
+    }
+
+    private void run(long seed, boolean serverWins, boolean setTags, boolean compacting) {
         Policy<Task> policy = serverWins ? Policy.<Task>defaults().withResolver(Resolver.serverWins("server"))
                 : setTags ? Policy.<Task>defaults().withSetMerge("tags") : Policy.<Task>defaults();
         Random random = new Random(seed);
@@ -269,6 +288,9 @@ class ConvergenceTest {
             Scriber.Builder b = Scriber.builder().clientId(ids[i]).store(io.scribe.core.spi.Store.inMemory())
                     .clock(now.skewed(random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
                     .onError(e -> { });
+            if (compacting) {
+                b.compaction(java.time.Duration.ofDays(365), java.time.Duration.ofMillis(20 + random.nextInt(300)));
+            }
             b.register(Task.class, policy);
             peers.add(b.build());
         }
@@ -309,11 +331,26 @@ class ConvergenceTest {
                 p.destroy(live.get(random.nextInt(live.size())));
             } else if (action < 57) {
                 net.toggleRandomLink();
+            } else if (compacting && action < 62) {
+                peers.get(random.nextInt(peers.size())).compact();
             } else {
                 net.deliverSome(random.nextInt(6));
             }
         }
         net.heal();
+        if (compacting) {
+            // Everything acknowledged goes; a peer that joins now starts from a snapshot.
+            for (int i = 0; i < 2; i++) {
+                peers.forEach(Scriber::compact);
+                net.heal();
+            }
+            Scriber late = Scriber.builder().clientId("late").store(io.scribe.core.spi.Store.inMemory()).clock(now)
+                    .pageSize(3).onError(e -> { }).register(Task.class, policy).build();
+            net.link(late, hub);
+            net.heal();
+            assertThat(hub.store().readAfter(0, 1000).size()).as("log left on the hub").isLessThan(20);
+            peers.add(late);
+        }
 
         // A merged set's order is not synced: compare its elements.
         java.util.function.Function<Scriber, Map<String, String>> tasks = setTags ? ConvergenceTest::sortedTags
@@ -321,7 +358,19 @@ class ConvergenceTest {
         Map<String, String> expected = tasks.apply(hub);
         assertThat(expected).as("the run made objects").isNotEmpty();
         for (Scriber p : peers) {
-            assertThat(tasks.apply(p)).as("objects of " + p.id()).isEqualTo(expected);
+            Map<String, String> actual = tasks.apply(p);
+            Map<String, String> diff = new TreeMap<>();
+            expected.forEach((k, v) -> {
+                if (!v.equals(actual.get(k))) {
+                    diff.put(k, "hub: " + v + " / " + p.id() + ": " + actual.get(k));
+                }
+            });
+            actual.forEach((k, v) -> {
+                if (!expected.containsKey(k)) {
+                    diff.put(k, "hub: none / " + p.id() + ": " + v);
+                }
+            });
+            assertThat(diff).as("objects of " + p.id() + " that differ from the hub's").isEmpty();
         }
         // Stored states agree with the live objects: a restart would give the same result.
         for (Scriber p : peers) {
