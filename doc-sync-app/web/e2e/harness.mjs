@@ -98,7 +98,8 @@ class Child {
 
 /** A running doc-sync server with its data directory, credentials, and a Chromium to open pages in. */
 export class World {
-  static async start() {
+  /** Starts the server and, unless `browser` is false, a Chromium whose contexts `context()` opens. */
+  static async start({ browser = true } = {}) {
     if (!existsSync(JAR)) throw new Error(`no ${JAR}: build it first (mvnw -pl doc-sync-app -am package -DskipTests)`);
     if (!existsSync(CHROMIUM)) throw new Error(`no ${CHROMIUM}: install Debian's chromium (scripts/services.sh does)`);
     const w = new World();
@@ -108,11 +109,43 @@ export class World {
     w.bob = await w.credentials('bob@example.com');
     w.port = await freePort();
     w.base = `http://127.0.0.1:${w.port}`;
-    w.server = new Child('serve', ['-jar', JAR, 'serve', '--data', w.data, '--port', String(w.port)], { cwd: w.dir });
-    await w.server.waitFor(/serving/, 0, 60_000);
-    w.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    await w.startServer();
+    if (browser) w.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
     w.children = [];
+    w.persistents = [];
     return w;
+  }
+
+  /** Starts `doc-sync serve` on the world's port and data directory (again, after `stopServer`). */
+  async startServer() {
+    this.server = new Child('serve', ['-jar', JAR, 'serve', '--data', this.data, '--port', String(this.port)],
+      { cwd: this.dir });
+    await this.server.waitFor(/serving/, 0, 60_000);
+  }
+
+  /** Stops the server (SIGTERM) and waits for its exit: clients see their connection drop and nothing answer. */
+  async stopServer() {
+    await this.server?.stop();
+    this.server = undefined;
+  }
+
+  /**
+   * A whole Chromium of its own on the user-data directory `profile` (created if new), as a user's browser with its
+   * profile on disk: IndexedDB, the service worker and its cache survive closing it (`context.close()` ends the
+   * browser process) and launching it again on the same directory. `options` go to `launchPersistentContext`
+   * (`offline: true` starts it without a network). Returns its context and a page on the app.
+   */
+  async persistent(profile, options = {}) {
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, headless: true, viewport: { width: 1200, height: 720 }, ...options,
+    });
+    this.persistents.push(context);
+    const page = context.pages()[0] ?? await context.newPage();
+    page.on('dialog', (d) => void d.accept());
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(this.base + '/');
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: TIMEOUT });
+    return { context, page };
   }
 
   async credentials(email) {
@@ -147,6 +180,7 @@ export class World {
 
   async close() {
     await this.browser?.close();
+    for (const c of this.persistents ?? []) await c.close().catch(() => {});
     for (const c of this.children ?? []) await c.stop();
     await this.server?.stop();
     if (this.dir) await rm(this.dir, { recursive: true, force: true });

@@ -4,78 +4,15 @@
 // (SCRIBE_JAVA, default `java` on the PATH).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
-import { JAR, JAVA, JVM, procs, freePort } from './harness.mjs';
-
-
-/** An example peer process, driven through stdin, its output lines kept. */
-class JavaPeer {
-  constructor(args) {
-    this.out = [];
-    this.err = [];
-    this.waiters = [];
-    this.proc = spawn(JAVA, [...JVM, '-jar', JAR, 'peer', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    procs.push(this.proc);
-    for (const [stream, lines] of [[this.proc.stdout, this.out], [this.proc.stderr, this.err]]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        lines.push(line);
-        for (const w of [...this.waiters]) w();
-      });
-    }
-  }
-
-  send(line) {
-    this.proc.stdin.write(line + '\n');
-  }
-
-  /** Resolves when a line of `lines` (from index `from`) satisfies `match`; returns its index. */
-  waitFor(lines, match, from = 0) {
-    return new Promise((resolve) => {
-      const check = () => {
-        for (let i = from; i < lines.length; i++) {
-          if (match(lines[i])) {
-            this.waiters = this.waiters.filter((w) => w !== check);
-            resolve(i);
-            return;
-          }
-        }
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  /** The peer's `show` output: its tasks, one line each. */
-  async show() {
-    const from = this.out.length;
-    this.send('show');
-    const end = await this.waitFor(this.out, (l) => /^# \d+ tasks$/.test(l), from);
-    return this.out.slice(from, end).filter((l) => !l.startsWith('<<'));
-  }
-
-  quit() {
-    this.send('quit');
-    return new Promise((resolve) => this.proc.once('exit', resolve));
-  }
-}
+import { JAR, JavaPeer, converged, freePort } from './harness.mjs';
 
 /** The Node peer's tasks in the `show` format of the Java peer. */
 function show(scriber) {
   return scriber.all('Task').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((t) => `${t.id} title=${t.title ?? ''} done=${t.done} priority=${t.priority} tags=${(t.tags ?? []).join(',')}`);
-}
-
-/** Asks `peer` for its tasks until they are `expected` (the test's timeout bounds the wait). */
-async function converged(peer, expected) {
-  for (;;) {
-    const lines = await peer.show();
-    if (JSON.stringify(lines) === JSON.stringify(expected)) return lines;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function until(check) {
