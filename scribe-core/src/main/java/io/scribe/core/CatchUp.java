@@ -59,11 +59,6 @@ final class CatchUp {
     }
 
     void requestPage(String from, CompletableFuture<Void> done) {
-        if (!Snapshot.isCursor(from)) {
-            // If the answer starts a snapshot, what the peer had acknowledged of this log when it was asked for
-            // tells which of this peer's objects it may not have yet (see forgetDropped).
-            acknowledgedWhenAsked = session.client().acknowledged.position();
-        }
         ObjectNode sync = Json.object().put("type", "sync");
         if (from == null) {
             sync.putNull("from");
@@ -140,7 +135,7 @@ final class CatchUp {
         if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)
                 && session.isTrustedRelay()) {
             snapshotSeen = new java.util.HashSet<>();
-            snapshotOwn = ownSince(acknowledgedWhenAsked);
+            snapshotOwn = ownSince(Acknowledged.parse(snapshot.path("stored").asText("")));
         }
         String cursor;
         List<Scribe> clockless = new ArrayList<>();
@@ -191,11 +186,10 @@ final class CatchUp {
         return cursor;
     }
 
-    // A snapshot being received from its first page (see Snapshot): the objects it held so far, and this peer's
-    // objects with changes the peer had not acknowledged when it was asked. Guarded by the engine lock.
+    // A snapshot being received from its first page (see Snapshot): the objects it held so far, and the objects this
+    // peer created after what the peer had stored of its log when the snapshot was taken. Guarded by the engine lock.
     private java.util.Set<Key> snapshotSeen;
     private java.util.Set<Key> snapshotOwn = java.util.Set.of();
-    private volatile long acknowledgedWhenAsked;
 
     /** Adds the keys of the creates among {@code nodes} to {@code keys}. */
     private void noteCreates(JsonNode nodes, java.util.Set<Key> keys) {
@@ -229,7 +223,7 @@ final class CatchUp {
 
     /**
      * A whole snapshot was played: an object held here that it did not carry, and that this peer did not create
-     * after what the peer had acknowledged when the snapshot was asked for, was destroyed (or hidden from this peer)
+     * after what the peer had stored of this peer's log when it took the snapshot, was destroyed (or hidden from this peer)
      * there while this peer was away, and its tombstone went with the compacted history. It is forgotten here,
      * leaving no tombstone, so the peer can still send it again; an edit of it not uploaded yet will be refused
      * there as an edit of an unknown object. Caller holds the engine lock.

@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * that asks for history from before the compacted position (a new one, or one back after the window) is sent a
  * {@link Snapshot} instead and continues in the log from there.
  *
+ * <p>Only a peer that relays through no other (a server) removes tombstones; a client keeps them, so it cannot
+ * create an identity its server still refuses, and learns that the server let one be used again when the server
+ * relays a new create of it (see {@link Player}).
+ *
  * <p>The rule: the log is compacted up to the lowest position acknowledged by (a) every client with an open session
  * and (b) every client whose last session ended within the retention window, never past what this node has played.
  * A client not seen for longer than the window no longer holds the log back. The compacted position and the newest
@@ -37,6 +41,8 @@ final class Compactor {
     private final Duration retention;
     private final ScheduledFuture<?> schedule;
     private volatile boolean unsupported;
+    // Whether the last floor() met a peer this one relays through. Read by the compacting thread only.
+    private boolean upstream;
 
     /** How far the log was compacted: every scribe up to {@code position} is gone; the newest clock among them. */
     record Mark(long position, long horizon) {
@@ -144,7 +150,12 @@ final class Compactor {
         scriber.lock.lock();
         try {
             List<ObjectState> tombstones = new ArrayList<>();
+            // A peer that relays through a server keeps its tombstones: the identities they hold are the server's
+            // to give back (see Player), never this peer's to reuse.
             destroyed.forEach((key, stamp) -> {
+                if (upstream) {
+                    return;
+                }
                 ObjectState state = scriber.states.get(key);
                 if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
                     tombstones.add(state);
@@ -177,14 +188,17 @@ final class Compactor {
         long now = scriber.wallClock.millis();
         long oldest = now - retention.toMillis();
         Map<String, Long> positions = new HashMap<>();
+        upstream = false;
         for (Map.Entry<String, String> e : scriber.store.cursors(Acknowledged.KEY_PREFIX).entrySet()) {
             long[] stored = Acknowledged.parseStored(e.getValue());
+            upstream |= stored[1] == Long.MAX_VALUE;
             if (stored[1] == 0 || stored[1] >= oldest) {
-                positions.put(e.getKey().substring(Acknowledged.KEY_PREFIX.length()), stored[0]);
+                positions.put(e.getKey().substring(Acknowledged.KEY_PREFIX.length()), stored[2]);
             }
         }
         for (Client client : scriber.connectedClients()) {
-            positions.put(client.id(), client.acknowledged.position());
+            positions.put(client.id(), client.acknowledged.compactable());
+            upstream |= client.acknowledged.isUpstream();
         }
         long floor = Long.MAX_VALUE;
         for (long p : positions.values()) {

@@ -122,13 +122,19 @@ final class PageAnswer {
      * asker may see, each as its create and updates, within the page size and the frame. A new snapshot
      * ({@code at.log() < 0}) is taken at the position this node has played up to. The page's cursor names the next
      * object, or, after the last one, the log position the snapshot was taken at. The answer's {@code snapshot} member
-     * says where in the snapshot it is ({@code start}, {@code end}) and the newest clock compacted ({@code horizon}).
+     * says where in the snapshot it is ({@code start}, {@code end}), the newest clock compacted ({@code horizon}) and, on
+     * the first page, this peer's cursor in the asker's log ({@code stored}).
      */
     private void answerSnapshot(ObjectNode response, Snapshot.Position at, int limit) {
         long horizon = scriber.compactor.mark().horizon();
         ArrayNode result = response.putArray("result");
         response.put("more", true);
-        response.putObject("snapshot").put("horizon", horizon).put("start", true).put("end", true);
+        ObjectNode about = response.putObject("snapshot").put("horizon", horizon).put("start", true).put("end", true);
+        if (at.log() < 0) {
+            // How far this peer has stored the asker's own log: the asker's creates up to there are here (or were
+            // destroyed here), the later ones still on their way.
+            about.put("stored", scriber.store.cursor(session.client().id()).orElse(""));
+        }
         long envelope = Json.bytes(response).length + ",\"cursor\":\"\"".length();
         long budget = session.wire().maxFrameBytes() - envelope;
         String clientId = session.client().id();
@@ -139,7 +145,7 @@ final class PageAnswer {
             long position = start ? scriber.committer.seenThrough() : at.log();
             Snapshot.Keys cached = session.snapshotKeys;
             if (cached == null || cached.log() != position) {
-                cached = new Snapshot.Keys(position, Snapshot.liveKeys(scriber));
+                cached = new Snapshot.Keys(position, Snapshot.keys(scriber, true));
                 session.snapshotKeys = cached;
             }
             List<Key> keys = cached.keys();
@@ -158,7 +164,8 @@ final class PageAnswer {
                 Key key = keys.get(i);
                 io.scribe.core.spi.ObjectState state = scriber.states.get(key);
                 SyncedClass<?> c = scriber.byKlass.get(key.klass());
-                List<Scribe> scribes = state == null || state.destroyed() || c == null ? List.of()
+                List<Scribe> scribes = state == null || c == null ? List.of()
+                        : state.destroyed() ? List.of(Snapshot.destroyOf(c, state))
                         : Snapshot.scribesOf(c, state, fallback);
                 if (scribes.isEmpty() || !scriber.relay.visibleTo(scribes.get(0), clientId, true)) {
                     last = key;

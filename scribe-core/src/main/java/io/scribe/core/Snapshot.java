@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * last-writer-wins merge: a peer that holds an older copy takes what is newer, a peer that holds a newer value (an
  * edit not uploaded yet) keeps it.
  *
+ * <p>Tombstones still kept here go as destroys, so the receiving peer refuses those identities as this one does.
+ *
  * <p>A snapshot is taken at a log position: the objects' states then, in the order of their keys. It is sent in
  * pages like the log, under cursors of the form {@code snapshot:POSITION:KEY}; the last page's cursor is the
  * position, from which the asker continues in the log.
@@ -80,17 +82,28 @@ final class Snapshot {
     }
 
     /**
-     * The keys of the live objects of registered classes, in snapshot order. Caller holds the engine lock.
+     * The keys of the objects of registered classes, in snapshot order: the live ones, and with {@code tombstones} the
+     * destroyed ones whose tombstones are still kept. Caller holds the engine lock.
      */
-    static List<Key> liveKeys(Scriber scriber) {
+    static List<Key> keys(Scriber scriber, boolean tombstones) {
         List<Key> keys = new ArrayList<>();
         scriber.states.forEach((key, state) -> {
-            if (!state.destroyed() && scriber.byKlass.containsKey(key.klass())) {
+            if ((tombstones || !state.destroyed()) && scriber.byKlass.containsKey(key.klass())) {
                 keys.add(key);
             }
         });
         keys.sort(ORDER);
         return keys;
+    }
+
+    /**
+     * The destroy a tombstone stands for: a peer that never held the object keeps the tombstone too, so that it
+     * cannot create that identity again while this peer still refuses it.
+     */
+    static Scribe destroyOf(SyncedClass<?> c, ObjectState tombstone) {
+        return new Scribe(null, c.klass, Scribe.Type.DESTROY,
+                Json.NODES.arrayNode().add(tombstone.fields().get(c.idField.name())), tombstone.tombstone().origin(),
+                tombstone.tombstone().clock(), Map.of());
     }
 
     /** The index in {@code keys} of the first key after {@code after} (0 for null). */

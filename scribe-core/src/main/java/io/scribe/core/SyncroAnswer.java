@@ -275,7 +275,7 @@ final class SyncroAnswer {
     private List<Scribe> snapshotCreates(long position, java.util.Set<Key> keys) {
         List<Scribe> creates = new ArrayList<>();
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
-        for (Key key : Snapshot.liveKeys(scriber)) {
+        for (Key key : Snapshot.keys(scriber, false)) {
             Scribe create = Snapshot.createOf(scriber.byKlass.get(key.klass()), scriber.states.get(key), fallback)
                     .withId(Long.toString(position));
             if (scriber.relay.visibleTo(create, session.client().id(), true)) {
