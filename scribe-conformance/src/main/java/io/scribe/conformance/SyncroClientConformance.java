@@ -85,7 +85,11 @@ public final class SyncroClientConformance {
                 this::handshake);
         scenarios.put("the server's history is played: create, update, create and destroy, destroy of an unknown"
                 + " record, UTF-8 intact", this::historyPlayed);
+        scenarios.put("a record created and destroyed in one sync answer stays destroyed when an update of it"
+                + " follows (u16: no error)", this::destroyedStaysDestroyed);
         scenarios.put("live add_scribe (create, update) is answered true and played", this::livePushes);
+        scenarios.put("a value of the wrong type is answered (u16: true, then corrected with the value held) and not"
+                + " kept", this::wrongType);
         if (client != null) {
             scenarios.put("a local change is sent as add_scribe with an id",
                     this::localChange);
@@ -170,6 +174,53 @@ public final class SyncroClientConformance {
                 "add_scribe of an update answered " + b);
         lastSent = "p2";
         noErrors();
+        expectRecords(Map.of("r1", "live", "r3", "pushed"));
+    }
+
+    private void destroyedStaysDestroyed() throws Exception {
+        requireConnection();
+        // r2 was created and destroyed in the history the client played (one sync answer); another peer's update of
+        // it crosses the destroy.
+        conn.send("{\"type\":\"add_scribe\",\"scribe\":" + scribe("d1", "update", "[\"r2\",{\"name\":\"late\"}]")
+                + ",\"id\":20}");
+        JsonNode r = conn.await(m -> m.path("id").asInt() == 20 && !m.path("type").asText().equals("sync")
+                || m.path("type").asText().equals("error"));
+        if (u16) {
+            check(r.path("type").asText().equals("response"), "a Syncro server raises on an error; it was sent " + r);
+        }
+        JsonNode n = conn.request("{\"type\":\"noop\",\"id\":21}", 21);
+        check(n.path("result").asBoolean(false), "noop answered " + n);
+        if (u16) {
+            noErrors();
+        }
+        expectRecords(Map.of("r1", "renamed ☃"));
+    }
+
+    private void wrongType() throws Exception {
+        requireConnection();
+        // The record class's name is a string: an object is the wrong type.
+        JsonNode r = conn.request("{\"type\":\"add_scribe\",\"scribe\":" + scribe("t1", "update",
+                "[\"r1\",{\"name\":{\"not\":\"a string\"}}]") + ",\"id\":22}", 22);
+        if (u16) {
+            // A Syncro server raises on an error: the value is dropped and answered true, and the client sends the
+            // value it holds, so that both sides agree.
+            check(r.path("type").asText().equals("response") && r.path("result").asBoolean(false),
+                    "a Syncro server must be answered true, not " + r);
+            JsonNode fix = conn.await(m -> m.path("type").asText().equals("add_scribe")
+                    && m.path("scribe").path("type").asText().equals("update")
+                    && m.path("scribe").path("data").path(0).asText().equals("r1"));
+            conn.send("{\"type\":\"response\",\"id\":" + fix.get("id") + ",\"result\":true}");
+            check(fix.path("scribe").path("data").path(1).path("name").isTextual()
+                    && fix.path("scribe").path("data").path(1).path("name").asText().equals("live"),
+                    "the correction does not carry the value held, \"live\": " + fix);
+            noErrors();
+        } else {
+            check(r.path("type").asText().equals("response") || r.path("code").asInt() == 400,
+                    "expected true or error 400: " + r);
+        }
+        if (r.path("type").asText().equals("response")) {
+            lastSent = "t1";
+        }
         expectRecords(Map.of("r1", "live", "r3", "pushed"));
     }
 

@@ -80,6 +80,10 @@ public final class SyncroConformance {
         scenarios.put("a created record reaches a new client in its catch-up, UTF-8 intact", this::createReachesOthers);
         scenarios.put("two clients are relayed each other's changes live", this::relay);
         scenarios.put("an unknown type and a stray response are ignored", this::ignored);
+        scenarios.put("a value of the wrong type is answered (u16: true, then corrected with the value held) and"
+                + " never reaches another client", this::wrongType);
+        scenarios.put("a create and destroy in one sync answer leave the record destroyed; an update of it later"
+                + " does not bring it back", this::createAndDestroyInOneAnswer);
         if (u16) {
             // Scribe peers play a destroy of a record they never had (it leaves a tombstone); Syncro raises.
             scenarios.put("u16: a record created and destroyed is never sent to a new client, nor its destroy",
@@ -180,10 +184,84 @@ public final class SyncroConformance {
         try (Conn b = connect()) {
             JsonNode page = b.syncFromNull();
             for (JsonNode s : page.get("result")) {
-                String about = s.path("data").isArray() ? s.path("data").path(0).asText() : s.path("data").path("id")
-                        .asText();
+                String about = about(s);
                 check(!about.equals(id) && !about.equals("ghost-" + id),
                         "a new client was sent a scribe of a record it can never hold: " + s);
+            }
+        }
+    }
+
+    private void wrongType() throws Exception {
+        String id = randomId();
+        try (Conn a = connect()) {
+            a.syncFromNull();
+            a.addScribe(2, create(id, "typed"));
+            // The record class's name is a string: an object is the wrong type.
+            JsonNode r = a.request("{\"type\":\"add_scribe\",\"scribe\":{\"data\":[\"" + id + "\",{\"name\":"
+                    + "{\"not\":\"a string\"}}],\"klass\":\"Test\",\"type\":\"update\",\"id\":\"" + randomId()
+                    + "\"},\"id\":3}", 3);
+            if (u16) {
+                // Syncro raises on an error: the value is dropped and answered true; the peer is sent the value it
+                // holds, so that both sides agree.
+                check(r.path("type").asText().equals("response") && r.path("result").asBoolean(false),
+                        "a Syncro peer must be answered true, not " + r);
+                JsonNode fix = a.await(m -> m.path("type").asText().equals("add_scribe")
+                        && m.path("scribe").path("type").asText().equals("update")
+                        && m.path("scribe").path("data").path(0).asText().equals(id));
+                a.send("{\"type\":\"response\",\"id\":" + fix.get("id") + ",\"result\":true}");
+                check(fix.path("scribe").path("data").path(1).path("name").asText().equals("typed")
+                        && fix.path("scribe").path("data").path(1).path("name").isTextual(),
+                        "the correction does not carry the value held, \"typed\": " + fix);
+                check(a.seen.stream().noneMatch(m -> m.path("type").asText().equals("error")),
+                        "a Syncro peer raises on an error; it was sent " + a.seen);
+            } else {
+                check(r.path("type").asText().equals("response") || r.path("code").asInt() == 400,
+                        "expected true or error 400: " + r);
+            }
+        }
+        try (Conn b = connect()) {
+            Map<String, JsonNode> records = played(b.catchUp());
+            check(records.containsKey(id) && records.get(id).path("name").isTextual()
+                    && records.get(id).path("name").asText().equals("typed"),
+                    "a new client's catch-up gives " + id + " as " + records.get(id) + ", not name \"typed\"");
+        }
+    }
+
+    private void createAndDestroyInOneAnswer() throws Exception {
+        String gone = randomId();
+        String kept = randomId();
+        try (Conn a = connect()) {
+            // The peer asks for the kit's history: one answer creates, updates and destroys a record (a Syncro
+            // server's answer always carries the whole history), and creates another.
+            JsonNode theirs = a.await(m -> m.path("type").asText().equals("sync"));
+            a.send("{\"type\":\"response\",\"id\":" + theirs.get("id") + ",\"result\":[" + create(gone, "brief")
+                    + ",{\"data\":[\"" + gone + "\",{\"name\":\"edited\"}],\"klass\":\"Test\",\"type\":\"update\","
+                    + "\"id\":\"" + randomId() + "\"},{\"data\":[\"" + gone + "\"],\"klass\":\"Test\",\"type\":"
+                    + "\"destroy\",\"id\":\"" + randomId() + "\"}," + create(kept, "stays") + "]}");
+            a.send("{\"type\":\"sync\",\"from\":null,\"id\":1}");
+            a.await(m -> m.path("type").asText().equals("response") && m.path("id").asInt() == 1);
+            JsonNode n = a.request("{\"type\":\"noop\",\"id\":2}", 2);
+            check(n.path("result").asBoolean(false), "noop answered " + n);
+            // Later, an update of the destroyed record (another peer's, crossing the destroy).
+            a.send("{\"type\":\"add_scribe\",\"scribe\":{\"data\":[\"" + gone + "\",{\"name\":\"late\"}],"
+                    + "\"klass\":\"Test\",\"type\":\"update\",\"id\":\"" + randomId() + "\"},\"id\":3}");
+            JsonNode r = a.await(m -> m.path("id").asInt() == 3
+                    && (m.path("type").asText().equals("response") || m.path("type").asText().equals("error")));
+            if (u16) {
+                check(r.path("type").asText().equals("response"), "a Syncro peer raises on an error; it was sent " + r);
+            }
+        }
+        try (Conn b = connect()) {
+            JsonNode page = b.catchUp();
+            Map<String, JsonNode> records = played(page);
+            check(!records.containsKey(gone), "a record created and destroyed in one answer is alive: "
+                    + records.get(gone));
+            check(records.containsKey(kept) && records.get(kept).path("name").asText().equals("stays"),
+                    "the record created beside it is missing: " + records.get(kept));
+            if (u16) {
+                for (JsonNode s : page) {
+                    check(!about(s).equals(gone), "a new client was sent a scribe of a record it can never hold: " + s);
+                }
             }
         }
     }
@@ -235,6 +313,33 @@ public final class SyncroConformance {
                 StandardCharsets.UTF_8)) + "\"}";
     }
 
+    /** The record a scribe is about. */
+    private static String about(JsonNode s) {
+        return s.path("data").isArray() ? s.path("data").path(0).asText() : s.path("data").path("id").asText();
+    }
+
+    /** The records of class {@code Test} a client holds after playing {@code scribes} in order, fields by id. */
+    private static Map<String, JsonNode> played(JsonNode scribes) {
+        Map<String, JsonNode> records = new LinkedHashMap<>();
+        for (JsonNode s : scribes) {
+            if (!s.path("klass").asText().equals("Test")) {
+                continue;
+            }
+            switch (s.path("type").asText()) {
+                case "create" -> records.put(about(s), s.path("data").deepCopy());
+                case "update" -> {
+                    JsonNode fields = records.get(about(s));
+                    if (fields instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                        o.setAll((com.fasterxml.jackson.databind.node.ObjectNode) s.path("data").path(1));
+                    }
+                }
+                case "destroy" -> records.remove(about(s));
+                default -> { }
+            }
+        }
+        return records;
+    }
+
     private static boolean contains(JsonNode scribes, String type, String id, String name) {
         for (JsonNode s : scribes) {
             if (s.path("type").asText().equals(type) && s.path("data").path("id").asText().equals(id)
@@ -279,6 +384,28 @@ public final class SyncroConformance {
             send("{\"type\":\"response\",\"id\":" + theirs.get("id") + ",\"result\":[]}");
             send("{\"type\":\"sync\",\"from\":null,\"id\":1}");
             return await(m -> m.path("type").asText().equals("response") && m.path("id").asInt() == 1);
+        }
+
+        /**
+         * Asks for the peer's whole log (from null; in u32 page by page while it says {@code more}); returns every
+         * scribe, in order.
+         */
+        JsonNode catchUp() throws IOException {
+            JsonNode page = syncFromNull();
+            com.fasterxml.jackson.databind.node.ArrayNode all = JSON.createArrayNode();
+            int request = 1;
+            while (true) {
+                page.path("result").forEach(all::add);
+                if (!page.path("more").asBoolean(false)) {
+                    return all;
+                }
+                JsonNode results = page.path("result");
+                String from = page.hasNonNull("cursor") ? page.get("cursor").asText()
+                        : results.get(results.size() - 1).path("id").asText();
+                int id = ++request + 1000;
+                page = request("{\"type\":\"sync\",\"from\":" + JSON.writeValueAsString(from) + ",\"id\":" + id
+                        + "}", id);
+            }
         }
 
         void addScribe(int id, String scribe) throws IOException {

@@ -5,8 +5,9 @@ import io.scribe.core.internal.Json;
 
 /**
  * The checks a remote scribe passes before it is played, stored or relayed, so that nothing a receiver could not
- * keep gets past the first hop: it fits every frame this peer relays it in and the store's limits. The values'
- * types and nullability are checked field by field when the scribe is converted (see {@link SyncedClass#incoming}).
+ * keep gets past the first hop: it fits every frame this peer relays it in (see {@link Scriber#serves}) and the
+ * store's limits. The values' types and nullability are checked field by field when the scribe is converted (see
+ * {@link SyncedClass#incoming}).
  */
 final class Admission {
 
@@ -25,7 +26,9 @@ final class Admission {
         if (source == null) {
             return;
         }
-        long limit = (long) Math.min(scriber.wire.maxFrameBytes(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
+        // The smallest frame of every wire this peer serves (its builder's, the sessions', the transports'), so
+        // that a scribe accepted here can be relayed to every peer.
+        long limit = (long) Math.min(scriber.committer.frameLimit(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
         long size = frameBytes > 0 && frameBytes <= limit ? -1 : encodedSize(scribe);
         if (size > limit) {
             throw new ScribeException(ScribeException.TOO_LARGE, "scribe " + scribe.id() + " of " + size

@@ -101,11 +101,19 @@ final class Committer {
         return stored;
     }
 
-    /** A session opened with {@code w}: scribes recorded from now on must fit its frames too. */
+    /**
+     * A session opened with {@code w}, or a transport serves it ({@link Scriber#serves}): scribes recorded from now
+     * on must fit its frames too, and so must scribes received, which are relayed ({@link Admission}).
+     */
     void noteWire(Wire w) {
         synchronized (this) {
             frameLimit = Math.min(frameLimit, w.maxFrameBytes());
         }
+    }
+
+    /** The largest frame every wire this peer speaks or serves can carry. */
+    int frameLimit() {
+        return frameLimit;
     }
 
     /**

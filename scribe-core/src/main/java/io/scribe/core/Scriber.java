@@ -241,6 +241,17 @@ public final class Scriber implements AutoCloseable {
         return store.lastId();
     }
 
+    /**
+     * Declares that this peer serves peers over {@code wire}; a transport's server (and client) calls it when it
+     * starts, before any peer connects. From then on a local change whose {@code add_scribe} would not fit one of
+     * its frames is refused when it is recorded (413), and so is a scribe another peer sends that could not be
+     * relayed in one: nothing is stored that a peer of this wire could never get. The limit only narrows (the
+     * smallest frame of every wire declared, of the builder's wire and of every session opened).
+     */
+    public void serves(Wire wire) {
+        committer.noteWire(Objects.requireNonNull(wire, "wire"));
+    }
+
     /** Finds or creates the client with this GUID; its cursor lives in the store. */
     public Client client(String clientId) {
         Objects.requireNonNull(clientId, "clientId");

@@ -23,6 +23,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * objects while the network delivers frames in random interleavings and split reads, duplicates some, and links go
  * down and come back (losing what was in flight). When everything is delivered, every peer holds exactly the same
  * objects. Each run is seeded; a failure names its seed, and {@code -Dscribe.seed=N} replays one.
+ *
+ * <p>System properties: {@code scribe.seed} (run only that seed, in every scenario), {@code scribe.seeds} (fresh
+ * seeds added to the Syncro scenario's fixed ones, default 2), {@code scribe.syncroRestarts} (whether the recognised
+ * Syncro peer also restarts empty, default true). See docs/PROTOCOL.md, "Tested" under Syncro compatibility.
  */
 class ConvergenceTest {
 
@@ -118,8 +122,11 @@ class ConvergenceTest {
         }
     }
 
-    /** Whether the recognised Syncro peer restarts empty too (-Dscribe.syncroRestarts=true). */
-    static final boolean RESTARTS = Boolean.getBoolean("scribe.syncroRestarts");
+    /**
+     * Whether the recognised Syncro peer restarts empty too, as the unrecognised one does: on by default,
+     * {@code -Dscribe.syncroRestarts=false} turns it off (to replay a seed of a run made before it was on).
+     */
+    static final boolean RESTARTS = !"false".equals(System.getProperty("scribe.syncroRestarts"));
 
     private void runWithSyncro(long seed) {
         Random random = new Random(seed);

@@ -261,6 +261,37 @@ class SyncroPeerTest {
     }
 
     @Test
+    void aHubDeclaredToServeSyncroPeersRefusesWhatTheyCouldNeverGetBeforeAnyConnected() {
+        // A hub of Scribe's own wire, as the example peer with --syncro-listen: its transport declares the Syncro
+        // wire when it starts (ScribeServer does), before any Syncro session opened.
+        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Task.class)
+                .onError(problems::add).build();
+        hub.create(new Task("fits-u32", "x".repeat(70_000), 1));
+        hub.serves(Wire.syncro());
+        assertThat(hub.sessions()).isEmpty();
+        assertThatThrownBy(() -> hub.create(new Task("huge", "x".repeat(70_000), 1)))
+                .isInstanceOf(ScribeException.class)
+                .satisfies(e -> assertThat(((ScribeException) e).code()).isEqualTo(413));
+        assertThat(hub.lastScribeId()).isEqualTo(1);
+        // A Scribe peer (u32 frames) pushes one as big: answered 413, never stored, so no Syncro peer lacks it.
+        Capture out = new Capture(4);
+        Session scribePeer = hub.client("a").connect(out, Wire.scribe());
+        scribePeer.receiveData(Capture.frame("{\"type\":\"add_scribe\",\"id\":7,\"scribe\":{\"id\":\"1\","
+                + "\"klass\":\"Task\",\"type\":\"create\",\"data\":{\"id\":\"pushed\",\"title\":\""
+                + "x".repeat(70_000) + "\",\"done\":false,\"priority\":1,\"tags\":[]},\"origin\":\"a\","
+                + "\"clock\":111542062186496000}}"));
+        JsonNode refused = ofType(out, "error").stream().filter(m -> m.path("id").asInt() == 7).findFirst()
+                .orElseThrow();
+        assertThat(refused.get("code").asInt()).isEqualTo(413);
+        assertThat(hub.find(Task.class, "pushed")).isEmpty();
+        assertThat(hub.lastScribeId()).isEqualTo(1);
+        // A narrower wire only narrows: declaring the Scribe wire again does not lift the limit.
+        hub.serves(Wire.scribe());
+        assertThatThrownBy(() -> hub.create(new Task("huge", "x".repeat(70_000), 1)))
+                .isInstanceOf(ScribeException.class);
+    }
+
+    @Test
     void aValueOfTheWrongTypeIsAnsweredWithTheValueHeldHere() {
         Scriber hub = hub("hub");
         Capture wire = new Capture(2);

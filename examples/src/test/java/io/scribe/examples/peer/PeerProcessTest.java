@@ -203,6 +203,10 @@ class PeerProcessTest {
         Proc hub = start("--id", "hub", "--listen", Integer.toString(port), "--syncro-listen",
                 Integer.toString(syncroPort));
         hub.awaitErr("listening for Syncro peers");
+        // Before any Syncro peer connected, the hub refuses a task too big for their u16 frames.
+        String huge = "x".repeat(70_000);
+        hub.send("new big title=" + huge);
+        hub.awaitErr("needs a frame of");
         Proc alice = start("--id", "alice", "--connect", "127.0.0.1:" + port);
         Proc bob = start("--id", "bob", "--connect", "127.0.0.1:" + port);
         // Two Syncro-framed peers from the same host: the hub names each connection anew, so they never share a
@@ -212,6 +216,9 @@ class PeerProcessTest {
         for (Proc p : List.of(alice, bob, carol, dave)) {
             p.awaitErr("connected to");
         }
+        // alice speaks u32: her own peer records one, the hub refuses it (413, never stored) and she removes it.
+        alice.send("new big2 title=" + huge);
+        hub.awaitErr("[413]");
         alice.send("new t1 title=from alice priority=1");
         carol.send("new t2 title=from carol priority=2");
         dave.send("new t3 title=from dave priority=3");

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's example-peer commands as a user types them, from the project root, against the built jar: a hub and
- * a peer on file stores, the hub restarted, its tasks still there and nothing recovered.
+ * a peer on file stores, the hub restarted, its tasks still there and nothing recovered; and the Syncro section's
+ * commands, read from the README itself, with the hub naming its Syncro peers by host.
  */
 class ReadmeCommandsIT {
 
@@ -64,5 +65,64 @@ class ReadmeCommandsIT {
         again.awaitErr("listening on");
         PeerProcessTest.awaitShows(List.of("t1 title=buy milk done=false priority=2 tags=", "# 1 tasks"), again);
         assertThat(again.err).noneSatisfy(l -> assertThat(l).containsAnyOf("WARN", "Exception", "recover"));
+    }
+
+    /** The README's commands in the example peer's section that contain every one of {@code words}. */
+    private static List<String> readmeCommands(String... words) throws Exception {
+        String readme = java.nio.file.Files.readString(ROOT.toPath().resolve("README.md"));
+        String section = readme.substring(readme.indexOf("### The example peer"));
+        section = section.substring(0, section.indexOf("\n### ", 1));
+        List<String> lines = new java.util.ArrayList<>();
+        for (String line : section.split("\n")) {
+            if (line.startsWith("java ") && java.util.Arrays.stream(words).allMatch(line::contains)) {
+                lines.add(line.strip());
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void theReadmesSyncroCommandsWithSyncroNameHostConverge() throws Exception {
+        List<String> hubs = readmeCommands("--syncro-listen 7001", "--syncro-name host");
+        assertThat(hubs).as("the README's hub line with --syncro-name host").hasSize(1);
+        List<String> alices = readmeCommands("--id alice", "127.0.0.1:7000");
+        List<String> carols = readmeCommands("--framing u16", "127.0.0.1:7001");
+        assertThat(alices).isNotEmpty();
+        assertThat(carols).hasSize(1);
+        int port = PeerProcessTest.freePort();
+        int syncroPort = PeerProcessTest.freePort();
+        java.util.function.UnaryOperator<String> ports =
+                l -> l.replace("7001", Integer.toString(syncroPort)).replace("7000", Integer.toString(port));
+
+        Proc hub = run(ports.apply(hubs.get(0)));
+        hub.awaitErr("listening for Syncro peers");
+        Proc alice = run(ports.apply(alices.get(0)));
+        alice.awaitErr("connected to hub");
+        Proc carol = run(ports.apply(carols.get(0)));
+        carol.awaitErr("connected to");
+        alice.send("new t1 title=from alice priority=1");
+        carol.send("new t2 title=from carol priority=2");
+        List<String> both = List.of(
+                "t1 title=from alice done=false priority=1 tags=",
+                "t2 title=from carol done=false priority=2 tags=",
+                "# 2 tasks");
+        PeerProcessTest.awaitShows(both, hub, alice, carol);
+        // The hub names carol by her host, whatever her connection.
+        assertThat(hub.everything).contains("<< create from syncro-127.0.0.1: t2 title=from carol done=false"
+                + " priority=2 tags=");
+
+        // carol starts again, empty, under the same name: she gets everything back, and her changes go on.
+        carol.send("quit");
+        assertThat(carol.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Proc carol2 = run(ports.apply(carols.get(0)));
+        carol2.awaitErr("connected to");
+        PeerProcessTest.awaitShows(both, carol2);
+        carol2.send("set t1 done true");
+        PeerProcessTest.awaitShows(List.of(
+                "t1 title=from alice done=true priority=1 tags=",
+                "t2 title=from carol done=false priority=2 tags=",
+                "# 2 tasks"), hub, alice, carol2);
+        assertThat(hub.everything).contains("<< update from syncro-127.0.0.1: t1 title=from alice done=true"
+                + " priority=1 tags=");
     }
 }

@@ -125,6 +125,8 @@ public final class ScribeClient implements AutoCloseable {
             return;
         }
         boolean ws = b.uri != null;
+        // Before the first connection: a change too big for the server's frames is refused when it is recorded.
+        scriber.serves(b.wire);
         this.host = ws ? b.uri.getHost() : b.host;
         this.port = ws ? webSocketPort(b.uri) : b.port;
         SslContext ssl = b.ssl;
@@ -537,6 +539,8 @@ public final class ScribeClient implements AutoCloseable {
         /**
          * The wire of the session. Default {@link Wire#scribe()}. With {@link Wire#syncro()} (a Ruby Syncro
          * server) no hello is exchanged and the server is known by {@link #serverId} (default {@code "server"}).
+         * Declared to the Scriber when the client is built ({@link io.scribe.core.Scriber#serves}): a local change
+         * too big for its frames is refused (413) when it is recorded, even before the first connection.
          */
         public Builder wire(Wire wire) {
             this.wire = Objects.requireNonNull(wire, "wire");

@@ -75,6 +75,8 @@ public final class ScribeServer implements AutoCloseable {
         this.webSocketPath = b.webSocketPath;
         this.tls = b.ssl != null;
         Settings settings = b.settings();
+        // Before any peer connects: what this server's peers could never receive is refused when it is recorded.
+        scriber.serves(settings.wire());
         ConnectionLimit limit = new ConnectionLimit(b.maxConnections);
         HttpSync h = b.httpSync;
         this.httpApi = h == null ? null : new HttpApi(scriber, settings.wire(), h.maxEntries, h.maxPushScribes,
@@ -377,7 +379,8 @@ public final class ScribeServer implements AutoCloseable {
         /**
          * The wire of the sessions: framing and maximum frame size for TCP, Syncro mode for both. Default {@link
          * Wire#scribe()}. With {@link Wire#syncro()} a TCP peer sends no hello and is named by {@link
-         * #syncroClientNames}.
+         * #syncroClientNames}. {@link #start()} declares it to the Scriber ({@link Scriber#serves}): from then on a
+         * change too big for its frames is refused (413) when it is recorded locally or pushed by any peer.
          */
         public Builder wire(Wire wire) {
             this.wire = Objects.requireNonNull(wire, "wire");
