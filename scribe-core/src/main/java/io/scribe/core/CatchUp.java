@@ -135,7 +135,7 @@ final class CatchUp {
         if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)
                 && session.isTrustedRelay()) {
             snapshotSeen = new java.util.HashSet<>();
-            snapshotOwn = ownSince(Acknowledged.parse(snapshot.path("stored").asText("")));
+            snapshotStored = Acknowledged.parse(snapshot.path("stored").asText(""));
         }
         String cursor;
         List<Scribe> clockless = new ArrayList<>();
@@ -186,10 +186,10 @@ final class CatchUp {
         return cursor;
     }
 
-    // A snapshot being received from its first page (see Snapshot): the objects it held so far, and the objects this
-    // peer created after what the peer had stored of its log when the snapshot was taken. Guarded by the engine lock.
+    // A snapshot being received from its first page (see Snapshot): the objects it held so far, and how far the peer
+    // had stored this peer's log when it took the snapshot. Guarded by the engine lock.
     private java.util.Set<Key> snapshotSeen;
-    private java.util.Set<Key> snapshotOwn = java.util.Set.of();
+    private long snapshotStored;
 
     /** Adds the keys of the creates among {@code nodes} to {@code keys}. */
     private void noteCreates(JsonNode nodes, java.util.Set<Key> keys) {
@@ -231,6 +231,8 @@ final class CatchUp {
     private void forgetDropped() {
         java.util.Set<Key> seen = snapshotSeen;
         snapshotSeen = null;
+        // Read now, under the lock: an object created here while the snapshot was arriving is kept too.
+        java.util.Set<Key> snapshotOwn = ownSince(snapshotStored);
         Txn tx = new Txn();
         List<io.scribe.core.spi.ObjectState> forgotten = new ArrayList<>();
         scriber.states.forEach((key, state) -> {
@@ -251,6 +253,10 @@ final class CatchUp {
         });
         if (forgotten.isEmpty()) {
             return;
+        }
+        if (Boolean.getBoolean("scribe.trace")) {
+            System.err.println("TRACE " + scriber.guid + " forgets " + forgotten.stream().map(t -> t.id()).toList()
+                    + " own " + snapshotOwn);
         }
         scriber.commit(tx);
         if (scriber.store.compact(0, forgotten)) {
