@@ -55,7 +55,7 @@ final class SyncedClass<T> {
     /** Why an unenhanced {@code @Synced} class is refused, and the ways out. */
     static String notEnhanced(Class<?> type) {
         return "@Synced class " + type.getName() + " is not enhanced, so its changes would not be recorded. Enhance"
-                + " it at build time (Byte Buddy's Maven plugin running io.scribe.core.instrument.ScribePlugin),"
+                + " it at build time (io.scribe:scribe-maven-plugin, goal enhance),"
                 + " with -javaagent:scribe-core.jar (whose package filter must include " + type.getPackageName()
                 + "), or with ScribeInstrumentation.install() before the class is loaded; or declare it"
                 + " @Synced(explicit = true) to record it only through Scriber.create, save and destroy";
