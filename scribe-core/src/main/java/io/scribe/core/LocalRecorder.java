@@ -52,6 +52,10 @@ final class LocalRecorder {
                         existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
             }
             ObjectNode fields = c.read(object);
+            ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
+            for (String list : c.policy.listMerged()) {
+                fields.set(list, ListMerge.hold(c, c.fields.get(list), null, fields.get(list), ids));
+            }
             long clock = scriber.hlc.tick();
             Stamp stamp = new Stamp(clock, scriber.guid);
             Map<String, Stamp> stamps = new HashMap<>();
@@ -133,6 +137,11 @@ final class LocalRecorder {
         Key key = scriber.keyOf(object);
         ObjectState state = scriber.states.get(key);
         ObjectNode now = c.read(object);
+        ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
+        for (String list : c.policy.listMerged()) {
+            // The list diffed against the elements held: their ids and positions, new ones for inserts.
+            now.set(list, ListMerge.hold(c, c.fields.get(list), state.fields().get(list), now.get(list), ids));
+        }
         JsonNode idNow = now.get(c.idField.name());
         if (!SyncedClass.idText(idNow).equals(key.id())) {
             throw new IllegalStateException("the identity of " + key + " changed to " + idNow

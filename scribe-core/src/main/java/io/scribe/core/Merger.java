@@ -59,9 +59,14 @@ final class Merger {
                     String stampName = name + "/" + k.getKey();
                     Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(stampName, 0L));
                     Stamp current = stamps.get(stampName);
-                    boolean set = c.policy.setMerged().contains(name);
-                    if (current == null || (set ? SetMerge.replaces(current, merged.has(k.getKey()), incoming,
-                            !k.getValue().isNull()) : replaces(resolver, current, incoming, tx))) {
+                    boolean list = c.policy.listMerged().contains(name);
+                    // Sets and lists report no conflicts: keeping concurrent adds and inserts is their rule.
+                    boolean set = list || c.policy.setMerged().contains(name);
+                    boolean present = merged.has(k.getKey());
+                    boolean adds = !k.getValue().isNull();
+                    if (current == null || (list ? ListMerge.replaces(current, present, incoming, adds)
+                            : set ? SetMerge.replaces(current, present, incoming, adds)
+                            : replaces(resolver, current, incoming, tx))) {
                         if (!set && live && current != null && current.origin().equals(scriber.guid)
                                 && concurrentLoser(current, incoming)) {
                             oursLost.with(name).set(k.getKey(),
@@ -93,7 +98,9 @@ final class Merger {
                     Object value = c.fromJson(e.getKey(), merged);
                     taken.put(e.getKey(), value);
                     stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
-                    fields.set(name, c.toJson(e.getKey(), value));
+                    // A list's held form (ids and positions) is not a function of its Java value: kept as merged.
+                    fields.set(name, c.policy.listMerged().contains(name)
+                            ? ListMerge.canonical(merged) : c.toJson(e.getKey(), value));
                 }
                 continue;
             }

@@ -21,6 +21,7 @@ public final class Policy<T> {
     private final Resolver resolver;
     private final Set<String> keyMerged;
     private Set<String> setMerged = Set.of();
+    private Set<String> listMerged = Set.of();
     private BiPredicate<String, String> formerRecipients = (id, client) -> true;
     private FollowUp followUp;
 
@@ -38,6 +39,7 @@ public final class Policy<T> {
         p.formerRecipients = formerRecipients;
         p.followUp = followUp;
         p.setMerged = setMerged;
+        p.listMerged = listMerged;
         return p;
     }
 
@@ -86,6 +88,7 @@ public final class Policy<T> {
     public Policy<T> withKeyMerge(String... fields) {
         Set<String> names = new java.util.HashSet<>(Set.of(fields));
         names.addAll(setMerged);
+        names.addAll(listMerged);
         return copy(recipients, authorizer, resolver, Set.copyOf(names));
     }
 
@@ -119,6 +122,44 @@ public final class Policy<T> {
     /** The fields merged as add-wins sets (see {@link #withSetMerge(String...)}); a subset of {@link #keyMerged()}. */
     public Set<String> setMerged() {
         return setMerged;
+    }
+
+    /**
+     * Returns a copy whose named fields merge as <b>lists that keep concurrent inserts</b>. Each field must be a
+     * synced {@code List} whose elements convert to JSON (strings, numbers, records, maps...). Then:
+     * <ul>
+     *   <li>each inserted element gets an id unique to the insert (from the writer's clock and GUID) and a
+     *       position, a fractional index between its neighbours' at the time of the insert; the list is the
+     *       elements ordered by position, then id;</li>
+     *   <li>a local change is diffed against the elements held: a removed element's id is set to null, an inserted
+     *       one gets a new id, a moved or changed element is a removal and an insert; an update carries only those
+     *       ids, as a merge patch: {@code {"tags": {"lq3x1.0.laptop": ["V4kP", "urgent"], "lq2a9.0.phone": null}}};
+     *       </li>
+     *   <li>concurrent inserts are all kept, in the same order on every peer (inserts made at one place by two
+     *       peers are ordered by their ids, and runs of such inserts may interleave);</li>
+     *   <li>a removal removes that element for good, and concurrent inserts elsewhere stay; two peers that move the
+     *       same element concurrently both insert it, so it is then there twice;</li>
+     *   <li>no conflict is reported for these fields: keeping concurrent inserts is the rule, not a loss.</li>
+     * </ul>
+     * On the wire and in the store such a field is the object {@code {"id": [position, element], ...}}. Every peer
+     * must register the class with the same merged fields. Other fields keep the class's resolver.
+     *
+     * @throws IllegalArgumentException (when the class is registered) if a name is not a synced List field, or is
+     *     also merged as a set
+     */
+    public Policy<T> withListMerge(String... fields) {
+        Set<String> names = new java.util.HashSet<>(Set.of(fields));
+        Set<String> merged = new java.util.HashSet<>(keyMerged);
+        merged.addAll(names);
+        names.addAll(listMerged);
+        Policy<T> p = copy(recipients, authorizer, resolver, Set.copyOf(merged));
+        p.listMerged = Set.copyOf(names);
+        return p;
+    }
+
+    /** The fields merged as lists (see {@link #withListMerge(String...)}); a subset of {@link #keyMerged()}. */
+    public Set<String> listMerged() {
+        return listMerged;
     }
 
     /**

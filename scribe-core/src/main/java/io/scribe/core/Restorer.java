@@ -57,7 +57,10 @@ final class Restorer {
                 if (v != null) {
                     Object value = c.fromJson(f, v);
                     c.set(object, f, value);
-                    normalized.set(f.name(), c.toJson(f, value));
+                    if (!c.policy.listMerged().contains(f.name())) {
+                        // (A merged list's held form carries ids and positions its Java value has not.)
+                        normalized.set(f.name(), c.toJson(f, value));
+                    }
                 }
             }
             scriber.states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));

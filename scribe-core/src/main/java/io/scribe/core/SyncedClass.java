@@ -55,7 +55,7 @@ final class SyncedClass<T> {
     /** Why an unenhanced {@code @Synced} class is refused, and the ways out. */
     static String notEnhanced(Class<?> type) {
         return "@Synced class " + type.getName() + " is not enhanced, so its changes would not be recorded. Enhance"
-                + " it at build time (Byte Buddy's Maven plugin running io.scribe.core.instrument.ScribePlugin),"
+                + " it at build time (io.scribe:scribe-maven-plugin, goal enhance),"
                 + " with -javaagent:scribe-core.jar (whose package filter must include " + type.getPackageName()
                 + "), or with ScribeInstrumentation.install() before the class is loaded; or declare it"
                 + " @Synced(explicit = true) to record it only through Scriber.create, save and destroy";
@@ -130,8 +130,16 @@ final class SyncedClass<T> {
                         + " cannot merge as a set: it must be a synced Set<String> or List<String> field");
             }
         }
+        for (String merged : policy.listMerged()) {
+            FieldModel f = found.get(merged);
+            if (f == null || !java.util.List.class.isAssignableFrom(f.field().getType())
+                    || policy.setMerged().contains(merged)) {
+                throw new IllegalArgumentException(type.getName() + "." + merged + " cannot merge as a list: it must "
+                        + "be a synced List field, not also merged as a set");
+            }
+        }
         for (String merged : policy.keyMerged()) {
-            if (policy.setMerged().contains(merged)) {
+            if (policy.setMerged().contains(merged) || policy.listMerged().contains(merged)) {
                 continue;
             }
             FieldModel f = found.get(merged);
@@ -193,6 +201,8 @@ final class SyncedClass<T> {
     Object fromJson(FieldModel f, JsonNode value) {
         if (policy.setMerged().contains(f.name()) && value != null && value.isObject()) {
             value = SetMerge.elements(value);
+        } else if (policy.listMerged().contains(f.name()) && value != null && value.isObject()) {
+            value = ListMerge.elements(klass + "." + f.name(), value);
         }
         try {
             Object converted = mapper.treeToValue(value, f.javaType());

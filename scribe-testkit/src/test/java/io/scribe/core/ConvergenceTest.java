@@ -71,6 +71,20 @@ class ConvergenceTest {
     @MethodSource("seeds")
     void peersConvergeWhileTheirLogsAreCompacted(long seed) {
         try {
+            run(seed, false, false, false, true);
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("convergence failed for seed " + seed + " (replay: -Dscribe.seed=" + seed + ")", e);
+        }
+    }
+
+    /**
+     * The same with {@code tags} merged as a list that keeps concurrent inserts ({@link Policy#withListMerge}): tags
+     * inserted at random places and removed; the order is synced, so the lists compare as they are.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void peersConvergeWithTagsMergedAsAList(long seed) {
+        try {
             run(seed, false, false, true);
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError("convergence failed for seed " + seed + " (replay: -Dscribe.seed=" + seed + ")", e);
@@ -280,12 +294,17 @@ class ConvergenceTest {
     }
 
     private void run(long seed, boolean serverWins, boolean setTags) {
-        run(seed, serverWins, setTags, false);
+        run(seed, serverWins, setTags, false, false);
     }
 
-    private void run(long seed, boolean serverWins, boolean setTags, boolean compacting) {
+    private void run(long seed, boolean serverWins, boolean setTags, boolean listTags) {
+        run(seed, serverWins, setTags, listTags, false);
+    }
+
+    private void run(long seed, boolean serverWins, boolean setTags, boolean listTags, boolean compacting) {
         Policy<Task> policy = serverWins ? Policy.<Task>defaults().withResolver(Resolver.serverWins("server"))
-                : setTags ? Policy.<Task>defaults().withSetMerge("tags") : Policy.<Task>defaults();
+                : setTags ? Policy.<Task>defaults().withSetMerge("tags")
+                : listTags ? Policy.<Task>defaults().withListMerge("tags") : Policy.<Task>defaults();
         Random random = new Random(seed);
         Network net = new Network(random).chunked(true).duplicates(0.05);
         ManualClock now = new ManualClock(1_700_000_000_000L);
@@ -325,7 +344,14 @@ class ConvergenceTest {
                     case 1 -> t.setPriority(random.nextInt(10));
                     case 2 -> {
                         String tag = "g" + random.nextInt(4);
-                        if (setTags && t.tags().contains(tag) && random.nextBoolean()) {
+                        List<String> tags = t.tags();
+                        if (listTags) {
+                            if (!tags.isEmpty() && random.nextBoolean()) {
+                                tags.remove(random.nextInt(tags.size()));
+                            } else {
+                                tags.add(random.nextInt(tags.size() + 1), tag);
+                            }
+                        } else if (setTags && t.tags().contains(tag) && random.nextBoolean()) {
                             t.tags().remove(tag);
                         } else if (!setTags || !t.tags().contains(tag)) {
                             t.tag(tag);

@@ -27,7 +27,7 @@ class EnhancementCheckTest {
         assertThatThrownBy(() -> Scriber.builder().clientId("p").store(Store.inMemory()).register(Forgotten.class))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("@Synced class io.scribe.core.EnhancementCheckTest$Forgotten is not enhanced")
-                .hasMessageContaining("ScribePlugin")
+                .hasMessageContaining("build time (io.scribe:scribe-maven-plugin, goal enhance)")
                 .hasMessageContaining("-javaagent:scribe-core.jar (whose package filter must include io.scribe.core)")
                 .hasMessageContaining("ScribeInstrumentation.install()")
                 .hasMessageContaining("@Synced(explicit = true)");

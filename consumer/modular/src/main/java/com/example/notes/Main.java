@@ -15,9 +15,11 @@ public final class Main {
     public static void main(String[] args) throws InterruptedException {
         try (Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Note.class).build();
              ScribeServer server = ScribeServer.builder(hub).bind("127.0.0.1").tcp(0).start();
-             Scriber laptop = Scriber.builder().clientId("laptop").store(Store.inMemory()).register(Note.class).build();
-             ScribeClient client = ScribeClient.tcp(laptop, "127.0.0.1", server.tcpAddress().getPort()).start()) {
+             // The client builds the laptop's Scriber and closes it with itself.
+             ScribeClient client = ScribeClient.tcp(Scriber.builder().clientId("laptop").store(Store.inMemory())
+                     .register(Note.class), "127.0.0.1", server.tcpAddress().getPort()).start()) {
             client.awaitSession(Duration.ofSeconds(30));
+            Scriber laptop = client.scriber();
             Note note = laptop.call(() -> new Note("written on the laptop"));
             note.edit("edited on the laptop");
             Note there = await(hub, note.id(), "edited on the laptop");

@@ -61,6 +61,17 @@ import org.slf4j.LoggerFactory;
  * client.close();                                // stops reconnecting; the Scriber stays open
  * }</pre>
  *
+ * <p>Given a {@link Scriber.Builder} instead of a Scriber, the client builds the Scriber when it starts and owns
+ * it: one {@link #close()} closes the client, then the Scriber, which closes the store it opened from a URL.
+ *
+ * <pre>{@code
+ * try (ScribeClient client = ScribeClient.tcp(
+ *         Scriber.builder().clientId("laptop").store("file:data").register(Task.class), "127.0.0.1", 7000).start()) {
+ *     Scriber laptop = client.scriber();
+ *     ...
+ * }   // closes the client, then the Scriber, then its store
+ * }</pre>
+ *
  * <p>Its {@link #status()} goes connecting, catching up, online, and offline with the cause when the connection drops
  * or cannot be made; {@link Builder#onStatus} is told of each change, and {@link #pending()} counts the local
  * changes the server has not acknowledged. A dropped connection is a status change, not an error.
@@ -68,13 +79,16 @@ import org.slf4j.LoggerFactory;
  * <p>The client trusts the server it connects to as a relay ({@link Session#trustAsRelay()}): the server forwards
  * the changes of every other peer.
  *
- * <p>Thread-safe. The client does not own the Scriber or its store.
+ * <p>Thread-safe. A client started over a Scriber it was given does not own it (several clients and servers may
+ * share one); a client started from a {@link Scriber.Builder} owns the Scriber it built.
  */
 public final class ScribeClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ScribeClient.class);
 
     private final Scriber scriber;
+    /** Whether {@link #close()} closes the Scriber: the client built it from a {@link Scriber.Builder}. */
+    private final boolean ownsScriber;
     private final Backoff backoff;
     private final String host;
     private final int port;
@@ -101,8 +115,9 @@ public final class ScribeClient implements AutoCloseable {
     private String remote;
     private ConnectionStatus status;
 
-    private ScribeClient(Builder b) {
-        this.scriber = b.scriber;
+    private ScribeClient(Builder b, Scriber scriber, boolean ownsScriber) {
+        this.scriber = scriber;
+        this.ownsScriber = ownsScriber;
         this.backoff = b.backoff;
         this.onSession = b.onSession;
         this.onStatus = b.onStatus;
@@ -188,17 +203,42 @@ public final class ScribeClient implements AutoCloseable {
     /** Returns a builder for a length-prefixed TCP connection to {@code host:port}. */
     public static Builder tcp(Scriber scriber, String host, int port) {
         Objects.requireNonNull(host, "host");
-        return new Builder(scriber, host, ScribeServer.Builder.checkPort(port), null);
+        return new Builder(Objects.requireNonNull(scriber, "scriber"), null, host,
+                ScribeServer.Builder.checkPort(port), null);
+    }
+
+    /**
+     * As {@link #tcp(Scriber, String, int)}, for a Scriber the client builds when it {@linkplain Builder#start()
+     * starts} and owns: {@link #close()} closes it after the connection (and the Scriber closes a store it opened
+     * from a URL). {@link #scriber()} returns it.
+     */
+    public static Builder tcp(Scriber.Builder scriber, String host, int port) {
+        Objects.requireNonNull(host, "host");
+        return new Builder(null, Objects.requireNonNull(scriber, "scriber"), host,
+                ScribeServer.Builder.checkPort(port), null);
     }
 
     /** Returns a builder for a WebSocket connection to {@code uri} ({@code ws://} or {@code wss://}). */
     public static Builder webSocket(Scriber scriber, URI uri) {
+        checkWebSocket(uri);
+        return new Builder(Objects.requireNonNull(scriber, "scriber"), null, null, 0, uri);
+    }
+
+    /**
+     * As {@link #webSocket(Scriber, URI)}, for a Scriber the client builds when it starts and owns (see {@link
+     * #tcp(Scriber.Builder, String, int)}).
+     */
+    public static Builder webSocket(Scriber.Builder scriber, URI uri) {
+        checkWebSocket(uri);
+        return new Builder(null, Objects.requireNonNull(scriber, "scriber"), null, 0, uri);
+    }
+
+    private static void checkWebSocket(URI uri) {
         Objects.requireNonNull(uri, "uri");
         String scheme = uri.getScheme();
         if (!"ws".equalsIgnoreCase(scheme) && !"wss".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("not a WebSocket URI: " + uri);
         }
-        return new Builder(scriber, null, 0, uri);
     }
 
     /**
@@ -209,14 +249,29 @@ public final class ScribeClient implements AutoCloseable {
      * server's id is read from its health answer. TLS uses the JDK's default trust store.
      */
     public static Builder http(Scriber scriber, URI baseUri) {
+        checkHttp(baseUri);
+        Builder b = new Builder(Objects.requireNonNull(scriber, "scriber"), null, null, 0, null);
+        b.httpUri = baseUri;
+        return b;
+    }
+
+    /**
+     * As {@link #http(Scriber, URI)}, for a Scriber the client builds when it starts and owns (see {@link
+     * #tcp(Scriber.Builder, String, int)}).
+     */
+    public static Builder http(Scriber.Builder scriber, URI baseUri) {
+        checkHttp(baseUri);
+        Builder b = new Builder(null, Objects.requireNonNull(scriber, "scriber"), null, 0, null);
+        b.httpUri = baseUri;
+        return b;
+    }
+
+    private static void checkHttp(URI baseUri) {
         Objects.requireNonNull(baseUri, "baseUri");
         String scheme = baseUri.getScheme();
         if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
             throw new IllegalArgumentException("not an HTTP URI: " + baseUri);
         }
-        Builder b = new Builder(scriber, null, 0, null);
-        b.httpUri = baseUri;
-        return b;
     }
 
     private static int webSocketPort(URI uri) {
@@ -447,6 +502,14 @@ public final class ScribeClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The Scriber this client connects: the one it was given, or the one it built from a {@link Scriber.Builder}
+     * (and closes with itself).
+     */
+    public Scriber scriber() {
+        return scriber;
+    }
+
     /** The remote address this client connects to. */
     public InetSocketAddress remoteAddress() {
         return InetSocketAddress.createUnresolved(host, port);
@@ -473,7 +536,9 @@ public final class ScribeClient implements AutoCloseable {
 
     /**
      * Stops reconnecting, flushes what the session queued and closes the connection, then stops the client's
-     * thread. Scribes recorded locally and not yet sent stay in the store for the next catch-up. Idempotent.
+     * thread. Scribes recorded locally and not yet sent stay in the store for the next catch-up. A client started
+     * from a {@link Scriber.Builder} then closes the Scriber it built, which closes a store it opened from a URL; a
+     * Scriber the client was given stays open. Idempotent.
      */
     @Override
     public void close() {
@@ -503,11 +568,15 @@ public final class ScribeClient implements AutoCloseable {
             c.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (ownsScriber) {
+            scriber.close();
+        }
     }
 
     /** Configures a {@link ScribeClient}. Not thread-safe; each setter checks its argument. */
     public static final class Builder {
         private final Scriber scriber;
+        private final Scriber.Builder scriberBuilder;
         private final String host;
         private final int port;
         private final URI uri;
@@ -529,8 +598,9 @@ public final class ScribeClient implements AutoCloseable {
         private Duration pollMin = Duration.ofMillis(500);
         private Duration pollMax = Duration.ofSeconds(30);
 
-        private Builder(Scriber scriber, String host, int port, URI uri) {
-            this.scriber = Objects.requireNonNull(scriber, "scriber");
+        private Builder(Scriber scriber, Scriber.Builder scriberBuilder, String host, int port, URI uri) {
+            this.scriber = scriber;
+            this.scriberBuilder = scriberBuilder;
             this.host = host;
             this.port = port;
             this.uri = uri;
@@ -649,14 +719,28 @@ public final class ScribeClient implements AutoCloseable {
             return this;
         }
 
-        /** Starts connecting in the background and returns the client at once. */
+        /**
+         * Starts connecting in the background and returns the client at once. Given a {@link Scriber.Builder}, it
+         * first builds the Scriber (a failure to start closes it again).
+         */
         public ScribeClient start() {
             if (wire.isSyncro() && uri == null && serverId == null) {
                 serverId = "server";
             }
-            ScribeClient client = new ScribeClient(this);
-            client.connect();
-            return client;
+            if (scriberBuilder == null) {
+                ScribeClient client = new ScribeClient(this, scriber, false);
+                client.connect();
+                return client;
+            }
+            Scriber built = scriberBuilder.build();
+            try {
+                ScribeClient client = new ScribeClient(this, built, true);
+                client.connect();
+                return client;
+            } catch (RuntimeException | Error e) {
+                built.close();
+                throw e;
+            }
         }
     }
 }

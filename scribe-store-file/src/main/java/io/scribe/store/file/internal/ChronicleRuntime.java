@@ -45,7 +45,7 @@ public final class ChronicleRuntime {
     static String problem(int javaFeature, boolean hasUnmap0, Module chronicle) {
         if (!hasUnmap0) {
             return "the file store (Chronicle Map 3.23) does not run on Java " + javaFeature
-                    + ": this JDK has no sun.nio.ch.FileChannelImpl.unmap0; run the peer on Java 17 or 21,"
+                    + ": this JDK has no sun.nio.ch.FileChannelImpl.unmap0; run the peer on Java 17,"
                     + " or use the PostgreSQL or Redis store";
         }
         Module base = Object.class.getModule();
