@@ -25,8 +25,7 @@ final class Acknowledged {
     private final String key;
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean upstream;
-    // -1: not read from the store yet. Guarded by this. asked: the position the remote last asked from.
-    private long asked;
+    // -1: not read from the store yet. Guarded by this.
     private long position = -1;
     private long stored = -1;
 
@@ -38,9 +37,7 @@ final class Acknowledged {
     /** The id of the last scribe of this log the remote acknowledged, 0 when none. */
     synchronized long position() {
         if (position < 0) {
-            long[] read = scriber.store.cursor(key).map(Acknowledged::parseStored).orElse(new long[] {0, 0, 0});
-            position = read[0];
-            asked = read[2];
+            position = scriber.store.cursor(key).map(v -> parseStored(v)[0]).orElse(0L);
             stored = position;
         }
         return position;
@@ -68,24 +65,10 @@ final class Acknowledged {
         move(Math.max(id, 0), true);
     }
 
-    /**
-     * How far compaction may go for this remote: what it acknowledged; for a peer this one relays through, only as
-     * far as it last asked for (its cursor in this log: it may have answered pushes it has not counted in its
-     * cursor yet, and asks for them again from there).
-     */
-    synchronized long compactable() {
-        long at = position();
-        return upstream ? Math.min(at, asked) : at;
-    }
-
     private void move(long id, boolean back) {
         synchronized (this) {
             long at = position();
-            boolean ask = back && asked != id;
-            if (back) {
-                asked = id;
-            }
-            if (!ask && (id == at || (id < at && !back))) {
+            if (id == at || (id < at && !back)) {
                 return;
             }
             position = id;
@@ -119,11 +102,7 @@ final class Acknowledged {
                 }
             }
             Txn tx = new Txn();
-            long askedNow;
-            synchronized (this) {
-                askedNow = asked;
-            }
-            tx.cursors.put(key, now + ";" + scriber.wallClock.millis() + ";" + (upstream ? "u" : "") + ";" + askedNow);
+            tx.cursors.put(key, now + ";" + scriber.wallClock.millis() + (upstream ? ";u" : ""));
             scriber.commit(tx);
             synchronized (this) {
                 stored = now;
@@ -172,17 +151,15 @@ final class Acknowledged {
     }
 
     /**
-     * A stored value ({@code POSITION;MILLIS;u;ASKED}, older forms {@code POSITION} and {@code POSITION;MILLIS}) as
-     * {@code {position, millis, compactable}}: millis is 0 when the value has none, and {@link Long#MAX_VALUE} for a
-     * peer this one relays through (it never counts as gone); compactable is as {@link #compactable()}.
+     * A stored value ({@code POSITION;MILLIS;u}, older forms {@code POSITION} and {@code POSITION;MILLIS}) as
+     * {@code {position, millis}}: millis is 0 when the value has none, and {@link Long#MAX_VALUE} for a peer this one
+     * relays through (it never counts as gone).
      */
     static long[] parseStored(String value) {
         String[] parts = value.split(";", -1);
-        long position = parse(parts[0]);
-        boolean upstream = parts.length > 2 && parts[2].equals("u");
-        long millis = upstream ? Long.MAX_VALUE : parts.length > 1 ? parse(parts[1]) : 0;
-        long asked = parts.length > 3 ? parse(parts[3]) : position;
-        return new long[] {position, millis, upstream ? Math.min(position, asked) : position};
+        long millis = parts.length > 2 && parts[2].equals("u") ? Long.MAX_VALUE
+                : parts.length > 1 ? parse(parts[1]) : 0;
+        return new long[] {parse(parts[0]), millis};
     }
 
     static long parse(String id) {

@@ -254,10 +254,6 @@ final class CatchUp {
         if (forgotten.isEmpty()) {
             return;
         }
-        if (Boolean.getBoolean("scribe.trace")) {
-            System.err.println("TRACE " + scriber.guid + " forgets " + forgotten.stream().map(t -> t.id()).toList()
-                    + " own " + snapshotOwn);
-        }
         scriber.commit(tx);
         if (scriber.store.compact(0, forgotten)) {
             forgotten.forEach(t -> scriber.states.remove(new Key(t.klass(), t.id())));

@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * that asks for history from before the compacted position (a new one, or one back after the window) is sent a
  * {@link Snapshot} instead and continues in the log from there.
  *
- * <p>Only a peer that relays through no other (a server) removes tombstones; a client keeps them, so it cannot
- * create an identity its server still refuses, and learns that the server let one be used again when the server
- * relays a new create of it (see {@link Player}).
+ * <p>Only a peer that relays through no other (a server: no session it trusts as a relay) compacts. A client keeps
+ * its whole log and its tombstones: its server decides what history may go, and a client's tombstones keep it from
+ * creating an identity its server still refuses. Once the server removed a tombstone, a create that reuses the
+ * identity is taken by the server and by peers that never held the tombstone, and refused by a peer that still holds
+ * it: identities are not meant to be reused (see PROTOCOL.md, "Compaction").
  *
  * <p>The rule: the log is compacted up to the lowest position acknowledged by (a) every client with an open session
  * and (b) every client whose last session ended within the retention window, never past what this node has played.
@@ -43,6 +45,7 @@ final class Compactor {
     private volatile boolean unsupported;
     // Whether the last floor() met a peer this one relays through. Read by the compacting thread only.
     private boolean upstream;
+    private volatile boolean toldUpstream;
 
     /** How far the log was compacted: every scribe up to {@code position} is gone; the newest clock among them. */
     record Mark(long position, long horizon) {
@@ -119,6 +122,14 @@ final class Compactor {
         } finally {
             scriber.lock.unlock();
         }
+        if (upstream) {
+            if (!toldUpstream) {
+                toldUpstream = true;
+                log.info("scriber {}: not compacting: it relays through another peer (its server), which decides"
+                        + " what history may go", scriber.guid);
+            }
+            return done.position();
+        }
         if (upTo <= done.position() || unsupported) {
             return done.position();
         }
@@ -150,12 +161,7 @@ final class Compactor {
         scriber.lock.lock();
         try {
             List<ObjectState> tombstones = new ArrayList<>();
-            // A peer that relays through a server keeps its tombstones: the identities they hold are the server's
-            // to give back (see Player), never this peer's to reuse.
             destroyed.forEach((key, stamp) -> {
-                if (upstream) {
-                    return;
-                }
                 ObjectState state = scriber.states.get(key);
                 if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
                     tombstones.add(state);
@@ -193,11 +199,11 @@ final class Compactor {
             long[] stored = Acknowledged.parseStored(e.getValue());
             upstream |= stored[1] == Long.MAX_VALUE;
             if (stored[1] == 0 || stored[1] >= oldest) {
-                positions.put(e.getKey().substring(Acknowledged.KEY_PREFIX.length()), stored[2]);
+                positions.put(e.getKey().substring(Acknowledged.KEY_PREFIX.length()), stored[0]);
             }
         }
         for (Client client : scriber.connectedClients()) {
-            positions.put(client.id(), client.acknowledged.compactable());
+            positions.put(client.id(), client.acknowledged.position());
             upstream |= client.acknowledged.isUpstream();
         }
         long floor = Long.MAX_VALUE;

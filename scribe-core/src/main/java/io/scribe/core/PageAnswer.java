@@ -44,13 +44,6 @@ final class PageAnswer {
             return;
         }
         long after = session.parseCursor(from);
-        boolean upstream = session.client().acknowledged.isUpstream();
-        if (after >= 0 && upstream) {
-            // A peer this one relays through (its server) is never sent a snapshot: what was compacted here it had
-            // acknowledged (see Compactor), and a snapshot would hand it back objects it has since destroyed. It goes
-            // on after the compacted part.
-            after = Math.max(after, scriber.compactor.mark().position());
-        }
         session.client().acknowledged.reset(after);
         ArrayNode result = response.putArray("result");
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
@@ -76,7 +69,7 @@ final class PageAnswer {
                 }
             }
         }
-        if (after >= 0 && !upstream && after < scriber.compactor.mark().position()) {
+        if (after >= 0 && after < scriber.compactor.mark().position()) {
             // History the asker needs was compacted away (read after the page: the mark is stored before anything
             // is removed, so a page read before it was whole): it gets a snapshot instead.
             response.remove("result");
@@ -141,10 +134,6 @@ final class PageAnswer {
             // How far this peer has stored the asker's own log: the asker's creates up to there are here (or were
             // destroyed here), the later ones still on their way.
             about.put("stored", scriber.store.cursor(session.client().id()).orElse(""));
-            if (Boolean.getBoolean("scribe.trace")) {
-                System.err.println("TRACE " + scriber.guid + " snapshot for " + session.client().id() + " stored "
-                        + about.get("stored") + " seen " + scriber.committer.seenThrough());
-            }
         }
         long envelope = Json.bytes(response).length + ",\"cursor\":\"\"".length();
         long budget = session.wire().maxFrameBytes() - envelope;
@@ -204,13 +193,6 @@ final class PageAnswer {
                 bytes += size;
                 objects++;
                 last = key;
-            }
-            if (Boolean.getBoolean("scribe.trace")) {
-                StringBuilder sent = new StringBuilder();
-                result.forEach(n -> sent.append(n.path("type").asText().charAt(0)).append(n.path("data").toString(), 0,
-                        Math.min(14, n.path("data").toString().length())).append(' '));
-                System.err.println("TRACE " + scriber.guid + " page for " + clientId + " at " + position + " after "
-                        + at.after() + " keys " + keys.size() + " full " + full + ": " + sent);
             }
             ObjectNode info = (ObjectNode) response.get("snapshot");
             info.put("start", start).put("end", !full);

@@ -202,11 +202,7 @@ final class Player {
         Key key = new Key(c.klass, SyncedClass.idText(idNode));
         ObjectState state = merger.stateIn(tx, key);
         if (state != null && state.destroyed()) {
-            if (!anotherIdentity(c, state, s, source)) {
-                return Played.NOOP;
-            }
-            // The server forgot this tombstone (compaction) and took a new create of the identity: so does this peer.
-            state = null;
+            return Played.NOOP;
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
         Resolver resolver = scriber.resolvers.get(c.klass);
@@ -224,19 +220,6 @@ final class Player {
             }
         }
         return merger.merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx, resolver);
-    }
-
-    /**
-     * Whether a create that meets a tombstone is for a new object of the same identity, which a peer takes only from
-     * the peer it relays through (its server, which let the identity be used again once it compacted the tombstone
-     * away): a create made after the destroy, other than the create of the object destroyed.
-     */
-    private static boolean anotherIdentity(SyncedClass<?> c, ObjectState tombstone, Scribe create, Session source) {
-        if (source == null || !source.isTrustedRelay() || create.clock() <= tombstone.tombstone().clock()) {
-            return false;
-        }
-        Stamp created = tombstone.stamps().get(c.idField.name());
-        return created == null || created.clock() != create.clock() || !created.origin().equals(create.origin());
     }
 
     /** The resolver of a create that meets an object another peer created: nothing of it replaces a value. */
