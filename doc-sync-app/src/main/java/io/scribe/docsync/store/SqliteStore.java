@@ -97,8 +97,7 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized List<Scribe> commit(Commit commit) {
-        try {
-            db.setAutoCommit(false);
+        return inTransaction("commit", () -> {
             List<Scribe> stored = new ArrayList<>(commit.scribes().size());
             try (PreparedStatement log = db.prepareStatement("INSERT INTO scribe_log (payload) VALUES (?)",
                             Statement.RETURN_GENERATED_KEYS);
@@ -135,17 +134,9 @@ public final class SqliteStore implements Store {
                 }
                 cur.executeBatch();
                 forget.executeBatch();
-                db.commit();
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
             }
             return stored;
-        } catch (SQLException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "SQLite commit failed: " + e.getMessage(), e);
-        }
+        });
     }
 
     @Override
@@ -221,8 +212,7 @@ public final class SqliteStore implements Store {
      */
     @Override
     public synchronized boolean compact(long upTo, Collection<ObjectState> tombstones) {
-        try {
-            db.setAutoCommit(false);
+        return inTransaction("compaction", () -> {
             try (PreparedStatement log = db.prepareStatement("DELETE FROM scribe_log WHERE id <= ?");
                     PreparedStatement read = db.prepareStatement(
                             "SELECT payload FROM scribe_objects WHERE klass = ? AND id = ?");
@@ -243,16 +233,37 @@ public final class SqliteStore implements Store {
                         drop.executeUpdate();
                     }
                 }
+            }
+            return true;
+        });
+    }
+
+    /** Work on the database that may fail with an SQLException. */
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} as one transaction: committed when it returns, rolled back when it throws. Caller holds this
+     * store's lock.
+     *
+     * @throws ScribeException 500 naming {@code what} when the database fails
+     */
+    private <T> T inTransaction(String what, Work<T> work) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
                 db.commit();
+                return result;
             } catch (SQLException | RuntimeException e) {
                 db.rollback();
                 throw e;
             } finally {
                 db.setAutoCommit(true);
             }
-            return true;
         } catch (SQLException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "SQLite compaction failed: " + e.getMessage(), e);
+            throw new ScribeException(ScribeException.INTERNAL, "SQLite " + what + " failed: " + e.getMessage(), e);
         }
     }
 

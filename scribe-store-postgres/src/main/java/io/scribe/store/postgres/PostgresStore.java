@@ -357,11 +357,7 @@ public final class PostgresStore implements Store {
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException re) {
-                    e.addSuppressed(re);
-                }
+                rollBack(c, e);
                 throw e;
             } finally {
                 c.setAutoCommit(true);
@@ -528,11 +524,7 @@ public final class PostgresStore implements Store {
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException re) {
-                    e.addSuppressed(re);
-                }
+                rollBack(c, e);
                 throw e;
             } finally {
                 c.setAutoCommit(true);
@@ -723,5 +715,14 @@ public final class PostgresStore implements Store {
 
     private static String text(byte[] utf8) {
         return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    /** Rolls back the transaction {@code e} broke off; a failed rollback is added to {@code e} as suppressed. */
+    private static void rollBack(Connection c, Exception e) {
+        try {
+            c.rollback();
+        } catch (SQLException re) {
+            e.addSuppressed(re);
+        }
     }
 }
