@@ -39,7 +39,11 @@ final class Harness implements AutoCloseable {
     }
 
     DocServer startServer() {
-        server = DocServer.start(DocServer.Config.of(databaseUrl(), dir.resolve("server"), port));
+        return startServer(DocServer.Config.of(databaseUrl(), dir.resolve("server"), port));
+    }
+
+    DocServer startServer(DocServer.Config config) {
+        server = DocServer.start(config);
         port = server.uri().getPort();
         if (credential == null) {
             credential = server.createCredential("tests");

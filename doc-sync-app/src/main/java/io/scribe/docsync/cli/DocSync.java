@@ -176,9 +176,23 @@ public final class DocSync implements Runnable {
                 description = "address to listen on, default ${DEFAULT-VALUE}")
         String bind;
 
+        @Option(names = "--compact-every", defaultValue = "${env:DOC_SYNC_COMPACT_EVERY:-1h}",
+                converter = DurationConverter.class,
+                description = "how often the server compacts its sync log (e.g. 30m, 1h; 0: never), default"
+                        + " ${DEFAULT-VALUE}; document versions and the event log are always kept")
+        Duration compactEvery;
+
+        @Option(names = "--retention", defaultValue = "${env:DOC_SYNC_RETENTION:-30d}",
+                converter = DurationConverter.class,
+                description = "how long a client that stays away holds the log back; one away longer gets a"
+                        + " snapshot of its documents when it returns, and its offline edits still upload; default"
+                        + " ${DEFAULT-VALUE}")
+        Duration retention;
+
         @Override
         public Integer call() throws Exception {
-            DocServer server = DocServer.start(data.config(port, bind));
+            DocServer server = DocServer.start(data.config(port, bind)
+                    .withCompaction(compactEvery.isZero() ? null : compactEvery, retention));
             System.out.println("doc-sync " + DocServer.VERSION + " serving " + server.uri() + " ("
                     + (data.database == null ? "embedded store in " + data.data.toAbsolutePath() : "PostgreSQL")
                     + "), health at " + server.httpUri() + "/health");
@@ -189,6 +203,26 @@ public final class DocSync implements Runnable {
             }));
             stop.await();
             return 0;
+        }
+    }
+
+    /** Reads a duration as a number and a unit: {@code 500ms}, {@code 30s}, {@code 15m}, {@code 1h}, {@code 30d}. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(value.trim());
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 500ms, 30s,"
+                        + " 15m, 1h or 30d");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
         }
     }
 

@@ -99,12 +99,30 @@ public final class DocServer implements AutoCloseable {
      * @param clock the clock signatures are checked against
      * @param masterKeyFile the master key file, or null: {@code DOC_SYNC_MASTER_KEY} when set, else
      *     {@code dataDir/master.key}
+     * @param compactEvery how often the server compacts its Scribe log (see {@code Scriber.Builder.compaction}), or
+     *     null for never; documents' versions and the event log are kept regardless
+     * @param retention how long a client that stays away holds history back before it gets a snapshot instead
      */
-    public record Config(String database, Path dataDir, int port, String bind, Clock clock, Path masterKeyFile) {
+    public record Config(String database, Path dataDir, int port, String bind, Clock clock, Path masterKeyFile,
+            java.time.Duration compactEvery, java.time.Duration retention) {
+        /** Compaction every hour, for clients seen within 30 days. */
+        public static final java.time.Duration COMPACT_EVERY = java.time.Duration.ofHours(1);
+        public static final java.time.Duration RETENTION = java.time.Duration.ofDays(30);
+
         public Config {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(retention, "retention");
+        }
+
+        public Config(String database, Path dataDir, int port, String bind, Clock clock, Path masterKeyFile) {
+            this(database, dataDir, port, bind, clock, masterKeyFile, COMPACT_EVERY, RETENTION);
+        }
+
+        /** This configuration compacting every {@code every} (null: never) with {@code retention}. */
+        public Config withCompaction(java.time.Duration every, java.time.Duration retention) {
+            return new Config(database, dataDir, port, bind, clock, masterKeyFile, every, retention);
         }
 
         public Config(String database, Path dataDir, int port, String bind, Clock clock) {
@@ -152,7 +170,7 @@ public final class DocServer implements AutoCloseable {
             }
         });
         Scriber[] self = new Scriber[1];
-        this.scriber = Scriber.builder()
+        Scriber.Builder builder = Scriber.builder()
                 .clientId(SERVER_ID)
                 .store(store)
                 .register(Document.class, Policy.<Document>defaults()
@@ -167,8 +185,13 @@ public final class DocServer implements AutoCloseable {
                 .handle(HISTORY, this::history)
                 .handle(CONFLICTS, (session, m) -> JSON.createObjectNode().set("conflicts",
                         db.conflicts(session.principal().orElseThrow())))
-                .onConflict(this::conflict)
-                .build();
+                .onConflict(this::conflict);
+        if (config.compactEvery() != null) {
+            // History every client has goes from the Scribe log (versions and events stay in their own tables);
+            // a client away for longer than the retention gets a snapshot of its documents when it comes back.
+            builder.compaction(config.compactEvery(), config.retention());
+        }
+        this.scriber = builder.build();
         self[0] = scriber;
         reconcile();
         for (Document d : scriber.all(Document.class)) {
