@@ -220,4 +220,24 @@ class CompactionTest {
         assertThat(longest).isLessThanOrEqualTo(30);
         assertThat(tasks(a)).isEqualTo(tasks(hub)).isEqualTo(tasks(b));
     }
+
+    @Test
+    void aServerRestartedAfterCompactingEverythingStampsLaterWritesAfterWhatItRemoved() {
+        Store store = Store.inMemory();
+        Scriber hub = Peers.builder("hub").clock(clock).store(store).compaction(Duration.ofDays(365), DAY).build();
+        hub.create(new Task("gone", "soon destroyed", 1));
+        clock.advance(60_000);
+        hub.destroy(task(hub, "gone"));
+        long destroyedAt = store.readAfter(1, 1).get(0).clock();
+        hub.compact();
+        assertThat(store.readAfter(0, 10)).isEmpty();
+        assertThat(store.object("Task", "gone")).isEmpty();
+        hub.close();
+
+        // Restarted with a wall clock a minute behind: the clock still moves past the destroy it no longer holds.
+        ManualClock behind = new ManualClock(1_700_000_000_000L);
+        Scriber restarted = Peers.builder("hub").clock(behind).store(store).build();
+        restarted.create(new Task("next", "after the restart", 2));
+        assertThat(store.readAfter(0, 10).get(0).clock()).isGreaterThan(destroyedAt);
+    }
 }
