@@ -2,6 +2,7 @@ package io.scribe.examples.peer;
 
 import io.scribe.core.Change;
 import io.scribe.core.Presence;
+import io.scribe.core.Scribe;
 import io.scribe.core.Scriber;
 import io.scribe.core.Wire;
 import io.scribe.core.spi.Store;
@@ -12,12 +13,16 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,15 +37,32 @@ import picocli.CommandLine.Option;
  * tag ID TAG                    add a tag
  * del ID                        destroy a task
  * show                          every task, one line each, sorted by id, then "# N tasks"
+ * log                           one line about this peer's stored log: "# log: N scribes (ids F..L), last id
+ *                               I, compacted through C, O objects, T tombstones"
+ * compact                       compact the log now (a hub; see --compact-every), then print the log line
  * quit                          (or end of input) close and exit
  * </pre>
  *
  * <p>Standard output carries {@code show}'s lines and, prefixed {@code << }, each change that arrives from another
  * peer; progress and errors go to standard error. A peer that listens is a hub: it relays between the peers
- * connected to it, scribes and {@link Presence presence} alike.
+ * connected to it, scribes and {@link Presence presence} alike. A hub started with {@code --compact-every} compacts
+ * its log (see {@link Scriber.Builder#compaction}); a peer back after {@code --retention}, or a new one, then gets a
+ * snapshot.
  */
 @Command(name = "scribe-peer", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Syncs tasks with other Scribe peers; reads commands from standard input.")
+        description = "Syncs tasks with other Scribe peers; reads commands from standard input.",
+        footer = {"", "Commands on standard input, one a line:",
+                "  new ID title=... priority=...  create a task",
+                "  set ID FIELD VALUE             title, done, priority or tags (a,b,c)",
+                "  tag ID TAG                     add a tag",
+                "  del ID                         destroy a task",
+                "  show                           every task, then \"# N tasks\"",
+                "  log                            the stored log: \"# log: N scribes (ids F..L),",
+                "                                 last id I, compacted through C, O objects,",
+                "                                 T tombstones\"",
+                "  compact                        compact the log now, then print log's line",
+                "  quit                           close and exit (so does the end of input)",
+                "DURATION: a number with ms, s, m, h or d (200ms, 10s, 30d), or ISO-8601 (PT1S)."})
 public final class Peer implements Callable<Integer> {
 
     @Option(names = "--id", required = true, description = "this peer's GUID")
@@ -75,8 +97,20 @@ public final class Peer implements Callable<Integer> {
             description = "memory, file:DIR, redis://HOST:PORT/DB?prefix=P or postgresql://HOST/DB?schema=S")
     String storeUrl;
 
+    @Option(names = "--compact-every", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "a hub compacts its log this often: it removes the history every peer connected, or seen"
+                    + " within --retention, has acknowledged, and the tombstones that history ended (off by default;"
+                    + " a peer that connects to a hub never compacts)")
+    Duration compactEvery;
+
+    @Option(names = "--retention", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "with --compact-every: how long a peer that left still holds the log back (default 30d);"
+                    + " one back later, or a new one, gets a snapshot instead of the log")
+    Duration retention;
+
     private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     private final PrintStream err = System.err;
+    private Store store;
 
     public static void main(String[] args) {
         if (Runtime.version().feature() >= 24 && System.getProperty("io.netty.noUnsafe") == null) {
@@ -107,7 +141,15 @@ public final class Peer implements Callable<Integer> {
         if (wire == null) {
             return 2;
         }
-        Store store;
+        if (retention != null && compactEvery == null) {
+            err.println("--retention needs --compact-every");
+            return 2;
+        }
+        if (compactEvery != null && (compactEvery.isNegative() || compactEvery.isZero()
+                || retention != null && retention.isNegative())) {
+            err.println("--compact-every must be positive and --retention zero or more");
+            return 2;
+        }
         try {
             store = Store.open(storeUrl);
         } catch (RuntimeException e) {
@@ -116,6 +158,9 @@ public final class Peer implements Callable<Integer> {
         }
         Scriber.Builder builder = Scriber.builder().clientId(id).store(store).register(Task.class).wire(wire)
                 .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()));
+        if (compactEvery != null) {
+            builder.compaction(compactEvery, retention == null ? Duration.ofDays(30) : retention);
+        }
         Presence presence = Presence.install(builder);
         Scriber scriber = builder.build();
         presence.bind(scriber);
@@ -236,7 +281,65 @@ public final class Peer implements Callable<Integer> {
                 sb.append("# ").append(tasks.size()).append(" tasks");
                 out.println(sb);
             }
-            default -> throw new IllegalArgumentException("unknown command; use new, set, tag, del, show or quit");
+            case "log" -> out.println(logLine());
+            case "compact" -> {
+                scriber.compact();
+                out.println(logLine());
+            }
+            default -> throw new IllegalArgumentException(
+                    "unknown command; use new, set, tag, del, show, log, compact or quit");
+        }
+    }
+
+    /**
+     * {@code log}'s line, read from the store: how many scribes the log holds and their ids, how far it was compacted
+     * (the store's cursor {@code ~compacted}, see PROTOCOL.md), and the objects and tombstones kept.
+     */
+    private String logLine() {
+        long count = 0;
+        long first = 0;
+        long after = 0;
+        List<Scribe> page;
+        while (!(page = store.readAfter(after, 1000)).isEmpty()) {
+            if (first == 0) {
+                first = Long.parseLong(page.get(0).id());
+            }
+            count += page.size();
+            after = Long.parseLong(page.get(page.size() - 1).id());
+        }
+        String mark = store.cursor("~compacted").orElse("0");
+        int semi = mark.indexOf(';');
+        long compacted = Long.parseLong(semi < 0 ? mark : mark.substring(0, semi));
+        long[] objects = new long[2];
+        store.forEachObject(o -> objects[o.destroyed() ? 1 : 0]++);
+        return "# log: " + count + " scribes (ids " + (count == 0 ? "none" : first + ".." + after) + "), last id "
+                + store.lastId() + ", compacted through " + compacted + ", " + objects[0] + " objects, " + objects[1]
+                + " tombstones";
+    }
+
+    /** A duration as {@code 200ms}, {@code 10s}, {@code 5m}, {@code 2h}, {@code 30d}, or ISO-8601 ({@code PT1S}). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+        @Override
+        public Duration convert(String value) {
+            Matcher m = SHORT.matcher(value.strip());
+            if (m.matches()) {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            }
+            try {
+                return Duration.parse(value.strip());
+            } catch (DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException(
+                        "not a duration (200ms, 10s, 5m, 2h, 30d or PT1S): " + value);
+            }
         }
     }
 

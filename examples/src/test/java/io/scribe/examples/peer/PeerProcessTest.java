@@ -46,10 +46,16 @@ class PeerProcessTest {
         }
 
         private static List<String> peerCommand(List<String> args) {
+            return peerCommand(List.of(), args);
+        }
+
+        /** The command that runs {@link Peer} on this test's class path, with {@code jvmFlags} before the class. */
+        static List<String> peerCommand(List<String> jvmFlags, List<String> args) {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                    "-cp", System.getProperty("java.class.path"), Peer.class.getName()));
+                    "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+            command.addAll(jvmFlags);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Peer.class.getName()));
             command.addAll(args);
             return command;
         }
