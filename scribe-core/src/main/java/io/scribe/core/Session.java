@@ -756,15 +756,32 @@ public final class Session {
      */
     RuntimeException lost(RuntimeException cause) {
         caughtUp = false;
-        scriber.timer.schedule(() -> {
-            CompletableFuture<Void> running = catchUp;
-            if (open && !caughtUp && (running == null || running.isDone())) {
-                sync();
-            }
-        }, 1, java.util.concurrent.TimeUnit.SECONDS);
+        retryCatchUp(null);
         return cause instanceof ScribeException se ? se
                 : new ScribeException(ScribeException.INTERNAL, "scribe from " + client.id() + " not stored: " + cause,
                         cause);
+    }
+
+    /**
+     * Starts a new catch-up a second from now, if the session is still open and no catch-up is running other than
+     * {@code failed} (null: any finished one).
+     */
+    private void retryCatchUp(CompletableFuture<Void> failed) {
+        try {
+            scriber.timer.schedule(() -> {
+                CompletableFuture<Void> running = catchUp;
+                if (open && !caughtUp && !scriber.closed && (running == null || running == failed
+                        || (failed == null && running.isDone()))) {
+                    try {
+                        sync();
+                    } catch (RuntimeException e) {
+                        log.debug("session {}: catch-up not restarted: {}", client.id(), e.toString());
+                    }
+                }
+            }, 1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The Scriber is closing.
+        }
     }
 
     private void handleRpc(JsonNode id, JsonNode message) {
@@ -928,6 +945,14 @@ public final class Session {
         CompletableFuture<Void> done = new CompletableFuture<>();
         catchUp = done;
         caughtUp = false;
+        done.whenComplete((v, failure) -> {
+            if (failure != null) {
+                // A page that failed (no answer within the request timeout, a store that refused it): until a
+                // catch-up finishes, pushes from the peer cannot move its cursor here, so try again a moment later
+                // while the session lives (the peer's changes would otherwise wait for its next connection).
+                retryCatchUp(done);
+            }
+        });
         status.set(ConnectionStatus.State.CATCHING_UP, null);
         if (scriber.authenticator != null && principal == null) {
             deferredSync = done;
