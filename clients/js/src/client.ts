@@ -96,8 +96,9 @@ export function backoffDelay(n: number, b: Backoff = {}, random: () => number = 
 }
 
 interface Pending {
-  resolve(message: any): void;
-  reject(error: Error): void;
+  /** Settles the request; may return a promise the inbox waits for before the next message (an inline answer). */
+  resolve(message: any): unknown;
+  reject(error: Error): unknown;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -134,6 +135,10 @@ export class ScribeClient {
   private ready: Promise<void>;
   private generation = 0;
   private refusedWith?: ScribeError;
+  /** A snapshot being played in this catch-up since its first page: the keys of its creates so far. */
+  private snapshotSeen?: Set<string>;
+  /** How far the server had stored this peer's log when it took that snapshot (its first page's `stored`). */
+  private snapshotStored = 0;
   /** This peer's presence and the other sessions' (see {@link Presence}). */
   readonly presence: Presence;
 
@@ -378,6 +383,7 @@ export class ScribeClient {
     this.attempts = 0;
     this.caughtUp = false;
     this.pushing = false;
+    this.snapshotSeen = undefined;
     this.setStatus('catching-up');
     const authenticate = this.options.authenticate;
     if (!authenticate) {
@@ -478,19 +484,25 @@ export class ScribeClient {
     });
   }
 
-  /** Like {@link request}, but `onAnswer` runs synchronously while the answer is handled, in message order. */
-  private requestInline(message: Record<string, unknown>, onAnswer: (error: Error | null, response?: any) => void): void {
+  /**
+   * Like {@link request}, but `onAnswer` runs synchronously while the answer is handled, in message order; when it
+   * returns a promise, the next messages wait for it.
+   */
+  private requestInline(message: Record<string, unknown>,
+    onAnswer: (error: Error | null, response?: any) => Promise<void> | void): void {
     this.request(message).then(() => {}, () => {});
     const id = this.requestIds;
     const p = this.pendingRequests.get(id)!;
     const { resolve, reject } = p;
     p.resolve = (m) => {
-      onAnswer(null, m);
+      const after = onAnswer(null, m);
       resolve(m);
+      return after;
     };
     p.reject = (e) => {
-      onAnswer(e);
+      const after = onAnswer(e);
       reject(e);
+      return after;
     };
   }
 
@@ -505,19 +517,22 @@ export class ScribeClient {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
         return;
       }
-      let next: string | null;
+      let played: { next: string | null; forgetting?: Promise<void> };
       try {
-        next = this.playPage(peer, from, response);
+        played = this.playPage(peer, from, response);
       } catch (e) {
         this.report(e as Error);
         return;
       }
+      const next = played.next;
       if (response.more === true && next !== null && next !== from) {
         this.requestPage(next);
       } else {
         this.caughtUp = true;
         if (this.pushing || this.currentStatus === 'catching-up') this.maybeOnline();
       }
+      // The next page's answer is played once the objects the snapshot did not carry are forgotten.
+      return played.forgetting;
     });
   }
 
@@ -525,9 +540,31 @@ export class ScribeClient {
     if (this.caughtUp && this.ws) this.setStatus('online');
   }
 
-  private playPage(peer: string, from: string | null, response: any): string | null {
+  /**
+   * Plays one catch-up page and stores it with the new cursor. A snapshot page (a `snapshot` member, see
+   * docs/PROTOCOL.md, "Compaction and snapshots") is played like any page, but its cursor (`snapshot:...`) is never
+   * stored, only asked from next, so an interrupted snapshot starts again from the stored log cursor. Once a whole
+   * snapshot was played (its first to its last page in this catch-up), the objects it did not carry are forgotten
+   * (see {@link Scriber.forgetUnseen}), and the log cursor of its last page is stored with that.
+   */
+  private playPage(peer: string, from: string | null, response: any): { next: string | null; forgetting?: Promise<void> } {
     const result = response?.result;
     if (!Array.isArray(result)) throw new ScribeError(400, 'sync response without a result array');
+    const snapshot = response.snapshot !== null && typeof response.snapshot === 'object' && !Array.isArray(response.snapshot)
+      ? response.snapshot : undefined;
+    if (snapshot?.start === true) {
+      this.snapshotSeen = new Set();
+      const stored = String(snapshot.stored ?? '');
+      this.snapshotStored = /^\d+$/.test(stored) ? Number(stored) : 0;
+    }
+    const seen = snapshot ? this.snapshotSeen : undefined;
+    if (seen) {
+      for (const node of result) {
+        const key = this.scriber.createdKey(node);
+        if (key !== undefined) seen.add(key);
+      }
+    }
+    const whole = seen !== undefined && snapshot.end === true;
     let cursor = from;
     const tx = new Txn();
     for (const node of result) {
@@ -540,9 +577,17 @@ export class ScribeClient {
       if (node?.id !== undefined && node?.id !== null) cursor = String(node.id);
     }
     if (response.cursor !== undefined && response.cursor !== null) cursor = String(response.cursor);
-    if (cursor !== null && cursor !== from) tx.meta[`cursor:${peer}`] = cursor;
+    const store = cursor !== null && cursor !== from && !isSnapshotCursor(cursor);
+    // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
+    if (store && !whole) tx.meta[`cursor:${peer}`] = cursor!;
     void this.scriber.commit(tx).catch(() => {});
-    return cursor;
+    if (!whole) return { next: cursor };
+    this.snapshotSeen = undefined;
+    const meta: Record<string, string> = store ? { [`cursor:${peer}`]: cursor! } : {};
+    const forgetting = this.scriber.forgetUnseen(seen!, this.snapshotStored, peer, meta).then(() => {}, (e) => {
+      this.report(new ScribeError(500, `forgetting what the snapshot from ${peer} did not carry: ${(e as Error)?.message ?? e}`));
+    });
+    return { next: cursor, forgetting };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -573,8 +618,8 @@ export class ScribeClient {
           this.presence.receive(message);
           if (id !== undefined && id !== null) this.send({ type: 'response', id, result: true });
           break;
-        case 'response': this.settle(id, message, null); break;
-        case 'error': this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
+        case 'response': await this.settle(id, message, null); break;
+        case 'error': await this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
         case 'rpc': throw new ScribeError(404, `no rpc on this peer: ${String(message.klass)}`);
         default: {
           const handler = typeof message.type === 'string' ? this.options.handlers?.[message.type] : undefined;
@@ -602,7 +647,7 @@ export class ScribeClient {
     this.send(message);
   }
 
-  private settle(id: unknown, message: any, error: ScribeError | null): void {
+  private settle(id: unknown, message: any, error: ScribeError | null): unknown {
     const key = typeof id === 'bigint' ? Number(id) : Number(id);
     const p = id === undefined || id === null ? undefined : this.pendingRequests.get(key);
     if (!p) {
@@ -611,8 +656,7 @@ export class ScribeClient {
     }
     this.pendingRequests.delete(key);
     clearTimeout(p.timer);
-    if (error) p.reject(error);
-    else p.resolve(message);
+    return error ? p.reject(error) : p.resolve(message);
   }
 
   private handleAddScribe(id: unknown, message: any): void {
@@ -727,6 +771,11 @@ export class ScribeClient {
       this.pumping = false;
     }
   }
+}
+
+/** Whether `cursor` names a place in a server's snapshot (`snapshot:POSITION:KEY`) rather than in its log. */
+export function isSnapshotCursor(cursor: string | null | undefined): boolean {
+  return typeof cursor === 'string' && cursor.startsWith('snapshot:');
 }
 
 /** A scribe from its wire form; 400 when it is not one. */

@@ -55,6 +55,7 @@ export class IndexedDbStore implements Store {
     const tx = this.database().transaction(['log', 'states', 'meta'], 'readwrite');
     for (const s of commit.scribes) tx.objectStore('log').put({ id: Number(s.id), json: toJson(s) });
     for (const s of commit.states) tx.objectStore('states').put({ key: `${s.klass}\u0000${s.id}`, json: toJson(s) });
+    for (const f of commit.forgotten ?? []) tx.objectStore('states').delete(`${f.klass}\u0000${f.id}`);
     for (const [key, value] of Object.entries(commit.meta)) tx.objectStore('meta').put({ key, value });
     return new Promise((resolve, reject) => {
       tx.oncomplete = () => resolve();

@@ -72,6 +72,8 @@ export class Txn {
   readonly bind = new Map<string, object>();
   readonly unbind = new Set<string>();
   readonly meta: Record<string, string> = {};
+  /** Object states removed with no tombstone, by key (see {@link Scriber.forgetUnseen}). */
+  readonly forget = new Map<string, { klass: string; id: string }>();
 }
 
 const ROOT = Symbol('scribe.root');
@@ -499,6 +501,63 @@ export class Scriber {
   }
 
   /**
+   * The key of the object a scribe in wire form creates (a `create` of a registered class with its identity), else
+   * undefined. Keys are what {@link forgetUnseen} takes.
+   */
+  createdKey(node: unknown): string | undefined {
+    if (!isPlainObject(node) || node.type !== 'create' || typeof node.klass !== 'string') return undefined;
+    const c = this.classes.get(node.klass);
+    const data = node.data;
+    if (!c || !isPlainObject(data)) return undefined;
+    const idValue = data[c.idField];
+    if (idValue === undefined || idValue === null || typeof idValue === 'object') return undefined;
+    return keyOf(c.klass, String(idValue));
+  }
+
+  /**
+   * After a whole snapshot from this peer's server `from` was played (see docs/PROTOCOL.md, "Compaction and
+   * snapshots"): forgets every live object of a registered class the snapshot did not carry (`seen`, the keys of its
+   * creates), except those this peer created in its own log after `stored` (how far the server had stored this
+   * peer's log when it took the snapshot: its creates after that are still on their way). Those objects were
+   * destroyed (or hidden from this peer) there while it was away, and their tombstones went with the compacted
+   * history. A forgotten object loses its state and leaves no tombstone, so the server can send it again; listeners
+   * see a remote destroy from `from`. The own creates are read at the end, so an object created here meanwhile stays.
+   * `meta` is stored in the same commit. Resolves with the number of objects forgotten.
+   */
+  async forgetUnseen(seen: Set<string>, stored: number, from: string, meta: Record<string, string> = {}): Promise<number> {
+    const own = new Set<string>();
+    let after = Math.max(0, stored);
+    for (;;) {
+      this.flushDirty();
+      const through = this.lastId;
+      const page = await this.readAfter(after, 500);
+      for (const s of page) {
+        if (s.origin === this.id) {
+          const key = this.createdKey(s);
+          if (key) own.add(key);
+        }
+        after = Math.max(after, Number(s.id));
+      }
+      // Done once a short page was read and nothing was logged since the read began (no await from here on).
+      this.flushDirty();
+      if (page.length < 500 && this.lastId === through) break;
+    }
+    const tx = new Txn();
+    for (const [key, state] of this.states) {
+      if (!this.classes.has(state.klass) || state.tombstone || seen.has(key) || own.has(key)) continue;
+      tx.forget.set(key, { klass: state.klass, id: state.id });
+      const object = this.objects.get(key);
+      if (object) {
+        tx.unbind.add(key);
+        tx.changes.push({ klass: state.klass, id: state.id, type: 'destroy', fields: [], origin: from, local: false, object });
+      }
+    }
+    Object.assign(tx.meta, meta);
+    await this.commit(tx);
+    return tx.forget.size;
+  }
+
+  /**
    * Makes `tx` visible at once (states, objects, listeners) and queues it for the store, in commit order. Scribes get
    * their log ids here. The promise resolves once stored; a store failure is also reported to `onError`.
    */
@@ -507,11 +566,18 @@ export class Scriber {
     for (const [key, st] of tx.states) this.states.set(key, st);
     for (const [key, o] of tx.bind) this.bindObject(key, o);
     for (const key of tx.unbind) this.objects.delete(key);
+    for (const key of tx.forget.keys()) {
+      this.states.delete(key);
+      this.objects.delete(key);
+      this.dirty.delete(key);
+    }
     for (const effect of tx.effects) effect();
     Object.assign(this.meta, tx.meta);
     for (const change of tx.changes) this.notify(change);
     const commit: Commit = { scribes: logged, states: [...tx.states.values()], meta: { ...tx.meta } };
-    if (commit.scribes.length === 0 && commit.states.length === 0 && Object.keys(commit.meta).length === 0) {
+    if (tx.forget.size) commit.forgotten = [...tx.forget.values()];
+    if (commit.scribes.length === 0 && commit.states.length === 0 && Object.keys(commit.meta).length === 0
+      && !commit.forgotten) {
       return this.tail;
     }
     const done = this.tail.then(() => this.store.commit(commit));

@@ -11,6 +11,12 @@ export interface Commit {
   states: ObjectState[];
   /** Cursors (`cursor:<peer>`), acknowledgements (`acked:<peer>`), this peer's GUID (`guid`). */
   meta: Record<string, string>;
+  /**
+   * Object states to remove, leaving no tombstone (objects forgotten after a snapshot, see docs/PROTOCOL.md,
+   * "Compaction and snapshots"); removed after `states` are written. A store that ignores it keeps those states, and
+   * the objects come back on the next open.
+   */
+  forgotten?: { klass: string; id: string }[];
 }
 
 /** What a store holds when it opens. */
@@ -51,6 +57,7 @@ export class MemoryStore implements Store {
   async commit(commit: Commit): Promise<void> {
     this.log.push(...commit.scribes);
     for (const s of commit.states) this.states.set(`${s.klass}\u0000${s.id}`, s);
+    for (const f of commit.forgotten ?? []) this.states.delete(`${f.klass}\u0000${f.id}`);
     Object.assign(this.meta, commit.meta);
   }
 
