@@ -127,10 +127,17 @@ final class Committer {
                 continue;
             }
             Scribe s = e.scribe();
-            int dataBytes = Json.bytes(s.data()).length;
             // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
             int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
-                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
+                    + s.base().size() * 48;
+            for (String k : s.base().keySet()) {
+                roughEnvelope += k.length() * 3;
+            }
+            // A bound of the data's size first, which writes nothing: small scribes are not written to be measured.
+            if (Json.sizeBound(s.data(), limit) + roughEnvelope <= limit) {
+                continue;
+            }
+            int dataBytes = Json.bytes(s.data()).length;
             if ((long) dataBytes + roughEnvelope <= limit) {
                 continue;
             }
