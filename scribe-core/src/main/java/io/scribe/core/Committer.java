@@ -63,18 +63,12 @@ final class Committer {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
         // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
-        tx.bind.forEach((key, object) -> {
-            scriber.objects.put(key, object);
-            scriber.bound.put(object, key);
-            scriber.recorder.bind(object, true);
-        });
-        tx.unbind.forEach(key -> {
-            Object gone = scriber.objects.remove(key);
-            if (gone != null) {
-                scriber.bound.remove(gone);
-                scriber.recorder.bind(gone, false);
-            }
-        });
+        if (!tx.bind.isEmpty()) {
+            bindAll(tx);
+        }
+        if (!tx.unbind.isEmpty()) {
+            unbindAll(tx);
+        }
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
             scriber.inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
@@ -99,6 +93,29 @@ final class Committer {
             scriber.relay.toSessions(stored.get(i), e.source(), e.cls(), e.subject());
         }
         return stored;
+    }
+
+    /** Binds the objects {@code tx} created or received; part of {@link #commit}. */
+    private void bindAll(Txn tx) {
+        tx.bind.forEach((key, object) -> {
+            scriber.objects.put(key, object);
+            scriber.bound.put(object, key);
+            scriber.recorder.bind(object, true);
+        });
+    }
+
+    /**
+     * Unbinds the objects {@code tx} destroyed, after binding (an object created and destroyed in one step ends
+     * unbound); part of {@link #commit}.
+     */
+    private void unbindAll(Txn tx) {
+        tx.unbind.forEach(key -> {
+            Object gone = scriber.objects.remove(key);
+            if (gone != null) {
+                scriber.bound.remove(gone);
+                scriber.recorder.bind(gone, false);
+            }
+        });
     }
 
     /**

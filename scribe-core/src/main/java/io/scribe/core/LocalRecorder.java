@@ -248,7 +248,11 @@ final class LocalRecorder {
         }
         long clock = scriber.hlc.tick();
         ObjectNode fields = held.deepCopy();
-        Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+        // Without key-merged fields, the new stamps are built as the immutable map the state keeps (no copy).
+        Map<String, Stamp> stamps = keyed == null ? null : new HashMap<>(state.stamps());
+        String[] stampedNames = keyed == null ? new String[changed.size()] : null;
+        Stamp[] stampedWith = keyed == null ? new Stamp[changed.size()] : null;
+        int stamped = 0;
         Map<String, Long> base = changed.size() == 1 ? null : new HashMap<>();
         Map<String, Long> single = null;
         Set<String> names = changed.size() == 1 ? null : new LinkedHashSet<>();
@@ -283,8 +287,16 @@ final class LocalRecorder {
             } else {
                 single = Map.of(f, b);
             }
-            stamps.put(f, new Stamp(clock, scriber.guid, b));
+            if (stamps != null) {
+                stamps.put(f, new Stamp(clock, scriber.guid, b));
+            } else {
+                stampedNames[stamped] = f;
+                stampedWith[stamped++] = new Stamp(clock, scriber.guid, b);
+            }
             fields.set(f, e.getValue());
+        }
+        if (stamps == null) {
+            stamps = restamped(state.stamps(), stampedNames, stampedWith);
         }
         Txn tx = new Txn();
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
@@ -295,6 +307,35 @@ final class LocalRecorder {
                 scriber.guid, true));
         List<Scribe> stored = scriber.commit(tx);
         return Optional.of(stored.get(0));
+    }
+
+    /** {@code old} with {@code names[i]} stamped {@code stamps[i]}, as an immutable map. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Stamp> restamped(Map<String, Stamp> old, String[] names, Stamp[] stamps) {
+        int added = 0;
+        for (String name : names) {
+            if (!old.containsKey(name)) {
+                added++;
+            }
+        }
+        Map.Entry<String, Stamp>[] all = new Map.Entry[old.size() + added];
+        int i = 0;
+        for (Map.Entry<String, Stamp> e : old.entrySet()) {
+            Map.Entry<String, Stamp> entry = e;
+            for (int j = 0; j < names.length; j++) {
+                if (names[j].equals(e.getKey())) {
+                    entry = Map.entry(names[j], stamps[j]);
+                    break;
+                }
+            }
+            all[i++] = entry;
+        }
+        for (int j = 0; j < names.length; j++) {
+            if (!old.containsKey(names[j])) {
+                all[i++] = Map.entry(names[j], stamps[j]);
+            }
+        }
+        return Map.ofEntries(all);
     }
 
     /**

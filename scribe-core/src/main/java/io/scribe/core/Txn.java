@@ -82,11 +82,19 @@ final class Txn {
     }
 
     Commit toCommit() {
-        List<Scribe> scribes = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            scribes.add(e.scribe());
+        // Immutable lists and maps as the Commit keeps them, so that it copies nothing for a one-scribe step.
+        List<Scribe> scribes;
+        if (entries.size() == 1) {
+            scribes = List.of(entries.get(0).scribe());
+        } else {
+            scribes = new ArrayList<>(entries.size());
+            for (Entry e : entries) {
+                scribes.add(e.scribe());
+            }
         }
-        return new Commit(scribes, new ArrayList<>(states.values()), cursors);
+        List<ObjectState> objects = states.size() == 1
+                ? List.of(states.values().iterator().next()) : new ArrayList<>(states.values());
+        return new Commit(scribes, objects, cursors.isEmpty() ? Map.of() : cursors);
     }
 
     boolean isEmpty() {
