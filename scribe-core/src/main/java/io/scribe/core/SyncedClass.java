@@ -2,7 +2,14 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.FloatNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.scribe.annotations.NotSynced;
 import io.scribe.annotations.Rpc;
 import io.scribe.annotations.SyncId;
@@ -155,7 +162,7 @@ final class SyncedClass<T> {
             }
             FieldModel f = found.get(merged);
             if (f == null || !(java.util.Map.class.isAssignableFrom(f.field().getType())
-                    || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(f.field().getType())
+                    || ObjectNode.class.isAssignableFrom(f.field().getType())
                     || f.field().getType() == JsonNode.class)) {
                 throw new IllegalArgumentException(type.getName() + "." + merged
                         + " cannot merge key by key: it must be a synced Map, ObjectNode or JsonNode field");
@@ -343,27 +350,27 @@ final class SyncedClass<T> {
             Field field = f.field();
             Class<?> t = field.getType();
             if (t == long.class) {
-                return held instanceof com.fasterxml.jackson.databind.node.LongNode && held.longValue() == field.getLong(object);
+                return held instanceof LongNode && held.longValue() == field.getLong(object);
             } else if (t == int.class || t == short.class || t == byte.class) {
-                return held instanceof com.fasterxml.jackson.databind.node.IntNode && held.intValue() == field.getInt(object);
+                return held instanceof IntNode && held.intValue() == field.getInt(object);
             } else if (t == boolean.class) {
-                return held instanceof com.fasterxml.jackson.databind.node.BooleanNode
+                return held instanceof BooleanNode
                         && held.booleanValue() == field.getBoolean(object);
             } else if (t == double.class) {
-                return held instanceof com.fasterxml.jackson.databind.node.DoubleNode
+                return held instanceof DoubleNode
                         && Double.compare(held.doubleValue(), field.getDouble(object)) == 0;
             } else if (t == float.class) {
-                return held instanceof com.fasterxml.jackson.databind.node.FloatNode
+                return held instanceof FloatNode
                         && Float.compare(held.floatValue(), field.getFloat(object)) == 0;
             } else if (t == char.class) {
-                String text = held instanceof com.fasterxml.jackson.databind.node.TextNode ? held.textValue() : null;
+                String text = held instanceof TextNode ? held.textValue() : null;
                 return text != null && text.length() == 1 && text.charAt(0) == field.getChar(object);
             }
             Object value = field.get(object);
             if (value == null) {
-                return held instanceof com.fasterxml.jackson.databind.node.NullNode;
+                return held instanceof NullNode;
             } else if (value instanceof String v) {
-                return held instanceof com.fasterxml.jackson.databind.node.TextNode && v.equals(held.textValue());
+                return held instanceof TextNode && v.equals(held.textValue());
             }
             // A box: rare enough to build the node.
             return scalarJson(f, object).equals(held);
