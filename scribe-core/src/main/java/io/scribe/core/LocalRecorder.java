@@ -206,7 +206,7 @@ final class LocalRecorder {
         ObjectNode changed = null;
         ObjectNode keyed = null;
         JsonNode idNow = null;
-        for (SyncedClass.FieldModel f : c.fields.values()) {
+        for (SyncedClass.FieldModel f : c.fieldArray) {
             JsonNode old = held.get(f.name());
             JsonNode now;
             if (c.direct(f)) {

@@ -64,6 +64,8 @@ final class SyncedClass<T> {
     final String klass;
     final Policy<T> policy;
     final Map<String, FieldModel> fields;
+    /** The values of {@link #fields}, in the same order, to go through without an iterator. */
+    final FieldModel[] fieldArray;
     final FieldModel idField;
     final Map<String, Method> rpcs;
     /** Converts field values to and from JSON: Scribe's default, or the Scriber's configured copy of it. */
@@ -137,6 +139,7 @@ final class SyncedClass<T> {
                     type.getName() + " has no identity: mark a field @SyncId or name one 'id'");
         }
         this.fields = Collections.unmodifiableMap(found);
+        this.fieldArray = found.values().toArray(new FieldModel[0]);
         this.idField = id;
         for (String merged : policy.setMerged()) {
             FieldModel f = found.get(merged);

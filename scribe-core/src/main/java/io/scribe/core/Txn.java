@@ -18,13 +18,14 @@ final class Txn {
     /** A scribe to append, with where it came from (null: recorded here) and the object it concerns. */
     record Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {}
 
-    final List<Entry> entries = new ArrayList<>();
-    final Map<Key, ObjectState> states = new LinkedHashMap<>();
+    // Sized for the common step, one scribe of one object; they grow like any list or map.
+    final List<Entry> entries = new ArrayList<>(2);
+    final Map<Key, ObjectState> states = new LinkedHashMap<>(2);
     final Map<String, String> cursors = new HashMap<>();
     // The collections most steps leave empty start as shared empty ones and are made on the first add (through the
     // methods below): a recorded update allocates none of them.
     List<Runnable> effects = java.util.Collections.emptyList();
-    final List<Change<?>> changes = new ArrayList<>();
+    final List<Change<?>> changes = new ArrayList<>(2);
     List<Conflict> conflicts = java.util.Collections.emptyList();
     Map<Key, Object> bind = java.util.Collections.emptyMap();
     List<Key> unbind = java.util.Collections.emptyList();
