@@ -246,7 +246,7 @@ final class CatchUp {
             forgotten.add(tomb);
             Object object = scriber.objects.get(key);
             if (object != null) {
-                tx.unbind.add(key);
+                tx.unbind(key);
                 tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), java.util.Set.of(),
                         session.client().id(), false));
             }

@@ -63,18 +63,12 @@ final class Committer {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
         // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
-        tx.bind.forEach((key, object) -> {
-            scriber.objects.put(key, object);
-            scriber.bound.put(object, key);
-            scriber.recorder.bind(object, true);
-        });
-        tx.unbind.forEach(key -> {
-            Object gone = scriber.objects.remove(key);
-            if (gone != null) {
-                scriber.bound.remove(gone);
-                scriber.recorder.bind(gone, false);
-            }
-        });
+        if (!tx.bind.isEmpty()) {
+            bindAll(tx);
+        }
+        if (!tx.unbind.isEmpty()) {
+            unbindAll(tx);
+        }
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
             scriber.inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
@@ -99,6 +93,29 @@ final class Committer {
             scriber.relay.toSessions(stored.get(i), e.source(), e.cls(), e.subject());
         }
         return stored;
+    }
+
+    /** Binds the objects {@code tx} created or received; part of {@link #commit}. */
+    private void bindAll(Txn tx) {
+        tx.bind.forEach((key, object) -> {
+            scriber.objects.put(key, object);
+            scriber.bound.put(object, key);
+            scriber.recorder.bind(object, true);
+        });
+    }
+
+    /**
+     * Unbinds the objects {@code tx} destroyed, after binding (an object created and destroyed in one step ends
+     * unbound); part of {@link #commit}.
+     */
+    private void unbindAll(Txn tx) {
+        tx.unbind.forEach(key -> {
+            Object gone = scriber.objects.remove(key);
+            if (gone != null) {
+                scriber.bound.remove(gone);
+                scriber.recorder.bind(gone, false);
+            }
+        });
     }
 
     /**
@@ -127,10 +144,17 @@ final class Committer {
                 continue;
             }
             Scribe s = e.scribe();
-            int dataBytes = Json.bytes(s.data()).length;
             // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
             int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
-                    + s.base().size() * 48 + s.base().keySet().stream().mapToInt(k -> k.length() * 3).sum();
+                    + s.base().size() * 48;
+            for (String k : s.base().keySet()) {
+                roughEnvelope += k.length() * 3;
+            }
+            // A bound of the data's size first, which writes nothing: small scribes are not written to be measured.
+            if (Json.sizeBound(s.data(), limit) + roughEnvelope <= limit) {
+                continue;
+            }
+            int dataBytes = Json.bytes(s.data()).length;
             if ((long) dataBytes + roughEnvelope <= limit) {
                 continue;
             }

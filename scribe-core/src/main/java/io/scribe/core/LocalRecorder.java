@@ -8,6 +8,7 @@ import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ final class LocalRecorder {
             }
             Txn tx = new Txn();
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-            tx.bind.put(key, object);
+            tx.bind(key, object);
             if (scriber.recording(Scribe.Type.CREATE, object)) {
                 Scribe s = new Scribe(
                         null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
@@ -136,6 +137,9 @@ final class LocalRecorder {
     Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
         Key key = scriber.keyOf(object);
         ObjectState state = scriber.states.get(key);
+        if (c.policy.listMerged().isEmpty()) {
+            return saveFlat(c, object, key, state);
+        }
         ObjectNode now = c.read(object);
         ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
         for (String list : c.policy.listMerged()) {
@@ -193,6 +197,148 @@ final class LocalRecorder {
     }
 
     /**
+     * {@link #saveLocked} for a class without list-merged fields, recording the same update: the fields are diffed
+     * one by one against the held state, a primitive, box or String field without building its JSON unless it
+     * changed, and nothing is copied when nothing changed.
+     */
+    private Optional<Scribe> saveFlat(SyncedClass<?> c, Object object, Key key, ObjectState state) {
+        ObjectNode held = state.fields();
+        ObjectNode changed = null;
+        ObjectNode keyed = null;
+        JsonNode idNow = null;
+        for (SyncedClass.FieldModel f : c.fieldArray) {
+            JsonNode old = held.get(f.name());
+            JsonNode now;
+            if (c.direct(f)) {
+                if (c.sameScalar(f, object, old)) {
+                    if (f == c.idField) {
+                        idNow = old;
+                    }
+                    continue;
+                }
+                now = c.scalarJson(f, object);
+            } else {
+                now = c.toJson(f, c.get(object, f));
+            }
+            if (f == c.idField) {
+                idNow = now;
+            }
+            if (now.equals(old)) {
+                continue;
+            }
+            if (changed == null) {
+                changed = Json.object();
+            }
+            if (c.policy.keyMerged().contains(f.name())) {
+                changed.set(f.name(), keyPatch(old, now));
+                if (keyed == null) {
+                    keyed = Json.object();
+                }
+                keyed.set(f.name(), now);
+            } else {
+                changed.set(f.name(), now);
+            }
+        }
+        if (!SyncedClass.idText(idNow).equals(key.id())) {
+            throw new IllegalStateException("the identity of " + key + " changed to " + idNow
+                    + "; identities never change");
+        }
+        if (changed == null || !scriber.recording(Scribe.Type.UPDATE, object)) {
+            return Optional.empty();
+        }
+        long clock = scriber.hlc.tick();
+        ObjectNode fields = held.deepCopy();
+        // Without key-merged fields, the new stamps are built as the immutable map the state keeps (no copy).
+        Map<String, Stamp> stamps = keyed == null ? null : new HashMap<>(state.stamps());
+        String[] stampedNames = keyed == null ? new String[changed.size()] : null;
+        Stamp[] stampedWith = keyed == null ? new Stamp[changed.size()] : null;
+        int stamped = 0;
+        Map<String, Long> base = changed.size() == 1 ? null : new HashMap<>();
+        Map<String, Long> single = null;
+        Set<String> names = changed.size() == 1 ? null : new LinkedHashSet<>();
+        String only = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = changed.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String f = e.getKey();
+            if (names != null) {
+                names.add(f);
+            } else {
+                only = f;
+            }
+            if (keyed != null && keyed.has(f)) {
+                if (base == null) {
+                    base = new HashMap<>();
+                }
+                for (Iterator<String> keys = e.getValue().fieldNames(); keys.hasNext();) {
+                    String k = keys.next();
+                    Stamp previous = state.stamps().get(f + "/" + k);
+                    long b = previous == null ? 0 : previous.clock();
+                    base.put(f + "/" + k, b);
+                    stamps.put(f + "/" + k, new Stamp(clock, scriber.guid, b));
+                }
+                stamps.put(f, new Stamp(clock, scriber.guid, 0));
+                fields.set(f, keyed.get(f));
+                continue;
+            }
+            Stamp previous = state.stamps().get(f);
+            long b = previous == null ? 0 : previous.clock();
+            if (base != null) {
+                base.put(f, b);
+            } else {
+                single = Map.of(f, b);
+            }
+            if (stamps != null) {
+                stamps.put(f, new Stamp(clock, scriber.guid, b));
+            } else {
+                stampedNames[stamped] = f;
+                stampedWith[stamped++] = new Stamp(clock, scriber.guid, b);
+            }
+            fields.set(f, e.getValue());
+        }
+        if (stamps == null) {
+            stamps = restamped(state.stamps(), stampedNames, stampedWith);
+        }
+        Txn tx = new Txn();
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                Json.NODES.arrayNode(2).add(idNow).add(changed), scriber.guid, clock, base != null ? base : single);
+        tx.entries.add(new Txn.Entry(recorded, null, c, object));
+        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names != null ? names : Set.of(only),
+                scriber.guid, true));
+        List<Scribe> stored = scriber.commit(tx);
+        return Optional.of(stored.get(0));
+    }
+
+    /** {@code old} with {@code names[i]} stamped {@code stamps[i]}, as an immutable map. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Stamp> restamped(Map<String, Stamp> old, String[] names, Stamp[] stamps) {
+        int added = 0;
+        for (String name : names) {
+            if (!old.containsKey(name)) {
+                added++;
+            }
+        }
+        Map.Entry<String, Stamp>[] all = new Map.Entry[old.size() + added];
+        int i = 0;
+        for (Map.Entry<String, Stamp> e : old.entrySet()) {
+            Map.Entry<String, Stamp> entry = e;
+            for (int j = 0; j < names.length; j++) {
+                if (names[j].equals(e.getKey())) {
+                    entry = Map.entry(names[j], stamps[j]);
+                    break;
+                }
+            }
+            all[i++] = entry;
+        }
+        for (int j = 0; j < names.length; j++) {
+            if (!old.containsKey(names[j])) {
+                all[i++] = Map.entry(names[j], stamps[j]);
+            }
+        }
+        return Map.ofEntries(all);
+    }
+
+    /**
      * The one-level JSON merge patch from {@code old} to {@code now}: changed and new keys with their values, removed
      * keys with null. A value that is not an object counts as an empty object.
      */
@@ -224,7 +370,7 @@ final class LocalRecorder {
             long clock = scriber.hlc.tick();
             Txn tx = new Txn();
             tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, scriber.guid), state));
-            tx.unbind.add(key);
+            tx.unbind(key);
             if (scriber.recording(Scribe.Type.DESTROY, object)) {
                 Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode),
                         scriber.guid, clock, Map.of());

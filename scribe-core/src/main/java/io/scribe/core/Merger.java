@@ -135,11 +135,11 @@ final class Merger {
             correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
         }
         if (!lost.isEmpty()) {
-            tx.conflicts.add(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
+            tx.conflict(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
                     keptStamp == null ? null : keptStamp.origin(), s.origin()));
         }
         if (!oursLost.isEmpty()) {
-            tx.conflicts.add(new Conflict(
+            tx.conflict(new Conflict(
                     c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), scriber.guid));
         }
         if (taken.isEmpty()) {
@@ -159,13 +159,13 @@ final class Merger {
                     all.put(f, taken.containsKey(f) ? taken.get(f) : c.fromJson(f, v));
                 }
             }
-            tx.effects.add(() -> all.forEach((f, v) -> c.set(created, f, v)));
-            tx.bind.put(key, created);
+            tx.effect(() -> all.forEach((f, v) -> c.set(created, f, v)));
+            tx.bind(key, created);
             tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
             object = created;
         } else {
             Object target = object;
-            tx.effects.add(() -> taken.forEach((f, v) -> c.set(target, f, v)));
+            tx.effect(() -> taken.forEach((f, v) -> c.set(target, f, v)));
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
@@ -228,7 +228,7 @@ final class Merger {
         });
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Object object = live(tx, key);
-        tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+        tx.effect(() -> values.forEach((f, v) -> c.set(object, f, v)));
         Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), scriber.guid, clock, base);
         tx.entries.add(new Txn.Entry(own, null, c, object));

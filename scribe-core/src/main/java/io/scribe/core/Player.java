@@ -125,7 +125,7 @@ final class Player {
             if (from.seen(in.id()) || tx.seenRemote.contains(in.id())) {
                 return Played.NOOP;
             }
-            tx.seenRemote.add(in.id());
+            tx.seenRemote(in.id());
             tx.seenFrom = from;
         }
         long clock;
@@ -260,7 +260,7 @@ final class Player {
         tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin()), state));
         tx.entries.add(new Txn.Entry(s, source, c, object));
         if (object != null) {
-            tx.unbind.add(key);
+            tx.unbind(key);
             tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
         }
         if (state != null) {

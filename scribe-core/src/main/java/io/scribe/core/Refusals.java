@@ -171,8 +171,8 @@ final class Refusals {
                 values.put(f, convert(c, f, v));
             }
         }
-        tx.effects.add(() -> values.forEach((f, v) -> c.set(created, f, v)));
-        tx.bind.put(key, created);
+        tx.effect(() -> values.forEach((f, v) -> c.set(created, f, v)));
+        tx.bind(key, created);
         Set<String> names = new LinkedHashSet<>();
         values.keySet().forEach(f -> names.add(f.name()));
         tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, from.id(), false));
@@ -189,7 +189,7 @@ final class Refusals {
                 ObjectNode fields = Json.object();
                 fields.set(c.idField.name(), held.fields().get(c.idField.name()));
                 tx.states.put(key, new ObjectState(c.klass, key.id(), fields, Map.of(), refused));
-                tx.unbind.add(key);
+                tx.unbind(key);
                 if (object != null) {
                     tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), from.id(), false));
                 }
@@ -255,7 +255,7 @@ final class Refusals {
         }
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         if (object != null && !values.isEmpty()) {
-            tx.effects.add(() -> values.forEach((f, v) -> c.set(object, f, v)));
+            tx.effect(() -> values.forEach((f, v) -> c.set(object, f, v)));
             Set<String> names = new LinkedHashSet<>();
             values.keySet().forEach(f -> names.add(f.name()));
             tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, from.id(), false));

@@ -2,7 +2,14 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.FloatNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.scribe.annotations.NotSynced;
 import io.scribe.annotations.Rpc;
 import io.scribe.annotations.SyncId;
@@ -38,6 +45,17 @@ final class SyncedClass<T> {
         boolean wrapped() {
             return Recording.wrappable(field.getType());
         }
+
+        /**
+         * Whether the field holds a primitive, a box or a String: an immutable value whose JSON only changes when
+         * the field is written, and which the default mapper writes as one value node.
+         */
+        boolean scalar() {
+            Class<?> t = field.getType();
+            return t.isPrimitive() || t == String.class || t == Integer.class || t == Long.class
+                    || t == Boolean.class || t == Double.class || t == Float.class || t == Short.class
+                    || t == Byte.class || t == Character.class;
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(SyncedClass.class);
@@ -46,6 +64,8 @@ final class SyncedClass<T> {
     final String klass;
     final Policy<T> policy;
     final Map<String, FieldModel> fields;
+    /** The values of {@link #fields}, in the same order, to go through without an iterator. */
+    final FieldModel[] fieldArray;
     final FieldModel idField;
     final Map<String, Method> rpcs;
     /** Converts field values to and from JSON: Scribe's default, or the Scriber's configured copy of it. */
@@ -119,6 +139,7 @@ final class SyncedClass<T> {
                     type.getName() + " has no identity: mark a field @SyncId or name one 'id'");
         }
         this.fields = Collections.unmodifiableMap(found);
+        this.fieldArray = found.values().toArray(new FieldModel[0]);
         this.idField = id;
         for (String merged : policy.setMerged()) {
             FieldModel f = found.get(merged);
@@ -144,7 +165,7 @@ final class SyncedClass<T> {
             }
             FieldModel f = found.get(merged);
             if (f == null || !(java.util.Map.class.isAssignableFrom(f.field().getType())
-                    || com.fasterxml.jackson.databind.node.ObjectNode.class.isAssignableFrom(f.field().getType())
+                    || ObjectNode.class.isAssignableFrom(f.field().getType())
                     || f.field().getType() == JsonNode.class)) {
                 throw new IllegalArgumentException(type.getName() + "." + merged
                         + " cannot merge key by key: it must be a synced Map, ObjectNode or JsonNode field");
@@ -259,6 +280,106 @@ final class SyncedClass<T> {
         }
         nonNullByDefault = java.util.Set.copyOf(found);
         return nonNullByDefault;
+    }
+
+    /**
+     * Whether the scalar field {@code f} of {@code object} is written directly by {@link #scalarJson} rather than by
+     * the mapper: a primitive, box or String field converted by Scribe's own mapper (a configured one may write
+     * them its own way).
+     */
+    boolean direct(FieldModel f) {
+        return mapper == Json.MAPPER && f.scalar() && !policy.setMerged().contains(f.name());
+    }
+
+    /**
+     * The JSON of a {@link #direct} field, as the mapper would write it ({@code valueToTree}): int, short and byte
+     * as IntNode, long as LongNode, float and double as FloatNode and DoubleNode, char and String as TextNode, null as
+     * NullNode.
+     */
+    JsonNode scalarJson(FieldModel f, Object object) {
+        try {
+            Field field = f.field();
+            Class<?> t = field.getType();
+            if (t == long.class) {
+                return Json.NODES.numberNode(field.getLong(object));
+            } else if (t == int.class || t == short.class || t == byte.class) {
+                return Json.NODES.numberNode(field.getInt(object));
+            } else if (t == boolean.class) {
+                return Json.NODES.booleanNode(field.getBoolean(object));
+            } else if (t == double.class) {
+                return Json.NODES.numberNode(field.getDouble(object));
+            } else if (t == float.class) {
+                return Json.NODES.numberNode(field.getFloat(object));
+            } else if (t == char.class) {
+                return Json.NODES.textNode(String.valueOf(field.getChar(object)));
+            }
+            Object value = field.get(object);
+            if (value == null) {
+                return Json.NODES.nullNode();
+            } else if (value instanceof String v) {
+                return Json.NODES.textNode(v);
+            } else if (value instanceof Long v) {
+                return Json.NODES.numberNode(v.longValue());
+            } else if (value instanceof Integer v) {
+                return Json.NODES.numberNode(v.intValue());
+            } else if (value instanceof Short v) {
+                return Json.NODES.numberNode((int) v);
+            } else if (value instanceof Byte v) {
+                return Json.NODES.numberNode((int) v);
+            } else if (value instanceof Boolean v) {
+                return Json.NODES.booleanNode(v);
+            } else if (value instanceof Double v) {
+                return Json.NODES.numberNode(v.doubleValue());
+            } else if (value instanceof Float v) {
+                return Json.NODES.numberNode(v.floatValue());
+            } else if (value instanceof Character v) {
+                return Json.NODES.textNode(String.valueOf(v.charValue()));
+            }
+            return toJson(f, value);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot read " + klass + "." + f.name(), e);
+        }
+    }
+
+    /**
+     * Whether the {@link #direct} field {@code f} of {@code object} still has the value {@code held} holds, i.e.
+     * {@code scalarJson(f, object).equals(held)}, without building the node.
+     */
+    boolean sameScalar(FieldModel f, Object object, JsonNode held) {
+        if (held == null) {
+            return false;
+        }
+        try {
+            Field field = f.field();
+            Class<?> t = field.getType();
+            if (t == long.class) {
+                return held instanceof LongNode && held.longValue() == field.getLong(object);
+            } else if (t == int.class || t == short.class || t == byte.class) {
+                return held instanceof IntNode && held.intValue() == field.getInt(object);
+            } else if (t == boolean.class) {
+                return held instanceof BooleanNode
+                        && held.booleanValue() == field.getBoolean(object);
+            } else if (t == double.class) {
+                return held instanceof DoubleNode
+                        && Double.compare(held.doubleValue(), field.getDouble(object)) == 0;
+            } else if (t == float.class) {
+                return held instanceof FloatNode
+                        && Float.compare(held.floatValue(), field.getFloat(object)) == 0;
+            } else if (t == char.class) {
+                String text = held instanceof TextNode ? held.textValue() : null;
+                return text != null && text.length() == 1 && text.charAt(0) == field.getChar(object);
+            }
+            Object value = field.get(object);
+            if (value == null) {
+                return held instanceof NullNode;
+            } else if (value instanceof String v) {
+                return held instanceof TextNode && v.equals(held.textValue());
+            }
+            // A box: rare enough to build the node.
+            return scalarJson(f, object).equals(held);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot read " + klass + "." + f.name(), e);
+        }
     }
 
     JsonNode toJson(FieldModel f, Object value) {

@@ -18,14 +18,17 @@ final class Txn {
     /** A scribe to append, with where it came from (null: recorded here) and the object it concerns. */
     record Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {}
 
-    final List<Entry> entries = new ArrayList<>();
-    final Map<Key, ObjectState> states = new LinkedHashMap<>();
+    // Sized for the common step, one scribe of one object; they grow like any list or map.
+    final List<Entry> entries = new ArrayList<>(2);
+    final Map<Key, ObjectState> states = new LinkedHashMap<>(2);
     final Map<String, String> cursors = new HashMap<>();
-    final List<Runnable> effects = new ArrayList<>();
-    final List<Change<?>> changes = new ArrayList<>();
-    final List<Conflict> conflicts = new ArrayList<>();
-    final Map<Key, Object> bind = new HashMap<>();
-    final List<Key> unbind = new ArrayList<>();
+    // The collections most steps leave empty start as shared empty ones and are made on the first add (through the
+    // methods below): a recorded update allocates none of them.
+    List<Runnable> effects = java.util.Collections.emptyList();
+    final List<Change<?>> changes = new ArrayList<>(2);
+    List<Conflict> conflicts = java.util.Collections.emptyList();
+    Map<Key, Object> bind = java.util.Collections.emptyMap();
+    List<Key> unbind = java.util.Collections.emptyList();
     /** Scribes read from a shared log that another process appended: played and relayed, not appended again. */
     boolean foreign;
     /**
@@ -36,15 +39,63 @@ final class Txn {
     /** The last stamp given in a history: 1, 2, 3, … in the sender's order, under any real clock. */
     long historyClock;
     /** Ids of Syncro scribes (which carry no clock) played from {@link #seenFrom}, remembered once committed. */
-    final java.util.Set<String> seenRemote = new java.util.HashSet<>();
+    java.util.Set<String> seenRemote = java.util.Collections.emptySet();
     Client seenFrom;
 
-    Commit toCommit() {
-        List<Scribe> scribes = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            scribes.add(e.scribe());
+    /** Adds to {@link #effects}. */
+    void effect(Runnable effect) {
+        if (effects.isEmpty()) {
+            effects = new ArrayList<>();
         }
-        return new Commit(scribes, new ArrayList<>(states.values()), cursors);
+        effects.add(effect);
+    }
+
+    /** Adds to {@link #conflicts}. */
+    void conflict(Conflict conflict) {
+        if (conflicts.isEmpty()) {
+            conflicts = new ArrayList<>();
+        }
+        conflicts.add(conflict);
+    }
+
+    /** Adds to {@link #bind}. */
+    void bind(Key key, Object object) {
+        if (bind.isEmpty()) {
+            bind = new HashMap<>();
+        }
+        bind.put(key, object);
+    }
+
+    /** Adds to {@link #unbind}. */
+    void unbind(Key key) {
+        if (unbind.isEmpty()) {
+            unbind = new ArrayList<>();
+        }
+        unbind.add(key);
+    }
+
+    /** Adds to {@link #seenRemote}. */
+    void seenRemote(String id) {
+        if (seenRemote.isEmpty()) {
+            seenRemote = new java.util.HashSet<>();
+        }
+        seenRemote.add(id);
+    }
+
+    Commit toCommit() {
+        // Immutable lists and maps as the Commit keeps them, so that it copies nothing for a one-scribe step.
+        List<Scribe> scribes;
+        if (entries.size() == 1) {
+            scribes = List.of(entries.get(0).scribe());
+        } else {
+            scribes = new ArrayList<>(entries.size());
+            for (Entry e : entries) {
+                scribes.add(e.scribe());
+            }
+        }
+        List<ObjectState> objects = states.size() == 1
+                ? List.of(states.values().iterator().next()) : new ArrayList<>(states.values());
+        return new Commit(scribes, objects, cursors.isEmpty() ? Map.of() : cursors);
     }
 
     boolean isEmpty() {

@@ -104,6 +104,36 @@ public final class Json {
         }
     }
 
+    /**
+     * An upper bound of the length of {@link #bytes(JsonNode)}, computed without writing, or a value over {@code cap}
+     * as soon as the bound exceeds it or a node is not one it bounds (big numbers, binary, POJO).
+     */
+    public static long sizeBound(JsonNode node, long cap) {
+        long size;
+        if (node.isTextual()) {
+            // At most 6 bytes a char (a six-character escape), plus the quotes.
+            size = 2 + 6L * node.textValue().length();
+        } else if (node.isInt() || node.isLong() || node.isDouble() || node.isFloat() || node.isShort()) {
+            size = 32;
+        } else if (node.isBoolean() || node.isNull()) {
+            size = 5;
+        } else if (node.isObject()) {
+            size = 2;
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext() && size <= cap;) {
+                Map.Entry<String, JsonNode> e = it.next();
+                size += 2 + 6L * e.getKey().length() + 2 + sizeBound(e.getValue(), cap);
+            }
+        } else if (node.isArray()) {
+            size = 2;
+            for (int i = 0; i < node.size() && size <= cap; i++) {
+                size += 1 + sizeBound(node.get(i), cap);
+            }
+        } else {
+            return cap + 1;
+        }
+        return size;
+    }
+
     public static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);

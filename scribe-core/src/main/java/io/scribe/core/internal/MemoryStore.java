@@ -18,7 +18,7 @@ public final class MemoryStore implements Store {
     // The id of log.get(0) minus one: how many scribes compaction removed from the head.
     private long removed;
     private final Map<String, String> cursors = new HashMap<>();
-    private final Map<String, ObjectState> objects = new HashMap<>();
+    private final Map<ObjectKey, ObjectState> objects = new HashMap<>();
 
     @Override
     public synchronized List<Scribe> commit(Commit commit) {
@@ -29,7 +29,7 @@ public final class MemoryStore implements Store {
             stored.add(withId);
         }
         for (ObjectState o : commit.objects()) {
-            objects.put(key(o.klass(), o.id()), o);
+            objects.put(new ObjectKey(o.klass(), o.id()), o);
         }
         commit.cursors().forEach((client, cursor) -> {
             if (cursor.isEmpty()) {
@@ -63,7 +63,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public synchronized Optional<ObjectState> object(String klass, String id) {
-        return Optional.ofNullable(objects.get(key(klass, id)));
+        return Optional.ofNullable(objects.get(new ObjectKey(klass, id)));
     }
 
     @Override
@@ -92,7 +92,7 @@ public final class MemoryStore implements Store {
         log.subList(0, drop).clear();
         removed += drop;
         for (ObjectState t : tombstones) {
-            String key = key(t.klass(), t.id());
+            ObjectKey key = new ObjectKey(t.klass(), t.id());
             ObjectState held = objects.get(key);
             if (held != null && held.destroyed()) {
                 objects.remove(key);
@@ -101,8 +101,7 @@ public final class MemoryStore implements Store {
         return true;
     }
 
-    private static String key(String klass, String id) {
-        return klass + '\u0000' + id;
-    }
+    /** The key of an object state: its class name on the wire and its identity. */
+    private record ObjectKey(String klass, String id) {}
 
 }

@@ -1,0 +1,94 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scribe.annotations.Synced;
+import io.scribe.core.internal.Json;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JSON Scribe builds itself for primitive, box and String fields is the node Jackson's {@code valueToTree} gives,
+ * and the comparison without building it agrees with {@code equals}.
+ */
+class ScalarJsonTest {
+
+    @Synced(explicit = true)
+    static class Scalars {
+        String id = "s1";
+        int i;
+        long l;
+        short s;
+        byte b;
+        boolean z;
+        double d;
+        float f;
+        char c;
+        Integer bi;
+        Long bl;
+        Short bs;
+        Byte bb;
+        Boolean bz;
+        Double bd;
+        Float bf;
+        Character bc;
+        String text;
+    }
+
+    private static Scalars sample(int k) {
+        Scalars x = new Scalars();
+        int[] ints = {0, 1, -1, 10, 11, 127, -128, 1000, Integer.MAX_VALUE, Integer.MIN_VALUE};
+        int v = ints[k % ints.length];
+        x.i = v;
+        x.l = k % 3 == 0 ? Long.MAX_VALUE - k : v;
+        x.s = (short) v;
+        x.b = (byte) v;
+        x.z = k % 2 == 0;
+        double[] doubles = {0.0, -0.0, 1.5, Double.NaN, Double.POSITIVE_INFINITY, 1e300, -3.25};
+        x.d = doubles[k % doubles.length];
+        x.f = (float) doubles[(k + 1) % doubles.length];
+        x.c = (char) ('a' + k % 26);
+        boolean nulls = k % 4 == 1;
+        x.bi = nulls ? null : v;
+        x.bl = nulls ? null : (long) v * 3;
+        x.bs = nulls ? null : (short) v;
+        x.bb = nulls ? null : (byte) v;
+        x.bz = nulls ? null : k % 3 == 0;
+        x.bd = nulls ? null : x.d;
+        x.bf = nulls ? null : x.f;
+        x.bc = nulls ? null : x.c;
+        x.text = nulls ? null : k % 5 == 0 ? "" : "t\u00e9xt \"" + k;
+        return x;
+    }
+
+    @Test
+    void directNodesAreThoseOfValueToTreeAndTheComparisonAgreesWithEquals() {
+        SyncedClass<Scalars> c = new SyncedClass<>(Scalars.class, Policy.defaults());
+        for (int k = 0; k < 40; k++) {
+            Scalars x = sample(k);
+            Scalars other = sample(k + 1);
+            for (SyncedClass.FieldModel f : c.fields.values()) {
+                assertThat(c.direct(f)).as(f.name()).isTrue();
+                JsonNode jackson = Json.MAPPER.valueToTree(c.get(x, f));
+                JsonNode direct = c.scalarJson(f, x);
+                assertThat(direct).as(f.name() + " " + k).isEqualTo(jackson);
+                assertThat(direct.getClass()).as(f.name() + " " + k).isEqualTo(jackson.getClass());
+                assertThat(c.sameScalar(f, x, jackson)).as(f.name() + " " + k).isTrue();
+                JsonNode otherNode = Json.MAPPER.valueToTree(c.get(other, f));
+                assertThat(c.sameScalar(f, x, otherNode)).as(f.name() + " " + k)
+                        .isEqualTo(jackson.equals(otherNode));
+                assertThat(c.sameScalar(f, x, null)).isFalse();
+                // A number of another node type (as a peer's JSON may hold) is not the same, as with equals.
+                JsonNode parsed = Json.parse(Json.text(jackson));
+                assertThat(c.sameScalar(f, x, parsed)).as(f.name() + " " + k).isEqualTo(jackson.equals(parsed));
+            }
+        }
+    }
+
+    @Test
+    void aConfiguredMapperConvertsEveryFieldItself() {
+        SyncedClass<Scalars> c = new SyncedClass<>(Scalars.class, Policy.defaults());
+        c.mapper = Json.MAPPER.copy();
+        assertThat(c.fields.values()).noneMatch(c::direct);
+    }
+}
