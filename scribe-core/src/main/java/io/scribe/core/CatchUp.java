@@ -161,6 +161,10 @@ final class CatchUp {
                     tx.cursors.put(session.client().id(), cursor);
                 }
             }
+            // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and
+            // the cursor past it: a stop in between replays the snapshot rather than skip the forgetting.
+            List<io.scribe.core.spi.ObjectState> forgotten = snapshot != null && snapshot.isObject()
+                    && snapshot.path("end").asBoolean(false) && snapshotSeen != null ? forgetDropped(tx) : List.of();
             try {
                 scriber.commit(tx);
             } catch (RuntimeException e) {
@@ -168,13 +172,13 @@ final class CatchUp {
                     throw e;
                 }
                 refusedInPage.clear();
+                forgotten = List.of();
                 cursor = playOneByOne(from, result, explicit, e);
                 fixes = List.of();
             }
             session.correct(fixes);
-            if (snapshot != null && snapshot.isObject() && snapshot.path("end").asBoolean(false)
-                    && snapshotSeen != null) {
-                forgetDropped();
+            if (!forgotten.isEmpty()) {
+                forgetStates(forgotten);
             }
             // Told once the page is stored, with the states it left.
             refusedInPage.forEach(r -> session.tellRefused(r.getKey(), r.getValue()));
@@ -223,17 +227,18 @@ final class CatchUp {
 
     /**
      * A whole snapshot was played: an object held here that it did not carry, and that this peer did not create
-     * after what the peer had stored of this peer's log when it took the snapshot, was destroyed (or hidden from this peer)
-     * there while this peer was away, and its tombstone went with the compacted history. It is forgotten here,
-     * leaving no tombstone, so the peer can still send it again; an edit of it not uploaded yet will be refused
-     * there as an edit of an unknown object. Caller holds the engine lock.
+     * after what the peer had stored of this peer's log when it took the snapshot, was destroyed (or hidden from
+     * this peer) there while this peer was away, and its tombstone went with the compacted history. It is forgotten here
+     * (staged in {@code tx}; {@link #forgetStates} then leaves no tombstone), so the peer can still send it again; an
+     * edit of it not uploaded yet will be refused there as an edit of an unknown object. Caller holds the engine lock.
+     *
+     * @return the tombstones staged
      */
-    private void forgetDropped() {
+    private List<io.scribe.core.spi.ObjectState> forgetDropped(Txn tx) {
         java.util.Set<Key> seen = snapshotSeen;
         snapshotSeen = null;
         // Read now, under the lock: an object created here while the snapshot was arriving is kept too.
         java.util.Set<Key> snapshotOwn = ownSince(snapshotStored);
-        Txn tx = new Txn();
         List<io.scribe.core.spi.ObjectState> forgotten = new ArrayList<>();
         scriber.states.forEach((key, state) -> {
             SyncedClass<?> c = scriber.byKlass.get(key.klass());
@@ -251,10 +256,14 @@ final class CatchUp {
                         session.client().id(), false));
             }
         });
-        if (forgotten.isEmpty()) {
-            return;
-        }
-        scriber.commit(tx);
+        return forgotten;
+    }
+
+    /**
+     * Removes the tombstones {@link #forgetDropped} left, once stored, so the identities can come again. Caller
+     * holds the engine lock.
+     */
+    private void forgetStates(List<io.scribe.core.spi.ObjectState> forgotten) {
         if (scriber.store.compact(0, forgotten)) {
             forgotten.forEach(t -> scriber.states.remove(new Key(t.klass(), t.id())));
         }
