@@ -129,7 +129,8 @@ final class PageAnswer {
         long horizon = scriber.compactor.mark().horizon();
         ArrayNode result = response.putArray("result");
         response.put("more", true);
-        ObjectNode about = response.putObject("snapshot").put("horizon", horizon).put("start", true).put("end", true);
+        // Measured with the longer values ("false"), so the page never outgrows the frame when they are set.
+        ObjectNode about = response.putObject("snapshot").put("horizon", horizon).put("start", false).put("end", false);
         if (at.log() < 0) {
             // How far this peer has stored the asker's own log: the asker's creates up to there are here (or were
             // destroyed here), the later ones still on their way.
@@ -162,6 +163,12 @@ final class PageAnswer {
                 }
                 examined++;
                 Key key = keys.get(i);
+                long cursorBytes = new Snapshot.Position(position, key).cursor().length();
+                if (bytes + cursorBytes > budget) {
+                    // Even passing this key would make the page's cursor outgrow the frame.
+                    full = true;
+                    break;
+                }
                 io.scribe.core.spi.ObjectState state = scriber.states.get(key);
                 SyncedClass<?> c = scriber.byKlass.get(key.klass());
                 List<Scribe> scribes = state == null || c == null ? List.of()
@@ -178,7 +185,6 @@ final class PageAnswer {
                     encoded.add(json);
                     size += Json.bytes(json).length + 1;
                 }
-                long cursorBytes = new Snapshot.Position(position, key).cursor().length();
                 if (size + cursorBytes > budget) {
                     scriber.report(new ScribeException(ScribeException.TOO_LARGE, "object " + key + " of " + size
                             + " bytes cannot be sent to " + clientId + " in a snapshot; skipped"));

@@ -240,4 +240,28 @@ class CompactionTest {
         restarted.create(new Task("next", "after the restart", 2));
         assertThat(store.readAfter(0, 10).get(0).clock()).isGreaterThan(destroyedAt);
     }
+
+    @Test
+    void snapshotPagesFitTheFrameWithLongIdentitiesAndHiddenObjects() {
+        Wire small = Wire.scribe().withMaxFrameBytes(2_000);
+        // Only notes whose id ends in "shown" reach clients: the snapshot passes the others, cursor and all.
+        Scriber hub = Peers.builder("hub").clock(clock).wire(small).compaction(Duration.ofDays(365), DAY)
+                .register(Note.class, Policy.<Note>defaults().withRecipients((n, client) -> n.id.endsWith("shown")))
+                .build();
+        for (int i = 0; i < 40; i++) {
+            String pad = "x".repeat(150 + i);
+            hub.create(new Note(pad + i + (i % 3 == 0 ? "shown" : "hidden"), "text " + i, "hub"));
+        }
+        hub.compact();
+        assertThat(logLength(hub)).isZero();
+
+        Scriber late = Peers.builder("late").clock(clock).wire(small).register(Note.class).build();
+        Network.Link link = net.link(late, hub, small);
+        net.settle();
+
+        assertThat(late.all(Note.class)).hasSize(14).allMatch(n -> n.id.endsWith("shown"));
+        assertThat(link.deliveredToA()).allMatch(frame -> frame.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                .length <= small.maxFrameBytes());
+        assertThat(anySnapshot(link.deliveredToA())).isTrue();
+    }
 }
