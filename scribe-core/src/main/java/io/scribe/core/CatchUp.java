@@ -130,10 +130,11 @@ final class CatchUp {
             throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
         }
         JsonNode snapshot = response.get("snapshot");
-        // Only a snapshot from the peer this one relays through (its server) can tell it what was destroyed there:
-        // another peer's snapshot holds what that peer has, not what exists.
+        // Only a snapshot from the peer this one relays through (its server, marked by Session.trustAsRelay) can tell
+        // it what was destroyed there: another peer's snapshot (a client's, another server node's trusted by a rule)
+        // holds what that peer has, not what exists.
         if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)
-                && session.isTrustedRelay()) {
+                && session.client().acknowledged.isUpstream()) {
             snapshotSeen = new java.util.HashSet<>();
             snapshotStored = Acknowledged.parse(snapshot.path("stored").asText(""));
         }
@@ -163,8 +164,9 @@ final class CatchUp {
             }
             // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and
             // the cursor past it: a stop in between replays the snapshot rather than skip the forgetting.
-            List<io.scribe.core.spi.ObjectState> forgotten = snapshot != null && snapshot.isObject()
-                    && snapshot.path("end").asBoolean(false) && snapshotSeen != null ? forgetDropped(tx) : List.of();
+            boolean snapshotEnds = snapshot != null && snapshot.isObject() && snapshot.path("end").asBoolean(false)
+                    && snapshotSeen != null;
+            List<io.scribe.core.spi.ObjectState> forgotten = snapshotEnds ? forgetDropped(tx) : List.of();
             try {
                 scriber.commit(tx);
             } catch (RuntimeException e) {
@@ -172,9 +174,17 @@ final class CatchUp {
                     throw e;
                 }
                 refusedInPage.clear();
-                forgotten = List.of();
                 cursor = playOneByOne(from, result, explicit, e);
                 fixes = List.of();
+                if (snapshotEnds) {
+                    // The page went in one scribe at a time: the forgetting follows in a commit of its own.
+                    Txn again = new Txn();
+                    forgotten = forgetDropped(again);
+                    scriber.commit(again);
+                }
+            }
+            if (snapshotEnds) {
+                snapshotSeen = null;
             }
             session.correct(fixes);
             if (!forgotten.isEmpty()) {
@@ -236,7 +246,6 @@ final class CatchUp {
      */
     private List<io.scribe.core.spi.ObjectState> forgetDropped(Txn tx) {
         java.util.Set<Key> seen = snapshotSeen;
-        snapshotSeen = null;
         // Read now, under the lock: an object created here while the snapshot was arriving is kept too.
         java.util.Set<Key> snapshotOwn = ownSince(snapshotStored);
         List<io.scribe.core.spi.ObjectState> forgotten = new ArrayList<>();

@@ -77,6 +77,24 @@ final class Compactor {
         }
     }
 
+    // The keys of the last snapshot taken, shared by every session sending one (see Snapshot). Guarded by the engine
+    // lock.
+    private Snapshot.Keys snapshotKeys;
+
+    /**
+     * The objects' keys in snapshot order as of now: made once for every snapshot taken while the log stays where it
+     * is. Caller holds the engine lock.
+     */
+    List<Key> snapshotKeys() {
+        long at = scriber.committer.seenThrough();
+        Snapshot.Keys cached = snapshotKeys;
+        if (cached == null || cached.log() != at) {
+            cached = new Snapshot.Keys(at, Snapshot.keys(scriber, true));
+            snapshotKeys = cached;
+        }
+        return cached.keys();
+    }
+
     /** How far the log was compacted, as the store says (another node sharing it may have compacted it). */
     Mark mark() {
         return scriber.store.cursor(KEY).map(Mark::parse).orElse(Mark.NONE);
@@ -99,8 +117,24 @@ final class Compactor {
         }
     }
 
-    /** Compacts as far as the rule allows now; returns the compacted position. */
+    /** The most scribes one step removes, so the lock is never held for a whole large backlog. */
+    private static final long STEP = 10_000;
+
+    /** Compacts as far as the rule allows now, in steps; returns the compacted position. */
     long compact() {
+        long before = -1;
+        long now = step();
+        while (now > before && !scriber.closed && !unsupported && !upstream && now < stepLimit) {
+            before = now;
+            now = step();
+        }
+        return now;
+    }
+
+    // Where the rule allowed the last step to go; a step stops short of it only by STEP.
+    private long stepLimit;
+
+    private long step() {
         scriber.lock.lock();
         try {
             // Sessions that are up to date confirm it, for the next compaction: their answers to pushes alone never
@@ -130,6 +164,8 @@ final class Compactor {
             }
             return done.position();
         }
+        stepLimit = upTo;
+        upTo = Math.min(upTo, done.position() + STEP);
         if (upTo <= done.position() || unsupported) {
             return done.position();
         }
@@ -195,14 +231,21 @@ final class Compactor {
         long oldest = now - retention.toMillis();
         Map<String, Long> positions = new HashMap<>();
         upstream = false;
-        for (Map.Entry<String, String> e : scriber.store.cursors(Acknowledged.KEY_PREFIX).entrySet()) {
+        Map<String, String> known = scriber.store.cursors(Acknowledged.KEY_PREFIX);
+        List<Client> connected = scriber.connectedClients();
+        if (known.isEmpty() && connected.isEmpty()) {
+            // No peer ever acknowledged anything here: nothing is known to be safe to remove (a peer started
+            // offline would otherwise drop its own changes before its server had them).
+            return 0;
+        }
+        for (Map.Entry<String, String> e : known.entrySet()) {
             long[] stored = Acknowledged.parseStored(e.getValue());
             upstream |= stored[1] == Long.MAX_VALUE;
             if (stored[1] == 0 || stored[1] >= oldest) {
                 positions.put(e.getKey().substring(Acknowledged.KEY_PREFIX.length()), stored[0]);
             }
         }
-        for (Client client : scriber.connectedClients()) {
+        for (Client client : connected) {
             positions.put(client.id(), client.acknowledged.position());
             upstream |= client.acknowledged.isUpstream();
         }

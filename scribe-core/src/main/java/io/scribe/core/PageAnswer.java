@@ -144,19 +144,21 @@ final class PageAnswer {
         try {
             boolean start = at.log() < 0;
             long position = start ? scriber.committer.seenThrough() : at.log();
-            Snapshot.Keys cached = session.snapshotKeys;
-            if (cached == null || cached.log() != position) {
-                cached = new Snapshot.Keys(position, Snapshot.keys(scriber, true));
-                session.snapshotKeys = cached;
+            Key after = at.after();
+            if (position > scriber.committer.seenThrough()) {
+                // A cursor naming a position this node has not reached (or never issued): a new snapshot.
+                position = scriber.committer.seenThrough();
+                start = true;
+                after = null;
             }
-            List<Key> keys = cached.keys();
+            List<Key> keys = scriber.compactor.snapshotKeys();
             long bytes = 0;
             int objects = 0;
             long examined = 0;
             long examineCap = Math.max(limit, 1) * 20L;
-            Key last = at.after();
+            Key last = after;
             boolean full = false;
-            for (int i = Snapshot.indexAfter(keys, at.after()); i < keys.size(); i++) {
+            for (int i = Snapshot.indexAfter(keys, after); i < keys.size(); i++) {
                 if (objects >= limit || examined >= examineCap) {
                     full = true;
                     break;
@@ -207,7 +209,6 @@ final class PageAnswer {
             } else {
                 // The asker goes on in the log from where the snapshot was taken.
                 response.put("cursor", Long.toString(position));
-                session.snapshotKeys = null;
             }
             session.enqueue(response);
         } finally {

@@ -114,8 +114,6 @@ public final class Session {
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
     final SyncroPeer syncro;
     private final Pusher pusher;
-    /** The keys of the snapshot this session is being sent, between its pages (see {@link PageAnswer}). */
-    volatile Snapshot.Keys snapshotKeys;
     private final CatchUp pages;
     private final StatusBoard status;
     // Why the session closed, when it closed for a reason (see disconnectBecause).
@@ -406,7 +404,7 @@ public final class Session {
                 case "rpc" -> handleRpc(id, message);
                 case "response" -> handleResponse(id, message);
                 case "error" -> handleError(id, message);
-                case "noop" -> respond(id, Json.NODES.booleanNode(true));
+                case "noop" -> handleNoop(id, message);
                 case Refusals.TYPE -> handleRefused(id, message);
                 default -> handleExtension(type, id, message);
             }
@@ -763,6 +761,32 @@ public final class Session {
     }
 
     /**
+     * Answers a {@code noop}. One that carries a {@code cursor} comes after every push the peer queued up to that
+     * position of its log (see {@link #confirmPushed}): once this session's catch-up is done (so nothing before it is
+     * missing here) and every push was stored, that position becomes the peer's cursor if it is further on.
+     */
+    private void handleNoop(JsonNode id, JsonNode message) {
+        JsonNode cursor = message.get("cursor");
+        if (cursor != null && cursor.isTextual() && syncro == null && caughtUp && !exchange) {
+            scriber.lock.lock();
+            try {
+                long at = Long.parseLong(cursor.asText());
+                long held = client.cursor().map(Acknowledged::parse).orElse(0L);
+                if (caughtUp && at > held) {
+                    Txn tx = new Txn();
+                    tx.cursors.put(client.id(), Long.toString(at));
+                    scriber.commit(tx);
+                }
+            } catch (NumberFormatException e) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "noop cursor must be a log position");
+            } finally {
+                scriber.lock.unlock();
+            }
+        }
+        respond(id, Json.NODES.booleanNode(true));
+    }
+
+    /**
      * Starts a new catch-up a second from now, if the session is still open and no catch-up is running other than
      * {@code failed} (null: any finished one).
      */
@@ -1048,7 +1072,13 @@ public final class Session {
         if (!open || !pushing || pusher.behind() || client.acknowledged.position() >= upTo) {
             return;
         }
-        enqueueRequest(Json.object().put("type", "noop")).thenAccept(r -> client.acknowledged.advance(upTo));
+        // The position goes with it: the peer may store it as its cursor here (see handleNoop), so its next
+        // catch-up starts after the scribes it was never pushed, not before what compaction removed.
+        ObjectNode noop = Json.object().put("type", "noop");
+        if (syncro == null) {
+            noop.put("cursor", Long.toString(upTo));
+        }
+        enqueueRequest(noop).thenAccept(r -> client.acknowledged.advance(upTo));
     }
 
     /** Pushes one of our scribes: see {@link Pusher#push}. Called under the Scriber's lock. */

@@ -225,11 +225,14 @@ class CompactionTest {
     void aServerRestartedAfterCompactingEverythingStampsLaterWritesAfterWhatItRemoved() {
         Store store = Store.inMemory();
         Scriber hub = Peers.builder("hub").clock(clock).store(store).compaction(Duration.ofDays(365), DAY).build();
+        net.link(client("a"), hub);
+        net.settle();
         hub.create(new Task("gone", "soon destroyed", 1));
         clock.advance(60_000);
         hub.destroy(task(hub, "gone"));
         long destroyedAt = store.readAfter(1, 1).get(0).clock();
-        hub.compact();
+        net.settle();
+        compact(hub);
         assertThat(store.readAfter(0, 10)).isEmpty();
         assertThat(store.object("Task", "gone")).isEmpty();
         hub.close();
@@ -248,11 +251,14 @@ class CompactionTest {
         Scriber hub = Peers.builder("hub").clock(clock).wire(small).compaction(Duration.ofDays(365), DAY)
                 .register(Note.class, Policy.<Note>defaults().withRecipients((n, client) -> n.id.endsWith("shown")))
                 .build();
+        net.link(Peers.builder("a").clock(clock).wire(small).register(Note.class).build(), hub, small);
+        net.settle();
         for (int i = 0; i < 40; i++) {
             String pad = "x".repeat(150 + i);
             hub.create(new Note(pad + i + (i % 3 == 0 ? "shown" : "hidden"), "text " + i, "hub"));
         }
-        hub.compact();
+        net.settle();
+        compact(hub);
         assertThat(logLength(hub)).isZero();
 
         Scriber late = Peers.builder("late").clock(clock).wire(small).register(Note.class).build();
@@ -263,5 +269,33 @@ class CompactionTest {
         assertThat(link.deliveredToA()).allMatch(frame -> frame.getBytes(java.nio.charset.StandardCharsets.UTF_8)
                 .length <= small.maxFrameBytes());
         assertThat(anySnapshot(link.deliveredToA())).isTrue();
+    }
+
+    @Test
+    void nothingIsCompactedBeforeAnyPeerAcknowledgedAnything() {
+        Scriber offline = Peers.builder("offline").clock(clock).compaction(Duration.ofDays(365), DAY).build();
+        offline.create(new Task("t1", "made before ever connecting", 1));
+        assertThat(offline.compact()).isZero();
+        assertThat(logLength(offline)).isEqualTo(1);
+    }
+
+    @Test
+    void aClientWhoseOwnWriteWasLastGetsNoSnapshotWhenItComesBackWithinTheWindow() {
+        Scriber hub = hub();
+        Scriber a = client("a");
+        Network.Link link = net.link(a, hub);
+        net.settle();
+        hub.create(new Task("t1", "from the hub", 1));
+        net.settle();
+        a.create(new Task("t2", "a's own, the last scribe", 2));
+        net.settle();
+        // The hub confirms with a noop that carries its log position; a stores it as its cursor.
+        assertThat(compact(hub)).isEqualTo(2);
+        assertThat(a.store().cursor("hub")).contains("2");
+        link.cut();
+        link.reconnect();
+        net.settle();
+        assertThat(anySnapshot(link.deliveredToA())).isFalse();
+        assertThat(tasks(a)).isEqualTo(tasks(hub)).hasSize(2);
     }
 }
