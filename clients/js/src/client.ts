@@ -609,7 +609,7 @@ export class ScribeClient {
       switch (message.type) {
         case 'sync': await this.handleSync(id, message); break;
         case 'add_scribe': this.handleAddScribe(id, message); break;
-        case 'noop': this.send({ type: 'response', id, result: true }); break;
+        case 'noop': this.handleNoop(id, message); break;
         case 'refused':
           await this.scriber.undoRefused(message, this.peer ?? 'server');
           this.send({ type: 'response', id, result: true });
@@ -657,6 +657,24 @@ export class ScribeClient {
     this.pendingRequests.delete(key);
     clearTimeout(p.timer);
     return error ? p.reject(error) : p.resolve(message);
+  }
+
+  /**
+   * Answers a `noop`. One with a `cursor` comes after every push the server queued up to that position of its log
+   * (docs/PROTOCOL.md, "Compaction and snapshots"): once this client's catch-up is done, that position becomes its
+   * cursor if it is further on, so the next catch-up starts after scribes it was never pushed.
+   */
+  private handleNoop(id: unknown, message: any): void {
+    const cursor = message.cursor;
+    if (this.caughtUp && typeof cursor === 'string' && /^[0-9]+$/.test(cursor)) {
+      const held = this.scriber.getMeta(`cursor:${this.peer}`);
+      if (held === undefined || held === null || (/^[0-9]+$/.test(held) && BigInt(cursor) > BigInt(held))) {
+        const tx = new Txn();
+        tx.meta[`cursor:${this.peer}`] = cursor;
+        void this.scriber.commit(tx).catch(() => {});
+      }
+    }
+    this.send({ type: 'response', id, result: true });
   }
 
   private handleAddScribe(id: unknown, message: any): void {

@@ -304,3 +304,30 @@ test('a snapshot from its second page on (no start seen in this catch-up) forget
   await client.close();
   await hub.close();
 });
+
+test('a noop with the server\'s log position moves the cursor once caught up, so the next catch-up starts there', async () => {
+  const hub = await CompactingHub.start();
+  hub.log = [{ id: '1', ...create('a', 'hub', 1) }];
+  const store = new MemoryStore();
+  const s = await open(store);
+  const client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 10 });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  assert.equal(s.getMeta('cursor:hub'), '1');
+  // The client's own write was the server's last scribe: the server confirms its position with a noop.
+  hub.sockets[0].send(toJson({ type: 'noop', id: 77, cursor: '3' }));
+  await until(() => s.getMeta('cursor:hub') === '3');
+  // A lower position never moves it back.
+  hub.sockets[0].send(toJson({ type: 'noop', id: 78, cursor: '2' }));
+  hub.sockets[0].send(toJson({ type: 'noop', id: 79 }));
+  await new Promise((r) => setTimeout(r, 50));
+  await s.flushed();
+  assert.equal(s.getMeta('cursor:hub'), '3');
+  hub.log.push({ id: '4', ...create('b', 'hub', 4) });
+  hub.cut();
+  await until(() => hub.syncs.includes('3'));
+  await until(() => s.find('Task', 'b') !== undefined);
+  await client.close();
+  await hub.close();
+});
