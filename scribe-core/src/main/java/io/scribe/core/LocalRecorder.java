@@ -101,8 +101,7 @@ final class LocalRecorder {
                     fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
                 }
                 for (String name : names) {
-                    Stamp previous = state.stamps().get(name);
-                    long b = previous == null ? 0 : previous.clock();
+                    long b = baseOf(state, name);
                     base.put(name, b);
                     stamps.put(name, new Stamp(clock, scriber.guid, b));
                 }
@@ -168,18 +167,11 @@ final class LocalRecorder {
         Map<String, Long> base = new HashMap<>();
         changed.fieldNames().forEachRemaining(f -> {
             if (c.policy.keyMerged().contains(f)) {
-                changed.get(f).fieldNames().forEachRemaining(k -> {
-                    Stamp previous = state.stamps().get(f + "/" + k);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(f + "/" + k, b);
-                    stamps.put(f + "/" + k, new Stamp(clock, scriber.guid, b));
-                });
-                stamps.put(f, new Stamp(clock, scriber.guid, 0));
+                stampKeys(state, f, changed.get(f), clock, base, stamps);
                 fields.set(f, now.get(f));
                 return;
             }
-            Stamp previous = state.stamps().get(f);
-            long b = previous == null ? 0 : previous.clock();
+            long b = baseOf(state, f);
             base.put(f, b);
             stamps.put(f, new Stamp(clock, scriber.guid, b));
             fields.set(f, changed.get(f));
@@ -269,19 +261,11 @@ final class LocalRecorder {
                 if (base == null) {
                     base = new HashMap<>();
                 }
-                for (Iterator<String> keys = e.getValue().fieldNames(); keys.hasNext();) {
-                    String k = keys.next();
-                    Stamp previous = state.stamps().get(f + "/" + k);
-                    long b = previous == null ? 0 : previous.clock();
-                    base.put(f + "/" + k, b);
-                    stamps.put(f + "/" + k, new Stamp(clock, scriber.guid, b));
-                }
-                stamps.put(f, new Stamp(clock, scriber.guid, 0));
+                stampKeys(state, f, e.getValue(), clock, base, stamps);
                 fields.set(f, keyed.get(f));
                 continue;
             }
-            Stamp previous = state.stamps().get(f);
-            long b = previous == null ? 0 : previous.clock();
+            long b = baseOf(state, f);
             if (base != null) {
                 base.put(f, b);
             } else {
@@ -382,5 +366,26 @@ final class LocalRecorder {
             scriber.lock.unlock();
         }
         scriber.flush();
+    }
+
+    /** The clock of the value a local write of {@code stampName} replaces (0 when it had none). */
+    private static long baseOf(ObjectState state, String stampName) {
+        Stamp previous = state.stamps().get(stampName);
+        return previous == null ? 0 : previous.clock();
+    }
+
+    /**
+     * Stamps a local write of the keys in {@code patch} of the key-merged field {@code f}, each key with the clock it
+     * replaces as its base, and the field itself.
+     */
+    private void stampKeys(ObjectState state, String f, JsonNode patch, long clock, Map<String, Long> base,
+            Map<String, Stamp> stamps) {
+        for (Iterator<String> keys = patch.fieldNames(); keys.hasNext();) {
+            String stampName = f + "/" + keys.next();
+            long b = baseOf(state, stampName);
+            base.put(stampName, b);
+            stamps.put(stampName, new Stamp(clock, scriber.guid, b));
+        }
+        stamps.put(f, new Stamp(clock, scriber.guid, 0));
     }
 }
