@@ -20,6 +20,8 @@ final class SyncroAnswer {
     private final Scriber scriber;
     // The objects a snapshot in this answer sent, or null when it sent none.
     private java.util.Set<Key> snapshotKeys;
+    // How far this log was compacted when the answer began (read from the store once).
+    private long compacted;
 
     SyncroAnswer(Session session) {
         this.session = session;
@@ -56,7 +58,7 @@ final class SyncroAnswer {
         // Scribes the asker may not see still cost a read: a page stops after this many, so one request cannot
         // hold the engine's lock for the whole log. Syncro peers cannot page, so they are not capped.
         long examineCap = session.wire().isSyncro() ? Long.MAX_VALUE : Math.max(limit, 1) * 20L;
-        long compacted = scriber.compactor.mark().position();
+        compacted = scriber.compactor.mark().position();
         scriber.lock.lock();
         try {
             ArrayNode result = Json.NODES.arrayNode();
@@ -254,7 +256,7 @@ final class SyncroAnswer {
             // Its create may have been compacted away (it was then at or before the position asked from, so the peer
             // had it): the tombstone keeps the stamp of the create of an object that existed here.
             io.scribe.core.spi.ObjectState state = scriber.stateOf(key);
-            return state != null && state.stamps().containsKey(c.idField.name()) && compactedBefore(after);
+            return state != null && state.stamps().containsKey(c.idField.name());
         }
         // Its own creates after the position it asked from are not sent back, but it has them (unless it asked from
         // the start: then it holds nothing it did not tell in its history).
@@ -264,7 +266,6 @@ final class SyncroAnswer {
 
     /** Whether some of the log up to {@code after} was compacted. */
     private boolean compactedBefore(long after) {
-        long compacted = scriber.compactor.mark().position();
         return compacted > 0 && after >= compacted;
     }
 
