@@ -164,6 +164,34 @@ class DocSyncTest {
         converge(5);
     }
 
+    @Test
+    void anotherClientsEditArrivingWhileAnEditIsComputedIsNotUndoneByIt() {
+        harness();
+        DocClient a = h.client("a", "ann@example.com");
+        DocClient b = h.client("b", "ann@example.com");
+        a.awaitConnected(java.time.Duration.ofSeconds(10));
+        b.awaitConnected(java.time.Duration.ofSeconds(10));
+        String id = a.create("shared", obj("{\"x\":0,\"y\":0}"));
+        await("B has it", () -> has(b, id));
+        a.update(id, null, c -> {
+            // B's edit of x reaches the server, and is sent on to A, while A's edit of y is being computed from the
+            // content read before it.
+            b.update(id, null, cb -> cb.put("x", 1));
+            await("the server has B's edit", () -> h.server.scriber().find(Document.class, id)
+                    .map(d -> d.content().path("x").asInt() == 1).orElse(false));
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return c.put("y", 1);
+        });
+        await("both edits everywhere", () -> java.util.stream.Stream.of(a, b).allMatch(c -> c.pendingCount() == 0
+                && c.get(id).get().content().path("x").asInt() == 1 && c.get(id).get().content().path("y").asInt() == 1)
+                && h.server.scriber().find(Document.class, id).get().content().equals(obj("{\"x\":1,\"y\":1}")));
+        assertThat(a.status(id)).isEqualTo(DocStatus.SYNCED);
+    }
+
     void converge(int clients) {
         harness();
         List<DocClient> cs = new ArrayList<>();

@@ -477,6 +477,41 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls {@code block} under the engine's lock and returns its result. While it runs, no change from a peer is
+     * played and no other thread records, saves or finds anything here, so a read-modify-write inside it (read
+     * fields, compute, write them, {@link #save(Object) save}) writes over exactly the values it read: a remote
+     * change that arrives meanwhile is played after it and merged by the usual rules, instead of being overwritten
+     * by a stale value the block had read before the change arrived. Without it, an edit computed from an object
+     * while a peer's change of another field is being played can carry that field's old value back as a newer write.
+     *
+     * <p>Reentrant. Scribes recorded inside are committed as they are recorded (it is not a transaction that rolls
+     * back). Every session and every writing thread waits while it runs: keep it to the read, the computation and
+     * the writes, with no I/O.
+     *
+     * @throws IllegalStateException if this Scriber is closed
+     */
+    public <T> T atomically(Supplier<T> block) {
+        Objects.requireNonNull(block, "block");
+        lock.lock();
+        try {
+            checkOpen();
+            return block.get();
+        } finally {
+            lock.unlock();
+            flush();
+        }
+    }
+
+    /** {@link #atomically(Supplier)} for a block without a result. */
+    public void atomically(Runnable block) {
+        Objects.requireNonNull(block, "block");
+        atomically(() -> {
+            block.run();
+            return null;
+        });
+    }
+
     /** A thread's current Scriber, from {@link #open()} until {@link #close()}. */
     @FunctionalInterface
     public interface Scope extends AutoCloseable {

@@ -341,22 +341,26 @@ public final class DocClient implements AutoCloseable {
      */
     public void update(String id, String title, UnaryOperator<ObjectNode> edit) {
         checkOpen();
-        Document d = scriber.find(Document.class, id)
-                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
-        ObjectNode content = edit == null ? null : edit.apply(d.content().deepCopy());
+        // The content is read, edited and saved with no change from the server played in between: a change of
+        // another key arriving meanwhile would otherwise go back out with the value read before it, as a newer write.
         synchronized (this) {
-            ObjectNode after = d.toJson();
-            if (title != null) {
-                after.put("title", title);
-            }
-            if (content != null) {
-                after.set("content", content);
-            }
-            checkSize(after);
-            Document.edit(d, title, content, null);
-            conflicted.remove(id);
-            scriber.save(d);
-            lastChanged = id;
+            scriber.atomically(() -> {
+                Document d = scriber.find(Document.class, id)
+                        .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+                ObjectNode content = edit == null ? null : edit.apply(d.content().deepCopy());
+                ObjectNode after = d.toJson();
+                if (title != null) {
+                    after.put("title", title);
+                }
+                if (content != null) {
+                    after.set("content", content);
+                }
+                checkSize(after);
+                Document.edit(d, title, content, null);
+                conflicted.remove(id);
+                scriber.save(d);
+                lastChanged = id;
+            });
         }
     }
 
@@ -411,30 +415,34 @@ public final class DocClient implements AutoCloseable {
 
     private void changeSharing(String id, String email, boolean add) {
         checkOpen();
-        Document d = scriber.find(Document.class, id)
-                .orElseThrow(() -> new IllegalArgumentException("no document " + id));
-        if (!options.email().equals(d.owner())) {
-            throw new IllegalArgumentException("only its owner " + d.owner() + " can share " + id);
-        }
-        String who = email == null ? "" : email.strip();
-        if (!who.matches("[^@\\s]+@[^@\\s]+")) {
-            throw new IllegalArgumentException("not an email: " + email);
-        }
-        if (who.equals(d.owner())) {
-            throw new IllegalArgumentException(who + " owns " + id);
-        }
-        List<String> shared = new ArrayList<>(d.sharedWith());
-        if (add == shared.contains(who)) {
-            throw new IllegalArgumentException(id + (add ? " is already shared with " : " is not shared with ") + who);
-        }
-        if (add) {
-            shared.add(who);
-        } else {
-            shared.remove(who);
-        }
+        // Read and written with no change from the server played in between (see update).
         synchronized (this) {
-            Document.edit(d, null, null, shared);
-            scriber.save(d);
+            scriber.atomically(() -> {
+                Document d = scriber.find(Document.class, id)
+                        .orElseThrow(() -> new IllegalArgumentException("no document " + id));
+                if (!options.email().equals(d.owner())) {
+                    throw new IllegalArgumentException("only its owner " + d.owner() + " can share " + id);
+                }
+                String who = email == null ? "" : email.strip();
+                if (!who.matches("[^@\\s]+@[^@\\s]+")) {
+                    throw new IllegalArgumentException("not an email: " + email);
+                }
+                if (who.equals(d.owner())) {
+                    throw new IllegalArgumentException(who + " owns " + id);
+                }
+                List<String> shared = new ArrayList<>(d.sharedWith());
+                if (add == shared.contains(who)) {
+                    throw new IllegalArgumentException(
+                            id + (add ? " is already shared with " : " is not shared with ") + who);
+                }
+                if (add) {
+                    shared.add(who);
+                } else {
+                    shared.remove(who);
+                }
+                Document.edit(d, null, null, shared);
+                scriber.save(d);
+            });
         }
     }
 

@@ -1,0 +1,83 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import io.scribe.core.spi.Connection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Scriber#atomically}: a read-modify-write inside it is not interleaved with a change a peer sends meanwhile,
+ * so the change is not overwritten with the value the block read before it arrived.
+ */
+class AtomicallyTest {
+
+    @Test
+    void aChangeArrivingDuringAReadModifyWriteIsPlayedAfterItAndKept() throws Exception {
+        try (Scriber a = Peers.builder("a").build()) {
+            Task task = a.create(new Task("t1", "mine", 1));
+            List<String> sent = new CopyOnWriteArrayList<>();
+            Session fromHub = a.client("hub").connect(new Connection() {
+                @Override
+                public void send(byte[] frame) {
+                    sent.add(new String(frame, java.nio.charset.StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void close() {}
+            }, Wire.scribe());
+            ObjectNode scribe = Json.object().put("id", "7").put("klass", "Task").put("type", "update")
+                    .put("origin", "hub").put("clock", (System.currentTimeMillis() + 60_000) << 16);
+            scribe.putArray("data").add("t1").addObject().put("title", "theirs");
+            ObjectNode message = Json.object().put("type", "add_scribe").put("id", 1);
+            message.set("scribe", scribe);
+
+            Thread arrival = new Thread(() -> fromHub.receiveMessage(message.toString()), "arrival");
+            a.atomically(() -> {
+                // An edit computed from what the object holds now: the title it writes back is the one it read.
+                String title = task.title();
+                int priority = task.priority();
+                arrival.start();
+                awaitQueued(a, arrival);
+                task.setTitle(title);
+                task.setPriority(priority + 1);
+                a.save(task);
+            });
+            arrival.join(Duration.ofSeconds(10).toMillis());
+
+            assertThat(task.title()).as("the peer's title, played after the block").isEqualTo("theirs");
+            assertThat(task.priority()).isEqualTo(2);
+            List<Scribe> log = a.store().readAfter(0, 10);
+            assertThat(log).as("the block recorded the priority only: nothing carried the old title back")
+                    .filteredOn(s -> "a".equals(s.origin()) && s.type() == Scribe.Type.UPDATE)
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.data().get(1).fieldNames()).toIterable().containsExactly("priority"));
+            assertThat(sent).anyMatch(m -> m.contains("\"type\":\"response\"") && m.contains("\"id\":1"));
+        }
+    }
+
+    @Test
+    void itReturnsTheBlocksResultAndRefusesAClosedScriber() {
+        Scriber a = Peers.builder("a").build();
+        Task task = a.create(new Task("t1", "mine", 1));
+        assertThat(a.atomically(() -> task.title() + "!")).isEqualTo("mine!");
+        a.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.atomically(() -> { }))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    /** Waits until {@code thread} waits for the engine's lock, which the caller holds. */
+    private static void awaitQueued(Scriber scriber, Thread thread) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!scriber.lock.hasQueuedThread(thread)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the peer's change never waited for the lock");
+            }
+            Thread.onSpinWait();
+        }
+    }
+}
