@@ -24,6 +24,8 @@ final class Acknowledged {
     private final Scriber scriber;
     private final String key;
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    /** Whether it waits in the Committer's queue for the next commit. */
+    private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean upstream;
     // -1: not read from the store yet. Guarded by this.
     private long position = -1;
@@ -73,6 +75,8 @@ final class Acknowledged {
             }
             position = id;
         }
+        // Written with the next commit of the engine, if one comes first (see Committer), else by the timer.
+        scriber.committer.noteAcknowledged(this);
         if (scheduled.compareAndSet(false, true)) {
             try {
                 scriber.timer.schedule(() -> persist(false), 200, TimeUnit.MILLISECONDS);
@@ -90,6 +94,12 @@ final class Acknowledged {
 
     private void persist(boolean seen) {
         scheduled.set(false);
+        synchronized (this) {
+            if (!seen && position() == stored) {
+                // A commit of the engine wrote it meanwhile.
+                return;
+            }
+        }
         // Through the engine, under its lock: stores (and the stores that wrap them) see one commit at a time, and
         // two writes of the position cannot land out of order.
         scriber.lock.lock();
@@ -102,16 +112,47 @@ final class Acknowledged {
                 }
             }
             Txn tx = new Txn();
-            tx.cursors.put(key, now + ";" + scriber.wallClock.millis() + (upstream ? ";u" : ""));
+            tx.cursors.put(key, value(now));
             scriber.commit(tx);
-            synchronized (this) {
-                stored = now;
-            }
+            written(now);
         } catch (RuntimeException e) {
             log.debug("cannot store the position {} acknowledged: {}", key, e.toString());
         } finally {
             scriber.lock.unlock();
         }
+    }
+
+    /** Marks it as waiting for the next commit; false when it already waits. */
+    boolean queue() {
+        return queued.compareAndSet(false, true);
+    }
+
+    /** Taken from the Committer's queue. */
+    void dequeued() {
+        queued.set(false);
+    }
+
+    /** The stored form of {@code position}, with the time now. */
+    private String value(long position) {
+        return position + ";" + scriber.wallClock.millis() + (upstream ? ";u" : "");
+    }
+
+    /**
+     * Adds the position to {@code cursors} when it moved since it was last written; returns the position added, or -1.
+     * Called by the Committer, under the engine lock, for a commit it is about to make.
+     */
+    synchronized long stage(java.util.Map<String, String> cursors) {
+        long now = position();
+        if (now == stored || cursors.containsKey(key)) {
+            return -1;
+        }
+        cursors.put(key, value(now));
+        return now;
+    }
+
+    /** The position {@code at} was written to the store. */
+    synchronized void written(long at) {
+        stored = at;
     }
 
     /** Counts the scribes recorded on this peer after the acknowledged position. Reads the store; no lock held. */

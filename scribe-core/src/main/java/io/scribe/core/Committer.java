@@ -53,8 +53,10 @@ final class Committer {
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
         } else {
+            List<Staged> staged = stageAcknowledged(tx);
             long started = System.nanoTime();
             stored = scriber.store.commit(tx.toCommit());
+            staged.forEach(st -> st.acknowledged().written(st.position()));
             CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
             noteOwnIds(stored);
         }
@@ -93,6 +95,38 @@ final class Committer {
             scriber.relay.toSessions(stored.get(i), e.source(), e.cls(), e.subject());
         }
         return stored;
+    }
+
+    /**
+     * Acknowledged positions that moved and are not written yet ({@link Acknowledged}): each goes with the next
+     * commit, so that a busy peer writes them in its commits instead of a transaction of their own per client.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Acknowledged> acknowledged =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** {@code a} moved: its position goes with the next commit (the timer writes it if none comes first). */
+    void noteAcknowledged(Acknowledged a) {
+        if (a.queue()) {
+            acknowledged.add(a);
+        }
+    }
+
+    private record Staged(Acknowledged acknowledged, long position) {}
+
+    /** Adds the acknowledged positions waiting to {@code tx}'s cursors; returns the ones added. Caller holds the lock. */
+    private List<Staged> stageAcknowledged(Txn tx) {
+        if (acknowledged.isEmpty()) {
+            return List.of();
+        }
+        List<Staged> staged = new ArrayList<>();
+        for (Acknowledged a; (a = acknowledged.poll()) != null; ) {
+            a.dequeued();
+            long at = a.stage(tx.cursors);
+            if (at >= 0) {
+                staged.add(new Staged(a, at));
+            }
+        }
+        return staged;
     }
 
     /** Binds the objects {@code tx} created or received; part of {@link #commit}. */

@@ -18,11 +18,14 @@ final class Pusher {
     private final Session session;
     private final Scriber scriber;
 
-    // Pushes the peer has not answered yet, whether pushes wait in the log, the log position of the last scribe
-    // pushed or passed over, the scribes the session itself sent while pushes wait (never sent back to it), and when
-    // the peer last answered a push. Guarded by the engine lock.
-    private int pushesInFlight;
-    private boolean pushBehind;
+    // Pushes the peer has not answered yet (counted down without the lock as answers come in), and whether pushes
+    // wait in the log (set under the lock; an answer takes the lock only then). Between the two, an answer that sees
+    // no wait and a push that starts one cannot both miss each other: the push re-reads the count after setting it.
+    private final java.util.concurrent.atomic.AtomicInteger pushesInFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean pushBehind;
+    // The log position of the last scribe pushed or passed over, the scribes the session itself sent while pushes
+    // wait (never sent back to it), and when the peer last answered a push. Guarded by the engine lock.
     private boolean refilling;
     private long pushedUpTo;
     private final java.util.Set<Long> fromPeer = new java.util.HashSet<>();
@@ -40,14 +43,15 @@ final class Pusher {
      */
     void push(Scribe scribe) {
         if (session.syncro == null) {
-            if (pushBehind || pushesInFlight >= scriber.pushWindow) {
+            if (pushBehind || pushesInFlight.get() >= scriber.pushWindow) {
                 pushBehind = true;
-                // What waits may have become readable only now (another node's append, absorbed just now).
+                // What waits may have become readable only now (another node's append, absorbed just now), or room
+                // was made by answers that came before pushBehind was set.
                 refill();
                 return;
             }
             pushedUpTo = Acknowledged.parse(scribe.id());
-            pushesInFlight++;
+            pushesInFlight.incrementAndGet();
         }
         send(scribe);
     }
@@ -67,11 +71,17 @@ final class Pusher {
         }
     }
 
-    /** An answer to a windowed push came (or it failed): pushes what waits in the log while the window has room. */
+    /**
+     * An answer to a windowed push came (or it failed): when pushes wait in the log, pushes what waits while the
+     * window has room. Takes the engine lock only then, so answers do not queue behind a commit.
+     */
     private void answered() {
+        pushesInFlight.decrementAndGet();
+        if (!pushBehind) {
+            return;
+        }
         scriber.lock.lock();
         try {
-            pushesInFlight--;
             refill();
         } finally {
             scriber.lock.unlock();
@@ -85,13 +95,13 @@ final class Pusher {
      * closes the session: the peer catches up from its cursor when it connects again. Caller holds the lock.
      */
     private void refill() {
-        if (!pushBehind || refilling || !session.isOpen() || pushesInFlight > scriber.pushWindow / 2) {
+        if (!pushBehind || refilling || !session.isOpen() || pushesInFlight.get() > scriber.pushWindow / 2) {
             return;
         }
         refilling = true;
         try {
             while (session.isOpen()) {
-                int room = scriber.pushWindow - pushesInFlight;
+                int room = scriber.pushWindow - pushesInFlight.get();
                 List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
                 for (Scribe s : page) {
                     long id = Acknowledged.parse(s.id());
@@ -101,7 +111,7 @@ final class Pusher {
                     }
                     pushedUpTo = id;
                     if (!fromPeer.remove(id) && scriber.relay.visibleTo(s, session.client().id())) {
-                        pushesInFlight++;
+                        pushesInFlight.incrementAndGet();
                         send(s);
                     }
                 }
@@ -111,7 +121,7 @@ final class Pusher {
                     fromPeer.clear();
                     return;
                 }
-                if (pushesInFlight >= scriber.pushWindow) {
+                if (pushesInFlight.get() >= scriber.pushWindow) {
                     return;
                 }
             }
