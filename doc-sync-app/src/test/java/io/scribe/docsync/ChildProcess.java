@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
 final class ChildProcess implements AutoCloseable {
 
     private static final List<String> JVM_FLAGS = List.of("-Xmx160m", "-XX:TieredStopAtLevel=1",
-            "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+            "-XX:+UseSerialGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+            // The engine's session events, so that a failed wait shows what the client went through.
+            "-Dorg.slf4j.simpleLogger.log.io.scribe=info", "-Dorg.slf4j.simpleLogger.showDateTime=true");
 
     private final Process process;
     private final Writer stdin;
