@@ -11,15 +11,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class Session {
 
     private static final Logger log = LoggerFactory.getLogger(Session.class);
-    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
-            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
     static final Set<String> CORE_TYPES =
             Set.of("sync", "add_scribe", "rpc", "response", "error", "noop", Refusals.TYPE);
@@ -93,10 +85,7 @@ public final class Session {
         }
     };
 
-    private final ConcurrentLinkedQueue<Object> outbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicInteger requestIds = new AtomicInteger();
-    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final Outbox outbox;
     private volatile boolean open = true;
     private volatile boolean pushing;
     private volatile boolean caughtUp;
@@ -119,14 +108,12 @@ public final class Session {
     // Why the session closed, when it closed for a reason (see disconnectBecause).
     private volatile Throwable closeCause;
 
-    /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
-    private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
-
     Session(Scriber scriber, Client client, Connection connection, Wire wire) {
         this.scriber = scriber;
         this.client = client;
         this.connection = connection;
         this.wire = wire;
+        this.outbox = new Outbox(this, connection, wire);
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
         this.rate = new io.scribe.core.internal.RequestRate(scriber.requestRate, scriber.requestBurst, System::nanoTime);
         this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
@@ -862,7 +849,7 @@ public final class Session {
     }
 
     private void handleResponse(JsonNode id, JsonNode message) {
-        Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? outbox.answered(id.asInt()) : null;
         if (p != null && syncro != null) {
             scriber.lock.lock();
             try {
@@ -875,14 +862,14 @@ public final class Session {
             log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
             return;
         }
-        p.future().complete(message);
+        p.complete(message);
     }
 
     private void handleError(JsonNode id, JsonNode message) {
         int code = message.path("code").asInt(ScribeException.INTERNAL);
         String text = message.path("message").asText("error " + code);
         ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
-        Pending p = id != null && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? outbox.answered(id.asInt()) : null;
         if (p == null && code == ScribeException.CONFLICT && (id == null || id.isNull())) {
             // The peer refused this session: it still holds this client's previous connection (a reconnect that
             // came before the peer noticed the drop). A status change; the transport connects again.
@@ -895,7 +882,7 @@ public final class Session {
             scriber.report(e);
             return;
         }
-        p.future().completeExceptionally(e);
+        p.completeExceptionally(e);
     }
 
     /** Handles a message before authentication: the authentication message, or a refusal. */
@@ -1007,21 +994,7 @@ public final class Session {
 
     /** Queues a request without sending it yet; the caller flushes (possibly after releasing the lock). */
     CompletableFuture<JsonNode> enqueueRequest(ObjectNode message) {
-        int id = requestIds.incrementAndGet();
-        message.put("id", id);
-        CompletableFuture<JsonNode> future = new CompletableFuture<>();
-        if (!open) {
-            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
-            return future;
-        }
-        // One sweep per Scriber expires requests (see expire): no timer task per message.
-        long deadline = System.nanoTime() + scriber.requestTimeout.toNanos();
-        pending.put(id, new Pending(future, deadline));
-        enqueue(message);
-        if (!open) {
-            failPending();
-        }
-        return future;
+        return outbox.request(message);
     }
 
     /** Calls an {@link io.scribe.annotations.Rpc} method on the peer; completes with its result. */
@@ -1051,7 +1024,7 @@ public final class Session {
 
     /** Number of requests sent and not yet answered. */
     public int pendingRequests() {
-        return pending.size();
+        return outbox.pendingRequests();
     }
 
     boolean pushing() {
@@ -1091,121 +1064,18 @@ public final class Session {
         pusher.cameFromPeer(scribe);
     }
 
-    /**
-     * Queues {@code add_scribe} for an encoded scribe: the scribe's JSON, made once for every session it is pushed
-     * to, goes into this session's envelope as it is (no second encoding per session).
-     */
+    /** Queues {@code add_scribe} for an encoded scribe: see {@link Outbox#push}. */
     CompletableFuture<JsonNode> enqueuePush(EncodedScribe scribe) {
-        int id = requestIds.incrementAndGet();
-        CompletableFuture<JsonNode> future = new CompletableFuture<>();
-        if (!open) {
-            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
-            return future;
-        }
-        Object payload;
-        int size;
-        if (connection.messageOriented()) {
-            String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
-            size = text.length() > wire.maxFrameBytes() ? text.getBytes(StandardCharsets.UTF_8).length : 0;
-            payload = text;
-        } else {
-            byte[] head = ("{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":")
-                    .getBytes(StandardCharsets.US_ASCII);
-            byte[] body = scribe.bytes();
-            byte[] json = java.util.Arrays.copyOf(head, head.length + body.length + 1);
-            System.arraycopy(body, 0, json, head.length, body.length);
-            json[json.length - 1] = '}';
-            size = json.length;
-            payload = size > wire.maxFrameBytes() ? null : wire.frame(json);
-        }
-        if (size > wire.maxFrameBytes()) {
-            future.completeExceptionally(new ScribeException(ScribeException.TOO_LARGE, "message of " + size
-                    + " bytes to " + client.id() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent"));
-            return future;
-        }
-        pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
-        outbox.add(payload);
-        scriber.relay.markDirty(this);
-        if (!open) {
-            failPending();
-        }
-        return future;
+        return outbox.push(scribe);
     }
 
     void enqueue(ObjectNode message) {
-        if (!open) {
-            return;
-        }
-        Object payload;
-        if (connection.messageOriented()) {
-            String text = Json.text(message);
-            if (text.length() > wire.maxFrameBytes() && text.getBytes(StandardCharsets.UTF_8).length > wire.maxFrameBytes()) {
-                tooLargeToSend(message, text.length());
-                return;
-            }
-            payload = text;
-        } else {
-            byte[] json = Json.bytes(message);
-            if (json.length > wire.maxFrameBytes()) {
-                tooLargeToSend(message, json.length);
-                return;
-            }
-            payload = wire.frame(json);
-        }
-        outbox.add(payload);
-        scriber.relay.markDirty(this);
+        outbox.add(message);
     }
 
-    private void tooLargeToSend(ObjectNode message, int size) {
-        ScribeException e = new ScribeException(ScribeException.TOO_LARGE, "message of " + size
-                + " bytes to " + client.id() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent");
-        JsonNode id = message.get("id");
-        String type = message.path("type").asText();
-        boolean answer = "response".equals(type) || "error".equals(type);
-        Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
-        if (p != null) {
-            p.future().completeExceptionally(e);
-            return;
-        }
-        scriber.report(e);
-        if ("response".equals(type) && id != null && !wire.isSyncro()) {
-            ObjectNode error = Json.object().put("type", "error");
-            error.set("id", id);
-            error.put("code", ScribeException.TOO_LARGE).put("message", "answer too large to send");
-            enqueue(error);
-        }
-    }
-
-    /** Sends what is queued, in order; one thread at a time, never re-entrantly. */
+    /** Sends what is queued: see {@link Outbox#drain}. */
     void drain() {
-        while (!outbox.isEmpty()) {
-            if (!draining.compareAndSet(false, true)) {
-                return;
-            }
-            try {
-                Object payload;
-                while ((payload = outbox.poll()) != null) {
-                    if (!open) {
-                        outbox.clear();
-                        break;
-                    }
-                    try {
-                        if (payload instanceof String text) {
-                            connection.sendText(text);
-                        } else {
-                            connection.send((byte[]) payload);
-                        }
-                        scriber.metrics.bytesOut(client.id(),
-                                payload instanceof String text ? text.length() : ((byte[]) payload).length);
-                    } catch (RuntimeException e) {
-                        WARNINGS.warn("session {}: send failed, disconnecting: {}", client.id(), e.toString());
-                        disconnectBecause(e);
-                    }
-                }
-            } finally {
-                draining.set(false);
-            }
-        }
+        outbox.drain();
     }
 
     /**
@@ -1227,7 +1097,7 @@ public final class Session {
             scriber.report(new ScribeException(ScribeException.BAD_REQUEST, "truncated frame from " + client.id()
                     + ": " + partial + " bytes of an incomplete frame discarded at disconnect"));
         }
-        failPending();
+        outbox.failPending();
         CompletableFuture<Void> running = catchUp;
         if (running != null) {
             running.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
@@ -1254,23 +1124,7 @@ public final class Session {
 
     /** Fails the requests whose deadline has passed. Called periodically by the Scriber's timer. */
     void expire(long now) {
-        for (Map.Entry<Integer, Pending> e : pending.entrySet()) {
-            if (now - e.getValue().deadline() >= 0 && pending.remove(e.getKey(), e.getValue())) {
-                e.getValue().future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
-                        "no answer from " + client.id() + " to request " + e.getKey() + " within "
-                                + scriber.requestTimeout));
-            }
-        }
-    }
-
-    private void failPending() {
-        for (Integer id : new ArrayList<>(pending.keySet())) {
-            Pending p = pending.remove(id);
-            if (p != null) {
-                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
-                        "session to " + client.id() + " closed before request " + id + " was answered"));
-            }
-        }
+        outbox.expire(now);
     }
 
     @Override

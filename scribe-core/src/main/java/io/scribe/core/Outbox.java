@@ -1,0 +1,225 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session's outgoing side: messages encoded for its wire and queued in order (under the engine lock or not),
+ * sent by {@link #drain()} after the lock is released; the requests it sent, by id, until their answer comes, they
+ * expire or the session closes. A message too large for the peer's frames is not sent: its request fails with 413, or
+ * the problem is reported. Thread-safe.
+ */
+final class Outbox {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final io.scribe.core.internal.ThrottledLog WARNINGS =
+            new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
+
+    /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
+    private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
+
+    private final Session session;
+    private final Scriber scriber;
+    private final io.scribe.core.spi.Connection connection;
+    private final Wire wire;
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final AtomicInteger requestIds = new AtomicInteger();
+    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+
+    Outbox(Session session, io.scribe.core.spi.Connection connection, Wire wire) {
+        this.session = session;
+        this.scriber = session.scriber();
+        this.connection = connection;
+        this.wire = wire;
+    }
+
+    private String peer() {
+        return session.client().id();
+    }
+
+    /**
+     * Queues a request under this session's next request id; completes with the peer's {@code response}, or fails
+     * with its {@code error}, with 408 when no answer comes within the request timeout or the session closes, or with
+     * 413 when it is too large to send.
+     */
+    CompletableFuture<JsonNode> request(ObjectNode message) {
+        int id = requestIds.incrementAndGet();
+        message.put("id", id);
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        if (!session.isOpen()) {
+            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+            return future;
+        }
+        // One sweep per Scriber expires requests (see expire): no timer task per message.
+        pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        add(message);
+        if (!session.isOpen()) {
+            failPending();
+        }
+        return future;
+    }
+
+    /**
+     * Queues {@code add_scribe} for an encoded scribe: the scribe's JSON, made once for every session it is pushed
+     * to, goes into this session's envelope as it is (no second encoding per session).
+     */
+    CompletableFuture<JsonNode> push(EncodedScribe scribe) {
+        int id = requestIds.incrementAndGet();
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        if (!session.isOpen()) {
+            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+            return future;
+        }
+        Object payload;
+        int size;
+        if (connection.messageOriented()) {
+            String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
+            size = text.length() > wire.maxFrameBytes() ? text.getBytes(StandardCharsets.UTF_8).length : 0;
+            payload = text;
+        } else {
+            byte[] head = ("{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":")
+                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] body = scribe.bytes();
+            byte[] json = java.util.Arrays.copyOf(head, head.length + body.length + 1);
+            System.arraycopy(body, 0, json, head.length, body.length);
+            json[json.length - 1] = '}';
+            size = json.length;
+            payload = size > wire.maxFrameBytes() ? null : wire.frame(json);
+        }
+        if (size > wire.maxFrameBytes()) {
+            future.completeExceptionally(new ScribeException(ScribeException.TOO_LARGE, "message of " + size
+                    + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent"));
+            return future;
+        }
+        pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        queue.add(payload);
+        scriber.relay.markDirty(session);
+        if (!session.isOpen()) {
+            failPending();
+        }
+        return future;
+    }
+
+    /** Queues a message as it is (an answer, or a message that expects none). */
+    void add(ObjectNode message) {
+        if (!session.isOpen()) {
+            return;
+        }
+        Object payload;
+        if (connection.messageOriented()) {
+            String text = Json.text(message);
+            if (text.length() > wire.maxFrameBytes()
+                    && text.getBytes(StandardCharsets.UTF_8).length > wire.maxFrameBytes()) {
+                tooLargeToSend(message, text.length());
+                return;
+            }
+            payload = text;
+        } else {
+            byte[] json = Json.bytes(message);
+            if (json.length > wire.maxFrameBytes()) {
+                tooLargeToSend(message, json.length);
+                return;
+            }
+            payload = wire.frame(json);
+        }
+        queue.add(payload);
+        scriber.relay.markDirty(session);
+    }
+
+    private void tooLargeToSend(ObjectNode message, int size) {
+        ScribeException e = new ScribeException(ScribeException.TOO_LARGE, "message of " + size
+                + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent");
+        JsonNode id = message.get("id");
+        String type = message.path("type").asText();
+        boolean answer = "response".equals(type) || "error".equals(type);
+        Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        if (p != null) {
+            p.future().completeExceptionally(e);
+            return;
+        }
+        scriber.report(e);
+        if ("response".equals(type) && id != null && !wire.isSyncro()) {
+            ObjectNode error = Json.object().put("type", "error");
+            error.set("id", id);
+            error.put("code", ScribeException.TOO_LARGE).put("message", "answer too large to send");
+            add(error);
+        }
+    }
+
+    /** Sends what is queued, in order; one thread at a time, never re-entrantly. */
+    void drain() {
+        while (!queue.isEmpty()) {
+            if (!draining.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                Object payload;
+                while ((payload = queue.poll()) != null) {
+                    if (!session.isOpen()) {
+                        queue.clear();
+                        break;
+                    }
+                    try {
+                        if (payload instanceof String text) {
+                            connection.sendText(text);
+                        } else {
+                            connection.send((byte[]) payload);
+                        }
+                        scriber.metrics.bytesOut(peer(),
+                                payload instanceof String text ? text.length() : ((byte[]) payload).length);
+                    } catch (RuntimeException e) {
+                        WARNINGS.warn("session {}: send failed, disconnecting: {}", peer(), e.toString());
+                        session.disconnectBecause(e);
+                    }
+                }
+            } finally {
+                draining.set(false);
+            }
+        }
+    }
+
+    /** The request {@code id}'s answer came: returns its future (to complete), or null when none waits. */
+    CompletableFuture<JsonNode> answered(int id) {
+        Pending p = pending.remove(id);
+        return p == null ? null : p.future();
+    }
+
+    /** Number of requests sent and not yet answered. */
+    int pendingRequests() {
+        return pending.size();
+    }
+
+    /** Fails the requests whose deadline has passed. */
+    void expire(long now) {
+        for (Map.Entry<Integer, Pending> e : pending.entrySet()) {
+            if (now - e.getValue().deadline() >= 0 && pending.remove(e.getKey(), e.getValue())) {
+                e.getValue().future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        "no answer from " + peer() + " to request " + e.getKey() + " within "
+                                + scriber.requestTimeout));
+            }
+        }
+    }
+
+    /** Fails every request still waiting: the session closed. */
+    void failPending() {
+        for (Integer id : new ArrayList<>(pending.keySet())) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                        "session to " + peer() + " closed before request " + id + " was answered"));
+            }
+        }
+    }
+}
