@@ -1,0 +1,230 @@
+package io.scribe.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.scribe.annotations.Synced;
+import io.scribe.core.Scriber;
+import io.scribe.core.spi.Store;
+import io.scribe.store.file.FileStore;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.map.ChronicleMap;
+
+/**
+ * Heap per live object and peer start, side by side with plain Java in one JVM.
+ *
+ * <ul>
+ *   <li><b>Heap per live object</b>: {@code n} objects of an id (a UUID) and a 100-character title, held by a Scriber
+ *       on the file store (log and states off the heap, in Chronicle Map) and, for reference, on the in-memory store
+ *       (log and states on the heap too), against the same objects in a {@code HashMap}. Heap used after a full GC,
+ *       minus before, divided by {@code n}.
+ *   <li><b>Peer start</b>: a Scriber opening the file store of those {@code n} objects (every object restored and
+ *       bound), against the raw equivalent: a Chronicle Map of the same objects as JSON read whole and each parsed
+ *       by Jackson into a {@code HashMap}. Time, peak heap (sampled every 2 ms) and retained heap; the two alternate
+ *       for {@code rounds} rounds, the figures are medians.
+ * </ul>
+ *
+ * <p>Run: {@code java -Xmx2g -Dchronicle.analytics.disable=true --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+ * --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED -cp
+ * benchmarks/target/benchmarks.jar io.scribe.benchmarks.ObjectHeapBenchmark [n] [rounds]} (JDK 17: the file store's
+ * Chronicle Map needs the flags).
+ */
+public final class ObjectHeapBenchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The object of the benchmark. */
+    @Synced(explicit = true)
+    public static final class Item {
+        private String id;
+        private String title;
+
+        Item() {}
+
+        Item(String id, String title) {
+            this.id = id;
+            this.title = title;
+        }
+
+        public String getId() {
+            return id;
+        }
+
+        public String getTitle() {
+            return title;
+        }
+    }
+
+    /** Keeps what is measured reachable until it has been measured. */
+    private static volatile Object held;
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        Path dir = Files.createTempDirectory("object-heap");
+        List<Item> items = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            items.add(new Item(UUID.randomUUID().toString(), title(i)));
+        }
+
+        long before = usedAfterGc();
+        Map<String, Item> plain = new HashMap<>();
+        for (Item item : items) {
+            plain.put(item.id, copy(item));
+        }
+        held = plain;
+        double plainBytes = (usedAfterGc() - before) / (double) n;
+        held = null;
+        plain = null;
+
+        double memoryBytes = scribeHeap(Store.inMemory(), items);
+        Path storeDir = dir.resolve("store");
+        double fileBytes = scribeHeap(FileStore.open(storeDir, n * 3L), items);
+        Path rawFile = dir.resolve("raw.dat");
+        writeRaw(rawFile, items);
+        System.out.printf("heap per live object: plain %.0f B, Scribe on the file store %.0f B (%.2f x),"
+                + " Scribe on the in-memory store %.0f B (%.2f x)%n", plainBytes, fileBytes, fileBytes / plainBytes,
+                memoryBytes, memoryBytes / plainBytes);
+
+        double[][] scribe = new double[3][rounds];
+        double[][] raw = new double[3][rounds];
+        for (int r = -1; r < rounds; r++) {
+            double[] s = start(() -> {
+                Scriber peer = Scriber.builder().clientId("start").store(FileStore.open(storeDir, n * 3L))
+                        .register(Item.class).build();
+                if (peer.all(Item.class).size() != n) {
+                    throw new IllegalStateException("restored " + peer.all(Item.class).size() + " of " + n);
+                }
+                return peer;
+            });
+            double[] w = start(() -> readRaw(rawFile, n));
+            System.out.printf("round %d: Scribe %.0f ms, peak %.0f MB, retained %.0f MB; raw %.0f ms, peak %.0f MB,"
+                    + " retained %.0f MB%n", r + 1, s[0], s[1] / 1e6, s[2] / 1e6, w[0], w[1] / 1e6, w[2] / 1e6);
+            if (r >= 0) {
+                for (int k = 0; k < 3; k++) {
+                    scribe[k][r] = s[k];
+                    raw[k][r] = w[k];
+                }
+            }
+        }
+        System.out.printf("| peer start on %,d objects | Scribe | raw | Scribe / raw |%n", n);
+        System.out.println("|---|---|---|---|");
+        String[] labels = {"time (ms)", "peak heap (MB)", "retained heap (MB)"};
+        for (int k = 0; k < 3; k++) {
+            double sv = median(scribe[k]) / (k == 0 ? 1 : 1e6);
+            double rv = median(raw[k]) / (k == 0 ? 1 : 1e6);
+            System.out.printf("| %s | %.0f | %.0f | %.2f |%n", labels[k], sv, rv, sv / rv);
+        }
+        System.out.printf("| peak / retained | %.2f | %.2f | |%n", median(scribe[1]) / median(scribe[2]),
+                median(raw[1]) / median(raw[2]));
+    }
+
+    /** Heap per object held by a Scriber on {@code store} after creating every item; closes it. */
+    private static double scribeHeap(Store store, List<Item> items) {
+        long before = usedAfterGc();
+        Scriber peer = Scriber.builder().clientId("heap").store(store).register(Item.class).build();
+        for (Item item : items) {
+            peer.create(copy(item));
+        }
+        held = peer;
+        double bytes = (usedAfterGc() - before) / (double) items.size();
+        held = null;
+        peer.close();
+        store.close();
+        return bytes;
+    }
+
+    /** Runs one start; returns {milliseconds, peak heap bytes, retained heap bytes} and closes what it opened. */
+    private static double[] start(java.util.concurrent.Callable<Object> open) throws Exception {
+        long base = usedAfterGc();
+        AtomicLong peak = new AtomicLong();
+        AtomicBoolean running = new AtomicBoolean(true);
+        var memory = ManagementFactory.getMemoryMXBean();
+        Thread sampler = new Thread(() -> {
+            while (running.get()) {
+                peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "heap-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        long t0 = System.nanoTime();
+        Object opened = open.call();
+        double millis = (System.nanoTime() - t0) / 1e6;
+        running.set(false);
+        sampler.join();
+        held = opened;
+        long retained = usedAfterGc() - base;
+        held = null;
+        if (opened instanceof Scriber s) {
+            s.close();
+            s.store().close();
+        }
+        return new double[] {millis, Math.max(peak.get() - base, 0), retained};
+    }
+
+    private static void writeRaw(Path file, List<Item> items) throws Exception {
+        try (ChronicleMap<String, byte[]> map = ChronicleMap.of(String.class, byte[].class)
+                .averageKeySize(36).averageValueSize(180).entries(items.size() * 2L).createPersistedTo(file.toFile())) {
+            for (Item item : items) {
+                map.put(item.id, JSON.writeValueAsBytes(Map.of("id", item.id, "title", item.title)));
+            }
+        }
+    }
+
+    private static Map<String, Item> readRaw(Path file, int n) throws Exception {
+        Map<String, Item> result = new HashMap<>();
+        try (ChronicleMap<String, byte[]> map = ChronicleMap.of(String.class, byte[].class)
+                .averageKeySize(36).averageValueSize(180).entries(n * 2L).createPersistedTo(file.toFile())) {
+            for (Map.Entry<String, byte[]> e : map.entrySet()) {
+                Item item = JSON.readValue(e.getValue(), Item.class);
+                result.put(item.id, item);
+            }
+        }
+        if (result.size() != n) {
+            throw new IllegalStateException("read " + result.size() + " of " + n);
+        }
+        return result;
+    }
+
+    private static Item copy(Item item) {
+        return new Item(new String(item.id), new String(item.title));
+    }
+
+    private static String title(int i) {
+        String head = "title " + i + " ";
+        return head + "x".repeat(100 - head.length());
+    }
+
+    private static long usedAfterGc() {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            best = Math.min(best, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return best;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
