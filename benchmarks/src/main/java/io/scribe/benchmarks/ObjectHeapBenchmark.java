@@ -8,10 +8,8 @@ import io.scribe.store.file.FileStore;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,26 +68,22 @@ public final class ObjectHeapBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("object-heap");
-        List<Item> items = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            items.add(new Item(UUID.randomUUID().toString(), title(i)));
-        }
 
         long before = usedAfterGc();
         Map<String, Item> plain = new HashMap<>();
-        for (Item item : items) {
-            plain.put(item.id, copy(item));
+        for (Item item : items(n)) {
+            plain.put(item.id, item);
         }
         held = plain;
         double plainBytes = (usedAfterGc() - before) / (double) n;
         held = null;
         plain = null;
 
-        double memoryBytes = scribeHeap(Store.inMemory(), items);
+        double memoryBytes = scribeHeap(Store.inMemory(), n);
         Path storeDir = dir.resolve("store");
-        double fileBytes = scribeHeap(FileStore.open(storeDir, n * 3L), items);
+        double fileBytes = scribeHeap(FileStore.open(storeDir, n * 3L), n);
         Path rawFile = dir.resolve("raw.dat");
-        writeRaw(rawFile, items);
+        writeRaw(rawFile, n);
         System.out.printf("heap per live object: plain %.0f B, Scribe on the file store %.0f B (%.2f x),"
                 + " Scribe on the in-memory store %.0f B (%.2f x)%n", plainBytes, fileBytes, fileBytes / plainBytes,
                 memoryBytes, memoryBytes / plainBytes);
@@ -128,14 +122,14 @@ public final class ObjectHeapBenchmark {
     }
 
     /** Heap per object held by a Scriber on {@code store} after creating every item; closes it. */
-    private static double scribeHeap(Store store, List<Item> items) {
+    private static double scribeHeap(Store store, int n) {
         long before = usedAfterGc();
         Scriber peer = Scriber.builder().clientId("heap").store(store).register(Item.class).build();
-        for (Item item : items) {
-            peer.create(copy(item));
+        for (Item item : items(n)) {
+            peer.create(item);
         }
         held = peer;
-        double bytes = (usedAfterGc() - before) / (double) items.size();
+        double bytes = (usedAfterGc() - before) / (double) n;
         held = null;
         peer.close();
         store.close();
@@ -175,10 +169,10 @@ public final class ObjectHeapBenchmark {
         return new double[] {millis, Math.max(peak.get() - base, 0), retained};
     }
 
-    private static void writeRaw(Path file, List<Item> items) throws Exception {
+    private static void writeRaw(Path file, int n) throws Exception {
         try (ChronicleMap<String, byte[]> map = ChronicleMap.of(String.class, byte[].class)
-                .averageKeySize(36).averageValueSize(180).entries(items.size() * 2L).createPersistedTo(file.toFile())) {
-            for (Item item : items) {
+                .averageKeySize(36).averageValueSize(180).entries(n * 2L).createPersistedTo(file.toFile())) {
+            for (Item item : items(n)) {
                 map.put(item.id, JSON.writeValueAsBytes(Map.of("id", item.id, "title", item.title)));
             }
         }
@@ -199,8 +193,25 @@ public final class ObjectHeapBenchmark {
         return result;
     }
 
-    private static Item copy(Item item) {
-        return new Item(new String(item.id), new String(item.title));
+    /**
+     * The {@code n} items of the benchmark, the same ones on every call (a seeded generator), each made afresh: no
+     * string is shared with what an earlier call made.
+     */
+    private static Iterable<Item> items(int n) {
+        return () -> new java.util.Iterator<>() {
+            private final java.util.Random random = new java.util.Random(42);
+            private int i;
+
+            @Override
+            public boolean hasNext() {
+                return i < n;
+            }
+
+            @Override
+            public Item next() {
+                return new Item(new UUID(random.nextLong(), random.nextLong()).toString(), title(i++));
+            }
+        };
     }
 
     private static String title(int i) {

@@ -65,6 +65,11 @@ public final class Document {
         return List.copyOf(sharedWith);
     }
 
+    /** Whether the document is shared with {@code email}; no copy of the list (asked for every relayed change). */
+    public boolean isSharedWith(String email) {
+        return sharedWith.contains(email);
+    }
+
     /** The document as the event log and the documents table hold it. */
     public ObjectNode toJson() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +30,11 @@ final class Restorer {
      */
     static void restore(Scriber scriber) {
         long[] maxClock = {0};
-        scriber.store.forEachObject(state -> maxClock[0] = Math.max(maxClock[0], restoreOne(scriber, state)));
+        // One instance of each stamp origin and field name for every object restored (the store hands each object
+        // its own copies): a live object then holds them no more than once it was created here.
+        Map<String, String> shared = new HashMap<>();
+        scriber.store.forEachObject(
+                state -> maxClock[0] = Math.max(maxClock[0], restoreOne(scriber, state, shared)));
         long last = scriber.store.lastId();
         if (last > 0) {
             for (Scribe s : scriber.store.readAfter(last - 1, 1)) {
@@ -40,7 +48,7 @@ final class Restorer {
     }
 
     /** Restores one stored state; returns the newest clock it holds. */
-    private static long restoreOne(Scriber scriber, ObjectState state) {
+    private static long restoreOne(Scriber scriber, ObjectState state, Map<String, String> shared) {
         if (FailedScribes.KLASS.equals(state.klass())) {
             scriber.failures.restore(state);
             return 0;
@@ -76,10 +84,40 @@ final class Restorer {
                 }
             }
         }
-        scriber.states.put(key, new ObjectState(state.klass(), state.id(), normalized, state.stamps(), null));
+        JsonNode idValue = normalized.get(c.idField.name());
+        String id = idValue != null && idValue.isTextual() && idValue.textValue().equals(state.id())
+                ? idValue.textValue() : state.id();
+        key = new Key(c.klass, id);
+        scriber.states.put(key, new ObjectState(c.klass, id, normalized, share(state.stamps(), shared), null));
         scriber.objects.put(key, object);
         scriber.bound.put(object, key);
         scriber.recorder.bind(object, true);
         return maxClock;
+    }
+
+    /**
+     * {@code stamps} with one instance per distinct stamp (the fields a create or an update wrote share theirs, as
+     * they do when recorded here) and origins and field names taken from {@code shared}.
+     */
+    private static Map<String, Stamp> share(Map<String, Stamp> stamps, Map<String, String> shared) {
+        Map<String, Stamp> out = new HashMap<>(stamps.size() * 2);
+        List<Stamp> distinct = new ArrayList<>(2);
+        for (Map.Entry<String, Stamp> e : stamps.entrySet()) {
+            Stamp stamp = e.getValue();
+            Stamp same = null;
+            for (Stamp d : distinct) {
+                if (d.equals(stamp)) {
+                    same = d;
+                    break;
+                }
+            }
+            if (same == null) {
+                String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
+                same = origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
+                distinct.add(same);
+            }
+            out.put(shared.computeIfAbsent(e.getKey(), k -> k), same);
+        }
+        return out;
     }
 }

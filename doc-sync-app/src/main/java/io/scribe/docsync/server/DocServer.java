@@ -533,7 +533,7 @@ public final class DocServer implements AutoCloseable {
     // Access
 
     private static boolean canRead(Document doc, String who) {
-        return who != null && (who.equals(doc.owner()) || doc.sharedWith().contains(who));
+        return who != null && (who.equals(doc.owner()) || doc.isSharedWith(who));
     }
 
     private boolean formerReader(String docId, String clientId) {
@@ -618,7 +618,7 @@ public final class DocServer implements AutoCloseable {
                 Optional<Document> live = scriber.find(Document.class, id);
                 if (live.isPresent()) {
                     Document d = live.get();
-                    yield who.equals(d.owner()) || (!fields.has("sharedWith") && d.sharedWith().contains(who));
+                    yield who.equals(d.owner()) || (!fields.has("sharedWith") && d.isSharedWith(who));
                 }
                 Former gone = former(id);
                 if (gone != null && gone.readers().contains(who)) {
