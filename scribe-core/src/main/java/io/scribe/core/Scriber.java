@@ -114,9 +114,9 @@ public final class Scriber implements AutoCloseable {
 
     final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
-    final Map<Key, ObjectState> states = new HashMap<>();
-    final Map<Key, Object> objects = new HashMap<>();
-    final Map<Object, Key> bound = new IdentityHashMap<>();
+    final Map<Key, ObjectState> states;
+    final Map<Key, Object> objects;
+    final Map<Object, Key> bound;
     private final Map<String, Client> clients = new HashMap<>();
 
     final List<Session> sessions = new CopyOnWriteArrayList<>();
@@ -148,6 +148,11 @@ public final class Scriber implements AutoCloseable {
     private Scriber(Builder b) {
         this.guid = b.clientId;
         this.store = b.store;
+        // Sized for what the store holds, so that restoring a large store does not grow them step by step.
+        int expected = (int) Math.min(Math.max(store.objectCount(), 0), 1 << 28);
+        this.states = new HashMap<>(capacity(expected));
+        this.objects = new HashMap<>(capacity(expected));
+        this.bound = new IdentityHashMap<>(expected);
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
         this.requestTimeout = b.requestTimeout;
@@ -620,6 +625,11 @@ public final class Scriber implements AutoCloseable {
     /** The live object with this key, or null. Caller holds the lock. */
     Object objectOf(Key key) {
         return objects.get(key);
+    }
+
+    /** The initial capacity of a HashMap that holds {@code entries} without growing. */
+    private static int capacity(int entries) {
+        return entries < 12 ? 16 : (int) Math.min(entries / 0.75 + 1, 1 << 30);
     }
 
     static Key keyOfScribe(SyncedClass<?> c, Scribe s) {

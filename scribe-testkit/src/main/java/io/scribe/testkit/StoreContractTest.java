@@ -76,6 +76,23 @@ public abstract class StoreContractTest {
         assertThat(all).isEmpty();
     }
 
+    /** Whether {@link Store#objectCount()} is exact for this store (not an estimate, nor -1). Default: no. */
+    protected boolean countsObjectsExactly() {
+        return false;
+    }
+
+    @Test
+    void objectCountIsExactWhereTheStoreSaysSoAndNeverBelowMinusOne() {
+        store.commit(new Commit(List.of(), List.of(state("Task", "a", "one", 10), state("Task", "b", "two", 11),
+                state("Task", "a", "one again", 12)), Map.of()));
+        long count = store.objectCount();
+        if (countsObjectsExactly()) {
+            assertThat(count).isEqualTo(2);
+        } else {
+            assertThat(count).isGreaterThanOrEqualTo(-1);
+        }
+    }
+
     @Test
     void appendedScribesGetIncreasingIdsFromOne() {
         List<Scribe> first = store.commit(append(scribe("Task", "a", "one", 10), scribe("Task", "b", "two", 11)));

@@ -8,4 +8,9 @@ class MemoryStoreContractTest extends StoreContractTest {
     protected Store newStore() {
         return Store.inMemory();
     }
+
+    @Override
+    protected boolean countsObjectsExactly() {
+        return true;
+    }
 }

@@ -21,6 +21,11 @@ public final class MemoryStore implements Store {
     private final Map<ObjectKey, ObjectState> objects = new HashMap<>();
 
     @Override
+    public synchronized long objectCount() {
+        return objects.size();
+    }
+
+    @Override
     public synchronized List<Scribe> commit(Commit commit) {
         List<Scribe> stored = new ArrayList<>(commit.scribes().size());
         for (Scribe s : commit.scribes()) {

@@ -50,6 +50,11 @@ public class ForwardingStore implements Store {
     }
 
     @Override
+    public long objectCount() {
+        return delegate.objectCount();
+    }
+
+    @Override
     public void watch(Runnable listener) {
         delegate.watch(listener);
     }

@@ -57,6 +57,14 @@ public interface Store extends AutoCloseable {
     void forEachObject(Consumer<ObjectState> action);
 
     /**
+     * About how many object states (live objects and tombstones) {@link #forEachObject} would hand over, when the
+     * store can tell without reading them; -1 when it cannot. Only sizes what a Scriber builds when it starts.
+     */
+    default long objectCount() {
+        return -1;
+    }
+
+    /**
      * Returns every stored cursor whose client key starts with {@code prefix}, keyed by the whole client key. The
      * engine lists its own bookkeeping entries with it (what each remote peer acknowledged, for compaction); it is
      * read rarely and may be slow. Stores that support {@link #compact} must implement it; the default returns none.

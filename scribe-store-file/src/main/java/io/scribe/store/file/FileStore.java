@@ -744,6 +744,12 @@ public final class FileStore implements Store {
     }
 
     @Override
+    public long objectCount() {
+        checkOpen();
+        return objects.longSize();
+    }
+
+    @Override
     public void forEachObject(Consumer<ObjectState> action) {
         Objects.requireNonNull(action, "action");
         checkOpen();

@@ -21,4 +21,9 @@ class FileStoreContractTest extends DurableStoreContractTest {
         store.close();
         return FileStore.open(dir.resolve("store"), 10_000);
     }
+
+    @Override
+    protected boolean countsObjectsExactly() {
+        return true;
+    }
 }

@@ -569,6 +569,22 @@ public final class PostgresStore implements Store {
     }
 
     /** Streams the states in pages of 500 rows, in one read-only transaction; {@code action} may use this store. */
+    /** The planner's estimate of the objects table's rows (no scan); -1 before the table was ever analysed. */
+    @Override
+    public long objectCount() {
+        checkOpen();
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, q + ".objects");
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
     @Override
     public void forEachObject(Consumer<ObjectState> action) {
         Objects.requireNonNull(action, "action");
