@@ -91,15 +91,9 @@ public final class ObjectHeapBenchmark {
         double[][] scribe = new double[3][rounds];
         double[][] raw = new double[3][rounds];
         for (int r = -1; r < rounds; r++) {
-            double[] s = start(() -> {
-                Scriber peer = Scriber.builder().clientId("start").store(FileStore.open(storeDir, n * 3L))
-                        .register(Item.class).build();
-                if (peer.all(Item.class).size() != n) {
-                    throw new IllegalStateException("restored " + peer.all(Item.class).size() + " of " + n);
-                }
-                return peer;
-            });
-            double[] w = start(() -> readRaw(rawFile, n));
+            double[] s = start(() -> Scriber.builder().clientId("start").store(FileStore.open(storeDir, n * 3L))
+                    .register(Item.class).build(), peer -> ((Scriber) peer).all(Item.class).size(), n);
+            double[] w = start(() -> readRaw(rawFile, n), map -> ((Map<?, ?>) map).size(), n);
             System.out.printf("round %d: Scribe %.0f ms, peak %.0f MB, retained %.0f MB; raw %.0f ms, peak %.0f MB,"
                     + " retained %.0f MB%n", r + 1, s[0], s[1] / 1e6, s[2] / 1e6, w[0], w[1] / 1e6, w[2] / 1e6);
             if (r >= 0) {
@@ -136,8 +130,12 @@ public final class ObjectHeapBenchmark {
         return bytes;
     }
 
-    /** Runs one start; returns {milliseconds, peak heap bytes, retained heap bytes} and closes what it opened. */
-    private static double[] start(java.util.concurrent.Callable<Object> open) throws Exception {
+    /**
+     * Runs one start, checks it holds {@code n} objects (after the clock stopped); returns {milliseconds, peak heap
+     * bytes, retained heap bytes} and closes what it opened.
+     */
+    private static double[] start(java.util.concurrent.Callable<Object> open,
+            java.util.function.ToIntFunction<Object> count, int n) throws Exception {
         long base = usedAfterGc();
         AtomicLong peak = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -159,6 +157,9 @@ public final class ObjectHeapBenchmark {
         double millis = (System.nanoTime() - t0) / 1e6;
         running.set(false);
         sampler.join();
+        if (count.applyAsInt(opened) != n) {
+            throw new IllegalStateException("started with " + count.applyAsInt(opened) + " objects of " + n);
+        }
         held = opened;
         long retained = usedAfterGc() - base;
         held = null;
