@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,21 +99,12 @@ final class Restorer {
      */
     private static Map<String, Stamp> share(Map<String, Stamp> stamps, Map<String, String> shared) {
         Map<String, Stamp> out = new HashMap<>(stamps.size() * 2);
-        List<Stamp> distinct = new ArrayList<>(2);
+        Map<Stamp, Stamp> distinct = new HashMap<>();
         for (Map.Entry<String, Stamp> e : stamps.entrySet()) {
-            Stamp stamp = e.getValue();
-            Stamp same = null;
-            for (Stamp d : distinct) {
-                if (d.equals(stamp)) {
-                    same = d;
-                    break;
-                }
-            }
-            if (same == null) {
+            Stamp same = distinct.computeIfAbsent(e.getValue(), stamp -> {
                 String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
-                same = origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
-                distinct.add(same);
-            }
+                return origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
+            });
             out.put(shared.computeIfAbsent(e.getKey(), k -> k), same);
         }
         return out;

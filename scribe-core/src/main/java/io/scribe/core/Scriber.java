@@ -148,11 +148,11 @@ public final class Scriber implements AutoCloseable {
     private Scriber(Builder b) {
         this.guid = b.clientId;
         this.store = b.store;
-        // Sized for what the store holds, so that restoring a large store does not grow them step by step.
-        int expected = (int) Math.min(Math.max(store.objectCount(), 0), 1 << 28);
-        this.states = new HashMap<>(capacity(expected));
-        this.objects = new HashMap<>(capacity(expected));
-        this.bound = new IdentityHashMap<>(expected);
+        // The states sized for what the store holds (an estimate, tombstones included: capped), so that restoring a
+        // large store does not grow the map step by step; the live objects' maps grow as they fill.
+        this.states = new HashMap<>(capacity((int) Math.min(expectedObjects(store), 1 << 22)));
+        this.objects = new HashMap<>();
+        this.bound = new IdentityHashMap<>();
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
         this.requestTimeout = b.requestTimeout;
@@ -499,14 +499,27 @@ public final class Scriber implements AutoCloseable {
     public <T> T atomically(Supplier<T> block) {
         Objects.requireNonNull(block, "block");
         lock.lock();
+        boolean outermost = atomic != Thread.currentThread();
         try {
             checkOpen();
+            atomic = Thread.currentThread();
             return block.get();
         } finally {
+            if (outermost) {
+                atomic = null;
+            }
             lock.unlock();
-            flush();
+            if (outermost) {
+                flush();
+            }
         }
     }
+
+    /**
+     * The thread inside {@link #atomically}, if any: what it queues is sent when the block ends, not from inside
+     * it, so a connection that answers on the sending thread cannot have a peer's change played within the block.
+     */
+    private volatile Thread atomic;
 
     /** {@link #atomically(Supplier)} for a block without a result. */
     public void atomically(Runnable block) {
@@ -614,6 +627,10 @@ public final class Scriber implements AutoCloseable {
 
     /** Sends what the last steps queued (see {@link Relay#flush}). Called after the lock is released. */
     void flush() {
+        if (atomic == Thread.currentThread()) {
+            // Sent when the atomically block ends.
+            return;
+        }
         relay.flush();
     }
 
@@ -625,6 +642,15 @@ public final class Scriber implements AutoCloseable {
     /** The live object with this key, or null. Caller holds the lock. */
     Object objectOf(Key key) {
         return objects.get(key);
+    }
+
+    /** {@link Store#objectCount()}, 0 when the store cannot tell or fails to. */
+    private static long expectedObjects(Store store) {
+        try {
+            return Math.max(store.objectCount(), 0);
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The initial capacity of a HashMap that holds {@code entries} without growing. */

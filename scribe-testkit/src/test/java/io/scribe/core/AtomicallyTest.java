@@ -61,6 +61,58 @@ class AtomicallyTest {
     }
 
     @Test
+    void whatABlockRecordsIsSentWhenItEndsSoAPeerAnsweringOnTheSameThreadCannotChangeWhatItReads() throws Exception {
+        // Connections that deliver on the sending thread: were the block's save sent at once, the hub's follow-up
+        // would be played inside the block (the lock is reentrant) and change the object under it.
+        Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).register(Note.class)
+                .build();
+        Scriber peer = Scriber.builder().clientId("peer").store(io.scribe.core.spi.Store.inMemory())
+                .register(Note.class).build();
+        java.util.concurrent.atomic.AtomicReference<Session> toHub = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Session> toPeer = new java.util.concurrent.atomic.AtomicReference<>();
+        toHub.set(peer.client("hub").connect(direct(toPeer)));
+        toPeer.set(hub.client("peer").connect(direct(toHub)));
+        toHub.get().sync().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        toPeer.get().sync().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        Note note = peer.create(new Note("n1", "draft", "peer"));
+        // The hub answers every change of the text by writing its author.
+        hub.listen(Note.class, change -> {
+            if (!change.local() && change.fields().contains("text")) {
+                Note held = change.object();
+                held.owner = "hub";
+                hub.save(held);
+            }
+        });
+        List<String> seenInside = new java.util.ArrayList<>();
+        peer.atomically(() -> {
+            note.text = "final";
+            peer.save(note);
+            seenInside.add(note.owner);
+            seenInside.add(hub.find(Note.class, "n1").map(n -> n.text).orElse("?"));
+        });
+        assertThat(seenInside).as("inside the block: nothing sent, nothing played back")
+                .containsExactly("peer", "draft");
+        assertThat(hub.find(Note.class, "n1").map(n -> n.text)).contains("final");
+        assertThat(note.owner).as("the hub's follow-up, played after the block").isEqualTo("hub");
+        hub.close();
+        peer.close();
+    }
+
+    private static Connection direct(java.util.concurrent.atomic.AtomicReference<Session> peer) {
+        return new Connection() {
+            @Override
+            public void send(byte[] frame) {
+                peer.get().receiveData(frame);
+            }
+
+            @Override
+            public void close() {
+                peer.get().disconnect();
+            }
+        };
+    }
+
+    @Test
     void itReturnsTheBlocksResultAndRefusesAClosedScriber() {
         Scriber a = Peers.builder("a").build();
         Task task = a.create(new Task("t1", "mine", 1));

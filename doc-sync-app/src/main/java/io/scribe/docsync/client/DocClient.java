@@ -735,16 +735,36 @@ public final class DocClient implements AutoCloseable {
         JsonNode lost = conflicts().stream().filter(c -> c.path("seq").asLong() == seq).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no lost change " + seq + " (see conflicts)"));
         String id = lost.path("docId").asText();
-        Document d = scriber.find(Document.class, id)
-                .orElseThrow(() -> new IllegalArgumentException("the document " + id + " no longer exists"));
-        String[] title = {null};
-        ObjectNode content = d.content().deepCopy();
+        if (scriber.find(Document.class, id).isEmpty()) {
+            throw new IllegalArgumentException("the document " + id + " no longer exists");
+        }
+        // Applied to the content as it is when the edit is made (inside update's read-modify-write), so a change of
+        // another key arriving meanwhile is kept.
+        update(id, title(lost), content -> {
+            reapply(lost, content);
+            return content;
+        });
+        return id;
+    }
+
+    /** The title a lost change wanted, or null when it did not change the title. */
+    private static String title(JsonNode lost) {
+        String title = null;
+        for (JsonNode op : lost.path("forward")) {
+            String kind = op.path("op").asText();
+            if (op.path("path").asText().equals("/title") && (kind.equals("add") || kind.equals("replace"))) {
+                title = op.path("value").asText();
+            }
+        }
+        return title;
+    }
+
+    /** Sets in {@code content} the values a lost change's patch wanted (and removes the keys it removed). */
+    private static void reapply(JsonNode lost, ObjectNode content) {
         for (JsonNode op : lost.path("forward")) {
             String path = op.path("path").asText();
             String kind = op.path("op").asText();
-            if (path.equals("/title") && (kind.equals("add") || kind.equals("replace"))) {
-                title[0] = op.path("value").asText();
-            } else if (path.startsWith("/content/") && path.indexOf('/', 9) < 0) {
+            if (path.startsWith("/content/") && path.indexOf('/', 9) < 0) {
                 String key = path.substring(9).replace("~1", "/").replace("~0", "~");
                 if (kind.equals("remove")) {
                     content.remove(key);
@@ -768,8 +788,6 @@ public final class DocClient implements AutoCloseable {
                 }
             }
         }
-        update(id, title[0], c -> content);
-        return id;
     }
 
     // ---------------------------------------------------------------------------------------------------------------

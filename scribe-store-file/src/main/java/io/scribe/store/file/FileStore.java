@@ -753,11 +753,17 @@ public final class FileStore implements Store {
     public void forEachObject(Consumer<ObjectState> action) {
         Objects.requireNonNull(action, "action");
         checkOpen();
+        // One segment at a time, copied first: the action must not run while Chronicle Map holds a segment lock, and
+        // a copy of every state at once would double the heap a peer needs to start.
         List<byte[]> values = new ArrayList<>();
-        // Copied first: the action must not run while Chronicle Map holds a segment lock.
-        objects.forEachEntry(e -> values.add(e.value().get().clone()));
-        for (byte[] v : values) {
-            action.accept(CODEC.decodeState(v));
+        for (int i = 0; i < objects.segments(); i++) {
+            try (var segment = objects.segmentContext(i)) {
+                segment.forEachSegmentEntry(e -> values.add(e.value().get().clone()));
+            }
+            for (byte[] v : values) {
+                action.accept(CODEC.decodeState(v));
+            }
+            values.clear();
         }
     }
 

@@ -568,7 +568,6 @@ public final class PostgresStore implements Store {
         }
     }
 
-    /** Streams the states in pages of 500 rows, in one read-only transaction; {@code action} may use this store. */
     /** The planner's estimate of the objects table's rows (no scan); -1 before the table was ever analysed. */
     @Override
     public long objectCount() {
@@ -585,6 +584,7 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /** Streams the states in pages of 500 rows, in one read-only transaction; {@code action} may use this store. */
     @Override
     public void forEachObject(Consumer<ObjectState> action) {
         Objects.requireNonNull(action, "action");
