@@ -491,8 +491,8 @@ public final class Scriber implements AutoCloseable {
      * while a peer's change of another field is being played can carry that field's old value back as a newer write.
      *
      * <p>Reentrant. Scribes recorded inside are committed as they are recorded (it is not a transaction that rolls
-     * back). Every session and every writing thread waits while it runs: keep it to the read, the computation and
-     * the writes, with no I/O.
+     * back) and sent to peers when the outermost block ends. Every session and every writing thread waits while it
+     * runs: keep it to the read, the computation and the writes, with no I/O.
      *
      * @throws IllegalStateException if this Scriber is closed
      */
