@@ -159,6 +159,13 @@ class DocSyncTest {
         converge(2);
     }
 
+    /** A client of ann's, connected to the server of this test. */
+    DocClient connected(String name) {
+        DocClient c = h.client(name, "ann@example.com");
+        c.awaitConnected(java.time.Duration.ofSeconds(10));
+        return c;
+    }
+
     @Test
     void fiveClientsEditingOneDocumentConverge() {
         converge(5);
@@ -167,10 +174,8 @@ class DocSyncTest {
     @Test
     void anotherClientsEditArrivingWhileAnEditIsComputedIsNotUndoneByIt() {
         harness();
-        DocClient a = h.client("a", "ann@example.com");
-        DocClient b = h.client("b", "ann@example.com");
-        a.awaitConnected(java.time.Duration.ofSeconds(10));
-        b.awaitConnected(java.time.Duration.ofSeconds(10));
+        DocClient a = connected("a");
+        DocClient b = connected("b");
         String id = a.create("shared", obj("{\"x\":0,\"y\":0}"));
         await("B has it", () -> has(b, id));
         a.update(id, null, c -> {
@@ -261,10 +266,8 @@ class DocSyncTest {
     @Test
     void editsMadeWhileTheServerIsDownReachEveryClientOnePatchPerEdit() throws Exception {
         harness();
-        DocClient a = h.client("a", "ann@example.com");
-        DocClient b = h.client("b", "ann@example.com");
-        a.awaitConnected(java.time.Duration.ofSeconds(10));
-        b.awaitConnected(java.time.Duration.ofSeconds(10));
+        DocClient a = connected("a");
+        DocClient b = connected("b");
         String shared = a.create("shared", obj("{\"list\":[]}"));
         await("B has it", () -> has(b, shared) && a.status(shared) == DocStatus.SYNCED);
         h.server.close();

@@ -68,12 +68,9 @@ class AtomicallyTest {
                 .build();
         Scriber peer = Scriber.builder().clientId("peer").store(io.scribe.core.spi.Store.inMemory())
                 .register(Note.class).build();
-        java.util.concurrent.atomic.AtomicReference<Session> toHub = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<Session> toPeer = new java.util.concurrent.atomic.AtomicReference<>();
-        toHub.set(peer.client("hub").connect(direct(toPeer)));
-        toPeer.set(hub.client("peer").connect(direct(toHub)));
-        toHub.get().sync().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        toPeer.get().sync().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        Session[] link = Peers.direct(peer, hub);
+        link[0].sync().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        link[1].sync().get(10, java.util.concurrent.TimeUnit.SECONDS);
         Note note = peer.create(new Note("n1", "draft", "peer"));
         // The hub answers every change of the text by writing its author.
         hub.listen(Note.class, change -> {
@@ -96,20 +93,6 @@ class AtomicallyTest {
         assertThat(note.owner).as("the hub's follow-up, played after the block").isEqualTo("hub");
         hub.close();
         peer.close();
-    }
-
-    private static Connection direct(java.util.concurrent.atomic.AtomicReference<Session> peer) {
-        return new Connection() {
-            @Override
-            public void send(byte[] frame) {
-                peer.get().receiveData(frame);
-            }
-
-            @Override
-            public void close() {
-                peer.get().disconnect();
-            }
-        };
     }
 
     @Test

@@ -2,10 +2,8 @@ package io.scribe.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.scribe.core.spi.Connection;
 import io.scribe.core.spi.Store;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,20 +12,6 @@ import org.junit.jupiter.api.Test;
  * played in order.
  */
 class DirectCatchUpTest {
-
-    private static Connection direct(AtomicReference<Session> peer) {
-        return new Connection() {
-            @Override
-            public void send(byte[] frame) {
-                peer.get().receiveData(frame);
-            }
-
-            @Override
-            public void close() {
-                peer.get().disconnect();
-            }
-        };
-    }
 
     @Test
     void aManyPageCatchUpOverADirectConnectionPlaysEveryPageInOrder() throws Exception {
@@ -40,14 +24,11 @@ class DirectCatchUpTest {
             n.text = "second " + i;
             hub.save(n);
         }
-        AtomicReference<Session> toHub = new AtomicReference<>();
-        AtomicReference<Session> toPeer = new AtomicReference<>();
-        toHub.set(peer.client("hub").connect(direct(toPeer)));
-        toPeer.set(hub.client("peer").connect(direct(toHub)));
-        toHub.get().sync().get(20, TimeUnit.SECONDS);
+        Session toHub = Peers.direct(peer, hub)[0];
+        toHub.sync().get(20, TimeUnit.SECONDS);
 
         assertThat(peer.all(Note.class)).hasSize(600).allMatch(n -> n.text.startsWith("second "));
         assertThat(peer.store().cursor("hub")).contains(Long.toString(hub.store().lastId()));
-        assertThat(toHub.get().isCaughtUp()).isTrue();
+        assertThat(toHub.isCaughtUp()).isTrue();
     }
 }

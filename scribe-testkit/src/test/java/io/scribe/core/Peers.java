@@ -28,6 +28,32 @@ final class Peers {
         return builder(id).clock(clock).build();
     }
 
+    /**
+     * Joins two peers in process by connections that deliver on the sending thread (as the quick start does) and
+     * returns the session of {@code a} to {@code b}; neither catch-up is started.
+     */
+    static Session[] direct(Scriber a, Scriber b) {
+        java.util.concurrent.atomic.AtomicReference<Session> toB = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Session> toA = new java.util.concurrent.atomic.AtomicReference<>();
+        toB.set(a.client(b.id()).connect(direct(toA)));
+        toA.set(b.client(a.id()).connect(direct(toB)));
+        return new Session[] {toB.get(), toA.get()};
+    }
+
+    private static io.scribe.core.spi.Connection direct(java.util.concurrent.atomic.AtomicReference<Session> peer) {
+        return new io.scribe.core.spi.Connection() {
+            @Override
+            public void send(byte[] frame) {
+                peer.get().receiveData(frame);
+            }
+
+            @Override
+            public void close() {
+                peer.get().disconnect();
+            }
+        };
+    }
+
     /** Every live Task of a peer as sorted text, the form two peers are compared in. */
     static Map<String, String> tasks(Scriber peer) {
         Map<String, String> result = new TreeMap<>();
