@@ -74,6 +74,7 @@ class SharingTest extends ServerTest {
         bob.update(id, null, c -> c.put("step", 99));
         await("bob's edit is refused", () -> bob.refusals() > refused);
         assertThat(h.server.scriber().find(Document.class, id).get().content().path("step").asInt()).isEqualTo(3);
+        await("bob has nothing pending", () -> bob.pendingCount() == 0);
     }
 
     @Test

@@ -134,6 +134,17 @@ final class Pusher {
         }
     }
 
+    /** Asks the peer to confirm the pushes up to {@code upTo}, one of them refused: see {@link Session#confirmPushed}. */
+    private void confirmAfterRefusal(long upTo) {
+        scriber.lock.lock();
+        try {
+            session.confirmPushed(upTo);
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
+    }
+
     /** Sends one scribe as {@code add_scribe} and follows its answer. Caller holds the engine lock. */
     private void send(Scribe scribe) {
         scriber.metrics.relayed(scribe, session.client().id());
@@ -160,6 +171,13 @@ final class Pusher {
                     // At most a window of pushes is in flight, and none was answered for the whole timeout: a peer
                     // that stopped reading. The session closes; the peer catches up from its cursor when it is back.
                     session.disconnectBecause(se);
+                } else if (e instanceof ScribeException se && se.code() >= 400 && se.code() < 500
+                        && se.code() != ScribeException.TIMEOUT && session.isOpen()) {
+                    // Refused for good: the peer does not move its cursor here for it, so nothing would acknowledge
+                    // it until another push or the next catch-up passes it. Confirming the pushes up to it lets the
+                    // peer pass it now (after every push queued before the confirmation).
+                    lastAnswer = System.nanoTime();
+                    confirmAfterRefusal(pushed);
                 }
                 answered();
             });

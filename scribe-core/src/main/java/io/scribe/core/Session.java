@@ -1039,7 +1039,8 @@ public final class Session {
     /**
      * Asks the peer, with a {@code noop}, to confirm it has played every push queued so far, when nothing waits in
      * the log for it: its answer acknowledges this log up to {@code upTo} (scribes it may not see, and its own, are
-     * never pushed, so no answer to a push passes them). Used by {@link Compactor}. Called under the Scriber's lock.
+     * never pushed, so no answer to a push passes them). Used by {@link Compactor}, and after the peer refused a push
+     * (which it passes only when confirmed, see {@link Pusher}). Called under the Scriber's lock.
      */
     void confirmPushed(long upTo) {
         if (!open || !pushing || pusher.behind() || client.acknowledged.position() >= upTo) {

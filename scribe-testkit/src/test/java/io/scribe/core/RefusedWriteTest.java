@@ -40,6 +40,28 @@ class RefusedWriteTest {
     }
 
     @Test
+    void aRefusedPushIsAcknowledgedSoNothingStaysPendingOnTheWriter() {
+        Scriber hub = hub();
+        Scriber b = client("b");
+        Network.Link link = net.link(b, hub);
+        net.settle();
+        hub.create(new Note("n1", "shared", "server"));
+        net.settle();
+
+        b.destroy(note(b, "n1"));
+        net.settle();
+
+        assertThat(problems).extracting(ScribeException::code).contains(403);
+        String refused = b.store().readAfter(0, 10).stream().filter(s -> "b".equals(s.origin())).findFirst()
+                .orElseThrow().id();
+        // Without another push or a new catch-up, the server's cursor passes the refused scribe, and the writer
+        // counts nothing pending.
+        assertThat(hub.store().cursor("b")).contains(refused);
+        assertThat(b.client("server").pending()).isZero();
+        assertThat(link.isUp()).isTrue();
+    }
+
+    @Test
     void aRefusedDeleteBringsTheObjectBackOnTheWriter() {
         Scriber hub = hub();
         Scriber a = client("a");
