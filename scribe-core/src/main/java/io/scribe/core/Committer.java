@@ -2,6 +2,7 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.spi.ObjectState;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -45,6 +46,11 @@ final class Committer {
         List<Scribe> stored;
         if (!tx.foreign) {
             checkFits(tx);
+        }
+        if (!tx.states.isEmpty()) {
+            // In the form held beside the objects, before the store sees them: a store that keeps them in memory
+            // holds the same instances.
+            tx.states.replaceAll((key, state) -> held(state));
         }
         if (tx.foreign) {
             // The scribes are in the shared log already: only this node's view of the objects is written.
@@ -127,6 +133,15 @@ final class Committer {
             }
         }
         return staged;
+    }
+
+    /**
+     * The form a state is held in memory, beside its object, for as long as the object lives: its fields in a
+     * {@link io.scribe.core.internal.SmallMap} (the same values, not copies).
+     */
+    static ObjectState held(ObjectState state) {
+        return new ObjectState(state.klass(), state.id(), io.scribe.core.internal.SmallMap.compact(state.fields()),
+                state.stamps(), state.tombstone());
     }
 
     /** Binds the objects {@code tx} created or received; part of {@link #commit}. */

@@ -1,0 +1,215 @@
+package io.scribe.core.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.ConcurrentModificationException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The children of an {@link ObjectNode} kept for long (the fields of every object a peer holds): keys and values in
+ * two arrays, in insertion order, found by scanning, as a {@code LinkedHashMap} keeps them but in about a fifth of
+ * the memory for a few fields (no table, no entry objects, no cached views). Past {@link #MAX} entries it moves them
+ * into a {@code LinkedHashMap}, so large objects are looked up by hash. Not thread-safe, like {@code LinkedHashMap}.
+ */
+public final class SmallMap extends AbstractMap<String, JsonNode> {
+
+    /** The most entries kept in arrays. */
+    static final int MAX = 12;
+
+    private String[] keys;
+    private JsonNode[] values;
+    private int size;
+    private int modifications;
+    private Map<String, JsonNode> large;
+
+    private SmallMap(int capacity) {
+        keys = new String[Math.max(capacity, 1)];
+        values = new JsonNode[keys.length];
+    }
+
+    /**
+     * An object node with the same children as {@code node} (the values themselves, not copies) held in a SmallMap,
+     * or {@code node} itself when it has more than {@link #MAX} of them or is held in one already.
+     */
+    public static ObjectNode compact(ObjectNode node) {
+        if (node.size() > MAX) {
+            return node;
+        }
+        SmallMap map = new SmallMap(node.size());
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            map.put(e.getKey(), e.getValue());
+        }
+        return new ObjectNode(Json.NODES, map);
+    }
+
+    private int indexOf(Object key) {
+        for (int i = 0; i < size; i++) {
+            String k = keys[i];
+            if (k == key || k.equals(key)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int size() {
+        return large != null ? large.size() : size;
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+        return large != null ? large.containsKey(key) : indexOf(key) >= 0;
+    }
+
+    @Override
+    public JsonNode get(Object key) {
+        if (large != null) {
+            return large.get(key);
+        }
+        int i = indexOf(key);
+        return i < 0 ? null : values[i];
+    }
+
+    @Override
+    public JsonNode put(String key, JsonNode value) {
+        Objects.requireNonNull(key, "key");
+        if (large != null) {
+            return large.put(key, value);
+        }
+        int i = indexOf(key);
+        if (i >= 0) {
+            JsonNode old = values[i];
+            values[i] = value;
+            return old;
+        }
+        modifications++;
+        if (size == MAX) {
+            large = new LinkedHashMap<>(MAX * 4);
+            for (int j = 0; j < size; j++) {
+                large.put(keys[j], values[j]);
+            }
+            keys = null;
+            values = null;
+            size = 0;
+            return large.put(key, value);
+        }
+        if (size == keys.length) {
+            int grown = Math.min(MAX, keys.length * 2);
+            keys = Arrays.copyOf(keys, grown);
+            values = Arrays.copyOf(values, grown);
+        }
+        keys[size] = key;
+        values[size] = value;
+        size++;
+        return null;
+    }
+
+    @Override
+    public JsonNode remove(Object key) {
+        if (large != null) {
+            return large.remove(key);
+        }
+        int i = indexOf(key);
+        if (i < 0) {
+            return null;
+        }
+        JsonNode old = values[i];
+        removeAt(i);
+        return old;
+    }
+
+    private void removeAt(int i) {
+        modifications++;
+        System.arraycopy(keys, i + 1, keys, i, size - i - 1);
+        System.arraycopy(values, i + 1, values, i, size - i - 1);
+        size--;
+        keys[size] = null;
+        values[size] = null;
+    }
+
+    @Override
+    public void clear() {
+        if (large != null) {
+            large.clear();
+            return;
+        }
+        modifications++;
+        Arrays.fill(keys, 0, size, null);
+        Arrays.fill(values, 0, size, null);
+        size = 0;
+    }
+
+    @Override
+    public Set<Map.Entry<String, JsonNode>> entrySet() {
+        if (large != null) {
+            return large.entrySet();
+        }
+        return new AbstractSet<>() {
+            @Override
+            public int size() {
+                return SmallMap.this.size();
+            }
+
+            @Override
+            public Iterator<Map.Entry<String, JsonNode>> iterator() {
+                return large != null ? large.entrySet().iterator() : new Entries();
+            }
+        };
+    }
+
+    /** The entries in order; each reads and writes through to the arrays. */
+    private final class Entries implements Iterator<Map.Entry<String, JsonNode>> {
+        private int next;
+        private int last = -1;
+        private int expected = modifications;
+
+        @Override
+        public boolean hasNext() {
+            return next < size;
+        }
+
+        @Override
+        public Map.Entry<String, JsonNode> next() {
+            if (expected != modifications || large != null) {
+                throw new ConcurrentModificationException();
+            }
+            if (next >= size) {
+                throw new NoSuchElementException();
+            }
+            last = next++;
+            String key = keys[last];
+            return new AbstractMap.SimpleEntry<>(key, values[last]) {
+                @Override
+                public JsonNode setValue(JsonNode value) {
+                    JsonNode old = SmallMap.this.put(key, value);
+                    super.setValue(value);
+                    return old;
+                }
+            };
+        }
+
+        @Override
+        public void remove() {
+            if (last < 0) {
+                throw new IllegalStateException();
+            }
+            if (expected != modifications || large != null) {
+                throw new ConcurrentModificationException();
+            }
+            removeAt(last);
+            next = last;
+            last = -1;
+            expected = modifications;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.scribe.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** {@link SmallMap} behaves as the {@code LinkedHashMap} an {@link ObjectNode} holds otherwise. */
+class SmallMapTest {
+
+    @Test
+    void randomOperationsLeaveTheSameEntriesInTheSameOrderAsALinkedHashMap() {
+        for (int seed = 0; seed < 200; seed++) {
+            Random random = new Random(seed);
+            ObjectNode reference = Json.object();
+            ObjectNode small = SmallMap.compact(Json.object());
+            for (int step = 0; step < 200; step++) {
+                // Keys from a range that crosses the size where the map moves into a LinkedHashMap.
+                String key = "k" + random.nextInt(SmallMap.MAX + 6);
+                JsonNode value = Json.NODES.numberNode(random.nextInt(100));
+                switch (random.nextInt(6)) {
+                    case 0, 1 -> assertThat(small.replace(key, value)).isEqualTo(reference.replace(key, value));
+                    case 2 -> assertThat(small.remove(key)).isEqualTo(reference.remove(key));
+                    case 3 -> {
+                        // Removal through the key set's iterator, as ObjectNode.retain does.
+                        List<String> keep = retained(reference, random);
+                        small.retain(keep);
+                        reference.retain(keep);
+                    }
+                    case 4 -> assertThat(small.get(key)).isEqualTo(reference.get(key));
+                    default -> {
+                        if (random.nextInt(20) == 0) {
+                            small.removeAll();
+                            reference.removeAll();
+                        }
+                    }
+                }
+                assertThat(iterate(small)).containsExactlyEntriesOf(iterate(reference));
+                assertThat(small).isEqualTo(reference);
+                assertThat(reference).isEqualTo(small);
+                assertThat(small.hashCode()).isEqualTo(reference.hashCode());
+                assertThat(Json.text(small)).isEqualTo(Json.text(reference));
+            }
+        }
+    }
+
+    @Test
+    void compactKeepsTheValuesThemselvesAndLeavesLargeNodesAlone() {
+        ObjectNode node = Json.object().put("id", "x1").put("title", "a title");
+        ObjectNode small = SmallMap.compact(node);
+        assertThat(small).isEqualTo(node);
+        assertThat(small.get("title")).isSameAs(node.get("title"));
+        ObjectNode large = Json.object();
+        for (int i = 0; i <= SmallMap.MAX; i++) {
+            large.put("f" + i, i);
+        }
+        assertThat(SmallMap.compact(large)).isSameAs(large);
+        // A deep copy and an update of the compact form are ordinary nodes with the same content.
+        ObjectNode copy = small.deepCopy();
+        copy.put("title", "changed");
+        assertThat(small.get("title").asText()).isEqualTo("a title");
+        assertThat(copy.fieldNames()).toIterable().containsExactly("id", "title");
+    }
+
+    private static List<String> retained(ObjectNode node, Random random) {
+        List<String> keep = new ArrayList<>();
+        node.fieldNames().forEachRemaining(k -> {
+            if (random.nextBoolean()) {
+                keep.add(k);
+            }
+        });
+        return keep;
+    }
+
+    private static Map<String, JsonNode> iterate(ObjectNode node) {
+        Map<String, JsonNode> entries = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            entries.put(e.getKey(), e.getValue());
+        }
+        return entries;
+    }
+}
