@@ -40,7 +40,7 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
      * or {@code node} itself when it has more than {@link #MAX} of them or is held in one already.
      */
     public static ObjectNode compact(ObjectNode node) {
-        if (node.size() > MAX) {
+        if (node instanceof Held || node.size() > MAX) {
             return node;
         }
         SmallMap map = new SmallMap(node.size());
@@ -48,7 +48,35 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
             Map.Entry<String, JsonNode> e = it.next();
             map.put(e.getKey(), e.getValue());
         }
-        return new ObjectNode(Json.NODES, map);
+        return new Held(map);
+    }
+
+    /**
+     * An object node over a SmallMap whose {@link #deepCopy()} is one too (copied from the arrays, no entry objects),
+     * so a state derived from a held one by copying (the next update of the object) is compact from the start.
+     */
+    private static final class Held extends ObjectNode {
+        private static final long serialVersionUID = 1L;
+        private final SmallMap map;
+
+        Held(SmallMap map) {
+            super(Json.NODES, map);
+            this.map = map;
+        }
+
+        @Override
+        public ObjectNode deepCopy() {
+            if (map.large != null) {
+                return super.deepCopy();
+            }
+            SmallMap copy = new SmallMap(map.size);
+            for (int i = 0; i < map.size; i++) {
+                copy.keys[i] = map.keys[i];
+                copy.values[i] = map.values[i].deepCopy();
+            }
+            copy.size = map.size;
+            return new Held(copy);
+        }
     }
 
     private int indexOf(Object key) {

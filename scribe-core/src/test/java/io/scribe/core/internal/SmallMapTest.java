@@ -67,6 +67,8 @@ class SmallMapTest {
         copy.put("title", "changed");
         assertThat(small.get("title").asText()).isEqualTo("a title");
         assertThat(copy.fieldNames()).toIterable().containsExactly("id", "title");
+        assertThat(SmallMap.compact(copy)).as("a copy of a compact node is compact already").isSameAs(copy);
+        assertThat(SmallMap.compact(small)).isSameAs(small);
     }
 
     private static List<String> retained(ObjectNode node, Random random) {
