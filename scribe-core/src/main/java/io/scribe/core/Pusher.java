@@ -119,6 +119,10 @@ final class Pusher {
                     // Under the lock: the next commit pushes again directly.
                     pushBehind = false;
                     fromPeer.clear();
+                    if (refusedUpTo > 0) {
+                        // A refusal that came while pushes waited: confirmed now (nothing if passed meanwhile).
+                        session.confirmPushed(refusedUpTo);
+                    }
                     return;
                 }
                 if (pushesInFlight.get() >= scriber.pushWindow) {
@@ -134,16 +138,28 @@ final class Pusher {
         }
     }
 
-    /** Asks the peer to confirm the pushes up to {@code upTo}, one of them refused: see {@link Session#confirmPushed}. */
+    /**
+     * Asks the peer to confirm the pushes up to {@code upTo}, one of them refused: see {@link Session#confirmPushed}.
+     * While pushes wait in the log the confirmation waits too, and goes once they are all sent (see {@link #refill}).
+     * A push refused before it was sent (too large for this session's frames) is answered on the thread that pushed
+     * it, under the engine lock: then its caller sends what this queues.
+     */
     private void confirmAfterRefusal(long upTo) {
+        boolean held = scriber.lock.isHeldByCurrentThread();
         scriber.lock.lock();
         try {
+            refusedUpTo = Math.max(refusedUpTo, upTo);
             session.confirmPushed(upTo);
         } finally {
             scriber.lock.unlock();
         }
-        scriber.flush();
+        if (!held) {
+            scriber.flush();
+        }
     }
+
+    // The newest refused push, confirmed again once pushes no longer wait in the log. Guarded by the engine lock.
+    private long refusedUpTo;
 
     /** Sends one scribe as {@code add_scribe} and follows its answer. Caller holds the engine lock. */
     private void send(Scribe scribe) {

@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * The children of an {@link ObjectNode} kept for long (the fields of every object a peer holds): keys and values in
  * two arrays, in insertion order, found by scanning, as a {@code LinkedHashMap} keeps them but in about a fifth of
- * the memory for a few fields (no table, no entry objects, no cached views). Past {@link #MAX} entries it moves them
+ * the memory for a few fields (no hash table, no entry objects). Past {@link #MAX} entries it moves them
  * into a {@code LinkedHashMap}, so large objects are looked up by hash. Not thread-safe, like {@code LinkedHashMap}.
  */
 public final class SmallMap extends AbstractMap<String, JsonNode> {
@@ -203,7 +203,8 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
 
         @Override
         public boolean hasNext() {
-            return next < size;
+            // A change made meanwhile (other than through this iterator) makes next() throw, as LinkedHashMap's does.
+            return next < size || large != null || expected != modifications;
         }
 
         @Override
