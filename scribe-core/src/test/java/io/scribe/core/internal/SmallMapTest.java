@@ -71,6 +71,25 @@ class SmallMapTest {
         assertThat(SmallMap.compact(small)).isSameAs(small);
     }
 
+    @Test
+    void aKeyAddedWhileIteratingFailsTheIterationAsALinkedHashMapDoes() {
+        for (int fields : new int[] {2, SmallMap.MAX}) {
+            ObjectNode node = Json.object();
+            for (int i = 0; i < fields; i++) {
+                node.put("f" + i, i);
+            }
+            ObjectNode small = SmallMap.compact(node);
+            Iterator<Map.Entry<String, JsonNode>> it = small.fields();
+            it.next();
+            small.put("added", 1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                while (it.hasNext()) {
+                    it.next();
+                }
+            }).isInstanceOf(java.util.ConcurrentModificationException.class);
+        }
+    }
+
     private static List<String> retained(ObjectNode node, Random random) {
         List<String> keep = new ArrayList<>();
         node.fieldNames().forEachRemaining(k -> {
