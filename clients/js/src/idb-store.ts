@@ -52,7 +52,9 @@ export class IndexedDbStore implements Store {
   }
 
   commit(commit: Commit): Promise<void> {
-    const tx = this.database().transaction(['log', 'states', 'meta'], 'readwrite');
+    // 'strict': complete only once on disk. Chromium's default ('relaxed') may report a commit complete before it is
+    // written, and a browser quit right after an offline edit then loses an edit the app already counted.
+    const tx = this.database().transaction(['log', 'states', 'meta'], 'readwrite', { durability: 'strict' });
     for (const s of commit.scribes) tx.objectStore('log').put({ id: Number(s.id), json: toJson(s) });
     for (const s of commit.states) tx.objectStore('states').put({ key: `${s.klass}\u0000${s.id}`, json: toJson(s) });
     for (const f of commit.forgotten ?? []) tx.objectStore('states').delete(`${f.klass}\u0000${f.id}`);

@@ -202,7 +202,12 @@ export async function waitOnline(page) {
 }
 
 export async function waitPending(page, n) {
-  await page.locator(`#pending[data-count="${n}"]`).waitFor({ timeout: TIMEOUT });
+  try {
+    await page.locator(`#pending[data-count="${n}"]`).waitFor({ timeout: TIMEOUT });
+  } catch (e) {
+    const shown = await page.locator('#pending').getAttribute('data-count').catch(() => 'unreadable');
+    throw new Error(`pending never ${n} (it shows ${shown}): ${e.message}`);
+  }
 }
 
 /** The list entry of the document titled `title` (waits for it). */
