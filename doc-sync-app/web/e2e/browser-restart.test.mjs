@@ -34,7 +34,9 @@ async function listed(cli, title, ok = () => true) {
     const line = cli.lines.slice(from).find((l) => !l.startsWith('<<')
       && (l.includes(` ${title} `) || l.endsWith(` ${title}`)));
     if (line && ok(line)) return line;
-    if (Date.now() > deadline) assert.fail(`the CLI does not list "${title}" as expected: ${line}`);
+    if (Date.now() > deadline) {
+      assert.fail(`the CLI does not list "${title}" as expected: ${line}\n${cli.lines.slice(-40).join('\n')}`);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
 }
