@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { IndexedDbStore, Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
+import { HubServer, listen } from './hub-server.mjs';
 
 const T0 = Date.now();
 
@@ -10,63 +11,49 @@ const T0 = Date.now();
  * A scripted server peer speaking the wire protocol as a Java hub does: hello, paged answers to `sync` (honouring
  * `limit`, with `more` and `cursor`), `response` to `add_scribe` and `noop`, and its own `sync` request.
  */
-class FakeHub {
+class FakeHub extends HubServer {
   static async start(scribes) {
-    const hub = new FakeHub(scribes, await server());
-    return hub;
+    return new FakeHub(scribes, await listen());
   }
 
   constructor(scribes, wss) {
+    super(wss);
     this.log = scribes;
     this.received = [];
     this.syncs = [];
     this.hellos = [];
-    this.sockets = [];
-    this.wss = wss;
-    this.wss.on('connection', (ws) => {
-      this.sockets.push(ws);
-      let hello = false;
-      ws.on('message', (data) => {
-        const m = parseJson(data.toString());
-        if (!hello) {
-          hello = true;
-          this.hellos.push(m);
-          ws.send(toJson({ type: 'hello', client: 'hub' }));
-          ws.send(toJson({ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100 }));
-          return;
-        }
-        if (m.type === 'sync') {
-          this.syncs.push({ from: m.from, limit: m.limit });
-          const from = m.from === null ? 0 : Number(m.from);
-          const page = this.log.slice(from, from + m.limit);
-          const more = from + m.limit < this.log.length;
-          ws.send(toJson({ type: 'response', id: m.id, result: page, more, cursor: page.length ? page[page.length - 1].id : undefined }));
-        } else if (m.type === 'add_scribe') {
-          this.received.push(m.scribe);
-          this.cursor = m.scribe.id;
-          ws.send(toJson({ type: 'response', id: m.id, result: true }));
-        } else if (m.type === 'noop') {
-          ws.send(toJson({ type: 'response', id: m.id, result: true }));
-        } else if (m.type === 'response' && m.id === 1) {
-          this.clientPage = m;
-          this.received.push(...m.result);
-          const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
-          if (m.cursor ?? last) this.cursor = m.cursor ?? last;
-        }
-      });
+  }
+
+  connected(ws) {
+    let hello = false;
+    ws.on('message', (data) => {
+      const m = parseJson(data.toString());
+      if (!hello) {
+        hello = true;
+        this.hellos.push(m);
+        ws.send(toJson({ type: 'hello', client: 'hub' }));
+        ws.send(toJson({ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100 }));
+        return;
+      }
+      if (m.type === 'sync') {
+        this.syncs.push({ from: m.from, limit: m.limit });
+        const from = m.from === null ? 0 : Number(m.from);
+        const page = this.log.slice(from, from + m.limit);
+        const more = from + m.limit < this.log.length;
+        ws.send(toJson({ type: 'response', id: m.id, result: page, more, cursor: page.length ? page[page.length - 1].id : undefined }));
+      } else if (m.type === 'add_scribe') {
+        this.received.push(m.scribe);
+        this.cursor = m.scribe.id;
+        ws.send(toJson({ type: 'response', id: m.id, result: true }));
+      } else if (m.type === 'noop') {
+        ws.send(toJson({ type: 'response', id: m.id, result: true }));
+      } else if (m.type === 'response' && m.id === 1) {
+        this.clientPage = m;
+        this.received.push(...m.result);
+        const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
+        if (m.cursor ?? last) this.cursor = m.cursor ?? last;
+      }
     });
-  }
-  get url() {
-    return `ws://127.0.0.1:${this.wss.address().port}/scribe`;
-  }
-  /** Drops every connection, as a server restart or a network cut does. */
-  cut() {
-    for (const s of this.sockets) s.terminate();
-    this.sockets = [];
-  }
-  close() {
-    this.cut();
-    return new Promise((r) => this.wss.close(r));
   }
 }
 
@@ -77,13 +64,6 @@ function creates(n) {
       data: { id: `t${i}`, title: `task ${i}`, done: false, priority: i, tags: [] } });
   }
   return out;
-}
-
-/** A WebSocket server on a free port of 127.0.0.1, once it listens. */
-async function server() {
-  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-  await new Promise((resolve) => wss.once('listening', resolve));
-  return wss;
 }
 
 async function until(check) {
@@ -151,7 +131,7 @@ test('after a cut the client reconnects, catches up from its cursor and uploads 
 });
 
 test('a server that refuses the hello is retried with backoff; an unknown message gets error 400 and the session goes on', async () => {
-  const wss = await server();
+  const wss = await listen();
   let connections = 0;
   const errors = [];
   wss.on('connection', (ws) => {
@@ -191,7 +171,7 @@ test('a server that refuses the hello is retried with backoff; an unknown messag
 });
 
 test('a silent server is dropped after the idle timeout, with a noop heartbeat sent before', async () => {
-  const wss = await server();
+  const wss = await listen();
   const got = [];
   let connections = 0;
   wss.on('connection', (ws) => {

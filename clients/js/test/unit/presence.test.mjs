@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { Scriber, ScribeClient, ScribeError, parseJson, toJson } from '../../dist/index.js';
+import { listen } from './hub-server.mjs';
 
 /**
  * A scripted hub: hello, an empty answer to `sync`, answers to `noop`; keeps every `presence` message each connection
@@ -9,9 +10,7 @@ import { Scriber, ScribeClient, ScribeError, parseJson, toJson } from '../../dis
  */
 class PresenceHub {
   static async start() {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((resolve) => wss.once('listening', resolve));
-    return new PresenceHub(wss);
+    return new PresenceHub(await listen());
   }
 
   constructor(wss) {

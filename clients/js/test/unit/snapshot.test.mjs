@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { IndexedDbStore, MemoryStore, Scriber, ScribeClient, parseJson, toJson } from '../../dist/index.js';
+import { HubServer, listen } from './hub-server.mjs';
 
 // Clocks a minute in the past: a hybrid logical clock is the wall clock in milliseconds shifted left by 16 bits.
 const T0 = Date.now() - 60_000;
@@ -15,47 +16,44 @@ const clock = (n) => (BigInt(T0) << 16n) + BigInt(n);
  * a `sync` from a position gets the log after it. Before compaction (`snapshot` unset) it answers from its log only.
  * On hello it asks the client's log from `stored` and keeps what the client uploads.
  */
-class CompactingHub {
+class CompactingHub extends HubServer {
   static async start() {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((resolve) => wss.once('listening', resolve));
-    return new CompactingHub(wss);
+    return new CompactingHub(await listen());
   }
 
   constructor(wss) {
+    super(wss);
     this.log = [];
     this.snapshot = undefined; // { position, objects: [[scribe, ...], ...], perPage }
     this.stored = '';
     this.syncs = [];
     this.received = [];
-    this.sockets = [];
     /** Called with the asked `from` before a snapshot page is answered; returning 'cut' drops the connection. */
     this.beforePage = () => {};
-    this.wss = wss;
-    wss.on('connection', (ws) => {
-      this.sockets.push(ws);
-      let hello = false;
-      ws.on('message', (data) => {
-        const m = parseJson(data.toString());
-        if (!hello) {
-          hello = true;
-          ws.send(toJson({ type: 'hello', client: 'hub' }));
-          ws.send(toJson({ type: 'sync', id: 1, from: this.stored || null, limit: 100 }));
-          return;
-        }
-        if (m.type === 'sync') this.answer(ws, m);
-        else if (m.type === 'add_scribe') {
-          this.received.push(m.scribe);
-          this.stored = String(m.scribe.id);
-          ws.send(toJson({ type: 'response', id: m.id, result: true }));
-        } else if (m.type === 'noop') {
-          ws.send(toJson({ type: 'response', id: m.id, result: true }));
-        } else if (m.type === 'response' && m.id === 1) {
-          this.received.push(...m.result);
-          const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
-          if (m.cursor ?? last) this.stored = String(m.cursor ?? last);
-        }
-      });
+  }
+
+  connected(ws) {
+    let hello = false;
+    ws.on('message', (data) => {
+      const m = parseJson(data.toString());
+      if (!hello) {
+        hello = true;
+        ws.send(toJson({ type: 'hello', client: 'hub' }));
+        ws.send(toJson({ type: 'sync', id: 1, from: this.stored || null, limit: 100 }));
+        return;
+      }
+      if (m.type === 'sync') this.answer(ws, m);
+      else if (m.type === 'add_scribe') {
+        this.received.push(m.scribe);
+        this.stored = String(m.scribe.id);
+        ws.send(toJson({ type: 'response', id: m.id, result: true }));
+      } else if (m.type === 'noop') {
+        ws.send(toJson({ type: 'response', id: m.id, result: true }));
+      } else if (m.type === 'response' && m.id === 1) {
+        this.received.push(...m.result);
+        const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
+        if (m.cursor ?? last) this.stored = String(m.cursor ?? last);
+      }
     });
   }
 
@@ -89,19 +87,6 @@ class CompactingHub {
     ws.send(toJson(response));
   }
 
-  get url() {
-    return `ws://127.0.0.1:${this.wss.address().port}/scribe`;
-  }
-
-  cut() {
-    for (const s of this.sockets) s.terminate();
-    this.sockets = [];
-  }
-
-  close() {
-    this.cut();
-    return new Promise((r) => this.wss.close(r));
-  }
 }
 
 const create = (id, origin, n, fields = {}) => ({
