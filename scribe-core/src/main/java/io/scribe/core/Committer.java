@@ -140,8 +140,10 @@ final class Committer {
      * {@link io.scribe.core.internal.SmallMap} (the same values, not copies).
      */
     static ObjectState held(ObjectState state) {
-        return new ObjectState(state.klass(), state.id(), io.scribe.core.internal.SmallMap.compact(state.fields()),
-                state.stamps(), state.tombstone());
+        com.fasterxml.jackson.databind.node.ObjectNode fields = io.scribe.core.internal.SmallMap.compact(state.fields());
+        // A state derived from a held one (the usual update) is compact already: kept as it is.
+        return fields == state.fields() ? state
+                : new ObjectState(state.klass(), state.id(), fields, state.stamps(), state.tombstone());
     }
 
     /** Binds the objects {@code tx} created or received; part of {@link #commit}. */
