@@ -122,6 +122,12 @@ export class ScribeClient {
   private requestIds = 0;
   private readonly pendingRequests = new Map<number, Pending>();
   private inbox: Promise<void> = Promise.resolve();
+  private inboxDepth = 0;
+  // Whether the server takes one `ack` for many pushes (it said so in its last page), and the last push played since
+  // the last ack; the request ids of our own pushes, in order, until answered.
+  private acksCumulative = false;
+  private ackUpTo = 0;
+  private readonly pushIds: number[] = [];
   private caughtUp = false;
   private pushing = false;
   private pushedThrough = 0;
@@ -346,7 +352,11 @@ export class ScribeClient {
         this.handshake(text);
         return;
       }
-      this.inbox = this.inbox.then(() => this.receive(text)).catch((e) => this.report(e));
+      this.inboxDepth++;
+      this.inbox = this.inbox.then(() => this.receive(text)).catch((e) => this.report(e)).finally(() => {
+        // The messages that were waiting are handled: one ack answers the pushes among them.
+        if (--this.inboxDepth === 0 && generation === this.generation) this.sendAck();
+      });
     };
     ws.onerror = (ev) => {
       const message = ev?.message ?? ev?.error?.message ?? 'connection error';
@@ -423,6 +433,9 @@ export class ScribeClient {
     this.ws = undefined;
     this.caughtUp = false;
     this.pushing = false;
+    this.acksCumulative = false;
+    this.ackUpTo = 0;
+    this.pushIds.length = 0;
     for (const [, p] of this.pendingRequests) {
       clearTimeout(p.timer);
       p.reject(new ScribeError(408, 'session closed'));
@@ -618,7 +631,11 @@ export class ScribeClient {
           this.presence.receive(message);
           if (id !== undefined && id !== null) this.send({ type: 'response', id, result: true });
           break;
-        case 'response': await this.settle(id, message, null); break;
+        case 'response':
+          if (message.acks === 'cumulative') this.acksCumulative = true;
+          await this.settle(id, message, null);
+          break;
+        case 'ack': this.pushesAcknowledged(message.up_to); break;
         case 'error': await this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
         case 'rpc': throw new ScribeError(404, `no rpc on this peer: ${String(message.klass)}`);
         default: {
@@ -656,7 +673,50 @@ export class ScribeClient {
     }
     this.pendingRequests.delete(key);
     clearTimeout(p.timer);
+    this.forgetAnsweredPushes();
     return error ? p.reject(error) : p.resolve(message);
+  }
+
+  /**
+   * The server's cumulative `ack`: it played every push of ours up to request `upTo` that it did not answer with an
+   * error (its errors come before the ack that passes them). Each is settled as a `response` with `result: true`.
+   */
+  private pushesAcknowledged(upTo: unknown): void {
+    const last = Number(upTo);
+    if (!Number.isSafeInteger(last) || last <= 0) throw new ScribeError(400, 'ack needs up_to, a positive request id');
+    const answer = { type: 'response', result: true };
+    while (this.pushIds.length > 0 && this.pushIds[0] <= last) {
+      const id = this.pushIds.shift()!;
+      const p = this.pendingRequests.get(id);
+      if (!p) continue;
+      this.pendingRequests.delete(id);
+      clearTimeout(p.timer);
+      p.resolve(answer);
+    }
+  }
+
+  /** Drops the ids of pushes answered one by one (a server that answers each) from the head of `pushIds`. */
+  private forgetAnsweredPushes(): void {
+    while (this.pushIds.length > 0 && !this.pendingRequests.has(this.pushIds[0])) this.pushIds.shift();
+  }
+
+  /** Answers a push played here: by one ack later when the server takes them (see `sendAck`), else at once. */
+  private answerPush(id: unknown): void {
+    const n = Number(id);
+    if (this.acksCumulative && Number.isSafeInteger(n) && n > 0) {
+      this.ackUpTo = Math.max(this.ackUpTo, n);
+    } else {
+      this.send({ type: 'response', id, result: true });
+    }
+  }
+
+  /** Sends one `ack` for the pushes played since the last one, if any. */
+  private sendAck(): void {
+    if (this.ackUpTo > 0) {
+      const upTo = this.ackUpTo;
+      this.ackUpTo = 0;
+      this.send({ type: 'ack', up_to: upTo });
+    }
   }
 
   /**
@@ -691,7 +751,7 @@ export class ScribeClient {
     if (this.caughtUp && scribe.id !== undefined && scribe.id !== null) tx.meta[`cursor:${this.peer}`] = String(scribe.id);
     void this.scriber.commit(tx).catch(() => {});
     if (refused) throw refused;
-    this.send({ type: 'response', id, result: true });
+    this.answerPush(id);
   }
 
   /** Answers a page of this peer's log after `from`, without the asker's own scribes; then starts pushing. */
@@ -729,6 +789,8 @@ export class ScribeClient {
     }
     const response: Record<string, unknown> = { type: 'response', id, result: result.map(wireScribe), more };
     if (cursor !== undefined) response.cursor = cursor;
+    // Our pushes follow the last page: the server may answer many of them with one `ack`.
+    if (!more) response.acks = 'cumulative';
     this.send(response);
     if (!more) {
       // The page is the last one: nothing more will tell us the server stored it, so a noop answered after it (the
@@ -773,7 +835,9 @@ export class ScribeClient {
             if (this.options.relay === false && s.origin !== this.scriber.id) continue;
             const sid = Number(s.id);
             const own = s.origin === this.scriber.id;
-            this.request({ type: 'add_scribe', scribe: wireScribe(s) }).then(
+            const pushed = this.request({ type: 'add_scribe', scribe: wireScribe(s) });
+            this.pushIds.push(this.requestIds);
+            pushed.then(
               () => { if (own) this.acknowledge(sid); },
               (e: ScribeError) => {
                 if (e.code === 408) return;

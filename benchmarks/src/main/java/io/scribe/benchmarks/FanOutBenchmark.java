@@ -65,7 +65,8 @@ import java.util.function.ToDoubleFunction;
  * <p>The clients run in a child JVM started by this one (same class path), so that the server's heap and
  * allocation are measured alone. They are lightweight Netty WebSocket clients: the raw ones only read; the Scribe
  * ones speak the protocol minimally (client GUID in the upgrade URL, one {@code sync} from the start, an empty page
- * for the server's {@code sync}, {@code response true} for each {@code add_scribe} and {@code noop}). Every client
+ * for the server's {@code sync}, one cumulative {@code ack} per read for the {@code add_scribe}s in it (the server's
+ * last page says it takes them), {@code response true} for each {@code noop}). Every client
  * notes the {@link System#nanoTime()} at which a frame reached its handler (the same clock in both JVMs on Linux).
  *
  * <p>Measured per change: latency from just before the change on the server to each client's receipt, as p50, p99
@@ -619,6 +620,9 @@ public final class FanOutBenchmark {
             private int count;
             private int nextId = 1;
             private boolean isReady;
+            // Whether the server takes cumulative acks (its last page said so), and the last push since the last ack.
+            private boolean acksCumulative;
+            private long ackUpTo;
 
             Client(Group group, int index, boolean scribe, Runnable ready) {
                 this.group = group;
@@ -659,7 +663,12 @@ public final class FanOutBenchmark {
                 }
                 if (text.startsWith(ADD_SCRIBE)) {
                     group.arrived(index, ++count, now, bytes);
-                    long id = trailingId(text);
+                    long id = requestId(text);
+                    if (id >= 0 && acksCumulative) {
+                        // Answered with one ack at the end of the read, as Scribe's clients do.
+                        ackUpTo = Math.max(ackUpTo, id);
+                        return;
+                    }
                     if (id >= 0) {
                         answer(ctx, Long.toString(id), "true");
                         return;
@@ -671,6 +680,7 @@ public final class FanOutBenchmark {
                 switch (type) {
                     case "hello" -> sync(ctx, null);
                     case "response" -> {
+                        acksCumulative |= "cumulative".equals(m.path("acks").asText());
                         if (m.path("more").asBoolean(false) && m.hasNonNull("cursor")) {
                             sync(ctx, m.get("cursor").asText());
                         } else {
@@ -694,25 +704,34 @@ public final class FanOutBenchmark {
                 ctx.writeAndFlush(new TextWebSocketFrame(json));
             }
 
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+                if (ackUpTo > 0) {
+                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ack\",\"up_to\":" + ackUpTo + "}"));
+                    ackUpTo = 0;
+                }
+                super.channelReadComplete(ctx);
+            }
+
             private static void answer(ChannelHandlerContext ctx, String id, String result) {
                 ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"response\",\"id\":" + id + ",\"result\":"
                         + result + "}"));
             }
 
-            /** The request id of an {@code add_scribe} as the engine writes it ({@code ...,"id":17}), or -1. */
-            static long trailingId(String text) {
-                int end = text.length() - 1;
-                if (end < 0 || text.charAt(end) != '}') {
+            /**
+             * The request id of an {@code add_scribe} as the engine writes it ({@code {"type":"add_scribe","id":17,...}}),
+             * or -1.
+             */
+            static long requestId(String text) {
+                int start = ADD_SCRIBE.length() + ",\"id\":".length();
+                if (!text.startsWith(",\"id\":", ADD_SCRIBE.length())) {
                     return -1;
                 }
-                int start = end;
-                while (start > 0 && Character.isDigit(text.charAt(start - 1))) {
-                    start--;
+                int end = start;
+                while (end < text.length() && Character.isDigit(text.charAt(end))) {
+                    end++;
                 }
-                if (start == end || !text.startsWith(",\"id\":", start - 6)) {
-                    return -1;
-                }
-                return Long.parseLong(text, start, end, 10);
+                return end == start ? -1 : Long.parseLong(text, start, end, 10);
             }
 
             @Override

@@ -37,6 +37,8 @@ final class Outbox {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    // The request ids of pushes, in the order sent (increasing), until a cumulative ack passes them.
+    private final ConcurrentLinkedQueue<Integer> pushIds = new ConcurrentLinkedQueue<>();
 
     Outbox(Session session, io.scribe.core.spi.Connection connection, Wire wire) {
         this.session = session;
@@ -64,6 +66,9 @@ final class Outbox {
         }
         // One sweep per Scriber expires requests (see expire): no timer task per message.
         pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        if ("add_scribe".equals(message.path("type").asText())) {
+            pushIds.add(id);
+        }
         add(message);
         if (!session.isOpen()) {
             failPending();
@@ -104,6 +109,7 @@ final class Outbox {
             return future;
         }
         pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        pushIds.add(id);
         queue.add(payload);
         scriber.relay.markDirty(session);
         if (!session.isOpen()) {
@@ -193,7 +199,35 @@ final class Outbox {
     /** The request {@code id}'s answer came: returns its future (to complete), or null when none waits. */
     CompletableFuture<JsonNode> answered(int id) {
         Pending p = pending.remove(id);
+        forgetAnsweredPushes();
         return p == null ? null : p.future();
+    }
+
+    /** Drops the ids at the head of {@link #pushIds} that were answered one by one (or expired). */
+    private void forgetAnsweredPushes() {
+        synchronized (pushIds) {
+            for (Integer id; (id = pushIds.peek()) != null && !pending.containsKey(id); ) {
+                pushIds.poll();
+            }
+        }
+    }
+
+    /**
+     * The peer's cumulative {@code ack}: it played every push up to request {@code upTo} that it did not answer
+     * with an error (errors come before the ack that passes them). Completes those pushes' requests as a {@code
+     * response} with {@code result: true} would; other requests (sync, rpc, noop) keep their own answers.
+     */
+    void pushesAcknowledged(int upTo) {
+        JsonNode ack = Json.object().put("type", "response").put("result", true);
+        synchronized (pushIds) {
+            for (Integer id; (id = pushIds.peek()) != null && id <= upTo; ) {
+                pushIds.poll();
+                Pending p = pending.remove(id);
+                if (p != null) {
+                    p.future().complete(ack);
+                }
+            }
+        }
     }
 
     /** Number of requests sent and not yet answered. */
@@ -210,10 +244,12 @@ final class Outbox {
                                 + scriber.requestTimeout));
             }
         }
+        forgetAnsweredPushes();
     }
 
     /** Fails every request still waiting: the session closed. */
     void failPending() {
+        pushIds.clear();
         for (Integer id : new ArrayList<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {

@@ -92,6 +92,9 @@ final class Player {
             in.session().answer(in.requestId(), answers.get(in));
             in.session().tellRefused(in.scribe(), answers.get(in));
         }
+        for (Incoming in : batch) {
+            in.session().sendAck();
+        }
     }
 
     /** Outcome of playing one scribe. */

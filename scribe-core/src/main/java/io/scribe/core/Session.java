@@ -35,7 +35,7 @@ public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
     static final Set<String> CORE_TYPES =
-            Set.of("sync", "add_scribe", "rpc", "response", "error", "noop", Refusals.TYPE);
+            Set.of("sync", "add_scribe", "rpc", "response", "error", "noop", "ack", Refusals.TYPE);
 
     private final Scriber scriber;
 
@@ -273,6 +273,11 @@ public final class Session {
         scriber.flush();
     }
 
+    // Whether the peer takes one ack for many pushes (volatile: set on the reading thread, read under the engine
+    // lock), and the last push played since the last ack (guarded by the engine lock).
+    private volatile boolean acksCumulative;
+    private int ackUpTo;
+
     // Inside receiveData: pushed scribes are queued and played at the end of the read, or before the next message
     // of another type, so that answers and effects keep the order of the messages. Guarded by the decoder.
     private boolean batching;
@@ -390,6 +395,7 @@ public final class Session {
                 case "add_scribe" -> handleAddScribe(id, message);
                 case "rpc" -> handleRpc(id, message);
                 case "response" -> handleResponse(id, message);
+                case "ack" -> handleAck(message);
                 case "error" -> handleError(id, message);
                 case "noop" -> handleNoop(id, message);
                 case Refusals.TYPE -> handleRefused(id, message);
@@ -726,12 +732,40 @@ public final class Session {
         Admission.check(scriber, this, scribe, frameBytes);
     }
 
+    /**
+     * Answers a pushed scribe this peer played (or refused). When the peer takes cumulative acknowledgements (it said
+     * so in its last page, see {@link PageAnswer}), a played one is not answered by itself: {@link #sendAck} answers
+     * every push played up to the last one with one {@code ack}. A refusal is answered at once with its error,
+     * before the ack that passes it. Caller holds the engine lock.
+     */
     void answer(JsonNode id, ScribeException refused) {
-        if (refused == null) {
-            respond(id, Json.NODES.booleanNode(true));
-        } else {
+        if (refused != null) {
             rejected(id, refused);
+        } else if (acksCumulative && id != null && id.canConvertToInt() && id.asInt() > 0) {
+            ackUpTo = Math.max(ackUpTo, id.asInt());
+        } else {
+            respond(id, Json.NODES.booleanNode(true));
         }
+    }
+
+    /**
+     * Sends one {@code ack} for the pushes answered since the last one (see {@link #answer}), if any. Called under
+     * the engine lock after a batch of pushes was answered.
+     */
+    void sendAck() {
+        if (ackUpTo > 0) {
+            enqueue(Json.object().put("type", "ack").put("up_to", ackUpTo));
+            ackUpTo = 0;
+        }
+    }
+
+    /** The peer's cumulative acknowledgement of our pushes: see {@link Outbox#pushesAcknowledged}. */
+    private void handleAck(JsonNode message) {
+        JsonNode upTo = message.get("up_to");
+        if (upTo == null || !upTo.canConvertToInt() || upTo.asInt() <= 0) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "ack needs up_to, a positive request id");
+        }
+        outbox.pushesAcknowledged(upTo.asInt());
     }
 
     /**
@@ -849,6 +883,11 @@ public final class Session {
     }
 
     private void handleResponse(JsonNode id, JsonNode message) {
+        if (syncro == null && !acksCumulative && message.has("acks")
+                && "cumulative".equals(message.get("acks").asText())) {
+            // The last page of the peer's log: from here on it pushes, and takes one ack for many pushes.
+            acksCumulative = true;
+        }
         CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? outbox.answered(id.asInt()) : null;
         if (p != null && syncro != null) {
             scriber.lock.lock();
@@ -887,7 +926,7 @@ public final class Session {
 
     /** Handles a message before authentication: the authentication message, or a refusal. */
     private void gate(String type, JsonNode id, JsonNode message) {
-        if (type.equals("response") || type.equals("error")) {
+        if (type.equals("response") || type.equals("error") || type.equals("ack")) {
             scriber.report(new ScribeException(ScribeException.UNAUTHENTICATED,
                     "from " + client.id() + ": " + type + " before authentication ignored"));
             return;
