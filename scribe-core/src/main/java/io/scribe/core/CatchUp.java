@@ -186,12 +186,12 @@ final class CatchUp {
             if (snapshotEnds) {
                 snapshotSeen = null;
             }
-            session.correct(fixes);
+            session.intake.correct(fixes);
             if (!forgotten.isEmpty()) {
                 forgetStates(forgotten);
             }
             // Told once the page is stored, with the states it left.
-            refusedInPage.forEach(r -> session.tellRefused(r.getKey(), r.getValue()));
+            refusedInPage.forEach(r -> session.intake.tellRefused(r.getKey(), r.getValue()));
             refusedInPage.clear();
         } finally {
             scriber.lock.unlock();
@@ -286,8 +286,8 @@ final class CatchUp {
         for (JsonNode node : nodes) {
             Scribe scribe = null;
             try {
-                scribe = session.credited(Json.scribe(node));
-                session.checkOrigin(scribe);
+                scribe = session.intake.credited(Json.scribe(node));
+                session.intake.checkOrigin(scribe);
                 Admission.check(scriber, session, scribe, 0);
                 scriber.player.play(scribe, session.client(), session, tx);
                 if (clockless != null && session.syncro != null && scribe.clock() == 0) {

@@ -141,7 +141,7 @@ final class Compactor {
             // pass the scribes they were not pushed.
             long end = scriber.committer.seenThrough();
             for (Session s : scriber.sessions) {
-                s.confirmPushed(end);
+                s.pusher.confirmPushed(end);
             }
         } finally {
             scriber.lock.unlock();

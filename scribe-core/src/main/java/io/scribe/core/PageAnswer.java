@@ -43,7 +43,7 @@ final class PageAnswer {
             answerSnapshot(response, snapshot, limit);
             return;
         }
-        long after = session.parseCursor(from);
+        long after = parseCursor(scriber, from);
         session.client().acknowledged.reset(after);
         ArrayNode result = response.putArray("result");
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
@@ -291,6 +291,19 @@ final class PageAnswer {
                 position = Long.parseLong(at.id());
                 cursor = at.id();
             }
+        }
+    }
+
+    /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1 (nothing). */
+    static long parseCursor(Scriber scriber, JsonNode from) {
+        if (from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty())) {
+            return 0;
+        }
+        try {
+            long value = Long.parseLong(from.asText());
+            return value >= 0 && value <= scriber.store.lastId() ? value : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 }

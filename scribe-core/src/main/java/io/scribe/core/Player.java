@@ -56,11 +56,11 @@ final class Player {
                 }
                 Session s = in.session();
                 try {
-                    s.admit(in.scribe(), in.frameBytes());
+                    s.intake.admit(in.scribe(), in.frameBytes());
                     play(in.scribe(), s.client(), s, tx);
                 } catch (ScribeException e) {
                     if (e.code() >= ScribeException.INTERNAL) {
-                        answers.put(in, (ScribeException) s.lost(e));
+                        answers.put(in, (ScribeException) s.intake.lost(e));
                         continue attempt;
                     }
                     // A deliberate refusal (4xx) is final and changes nothing; it never moves the cursor (whatever
@@ -68,10 +68,10 @@ final class Player {
                     answers.put(in, e);
                     continue;
                 } catch (RuntimeException e) {
-                    answers.put(in, (ScribeException) s.lost(e));
+                    answers.put(in, (ScribeException) s.intake.lost(e));
                     continue attempt;
                 }
-                if (s.caughtUp() && in.scribe().id() != null) {
+                if (s.isCaughtUp() && in.scribe().id() != null) {
                     // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                     // could skip the scribes of the unfinished pages.
                     tx.cursors.put(s.client().id(), in.scribe().id());
@@ -84,16 +84,16 @@ final class Player {
         } catch (RuntimeException e) {
             for (Incoming in : batch) {
                 if (!answers.containsKey(in) || answers.get(in).code() < ScribeException.INTERNAL) {
-                    answers.put(in, (ScribeException) in.session().lost(e));
+                    answers.put(in, (ScribeException) in.session().intake.lost(e));
                 }
             }
         }
         for (Incoming in : batch) {
-            in.session().answer(in.requestId(), answers.get(in));
-            in.session().tellRefused(in.scribe(), answers.get(in));
+            in.session().intake.answer(in.requestId(), answers.get(in));
+            in.session().intake.tellRefused(in.scribe(), answers.get(in));
         }
         for (Incoming in : batch) {
-            in.session().sendAck();
+            in.session().intake.sendAck();
         }
     }
 

@@ -5,15 +5,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One session's live pushes: each new scribe of this peer's log that the session's peer may see goes out as {@code
  * add_scribe}, in log order. On the Scribe wire at most {@link Scriber.Builder#pushWindow} of them are unanswered at a
  * time; beyond that they wait in the log, and are read from it (under the same visibility rules) as answers come in.
- * A push that times out when nothing was answered for the whole request timeout closes the session. Runs under the engine lock, except where an
- * answer arrives, which takes it.
+ * A push that times out when nothing was answered for the whole request timeout closes the session. Runs under the
+ * engine lock, except where an answer arrives, which takes it. Answers come one by one or as one cumulative {@code
+ * ack} for many (see {@link Outbox#pushesAcknowledged}).
  */
 final class Pusher {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
 
     private final Session session;
     private final Scriber scriber;
@@ -121,7 +126,7 @@ final class Pusher {
                     fromPeer.clear();
                     if (refusedUpTo > 0) {
                         // A refusal that came while pushes waited: confirmed now (nothing if passed meanwhile).
-                        session.confirmPushed(refusedUpTo);
+                        confirmPushed(refusedUpTo);
                     }
                     return;
                 }
@@ -139,7 +144,7 @@ final class Pusher {
     }
 
     /**
-     * Asks the peer to confirm the pushes up to {@code upTo}, one of them refused: see {@link Session#confirmPushed}.
+     * Asks the peer to confirm the pushes up to {@code upTo}, one of them refused: see {@link #confirmPushed}.
      * While pushes wait in the log the confirmation waits too, and goes once they are all sent (see {@link #refill}).
      * A push refused before it was sent (too large for this session's frames) is answered on the thread that pushed
      * it, under the engine lock: then its caller sends what this queues.
@@ -149,7 +154,7 @@ final class Pusher {
         scriber.lock.lock();
         try {
             refusedUpTo = Math.max(refusedUpTo, upTo);
-            session.confirmPushed(upTo);
+            confirmPushed(upTo);
         } finally {
             scriber.lock.unlock();
         }
@@ -173,9 +178,9 @@ final class Pusher {
             message.set("scribe", json);
             answered = session.enqueueRequest(message);
         } else {
-            answered = session.enqueuePush(EncodedScribe.of(scribe));
+            answered = session.outbox.push(EncodedScribe.of(scribe));
         }
-        session.reportFailure(answered);
+        reportFailure(answered);
         long pushed = Acknowledged.parse(scribe.id());
         answered.thenAccept(r -> session.client().acknowledged.advance(pushed));
         if (session.syncro == null) {
@@ -201,5 +206,40 @@ final class Pusher {
         if (session.syncro != null) {
             session.syncro.sent(json, message.path("id").asInt());
         }
+    }
+
+    /**
+     * Asks the peer, with a {@code noop}, to confirm it has played every push queued so far, when nothing waits in
+     * the log for it: its answer acknowledges this log up to {@code upTo} (scribes it may not see, and its own, are
+     * never pushed, so no answer to a push passes them). Used by {@link Compactor}, and after the peer refused a push
+     * (which it passes only when confirmed, see {@link #confirmAfterRefusal}). Called under the Scriber's lock.
+     */
+    void confirmPushed(long upTo) {
+        if (!session.pushing() || pushBehind || session.client().acknowledged.position() >= upTo) {
+            return;
+        }
+        // The position goes with it: the peer may store it as its cursor here (see handleNoop), so its next
+        // catch-up starts after the scribes it was never pushed, not before what compaction removed.
+        ObjectNode noop = Json.object().put("type", "noop");
+        if (session.syncro == null) {
+            noop.put("cursor", Long.toString(upTo));
+        }
+        session.enqueueRequest(noop).thenAccept(r -> session.client().acknowledged.advance(upTo));
+    }
+
+    void reportFailure(CompletableFuture<JsonNode> request) {
+        request.whenComplete((r, e) -> {
+            if (e == null) {
+                return;
+            }
+            if (!session.isOpen()) {
+                // The scribe stays in the store for the peer's next catch-up: a closed session is no problem to
+                // report once per push (a peer resetting its connection would flood the log).
+                log.debug("session {}: push not answered before close", session.client().id());
+                return;
+            }
+            scriber.report(e instanceof ScribeException se ? se
+                    : new ScribeException(ScribeException.INTERNAL, e.toString(), e));
+        });
     }
 }

@@ -26,7 +26,7 @@ final class Relay {
     void toSessions(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
         for (Session s : scriber.sessions) {
             if (s == source) {
-                s.cameFromPeer(scribe);
+                s.pusher.cameFromPeer(scribe);
                 continue;
             }
             if (!s.pushing() || s.client().id().equals(scribe.origin())) {
@@ -39,7 +39,7 @@ final class Relay {
                 // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
                 continue;
             }
-            s.push(scribe);
+            s.pusher.push(scribe);
         }
     }
 

@@ -33,7 +33,7 @@ final class SyncroAnswer {
      * earlier scribes are sent back too, since it may have lost them (it restarted empty, or it is not recognised).
      */
     void answer(JsonNode id, JsonNode message, boolean own) {
-        long after = session.parseCursor(message.get("from"));
+        long after = PageAnswer.parseCursor(scriber, message.get("from"));
         session.client().acknowledged.reset(after);
         JsonNode limitNode = message.get("limit");
         // The page size bounds every page, whatever the request asks (none, zero, huge). Syncro peers cannot page:
@@ -175,14 +175,14 @@ final class SyncroAnswer {
             if (session.syncro != null && !session.syncro.waiting.isEmpty()) {
                 List<ObjectNode> waiting = new ArrayList<>(session.syncro.waiting);
                 session.syncro.waiting.clear();
-                session.correct(waiting);
+                session.intake.correct(waiting);
             }
             if (session.syncro != null) {
                 // Corrections a closed session could not deliver, with the values held here now; a peer that asks
                 // from the start holds nothing of this log, so it is owed nothing.
                 Map<Key, java.util.Set<String>> owed = session.client().takeOwed();
                 if (!own) {
-                    session.correct(session.syncro.owed(owed, new Txn()));
+                    session.intake.correct(session.syncro.owed(owed, new Txn()));
                 }
             }
             if (!sentToSyncro.isEmpty()) {
@@ -195,7 +195,7 @@ final class SyncroAnswer {
             if (more && session.wire().isSyncro()) {
                 // A Syncro peer takes the first answer as the whole rest of the log: what did not fit follows at
                 // once as pushes, in log order.
-                snapshotRest.forEach(session::push);
+                snapshotRest.forEach(session.pusher::push);
                 pushRest(position, after, creates, own);
                 more = false;
             }
@@ -302,7 +302,7 @@ final class SyncroAnswer {
                             continue;
                         }
                     }
-                    session.push(s);
+                    session.pusher.push(s);
                 }
                 position = Long.parseLong(s.id());
             }

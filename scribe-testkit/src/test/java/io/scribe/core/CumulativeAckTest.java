@@ -175,7 +175,7 @@ class CumulativeAckTest {
         atB.get().sync();
         await(() -> {
             deliverToB.run();
-            return atA.get().caughtUp() && atB.get().caughtUp();
+            return atA.get().isCaughtUp() && atB.get().isCaughtUp();
         });
         fromB.clear();
 

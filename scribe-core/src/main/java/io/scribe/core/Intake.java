@@ -1,0 +1,286 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.Json;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session's intake of the scribes its peer pushes ({@code add_scribe}): checks who may introduce them, queues them
+ * for the {@link Player} (a Syncro peer's are played one at a time, each followed by the corrections Syncro needs),
+ * and answers them, one by one or with one cumulative {@code ack} when the peer takes those; tells the peer of a
+ * write of its that was refused for good ({@code refused}) and takes such a notice from its relay.
+ */
+final class Intake {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    private final Session session;
+    private final Scriber scriber;
+    private final Client client;
+    private final SyncroPeer syncro;
+    // Whether the peer takes one ack for many pushes (volatile: set on the reading thread, read under the engine
+    // lock), and the last push played since the last ack (guarded by the engine lock).
+    private volatile boolean acksCumulative;
+    private int ackUpTo;
+
+    Intake(Session session) {
+        this.session = session;
+        this.scriber = session.scriber();
+        this.client = session.client();
+        this.syncro = session.syncro;
+    }
+
+    /** The peer said, in the last page it answered, that it takes cumulative acks: see {@link #answer}. */
+    void peerTakesCumulativeAcks() {
+        acksCumulative = true;
+    }
+
+    /**
+     * Takes an {@code add_scribe}: on the Scribe wire the scribe is queued and played with the others of the read
+     * (see {@link Player#playIncoming}); a Syncro peer's is played and stored at once, then corrected. A refused one
+     * is answered with its error.
+     */
+    void addScribe(JsonNode id, JsonNode message) {
+        Scribe scribe = credited(Json.scribe(message.get("scribe")));
+        if (syncro == null) {
+            // Queued, then played by whichever thread holds the lock next: scribes that arrive on several sessions
+            // while a step is being stored are played and stored together (one store commit for the batch).
+            // Syncro sessions play one scribe at a time (their corrections follow each one).
+            scriber.incoming.add(new Scriber.Incoming(session, id, scribe, session.inbound.inboundBytes()));
+            if (session.inbound.holdForBatch()) {
+                return;
+            }
+        }
+        scriber.lock.lock();
+        try {
+            if (syncro == null) {
+                scriber.player.playIncoming();
+                return;
+            }
+            Txn tx = new Txn();
+            ScribeException refused = null;
+            try {
+                checkOrigin(scribe);
+                Admission.check(scriber, session, scribe, session.inbound.inboundBytes());
+                scriber.player.play(scribe, client, session, tx);
+            } catch (ScribeException e) {
+                if (e.code() >= ScribeException.INTERNAL) {
+                    throw lost(e);
+                }
+                if (syncro != null && e.code() == ScribeException.NOT_FOUND) {
+                    // A Syncro peer changed a record this peer does not hold yet: its create is in the peer's log
+                    // (a push lost in a disconnect, or one crossing the catch-up). An error would make Syncro
+                    // raise: the scribe is acknowledged, the cursor stays, and a catch-up from it fetches both.
+                    scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage()
+                            + "; catching up from the peer's log", e));
+                    session.respond(id, Json.NODES.booleanNode(true));
+                    session.notCaughtUp();
+                    CompletableFuture<Void> running = session.catchUp();
+                    if (running == null || running.isDone()) {
+                        session.sync();
+                    }
+                    return;
+                }
+                // A deliberate refusal (4xx) is final: the scribe is not played again.
+                refused = e;
+                tx = new Txn();
+            } catch (RuntimeException e) {
+                throw lost(e);
+            }
+            List<ObjectNode> fixes = syncro != null && scribe.clock() == 0 && refused == null
+                    ? syncro.played(List.of(scribe), tx, false) : List.of();
+            if (session.isCaughtUp() && scribe.id() != null && refused == null) {
+                // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
+                // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):
+                // the next catch-up passes it.
+                if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
+                    syncro.heldCursor = scribe.id();
+                } else {
+                    tx.cursors.put(client.id(), scribe.id());
+                }
+            }
+            try {
+                scriber.commit(tx);
+            } catch (RuntimeException e) {
+                throw lost(e);
+            }
+            if (refused != null) {
+                throw refused;
+            }
+            session.respond(id, Json.NODES.booleanNode(true));
+            correct(fixes);
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /**
+     * Sends a Syncro peer, after its clockless scribes were played and committed, the values that won here where it
+     * may hold others (see SyncroPeer); once it answered them all, its held-back cursor is stored. Caller holds the
+     * engine lock.
+     */
+    void correct(List<ObjectNode> fixes) {
+        if (fixes.isEmpty() || !session.isOpen()) {
+            return;
+        }
+        if (!syncro.asked) {
+            // Its cursor is not known yet, and a correction without it would reset the peer's cursor.
+            syncro.waiting.addAll(fixes);
+            return;
+        }
+        for (ObjectNode fix : fixes) {
+            if (syncro.cursor != null) {
+                fix.put("id", syncro.cursor);
+            } else {
+                fix.remove("id");
+            }
+            log.debug("session {}: sending the values held here: {}", client.id(), fix);
+            ObjectNode message = Json.object().put("type", "add_scribe");
+            message.set("scribe", fix);
+            syncro.correcting++;
+            Key key = syncro.keyOf(fix);
+            java.util.Set<String> fields = new java.util.HashSet<>();
+            fix.path("data").path(1).fieldNames().forEachRemaining(fields::add);
+            session.enqueueRequest(message).whenComplete((r, e) -> {
+                scriber.lock.lock();
+                try {
+                    if (e != null) {
+                        // The session closed first: the cursor stays held back, and the correction is sent again
+                        // once the next session to this client has caught up.
+                        if (key != null) {
+                            client.owe(key, fields);
+                        }
+                        return;
+                    }
+                    if (--syncro.correcting == 0 && syncro.heldCursor != null && session.isOpen()) {
+                        Txn tx = new Txn();
+                        tx.cursors.put(client.id(), syncro.heldCursor);
+                        syncro.heldCursor = null;
+                        scriber.commit(tx);
+                    }
+                } finally {
+                    scriber.lock.unlock();
+                }
+            });
+            syncro.sent(fix, message.path("id").asInt());
+        }
+    }
+
+    /** The peer refused a write of ours for good: see {@link Refusals}. */
+    void refused(JsonNode id, JsonNode message) {
+        if (!session.isTrustedRelay()) {
+            // Only the peer this one syncs through (its server, which it trusts as a relay) may undo its writes.
+            throw new ScribeException(ScribeException.FORBIDDEN, "refused: only a peer trusted as a relay may send it");
+        }
+        scriber.lock.lock();
+        try {
+            Refusals.undo(scriber, client, message);
+        } finally {
+            scriber.lock.unlock();
+        }
+        session.respond(id, Json.NODES.booleanNode(true));
+    }
+
+    /**
+     * Tells the peer that this peer refused its own write {@code scribe} for good, with this peer's state of the
+     * object, when {@link Refusals} says one is due. Caller holds the engine lock.
+     */
+    void tellRefused(Scribe scribe, ScribeException error) {
+        ObjectNode notice = scribe == null || error == null ? null : Refusals.notice(scriber, session, scribe, error);
+        if (notice == null || !session.isOpen()) {
+            return;
+        }
+        session.enqueueRequest(notice).whenComplete((r, e) -> {
+            if (e != null) {
+                log.debug("session {}: refusal notice not taken: {}", client.id(), e.toString());
+            }
+        });
+    }
+
+    /** Refuses a pushed scribe this session may not introduce, or that its class or a store cannot take. */
+    void admit(Scribe scribe, long frameBytes) {
+        checkOrigin(scribe);
+        Admission.check(scriber, session, scribe, frameBytes);
+    }
+
+    /**
+     * Answers a pushed scribe this peer played (or refused). When the peer takes cumulative acknowledgements (it said
+     * so in its last page, see {@link PageAnswer}), a played one is not answered by itself: {@link #sendAck} answers
+     * every push played up to the last one with one {@code ack}. A refusal is answered at once with its error,
+     * before the ack that passes it. Caller holds the engine lock.
+     */
+    void answer(JsonNode id, ScribeException refused) {
+        if (refused != null) {
+            session.rejected(id, refused);
+        } else if (acksCumulative && id != null && id.canConvertToInt() && id.asInt() > 0) {
+            ackUpTo = Math.max(ackUpTo, id.asInt());
+        } else {
+            session.respond(id, Json.NODES.booleanNode(true));
+        }
+    }
+
+    /**
+     * Sends one {@code ack} for the pushes answered since the last one (see {@link #answer}), if any. Called under
+     * the engine lock after a batch of pushes was answered.
+     */
+    void sendAck() {
+        if (ackUpTo > 0) {
+            session.enqueue(Json.object().put("type", "ack").put("up_to", ackUpTo));
+            ackUpTo = 0;
+        }
+    }
+
+    /** The peer's cumulative acknowledgement of our pushes: see {@link Outbox#pushesAcknowledged}. */
+    void ack(JsonNode message) {
+        JsonNode upTo = message.get("up_to");
+        if (upTo == null || !upTo.canConvertToInt() || upTo.asInt() <= 0) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "ack needs up_to, a positive request id");
+        }
+        session.outbox.pushesAcknowledged(upTo.asInt());
+    }
+
+    /**
+     * A pushed scribe could not be played or stored (the store failed, a policy threw): later pushes must not move
+     * the cursor past it, so pushes stop moving the cursor and a new catch-up from the stored cursor fetches it
+     * again a moment later.
+     */
+    RuntimeException lost(RuntimeException cause) {
+        session.notCaughtUp();
+        session.retryCatchUp(null);
+        return cause instanceof ScribeException se ? se
+                : new ScribeException(ScribeException.INTERNAL, "scribe from " + client.id() + " not stored: " + cause,
+                        cause);
+    }
+
+    /**
+     * The identity check every incoming scribe passes before it is played: its origin must be this session's
+     * client unless the peer is a trusted relay.
+     */
+    /**
+     * In Syncro mode a peer sends no hello: it is named here (one client per connection unless the application names
+     * it), so an origin it puts on a scribe (a Scribe peer speaking Syncro's protocol does) cannot be checked against
+     * its name. Unless the session is a trusted relay, such a scribe is credited to this session's client, as a
+     * Syncro peer's scribes, which carry no origin, are. Other sessions' scribes are returned as they are.
+     */
+    Scribe credited(Scribe scribe) {
+        if (syncro == null || scribe.origin() == null || scribe.origin().equals(client.id())
+                || session.isTrustedRelay()) {
+            return scribe;
+        }
+        return new Scribe(scribe.id(), scribe.klass(), scribe.type(), scribe.data(), null, scribe.clock(),
+                scribe.base());
+    }
+
+    void checkOrigin(Scribe scribe) {
+        String origin = scribe.origin();
+        if (origin == null || origin.equals(client.id()) || session.isTrustedRelay()) {
+            return;
+        }
+        throw new ScribeException(ScribeException.FORBIDDEN, "scribe " + scribe.id() + " names origin " + origin
+                + " but comes from " + client.id() + ", which is not a trusted relay; refused");
+    }
+}
