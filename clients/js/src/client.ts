@@ -123,11 +123,12 @@ export class ScribeClient {
   private readonly pendingRequests = new Map<number, Pending>();
   private inbox: Promise<void> = Promise.resolve();
   private inboxDepth = 0;
-  // Whether the server takes one `ack` for many pushes (it said so in its last page), and the last push played since
-  // the last ack; the request ids of our own pushes, in order, until answered.
-  private acksCumulative = false;
-  private ackUpTo = 0;
-  private readonly pushIds: number[] = [];
+  // The id of the last push without a request id played since the last ack; whether the server acknowledges our
+  // pushes cumulatively (its sync said so), and those pushes, in log order, until an ack or an error answers them.
+  private ackUpTo: string | undefined;
+  private serverAcksCumulative = false;
+  private readonly pushed: { position: number; resolve: (m: any) => void; reject: (e: Error) => void;
+    timer: ReturnType<typeof setTimeout> }[] = [];
   private caughtUp = false;
   private pushing = false;
   private pushedThrough = 0;
@@ -154,7 +155,9 @@ export class ScribeClient {
     this.WS = ctor;
     this.ackKey = `acked:${options.url}`;
     this.acked = Number(scriber.getMeta(this.ackKey) ?? 0);
-    this.unsubscribe = scriber.onAppend((scribes) => this.appended(scribes));
+    const offLog = scriber.onLog((scribes) => this.logged(scribes));
+    const offAppend = scriber.onAppend(() => { if (this.pushing) void this.pump(); });
+    this.unsubscribe = () => { offLog(); offAppend(); };
     this.ready = this.loadUnacked();
     this.presence = new Presence({ send: (m) => this.send(m), onError: (e) => this.scriber.onError(e) }, options.presenceThrottleMs ?? 50);
   }
@@ -297,16 +300,20 @@ export class ScribeClient {
     this.emit('pending', this.unacked.length);
   }
 
-  private appended(scribes: LoggedScribe[]): void {
+  /**
+   * Counts this peer's own scribes as pending the moment a commit logs them (before the store has them), so that
+   * `pending` and `whenSent()` include a change as soon as it is made; they are pushed once stored.
+   */
+  private logged(scribes: LoggedScribe[]): void {
     let own = false;
     for (const s of scribes) {
-      if (s.origin === this.scriber.id && Number(s.id) > this.acked) {
-        this.unacked.push(Number(s.id));
+      const id = Number(s.id);
+      if (s.origin === this.scriber.id && id > this.acked && !(this.unacked.length && this.unacked.at(-1)! >= id)) {
+        this.unacked.push(id);
         own = true;
       }
     }
     if (own) this.emit('pending', this.unacked.length);
-    if (this.pushing) void this.pump();
   }
 
   private acknowledge(id: number): void {
@@ -433,9 +440,12 @@ export class ScribeClient {
     this.ws = undefined;
     this.caughtUp = false;
     this.pushing = false;
-    this.acksCumulative = false;
-    this.ackUpTo = 0;
-    this.pushIds.length = 0;
+    this.ackUpTo = undefined;
+    this.serverAcksCumulative = false;
+    for (const p of this.pushed.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(new ScribeError(408, 'session closed'));
+    }
     for (const [, p] of this.pendingRequests) {
       clearTimeout(p.timer);
       p.reject(new ScribeError(408, 'session closed'));
@@ -525,7 +535,8 @@ export class ScribeClient {
   private requestPage(from: string | null): void {
     const peer = this.peer!;
     const generation = this.generation;
-    this.requestInline({ type: 'sync', from, limit: this.options.pageSize ?? 500 }, (error, response) => {
+    // The server may push to us without request ids: we acknowledge cumulatively (see `answerPush`).
+    this.requestInline({ type: 'sync', from, limit: this.options.pageSize ?? 500, acks: 'cumulative' }, (error, response) => {
       if (error) {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
         return;
@@ -631,12 +642,14 @@ export class ScribeClient {
           this.presence.receive(message);
           if (id !== undefined && id !== null) this.send({ type: 'response', id, result: true });
           break;
-        case 'response':
-          if (message.acks === 'cumulative') this.acksCumulative = true;
-          await this.settle(id, message, null);
-          break;
+        case 'response': await this.settle(id, message, null); break;
         case 'ack': this.pushesAcknowledged(message.up_to); break;
-        case 'error': await this.settle(id, message, new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'))); break;
+        case 'error': {
+          const error = new ScribeError(Number(message.code ?? 500), String(message.message ?? 'error'));
+          if ((id === undefined || id === null) && typeof message.scribe === 'string' && this.pushRefused(message.scribe, error)) break;
+          await this.settle(id, message, error);
+          break;
+        }
         case 'rpc': throw new ScribeError(404, `no rpc on this peer: ${String(message.klass)}`);
         default: {
           const handler = typeof message.type === 'string' ? this.options.handlers?.[message.type] : undefined;
@@ -673,48 +686,75 @@ export class ScribeClient {
     }
     this.pendingRequests.delete(key);
     clearTimeout(p.timer);
-    this.forgetAnsweredPushes();
     return error ? p.reject(error) : p.resolve(message);
   }
 
   /**
-   * The server's cumulative `ack`: it played every push of ours up to request `upTo` that it did not answer with an
-   * error (its errors come before the ack that passes them). Each is settled as a `response` with `result: true`.
+   * The server's cumulative `ack`: it played and stored every push of ours up to `upTo`, a position of our log, except
+   * those it answered with an `error` naming them (which comes before the ack that passes them). Each is settled as a
+   * `response` with `result: true` would be.
    */
   private pushesAcknowledged(upTo: unknown): void {
-    const last = Number(upTo);
-    if (!Number.isSafeInteger(last) || last <= 0) throw new ScribeError(400, 'ack needs up_to, a positive request id');
+    const last = typeof upTo === 'string' && /^[0-9]+$/.test(upTo) ? Number(upTo) : NaN;
+    if (!(last > 0)) throw new ScribeError(400, 'ack needs up_to, the id of a scribe pushed');
     const answer = { type: 'response', result: true };
-    while (this.pushIds.length > 0 && this.pushIds[0] <= last) {
-      const id = this.pushIds.shift()!;
-      const p = this.pendingRequests.get(id);
-      if (!p) continue;
-      this.pendingRequests.delete(id);
+    while (this.pushed.length > 0 && this.pushed[0].position <= last) {
+      const p = this.pushed.shift()!;
       clearTimeout(p.timer);
       p.resolve(answer);
     }
   }
 
-  /** Drops the ids of pushes answered one by one (a server that answers each) from the head of `pushIds`. */
-  private forgetAnsweredPushes(): void {
-    while (this.pushIds.length > 0 && !this.pendingRequests.has(this.pushIds[0])) this.pushIds.shift();
+  /** The server refused our push of the scribe at `position`: fails it. False when no such push waits. */
+  private pushRefused(position: string, error: ScribeError): boolean {
+    const at = this.pushed.findIndex((p) => p.position === Number(position));
+    if (at < 0) return false;
+    const [p] = this.pushed.splice(at, 1);
+    clearTimeout(p.timer);
+    p.reject(error);
+    return true;
   }
 
-  /** Answers a push played here: by one ack later when the server takes them (see `sendAck`), else at once. */
-  private answerPush(id: unknown): void {
-    const n = Number(id);
-    if (this.acksCumulative && Number.isSafeInteger(n) && n > 0) {
-      this.ackUpTo = Math.max(this.ackUpTo, n);
-    } else {
+  /**
+   * Pushes one scribe. To a server that acknowledges cumulatively (its `sync` said so) without a request id, answered
+   * by an `ack` passing its position or an `error` naming it; to others as a request answered by its id.
+   */
+  private push(s: LoggedScribe): Promise<unknown> {
+    if (!this.serverAcksCumulative) return this.request({ type: 'add_scribe', scribe: wireScribe(s) });
+    return new Promise((resolve, reject) => {
+      const position = Number(s.id);
+      const timer = setTimeout(() => {
+        const at = this.pushed.findIndex((p) => p.position === position);
+        if (at >= 0) this.pushed.splice(at, 1);
+        reject(new ScribeError(408, `no answer to the push of scribe ${s.id} within ${this.options.requestTimeoutMs ?? 30_000} ms`));
+      }, this.options.requestTimeoutMs ?? 30_000);
+      this.pushed.push({ position, resolve, reject, timer });
+      this.send({ type: 'add_scribe', scribe: wireScribe(s) });
+    });
+  }
+
+  /**
+   * Answers a push played (or refused) here. One with a request id is answered by it; one without (the server pushes
+   * so once our sync said we acknowledge cumulatively) by one `ack` for the messages handled together (see `sendAck`),
+   * or, when refused, by an `error` naming its scribe at once.
+   */
+  private answerPush(id: unknown, scribe: Scribe, refused?: ScribeError): void {
+    if ((id !== undefined && id !== null) || scribe.id === undefined || scribe.id === null) {
+      if (refused) throw refused;
       this.send({ type: 'response', id, result: true });
+    } else if (refused) {
+      this.scriber.onError(new ScribeError(refused.code, `from ${this.peer}: ${refused.message}`));
+      this.send({ type: 'error', scribe: String(scribe.id), code: refused.code, message: refused.message });
+    } else {
+      this.ackUpTo = String(scribe.id);
     }
   }
 
   /** Sends one `ack` for the pushes played since the last one, if any. */
   private sendAck(): void {
-    if (this.ackUpTo > 0) {
+    if (this.ackUpTo !== undefined) {
       const upTo = this.ackUpTo;
-      this.ackUpTo = 0;
+      this.ackUpTo = undefined;
       this.send({ type: 'ack', up_to: upTo });
     }
   }
@@ -750,12 +790,12 @@ export class ScribeClient {
     }
     if (this.caughtUp && scribe.id !== undefined && scribe.id !== null) tx.meta[`cursor:${this.peer}`] = String(scribe.id);
     void this.scriber.commit(tx).catch(() => {});
-    if (refused) throw refused;
-    this.answerPush(id);
+    this.answerPush(id, scribe, refused);
   }
 
   /** Answers a page of this peer's log after `from`, without the asker's own scribes; then starts pushing. */
   private async handleSync(id: unknown, message: any): Promise<void> {
+    if (message.acks === 'cumulative') this.serverAcksCumulative = true;
     const peer = this.peer!;
     const after = this.parseCursor(message.from);
     if (after > 0) this.acknowledge(after);
@@ -789,8 +829,6 @@ export class ScribeClient {
     }
     const response: Record<string, unknown> = { type: 'response', id, result: result.map(wireScribe), more };
     if (cursor !== undefined) response.cursor = cursor;
-    // Our pushes follow the last page: the server may answer many of them with one `ack`.
-    if (!more) response.acks = 'cumulative';
     this.send(response);
     if (!more) {
       // The page is the last one: nothing more will tell us the server stored it, so a noop answered after it (the
@@ -835,9 +873,7 @@ export class ScribeClient {
             if (this.options.relay === false && s.origin !== this.scriber.id) continue;
             const sid = Number(s.id);
             const own = s.origin === this.scriber.id;
-            const pushed = this.request({ type: 'add_scribe', scribe: wireScribe(s) });
-            this.pushIds.push(this.requestIds);
-            pushed.then(
+            this.push(s).then(
               () => { if (own) this.acknowledge(sid); },
               (e: ScribeError) => {
                 if (e.code === 408) return;

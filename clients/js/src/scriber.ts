@@ -95,6 +95,7 @@ export class Scriber {
   private readonly nested = new WeakMap<object, object>();
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly appendListeners = new Set<(scribes: LoggedScribe[]) => void>();
+  private readonly logListeners = new Set<(scribes: LoggedScribe[]) => void>();
   private readonly dirty = new Set<string>();
   private flushScheduled = false;
   private tail: Promise<void> = Promise.resolve();
@@ -235,6 +236,15 @@ export class Scriber {
     if (!set) this.listeners.set(klass, (set = new Set()));
     set.add(listener);
     return () => set!.delete(listener);
+  }
+
+  /**
+   * Called with the scribes a commit logs, at once, in the commit (their ids are given; they are stored a moment
+   * later): what counts the changes not yet acknowledged counts them from the moment they are made.
+   */
+  onLog(listener: (scribes: LoggedScribe[]) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
   }
 
   /** Called with the scribes appended to the log, once stored. */
@@ -573,6 +583,7 @@ export class Scriber {
     }
     for (const effect of tx.effects) effect();
     Object.assign(this.meta, tx.meta);
+    if (logged.length) for (const l of this.logListeners) l(logged);
     for (const change of tx.changes) this.notify(change);
     const commit: Commit = { scribes: logged, states: [...tx.states.values()], meta: { ...tx.meta } };
     if (tx.forget.size) commit.forgotten = [...tx.forget.values()];

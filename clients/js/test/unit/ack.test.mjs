@@ -7,8 +7,10 @@ import { HubServer, listen } from './hub-server.mjs';
 const T0 = Date.now();
 
 /**
- * A scripted hub that takes cumulative acks: its last page says so, it pushes `burst` scribes back to back once the
- * client's catch-up is done, and it answers the client's pushes with one `ack` once `ackAfter` of them came.
+ * A scripted hub that acknowledges cumulatively: its sync says so; once the client's catch-up from it is done it pushes
+ * `burst` scribes back to back without request ids (the client's sync said it acknowledges cumulatively), the one
+ * numbered `foreign` of a class the client does not know; and it answers the client's pushes with one `ack` once
+ * `ackAfter` of them came, after an error naming the second.
  */
 class AckHub extends HubServer {
   static async start(options) {
@@ -19,7 +21,7 @@ class AckHub extends HubServer {
     super(wss);
     this.options = options;
     this.fromClient = [];
-    this.pushIds = [];
+    this.pushes = [];
   }
 
   connected(ws) {
@@ -30,24 +32,25 @@ class AckHub extends HubServer {
       if (!hello) {
         hello = true;
         ws.send(toJson({ type: 'hello', client: 'hub' }));
-        ws.send(toJson({ type: 'sync', id: 1, from: null, limit: 100 }));
+        ws.send(toJson({ type: 'sync', id: 1, from: null, limit: 100, acks: 'cumulative' }));
         return;
       }
       if (m.type === 'sync') {
-        ws.send(toJson({ type: 'response', id: m.id, result: [], more: false, acks: 'cumulative' }));
+        ws.send(toJson({ type: 'response', id: m.id, result: [], more: false }));
         for (let i = 1; i <= this.options.burst; i++) {
-          ws.send(toJson({ type: 'add_scribe', id: 100 + i, scribe: {
-            id: String(i), klass: 'Task', type: 'create', origin: 'hub', clock: (BigInt(T0) << 16n) + BigInt(i),
+          ws.send(toJson({ type: 'add_scribe', scribe: {
+            id: String(i), klass: i === this.options.foreign ? 'Nope' : 'Task', type: 'create', origin: 'hub',
+            clock: (BigInt(T0) << 16n) + BigInt(i),
             data: { id: `h${i}`, title: `hub ${i}`, done: false, priority: i, tags: [] } } }));
         }
       } else if (m.type === 'response' && m.id === 1) {
         this.clientPage = m;
       } else if (m.type === 'add_scribe') {
-        this.pushIds.push(m.id);
-        if (this.pushIds.length === this.options.ackAfter) {
+        this.pushes.push(m);
+        if (this.pushes.length === this.options.ackAfter) {
           // The second push is refused: its error comes first, then one ack passes all of them.
-          ws.send(toJson({ type: 'error', id: this.pushIds[1], code: 403, message: 'not yours' }));
-          ws.send(toJson({ type: 'ack', up_to: this.pushIds.at(-1) }));
+          ws.send(toJson({ type: 'error', scribe: this.pushes[1].scribe.id, code: 403, message: 'not yours' }));
+          ws.send(toJson({ type: 'ack', up_to: this.pushes.at(-1).scribe.id }));
         }
       } else if (m.type === 'noop') {
         ws.send(toJson({ type: 'response', id: m.id, result: true }));
@@ -66,25 +69,29 @@ async function peer(errors) {
   return s;
 }
 
-test('pushes from a hub that takes cumulative acks are answered with one ack for what arrived together', async () => {
-  const hub = await AckHub.start({ burst: 30, ackAfter: 0 });
-  const s = await peer([]);
+test('pushes without request ids are acknowledged by position, once for what arrived together, a refused one by an error naming it', async () => {
+  const errors = [];
+  const hub = await AckHub.start({ burst: 30, foreign: 7, ackAfter: 0 });
+  const s = await peer(errors);
   const client = new ScribeClient(s, { url: hub.url, WebSocket });
   client.start();
   await client.whenOnline();
-  await until(() => s.all('Task').length === 30
-    && hub.fromClient.some((m) => m.type === 'ack' && m.up_to === 130));
+  await until(() => s.all('Task').length === 29 && hub.fromClient.some((m) => m.type === 'ack' && m.up_to === '30'));
+  const syncs = hub.fromClient.filter((m) => m.type === 'sync');
+  assert.ok(syncs.length > 0 && syncs.every((m) => m.acks === 'cumulative'), 'the client\'s sync says it acknowledges cumulatively');
   const acks = hub.fromClient.filter((m) => m.type === 'ack');
-  const answers = hub.fromClient.filter((m) => m.type === 'response' && m.id > 100);
-  assert.deepEqual(answers, [], 'no push is answered by itself');
+  assert.deepEqual(hub.fromClient.filter((m) => m.type === 'response' && m.id !== 1), [], 'no push is answered by itself');
   assert.ok(acks.length < 30, `${acks.length} acks for 30 pushes sent back to back`);
-  assert.deepEqual(acks.map((a) => a.up_to), [...acks.map((a) => a.up_to)].sort((a, b) => a - b));
-  assert.equal(hub.clientPage.acks, 'cumulative', 'the client\'s last page says it takes acks too');
+  assert.deepEqual(acks.map((a) => Number(a.up_to)), acks.map((a) => Number(a.up_to)).sort((a, b) => a - b));
+  const refusals = hub.fromClient.filter((m) => m.type === 'error');
+  assert.deepEqual(refusals.map((e) => [e.scribe, e.code]), [['7', 403]]);
+  assert.ok(hub.fromClient.indexOf(refusals[0]) < hub.fromClient.findIndex((m) => m.type === 'ack' && Number(m.up_to) >= 7),
+    'the error comes before the ack that passes it');
   await client.close();
   await hub.close();
 });
 
-test('one ack from the hub settles every push up to it, after the error of a refused one', async () => {
+test('to a hub that acknowledges cumulatively the client pushes without ids; one ack settles them, after an error naming a refused one', async () => {
   const errors = [];
   const hub = await AckHub.start({ burst: 0, ackAfter: 4 });
   const s = await peer(errors);
@@ -94,7 +101,8 @@ test('one ack from the hub settles every push up to it, after the error of a ref
   for (let i = 1; i <= 4; i++) s.create('Task', { id: `c${i}`, title: `mine ${i}`, done: false, priority: i, tags: [] });
   await s.flushed();
   await until(() => client.pending === 0);
-  assert.equal(hub.pushIds.length, 4);
+  assert.equal(hub.pushes.length, 4);
+  assert.ok(hub.pushes.every((m) => m.id === undefined), 'pushed without request ids');
   assert.equal(errors.filter((e) => e.code === 403).length, 1, 'the refused push is reported');
   assert.equal(errors.filter((e) => e.code === 408).length, 0, 'nothing times out');
   await client.close();

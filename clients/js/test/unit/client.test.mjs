@@ -234,3 +234,18 @@ test('a reload loses nothing: edits made offline are still pending after reopeni
   await s.close();
   await hub.close();
 });
+
+test('a change counts as pending from the moment it is made: whenSent right after it waits until the hub has it', async () => {
+  const hub = await FakeHub.start([]);
+  const s = await peer();
+  const client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  s.create('Task', { id: 'now', title: 'made just now', done: false, priority: 1, tags: [] });
+  assert.equal(client.pending, 1, 'counted before the local store has written it');
+  await client.whenSent();
+  assert.deepEqual(hub.received.map((x) => x.data.id), ['now'], 'whenSent resolved only once the hub had the change');
+  assert.equal(client.pending, 0);
+  await client.close();
+  await hub.close();
+});

@@ -65,8 +65,9 @@ import java.util.function.ToDoubleFunction;
  * <p>The clients run in a child JVM started by this one (same class path), so that the server's heap and
  * allocation are measured alone. They are lightweight Netty WebSocket clients: the raw ones only read; the Scribe
  * ones speak the protocol minimally (client GUID in the upgrade URL, one {@code sync} from the start, an empty page
- * for the server's {@code sync}, one cumulative {@code ack} per read for the {@code add_scribe}s in it (the server's
- * last page says it takes them), {@code response true} for each {@code noop}). Every client
+ * for the server's {@code sync}, {@code acks: "cumulative"} in its own {@code sync}, so that the server pushes without
+ * request ids, one message for all clients, and one {@code ack} per read for the pushes in it, {@code response true}
+ * for each {@code noop}). Every client
  * notes the {@link System#nanoTime()} at which a frame reached its handler (the same clock in both JVMs on Linux).
  *
  * <p>Measured per change: latency from just before the change on the server to each client's receipt, as p50, p99
@@ -612,7 +613,7 @@ public final class FanOutBenchmark {
 
         /** One client: counts the messages that carry changes; a Scribe one answers what the protocol needs. */
         static final class Client extends SimpleChannelInboundHandler<WebSocketFrame> {
-            private static final String ADD_SCRIBE = "{\"type\":\"add_scribe\"";
+            private static final String PUSH = "{\"type\":\"add_scribe\",\"scribe\":{\"id\":\"";
             private final Group group;
             private final int index;
             private final boolean scribe;
@@ -620,9 +621,8 @@ public final class FanOutBenchmark {
             private int count;
             private int nextId = 1;
             private boolean isReady;
-            // Whether the server takes cumulative acks (its last page said so), and the last push since the last ack.
-            private boolean acksCumulative;
-            private long ackUpTo;
+            // The id of the last push since the last ack.
+            private String ackUpTo;
 
             Client(Group group, int index, boolean scribe, Runnable ready) {
                 this.group = group;
@@ -661,16 +661,13 @@ public final class FanOutBenchmark {
                     }
                     return;
                 }
-                if (text.startsWith(ADD_SCRIBE)) {
+                if (text.startsWith(PUSH)) {
+                    // Pushed without a request id (the sync said this client acknowledges cumulatively): answered
+                    // with one ack at the end of the read, as Scribe's clients do.
                     group.arrived(index, ++count, now, bytes);
-                    long id = requestId(text);
-                    if (id >= 0 && acksCumulative) {
-                        // Answered with one ack at the end of the read, as Scribe's clients do.
-                        ackUpTo = Math.max(ackUpTo, id);
-                        return;
-                    }
-                    if (id >= 0) {
-                        answer(ctx, Long.toString(id), "true");
+                    String scribeId = scribeId(text);
+                    if (scribeId != null) {
+                        ackUpTo = scribeId;
                         return;
                     }
                 }
@@ -680,7 +677,6 @@ public final class FanOutBenchmark {
                 switch (type) {
                     case "hello" -> sync(ctx, null);
                     case "response" -> {
-                        acksCumulative |= "cumulative".equals(m.path("acks").asText());
                         if (m.path("more").asBoolean(false) && m.hasNonNull("cursor")) {
                             sync(ctx, m.get("cursor").asText());
                         } else {
@@ -700,15 +696,15 @@ public final class FanOutBenchmark {
             private void sync(ChannelHandlerContext ctx, String from) {
                 String json = "{\"type\":\"sync\",\"id\":" + nextId++ + ",\"from\":"
                         + (from == null ? "null" : MAPPER.getNodeFactory().textNode(from).toString())
-                        + ",\"limit\":500}";
+                        + ",\"limit\":500,\"acks\":\"cumulative\"}";
                 ctx.writeAndFlush(new TextWebSocketFrame(json));
             }
 
             @Override
             public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-                if (ackUpTo > 0) {
-                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ack\",\"up_to\":" + ackUpTo + "}"));
-                    ackUpTo = 0;
+                if (ackUpTo != null) {
+                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ack\",\"up_to\":\"" + ackUpTo + "\"}"));
+                    ackUpTo = null;
                 }
                 super.channelReadComplete(ctx);
             }
@@ -718,20 +714,11 @@ public final class FanOutBenchmark {
                         + result + "}"));
             }
 
-            /**
-             * The request id of an {@code add_scribe} as the engine writes it ({@code {"type":"add_scribe","id":17,...}}),
-             * or -1.
-             */
-            static long requestId(String text) {
-                int start = ADD_SCRIBE.length() + ",\"id\":".length();
-                if (!text.startsWith(",\"id\":", ADD_SCRIBE.length())) {
-                    return -1;
-                }
-                int end = start;
-                while (end < text.length() && Character.isDigit(text.charAt(end))) {
-                    end++;
-                }
-                return end == start ? -1 : Long.parseLong(text, start, end, 10);
+            /** The scribe id of a push as the engine writes it ({@code ...,"scribe":{"id":"17",...}}), or null. */
+            static String scribeId(String text) {
+                int start = PUSH.length();
+                int end = text.indexOf('"', start);
+                return end <= start ? null : text.substring(start, end);
             }
 
             @Override

@@ -66,7 +66,9 @@ final class CatchUp {
             sync.put("from", from);
         }
         if (!session.wire().isSyncro()) {
-            sync.put("limit", scriber.pageSize);
+            // The pushes that follow the last page may come without request ids: this peer acknowledges them
+            // cumulatively (see Intake#answer).
+            sync.put("limit", scriber.pageSize).put("acks", "cumulative");
         } else {
             // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
             sync.put("clocked", true);

@@ -40,6 +40,43 @@ final class EncodedScribe {
         return bytes;
     }
 
+    // An add_scribe without a request id, the same for every session that acknowledges cumulatively: its UTF-8
+    // JSON, its text, and that JSON framed with the prefix size it was last framed with.
+    private byte[] push;
+    private String pushText;
+    private byte[] pushFrame;
+    private int pushFramePrefix;
+
+    /** {@code {"type":"add_scribe","scribe":...}} as UTF-8 JSON, made once. */
+    byte[] push() {
+        if (push == null) {
+            byte[] head = "{\"type\":\"add_scribe\",\"scribe\":".getBytes(StandardCharsets.US_ASCII);
+            byte[] body = bytes();
+            push = java.util.Arrays.copyOf(head, head.length + body.length + 1);
+            System.arraycopy(body, 0, push, head.length, body.length);
+            push[push.length - 1] = '}';
+        }
+        return push;
+    }
+
+    /** {@link #push()} as text, made once. */
+    String pushText() {
+        if (pushText == null) {
+            pushText = new String(push(), StandardCharsets.UTF_8);
+        }
+        return pushText;
+    }
+
+    /** {@link #push()} framed for {@code wire}, made once per prefix size; the array is shared, never changed. */
+    byte[] pushFrame(Wire wire) {
+        int prefix = wire.framing().prefixBytes();
+        if (pushFrame == null || pushFramePrefix != prefix) {
+            pushFrame = wire.frame(push());
+            pushFramePrefix = prefix;
+        }
+        return pushFrame;
+    }
+
     /** The scribe as JSON text. */
     String text() {
         if (text == null) {

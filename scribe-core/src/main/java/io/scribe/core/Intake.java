@@ -22,21 +22,14 @@ final class Intake {
     private final Scriber scriber;
     private final Client client;
     private final SyncroPeer syncro;
-    // Whether the peer takes one ack for many pushes (volatile: set on the reading thread, read under the engine
-    // lock), and the last push played since the last ack (guarded by the engine lock).
-    private volatile boolean acksCumulative;
-    private int ackUpTo;
+    // The id of the last push without a request id played since the last ack (guarded by the engine lock).
+    private String ackUpTo;
 
     Intake(Session session) {
         this.session = session;
         this.scriber = session.scriber();
         this.client = session.client();
         this.syncro = session.syncro;
-    }
-
-    /** The peer said, in the last page it answered, that it takes cumulative acks: see {@link #answer}. */
-    void peerTakesCumulativeAcks() {
-        acksCumulative = true;
     }
 
     /**
@@ -208,39 +201,50 @@ final class Intake {
     }
 
     /**
-     * Answers a pushed scribe this peer played (or refused). When the peer takes cumulative acknowledgements (it said
-     * so in its last page, see {@link PageAnswer}), a played one is not answered by itself: {@link #sendAck} answers
-     * every push played up to the last one with one {@code ack}. A refusal is answered at once with its error,
-     * before the ack that passes it. Caller holds the engine lock.
+     * Answers a pushed scribe this peer played (or refused). A push with a request id is answered by that id. One
+     * without (the peer pushes so once this peer's {@code sync} said it acknowledges cumulatively) is not answered by
+     * itself when played: {@link #sendAck} answers every push played up to the last one with one {@code ack} carrying
+     * that scribe's id (a position of the peer's log); a refused one is answered at once with an {@code error} naming
+     * the scribe, before the ack that passes it. Caller holds the engine lock.
      */
-    void answer(JsonNode id, ScribeException refused) {
-        if (refused != null) {
-            session.rejected(id, refused);
-        } else if (acksCumulative && id != null && id.canConvertToInt() && id.asInt() > 0) {
-            ackUpTo = Math.max(ackUpTo, id.asInt());
+    void answer(JsonNode id, ScribeException refused, Scribe scribe) {
+        if (id != null || scribe.id() == null) {
+            if (refused != null) {
+                session.rejected(id, refused);
+            } else {
+                session.respond(id, Json.NODES.booleanNode(true));
+            }
+        } else if (refused != null) {
+            session.rejectedPush(scribe.id(), refused);
         } else {
-            session.respond(id, Json.NODES.booleanNode(true));
+            ackUpTo = scribe.id();
         }
     }
 
     /**
-     * Sends one {@code ack} for the pushes answered since the last one (see {@link #answer}), if any. Called under
+     * Sends one {@code ack} for the pushes played since the last one (see {@link #answer}), if any. Called under
      * the engine lock after a batch of pushes was answered.
      */
     void sendAck() {
-        if (ackUpTo > 0) {
+        if (ackUpTo != null) {
             session.enqueue(Json.object().put("type", "ack").put("up_to", ackUpTo));
-            ackUpTo = 0;
+            ackUpTo = null;
         }
     }
 
     /** The peer's cumulative acknowledgement of our pushes: see {@link Outbox#pushesAcknowledged}. */
     void ack(JsonNode message) {
         JsonNode upTo = message.get("up_to");
-        if (upTo == null || !upTo.canConvertToInt() || upTo.asInt() <= 0) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "ack needs up_to, a positive request id");
+        long position;
+        try {
+            position = upTo != null && upTo.isTextual() ? Long.parseLong(upTo.asText()) : -1;
+        } catch (NumberFormatException e) {
+            position = -1;
         }
-        session.outbox.pushesAcknowledged(upTo.asInt());
+        if (position <= 0) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "ack needs up_to, the id of a scribe pushed");
+        }
+        session.outbox.pushesAcknowledged(position);
     }
 
     /**

@@ -26,6 +26,12 @@ final class Outbox {
     private static final io.scribe.core.internal.ThrottledLog WARNINGS =
             new io.scribe.core.internal.ThrottledLog(log, java.time.Duration.ofSeconds(10));
 
+    /**
+     * A message shared by the sessions it is pushed to, as text and as UTF-8 (see {@link
+     * io.scribe.core.spi.Connection#sendText(String, byte[])}).
+     */
+    private record SharedText(String text, byte[] utf8) {}
+
     /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
     private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
 
@@ -37,8 +43,11 @@ final class Outbox {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
-    // The request ids of pushes, in the order sent (increasing), until a cumulative ack passes them.
-    private final ConcurrentLinkedQueue<Integer> pushIds = new ConcurrentLinkedQueue<>();
+    /** A push the peer acknowledges cumulatively: its request (local only) and its position in this peer's log. */
+    private record Pushed(int id, long position) {}
+
+    // Such pushes in the order sent (log order), until an ack passes them. Guarded by itself.
+    private final java.util.ArrayDeque<Pushed> pushed = new java.util.ArrayDeque<>();
 
     Outbox(Session session, io.scribe.core.spi.Connection connection, Wire wire) {
         this.session = session;
@@ -66,9 +75,6 @@ final class Outbox {
         }
         // One sweep per Scriber expires requests (see expire): no timer task per message.
         pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
-        if ("add_scribe".equals(message.path("type").asText())) {
-            pushIds.add(id);
-        }
         add(message);
         if (!session.isOpen()) {
             failPending();
@@ -77,10 +83,13 @@ final class Outbox {
     }
 
     /**
-     * Queues {@code add_scribe} for an encoded scribe: the scribe's JSON, made once for every session it is pushed
-     * to, goes into this session's envelope as it is (no second encoding per session).
+     * Queues {@code add_scribe} for an encoded scribe at {@code position} of this peer's log. To a peer that
+     * acknowledges cumulatively ({@code cumulative}) it goes without a request id: the same message for every such
+     * session, encoded and framed once for all of them; it completes when an {@code ack} passes its position, or
+     * fails with an {@code error} naming it. To others it goes with a request id, the scribe's JSON, made once, in
+     * this session's envelope, and completes with the answer to that id.
      */
-    CompletableFuture<JsonNode> push(EncodedScribe scribe) {
+    CompletableFuture<JsonNode> push(EncodedScribe scribe, long position, boolean cumulative) {
         int id = requestIds.incrementAndGet();
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (!session.isOpen()) {
@@ -89,7 +98,12 @@ final class Outbox {
         }
         Object payload;
         int size;
-        if (connection.messageOriented()) {
+        if (cumulative) {
+            size = scribe.push().length;
+            payload = size > wire.maxFrameBytes() ? null
+                    : connection.messageOriented() ? new SharedText(scribe.pushText(), scribe.push())
+                    : scribe.pushFrame(wire);
+        } else if (connection.messageOriented()) {
             String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
             size = text.length() > wire.maxFrameBytes() ? text.getBytes(StandardCharsets.UTF_8).length : 0;
             payload = text;
@@ -109,7 +123,11 @@ final class Outbox {
             return future;
         }
         pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
-        pushIds.add(id);
+        if (cumulative) {
+            synchronized (pushed) {
+                pushed.add(new Pushed(id, position));
+            }
+        }
         queue.add(payload);
         scriber.relay.markDirty(session);
         if (!session.isOpen()) {
@@ -180,11 +198,14 @@ final class Outbox {
                     try {
                         if (payload instanceof String text) {
                             connection.sendText(text);
+                        } else if (payload instanceof SharedText shared) {
+                            connection.sendText(shared.text(), shared.utf8());
                         } else {
                             connection.send((byte[]) payload);
                         }
-                        scriber.metrics.bytesOut(peer(),
-                                payload instanceof String text ? text.length() : ((byte[]) payload).length);
+                        scriber.metrics.bytesOut(peer(), payload instanceof String text ? text.length()
+                                : payload instanceof SharedText shared ? shared.utf8().length
+                                : ((byte[]) payload).length);
                     } catch (RuntimeException e) {
                         WARNINGS.warn("session {}: send failed, disconnecting: {}", peer(), e.toString());
                         session.disconnectBecause(e);
@@ -199,35 +220,60 @@ final class Outbox {
     /** The request {@code id}'s answer came: returns its future (to complete), or null when none waits. */
     CompletableFuture<JsonNode> answered(int id) {
         Pending p = pending.remove(id);
-        forgetAnsweredPushes();
         return p == null ? null : p.future();
     }
 
-    /** Drops the ids at the head of {@link #pushIds} that were answered one by one (or expired). */
-    private void forgetAnsweredPushes() {
-        synchronized (pushIds) {
-            for (Integer id; (id = pushIds.peek()) != null && !pending.containsKey(id); ) {
-                pushIds.poll();
+    /** Drops the pushes at the head of {@link #pushed} that expired. */
+    private void forgetExpiredPushes() {
+        synchronized (pushed) {
+            for (Pushed p; (p = pushed.peekFirst()) != null && !pending.containsKey(p.id()); ) {
+                pushed.pollFirst();
             }
         }
     }
 
     /**
-     * The peer's cumulative {@code ack}: it played every push up to request {@code upTo} that it did not answer
-     * with an error (errors come before the ack that passes them). Completes those pushes' requests as a {@code
-     * response} with {@code result: true} would; other requests (sync, rpc, noop) keep their own answers.
+     * The peer's cumulative {@code ack}: it played and stored every push up to {@code upTo}, a position of this
+     * peer's log, except those it answered with an error (which comes before the ack that passes them). Completes
+     * those pushes as a {@code response} with {@code result: true} would.
      */
-    void pushesAcknowledged(int upTo) {
+    void pushesAcknowledged(long upTo) {
         JsonNode ack = Json.object().put("type", "response").put("result", true);
-        synchronized (pushIds) {
-            for (Integer id; (id = pushIds.peek()) != null && id <= upTo; ) {
-                pushIds.poll();
-                Pending p = pending.remove(id);
-                if (p != null) {
-                    p.future().complete(ack);
+        synchronized (pushed) {
+            for (Pushed p; (p = pushed.peekFirst()) != null && p.position() <= upTo; ) {
+                pushed.pollFirst();
+                Pending waiting = pending.remove(p.id());
+                if (waiting != null) {
+                    waiting.future().complete(ack);
                 }
             }
         }
+    }
+
+    /**
+     * The peer refused the push of the scribe at {@code position} ({@code error} naming it): fails that push.
+     * Returns false when no push of that position waits.
+     */
+    boolean pushRefused(long position, ScribeException refusal) {
+        Pending waiting = null;
+        synchronized (pushed) {
+            for (java.util.Iterator<Pushed> it = pushed.iterator(); it.hasNext(); ) {
+                Pushed p = it.next();
+                if (p.position() == position) {
+                    it.remove();
+                    waiting = pending.remove(p.id());
+                    break;
+                }
+                if (p.position() > position) {
+                    break;
+                }
+            }
+        }
+        if (waiting == null) {
+            return false;
+        }
+        waiting.future().completeExceptionally(refusal);
+        return true;
     }
 
     /** Number of requests sent and not yet answered. */
@@ -244,12 +290,14 @@ final class Outbox {
                                 + scriber.requestTimeout));
             }
         }
-        forgetAnsweredPushes();
+        forgetExpiredPushes();
     }
 
     /** Fails every request still waiting: the session closed. */
     void failPending() {
-        pushIds.clear();
+        synchronized (pushed) {
+            pushed.clear();
+        }
         for (Integer id : new ArrayList<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {

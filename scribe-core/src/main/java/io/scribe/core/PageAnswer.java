@@ -48,11 +48,10 @@ final class PageAnswer {
         ArrayNode result = response.putArray("result");
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
         // its own is sent.
-        response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE)).put("acks", "cumulative");
+        response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
         Page page = new Page(after, limit, session.wire().maxFrameBytes() - (long) Json.bytes(response).length);
         response.remove("more");
         response.remove("cursor");
-        response.remove("acks");
         if (after >= 0) {
             int chunk = Math.min(limit, 500);
             while (!page.full) {
@@ -100,10 +99,6 @@ final class PageAnswer {
             response.put("more", page.full);
             if (page.cursor != null) {
                 response.put("cursor", page.cursor);
-            }
-            if (!page.full) {
-                // The pushes that follow may be acknowledged cumulatively (see Session#answer).
-                response.put("acks", "cumulative");
             }
             session.enqueue(response);
             if (!page.full) {

@@ -89,7 +89,7 @@ final class Player {
             }
         }
         for (Incoming in : batch) {
-            in.session().intake.answer(in.requestId(), answers.get(in));
+            in.session().intake.answer(in.requestId(), answers.get(in), in.scribe());
             in.session().intake.tellRefused(in.scribe(), answers.get(in));
         }
         for (Incoming in : batch) {

@@ -35,6 +35,8 @@ final class Pusher {
     private long pushedUpTo;
     private final java.util.Set<Long> fromPeer = new java.util.HashSet<>();
     private volatile long lastAnswer = System.nanoTime();
+    // Whether the peer acknowledges pushes cumulatively (it said so in its sync): pushes then carry no request id.
+    private volatile boolean acksCumulative;
 
     Pusher(Session session) {
         this.session = session;
@@ -59,6 +61,15 @@ final class Pusher {
             pushesInFlight.incrementAndGet();
         }
         send(scribe);
+    }
+
+    /**
+     * The peer said, in its {@code sync}, that it acknowledges pushes cumulatively ({@code ack} with the position of
+     * this log it has stored, {@code error} naming a refused scribe): from now on pushes go without a request id, one
+     * message shared by every such session (see {@link Outbox#push}). Set before the answer that starts pushing.
+     */
+    void peerAcksCumulative() {
+        acksCumulative = true;
     }
 
     /** Whether pushes wait in the log for room in the window. Caller holds the engine lock. */
@@ -178,7 +189,7 @@ final class Pusher {
             message.set("scribe", json);
             answered = session.enqueueRequest(message);
         } else {
-            answered = session.outbox.push(EncodedScribe.of(scribe));
+            answered = session.outbox.push(EncodedScribe.of(scribe), Acknowledged.parse(scribe.id()), acksCumulative);
         }
         reportFailure(answered);
         long pushed = Acknowledged.parse(scribe.id());

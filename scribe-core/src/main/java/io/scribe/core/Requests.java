@@ -36,9 +36,13 @@ final class Requests {
     /**
      * Answers {@code sync}. A Syncro peer is answered once this session's own catch-up from it is done (its history
      * tells what it holds), and one that asks from the start while this peer holds a cursor in its log started
-     * afresh: its log is read again first.
+     * afresh: its log is read again first. A Scribe peer whose {@code sync} says {@code acks: "cumulative"} is
+     * pushed to without request ids from then on (see {@link Pusher#peerAcksCumulative}).
      */
     void sync(JsonNode id, JsonNode message) {
+        if (syncro == null && "cumulative".equals(message.path("acks").asText())) {
+            session.pusher.peerAcksCumulative();
+        }
         if (syncro != null) {
             JsonNode from = message.get("from");
             boolean fromStart = from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty());
@@ -207,12 +211,8 @@ final class Requests {
         session.respond(id, scriber.valueMapper.valueToTree(result));
     }
 
-    /** Completes the request the peer answered; notes a last page that says the peer takes cumulative acks. */
+    /** Completes the request the peer answered. */
     void response(JsonNode id, JsonNode message) {
-        if (syncro == null && message.has("acks") && "cumulative".equals(message.get("acks").asText())) {
-            // The last page of the peer's log: from here on it pushes, and takes one ack for many pushes.
-            session.intake.peerTakesCumulativeAcks();
-        }
         CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
         if (p != null && syncro != null) {
             scriber.lock.lock();
@@ -229,6 +229,15 @@ final class Requests {
         p.complete(message);
     }
 
+    /** An {@code error} naming the scribe of a push without a request id: fails that push, if one waits. */
+    private boolean refusedPush(String scribeId, ScribeException e) {
+        try {
+            return session.outbox.pushRefused(Long.parseLong(scribeId), e);
+        } catch (NumberFormatException notAPosition) {
+            return false;
+        }
+    }
+
     /**
      * Fails the request the peer refused. An error that answers none is reported, never answered; a 409 without an id
      * is the peer refusing this session (it still holds this client's previous one), which closes it.
@@ -238,6 +247,10 @@ final class Requests {
         String text = message.path("message").asText("error " + code);
         ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
         CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
+        if (p == null && (id == null || id.isNull()) && message.path("scribe").isTextual()
+                && refusedPush(message.get("scribe").asText(), e)) {
+            return;
+        }
         if (p == null && code == ScribeException.CONFLICT && (id == null || id.isNull())) {
             // The peer refused this session: it still holds this client's previous connection (a reconnect that
             // came before the peer noticed the drop). A status change; the transport connects again.

@@ -245,6 +245,17 @@ public final class Session {
         enqueue(error);
     }
 
+    /**
+     * Answers a push without a request id that could not be played with an {@code error} naming its scribe ({@code
+     * scribe}: its id, a position of the peer's log), on the Scribe wire; reported as {@link #rejected} does.
+     */
+    void rejectedPush(String scribeId, ScribeException e) {
+        scriber.metrics.refused(client.id(), e.code());
+        scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage(), e));
+        enqueue(Json.object().put("type", "error").put("scribe", scribeId).put("code", e.code())
+                .put("message", e.getMessage()));
+    }
+
     /** Answers request {@code id} with {@code result}. */
     void respond(JsonNode id, JsonNode result) {
         ObjectNode response = Json.object().put("type", "response");

@@ -11,14 +11,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pushes answered with one {@code ack} for many: a peer that says so in the last page of its log (its pushes follow)
- * gets one ack per batch it pushed, with errors for refused scribes before it; a peer that does not say so is answered
- * push by push.
+ * Pushes acknowledged cumulatively: a peer whose {@code sync} says {@code acks: "cumulative"} is pushed to without
+ * request ids (one message for every such session) and answers with one {@code ack} carrying the position it played up
+ * to per batch, errors naming the refused scribe first; a peer that does not say so is pushed to, and answered, push
+ * by push.
  */
 class CumulativeAckTest {
 
-    private static String create(int requestId, int scribeId, String title) {
-        return "{\"type\":\"add_scribe\",\"id\":" + requestId + ",\"scribe\":{\"id\":\"" + scribeId + "\","
+    private static String create(String requestId, int scribeId, String title) {
+        return "{\"type\":\"add_scribe\"" + (requestId == null ? "" : ",\"id\":" + requestId)
+                + ",\"scribe\":{\"id\":\"" + scribeId + "\","
                 + "\"klass\":\"Note\",\"type\":\"create\",\"data\":{\"id\":\"n" + scribeId + "\",\"text\":\""
                 + title + "\",\"owner\":\"a\"},\"origin\":\"a\",\"clock\":" + (111542062186496000L + scribeId)
                 + "}}";
@@ -31,97 +33,111 @@ class CumulativeAckTest {
                 .build();
     }
 
-    /** Connects {@code a} to the hub and ends the hub's catch-up of a's (empty) log with {@code lastPage}'s extras. */
-    private static Session caughtUp(Scriber hub, Capture out, String lastPageExtras) {
+    /** Connects {@code a} to the hub and ends the hub's catch-up of a's (empty) log. */
+    private static Session caughtUp(Scriber hub, Capture out) {
         Session session = hub.client("a").connect(out);
         var caughtUp = session.sync();
         JsonNode sync = out.messages().stream().filter(m -> m.path("type").asText().equals("sync")).findFirst()
                 .orElseThrow();
+        assertThat(sync.path("acks").asText()).isEqualTo("cumulative");
         session.receiveData(Capture.frame("{\"type\":\"response\",\"id\":" + sync.path("id").asInt()
-                + ",\"result\":[],\"more\":false" + lastPageExtras + "}"));
+                + ",\"result\":[],\"more\":false}"));
         assertThat(caughtUp).isDone();
         out.clear();
         return session;
     }
 
     @Test
-    void aPeerThatTakesCumulativeAcksGetsOneAckPerReadAfterTheErrorsOfThatRead() throws Exception {
+    void pushesWithoutRequestIdsAreAcknowledgedOncePerReadByPositionAfterTheErrorsNamingRefusedOnes()
+            throws Exception {
         List<ScribeException> errors = new ArrayList<>();
         Scriber hub = hub(errors);
         Capture out = new Capture(4);
-        Session session = caughtUp(hub, out, ",\"acks\":\"cumulative\"");
+        Session session = caughtUp(hub, out);
 
         ByteArrayOutputStream read = new ByteArrayOutputStream();
-        read.write(Capture.frame(create(2, 1, "first")));
-        read.write(Capture.frame(create(3, 2, "bad")));
-        read.write(Capture.frame(create(4, 3, "third")));
+        read.write(Capture.frame(create(null, 1, "first")));
+        read.write(Capture.frame(create(null, 2, "bad")));
+        read.write(Capture.frame(create(null, 3, "third")));
         read.write(Capture.frame("{\"type\":\"noop\",\"id\":5}"));
-        read.write(Capture.frame(create(6, 4, "fourth")));
+        read.write(Capture.frame(create(null, 4, "fourth")));
+        // A push with a request id is still answered by that id.
+        read.write(Capture.frame(create("7", 5, "fifth")));
         session.receiveData(read.toByteArray());
 
-        assertThat(hub.all(Note.class)).extracting(n -> n.text).containsExactlyInAnyOrder("first", "third", "fourth");
-        assertThat(hub.store().cursor("a")).contains("4");
-        // The scribes before the noop are answered before it: the refused one by its error, the others by one ack.
+        assertThat(hub.all(Note.class)).extracting(n -> n.text)
+                .containsExactlyInAnyOrder("first", "third", "fourth", "fifth");
+        assertThat(hub.store().cursor("a")).contains("5");
+        // The scribes before the noop are answered before it: the refused one by an error naming it, the others by
+        // one ack (the refusal notice that tells the writer what the hub holds instead follows the error).
         List<String> answers = out.messages().stream().map(CumulativeAckTest::describe).toList();
-        // (The refusal notice that tells the writer what the hub holds instead follows the error.)
-        assertThat(answers).containsExactly("error 3 403", "refused 2", "ack 4", "response 5", "ack 6");
+        assertThat(answers).containsExactly("error scribe 2 403", "refused 2", "ack 3", "response 5", "response 7",
+                "ack 4");
         assertThat(errors).extracting(ScribeException::code).containsExactly(403);
 
         // A malformed ack is refused with a clear error and the session keeps working.
         out.clear();
         session.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\"x\"}"));
-        session.receiveData(Capture.frame(create(7, 5, "fifth")));
+        session.receiveData(Capture.frame(create(null, 6, "sixth")));
         assertThat(out.messages().stream().map(CumulativeAckTest::describe).toList())
-                .containsExactly("error 0 400", "ack 7");
-        assertThat(hub.all(Note.class)).hasSize(4);
+                .containsExactly("error 0 400", "ack 6");
+        assertThat(hub.all(Note.class)).hasSize(5);
     }
 
     @Test
-    void aPeerThatDoesNotSaySoIsAnsweredPushByPush() {
-        Scriber hub = hub(new ArrayList<>());
-        Capture out = new Capture(4);
-        Session session = caughtUp(hub, out, "");
-        ByteArrayOutputStream read = new ByteArrayOutputStream();
-        read.writeBytes(Capture.frame(create(2, 1, "first")));
-        read.writeBytes(Capture.frame(create(3, 2, "second")));
-        session.receiveData(read.toByteArray());
-        assertThat(out.messages().stream().map(CumulativeAckTest::describe).toList())
-                .containsExactly("response 2", "response 3");
-    }
-
-    @Test
-    void theLastPageSaysSoAndAnAckAnswersEveryPushUpToIt() {
+    void aPeerWhoseSyncSaysSoIsPushedOneSharedMessageAndAnAckAnswersEveryPushUpToIt() {
         List<ScribeException> errors = new CopyOnWriteArrayList<>();
         Scriber hub = hub(errors);
+        Capture toA = new Capture(4);
+        Capture toB = new Capture(4);
+        Session a = hub.client("a").connect(toA);
+        Session b = hub.client("b").connect(toB);
+        a.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        b.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        toA.clear();
+        toB.clear();
+
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Note("h" + i, "hub " + i, "hub"));
+        }
+        List<JsonNode> pushes = toA.messages().stream()
+                .filter(m -> m.path("type").asText().equals("add_scribe")).toList();
+        assertThat(pushes).hasSize(5).allSatisfy(m -> assertThat(m.has("id")).isFalse());
+        // Encoded and framed once for both sessions: the same bytes.
+        assertThat(toA.frames).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(toA.frames.get(i)).isSameAs(toB.frames.get(i));
+        }
+        assertThat(hub.client("a").pending()).isEqualTo(5);
+        String third = pushes.get(2).path("scribe").path("id").asText();
+        a.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\"" + third + "\"}"));
+        assertThat(hub.client("a").pending()).isEqualTo(2);
+        // The fourth refused by the peer, then an ack past it: nothing is left, and the refusal was reported.
+        a.receiveData(Capture.frame("{\"type\":\"error\",\"scribe\":\""
+                + pushes.get(3).path("scribe").path("id").asText() + "\",\"code\":403,\"message\":\"no\"}"));
+        a.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\""
+                + pushes.get(4).path("scribe").path("id").asText() + "\"}"));
+        await(() -> hub.client("a").pending() == 0);
+        assertThat(errors).extracting(ScribeException::code).contains(403);
+        assertThat(a.pendingRequests()).isLessThanOrEqualTo(1); // at most the noop confirming the refusal
+        assertThat(b.pendingRequests()).isEqualTo(5);
+    }
+
+    @Test
+    void aPeerWhoseSyncDoesNotSaySoIsPushedToWithRequestIdsAndAnsweredOneByOne() {
+        Scriber hub = hub(new ArrayList<>());
         Capture out = new Capture(4);
         Session session = hub.client("a").connect(out);
         session.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null}"));
-        JsonNode page = out.messages().stream().filter(m -> m.path("id").asInt() == 1).findFirst().orElseThrow();
-        assertThat(page.path("more").asBoolean()).isFalse();
-        assertThat(page.path("acks").asText()).isEqualTo("cumulative");
         out.clear();
-
-        for (int i = 0; i < 5; i++) {
-            Note n = new Note();
-            n.id = "h" + i;
-            n.text = "hub " + i;
-            n.owner = "hub";
-            hub.create(n);
-        }
-        List<JsonNode> pushes = out.messages().stream()
-                .filter(m -> m.path("type").asText().equals("add_scribe")).toList();
-        assertThat(pushes).hasSize(5);
-        assertThat(hub.client("a").pending()).isEqualTo(5);
-        // One ack for the first three: two are left.
-        session.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":" + pushes.get(2).path("id").asInt() + "}"));
-        assertThat(hub.client("a").pending()).isEqualTo(2);
-        // The fourth refused by the peer, then an ack past it: nothing is left, and the refusal was reported.
-        session.receiveData(Capture.frame("{\"type\":\"error\",\"id\":" + pushes.get(3).path("id").asInt()
-                + ",\"code\":403,\"message\":\"no\"}"));
-        session.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":" + pushes.get(4).path("id").asInt() + "}"));
-        await(() -> hub.client("a").pending() == 0);
-        assertThat(errors).extracting(ScribeException::code).contains(403);
-        assertThat(session.pendingRequests()).isLessThanOrEqualTo(1); // at most the noop confirming the refusal
+        hub.create(new Note("h1", "hub", "hub"));
+        JsonNode push = out.last();
+        assertThat(push.path("type").asText()).isEqualTo("add_scribe");
+        assertThat(push.path("id").asInt()).isPositive();
+        session.receiveData(Capture.frame("{\"type\":\"response\",\"id\":" + push.path("id").asInt()
+                + ",\"result\":true}"));
+        assertThat(hub.client("a").pending()).isZero();
+        assertThat(session.pendingRequests()).isZero();
     }
 
     @Test
@@ -219,8 +235,9 @@ class CumulativeAckTest {
     private static String describe(JsonNode m) {
         String type = m.path("type").asText();
         return switch (type) {
-            case "ack" -> "ack " + m.path("up_to").asInt();
-            case "error" -> "error " + m.path("id").asInt() + " " + m.path("code").asInt();
+            case "ack" -> "ack " + m.path("up_to").asText();
+            case "error" -> m.has("scribe") ? "error scribe " + m.path("scribe").asText() + " " + m.path("code").asInt()
+                    : "error " + m.path("id").asInt() + " " + m.path("code").asInt();
             default -> type + " " + m.path("id").asInt();
         };
     }

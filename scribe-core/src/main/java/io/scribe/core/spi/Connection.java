@@ -24,6 +24,16 @@ public interface Connection {
         send(message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /**
+     * Sends one JSON message on a message-oriented transport, given both as text and as its UTF-8 bytes. A scribe
+     * pushed to many sessions is encoded once and handed to each of them this way, so a transport may write the
+     * bytes as they are (wrapped, not copied) instead of encoding the text again. The array is shared by those
+     * sessions: it must not be changed. The default calls {@link #sendText(String)}.
+     */
+    default void sendText(String message, byte[] utf8) {
+        sendText(message);
+    }
+
     /** Whether the transport frames messages itself, so that {@link #sendText} is used and no prefix is added. */
     default boolean messageOriented() {
         return false;

@@ -50,6 +50,15 @@ public final class NettyConnection implements Connection {
         enqueue(message);
     }
 
+    /** The UTF-8 bytes are written as they are, wrapped (shared with the other sessions that send them), not copied. */
+    @Override
+    public void sendText(String message, byte[] utf8) {
+        enqueue(new SharedText(utf8));
+    }
+
+    /** A message's UTF-8 bytes shared by several connections: see {@link Connection#sendText(String, byte[])}. */
+    private record SharedText(byte[] utf8) {}
+
     @Override
     public boolean messageOriented() {
         return webSocket;
@@ -75,8 +84,9 @@ public final class NettyConnection implements Connection {
                 queue.clear();
                 return;
             }
-            Object message = payload instanceof String text
-                    ? new TextWebSocketFrame(text)
+            Object message = payload instanceof String text ? new TextWebSocketFrame(text)
+                    : payload instanceof SharedText shared
+                    ? new TextWebSocketFrame(Unpooled.wrappedBuffer(shared.utf8()))
                     : Unpooled.wrappedBuffer((byte[]) payload);
             channel.write(message, channel.voidPromise());
             written++;
