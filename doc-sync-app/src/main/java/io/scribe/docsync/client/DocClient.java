@@ -69,10 +69,9 @@ public final class DocClient implements AutoCloseable {
     private volatile String authError;
     /** The session that authenticated, until it closes. */
     private volatile Session authenticated;
-    /** Every own change with a log id up to this one has been acknowledged by the server (durable). */
-    private volatile long ackMarker;
+    /** The own changes the server has not acknowledged yet, counted from the local log. */
+    private final Unacknowledged unacknowledged;
     private volatile boolean ackAsked;
-    private volatile Pending pendingCache;
     private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
     private volatile String lastRefusal;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -111,7 +110,8 @@ public final class DocClient implements AutoCloseable {
         this.options = options;
         this.clientId = clientId(options.dataDir());
         this.store = SqliteStore.open(options.dataDir().resolve("documents.db"));
-        this.ackMarker = store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L);
+        this.unacknowledged = new Unacknowledged(store, clientId,
+                store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L), this::keepAcknowledged, this);
         this.events = Executors.newSingleThreadExecutor(r -> daemon(r, "doc-sync-events-" + clientId));
         this.watcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "doc-sync-watch-" + clientId));
         this.scriber = Scriber.builder()
@@ -257,7 +257,7 @@ public final class DocClient implements AutoCloseable {
     }
 
     private void changed(Change<Document> change) {
-        pendingCache = null;
+        unacknowledged.changed();
         if (!change.local()) {
             received.incrementAndGet();
         }
@@ -463,7 +463,7 @@ public final class DocClient implements AutoCloseable {
         if (conflicted.contains(id)) {
             return DocStatus.CONFLICT;
         }
-        return pending().byDocument.containsKey(id) ? DocStatus.PENDING : DocStatus.SYNCED;
+        return unacknowledged.count().byDocument().containsKey(id) ? DocStatus.PENDING : DocStatus.SYNCED;
     }
 
     /**
@@ -472,7 +472,7 @@ public final class DocClient implements AutoCloseable {
      * change the server refused counts as acknowledged (see {@link #refusals()}).
      */
     public int pendingCount() {
-        return pending().total;
+        return unacknowledged.count().total();
     }
 
     /** How many changes or logins the server has refused since this client started. */
@@ -491,53 +491,16 @@ public final class DocClient implements AutoCloseable {
         return s != null && s.isOpen() && s.isCaughtUp();
     }
 
-    /** The own unacknowledged changes in the log, by document. */
-    private record Pending(long lastId, long marker, int total, Map<String, Integer> byDocument) {}
-
-    private Pending pending() {
-        long last = store.lastId();
-        long marker = ackMarker;
-        Pending cached = pendingCache;
-        if (cached != null && cached.lastId() == last && cached.marker() == marker) {
-            return cached;
+    /**
+     * Stores the acknowledged position, unless the client is closed (its store with it). Called by {@link
+     * Unacknowledged} under this client's monitor, which {@link #close()} holds while it closes the store.
+     */
+    private boolean keepAcknowledged(long to) {
+        if (closed.get()) {
+            return false;
         }
-        Map<String, Integer> byDocument = new java.util.HashMap<>();
-        int total = 0;
-        long position = marker;
-        long firstOwn = -1;
-        while (true) {
-            List<Scribe> page = store.readAfter(position, 500);
-            for (Scribe s : page) {
-                position = Long.parseLong(s.id());
-                if (clientId.equals(s.origin()) && Document.KLASS.equals(s.klass())) {
-                    if (firstOwn < 0) {
-                        firstOwn = position;
-                    }
-                    total++;
-                    String doc = s.type() == Scribe.Type.CREATE ? s.data().path("id").asText()
-                            : s.data().path(0).asText();
-                    byDocument.merge(doc, 1, Integer::sum);
-                }
-            }
-            if (page.size() < 500) {
-                break;
-            }
-        }
-        // Scribes of others before our first unacknowledged one need no second look.
-        long skip = firstOwn < 0 ? position : firstOwn - 1;
-        if (skip > marker) {
-            advanceMarker(skip);
-        }
-        Pending result = new Pending(last, ackMarker, total, byDocument);
-        pendingCache = result;
-        return result;
-    }
-
-    private synchronized void advanceMarker(long to) {
-        if (to > ackMarker && !closed.get()) {
-            store.saveCursor(ACK_KEY, Long.toString(to));
-            ackMarker = to;
-        }
+        store.saveCursor(ACK_KEY, Long.toString(to));
+        return true;
     }
 
     /**
@@ -550,7 +513,7 @@ public final class DocClient implements AutoCloseable {
             return;
         }
         try {
-            if (pending().total == 0) {
+            if (unacknowledged.count().total() == 0) {
                 return;
             }
         } catch (RuntimeException e) {
@@ -563,7 +526,7 @@ public final class DocClient implements AutoCloseable {
                 JsonNode cursor = r.path("result").path("cursor");
                 if (cursor.isTextual() || cursor.isNumber()) {
                     try {
-                        advanceMarker(Long.parseLong(cursor.asText()));
+                        unacknowledged.acknowledge(Long.parseLong(cursor.asText()));
                     } catch (NumberFormatException bad) {
                         log.warn("client {}: unexpected acknowledgement {}", clientId, r);
                     }
@@ -689,7 +652,7 @@ public final class DocClient implements AutoCloseable {
         if (target == null) {
             throw new IllegalArgumentException("nothing to undo in this session: name the document (undo ID)");
         }
-        if (pending().byDocument.containsKey(target)) {
+        if (unacknowledged.count().byDocument().containsKey(target)) {
             throw new IllegalStateException("the last change to " + target.substring(0, Math.min(8, target.length()))
                     + " is not acknowledged yet: wait, then undo");
         }
