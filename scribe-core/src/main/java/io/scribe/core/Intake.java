@@ -232,7 +232,7 @@ final class Intake {
         }
     }
 
-    /** The peer's cumulative acknowledgement of our pushes: see {@link Outbox#pushesAcknowledged}. */
+    /** The peer's cumulative acknowledgement of our pushes: see {@link Pusher#acknowledged}. */
     void ack(JsonNode message) {
         JsonNode upTo = message.get("up_to");
         long position;
@@ -244,7 +244,7 @@ final class Intake {
         if (position <= 0) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "ack needs up_to, the id of a scribe pushed");
         }
-        session.outbox.pushesAcknowledged(position);
+        session.pusher.acknowledged(position);
     }
 
     /**

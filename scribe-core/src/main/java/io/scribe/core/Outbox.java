@@ -43,11 +43,6 @@ final class Outbox {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
-    /** A push the peer acknowledges cumulatively: its request (local only) and its position in this peer's log. */
-    private record Pushed(int id, long position) {}
-
-    // Such pushes in the order sent (log order), until an ack passes them. Guarded by itself.
-    private final java.util.ArrayDeque<Pushed> pushed = new java.util.ArrayDeque<>();
 
     Outbox(Session session, io.scribe.core.spi.Connection connection, Wire wire) {
         this.session = session;
@@ -83,13 +78,29 @@ final class Outbox {
     }
 
     /**
-     * Queues {@code add_scribe} for an encoded scribe at {@code position} of this peer's log. To a peer that
-     * acknowledges cumulatively ({@code cumulative}) it goes without a request id: the same message for every such
-     * session, encoded and framed once for all of them; it completes when an {@code ack} passes its position, or
-     * fails with an {@code error} naming it. To others it goes with a request id, the scribe's JSON, made once, in
-     * this session's envelope, and completes with the answer to that id.
+     * Queues {@code add_scribe} without a request id, for a peer that acknowledges cumulatively (see {@link
+     * Pusher#acknowledged}): the same message for every such session, encoded and framed once for all of them.
+     * Returns its size, or minus its size when it is too large to send (then nothing is queued).
      */
-    CompletableFuture<JsonNode> push(EncodedScribe scribe, long position, boolean cumulative) {
+    int pushShared(EncodedScribe scribe) {
+        int size = scribe.push().length;
+        if (size > wire.maxFrameBytes()) {
+            return -size;
+        }
+        if (session.isOpen()) {
+            queue.add(connection.messageOriented() ? new SharedText(scribe.pushText(), scribe.push())
+                    : scribe.pushFrame(wire));
+            scriber.relay.markDirty(session);
+        }
+        return size;
+    }
+
+    /**
+     * Queues {@code add_scribe} with this session's next request id for an encoded scribe: the scribe's JSON, made
+     * once for every session it is pushed to, goes into this session's envelope as it is; completes with the answer
+     * to that id.
+     */
+    CompletableFuture<JsonNode> push(EncodedScribe scribe) {
         int id = requestIds.incrementAndGet();
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (!session.isOpen()) {
@@ -98,12 +109,7 @@ final class Outbox {
         }
         Object payload;
         int size;
-        if (cumulative) {
-            size = scribe.push().length;
-            payload = size > wire.maxFrameBytes() ? null
-                    : connection.messageOriented() ? new SharedText(scribe.pushText(), scribe.push())
-                    : scribe.pushFrame(wire);
-        } else if (connection.messageOriented()) {
+        if (connection.messageOriented()) {
             String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
             size = text.length() > wire.maxFrameBytes() ? text.getBytes(StandardCharsets.UTF_8).length : 0;
             payload = text;
@@ -123,11 +129,6 @@ final class Outbox {
             return future;
         }
         pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
-        if (cumulative) {
-            synchronized (pushed) {
-                pushed.add(new Pushed(id, position));
-            }
-        }
         queue.add(payload);
         scriber.relay.markDirty(session);
         if (!session.isOpen()) {
@@ -223,59 +224,6 @@ final class Outbox {
         return p == null ? null : p.future();
     }
 
-    /** Drops the pushes at the head of {@link #pushed} that expired. */
-    private void forgetExpiredPushes() {
-        synchronized (pushed) {
-            for (Pushed p; (p = pushed.peekFirst()) != null && !pending.containsKey(p.id()); ) {
-                pushed.pollFirst();
-            }
-        }
-    }
-
-    /**
-     * The peer's cumulative {@code ack}: it played and stored every push up to {@code upTo}, a position of this
-     * peer's log, except those it answered with an error (which comes before the ack that passes them). Completes
-     * those pushes as a {@code response} with {@code result: true} would.
-     */
-    void pushesAcknowledged(long upTo) {
-        JsonNode ack = Json.object().put("type", "response").put("result", true);
-        synchronized (pushed) {
-            for (Pushed p; (p = pushed.peekFirst()) != null && p.position() <= upTo; ) {
-                pushed.pollFirst();
-                Pending waiting = pending.remove(p.id());
-                if (waiting != null) {
-                    waiting.future().complete(ack);
-                }
-            }
-        }
-    }
-
-    /**
-     * The peer refused the push of the scribe at {@code position} ({@code error} naming it): fails that push.
-     * Returns false when no push of that position waits.
-     */
-    boolean pushRefused(long position, ScribeException refusal) {
-        Pending waiting = null;
-        synchronized (pushed) {
-            for (java.util.Iterator<Pushed> it = pushed.iterator(); it.hasNext(); ) {
-                Pushed p = it.next();
-                if (p.position() == position) {
-                    it.remove();
-                    waiting = pending.remove(p.id());
-                    break;
-                }
-                if (p.position() > position) {
-                    break;
-                }
-            }
-        }
-        if (waiting == null) {
-            return false;
-        }
-        waiting.future().completeExceptionally(refusal);
-        return true;
-    }
-
     /** Number of requests sent and not yet answered. */
     int pendingRequests() {
         return pending.size();
@@ -290,14 +238,10 @@ final class Outbox {
                                 + scriber.requestTimeout));
             }
         }
-        forgetExpiredPushes();
     }
 
     /** Fails every request still waiting: the session closed. */
     void failPending() {
-        synchronized (pushed) {
-            pushed.clear();
-        }
         for (Integer id : new ArrayList<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {

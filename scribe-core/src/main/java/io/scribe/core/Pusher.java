@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * time; beyond that they wait in the log, and are read from it (under the same visibility rules) as answers come in.
  * A push that times out when nothing was answered for the whole request timeout closes the session. Runs under the
  * engine lock, except where an answer arrives, which takes it. Answers come one by one or as one cumulative {@code
- * ack} for many (see {@link Outbox#pushesAcknowledged}).
+ * ack} for many (see {@link #acknowledged}).
  */
 final class Pusher {
 
@@ -66,7 +66,7 @@ final class Pusher {
     /**
      * The peer said, in its {@code sync}, that it acknowledges pushes cumulatively ({@code ack} with the position of
      * this log it has stored, {@code error} naming a refused scribe): from now on pushes go without a request id, one
-     * message shared by every such session (see {@link Outbox#push}). Set before the answer that starts pushing.
+     * message shared by every such session (see {@link Outbox#pushShared}). Set before the answer that starts pushing.
      */
     void peerAcksCumulative() {
         acksCumulative = true;
@@ -92,7 +92,12 @@ final class Pusher {
      * window has room. Takes the engine lock only then, so answers do not queue behind a commit.
      */
     private void answered() {
-        pushesInFlight.decrementAndGet();
+        answered(1);
+    }
+
+    /** {@code n} pushes were answered (or failed): see {@link #answered()}. */
+    private void answered(int n) {
+        pushesInFlight.addAndGet(-n);
         if (!pushBehind) {
             return;
         }
@@ -188,8 +193,11 @@ final class Pusher {
             json = session.syncro.outgoing(scribe);
             message.set("scribe", json);
             answered = session.enqueueRequest(message);
+        } else if (acksCumulative) {
+            sendShared(scribe);
+            return;
         } else {
-            answered = session.outbox.push(EncodedScribe.of(scribe), Acknowledged.parse(scribe.id()), acksCumulative);
+            answered = session.outbox.push(EncodedScribe.of(scribe));
         }
         reportFailure(answered);
         long pushed = Acknowledged.parse(scribe.id());
@@ -216,6 +224,137 @@ final class Pusher {
         }
         if (session.syncro != null) {
             session.syncro.sent(json, message.path("id").asInt());
+        }
+    }
+
+    /**
+     * A push to a peer that acknowledges cumulatively: one message for every such session, followed not by a request
+     * but by its place among {@link #unanswered} until an {@code ack} passes it ({@link #acknowledged}), an {@code
+     * error} names it ({@link #refused}) or it expires ({@link #expire}). Caller holds the engine lock.
+     */
+    private void sendShared(Scribe scribe) {
+        long position = Acknowledged.parse(scribe.id());
+        int size = session.outbox.pushShared(EncodedScribe.of(scribe));
+        if (size > 0) {
+            synchronized (unanswered) {
+                unanswered.add(new Unanswered(position, System.nanoTime() + scriber.requestTimeout.toNanos()));
+            }
+            return;
+        }
+        failed(position, new ScribeException(ScribeException.TOO_LARGE, "message of " + (-size) + " bytes to "
+                + session.client().id() + " exceeds the maximum of " + session.wire().maxFrameBytes() + "; not sent"));
+    }
+
+    /** A push to a peer that acknowledges cumulatively, not answered yet; {@code deadline} in nanoTime terms. */
+    private record Unanswered(long position, long deadline) {}
+
+    // Pushes to a peer that acknowledges cumulatively, in log order, until answered. Guarded by itself.
+    private final java.util.ArrayDeque<Unanswered> unanswered = new java.util.ArrayDeque<>();
+
+    /**
+     * The peer's {@code ack}: it played and stored every push up to {@code upTo}, a position of this log, except those
+     * it refused with an {@code error} naming them (sent before the ack that passes them). Moves the client's
+     * acknowledged position once for them all and makes room in the window. Called on the reading thread.
+     */
+    void acknowledged(long upTo) {
+        int n = 0;
+        long last = -1;
+        synchronized (unanswered) {
+            for (Unanswered u; (u = unanswered.peekFirst()) != null && u.position() <= upTo; ) {
+                unanswered.pollFirst();
+                last = u.position();
+                n++;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        lastAnswer = System.nanoTime();
+        session.client().acknowledged.advance(last);
+        answered(n);
+    }
+
+    /**
+     * The peer refused the push of the scribe at {@code position} ({@code error} naming it). Returns false when no
+     * push of that position waits for an answer. Called on the reading thread.
+     */
+    boolean refused(long position, ScribeException refusal) {
+        boolean found = false;
+        synchronized (unanswered) {
+            for (java.util.Iterator<Unanswered> it = unanswered.iterator(); it.hasNext(); ) {
+                long at = it.next().position();
+                if (at == position) {
+                    it.remove();
+                    found = true;
+                    break;
+                }
+                if (at > position) {
+                    break;
+                }
+            }
+        }
+        if (found) {
+            failed(position, refusal);
+        }
+        return found;
+    }
+
+    /**
+     * A push to a peer that acknowledges cumulatively failed: reported (unless the session closed), and, when
+     * refused for good (4xx but 408), confirmed past as a refused request-answered push is (see {@link #send}).
+     */
+    private void failed(long position, ScribeException e) {
+        if (session.isOpen()) {
+            scriber.report(e);
+            if (e.code() >= 400 && e.code() < 500 && e.code() != ScribeException.TIMEOUT) {
+                lastAnswer = System.nanoTime();
+                confirmAfterRefusal(position);
+            }
+        }
+        answered(1);
+    }
+
+    /**
+     * Expires the pushes to a peer that acknowledges cumulatively whose request timeout passed: reported once, and,
+     * when the peer answered nothing for the whole timeout (it stopped reading), the session closes; the peer catches
+     * up from its cursor when it is back. Called by the Scriber's timer.
+     */
+    void expire(long now) {
+        int n = 0;
+        long first = -1;
+        synchronized (unanswered) {
+            for (Unanswered u; (u = unanswered.peekFirst()) != null && now - u.deadline() >= 0; ) {
+                unanswered.pollFirst();
+                if (n++ == 0) {
+                    first = u.position();
+                }
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        ScribeException e = new ScribeException(ScribeException.TIMEOUT, "no answer from " + session.client().id()
+                + " to " + n + " push(es) from scribe " + first + " on within " + scriber.requestTimeout);
+        if (session.isOpen()) {
+            scriber.report(e);
+            if (now - lastAnswer >= scriber.requestTimeout.toNanos()) {
+                session.disconnectBecause(e);
+            }
+        }
+        answered(n);
+    }
+
+    /** How many pushes to a peer that acknowledges cumulatively wait for an answer. */
+    int unanswered() {
+        synchronized (unanswered) {
+            return unanswered.size();
+        }
+    }
+
+    /** The session closed: nothing waits for an answer any more. */
+    void closed() {
+        synchronized (unanswered) {
+            unanswered.clear();
         }
     }
 

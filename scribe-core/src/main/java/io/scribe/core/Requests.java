@@ -232,7 +232,7 @@ final class Requests {
     /** An {@code error} naming the scribe of a push without a request id: fails that push, if one waits. */
     private boolean refusedPush(String scribeId, ScribeException e) {
         try {
-            return session.outbox.pushRefused(Long.parseLong(scribeId), e);
+            return session.pusher.refused(Long.parseLong(scribeId), e);
         } catch (NumberFormatException notAPosition) {
             return false;
         }

@@ -395,9 +395,9 @@ public final class Session {
         scriber.flush();
     }
 
-    /** Number of requests sent and not yet answered. */
+    /** Number of requests and pushes sent and not yet answered. */
     public int pendingRequests() {
-        return outbox.pendingRequests();
+        return outbox.pendingRequests() + pusher.unanswered();
     }
 
     boolean pushing() {
@@ -438,6 +438,7 @@ public final class Session {
                     + ": " + partial + " bytes of an incomplete frame discarded at disconnect"));
         }
         outbox.failPending();
+        pusher.closed();
         CompletableFuture<Void> running = catchUp;
         if (running != null) {
             running.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
@@ -465,6 +466,7 @@ public final class Session {
     /** Fails the requests whose deadline has passed. Called periodically by the Scriber's timer. */
     void expire(long now) {
         outbox.expire(now);
+        pusher.expire(now);
     }
 
     @Override

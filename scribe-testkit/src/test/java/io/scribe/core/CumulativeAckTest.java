@@ -120,7 +120,45 @@ class CumulativeAckTest {
         await(() -> hub.client("a").pending() == 0);
         assertThat(errors).extracting(ScribeException::code).contains(403);
         assertThat(a.pendingRequests()).isLessThanOrEqualTo(1); // at most the noop confirming the refusal
-        assertThat(b.pendingRequests()).isEqualTo(5);
+        assertThat(hub.client("b").pending()).isEqualTo(5);
+    }
+
+    @Test
+    void pushesAPeerNeverAcknowledgesExpireAndCloseTheSessionOnlyWhenNothingWasAnsweredForTheWholeTimeout() {
+        List<ScribeException> errors = new CopyOnWriteArrayList<>();
+        Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).onError(errors::add)
+                .register(Note.class).requestTimeout(java.time.Duration.ofMillis(400)).build();
+        Capture toSilent = new Capture(4);
+        Capture toSlow = new Capture(4);
+        Session silent = hub.client("silent").connect(toSilent);
+        Session slow = hub.client("slow").connect(toSlow);
+        silent.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        slow.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        hub.create(new Note("n1", "one", "hub"));
+        long started = System.nanoTime();
+        // The slow peer acknowledges now and then, each time a little before the timeout; the silent one never.
+        for (int i = 2; i <= 4; i++) {
+            sleep(250);
+            hub.create(new Note("n" + i, "note " + i, "hub"));
+            slow.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\"" + (i - 1) + "\"}"));
+        }
+        await(() -> !silent.isOpen());
+        assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(400).toNanos());
+        assertThat(errors).anySatisfy(e -> assertThat(e.code()).isEqualTo(ScribeException.TIMEOUT));
+        // The slow peer was answered within every timeout: its session stays, its pushes expire on their own only.
+        assertThat(slow.isOpen()).isTrue();
+        slow.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\"4\"}"));
+        assertThat(hub.client("slow").pending()).isZero();
+        assertThat(hub.client("silent").pending()).isEqualTo(4);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test
