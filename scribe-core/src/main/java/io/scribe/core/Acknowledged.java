@@ -19,7 +19,7 @@ final class Acknowledged {
     private static final Logger log = LoggerFactory.getLogger(Acknowledged.class);
 
     /** The store key of a client's acknowledged position is this followed by its GUID. */
-    static final String KEY_PREFIX = "~acknowledged/";
+    static final String KEY_PREFIX = Scriber.RESERVED_PREFIX + "acknowledged/";
 
     private final Scriber scriber;
     private final String key;

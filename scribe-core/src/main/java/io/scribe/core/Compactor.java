@@ -35,7 +35,7 @@ final class Compactor {
     private static final Logger log = LoggerFactory.getLogger(Compactor.class);
 
     /** The store cursor holding {@code POSITION;HORIZON}: how far the log was compacted. */
-    static final String KEY = "~compacted";
+    static final String KEY = Scriber.RESERVED_PREFIX + "compacted";
 
     private static final int CHUNK = 500;
 

@@ -73,6 +73,9 @@ public final class Scriber implements AutoCloseable {
     private static final io.scribe.core.internal.ThrottledLog PROBLEMS =
             new io.scribe.core.internal.ThrottledLog(log, Duration.ofSeconds(10));
 
+    /** The start of the names this peer keeps its own records under among the cursors (see {@link #client}). */
+    static final String RESERVED_PREFIX = "~";
+
     /** The rpc class Syncro peers call for {@code last_scribe_id}. */
     static final String SYNCRO_RPC_KLASS = "Syncro::RPC::Default";
 
@@ -257,11 +260,22 @@ public final class Scriber implements AutoCloseable {
         committer.noteWire(Objects.requireNonNull(wire, "wire"));
     }
 
-    /** Finds or creates the client with this GUID; its cursor lives in the store. */
+    /**
+     * Finds or creates the client with this GUID; its cursor lives in the store.
+     *
+     * @throws IllegalArgumentException for this peer's own GUID
+     * @throws ScribeException 400 for an id starting with {@code ~}: such names are this peer's own records among
+     *     the cursors in the store (a client's acknowledged position, the compaction mark), which a peer naming itself
+     *     so would overwrite; transports refuse such a hello with that error
+     */
     public Client client(String clientId) {
         Objects.requireNonNull(clientId, "clientId");
         if (clientId.equals(guid)) {
             throw new IllegalArgumentException("a peer cannot be its own client: " + clientId);
+        }
+        if (clientId.startsWith(RESERVED_PREFIX)) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "client ids starting with " + RESERVED_PREFIX
+                    + " are reserved for this peer's own records: " + clientId);
         }
         lock.lock();
         try {

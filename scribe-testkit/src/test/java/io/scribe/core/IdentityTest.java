@@ -174,4 +174,15 @@ class IdentityTest {
         net.settle();
         assertThat(Peers.tasks(a)).hasSize(1).isEqualTo(Peers.tasks(b)).isEqualTo(Peers.tasks(hub));
     }
+
+    @Test
+    void clientIdsStartingWithATildeAreRefusedWith400ForTheyNameThePeersOwnRecords() {
+        Scriber hub = Peers.peer("hub");
+        for (String reserved : java.util.List.of("~acknowledged/a", "~compacted", "~")) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> hub.client(reserved), ScribeException.class).code()).isEqualTo(400);
+        }
+        assertThat(hub.clientCount()).isZero();
+        assertThat(hub.client("a~b").id()).isEqualTo("a~b");
+    }
 }

@@ -166,6 +166,23 @@ class BadInputTest {
     }
 
     @Test
+    void aHelloNamingOneOfTheHubsOwnRecordsIsRefusedWith400AndTheRecordIsKept() throws Exception {
+        // "~acknowledged/a" is where the hub keeps how far a has acknowledged its log: a peer naming itself so
+        // would overwrite it with its own cursor (and "~compacted", the compaction mark).
+        othersStillReplicate();
+        java.util.Optional<String> kept = hub.store().cursor("~acknowledged/a");
+        for (String reserved : List.of("~acknowledged/a", "~compacted")) {
+            Socket s = raw();
+            hello(s, reserved);
+            List<String> got = readUntilClosed(s);
+            assertThat(got).anySatisfy(f -> assertThat(f).contains("\"error\"", "400", "reserved"));
+        }
+        assertThat(hub.clientCount()).isEqualTo(2);
+        assertThat(hub.store().cursor("~acknowledged/a")).isEqualTo(kept);
+        othersStillReplicate();
+    }
+
+    @Test
     void aHelloNamingAConnectedClientIsRefusedWith409AndTheClientKeepsItsSession() throws Exception {
         io.scribe.core.Session live = hub.client("a").sessions().get(0);
         Socket impostor = raw();
