@@ -366,4 +366,22 @@ public abstract class HostilePeerSuite {
         assertThat(noop.path("type").asText()).isEqualTo("response");
         assertServingAndUnharmed();
     }
+
+    @Test
+    void aPeerNamingItselfAfterOneOfTheServersOwnRecordsIsRefused() throws Exception {
+        RawPeer live = peer("live");
+        for (String reserved : java.util.List.of("~acknowledged/" + live.clientId(), "~compacted")) {
+            RawPeer named;
+            try {
+                named = connect(reserved);
+            } catch (Exception refused) {
+                continue; // refused at the handshake
+            }
+            peers.add(named);
+            assertThat(named.awaitClosed(ANSWER)).as("a peer named %s is refused", reserved).isTrue();
+        }
+        JsonNode noop = live.request(RawPeer.object().put("type", "noop"), ANSWER);
+        assertThat(noop.path("type").asText()).isEqualTo("response");
+        assertServingAndUnharmed();
+    }
 }
