@@ -126,6 +126,7 @@ export class ScribeClient {
   // The id of the last push without a request id played since the last ack; whether the server acknowledges our
   // pushes cumulatively (its sync said so), and those pushes, in log order, until an ack or an error answers them.
   private ackUpTo: string | undefined;
+  private stored: Promise<void> = Promise.resolve();
   private serverAcksCumulative = false;
   private readonly pushed: { position: number; resolve: (m: any) => void; reject: (e: Error) => void;
     timer: ReturnType<typeof setTimeout> }[] = [];
@@ -630,6 +631,8 @@ export class ScribeClient {
       if (message === null || typeof message !== 'object' || Array.isArray(message)) {
         throw new ScribeError(400, 'message must be a JSON object');
       }
+      // The pushes before a message of another type are acknowledged before it is handled (it may wait on I/O).
+      if (message.type !== 'add_scribe') this.sendAck();
       switch (message.type) {
         case 'sync': await this.handleSync(id, message); break;
         case 'add_scribe': this.handleAddScribe(id, message); break;
@@ -755,7 +758,12 @@ export class ScribeClient {
     if (this.ackUpTo !== undefined) {
       const upTo = this.ackUpTo;
       this.ackUpTo = undefined;
-      this.send({ type: 'ack', up_to: upTo });
+      // Once the last push played is stored (commits are stored in order): a push whose commit failed is not
+      // acknowledged, and the server's next catch-up passes it again.
+      const generation = this.generation;
+      this.stored.then(() => {
+        if (generation === this.generation) this.send({ type: 'ack', up_to: upTo });
+      }, () => {});
     }
   }
 
@@ -778,19 +786,30 @@ export class ScribeClient {
   }
 
   private handleAddScribe(id: unknown, message: any): void {
-    const scribe = readScribe(message.scribe);
+    let scribe: Scribe;
     let tx = new Txn();
     let refused: ScribeError | undefined;
     try {
+      scribe = readScribe(message.scribe);
       this.scriber.play(scribe, this.peer, tx);
     } catch (e) {
+      const named = message?.scribe?.id;
+      if ((id === undefined || id === null) && typeof named === 'string') {
+        // A push without a request id that could not be played: the error names its scribe, so that the server does
+        // not take our next ack as passing it.
+        const error = e instanceof ScribeError ? e : new ScribeError(500, `internal error: ${(e as Error).message}`);
+        this.answerPush(undefined, { id: named } as Scribe, error);
+        return;
+      }
       if (!(e instanceof ScribeError) || e.code >= 500) throw e;
       refused = e;
       tx = new Txn();
     }
-    if (this.caughtUp && scribe.id !== undefined && scribe.id !== null) tx.meta[`cursor:${this.peer}`] = String(scribe.id);
-    void this.scriber.commit(tx).catch(() => {});
-    this.answerPush(id, scribe, refused);
+    if (this.caughtUp && scribe!.id !== undefined && scribe!.id !== null) tx.meta[`cursor:${this.peer}`] = String(scribe!.id);
+    // An ack says the push is stored: it waits for this commit (see sendAck).
+    this.stored = this.scriber.commit(tx);
+    this.stored.catch(() => {});
+    this.answerPush(id, scribe!, refused);
   }
 
   /** Answers a page of this peer's log after `from`, without the asker's own scribes; then starts pushing. */

@@ -62,6 +62,9 @@ final class FailedScribes {
                 cursor = before.get(key(f.from(), f.scribeId()));
             }
             Session session = null;
+            if (f.from() == null || f.from().startsWith(Scriber.RESERVED_PREFIX)) {
+                continue;
+            }
             for (Session s : scriber.client(f.from()).sessions()) {
                 if (s.isOpen()) {
                     session = s;

@@ -218,10 +218,25 @@ final class Inbound {
                 default -> session.requests.extension(type, id, message);
             }
         } catch (ScribeException e) {
-            session.rejected(id, e);
+            refuse(id, message, e);
         } catch (RuntimeException e) {
             log.error("session {}: failed handling {}", client.id(), message, e);
-            session.rejected(id, new ScribeException(ScribeException.INTERNAL, "internal error: " + e, e));
+            refuse(id, message, new ScribeException(ScribeException.INTERNAL, "internal error: " + e, e));
+        }
+    }
+
+    /**
+     * Answers a message that failed: by its request id, or, for a push without one whose scribe id can be read (a
+     * scribe that is not one, say), with an error naming that scribe, so that the pusher does not take the next
+     * ack as passing it.
+     */
+    private void refuse(JsonNode id, JsonNode message, ScribeException e) {
+        JsonNode scribeId = message.path("scribe").path("id");
+        if ((id == null || id.isNull()) && "add_scribe".equals(message.path("type").asText()) && scribeId.isTextual()
+                && !wire.isSyncro()) {
+            session.rejectedPush(scribeId.asText(), e);
+        } else {
+            session.rejected(id, e);
         }
     }
 }

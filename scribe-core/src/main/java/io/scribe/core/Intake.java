@@ -208,7 +208,7 @@ final class Intake {
      * the scribe, before the ack that passes it. Caller holds the engine lock.
      */
     void answer(JsonNode id, ScribeException refused, Scribe scribe) {
-        if (id != null || scribe.id() == null) {
+        if ((id != null && !id.isNull()) || scribe.id() == null) {
             if (refused != null) {
                 session.rejected(id, refused);
             } else {
@@ -261,10 +261,6 @@ final class Intake {
     }
 
     /**
-     * The identity check every incoming scribe passes before it is played: its origin must be this session's
-     * client unless the peer is a trusted relay.
-     */
-    /**
      * In Syncro mode a peer sends no hello: it is named here (one client per connection unless the application names
      * it), so an origin it puts on a scribe (a Scribe peer speaking Syncro's protocol does) cannot be checked against
      * its name. Unless the session is a trusted relay, such a scribe is credited to this session's client, as a
@@ -279,6 +275,10 @@ final class Intake {
                 scribe.base());
     }
 
+    /**
+     * The identity check every incoming scribe passes before it is played: its origin must be this session's
+     * client unless the peer is a trusted relay; 403 otherwise.
+     */
     void checkOrigin(Scribe scribe) {
         String origin = scribe.origin();
         if (origin == null || origin.equals(client.id()) || session.isTrustedRelay()) {

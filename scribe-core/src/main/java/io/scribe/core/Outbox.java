@@ -80,7 +80,8 @@ final class Outbox {
     /**
      * Queues {@code add_scribe} without a request id, for a peer that acknowledges cumulatively (see {@link
      * Pusher#acknowledged}): the same message for every such session, encoded and framed once for all of them.
-     * Returns its size, or minus its size when it is too large to send (then nothing is queued).
+     * Returns its size, or minus its size when it is too large to send (then nothing is queued; nor is anything once
+     * the session closed).
      */
     int pushShared(EncodedScribe scribe) {
         int size = scribe.push().length;

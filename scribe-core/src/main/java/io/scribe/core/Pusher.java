@@ -234,12 +234,17 @@ final class Pusher {
      */
     private void sendShared(Scribe scribe) {
         long position = Acknowledged.parse(scribe.id());
+        // Registered before it is queued: another thread's flush may send it, and the peer's ack arrive, at once.
+        Unanswered entry = new Unanswered(position, System.nanoTime() + scriber.requestTimeout.toNanos());
+        synchronized (unanswered) {
+            unanswered.add(entry);
+        }
         int size = session.outbox.pushShared(EncodedScribe.of(scribe));
         if (size > 0) {
-            synchronized (unanswered) {
-                unanswered.add(new Unanswered(position, System.nanoTime() + scriber.requestTimeout.toNanos()));
-            }
             return;
+        }
+        synchronized (unanswered) {
+            unanswered.remove(entry);
         }
         failed(position, new ScribeException(ScribeException.TOO_LARGE, "message of " + (-size) + " bytes to "
                 + session.client().id() + " exceeds the maximum of " + session.wire().maxFrameBytes() + "; not sent"));

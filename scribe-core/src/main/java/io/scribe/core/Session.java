@@ -463,7 +463,10 @@ public final class Session {
         disconnect();
     }
 
-    /** Fails the requests whose deadline has passed. Called periodically by the Scriber's timer. */
+    /**
+     * Fails the requests whose deadline has passed, and expires the pushes to a peer that acknowledges cumulatively
+     * whose answer is overdue (see {@link Pusher#expire}). Called periodically by the Scriber's timer.
+     */
     void expire(long now) {
         outbox.expire(now);
         pusher.expire(now);

@@ -85,6 +85,21 @@ class CumulativeAckTest {
     }
 
     @Test
+    void aPushWithoutRequestIdThatIsNotAScribeIsAnsweredWithAnErrorNamingIt() {
+        List<ScribeException> errors = new ArrayList<>();
+        Scriber hub = hub(errors);
+        Capture out = new Capture(4);
+        Session session = caughtUp(hub, out);
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        read.writeBytes(Capture.frame("{\"type\":\"add_scribe\",\"scribe\":{\"id\":\"1\",\"type\":\"bogus\"}}"));
+        read.writeBytes(Capture.frame(create(null, 2, "second")));
+        session.receiveData(read.toByteArray());
+        assertThat(out.messages().stream().map(CumulativeAckTest::describe).toList())
+                .containsExactly("error scribe 1 400", "ack 2");
+        assertThat(hub.all(Note.class)).extracting(n -> n.text).containsExactly("second");
+    }
+
+    @Test
     void aPeerWhoseSyncSaysSoIsPushedOneSharedMessageAndAnAckAnswersEveryPushUpToIt() {
         List<ScribeException> errors = new CopyOnWriteArrayList<>();
         Scriber hub = hub(errors);
