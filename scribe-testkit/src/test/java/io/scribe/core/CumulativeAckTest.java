@@ -177,6 +177,39 @@ class CumulativeAckTest {
     }
 
     @Test
+    void beyondTheWindowPushesWaitInTheLogAndGoOutInOrderAsAcksMakeRoom() {
+        Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).register(Note.class)
+                .pushWindow(4).build();
+        Capture out = new Capture(4);
+        Session session = hub.client("a").connect(out);
+        session.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        out.clear();
+        for (int i = 1; i <= 20; i++) {
+            hub.create(new Note("n" + i, "note " + i, "hub"));
+        }
+        List<String> pushed = new ArrayList<>();
+        // The peer acknowledges whatever it was sent so far, a read at a time, until everything came.
+        for (int reads = 0; reads < 50 && pushed.size() < 20; reads++) {
+            List<JsonNode> sent = out.messages().stream()
+                    .filter(m -> m.path("type").asText().equals("add_scribe")).toList();
+            out.clear();
+            assertThat(sent.size()).as("never more than the window unanswered").isLessThanOrEqualTo(4);
+            sent.forEach(m -> pushed.add(m.path("scribe").path("id").asText()));
+            if (!sent.isEmpty()) {
+                session.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\""
+                        + sent.get(sent.size() - 1).path("scribe").path("id").asText() + "\"}"));
+            }
+        }
+        List<String> inOrder = new ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            inOrder.add(Integer.toString(i));
+        }
+        assertThat(pushed).containsExactlyElementsOf(inOrder);
+        assertThat(hub.client("a").pending()).isZero();
+        assertThat(session.pendingRequests()).isZero();
+    }
+
+    @Test
     void aPeerWhoseSyncDoesNotSaySoIsPushedToWithRequestIdsAndAnsweredOneByOne() {
         Scriber hub = hub(new ArrayList<>());
         Capture out = new Capture(4);
