@@ -47,6 +47,13 @@ class CumulativeAckTest {
         return session;
     }
 
+    /** Connects client {@code id} to the hub as a peer whose {@code sync} says it acknowledges cumulatively. */
+    private static Session cumulativePeer(Scriber hub, String id, Capture out) {
+        Session session = hub.client(id).connect(out);
+        session.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        return session;
+    }
+
     @Test
     void pushesWithoutRequestIdsAreAcknowledgedOncePerReadByPositionAfterTheErrorsNamingRefusedOnes()
             throws Exception {
@@ -105,10 +112,8 @@ class CumulativeAckTest {
         Scriber hub = hub(errors);
         Capture toA = new Capture(4);
         Capture toB = new Capture(4);
-        Session a = hub.client("a").connect(toA);
-        Session b = hub.client("b").connect(toB);
-        a.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
-        b.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        Session a = cumulativePeer(hub, "a", toA);
+        Session b = cumulativePeer(hub, "b", toB);
         toA.clear();
         toB.clear();
 
@@ -145,10 +150,8 @@ class CumulativeAckTest {
                 .register(Note.class).requestTimeout(java.time.Duration.ofMillis(400)).build();
         Capture toSilent = new Capture(4);
         Capture toSlow = new Capture(4);
-        Session silent = hub.client("silent").connect(toSilent);
-        Session slow = hub.client("slow").connect(toSlow);
-        silent.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
-        slow.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        Session silent = cumulativePeer(hub, "silent", toSilent);
+        Session slow = cumulativePeer(hub, "slow", toSlow);
         hub.create(new Note("n1", "one", "hub"));
         long started = System.nanoTime();
         // The slow peer acknowledges now and then, each time a little before the timeout; the silent one never.
@@ -181,8 +184,7 @@ class CumulativeAckTest {
         Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).register(Note.class)
                 .pushWindow(4).build();
         Capture out = new Capture(4);
-        Session session = hub.client("a").connect(out);
-        session.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        Session session = cumulativePeer(hub, "a", out);
         out.clear();
         for (int i = 1; i <= 20; i++) {
             hub.create(new Note("n" + i, "note " + i, "hub"));
