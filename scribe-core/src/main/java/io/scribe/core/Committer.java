@@ -43,7 +43,85 @@ final class Committer {
         if (tx.isEmpty()) {
             return List.of();
         }
+        prepare(tx);
+        List<Scribe> stored = write(tx);
+        apply(tx, null);
+        announce(tx, stored);
+        return stored;
+    }
+
+    /**
+     * Commits the steps of a group ({@link GroupCommit}) with one store commit: each is checked and made visible in
+     * memory in turn, so that the next one is built on it; then all are written together, and only then announced
+     * (listeners, sessions). A step that is refused (too large for a frame) is left out and reported to its own
+     * writer. When the store refuses the commit, every step is undone in memory, then each is built again and
+     * committed alone: a write fails only when the store refuses it on its own. Caller holds the lock.
+     *
+     * @return for each step, the scribes it stored, or the exception that kept it out
+     */
+    List<Object> commitGroup(List<java.util.function.Supplier<Txn>> steps) {
+        List<Object> results = new ArrayList<>(steps.size());
+        List<Txn> staged = new ArrayList<>(steps.size());
+        List<Runnable> undo = new ArrayList<>();
+        for (java.util.function.Supplier<Txn> step : steps) {
+            try {
+                Txn tx = step.get();
+                if (tx == null || tx.isEmpty()) {
+                    results.add(List.of());
+                    continue;
+                }
+                prepare(tx);
+                apply(tx, undo);
+                staged.add(tx);
+                results.add(tx);
+            } catch (RuntimeException e) {
+                results.add(e);
+            }
+        }
+        if (staged.isEmpty()) {
+            return results;
+        }
+        Txn all = staged.size() == 1 ? staged.get(0) : Txn.concat(staged);
         List<Scribe> stored;
+        try {
+            stored = write(all);
+        } catch (RuntimeException e) {
+            for (int i = undo.size() - 1; i >= 0; i--) {
+                undo.get(i).run();
+            }
+            for (int i = 0; i < results.size(); i++) {
+                if (results.get(i) instanceof Txn) {
+                    // Alone, the step fails only if the store refuses its own writes: built again on the memory as
+                    // it is now (the steps before it that failed are undone) and committed by itself.
+                    results.set(i, staged.size() == 1 ? e : commitAlone(steps.get(i)));
+                }
+            }
+            return results;
+        }
+        int from = 0;
+        for (int i = 0; i < results.size(); i++) {
+            if (results.get(i) instanceof Txn tx) {
+                List<Scribe> own = stored.subList(from, from + tx.entries.size());
+                from += tx.entries.size();
+                results.set(i, own);
+                announce(tx, own);
+            }
+        }
+        return results;
+    }
+
+    /** Runs {@code step} and commits it as a step of its own; returns what it stored, or what it threw. */
+    private Object commitAlone(java.util.function.Supplier<Txn> step) {
+        try {
+            Txn tx = step.get();
+            return tx == null ? List.of() : commit(tx);
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** Checks that {@code tx}'s local scribes fit a frame and puts its states in the form held in memory. */
+    private void prepare(Txn tx) {
         if (!tx.foreign) {
             checkFits(tx);
         }
@@ -52,6 +130,11 @@ final class Committer {
             // holds the same instances.
             tx.states.replaceAll((key, state) -> held(state));
         }
+    }
+
+    /** Writes {@code tx} to the store; returns the scribes it appended, with their ids. */
+    private List<Scribe> write(Txn tx) {
+        List<Scribe> stored;
         if (tx.foreign) {
             // The scribes are in the shared log already: only this node's view of the objects is written.
             scriber.store.commit(
@@ -61,10 +144,36 @@ final class Committer {
         } else {
             List<Staged> staged = stageAcknowledged(tx);
             long started = System.nanoTime();
-            stored = scriber.store.commit(tx.toCommit());
+            try {
+                stored = scriber.store.commit(tx.toCommit());
+            } catch (RuntimeException e) {
+                // Written with a later commit.
+                staged.forEach(st -> noteAcknowledged(st.acknowledged()));
+                throw e;
+            }
             staged.forEach(st -> st.acknowledged().written(st.position()));
             CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
             noteOwnIds(stored);
+        }
+        return stored;
+    }
+
+    /**
+     * Makes {@code tx} visible in memory: object states, identity map. With {@code undo}, adds what puts the memory
+     * back as it was, to run in reverse order.
+     */
+    private void apply(Txn tx, List<Runnable> undo) {
+        if (undo != null) {
+            for (Key key : tx.states.keySet()) {
+                ObjectState before = scriber.states.get(key);
+                undo.add(() -> {
+                    if (before == null) {
+                        scriber.states.remove(key);
+                    } else {
+                        scriber.states.put(key, before);
+                    }
+                });
+            }
         }
         scriber.states.putAll(tx.states);
         if (tx.seenFrom != null) {
@@ -72,11 +181,15 @@ final class Committer {
         }
         // Bound first, unbound second: an object created and destroyed in one step ends unbound, like its state.
         if (!tx.bind.isEmpty()) {
-            bindAll(tx);
+            bindAll(tx, undo);
         }
         if (!tx.unbind.isEmpty()) {
-            unbindAll(tx);
+            unbindAll(tx, undo);
         }
+    }
+
+    /** Runs what follows a stored step: remote values into objects, listeners, conflicts, then the relay. */
+    private void announce(Txn tx, List<Scribe> stored) {
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
             scriber.inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
@@ -100,7 +213,6 @@ final class Committer {
             Txn.Entry e = tx.entries.get(i);
             scriber.relay.toSessions(stored.get(i), e.source(), e.cls(), e.subject());
         }
-        return stored;
     }
 
     /**
@@ -146,25 +258,39 @@ final class Committer {
                 : new ObjectState(state.klass(), state.id(), fields, state.stamps(), state.tombstone());
     }
 
-    /** Binds the objects {@code tx} created or received; part of {@link #commit}. */
-    private void bindAll(Txn tx) {
+    /** Binds the objects {@code tx} created or received; part of {@link #apply}. */
+    private void bindAll(Txn tx, List<Runnable> undo) {
         tx.bind.forEach((key, object) -> {
             scriber.objects.put(key, object);
             scriber.bound.put(object, key);
             scriber.recorder.bind(object, true);
+            if (undo != null) {
+                undo.add(() -> {
+                    scriber.objects.remove(key);
+                    scriber.bound.remove(object);
+                    scriber.recorder.bind(object, false);
+                });
+            }
         });
     }
 
     /**
      * Unbinds the objects {@code tx} destroyed, after binding (an object created and destroyed in one step ends
-     * unbound); part of {@link #commit}.
+     * unbound); part of {@link #apply}.
      */
-    private void unbindAll(Txn tx) {
+    private void unbindAll(Txn tx, List<Runnable> undo) {
         tx.unbind.forEach(key -> {
             Object gone = scriber.objects.remove(key);
             if (gone != null) {
                 scriber.bound.remove(gone);
                 scriber.recorder.bind(gone, false);
+                if (undo != null) {
+                    undo.add(() -> {
+                        scriber.objects.put(key, gone);
+                        scriber.bound.put(gone, key);
+                        scriber.recorder.bind(gone, true);
+                    });
+                }
             }
         });
     }

@@ -18,9 +18,11 @@ import java.util.Set;
 /**
  * Records the changes this peer makes to its own objects as scribes: {@code create}, {@code update} (the synced
  * fields that differ from the last recorded or played state), {@code destroy} and republished creates, each stamped
- * with a new clock of this peer and committed in its own step. Each takes the Scriber's lock and flushes after
- * releasing it, except {@link #saveLocked}, whose caller holds the lock. Behind {@link Scriber#create}, {@link
- * Scriber#save}, {@link Scriber#destroy} and {@link Scriber#republish}.
+ * with a new clock of this peer. Each operation is a step that builds a {@link Txn} under the lock, handed to {@link
+ * GroupCommit}, which commits the steps of writers on several threads together. Whether the change is recorded at
+ * all (the recording scopes of {@link Scriber#withoutRecording}) is decided on the writer's thread, before the step
+ * runs, since the step may run on another writer's thread. Behind {@link Scriber#create}, {@link Scriber#save},
+ * {@link Scriber#destroy} and {@link Scriber#republish}.
  */
 final class LocalRecorder {
 
@@ -40,104 +42,110 @@ final class LocalRecorder {
             }
             throw new IllegalStateException("bound to another scriber (" + t.$scribe$recorder() + "): " + object);
         }
-        scriber.lock.lock();
-        try {
-            if (scriber.bound.containsKey(object)) {
-                throw new IllegalStateException("already created: " + scriber.bound.get(object));
-            }
-            JsonNode idNode = c.ensureId(object);
-            Key key = new Key(c.klass, SyncedClass.idText(idNode));
-            ObjectState existing = scriber.states.get(key);
-            if (existing != null) {
-                throw new IllegalStateException(
-                        existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
-            }
-            ObjectNode fields = c.read(object);
-            ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
-            for (String list : c.policy.listMerged()) {
-                fields.set(list, ListMerge.hold(c, c.fields.get(list), null, fields.get(list), ids));
-            }
-            long clock = scriber.hlc.tick();
-            Stamp stamp = new Stamp(clock, scriber.guid);
-            Map<String, Stamp> stamps = new HashMap<>();
-            fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
-            for (String merged : c.policy.keyMerged()) {
-                fields.path(merged).fieldNames().forEachRemaining(k -> stamps.put(merged + "/" + k, stamp));
-            }
-            Txn tx = new Txn();
-            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-            tx.bind(key, object);
-            if (scriber.recording(Scribe.Type.CREATE, object)) {
-                Scribe s = new Scribe(
-                        null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-            }
-            tx.changes.add(new Change<>(
-                    Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
-            scriber.commit(tx);
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
+        boolean records = scriber.recording(Scribe.Type.CREATE, object);
+        scriber.writes.write(() -> createStep(c, object, records));
         return object;
+    }
+
+    /** The step that creates {@code object}; run by {@link GroupCommit} under the lock. */
+    private Txn createStep(SyncedClass<?> c, Object object, boolean records) {
+        if (scriber.bound.containsKey(object)) {
+            throw new IllegalStateException("already created: " + scriber.bound.get(object));
+        }
+        JsonNode idNode = c.ensureId(object);
+        Key key = new Key(c.klass, SyncedClass.idText(idNode));
+        ObjectState existing = scriber.states.get(key);
+        if (existing != null) {
+            throw new IllegalStateException(
+                    existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
+        }
+        ObjectNode fields = c.read(object);
+        ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
+        for (String list : c.policy.listMerged()) {
+            fields.set(list, ListMerge.hold(c, c.fields.get(list), null, fields.get(list), ids));
+        }
+        long clock = scriber.hlc.tick();
+        Stamp stamp = new Stamp(clock, scriber.guid);
+        Map<String, Stamp> stamps = new HashMap<>();
+        fields.fieldNames().forEachRemaining(f -> stamps.put(f, stamp));
+        for (String merged : c.policy.keyMerged()) {
+            fields.path(merged).fieldNames().forEachRemaining(k -> stamps.put(merged + "/" + k, stamp));
+        }
+        Txn tx = new Txn();
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        tx.bind(key, object);
+        if (records) {
+            Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
+            tx.entries.add(new Txn.Entry(s, null, c, object));
+        }
+        tx.changes.add(new Change<>(Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
+        return tx;
     }
 
     /** See {@link Scriber#republish}. */
     Optional<Scribe> republish(Object object) {
         SyncedClass<?> c = scriber.classOf(object);
-        Optional<Scribe> recorded = Optional.empty();
-        scriber.lock.lock();
-        try {
-            Key key = scriber.keyOf(object);
-            ObjectState state = scriber.states.get(key);
-            if (scriber.recording(Scribe.Type.CREATE, object)) {
-                ObjectNode fields = state.fields().deepCopy();
-                long clock = scriber.hlc.tick();
-                Map<String, Stamp> stamps = new HashMap<>(state.stamps());
-                Map<String, Long> base = new HashMap<>();
-                List<String> names = new ArrayList<>();
-                fields.fieldNames().forEachRemaining(names::add);
-                for (String merged : c.policy.keyMerged()) {
-                    fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
-                }
-                for (String name : names) {
-                    long b = baseOf(state, name);
-                    base.put(name, b);
-                    stamps.put(name, new Stamp(clock, scriber.guid, b));
-                }
-                Txn tx = new Txn();
-                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, base);
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-                recorded = Optional.of(scriber.commit(tx).get(0));
-            }
-        } finally {
-            scriber.lock.unlock();
+        boolean records = scriber.recording(Scribe.Type.CREATE, object);
+        return first(scriber.writes.write(() -> republishStep(c, object, records)));
+    }
+
+    /** The step that republishes {@code object}, or null when nothing is recorded; run under the lock. */
+    private Txn republishStep(SyncedClass<?> c, Object object, boolean records) {
+        Key key = scriber.keyOf(object);
+        if (!records) {
+            return null;
         }
-        scriber.flush();
-        return recorded;
+        ObjectState state = scriber.states.get(key);
+        ObjectNode fields = state.fields().deepCopy();
+        long clock = scriber.hlc.tick();
+        Map<String, Stamp> stamps = new HashMap<>(state.stamps());
+        Map<String, Long> base = new HashMap<>();
+        List<String> names = new ArrayList<>();
+        fields.fieldNames().forEachRemaining(names::add);
+        for (String merged : c.policy.keyMerged()) {
+            fields.path(merged).fieldNames().forEachRemaining(k -> names.add(merged + "/" + k));
+        }
+        for (String name : names) {
+            long b = baseOf(state, name);
+            base.put(name, b);
+            stamps.put(name, new Stamp(clock, scriber.guid, b));
+        }
+        Txn tx = new Txn();
+        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, base);
+        tx.entries.add(new Txn.Entry(s, null, c, object));
+        return tx;
+    }
+
+    /** The first scribe a step stored, if any. */
+    private static Optional<Scribe> first(List<Scribe> stored) {
+        return stored.isEmpty() ? Optional.empty() : Optional.of(stored.get(0));
     }
 
     /** See {@link Scriber#save}. */
     Optional<Scribe> save(Object object) {
         SyncedClass<?> c = scriber.classOf(object);
-        Optional<Scribe> recorded;
-        scriber.lock.lock();
-        try {
-            recorded = saveLocked(c, object);
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
-        return recorded;
+        boolean records = scriber.recording(Scribe.Type.UPDATE, object);
+        return first(scriber.writes.write(() -> saveStep(c, object, records)));
     }
 
-    /** The body of {@link #save(Object)}; caller holds the lock and flushes after releasing it. */
-    Optional<Scribe> saveLocked(SyncedClass<?> c, Object object) {
+    /**
+     * Records what changed in an enhanced object, when it is still tracked here (see {@link ScriberRecorder#flush}).
+     */
+    void saveIfTracked(SyncedClass<?> c, Object object) {
+        boolean records = scriber.recording(Scribe.Type.UPDATE, object);
+        scriber.writes.write(() -> scriber.bound.containsKey(object) ? saveStep(c, object, records) : null);
+    }
+
+    /**
+     * The step that records the update of {@code object}, or null when nothing changed or nothing is recorded; run
+     * under the lock.
+     */
+    private Txn saveStep(SyncedClass<?> c, Object object, boolean records) {
         Key key = scriber.keyOf(object);
         ObjectState state = scriber.states.get(key);
         if (c.policy.listMerged().isEmpty()) {
-            return saveFlat(c, object, key, state);
+            return saveFlat(c, object, key, state, records);
         }
         ObjectNode now = c.read(object);
         ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
@@ -158,8 +166,8 @@ final class LocalRecorder {
                         ? keyPatch(old, e.getValue()) : e.getValue());
             }
         });
-        if (changed.isEmpty() || !scriber.recording(Scribe.Type.UPDATE, object)) {
-            return Optional.empty();
+        if (changed.isEmpty() || !records) {
+            return null;
         }
         long clock = scriber.hlc.tick();
         ObjectNode fields = state.fields().deepCopy();
@@ -184,16 +192,15 @@ final class LocalRecorder {
         Set<String> names = new LinkedHashSet<>();
         changed.fieldNames().forEachRemaining(names::add);
         tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
-        List<Scribe> stored = scriber.commit(tx);
-        return Optional.of(stored.get(0));
+        return tx;
     }
 
     /**
-     * {@link #saveLocked} for a class without list-merged fields, recording the same update: the fields are diffed
+     * {@link #saveStep} for a class without list-merged fields, recording the same update: the fields are diffed
      * one by one against the held state, a primitive, box or String field without building its JSON unless it
      * changed, and nothing is copied when nothing changed.
      */
-    private Optional<Scribe> saveFlat(SyncedClass<?> c, Object object, Key key, ObjectState state) {
+    private Txn saveFlat(SyncedClass<?> c, Object object, Key key, ObjectState state, boolean records) {
         ObjectNode held = state.fields();
         ObjectNode changed = null;
         ObjectNode keyed = null;
@@ -235,8 +242,8 @@ final class LocalRecorder {
             throw new IllegalStateException("the identity of " + key + " changed to " + idNow
                     + "; identities never change");
         }
-        if (changed == null || !scriber.recording(Scribe.Type.UPDATE, object)) {
-            return Optional.empty();
+        if (changed == null || !records) {
+            return null;
         }
         long clock = scriber.hlc.tick();
         ObjectNode fields = held.deepCopy();
@@ -289,8 +296,7 @@ final class LocalRecorder {
         tx.entries.add(new Txn.Entry(recorded, null, c, object));
         tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names != null ? names : Set.of(only),
                 scriber.guid, true));
-        List<Scribe> stored = scriber.commit(tx);
-        return Optional.of(stored.get(0));
+        return tx;
     }
 
     /** {@code old} with {@code names[i]} stamped {@code stamps[i]}, as an immutable map. */
@@ -346,26 +352,26 @@ final class LocalRecorder {
     /** See {@link Scriber#destroy}. */
     void destroy(Object object) {
         SyncedClass<?> c = scriber.classOf(object);
-        scriber.lock.lock();
-        try {
-            Key key = scriber.keyOf(object);
-            ObjectState state = scriber.states.get(key);
-            JsonNode idNode = state.fields().get(c.idField.name());
-            long clock = scriber.hlc.tick();
-            Txn tx = new Txn();
-            tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, scriber.guid), state));
-            tx.unbind(key);
-            if (scriber.recording(Scribe.Type.DESTROY, object)) {
-                Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode),
-                        scriber.guid, clock, Map.of());
-                tx.entries.add(new Txn.Entry(s, null, c, object));
-            }
-            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
-            scriber.commit(tx);
-        } finally {
-            scriber.lock.unlock();
+        boolean records = scriber.recording(Scribe.Type.DESTROY, object);
+        scriber.writes.write(() -> destroyStep(c, object, records));
+    }
+
+    /** The step that destroys {@code object}; run under the lock. */
+    private Txn destroyStep(SyncedClass<?> c, Object object, boolean records) {
+        Key key = scriber.keyOf(object);
+        ObjectState state = scriber.states.get(key);
+        JsonNode idNode = state.fields().get(c.idField.name());
+        long clock = scriber.hlc.tick();
+        Txn tx = new Txn();
+        tx.states.put(key, Player.tombstone(c, key, idNode, new Stamp(clock, scriber.guid), state));
+        tx.unbind(key);
+        if (records) {
+            Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode),
+                    scriber.guid, clock, Map.of());
+            tx.entries.add(new Txn.Entry(s, null, c, object));
         }
-        scriber.flush();
+        tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
+        return tx;
     }
 
     /** The clock of the value a local write of {@code stampName} replaces (0 when it had none). */

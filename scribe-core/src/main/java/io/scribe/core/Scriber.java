@@ -55,6 +55,7 @@ public final class Scriber implements AutoCloseable {
     // the lock, the store, the clock, the sessions). The work is done by package-private stages that hold a
     // reference to it, each in its own class:
     //   LocalRecorder   records this peer's own creates, saves and destroys as scribes
+    //   GroupCommit     commits the local writes of several threads together, with one store commit
     //   Player          plays the scribes peers send: admission of a batch, play of one scribe by its type
     //   Merger          merges a played scribe field by field: corrections, conflicts, follow-ups
     //   Committer       stores a step (a Txn) and makes it visible; absorbs appends to a shared store
@@ -137,6 +138,8 @@ public final class Scriber implements AutoCloseable {
     final Player player = new Player(this, merger);
     /** Records the changes of this peer's own objects (see {@link LocalRecorder}). */
     final LocalRecorder local = new LocalRecorder(this);
+    /** Commits the local writes of several threads together (see {@link GroupCommit}). */
+    final GroupCommit writes = new GroupCommit(this);
     /** Stores each step and makes it visible (see {@link Committer}); set once the log position is read. */
     final Committer committer;
     /** Queues what each step makes visible on the sessions entitled to it, and sends it (see {@link Relay}). */
@@ -610,7 +613,9 @@ public final class Scriber implements AutoCloseable {
     // Listeners
 
     /**
-     * Calls {@code listener} for every change applied to objects of {@code type}, local or remote.
+     * Calls {@code listener} for every change applied to objects of {@code type}, local or remote, once it is stored,
+     * under the engine lock, on the thread that committed it: for a local write, the writer's thread or that of
+     * another writer whose group commit carried it (see {@link GroupCommit}).
      *
      * @return a registration whose {@code close()} removes the listener
      */

@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Connects the objects enhanced classes bind to a {@link Scriber}: binds and unbinds them, and turns what the capture
  * hooks report (a constructor finished, a method changed synced fields, a collection field was assigned) into the
- * Scriber's creates and saves. Thread-safe: each report takes the Scriber's lock where it records, like the public
+ * Scriber's creates and saves. Thread-safe: each report records through the {@link GroupCommit}, like the public
  * methods do; {@link #bind} runs under the lock (a commit, or the restore before the Scriber is shared).
  */
 final class ScriberRecorder implements Recorder {
@@ -30,15 +30,7 @@ final class ScriberRecorder implements Recorder {
         if (c == null) {
             return;
         }
-        scriber.lock.lock();
-        try {
-            if (scriber.bound.containsKey(object)) {
-                scriber.local.saveLocked(c, object);
-            }
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
+        scriber.local.saveIfTracked(c, object);
     }
 
     /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */

@@ -82,6 +82,20 @@ final class Txn {
         seenRemote.add(id);
     }
 
+    /**
+     * What {@code steps} write to the store, as one step: their scribes in order, the last state of each object, their
+     * cursors. For writing only: their changes and events stay with each step.
+     */
+    static Txn concat(List<Txn> steps) {
+        Txn all = new Txn();
+        for (Txn step : steps) {
+            all.entries.addAll(step.entries);
+            all.states.putAll(step.states);
+            all.cursors.putAll(step.cursors);
+        }
+        return all;
+    }
+
     Commit toCommit() {
         // Immutable lists and maps as the Commit keeps them, so that it copies nothing for a one-scribe step.
         List<Scribe> scribes;
