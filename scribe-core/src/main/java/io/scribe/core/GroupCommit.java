@@ -3,15 +3,18 @@ package io.scribe.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
  * Commits the local writes of several threads together (group commit). A writer queues its step (what builds its
- * {@link Txn}) and takes the engine lock; the thread that gets the lock runs every step queued by then, in the order
- * they were queued, and stores them with one commit ({@link Committer#commitGroup}); a writer whose step was
- * committed by another thread finds it done when it gets the lock. A write never waits for a timer or for later
- * writers: at most for the commit under way and then its own. Writes from a thread that holds the lock already (inside
- * {@link Scriber#atomically}, a listener) are committed at once, as a step of their own.
+ * {@link Txn}); one writer at a time leads: it takes the engine lock, runs every step queued by then, in the order
+ * they were queued, and stores them with one commit ({@link Committer#commitGroup}). The other writers wait for their
+ * own write, not for the lock: a writer whose step another leader committed returns as soon as that commit is done,
+ * and a writer queued too late for the group under way leads the next one. A write never waits for a timer or for
+ * later writers: at most for the commit under way and then its own. Writes from a thread that holds the lock already
+ * (inside {@link Scriber#atomically}, a listener) are committed at once, as a step of their own.
  *
  * <p>A step that fails (an object not tracked, a scribe too large for a frame) fails only its own write. When the store
  * refuses a group's commit, nothing of it is visible and each write is tried again alone, so that a write fails only
@@ -21,18 +24,21 @@ final class GroupCommit {
 
     private final Scriber scriber;
     private final ConcurrentLinkedQueue<Write> queued = new ConcurrentLinkedQueue<>();
+    /** Whether a writer leads a group: is taking the lock, or committing under it. */
+    private final AtomicBoolean leading = new AtomicBoolean();
 
     GroupCommit(Scriber scriber) {
         this.scriber = scriber;
     }
 
-    /** One writer's step and, once committed (under the lock), its outcome. */
+    /** One writer's step and, once committed, its outcome. */
     private static final class Write {
         final Supplier<Txn> step;
-        // Written and read under the engine lock.
-        boolean done;
+        final Thread writer = Thread.currentThread();
+        // Written by the leader before done; read by the writer after it sees done.
         List<Scribe> stored;
         RuntimeException failure;
+        volatile boolean done;
 
         Write(Supplier<Txn> step) {
             this.step = step;
@@ -41,7 +47,8 @@ final class GroupCommit {
 
     /**
      * Runs {@code step} under the lock (on this thread or another writer's), commits what it returns (null: nothing)
-     * with the steps of other writers queued meanwhile, and sends what they queued.
+     * with the steps of other writers queued meanwhile, and sends what they queued. An interrupt does not abandon the
+     * write (another writer may be committing it): it is waited for, and the interrupt status kept.
      *
      * @return the scribes the step stored, with their ids
      * @throws RuntimeException what the step threw, or what the store threw for its group
@@ -53,19 +60,50 @@ final class GroupCommit {
         }
         Write mine = new Write(step);
         queued.add(mine);
-        scriber.lock.lock();
-        try {
-            if (!mine.done) {
-                commitQueued();
+        boolean interrupted = false;
+        while (!mine.done) {
+            if (leading.compareAndSet(false, true)) {
+                lead(mine);
+            } else {
+                // Woken when a leader has committed this write, or lets go with this write still queued.
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted();
             }
-        } finally {
-            scriber.lock.unlock();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         scriber.flush();
         if (mine.failure != null) {
             throw mine.failure;
         }
         return mine.stored;
+    }
+
+    /** The number of writes queued for the next group. */
+    int waiting() {
+        return queued.size();
+    }
+
+    /** Commits the writes queued by now, {@code mine} among them unless a leader before took it; then lets go. */
+    private void lead(Write mine) {
+        try {
+            if (!mine.done) {
+                scriber.lock.lock();
+                try {
+                    commitQueued();
+                } finally {
+                    scriber.lock.unlock();
+                }
+            }
+        } finally {
+            leading.set(false);
+            // A write queued while this group was committed has no leader yet: its writer leads the next group.
+            Write next = queued.peek();
+            if (next != null) {
+                LockSupport.unpark(next.writer);
+            }
+        }
     }
 
     /** Commits every queued write as one group. Caller holds the lock. */
@@ -100,5 +138,8 @@ final class GroupCommit {
             w.stored = (List<Scribe>) result;
         }
         w.done = true;
+        if (w.writer != Thread.currentThread()) {
+            LockSupport.unpark(w.writer);
+        }
     }
 }

@@ -187,8 +187,8 @@ class GroupCommitTest {
 
     private static void awaitQueued(Scriber a, int writers) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (a.lock.getQueueLength() < writers) {
-            assertThat(System.nanoTime()).as("writers waiting for the lock").isLessThan(deadline);
+        while (a.writes.waiting() < writers) {
+            assertThat(System.nanoTime()).as("writers waiting for the next group").isLessThan(deadline);
             Thread.sleep(5);
         }
     }
