@@ -208,8 +208,8 @@ final class SyncedClass<T> {
     /** All synced fields of {@code object} as JSON. */
     ObjectNode read(Object object) {
         ObjectNode node = Json.object();
-        for (FieldModel f : fields.values()) {
-            node.set(f.name(), toJson(f, get(object, f)));
+        for (FieldModel f : fieldArray) {
+            node.set(f.name(), direct(f) ? scalarJson(f, object) : toJson(f, get(object, f)));
         }
         return node;
     }
@@ -224,6 +224,12 @@ final class SyncedClass<T> {
             value = SetMerge.elements(value);
         } else if (policy.listMerged().contains(f.name()) && value != null && value.isObject()) {
             value = ListMerge.elements(klass + "." + f.name(), value);
+        }
+        if (value != null && direct(f)) {
+            Object natural = naturalValue(f, value);
+            if (natural != null) {
+                return natural;
+            }
         }
         try {
             Object converted = mapper.treeToValue(value, f.javaType());
@@ -316,29 +322,61 @@ final class SyncedClass<T> {
             Object value = field.get(object);
             if (value == null) {
                 return Json.NODES.nullNode();
-            } else if (value instanceof String v) {
-                return Json.NODES.textNode(v);
-            } else if (value instanceof Long v) {
-                return Json.NODES.numberNode(v.longValue());
-            } else if (value instanceof Integer v) {
-                return Json.NODES.numberNode(v.intValue());
-            } else if (value instanceof Short v) {
-                return Json.NODES.numberNode((int) v);
-            } else if (value instanceof Byte v) {
-                return Json.NODES.numberNode((int) v);
-            } else if (value instanceof Boolean v) {
-                return Json.NODES.booleanNode(v);
-            } else if (value instanceof Double v) {
-                return Json.NODES.numberNode(v.doubleValue());
-            } else if (value instanceof Float v) {
-                return Json.NODES.numberNode(v.floatValue());
-            } else if (value instanceof Character v) {
-                return Json.NODES.textNode(String.valueOf(v.charValue()));
             }
-            return toJson(f, value);
+            JsonNode node = boxJson(value);
+            return node != null ? node : toJson(f, value);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot read " + klass + "." + f.name(), e);
         }
+    }
+
+    /**
+     * The node Scribe's own mapper makes of a String or a box ({@code valueToTree}), built directly; null for any
+     * other value.
+     */
+    private static JsonNode boxJson(Object value) {
+        if (value instanceof String v) {
+            return Json.NODES.textNode(v);
+        } else if (value instanceof Long v) {
+            return Json.NODES.numberNode(v.longValue());
+        } else if (value instanceof Integer v) {
+            return Json.NODES.numberNode(v.intValue());
+        } else if (value instanceof Short v) {
+            return Json.NODES.numberNode((int) v);
+        } else if (value instanceof Byte v) {
+            return Json.NODES.numberNode((int) v);
+        } else if (value instanceof Boolean v) {
+            return Json.NODES.booleanNode(v);
+        } else if (value instanceof Double v) {
+            return Json.NODES.numberNode(v.doubleValue());
+        } else if (value instanceof Float v) {
+            return Json.NODES.numberNode(v.floatValue());
+        } else if (value instanceof Character v) {
+            return Json.NODES.textNode(String.valueOf(v.charValue()));
+        }
+        return null;
+    }
+
+    /**
+     * The value of the {@link #direct} field {@code f} that {@code json} stands for, when it is the node's natural
+     * type (a text for a String field, an int or long number for a long field, an int for an int field, a double for
+     * a double field, a boolean for a boolean field, boxes alike), as Jackson's {@code treeToValue} would give it;
+     * null for any other pairing, which the mapper converts (with its coercions and errors).
+     */
+    private static Object naturalValue(FieldModel f, JsonNode json) {
+        Class<?> t = f.field().getType();
+        if (t == String.class) {
+            return json.isTextual() ? json.textValue() : null;
+        } else if (t == long.class || t == Long.class) {
+            return json.isInt() || json.isLong() ? json.longValue() : null;
+        } else if (t == int.class || t == Integer.class) {
+            return json.isInt() ? json.intValue() : null;
+        } else if (t == boolean.class || t == Boolean.class) {
+            return json.isBoolean() ? json.booleanValue() : null;
+        } else if (t == double.class || t == Double.class) {
+            return json.isDouble() ? json.doubleValue() : null;
+        }
+        return null;
     }
 
     /**
@@ -385,6 +423,12 @@ final class SyncedClass<T> {
     JsonNode toJson(FieldModel f, Object value) {
         if (policy.setMerged().contains(f.name())) {
             return SetMerge.object(klass + "." + f.name(), value);
+        }
+        if (value != null && mapper == Json.MAPPER) {
+            JsonNode node = boxJson(value);
+            if (node != null) {
+                return node;
+            }
         }
         try {
             return mapper.valueToTree(value);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.annotations.Synced;
 import io.scribe.core.internal.Json;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,6 +83,54 @@ class ScalarJsonTest {
                 // A number of another node type (as a peer's JSON may hold) is not the same, as with equals.
                 JsonNode parsed = Json.parse(Json.text(jackson));
                 assertThat(c.sameScalar(f, x, parsed)).as(f.name() + " " + k).isEqualTo(jackson.equals(parsed));
+            }
+        }
+    }
+
+    @Test
+    void valuesAreConvertedAsTheMapperConvertsThemBothWays() throws Exception {
+        SyncedClass<Scalars> c = new SyncedClass<>(Scalars.class, Policy.defaults());
+        // Nodes of every kind a peer may send, natural to some fields and foreign to others.
+        List<JsonNode> nodes = new ArrayList<>(List.of(Json.NODES.textNode("5"), Json.NODES.textNode("x"),
+                Json.NODES.textNode(""), Json.NODES.numberNode(7), Json.NODES.numberNode(-1),
+                Json.NODES.numberNode(Integer.MAX_VALUE), Json.NODES.numberNode(Long.MAX_VALUE),
+                Json.NODES.numberNode(300), Json.NODES.numberNode(1.5), Json.NODES.numberNode(2.0f),
+                Json.NODES.numberNode(new java.math.BigDecimal("1.25")), Json.NODES.booleanNode(true),
+                Json.NODES.nullNode(), Json.parse("[1]"), Json.parse("{\"a\":1}")));
+        for (int k = 0; k < 20; k++) {
+            Scalars x = sample(k);
+            for (SyncedClass.FieldModel f : c.fields.values()) {
+                Object value = c.get(x, f);
+                if (value != null) {
+                    JsonNode jackson = Json.MAPPER.valueToTree(value);
+                    JsonNode direct = c.toJson(f, value);
+                    assertThat(direct).as(f.name() + " " + k).isEqualTo(jackson);
+                    assertThat(direct.getClass()).as(f.name() + " " + k).isEqualTo(jackson.getClass());
+                }
+                nodes.add(Json.MAPPER.valueToTree(value));
+            }
+        }
+        for (SyncedClass.FieldModel f : c.fields.values()) {
+            for (JsonNode node : nodes) {
+                Object expected;
+                try {
+                    expected = Json.MAPPER.treeToValue(node, f.javaType());
+                    if (expected == null && f.field().getType().isPrimitive()) {
+                        expected = "refused";
+                    }
+                } catch (Exception e) {
+                    expected = "refused";
+                }
+                Object actual;
+                try {
+                    actual = c.fromJson(f, node);
+                } catch (ScribeException e) {
+                    actual = "refused";
+                }
+                assertThat(actual).as(f.name() + " from " + node).isEqualTo(expected);
+                if (actual != null) {
+                    assertThat(actual.getClass()).as(f.name() + " from " + node).isEqualTo(expected.getClass());
+                }
             }
         }
     }
