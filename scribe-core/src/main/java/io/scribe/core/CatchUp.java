@@ -148,6 +148,10 @@ final class CatchUp {
                 noteCreates(result, snapshotSeen);
             }
             refusedInPage.clear();
+            JsonNode window = response.get("window");
+            if (window != null && window.canConvertToInt() && window.asInt() > 0) {
+                session.intake.peerWindow(window.asInt());
+            }
             Txn tx = new Txn();
             tx.history = session.syncro != null && (from == null || from.isEmpty());
             cursor = playInto(result, from, tx, clockless);

@@ -22,8 +22,13 @@ final class Intake {
     private final Scriber scriber;
     private final Client client;
     private final SyncroPeer syncro;
-    // The id of the last push without a request id played since the last ack (guarded by the engine lock).
+    // The id of the last push without a request id played since the last ack, how many such pushes were played
+    // since then, and the timer that sends the ack when it is held back (guarded by the engine lock).
     private String ackUpTo;
+    private int unacked;
+    private java.util.concurrent.ScheduledFuture<?> delayedAck;
+    // The pusher's window, as its answer to this peer's sync stated it; 0 while unknown (guarded by the engine lock).
+    private int peerWindow;
 
     Intake(Session session) {
         this.session = session;
@@ -218,18 +223,55 @@ final class Intake {
             session.rejectedPush(scribe.id(), refused);
         } else {
             ackUpTo = scribe.id();
+            unacked++;
         }
     }
 
+    /** The pusher stated its window in its answer to this peer's {@code sync}. Caller holds the engine lock. */
+    void peerWindow(int scribes) {
+        peerWindow = scribes;
+    }
+
     /**
-     * Sends one {@code ack} for the pushes played since the last one (see {@link #answer}), if any. Called under
-     * the engine lock after a batch of pushes was answered.
+     * Acknowledges the pushes played since the last {@code ack} (see {@link #answer}), if any: at once when the
+     * pusher's window is not known, when acks are not delayed ({@link Scriber.Builder#ackDelay}) or when they reach
+     * half the window; otherwise within the delay, with whatever else was played by then. Called under the engine
+     * lock after a batch of pushes was answered.
      */
     void sendAck() {
-        if (ackUpTo != null) {
-            session.enqueue(Json.object().put("type", "ack").put("up_to", ackUpTo));
-            ackUpTo = null;
+        if (ackUpTo == null) {
+            return;
         }
+        long delay = scriber.ackDelay.toNanos();
+        if (delay == 0 || peerWindow <= 0 || unacked >= Math.max(1, peerWindow / 2)) {
+            ackNow();
+        } else if (delayedAck == null) {
+            delayedAck = scriber.timer.schedule(this::delayedAck, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void ackNow() {
+        session.enqueue(Json.object().put("type", "ack").put("up_to", ackUpTo));
+        ackUpTo = null;
+        unacked = 0;
+        if (delayedAck != null) {
+            delayedAck.cancel(false);
+            delayedAck = null;
+        }
+    }
+
+    /** The delay of a held-back ack ran out: it is sent, with every push played until now. */
+    private void delayedAck() {
+        scriber.lock.lock();
+        try {
+            delayedAck = null;
+            if (ackUpTo != null && session.isOpen()) {
+                ackNow();
+            }
+        } finally {
+            scriber.lock.unlock();
+        }
+        scriber.flush();
     }
 
     /** The peer's cumulative acknowledgement of our pushes: see {@link Pusher#acknowledged}. */

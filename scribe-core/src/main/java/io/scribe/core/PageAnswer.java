@@ -38,6 +38,10 @@ final class PageAnswer {
         if (id != null) {
             response.set("id", id);
         }
+        if (session.pusher.acksCumulative()) {
+            // The asker may hold its acks back until half of this many pushes are played (Builder#ackDelay).
+            response.put("window", scriber.pushWindow);
+        }
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
         if (snapshot != null) {
             answerSnapshot(response, snapshot, limit);

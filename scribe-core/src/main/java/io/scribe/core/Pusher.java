@@ -72,6 +72,11 @@ final class Pusher {
         acksCumulative = true;
     }
 
+    /** Whether the peer said it acknowledges pushes cumulatively. */
+    boolean acksCumulative() {
+        return acksCumulative;
+    }
+
     /** Whether pushes wait in the log for room in the window. Caller holds the engine lock. */
     boolean behind() {
         return pushBehind;

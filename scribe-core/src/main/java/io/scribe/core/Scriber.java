@@ -86,6 +86,8 @@ public final class Scriber implements AutoCloseable {
     final Duration requestTimeout;
     final int pageSize;
     final int pushWindow;
+    /** How long a cumulative ack may wait for more pushes to pass (see {@link Builder#ackDelay}). */
+    final Duration ackDelay;
     final ScheduledExecutorService timer;
     private final boolean ownsTimer;
     private final boolean ownsStore;
@@ -164,6 +166,7 @@ public final class Scriber implements AutoCloseable {
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
         this.pushWindow = b.pushWindow;
+        this.ackDelay = b.ackDelay;
         this.hlc = new Hlc(b.clock);
         this.wallClock = b.clock;
         this.maxClockSkew = b.maxClockSkew;
@@ -791,6 +794,7 @@ public final class Scriber implements AutoCloseable {
         private Duration maxClockSkew = Duration.ofHours(1);
         private int pageSize = 500;
         private int pushWindow = 256;
+        private Duration ackDelay = Duration.ofMillis(20);
         private Duration compactEvery;
         private Duration retention = Duration.ofDays(30);
         private ScheduledExecutorService timer;
@@ -959,6 +963,25 @@ public final class Scriber implements AutoCloseable {
                 throw new IllegalArgumentException("push window must be positive: " + scribes);
             }
             this.pushWindow = scribes;
+            return this;
+        }
+
+        /**
+         * How long this peer may hold back its cumulative {@code ack} of a peer's pushes so that one ack passes more
+         * of them (delayed acknowledgement): the ack goes at once when the pushes played since the last one reach
+         * half of the pusher's window (which its answer to this peer's {@code sync} states), and at the latest this
+         * long after the first of them was stored; a push this peer refuses is answered at once either way. A
+         * pusher that states no window (an earlier version) is acked after every read. Longer delays save a server
+         * with many clients an answer per change, at the price of the pusher learning later that its changes are
+         * stored (its pending count and {@code whenSent} follow acks). {@link Duration#ZERO} acks every read at once.
+         * Default 20 ms.
+         */
+        public Builder ackDelay(Duration delay) {
+            Objects.requireNonNull(delay, "delay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("ack delay must not be negative: " + delay);
+            }
+            this.ackDelay = delay;
             return this;
         }
 

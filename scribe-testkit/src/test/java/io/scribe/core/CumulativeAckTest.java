@@ -228,44 +228,56 @@ class CumulativeAckTest {
         assertThat(session.pendingRequests()).isZero();
     }
 
-    @Test
-    void twoPeersAcknowledgeABurstWithAnAckPerReadAndEndWithEverything() {
-        Scriber a = Scriber.builder().clientId("a").store(io.scribe.core.spi.Store.inMemory()).register(Note.class)
-                .build();
-        Scriber b = Scriber.builder().clientId("b").store(io.scribe.core.spi.Store.inMemory()).register(Note.class)
-                .build();
-        AtomicReference<Session> atA = new AtomicReference<>();
-        AtomicReference<Session> atB = new AtomicReference<>();
-        // What a sends waits until delivered as one read (as a stream's reads carry many frames); what b sends is
-        // delivered at once, and kept.
-        List<byte[]> toB = new ArrayList<>();
-        List<String> fromB = new CopyOnWriteArrayList<>();
-        atA.set(a.client("b").connect(new io.scribe.core.spi.Connection() {
-            @Override
-            public void send(byte[] frame) {
-                synchronized (toB) {
-                    toB.add(frame);
+    /**
+     * Two engines: what {@code a} sends waits until {@link #deliverToB} hands it over as one read (as a stream's
+     * reads carry many frames); what {@code b} sends is delivered at once, and kept in {@link #fromB}.
+     */
+    static final class Pair {
+        final Scriber a;
+        final Scriber b;
+        final AtomicReference<Session> atA = new AtomicReference<>();
+        final AtomicReference<Session> atB = new AtomicReference<>();
+        final List<byte[]> toB = new ArrayList<>();
+        final List<String> fromB = new CopyOnWriteArrayList<>();
+
+        Pair(Scriber.Builder a, Scriber.Builder b) {
+            this.a = a.clientId("a").store(io.scribe.core.spi.Store.inMemory()).register(Note.class).build();
+            this.b = b.clientId("b").store(io.scribe.core.spi.Store.inMemory()).register(Note.class).build();
+            atA.set(this.a.client("b").connect(new io.scribe.core.spi.Connection() {
+                @Override
+                public void send(byte[] frame) {
+                    synchronized (toB) {
+                        toB.add(frame);
+                    }
                 }
-            }
 
-            @Override
-            public void close() {
-                atB.get().disconnect();
-            }
-        }));
-        atB.set(b.client("a").connect(new io.scribe.core.spi.Connection() {
-            @Override
-            public void send(byte[] frame) {
-                fromB.add(new String(frame, 4, frame.length - 4, java.nio.charset.StandardCharsets.UTF_8));
-                atA.get().receiveData(frame);
-            }
+                @Override
+                public void close() {
+                    atB.get().disconnect();
+                }
+            }));
+            atB.set(this.b.client("a").connect(new io.scribe.core.spi.Connection() {
+                @Override
+                public void send(byte[] frame) {
+                    fromB.add(new String(frame, 4, frame.length - 4, java.nio.charset.StandardCharsets.UTF_8));
+                    atA.get().receiveData(frame);
+                }
 
-            @Override
-            public void close() {
-                atA.get().disconnect();
-            }
-        }));
-        Runnable deliverToB = () -> {
+                @Override
+                public void close() {
+                    atA.get().disconnect();
+                }
+            }));
+            atA.get().sync();
+            atB.get().sync();
+            await(() -> {
+                deliverToB();
+                return atA.get().isCaughtUp() && atB.get().isCaughtUp();
+            });
+            fromB.clear();
+        }
+
+        void deliverToB() {
             ByteArrayOutputStream read = new ByteArrayOutputStream();
             synchronized (toB) {
                 toB.forEach(read::writeBytes);
@@ -274,35 +286,88 @@ class CumulativeAckTest {
             if (read.size() > 0) {
                 atB.get().receiveData(read.toByteArray());
             }
-        };
-        atA.get().sync();
-        atB.get().sync();
-        await(() -> {
-            deliverToB.run();
-            return atA.get().isCaughtUp() && atB.get().isCaughtUp();
-        });
-        fromB.clear();
+        }
 
-        for (int i = 0; i < 200; i++) {
-            Note n = new Note();
-            n.id = "n" + i;
-            n.text = "note " + i;
-            n.owner = "a";
-            a.create(n);
-            if (i % 50 == 49) {
-                deliverToB.run();
+        /** Creates notes {@code from} to {@code to - 1} on a, handing them to b in reads of {@code perRead}. */
+        void create(int from, int to, int perRead) {
+            for (int i = from; i < to; i++) {
+                Note n = new Note();
+                n.id = "n" + i;
+                n.text = "note " + i;
+                n.owner = "a";
+                a.create(n);
+                if ((i - from) % perRead == perRead - 1) {
+                    deliverToB();
+                }
             }
         }
-        await(() -> {
-            deliverToB.run();
-            return a.client("b").pending() == 0;
-        });
-        assertThat(b.all(Note.class)).hasSize(200);
-        assertThat(b.store().cursor("a")).isPresent();
-        // Four reads of 50 pushes: four acks, no answer push by push.
-        assertThat(Peers.ofType(fromB, "response")).isEmpty();
-        assertThat(Peers.ofType(fromB, "ack")).hasSize(4);
-        assertThat(atA.get().pendingRequests()).isZero();
+
+        void awaitAcknowledged() {
+            await(() -> {
+                deliverToB();
+                return a.client("b").pending() == 0;
+            });
+        }
+
+        List<JsonNode> acks() {
+            return Peers.ofType(fromB, "ack");
+        }
+    }
+
+    @Test
+    void twoPeersAcknowledgeABurstWithAnAckPerReadAndEndWithEverything() {
+        Pair p = new Pair(Scriber.builder(), Scriber.builder().ackDelay(java.time.Duration.ZERO));
+        p.create(0, 200, 50);
+        p.awaitAcknowledged();
+        assertThat(p.b.all(Note.class)).hasSize(200);
+        assertThat(p.b.store().cursor("a")).isPresent();
+        // Four reads of 50 pushes, acks not delayed: four acks, no answer push by push.
+        assertThat(Peers.ofType(p.fromB, "response")).isEmpty();
+        assertThat(p.acks()).hasSize(4);
+        assertThat(p.atA.get().pendingRequests()).isZero();
+    }
+
+    @Test
+    void aDelayedAckPassesTheReadsPlayedWithinTheDelay() {
+        Pair p = new Pair(Scriber.builder(), Scriber.builder().ackDelay(java.time.Duration.ofMillis(500)));
+        String lastPushed = Long.toString(p.a.lastScribeId() + 3);
+        p.create(0, 3, 1);
+        p.awaitAcknowledged();
+        assertThat(p.b.all(Note.class)).hasSize(3);
+        // Three reads of one push each, within the delay: one ack, passing the last of them.
+        assertThat(p.acks()).extracting(m -> m.path("up_to").asText()).containsExactly(lastPushed);
+        assertThat(p.b.store().cursor("a")).contains(lastPushed);
+    }
+
+    @Test
+    void halfAWindowOfPushesIsAckedAtOnceWhateverTheDelay() {
+        // A window of 16: b acks as soon as 8 pushes are played since its last ack; the delay (longer than the
+        // wait below) never runs out, so the pusher only goes on because of those acks.
+        Pair p = new Pair(Scriber.builder().pushWindow(16), Scriber.builder().ackDelay(java.time.Duration.ofMinutes(5)));
+        p.create(0, 40, 5);
+        p.awaitAcknowledged();
+        assertThat(p.b.all(Note.class)).hasSize(40);
+        List<JsonNode> acks = p.acks();
+        assertThat(acks).hasSize(4);
+        assertThat(acks.get(3).path("up_to").asText()).isEqualTo(Long.toString(p.a.lastScribeId()));
+        // A read of fewer than half a window waits for the delay: the last ack is still the one of push 40.
+        p.create(40, 41, 1);
+        assertThat(p.b.all(Note.class)).hasSize(41);
+        assertThat(p.acks()).hasSize(4);
+        assertThat(p.a.client("b").pending()).isEqualTo(1);
+    }
+
+    @Test
+    void theAnswerToASyncThatSaysCumulativeStatesThePushWindow() {
+        Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).pushWindow(64)
+                .register(Note.class).build();
+        Capture cumulative = new Capture(4);
+        cumulativePeer(hub, "a", cumulative);
+        assertThat(cumulative.last().path("window").asInt()).isEqualTo(64);
+        Capture oneByOne = new Capture(4);
+        hub.client("c").connect(oneByOne).receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null}"));
+        assertThat(oneByOne.last().path("type").asText()).isEqualTo("response");
+        assertThat(oneByOne.last().has("window")).isFalse();
     }
 
     private static void await(java.util.function.BooleanSupplier condition) {
