@@ -344,7 +344,9 @@ public final class FanOutBenchmark {
             throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseParallelGC",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dfanout.ackDelayMs=" + Long.getLong("fanout.ackDelayMs", 20),
+                "-cp", System.getProperty("java.class.path"),
                 FanOutBenchmark.class.getName(), "clients", Integer.toString(clients), Integer.toString(scribePort),
                 Integer.toString(rawPort), Integer.toString(rawAckPort)));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -614,6 +616,8 @@ public final class FanOutBenchmark {
         /** One client: counts the messages that carry changes; a Scribe one answers what the protocol needs. */
         static final class Client extends SimpleChannelInboundHandler<WebSocketFrame> {
             private static final String PUSH = "{\"type\":\"add_scribe\",\"scribe\":{\"id\":\"";
+            // How long a Scribe client may hold its ack back (Scriber.Builder#ackDelay); -Dfanout.ackDelayMs.
+            private static final long ACK_DELAY_MS = Long.getLong("fanout.ackDelayMs", 20);
             private final Group group;
             private final int index;
             private final boolean scribe;
@@ -621,8 +625,13 @@ public final class FanOutBenchmark {
             private int count;
             private int nextId = 1;
             private boolean isReady;
-            // The id of the last push since the last ack.
+            // The id of the last push since the last ack, how many pushes since then, whether an ack is scheduled,
+            // and the server's push window (from its answer to the sync; 0 until known). As Scribe's Java client
+            // does: an ack at once for half a window, otherwise within ACK_DELAY_MS (0: at the end of every read).
             private String ackUpTo;
+            private int unacked;
+            private boolean ackScheduled;
+            private int window;
 
             Client(Group group, int index, boolean scribe, Runnable ready) {
                 this.group = group;
@@ -668,6 +677,7 @@ public final class FanOutBenchmark {
                     String scribeId = scribeId(text);
                     if (scribeId != null) {
                         ackUpTo = scribeId;
+                        unacked++;
                         return;
                     }
                 }
@@ -677,6 +687,7 @@ public final class FanOutBenchmark {
                 switch (type) {
                     case "hello" -> sync(ctx, null);
                     case "response" -> {
+                        window = Math.max(window, m.path("window").asInt(0));
                         if (m.path("more").asBoolean(false) && m.hasNonNull("cursor")) {
                             sync(ctx, m.get("cursor").asText());
                         } else {
@@ -703,10 +714,25 @@ public final class FanOutBenchmark {
             @Override
             public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
                 if (ackUpTo != null) {
-                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ack\",\"up_to\":\"" + ackUpTo + "\"}"));
-                    ackUpTo = null;
+                    if (ACK_DELAY_MS == 0 || window == 0 || unacked >= Math.max(1, window / 2)) {
+                        ack(ctx);
+                    } else if (!ackScheduled) {
+                        ackScheduled = true;
+                        ctx.executor().schedule(() -> {
+                            ackScheduled = false;
+                            ack(ctx);
+                        }, ACK_DELAY_MS, TimeUnit.MILLISECONDS);
+                    }
                 }
                 super.channelReadComplete(ctx);
+            }
+
+            private void ack(ChannelHandlerContext ctx) {
+                if (ackUpTo != null) {
+                    ctx.writeAndFlush(new TextWebSocketFrame("{\"type\":\"ack\",\"up_to\":\"" + ackUpTo + "\"}"));
+                    ackUpTo = null;
+                    unacked = 0;
+                }
             }
 
             private static void answer(ChannelHandlerContext ctx, String id, String result) {
