@@ -67,8 +67,9 @@ final class CatchUp {
         }
         if (!session.wire().isSyncro()) {
             // The pushes that follow the last page may come without request ids: this peer acknowledges them
-            // cumulatively (see Intake#answer).
-            sync.put("limit", scriber.pageSize).put("acks", "cumulative");
+            // cumulatively (see Intake#answer), and takes several in one add_scribes (see Intake#addScribes).
+            sync.put("limit", scriber.pageSize).put("acks", "cumulative")
+                    .put("batches", Intake.batchBytes(scriber, session));
         } else {
             // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
             sync.put("clocked", true);

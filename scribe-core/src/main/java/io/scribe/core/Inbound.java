@@ -194,7 +194,7 @@ final class Inbound {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "message has no type");
             }
             String type = typeNode.asText();
-            if (!type.equals("add_scribe")) {
+            if (!type.equals("add_scribe") && !type.equals("add_scribes")) {
                 // The pushed scribes before this message are played and answered first, whatever its answer.
                 playQueued();
             }
@@ -209,6 +209,7 @@ final class Inbound {
             switch (type) {
                 case "sync" -> session.requests.sync(id, message);
                 case "add_scribe" -> session.intake.addScribe(id, message);
+                case "add_scribes" -> session.intake.addScribes(id, message);
                 case "rpc" -> session.requests.rpc(id, message);
                 case "response" -> session.requests.response(id, message);
                 case "ack" -> session.intake.ack(message);

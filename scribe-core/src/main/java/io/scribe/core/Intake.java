@@ -116,6 +116,69 @@ final class Intake {
         }
     }
 
+    /** The largest batch a peer may push in one message: what this peer's {@code sync} states. */
+    static final int MAX_BATCH_BYTES = 64 * 1024;
+
+    /**
+     * The size of {@code add_scribes} this peer takes on {@code session}: at most {@link #MAX_BATCH_BYTES}, and small
+     * enough that each scribe in it passes {@link Admission} without being measured again.
+     */
+    static int batchBytes(Scriber scriber, Session session) {
+        long frame = Math.min(scriber.committer.frameLimit(), session.wire().maxFrameBytes());
+        return (int) Math.max(0, Math.min(MAX_BATCH_BYTES, frame - Admission.ENVELOPE_BYTES));
+    }
+
+    /**
+     * Takes an {@code add_scribes}: several pushes without request ids in one message, from a peer this one told (in
+     * its {@code sync}) that it takes them. Each scribe is queued as an {@code add_scribe} without an id would be,
+     * and played with the others of the read; one that cannot be read is answered with an error naming it (when its
+     * id can be read) and the rest go on.
+     *
+     * @throws ScribeException 400 when the message carries a request id or no array of scribes, or comes from a
+     *     Syncro peer
+     */
+    void addScribes(JsonNode id, JsonNode message) {
+        if (syncro != null) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "add_scribes is not part of the Syncro wire");
+        }
+        if (id != null && !id.isNull()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST,
+                    "add_scribes carries no request id: its scribes are acknowledged cumulatively");
+        }
+        JsonNode scribes = message.get("scribes");
+        if (scribes == null || !scribes.isArray()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "add_scribes needs scribes, an array");
+        }
+        long bytes = session.inbound.inboundBytes();
+        boolean any = false;
+        for (JsonNode json : scribes) {
+            Scribe scribe;
+            try {
+                scribe = credited(Json.scribe(json));
+            } catch (ScribeException e) {
+                JsonNode scribeId = json.path("id");
+                if (scribeId.isTextual()) {
+                    session.rejectedPush(scribeId.asText(), e);
+                } else {
+                    session.rejected(null, e);
+                }
+                continue;
+            }
+            // The message's size bounds each scribe's: Admission measures a scribe only when the message is larger
+            // than a frame may carry one.
+            scriber.incoming.add(new Scriber.Incoming(session, null, scribe, bytes));
+            any = true;
+        }
+        if (any && !session.inbound.holdForBatch()) {
+            scriber.lock.lock();
+            try {
+                scriber.player.playIncoming();
+            } finally {
+                scriber.lock.unlock();
+            }
+        }
+    }
+
     /**
      * Sends a Syncro peer, after its clockless scribes were played and committed, the values that won here where it
      * may hold others (see SyncroPeer); once it answered them all, its held-back cursor is stored. Caller holds the
@@ -258,6 +321,15 @@ final class Intake {
             delayedAck.cancel(false);
             delayedAck = null;
         }
+    }
+
+    /** Sends the ack held back, if any; returns whether there was one. Caller holds the engine lock. */
+    boolean ackHeld() {
+        if (ackUpTo == null) {
+            return false;
+        }
+        ackNow();
+        return true;
     }
 
     /** The delay of a held-back ack ran out: it is sent, with every push played until now. */

@@ -32,6 +32,15 @@ final class Outbox {
      */
     private record SharedText(String text, byte[] utf8) {}
 
+    /**
+     * A push without a request id (see {@link #pushShared}): the message as queued for every session, and the
+     * scribe's own JSON, for an {@code add_scribes} that carries it with the pushes queued after it.
+     */
+    private record SharedPush(Object message, byte[] scribe) {}
+
+    private static final byte[] BATCH_HEAD =
+            "{\"type\":\"add_scribes\",\"scribes\":[".getBytes(StandardCharsets.US_ASCII);
+
     /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
     private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
 
@@ -43,6 +52,8 @@ final class Outbox {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger requestIds = new AtomicInteger();
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    // The largest add_scribes the peer takes, in bytes (its sync said so); 0: one add_scribe per push.
+    private volatile int batchBytes;
 
     Outbox(Session session, io.scribe.core.spi.Connection connection, Wire wire) {
         this.session = session;
@@ -78,6 +89,15 @@ final class Outbox {
     }
 
     /**
+     * The peer said, in its {@code sync}, that it takes several pushes in one {@code add_scribes} of at most {@code
+     * bytes}: pushes queued together are then sent so, within that size and this wire's frames. A push sent alone
+     * stays the message shared by every session.
+     */
+    void peerTakesBatches(int bytes) {
+        batchBytes = Math.max(0, Math.min(bytes, wire.maxFrameBytes()));
+    }
+
+    /**
      * Queues {@code add_scribe} without a request id, for a peer that acknowledges cumulatively (see {@link
      * Pusher#acknowledged}): the same message for every such session, encoded and framed once for all of them.
      * Returns its size, or minus its size when it is too large to send (then nothing is queued; nor is anything once
@@ -89,8 +109,8 @@ final class Outbox {
             return -size;
         }
         if (session.isOpen()) {
-            queue.add(connection.messageOriented() ? new SharedText(scribe.pushText(), scribe.push())
-                    : scribe.pushFrame(wire));
+            queue.add(new SharedPush(connection.messageOriented() ? new SharedText(scribe.pushText(), scribe.push())
+                    : scribe.pushFrame(wire), scribe.bytes()));
             scriber.relay.markDirty(session);
         }
         return size;
@@ -197,6 +217,9 @@ final class Outbox {
                         queue.clear();
                         break;
                     }
+                    if (payload instanceof SharedPush push) {
+                        payload = batchBytes > 0 && queue.peek() instanceof SharedPush ? batch(push) : push.message();
+                    }
                     try {
                         if (payload instanceof String text) {
                             connection.sendText(text);
@@ -217,6 +240,40 @@ final class Outbox {
                 draining.set(false);
             }
         }
+    }
+
+    /**
+     * {@code first} and the pushes queued right after it, as many as fit the peer's batch size, as one {@code
+     * add_scribes}; {@code first}'s own message when none follows that fits. Called by the draining thread only.
+     */
+    private Object batch(SharedPush first) {
+        int limit = batchBytes;
+        int size = BATCH_HEAD.length + first.scribe().length + 2;
+        java.util.List<byte[]> scribes = new ArrayList<>();
+        scribes.add(first.scribe());
+        while (queue.peek() instanceof SharedPush next && size + 1 + next.scribe().length <= limit) {
+            queue.poll();
+            scribes.add(next.scribe());
+            size += 1 + next.scribe().length;
+        }
+        if (scribes.size() == 1) {
+            return first.message();
+        }
+        byte[] json = new byte[size];
+        System.arraycopy(BATCH_HEAD, 0, json, 0, BATCH_HEAD.length);
+        int at = BATCH_HEAD.length;
+        for (int i = 0; i < scribes.size(); i++) {
+            if (i > 0) {
+                json[at++] = ',';
+            }
+            byte[] scribe = scribes.get(i);
+            System.arraycopy(scribe, 0, json, at, scribe.length);
+            at += scribe.length;
+        }
+        json[at++] = ']';
+        json[at] = '}';
+        return connection.messageOriented() ? new SharedText(new String(json, StandardCharsets.UTF_8), json)
+                : wire.frame(json);
     }
 
     /** The request {@code id}'s answer came: returns its future (to complete), or null when none waits. */

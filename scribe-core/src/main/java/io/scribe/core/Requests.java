@@ -37,11 +37,16 @@ final class Requests {
      * Answers {@code sync}. A Syncro peer is answered once this session's own catch-up from it is done (its history
      * tells what it holds), and one that asks from the start while this peer holds a cursor in its log started
      * afresh: its log is read again first. A Scribe peer whose {@code sync} says {@code acks: "cumulative"} is
-     * pushed to without request ids from then on (see {@link Pusher#peerAcksCumulative}).
+     * pushed to without request ids from then on (see {@link Pusher#peerAcksCumulative}), several in one message
+     * when it also says how large a batch it takes ({@code batches}, see {@link Outbox#peerTakesBatches}).
      */
     void sync(JsonNode id, JsonNode message) {
         if (syncro == null && "cumulative".equals(message.path("acks").asText())) {
             session.pusher.peerAcksCumulative();
+            JsonNode batches = message.get("batches");
+            if (batches != null && batches.canConvertToInt() && batches.asInt() > 0) {
+                session.outbox.peerTakesBatches(batches.asInt());
+            }
         }
         if (syncro != null) {
             JsonNode from = message.get("from");

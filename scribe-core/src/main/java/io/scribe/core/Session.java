@@ -30,7 +30,7 @@ public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
     static final Set<String> CORE_TYPES =
-            Set.of("sync", "add_scribe", "rpc", "response", "error", "noop", "ack", Refusals.TYPE);
+            Set.of("sync", "add_scribe", "add_scribes", "rpc", "response", "error", "noop", "ack", Refusals.TYPE);
 
     private final Scriber scriber;
 
@@ -393,6 +393,27 @@ public final class Session {
     public void send(ObjectNode message) {
         enqueue(message);
         scriber.flush();
+    }
+
+    /**
+     * Sends now the cumulative {@code ack} this session holds back for its peer's pushes (see {@link
+     * Scriber.Builder#ackDelay}), if it holds one; for a test harness that delivers everything in flight, or before a
+     * peer goes quiet.
+     *
+     * @return whether an ack was sent
+     */
+    public boolean acknowledgeNow() {
+        boolean sent;
+        scriber.lock.lock();
+        try {
+            sent = isOpen() && intake.ackHeld();
+        } finally {
+            scriber.lock.unlock();
+        }
+        if (sent) {
+            scriber.flush();
+        }
+        return sent;
     }
 
     /** Number of requests and pushes sent and not yet answered. */

@@ -134,18 +134,30 @@ public final class Network {
     }
 
     /**
-     * Delivers until nothing is waiting anywhere.
+     * Delivers until nothing is waiting anywhere, acks held back included (see {@link Session#acknowledgeNow()}): once
+     * it returns, every peer has answered what it was sent.
      *
      * @throws IllegalStateException if the peers are still talking after {@code 1_000_000} frames
      */
     public int settle() {
         int n = 0;
-        while (deliverOne()) {
-            if (++n > 1_000_000) {
-                throw new IllegalStateException("network does not settle");
+        do {
+            while (deliverOne()) {
+                if (++n > 1_000_000) {
+                    throw new IllegalStateException("network does not settle");
+                }
             }
-        }
+        } while (acknowledgeHeld());
         return n;
+    }
+
+    /** Makes every session of a link that is up send the ack it holds back; returns whether any did. */
+    private boolean acknowledgeHeld() {
+        boolean any = false;
+        for (Link l : links) {
+            any |= l.acknowledgeHeld();
+        }
+        return any;
     }
 
     /** One connection between two peers. */
@@ -240,16 +252,29 @@ public final class Network {
             ab.deliverOne();
         }
 
-        /** Delivers everything waiting on this link only, both ways, until it is quiet. */
+        /** Delivers everything waiting on this link only, both ways, acks held back included, until it is quiet. */
         public void settle() {
-            while (up && (!ab.queue.isEmpty() || !ba.queue.isEmpty())) {
-                if (!ab.queue.isEmpty()) {
-                    ab.deliverOne();
+            do {
+                while (up && (!ab.queue.isEmpty() || !ba.queue.isEmpty())) {
+                    if (!ab.queue.isEmpty()) {
+                        ab.deliverOne();
+                    }
+                    if (!ba.queue.isEmpty()) {
+                        ba.deliverOne();
+                    }
                 }
-                if (!ba.queue.isEmpty()) {
-                    ba.deliverOne();
-                }
+            } while (acknowledgeHeld());
+        }
+
+        private boolean acknowledgeHeld() {
+            if (!up) {
+                return false;
             }
+            boolean any = sessionA != null && sessionA.acknowledgeNow();
+            if (model == null && sessionB != null) {
+                any |= sessionB.acknowledgeNow();
+            }
+            return any;
         }
 
         /** Frames sent by {@code a} and not yet delivered. */

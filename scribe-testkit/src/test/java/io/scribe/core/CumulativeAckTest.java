@@ -239,6 +239,7 @@ class CumulativeAckTest {
         final AtomicReference<Session> atB = new AtomicReference<>();
         final List<byte[]> toB = new ArrayList<>();
         final List<String> fromB = new CopyOnWriteArrayList<>();
+        final List<String> sentToB = new CopyOnWriteArrayList<>();
 
         Pair(Scriber.Builder a, Scriber.Builder b) {
             this.a = a.clientId("a").store(io.scribe.core.spi.Store.inMemory()).register(Note.class).build();
@@ -246,6 +247,7 @@ class CumulativeAckTest {
             atA.set(this.a.client("b").connect(new io.scribe.core.spi.Connection() {
                 @Override
                 public void send(byte[] frame) {
+                    sentToB.add(new String(frame, 4, frame.length - 4, java.nio.charset.StandardCharsets.UTF_8));
                     synchronized (toB) {
                         toB.add(frame);
                     }
