@@ -76,7 +76,8 @@ import redis.clients.jedis.JedisPooled;
  * </ul>
  * Ratio = raw time / Scribe time (1 = Scribe as fast as the bare scan; the goal is at least 0.5). Peak / retained =
  * the highest heap in use during the catch-up (sampled or just before a GC) over the heap retained once caught up;
- * both include the hub.
+ * both include the hub. Also printed: the JVM's CPU time per scribe of each side (every thread of the process: on the
+ * Scribe side the hub, the peer and the collector; PostgreSQL's and Redis's own CPU is not counted on either side).
  *
  * <p>Run (JDK 17, the file store's flags): {@code java --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
  * --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED
@@ -106,7 +107,8 @@ public final class CatchUpBenchmark {
     }
 
     /** One round's figures: times in ms, heap in bytes. */
-    record Round(double rawMs, double scribeMs, long base, long peak, long peakAfterGc, long retained, int gcs) {
+    record Round(double rawMs, double scribeMs, double rawCpuMs, double scribeCpuMs, long base, long peak,
+            long peakAfterGc, long retained, int gcs) {
         double ratio() {
             return rawMs / scribeMs;
         }
@@ -131,9 +133,9 @@ public final class CatchUpBenchmark {
         }
         System.out.println();
         System.out.println("| store | raw scan | rounds: raw ms / Scribe ms (ratio) | ratio median (min-max)"
-                + " | Scribe scribes/s (median) | heap MB: hub alone / peak / retained (median) | peak / retained"
+                + " | Scribe scribes/s (median) | JVM CPU us/scribe raw / Scribe (median) | heap MB: hub alone / peak / retained (median) | peak / retained"
                 + " (median) | highest after a GC / retained |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, List<Round>> e : results.entrySet()) {
             List<Round> rs = e.getValue();
             StringBuilder per = new StringBuilder();
@@ -143,9 +145,11 @@ public final class CatchUpBenchmark {
             }
             double[] ratios = rs.stream().mapToDouble(Round::ratio).sorted().toArray();
             double scribeMs = median(rs.stream().mapToDouble(Round::scribeMs).toArray());
-            System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f (%.2f-%.2f) | %,.0f | %,.0f / %,.0f / %,.0f | %.2f"
-                    + " | %.2f |%n", e.getKey(), rawKinds.get(e.getKey()), per, median(ratios), ratios[0],
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f (%.2f-%.2f) | %,.0f | %.1f / %.1f | %,.0f / %,.0f /"
+                    + " %,.0f | %.2f | %.2f |%n", e.getKey(), rawKinds.get(e.getKey()), per, median(ratios), ratios[0],
                     ratios[ratios.length - 1], scribes / (scribeMs / 1000),
+                    median(rs.stream().mapToDouble(Round::rawCpuMs).toArray()) * 1000 / scribes,
+                    median(rs.stream().mapToDouble(Round::scribeCpuMs).toArray()) * 1000 / scribes,
                     median(rs.stream().mapToDouble(r -> r.base).toArray()) / 1048576,
                     median(rs.stream().mapToDouble(r -> r.peak).toArray()) / 1048576,
                     median(rs.stream().mapToDouble(r -> r.retained).toArray()) / 1048576,
@@ -174,21 +178,24 @@ public final class CatchUpBenchmark {
         try {
             int port = server.tcpAddress().getPort();
             for (int r = warmUp ? 0 : 1; r <= rounds; r++) {
+                long cpu = cpuNanos();
                 long start = System.nanoTime();
                 long[] read = subject.rawScan(scribes);
                 double rawMs = (System.nanoTime() - start) / 1e6;
+                double rawCpuMs = (cpuNanos() - cpu) / 1e6;
                 if (read[0] != scribes) {
                     throw new IllegalStateException("raw scan read " + read[0] + " of " + scribes + " scribes");
                 }
-                Round round = catchUp(hub, port, objects, expected, rawMs);
+                Round round = catchUp(hub, port, objects, expected, rawMs, rawCpuMs);
                 if (r > 0) {
                     results.add(round);
                 }
-                System.out.printf(Locale.ROOT, "%s round %s: raw %,.0f ms (%,.0f scribes/s), Scribe %,.0f ms (%,.0f"
-                        + " scribes/s), ratio %.2f; heap hub alone %,.0f MB, peak %,.0f MB (highest after a GC"
+                System.out.printf(Locale.ROOT, "%s round %s: raw %,.0f ms (%,.0f scribes/s, JVM CPU %.1f us/scribe),"
+                        + " Scribe %,.0f ms (%,.0f scribes/s, JVM CPU %.1f us/scribe), ratio %.2f; heap hub alone %,.0f MB, peak %,.0f MB (highest after a GC"
                         + " %,.0f MB, %d GCs), retained %,.0f MB, peak/retained %.2f%n", subject.name(),
-                        r == 0 ? "0 (warm-up)" : Integer.toString(r), rawMs,
-                        scribes / (rawMs / 1000), round.scribeMs, scribes / (round.scribeMs / 1000), round.ratio(),
+                        r == 0 ? "0 (warm-up)" : Integer.toString(r), rawMs, scribes / (rawMs / 1000),
+                        rawCpuMs * 1000 / scribes, round.scribeMs, scribes / (round.scribeMs / 1000),
+                        round.scribeCpuMs * 1000 / scribes, round.ratio(),
                         round.base / 1048576.0, round.peak / 1048576.0, round.peakAfterGc / 1048576.0, round.gcs,
                         round.retained / 1048576.0, (double) round.peak / round.retained);
             }
@@ -200,15 +207,18 @@ public final class CatchUpBenchmark {
     }
 
     /** One new peer's catch-up from the hub, timed, with the heap watched meanwhile. */
-    static Round catchUp(Scriber hub, int port, int objects, long[] expected, double rawMs) throws Exception {
+    static Round catchUp(Scriber hub, int port, int objects, long[] expected, double rawMs, double rawCpuMs)
+            throws Exception {
         String id = "peer-" + UUID.randomUUID();
         Scriber peer = Scriber.builder().clientId(id).store(Store.inMemory()).register(Item.class).build();
         ScribeClient link = null;
         try {
             long base = usedAfterGc();
             HeapWatch watch = new HeapWatch();
+            long cpu = cpuNanos();
             long start = System.nanoTime();
             double millis;
+            double cpuMs;
             try {
                 link = ScribeClient.tcp(peer, "127.0.0.1", port).start();
                 link.awaitSession(Duration.ofMinutes(30));
@@ -216,6 +226,7 @@ public final class CatchUpBenchmark {
                     Thread.sleep(1);
                 }
                 millis = (System.nanoTime() - start) / 1e6;
+                cpuMs = (cpuNanos() - cpu) / 1e6;
             } finally {
                 watch.close();
             }
@@ -231,7 +242,8 @@ public final class CatchUpBenchmark {
                             + expected[i]);
                 }
             }
-            return new Round(rawMs, millis, base, watch.peak(), watch.peakAfterGc(), retained, watch.gcs());
+            return new Round(rawMs, millis, rawCpuMs, cpuMs, base, watch.peak(), watch.peakAfterGc(), retained,
+                    watch.gcs());
         } finally {
             if (link != null) {
                 link.close();
@@ -661,6 +673,12 @@ public final class CatchUpBenchmark {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+
+    /** CPU time of the whole JVM (every thread, the collector's included). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
 
     private static long usedAfterGc() throws InterruptedException {
         long best = Long.MAX_VALUE;
