@@ -133,8 +133,9 @@ public final class CatchUpBenchmark {
         }
         System.out.println();
         System.out.println("| store | raw scan | rounds: raw ms / Scribe ms (ratio) | ratio median (min-max)"
-                + " | Scribe scribes/s (median) | JVM CPU us/scribe raw / Scribe (median) | heap MB: hub alone / peak / retained (median) | peak / retained"
-                + " (median) | highest after a GC / retained |");
+                + " | Scribe scribes/s (median) | JVM CPU us/scribe raw / Scribe (median)"
+                + " | heap MB: hub alone / peak / retained (median) | peak / retained (median)"
+                + " | highest after a GC / retained |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (Map.Entry<String, List<Round>> e : results.entrySet()) {
             List<Round> rs = e.getValue();
@@ -191,8 +192,9 @@ public final class CatchUpBenchmark {
                     results.add(round);
                 }
                 System.out.printf(Locale.ROOT, "%s round %s: raw %,.0f ms (%,.0f scribes/s, JVM CPU %.1f us/scribe),"
-                        + " Scribe %,.0f ms (%,.0f scribes/s, JVM CPU %.1f us/scribe), ratio %.2f; heap hub alone %,.0f MB, peak %,.0f MB (highest after a GC"
-                        + " %,.0f MB, %d GCs), retained %,.0f MB, peak/retained %.2f%n", subject.name(),
+                        + " Scribe %,.0f ms (%,.0f scribes/s, JVM CPU %.1f us/scribe), ratio %.2f; heap hub alone"
+                        + " %,.0f MB, peak %,.0f MB (highest after a GC %,.0f MB, %d GCs), retained %,.0f MB,"
+                        + " peak/retained %.2f%n", subject.name(),
                         r == 0 ? "0 (warm-up)" : Integer.toString(r), rawMs, scribes / (rawMs / 1000),
                         rawCpuMs * 1000 / scribes, round.scribeMs, scribes / (round.scribeMs / 1000),
                         round.scribeCpuMs * 1000 / scribes, round.ratio(),
