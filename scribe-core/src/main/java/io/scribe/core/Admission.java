@@ -29,12 +29,35 @@ final class Admission {
         // The smallest frame of every wire this peer serves (its builder's, the sessions', the transports'), so
         // that a scribe accepted here can be relayed to every peer.
         long limit = (long) Math.min(scriber.committer.frameLimit(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
-        long size = frameBytes > 0 && frameBytes <= limit ? -1 : encodedSize(scribe);
+        // An upper bound of its size is enough when it is within the limit: the frame that carried it, else one
+        // computed without writing; a scribe is measured exactly only when the bound is over the limit.
+        long size = frameBytes > 0 && frameBytes <= limit ? frameBytes : sizeBound(scribe, limit);
+        if (size > limit) {
+            size = encodedSize(scribe);
+        }
         if (size > limit) {
             throw new ScribeException(ScribeException.TOO_LARGE, "scribe " + scribe.id() + " of " + size
                     + " bytes exceeds the " + limit + " bytes a frame can carry when it is relayed; refused");
         }
-        scriber.store.check(scribe, size >= 0 ? size : frameBytes);
+        scriber.store.check(scribe, size);
+    }
+
+    /**
+     * An upper bound of the size of {@code s} as UTF-8 JSON, computed without writing it (see {@link Json#sizeBound}),
+     * or a value over {@code cap} once it exceeds it.
+     */
+    static long sizeBound(Scribe s, long cap) {
+        return envelopeBound(s) + Json.sizeBound(s.data(), cap);
+    }
+
+    /** An upper bound of the size of {@code s} without its data: id, type, klass, origin, clock and base. */
+    static long envelopeBound(Scribe s) {
+        long envelope = 160 + s.klass().length() * 3L + (s.origin() == null ? 0 : s.origin().length() * 3L)
+                + (s.id() == null ? 0 : s.id().length() * 3L) + s.base().size() * 48L;
+        for (String k : s.base().keySet()) {
+            envelope += k.length() * 3L;
+        }
+        return envelope;
     }
 
     private static long encodedSize(Scribe scribe) {

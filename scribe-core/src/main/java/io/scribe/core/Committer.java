@@ -321,18 +321,12 @@ final class Committer {
                 continue;
             }
             Scribe s = e.scribe();
-            // The envelope: type, ids, klass, origin, clock and base keys; exact only when it might matter.
-            int roughEnvelope = 160 + s.klass().length() * 3 + (s.origin() == null ? 0 : s.origin().length() * 3)
-                    + s.base().size() * 48;
-            for (String k : s.base().keySet()) {
-                roughEnvelope += k.length() * 3;
-            }
-            // A bound of the data's size first, which writes nothing: small scribes are not written to be measured.
-            if (Json.sizeBound(s.data(), limit) + roughEnvelope <= limit) {
+            // A bound of the size first, which writes nothing: small scribes are not written to be measured.
+            long envelope = Admission.envelopeBound(s);
+            if (envelope + Json.sizeBound(s.data(), limit) <= limit) {
                 continue;
             }
-            int dataBytes = Json.bytes(s.data()).length;
-            if ((long) dataBytes + roughEnvelope <= limit) {
+            if (Json.bytes(s.data()).length + envelope <= limit) {
                 continue;
             }
             ObjectNode message = Json.object().put("type", "add_scribe");

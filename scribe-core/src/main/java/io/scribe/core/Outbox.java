@@ -184,6 +184,23 @@ final class Outbox {
         scriber.relay.markDirty(session);
     }
 
+    /**
+     * Queues a message already encoded as UTF-8 JSON; {@code envelope} is the message without its large parts, to
+     * answer with when it is too large to send.
+     */
+    void addEncoded(ObjectNode envelope, byte[] json) {
+        if (!session.isOpen()) {
+            return;
+        }
+        if (json.length > wire.maxFrameBytes()) {
+            tooLargeToSend(envelope, json.length);
+            return;
+        }
+        queue.add(connection.messageOriented() ? new SharedText(new String(json, StandardCharsets.UTF_8), json)
+                : wire.frame(json));
+        scriber.relay.markDirty(session);
+    }
+
     private void tooLargeToSend(ObjectNode message, int size) {
         ScribeException e = new ScribeException(ScribeException.TOO_LARGE, "message of " + size
                 + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent");

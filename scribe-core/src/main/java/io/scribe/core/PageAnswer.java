@@ -49,11 +49,11 @@ final class PageAnswer {
         }
         long after = parseCursor(scriber, from);
         session.client().acknowledged.reset(after);
-        ArrayNode result = response.putArray("result");
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
-        // its own is sent.
+        // its own is sent. Each scribe is encoded once, and the answer put together from those bytes.
         response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
-        Page page = new Page(after, limit, session.wire().maxFrameBytes() - (long) Json.bytes(response).length);
+        Page page = new Page(after, limit, session.wire().maxFrameBytes() - (long) Json.bytes(response).length
+                - RESULT_KEY.length - 2);
         response.remove("more");
         response.remove("cursor");
         if (after >= 0) {
@@ -63,11 +63,11 @@ final class PageAnswer {
                 List<Scribe> visible;
                 scriber.lock.lock();
                 try {
-                    visible = page.take(read, result);
+                    visible = page.take(read);
                 } finally {
                     scriber.lock.unlock();
                 }
-                page.add(visible, result);
+                page.add(visible);
                 if (read.size() < chunk) {
                     break;
                 }
@@ -76,7 +76,6 @@ final class PageAnswer {
         if (after >= 0 && after < scriber.compactor.mark().position()) {
             // History the asker needs was compacted away (read after the page: the mark is stored before anything
             // is removed, so a page read before it was whole): it gets a snapshot instead.
-            response.remove("result");
             answerSnapshot(response, new Snapshot.Position(-1, null), limit);
             return;
         }
@@ -85,7 +84,7 @@ final class PageAnswer {
             if (page.cursor != null) {
                 response.put("cursor", page.cursor);
             }
-            session.enqueue(response);
+            page.enqueue(response);
             return;
         }
         scriber.lock.lock();
@@ -94,7 +93,7 @@ final class PageAnswer {
                 // What was appended since the last read, under the lock: no commit can come in between.
                 while (!page.full) {
                     List<Scribe> read = scriber.store.readAfter(page.position, 500);
-                    page.add(page.take(read, result), result);
+                    page.add(page.take(read));
                     if (read.size() < 500) {
                         break;
                     }
@@ -104,7 +103,7 @@ final class PageAnswer {
             if (page.cursor != null) {
                 response.put("cursor", page.cursor);
             }
-            session.enqueue(response);
+            page.enqueue(response);
             if (!page.full) {
                 // From here on, new scribes are pushed: they are appended after the page just read.
                 session.startPushing();
@@ -232,6 +231,8 @@ final class PageAnswer {
         boolean full;
         // The last read, in step with what take returned for it.
         private List<Scribe> lastRead = List.of();
+        // The page's scribes, encoded.
+        private final List<byte[]> scribes = new ArrayList<>();
 
         Page(long after, int limit, long budget) {
             this.position = after;
@@ -245,9 +246,9 @@ final class PageAnswer {
          * Of {@code read}, the scribes the asker may see, in order, stopping where the page ends by count or by the
          * examining cap. Caller holds the engine lock (visibility reads live objects).
          */
-        List<Scribe> take(List<Scribe> read, ArrayNode result) {
+        List<Scribe> take(List<Scribe> read) {
             List<Scribe> visible = new ArrayList<>();
-            int count = result.size();
+            int count = scribes.size();
             for (Scribe s : read) {
                 if (count >= limit || examined >= examineCap) {
                     full = true;
@@ -266,15 +267,15 @@ final class PageAnswer {
             return visible;
         }
 
-        /** Encodes the taken scribes into the answer while they fit the frame, moving the position past each. */
-        void add(List<Scribe> visible, ArrayNode result) {
+        /** Encodes the taken scribes for the answer while they fit the frame, moving the position past each. */
+        void add(List<Scribe> visible) {
             for (int i = 0; i < visible.size(); i++) {
                 Scribe s = visible.get(i);
                 Scribe at = lastRead.get(i);
                 if (s != null) {
-                    ObjectNode json = Json.toJson(s);
-                    long size = Json.bytes(json).length;
-                    long comma = result.isEmpty() ? 0 : 1;
+                    byte[] json = Json.bytes(Json.toJson(s));
+                    long size = json.length;
+                    long comma = scribes.isEmpty() ? 0 : 1;
                     if (size > budget) {
                         // It can never be sent: skip it, or every catch-up would stop here.
                         scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + s.id()
@@ -284,14 +285,39 @@ final class PageAnswer {
                         return;
                     } else {
                         bytes += comma + size;
-                        result.add(json);
+                        scribes.add(json);
                     }
                 }
                 position = Long.parseLong(at.id());
                 cursor = at.id();
             }
         }
+
+        /** Queues {@code envelope} with the page's scribes as its {@code result}, from the bytes encoded once. */
+        void enqueue(ObjectNode envelope) {
+            byte[] head = Json.bytes(envelope);
+            // The head without its '}', the key, the scribes and their commas, then "]}".
+            byte[] json = new byte[(int) (head.length - 1 + RESULT_KEY.length + bytes + 2)];
+            // {"type":"response",...} becomes {"type":"response",...,"result":[...]}
+            System.arraycopy(head, 0, json, 0, head.length - 1);
+            int at = head.length - 1;
+            System.arraycopy(RESULT_KEY, 0, json, at, RESULT_KEY.length);
+            at += RESULT_KEY.length;
+            for (int i = 0; i < scribes.size(); i++) {
+                if (i > 0) {
+                    json[at++] = ',';
+                }
+                byte[] scribe = scribes.get(i);
+                System.arraycopy(scribe, 0, json, at, scribe.length);
+                at += scribe.length;
+            }
+            json[at++] = ']';
+            json[at] = '}';
+            session.outbox.addEncoded(envelope, json);
+        }
     }
+
+    private static final byte[] RESULT_KEY = ",\"result\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1 (nothing). */
     static long parseCursor(Scriber scriber, JsonNode from) {
