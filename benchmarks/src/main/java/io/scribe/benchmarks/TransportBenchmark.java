@@ -22,6 +22,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.scribe.annotations.SyncId;
 import io.scribe.annotations.Synced;
 import io.scribe.core.Scriber;
@@ -66,17 +67,19 @@ import java.util.function.Function;
  * for comparison with Scribe's figure, to the receiver having stored it).
  *
  * <p>Lower-bound references: {@code echo}, raw Netty writing opaque frames of the same size to a server that writes
- * them back (batches of 64 per flush); {@code direct}, the two Scribers joined by direct calls, without a network.
+ * them back (batches of 64 per flush); {@code direct}, the two Scribers joined by direct calls, without a network;
+ * {@code json}, the raw arm's Jackson and map work alone on one thread.
  *
  * <p>Each round runs every arm once, one slice each, in the order given; round 0 warms up and is not counted. Per
  * slice: throughput, process CPU time per message over the throughput phase (all threads of the JVM: both peers,
- * GC, JIT), latency median and p99. At the end: per arm the medians over the rounds, and the ratios Scribe / raw per
- * round with their median and range.
+ * GC, JIT) and the kernel's share of it, latency median and p99. At the end: per arm the medians over the rounds,
+ * and the ratios Scribe / raw per round with their median and range.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.scribe.benchmarks.TransportBenchmark [objectsPerSlice]
- * [payloadBytes] [rounds] [latencySamples]} (defaults 20000 100 5 1000). {@code -Dbench.arms=tcp,raw,ws,echo,direct}
- * chooses the arms and their order, {@code -Dbench.pushWindow=256} the window of both Scribe's pusher and the raw
- * sender.
+ * [payloadBytes] [rounds] [latencySamples]} (defaults 20000 100 5 1000). {@code
+ * -Dbench.arms=tcp,raw,ws,echo,direct,json} chooses the arms and their order, {@code -Dbench.pushWindow=256} the
+ * window of both Scribe's pusher and the raw sender; {@code -Dbench.rawResumeOnEachAck=true} makes the raw sender
+ * resume on every ack instead of at half the window.
  */
 public final class TransportBenchmark {
 
@@ -116,8 +119,43 @@ public final class TransportBenchmark {
         public String title;
     }
 
-    record Result(double perSecond, double cpuMicrosPerMessage, double medianMicros, double p99Micros,
-            double oneWayMedianMicros, int frameBytes) {}
+    /**
+     * One slice. {@code cpuMicrosPerMessage}: process CPU time over the throughput phase per message; {@code
+     * sysShare}: the part of it spent in the kernel (Linux {@code /proc/self/stat}, 10 ms ticks; NaN elsewhere).
+     */
+    record Result(double perSecond, double cpuMicrosPerMessage, double sysShare, double medianMicros,
+            double p99Micros, double oneWayMedianMicros) {}
+
+    /** Process CPU time, total and in the kernel, over one throughput phase. */
+    static final class Cpu {
+        private final long total0 = OS.getProcessCpuTime();
+        private final long[] ticks0 = ticks();
+        private long total;
+        private double sysShare;
+
+        Cpu stop() {
+            total = OS.getProcessCpuTime() - total0;
+            long[] t = ticks();
+            long user = t[0] - ticks0[0];
+            long sys = t[1] - ticks0[1];
+            sysShare = t[0] < 0 || user + sys == 0 ? Double.NaN : (double) sys / (user + sys);
+            return this;
+        }
+
+        double microsPer(int messages) {
+            return total / 1e3 / messages;
+        }
+
+        private static long[] ticks() {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+            } catch (Exception e) {
+                return new long[] {-1, -1};
+            }
+        }
+    }
 
     interface Arm {
         Result run(int round, String prefix) throws Exception;
@@ -129,7 +167,7 @@ public final class TransportBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int samples = args.length > 3 ? Integer.parseInt(args[3]) : 1_000;
         int window = Integer.getInteger("bench.pushWindow", 256);
-        List<String> names = List.of(System.getProperty("bench.arms", "tcp,raw,ws,echo,direct").split(","));
+        List<String> names = List.of(System.getProperty("bench.arms", "tcp,raw,ws,echo,direct,json").split(","));
         String title = "x".repeat(payload);
         int rawFrame = 4 + ADD_WRITER.writeValueAsBytes(message(12345, "t1-12345", title)).length;
         Map<String, Arm> all = new LinkedHashMap<>();
@@ -138,8 +176,9 @@ public final class TransportBenchmark {
         all.put("ws", (round, p) -> replicate(true, objects, samples, title, p, window));
         all.put("echo", (round, p) -> echo(objects, samples, rawFrame));
         all.put("direct", (round, p) -> inProcess(objects, title, p, window));
+        all.put("json", (round, p) -> jacksonOnly(objects, title, p));
         Map<String, String> labels = Map.of("tcp", "scribe TCP", "raw", "raw Netty+Jackson", "ws", "scribe WebSocket",
-                "echo", "raw Netty echo", "direct", "scribe in-process");
+                "echo", "raw Netty echo", "direct", "scribe in-process", "json", "raw Jackson only");
         System.out.printf(Locale.ROOT, "objects/slice=%d payload=%dB rounds=%d (+1 warm-up) latency samples=%d "
                 + "window=%d arms=%s raw frame=%dB cpus=%d%n", objects, payload, rounds, samples, window, names,
                 rawFrame, Runtime.getRuntime().availableProcessors());
@@ -157,9 +196,10 @@ public final class TransportBenchmark {
                 Thread.sleep(50);
                 Result result = arm.run(round, name.charAt(0) + "" + round + "-");
                 r.put(name, result);
-                System.out.printf(Locale.ROOT, "%-8s %-18s %9.0f msg/s  cpu %6.1f us/msg  latency median %6.1f us"
-                        + "  p99 %7.1f us%s%n", tag, labels.get(name), result.perSecond, result.cpuMicrosPerMessage,
-                        result.medianMicros, result.p99Micros, Double.isNaN(result.oneWayMedianMicros) ? ""
+                System.out.printf(Locale.ROOT, "%-8s %-18s %9.0f msg/s  cpu %6.1f us/msg (kernel %3.0f%%)  latency"
+                        + " median %6.1f us  p99 %7.1f us%s%n", tag, labels.get(name), result.perSecond,
+                        result.cpuMicrosPerMessage, 100 * result.sysShare, result.medianMicros, result.p99Micros,
+                        Double.isNaN(result.oneWayMedianMicros) ? ""
                                 : String.format(Locale.ROOT, "  (to stored %.1f us)", result.oneWayMedianMicros));
             }
             if (round > 0) {
@@ -176,11 +216,14 @@ public final class TransportBenchmark {
         System.out.printf(Locale.ROOT, "medians over %d rounds:%n", rounds);
         for (var e : results.entrySet()) {
             List<Result> rs = e.getValue();
-            System.out.printf(Locale.ROOT, "%-18s %9.0f msg/s (%.0f..%.0f)  cpu %6.1f us/msg (%.1f..%.1f)  latency "
-                    + "median %6.1f us  p99 %7.1f us%n", labels.get(e.getKey()), median(rs, Result::perSecond),
-                    min(rs, Result::perSecond), max(rs, Result::perSecond), median(rs, Result::cpuMicrosPerMessage),
-                    min(rs, Result::cpuMicrosPerMessage), max(rs, Result::cpuMicrosPerMessage),
-                    median(rs, Result::medianMicros), median(rs, Result::p99Micros));
+            System.out.printf(Locale.ROOT, "%-18s %9.0f msg/s (%.0f..%.0f)  cpu %6.1f us/msg (%.1f..%.1f, kernel "
+                    + "%.0f%%)  latency median %6.1f us  p99 %7.1f us%s%n", labels.get(e.getKey()),
+                    median(rs, Result::perSecond), min(rs, Result::perSecond), max(rs, Result::perSecond),
+                    median(rs, Result::cpuMicrosPerMessage), min(rs, Result::cpuMicrosPerMessage),
+                    max(rs, Result::cpuMicrosPerMessage), 100 * median(rs, Result::sysShare),
+                    median(rs, Result::medianMicros), median(rs, Result::p99Micros),
+                    Double.isNaN(rs.get(0).oneWayMedianMicros) ? "" : String.format(Locale.ROOT,
+                            "  (to stored %.1f us)", median(rs, Result::oneWayMedianMicros)));
         }
         summary(results, "tcp", "raw", Result::perSecond, "scribe TCP / raw Netty+Jackson, msg/s (goal >= 0.6)");
         summary(results, "tcp", "raw", Result::cpuMicrosPerMessage, "scribe TCP / raw Netty+Jackson, cpu per msg");
@@ -234,10 +277,6 @@ public final class TransportBenchmark {
         return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
-    private static long cpuNanos() {
-        return OS.getProcessCpuTime();
-    }
-
     // ---------------------------------------------------------------------------------------------------- Scribe
 
     private static Result replicate(boolean webSocket, int objects, int samples, String title, String prefix,
@@ -254,7 +293,7 @@ public final class TransportBenchmark {
         client.awaitSession(Duration.ofSeconds(10));
         try {
             latch.set(new CountDownLatch(objects));
-            long cpu0 = cpuNanos();
+            Cpu cpu = new Cpu();
             long start = System.nanoTime();
             for (int i = 0; i < objects; i++) {
                 Item item = new Item();
@@ -264,7 +303,7 @@ public final class TransportBenchmark {
             }
             await(latch.get());
             long elapsed = System.nanoTime() - start;
-            long cpu = cpuNanos() - cpu0;
+            cpu.stop();
             long[] rtt = new long[samples];
             for (int i = 0; i < samples; i++) {
                 latch.set(new CountDownLatch(1));
@@ -276,8 +315,8 @@ public final class TransportBenchmark {
                 await(latch.get());
                 rtt[i] = System.nanoTime() - t0;
             }
-            return new Result(objects / (elapsed / 1e9), cpu / 1e3 / objects, percentile(rtt, 0.5),
-                    percentile(rtt, 0.99), Double.NaN, 0);
+            return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare,
+                    percentile(rtt, 0.5), percentile(rtt, 0.99), Double.NaN);
         } finally {
             client.close();
             server.close();
@@ -297,7 +336,7 @@ public final class TransportBenchmark {
         toA.set(hub.client("a").connect(direct(toHub)));
         toHub.get().sync().join();
         toA.get().sync().join();
-        long cpu0 = cpuNanos();
+        Cpu cpu = new Cpu();
         long start = System.nanoTime();
         for (int i = 0; i < objects; i++) {
             Item item = new Item();
@@ -306,10 +345,11 @@ public final class TransportBenchmark {
             a.create(item);
         }
         long elapsed = System.nanoTime() - start;
-        long cpu = cpuNanos() - cpu0;
+        cpu.stop();
         a.close();
         hub.close();
-        return new Result(objects / (elapsed / 1e9), cpu / 1e3 / objects, Double.NaN, Double.NaN, Double.NaN, 0);
+        return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare, Double.NaN, Double.NaN,
+                Double.NaN);
     }
 
     private static io.scribe.core.spi.Connection direct(AtomicReference<io.scribe.core.Session> peer) {
@@ -470,7 +510,8 @@ public final class TransportBenchmark {
         }
     }
 
-    private static ChannelInitializer<SocketChannel> framed(java.util.function.Supplier<ChannelInboundHandlerAdapter> h) {
+    private static ChannelInitializer<SocketChannel> framed(
+            java.util.function.Supplier<ChannelInboundHandlerAdapter> h) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -483,8 +524,8 @@ public final class TransportBenchmark {
     private static Result rawJackson(int objects, int samples, String title, String prefix, int window)
             throws Exception {
         // One event loop for the server (accept and the connection, like the hub's single worker), one for the client.
-        EventLoopGroup serverGroup = new NioEventLoopGroup(1);
-        EventLoopGroup clientGroup = new NioEventLoopGroup(1);
+        EventLoopGroup serverGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("raw-server", true));
+        EventLoopGroup clientGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("raw-client", true));
         AtomicReference<CountDownLatch> stored = new AtomicReference<>();
         RawSender sender = new RawSender(window, RAW_RESUME_ON_EACH_ACK ? window - 1 : window / 2);
         try {
@@ -502,14 +543,14 @@ public final class TransportBenchmark {
             long seq = 0;
             CountDownLatch done = new CountDownLatch(1);
             sender.expect(objects, done);
-            long cpu0 = cpuNanos();
+            Cpu cpu = new Cpu();
             long start = System.nanoTime();
             for (int i = 0; i < objects; i++) {
                 sender.send(ADD_WRITER.writeValueAsBytes(message(++seq, prefix + i, title)));
             }
             await(done);
             long elapsed = System.nanoTime() - start;
-            long cpu = cpuNanos() - cpu0;
+            cpu.stop();
             if (!Long.toString(seq).equals(sender.lastAck)) {
                 throw new IllegalStateException("last ack " + sender.lastAck + ", expected " + seq);
             }
@@ -529,12 +570,38 @@ public final class TransportBenchmark {
             }
             client.close().sync();
             server.close().sync();
-            return new Result(objects / (elapsed / 1e9), cpu / 1e3 / objects, percentile(rtt, 0.5),
-                    percentile(rtt, 0.99), percentile(oneWay, 0.5), 0);
+            return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare,
+                    percentile(rtt, 0.5), percentile(rtt, 0.99), percentile(oneWay, 0.5));
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+    }
+
+    /**
+     * The raw arm's Jackson and map work alone, on one thread, without a network: encode the message, decode it,
+     * keep it by object id, encode the ack, decode the ack. Throughput and CPU only.
+     */
+    private static Result jacksonOnly(int objects, String title, String prefix) throws Exception {
+        Map<String, JsonNode> store = new HashMap<>();
+        long seq = 0;
+        Cpu cpu = new Cpu();
+        long start = System.nanoTime();
+        for (int i = 0; i < objects; i++) {
+            byte[] bytes = ADD_WRITER.writeValueAsBytes(message(++seq, prefix + i, title));
+            JsonNode scribe = MAPPER.readTree(bytes).get("scribe");
+            store.put(scribe.get("data").get("id").asText(), scribe);
+            ObjectNode ack = MAPPER.createObjectNode();
+            ack.put("type", "ack");
+            ack.put("up_to", scribe.get("id").asText());
+            if (!MAPPER.readTree(MAPPER.writeValueAsBytes(ack)).get("up_to").asText().equals(Long.toString(seq))) {
+                throw new IllegalStateException("ack");
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        cpu.stop();
+        return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare, Double.NaN, Double.NaN,
+                Double.NaN);
     }
 
     // ------------------------------------------------------------------------------------------------- raw echo
@@ -580,7 +647,7 @@ public final class TransportBenchmark {
             received.set(0);
             target.set((long) frames * frameBytes);
             done.set(new CountDownLatch(1));
-            long cpu0 = cpuNanos();
+            Cpu cpu = new Cpu();
             long start = System.nanoTime();
             int batch = 64;
             for (int i = 0; i < frames; i += batch) {
@@ -594,7 +661,7 @@ public final class TransportBenchmark {
             }
             await(done.get());
             long elapsed = System.nanoTime() - start;
-            long cpu = cpuNanos() - cpu0;
+            cpu.stop();
             long[] rtt = new long[samples];
             for (int i = 0; i < samples; i++) {
                 received.set(0);
@@ -607,8 +674,8 @@ public final class TransportBenchmark {
             }
             client.close().sync();
             server.close().sync();
-            return new Result(frames / (elapsed / 1e9), cpu / 1e3 / frames, percentile(rtt, 0.5),
-                    percentile(rtt, 0.99), Double.NaN, frameBytes);
+            return new Result(frames / (elapsed / 1e9), cpu.microsPer(frames), cpu.sysShare, percentile(rtt, 0.5),
+                    percentile(rtt, 0.99), Double.NaN);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
