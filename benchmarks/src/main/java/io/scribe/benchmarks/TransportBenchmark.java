@@ -72,8 +72,9 @@ import java.util.function.Function;
  *
  * <p>Each round runs every arm once, one slice each, in the order given; round 0 warms up and is not counted. Per
  * slice: throughput, process CPU time per message over the throughput phase (all threads of the JVM: both peers,
- * GC, JIT) and the kernel's share of it, latency median and p99. At the end: per arm the medians over the rounds,
- * and the ratios Scribe / raw per round with their median and range.
+ * GC, JIT) and the kernel's share of it, garbage-collection time per message, latency median and p99. Each slice
+ * starts after a {@code System.gc()}, so that one arm's garbage is not collected in the next one's slice. At the end:
+ * per arm the medians over the rounds, and the ratios Scribe / raw per round with their median and range.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.scribe.benchmarks.TransportBenchmark [objectsPerSlice]
  * [payloadBytes] [rounds] [latencySamples]} (defaults 20000 100 5 1000). {@code
@@ -121,17 +122,21 @@ public final class TransportBenchmark {
 
     /**
      * One slice. {@code cpuMicrosPerMessage}: process CPU time over the throughput phase per message; {@code
-     * sysShare}: the part of it spent in the kernel (Linux {@code /proc/self/stat}, 10 ms ticks; NaN elsewhere).
+     * sysShare}: the part of it spent in the kernel (Linux {@code /proc/self/stat}, 10 ms ticks; NaN elsewhere);
+     * {@code gcMicrosPerMessage}: the collectors' accumulated collection time (for G1's young collections, their
+     * pauses) over the same phase, per message.
      */
-    record Result(double perSecond, double cpuMicrosPerMessage, double sysShare, double medianMicros,
-            double p99Micros, double oneWayMedianMicros) {}
+    record Result(double perSecond, double cpuMicrosPerMessage, double sysShare, double gcMicrosPerMessage,
+            double medianMicros, double p99Micros, double oneWayMedianMicros) {}
 
     /** Process CPU time, total and in the kernel, over one throughput phase. */
     static final class Cpu {
         private final long total0 = OS.getProcessCpuTime();
         private final long[] ticks0 = ticks();
+        private final long gc0 = gcMillis();
         private long total;
         private double sysShare;
+        private long gc;
 
         Cpu stop() {
             total = OS.getProcessCpuTime() - total0;
@@ -139,11 +144,24 @@ public final class TransportBenchmark {
             long user = t[0] - ticks0[0];
             long sys = t[1] - ticks0[1];
             sysShare = t[0] < 0 || user + sys == 0 ? Double.NaN : (double) sys / (user + sys);
+            gc = gcMillis() - gc0;
             return this;
         }
 
         double microsPer(int messages) {
             return total / 1e3 / messages;
+        }
+
+        double gcMicrosPer(int messages) {
+            return gc * 1e3 / messages;
+        }
+
+        private static long gcMillis() {
+            long sum = 0;
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                sum += Math.max(0, gc.getCollectionTime());
+            }
+            return sum;
         }
 
         private static long[] ticks() {
@@ -196,9 +214,10 @@ public final class TransportBenchmark {
                 Thread.sleep(50);
                 Result result = arm.run(round, name.charAt(0) + "" + round + "-");
                 r.put(name, result);
-                System.out.printf(Locale.ROOT, "%-8s %-18s %9.0f msg/s  cpu %6.1f us/msg (kernel %3.0f%%)  latency"
-                        + " median %6.1f us  p99 %7.1f us%s%n", tag, labels.get(name), result.perSecond,
-                        result.cpuMicrosPerMessage, 100 * result.sysShare, result.medianMicros, result.p99Micros,
+                System.out.printf(Locale.ROOT, "%-8s %-18s %9.0f msg/s  cpu %6.1f us/msg (kernel %3.0f%%)  gc %5.1f "
+                        + "us/msg  latency median %6.1f us  p99 %7.1f us%s%n", tag, labels.get(name), result.perSecond,
+                        result.cpuMicrosPerMessage, 100 * result.sysShare, result.gcMicrosPerMessage,
+                        result.medianMicros, result.p99Micros,
                         Double.isNaN(result.oneWayMedianMicros) ? ""
                                 : String.format(Locale.ROOT, "  (to stored %.1f us)", result.oneWayMedianMicros));
             }
@@ -217,10 +236,11 @@ public final class TransportBenchmark {
         for (var e : results.entrySet()) {
             List<Result> rs = e.getValue();
             System.out.printf(Locale.ROOT, "%-18s %9.0f msg/s (%.0f..%.0f)  cpu %6.1f us/msg (%.1f..%.1f, kernel "
-                    + "%.0f%%)  latency median %6.1f us  p99 %7.1f us%s%n", labels.get(e.getKey()),
+                    + "%.0f%%)  gc %.1f us/msg  latency median %6.1f us  p99 %7.1f us%s%n", labels.get(e.getKey()),
                     median(rs, Result::perSecond), min(rs, Result::perSecond), max(rs, Result::perSecond),
                     median(rs, Result::cpuMicrosPerMessage), min(rs, Result::cpuMicrosPerMessage),
                     max(rs, Result::cpuMicrosPerMessage), 100 * median(rs, Result::sysShare),
+                    median(rs, Result::gcMicrosPerMessage),
                     median(rs, Result::medianMicros), median(rs, Result::p99Micros),
                     Double.isNaN(rs.get(0).oneWayMedianMicros) ? "" : String.format(Locale.ROOT,
                             "  (to stored %.1f us)", median(rs, Result::oneWayMedianMicros)));
@@ -316,7 +336,7 @@ public final class TransportBenchmark {
                 rtt[i] = System.nanoTime() - t0;
             }
             return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare,
-                    percentile(rtt, 0.5), percentile(rtt, 0.99), Double.NaN);
+                    cpu.gcMicrosPer(objects), percentile(rtt, 0.5), percentile(rtt, 0.99), Double.NaN);
         } finally {
             client.close();
             server.close();
@@ -348,8 +368,8 @@ public final class TransportBenchmark {
         cpu.stop();
         a.close();
         hub.close();
-        return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare, Double.NaN, Double.NaN,
-                Double.NaN);
+        return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare, cpu.gcMicrosPer(objects),
+                Double.NaN, Double.NaN, Double.NaN);
     }
 
     private static io.scribe.core.spi.Connection direct(AtomicReference<io.scribe.core.Session> peer) {
@@ -571,7 +591,7 @@ public final class TransportBenchmark {
             client.close().sync();
             server.close().sync();
             return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare,
-                    percentile(rtt, 0.5), percentile(rtt, 0.99), percentile(oneWay, 0.5));
+                    cpu.gcMicrosPer(objects), percentile(rtt, 0.5), percentile(rtt, 0.99), percentile(oneWay, 0.5));
         } finally {
             clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -600,8 +620,8 @@ public final class TransportBenchmark {
         }
         long elapsed = System.nanoTime() - start;
         cpu.stop();
-        return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare, Double.NaN, Double.NaN,
-                Double.NaN);
+        return new Result(objects / (elapsed / 1e9), cpu.microsPer(objects), cpu.sysShare, cpu.gcMicrosPer(objects),
+                Double.NaN, Double.NaN, Double.NaN);
     }
 
     // ------------------------------------------------------------------------------------------------- raw echo
@@ -674,8 +694,8 @@ public final class TransportBenchmark {
             }
             client.close().sync();
             server.close().sync();
-            return new Result(frames / (elapsed / 1e9), cpu.microsPer(frames), cpu.sysShare, percentile(rtt, 0.5),
-                    percentile(rtt, 0.99), Double.NaN);
+            return new Result(frames / (elapsed / 1e9), cpu.microsPer(frames), cpu.sysShare, cpu.gcMicrosPer(frames),
+                    percentile(rtt, 0.5), percentile(rtt, 0.99), Double.NaN);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
