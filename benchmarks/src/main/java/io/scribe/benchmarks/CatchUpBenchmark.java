@@ -145,17 +145,17 @@ public final class CatchUpBenchmark {
                         r.rawMs, r.scribeMs, r.ratio()));
             }
             double[] ratios = rs.stream().mapToDouble(Round::ratio).sorted().toArray();
-            double scribeMs = median(rs.stream().mapToDouble(Round::scribeMs).toArray());
+            double scribeMs = Stats.median(rs.stream().mapToDouble(Round::scribeMs).toArray());
             System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f (%.2f-%.2f) | %,.0f | %.1f / %.1f | %,.0f / %,.0f /"
-                    + " %,.0f | %.2f | %.2f |%n", e.getKey(), rawKinds.get(e.getKey()), per, median(ratios), ratios[0],
-                    ratios[ratios.length - 1], scribes / (scribeMs / 1000),
-                    median(rs.stream().mapToDouble(Round::rawCpuMs).toArray()) * 1000 / scribes,
-                    median(rs.stream().mapToDouble(Round::scribeCpuMs).toArray()) * 1000 / scribes,
-                    median(rs.stream().mapToDouble(r -> r.base).toArray()) / 1048576,
-                    median(rs.stream().mapToDouble(r -> r.peak).toArray()) / 1048576,
-                    median(rs.stream().mapToDouble(r -> r.retained).toArray()) / 1048576,
-                    median(rs.stream().mapToDouble(r -> (double) r.peak / r.retained).toArray()),
-                    median(rs.stream().mapToDouble(r -> (double) r.peakAfterGc / r.retained).toArray()));
+                    + " %,.0f | %.2f | %.2f |%n", e.getKey(), rawKinds.get(e.getKey()), per, Stats.median(ratios),
+                    ratios[0], ratios[ratios.length - 1], scribes / (scribeMs / 1000),
+                    Stats.median(rs.stream().mapToDouble(Round::rawCpuMs).toArray()) * 1000 / scribes,
+                    Stats.median(rs.stream().mapToDouble(Round::scribeCpuMs).toArray()) * 1000 / scribes,
+                    Stats.median(rs.stream().mapToDouble(r -> r.base).toArray()) / 1048576,
+                    Stats.median(rs.stream().mapToDouble(r -> r.peak).toArray()) / 1048576,
+                    Stats.median(rs.stream().mapToDouble(r -> r.retained).toArray()) / 1048576,
+                    Stats.median(rs.stream().mapToDouble(r -> (double) r.peak / r.retained).toArray()),
+                    Stats.median(rs.stream().mapToDouble(r -> (double) r.peakAfterGc / r.retained).toArray()));
         }
     }
 
@@ -179,11 +179,11 @@ public final class CatchUpBenchmark {
         try {
             int port = server.tcpAddress().getPort();
             for (int r = warmUp ? 0 : 1; r <= rounds; r++) {
-                long cpu = cpuNanos();
+                long cpu = Stats.cpuNanos();
                 long start = System.nanoTime();
                 long[] read = subject.rawScan(scribes);
                 double rawMs = (System.nanoTime() - start) / 1e6;
-                double rawCpuMs = (cpuNanos() - cpu) / 1e6;
+                double rawCpuMs = (Stats.cpuNanos() - cpu) / 1e6;
                 if (read[0] != scribes) {
                     throw new IllegalStateException("raw scan read " + read[0] + " of " + scribes + " scribes");
                 }
@@ -215,9 +215,9 @@ public final class CatchUpBenchmark {
         Scriber peer = Scriber.builder().clientId(id).store(Store.inMemory()).register(Item.class).build();
         ScribeClient link = null;
         try {
-            long base = usedAfterGc();
+            long base = Stats.usedAfterGc(3);
             HeapWatch watch = new HeapWatch();
-            long cpu = cpuNanos();
+            long cpu = Stats.cpuNanos();
             long start = System.nanoTime();
             double millis;
             double cpuMs;
@@ -228,11 +228,11 @@ public final class CatchUpBenchmark {
                     Thread.sleep(1);
                 }
                 millis = (System.nanoTime() - start) / 1e6;
-                cpuMs = (cpuNanos() - cpu) / 1e6;
+                cpuMs = (Stats.cpuNanos() - cpu) / 1e6;
             } finally {
                 watch.close();
             }
-            long retained = usedAfterGc();
+            long retained = Stats.usedAfterGc(3);
             List<Item> held = peer.all(Item.class);
             if (held.size() != objects) {
                 throw new IllegalStateException("the peer holds " + held.size() + " objects of " + objects);
@@ -675,26 +675,4 @@ public final class CatchUpBenchmark {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-
-    /** CPU time of the whole JVM (every thread, the collector's included). */
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
-
-    private static long usedAfterGc() throws InterruptedException {
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-            best = Math.min(best, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return best;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
 }

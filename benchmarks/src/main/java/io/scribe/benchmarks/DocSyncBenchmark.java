@@ -122,17 +122,17 @@ public final class DocSyncBenchmark {
                 st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             }
         }
-        double b = median(batched);
+        double b = Stats.median(batched);
         String[] labels = {"doc-sync clients (SQLite)", "in-memory Scribe clients"};
         for (int kind = 0; kind < 2; kind++) {
             for (int k = 0; k < CLIENTS.length; k++) {
-                double s = median(docSync[kind][k]);
+                double s = Stats.median(docSync[kind][k]);
                 System.out.printf("| updates through one server, %d %s | %,.0f /s | %.2f |%n", CLIENTS[k],
                         labels[kind], s, s / b);
             }
         }
         System.out.printf("| raw JDBC insert of the same event row, one per transaction | %,.0f /s | %.2f |%n",
-                median(single), median(single) / b);
+                Stats.median(single), Stats.median(single) / b);
         System.out.printf("| raw JDBC inserts, %d rows per transaction | %,.0f /s | 1.00 |%n", BATCH, b);
         System.out.printf("(%d updates per configuration, %d rounds, medians; last column: / raw batched)%n",
                 updates, rounds);
@@ -276,11 +276,5 @@ public final class DocSyncBenchmark {
         o.setType("jsonb");
         o.setValue(json);
         return o;
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }

@@ -69,13 +69,13 @@ public final class ObjectHeapBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("object-heap");
 
-        long before = usedAfterGc();
+        long before = Stats.usedAfterGc(4);
         Map<String, Item> plain = new HashMap<>();
         for (Item item : items(n)) {
             plain.put(item.id, item);
         }
         held = plain;
-        double plainBytes = (usedAfterGc() - before) / (double) n;
+        double plainBytes = (Stats.usedAfterGc(4) - before) / (double) n;
         held = null;
         plain = null;
 
@@ -107,23 +107,23 @@ public final class ObjectHeapBenchmark {
         System.out.println("|---|---|---|---|");
         String[] labels = {"time (ms)", "peak heap (MB)", "retained heap (MB)"};
         for (int k = 0; k < 3; k++) {
-            double sv = median(scribe[k]) / (k == 0 ? 1 : 1e6);
-            double rv = median(raw[k]) / (k == 0 ? 1 : 1e6);
+            double sv = Stats.median(scribe[k]) / (k == 0 ? 1 : 1e6);
+            double rv = Stats.median(raw[k]) / (k == 0 ? 1 : 1e6);
             System.out.printf("| %s | %.0f | %.0f | %.2f |%n", labels[k], sv, rv, sv / rv);
         }
-        System.out.printf("| peak / retained | %.2f | %.2f | |%n", median(scribe[1]) / median(scribe[2]),
-                median(raw[1]) / median(raw[2]));
+        System.out.printf("| peak / retained | %.2f | %.2f | |%n", Stats.median(scribe[1]) / Stats.median(scribe[2]),
+                Stats.median(raw[1]) / Stats.median(raw[2]));
     }
 
     /** Heap per object held by a Scriber on {@code store} after creating every item; closes it. */
     private static double scribeHeap(Store store, int n) {
-        long before = usedAfterGc();
+        long before = Stats.usedAfterGc(4);
         Scriber peer = Scriber.builder().clientId("heap").store(store).register(Item.class).build();
         for (Item item : items(n)) {
             peer.create(item);
         }
         held = peer;
-        double bytes = (usedAfterGc() - before) / (double) n;
+        double bytes = (Stats.usedAfterGc(4) - before) / (double) n;
         held = null;
         peer.close();
         store.close();
@@ -136,7 +136,7 @@ public final class ObjectHeapBenchmark {
      */
     private static double[] start(java.util.concurrent.Callable<Object> open,
             java.util.function.ToIntFunction<Object> count, int n) throws Exception {
-        long base = usedAfterGc();
+        long base = Stats.usedAfterGc(4);
         AtomicLong peak = new AtomicLong();
         AtomicBoolean running = new AtomicBoolean(true);
         var memory = ManagementFactory.getMemoryMXBean();
@@ -161,7 +161,7 @@ public final class ObjectHeapBenchmark {
             throw new IllegalStateException("started with " + count.applyAsInt(opened) + " objects of " + n);
         }
         held = opened;
-        long retained = usedAfterGc() - base;
+        long retained = Stats.usedAfterGc(4) - base;
         held = null;
         if (opened instanceof Scriber s) {
             s.close();
@@ -218,25 +218,5 @@ public final class ObjectHeapBenchmark {
     private static String title(int i) {
         String head = "title " + i + " ";
         return head + "x".repeat(100 - head.length());
-    }
-
-    private static long usedAfterGc() {
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 4; i++) {
-            System.gc();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            best = Math.min(best, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return best;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

@@ -273,13 +273,13 @@ public final class TransportBenchmark {
         for (int i = 0; i < ratios.length; i++) {
             ratios[i] = f.apply(ra.get(i)) / f.apply(rb.get(i));
         }
-        System.out.printf(Locale.ROOT, "%-58s median %.3f  range %.3f..%.3f  per round %s%n", label, median(ratios),
-                Arrays.stream(ratios).min().orElse(Double.NaN), Arrays.stream(ratios).max().orElse(Double.NaN),
+        System.out.printf(Locale.ROOT, "%-58s median %.3f  range %.3f..%.3f  per round %s%n", label,
+                Stats.median(ratios), Arrays.stream(ratios).min().orElse(Double.NaN), Arrays.stream(ratios).max().orElse(Double.NaN),
                 Arrays.toString(Arrays.stream(ratios).map(x -> Math.round(x * 1000) / 1000.0).toArray()));
     }
 
     private static double median(List<Result> rs, Function<Result, Double> f) {
-        return median(rs.stream().mapToDouble(f::apply).toArray());
+        return Stats.median(rs.stream().mapToDouble(f::apply).toArray());
     }
 
     private static double min(List<Result> rs, Function<Result, Double> f) {
@@ -288,13 +288,6 @@ public final class TransportBenchmark {
 
     private static double max(List<Result> rs, Function<Result, Double> f) {
         return rs.stream().mapToDouble(f::apply).max().orElse(Double.NaN);
-    }
-
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     // ---------------------------------------------------------------------------------------------------- Scribe

@@ -38,6 +38,7 @@ final class Outbox {
      */
     private record SharedPush(Object message, byte[] scribe) {}
 
+    private static final byte[] ARRAY_END = {']', '}'};
     private static final byte[] BATCH_HEAD =
             "{\"type\":\"add_scribes\",\"scribes\":[".getBytes(StandardCharsets.US_ASCII);
 
@@ -276,19 +277,7 @@ final class Outbox {
         if (scribes.size() == 1) {
             return first.message();
         }
-        byte[] json = new byte[size];
-        System.arraycopy(BATCH_HEAD, 0, json, 0, BATCH_HEAD.length);
-        int at = BATCH_HEAD.length;
-        for (int i = 0; i < scribes.size(); i++) {
-            if (i > 0) {
-                json[at++] = ',';
-            }
-            byte[] scribe = scribes.get(i);
-            System.arraycopy(scribe, 0, json, at, scribe.length);
-            at += scribe.length;
-        }
-        json[at++] = ']';
-        json[at] = '}';
+        byte[] json = Json.join(BATCH_HEAD, scribes, ARRAY_END);
         return connection.messageOriented() ? new SharedText(new String(json, StandardCharsets.UTF_8), json)
                 : wire.frame(json);
     }

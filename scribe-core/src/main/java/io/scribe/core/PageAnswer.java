@@ -295,29 +295,16 @@ final class PageAnswer {
 
         /** Queues {@code envelope} with the page's scribes as its {@code result}, from the bytes encoded once. */
         void enqueue(ObjectNode envelope) {
-            byte[] head = Json.bytes(envelope);
-            // The head without its '}', the key, the scribes and their commas, then "]}".
-            byte[] json = new byte[(int) (head.length - 1 + RESULT_KEY.length + bytes + 2)];
             // {"type":"response",...} becomes {"type":"response",...,"result":[...]}
-            System.arraycopy(head, 0, json, 0, head.length - 1);
-            int at = head.length - 1;
-            System.arraycopy(RESULT_KEY, 0, json, at, RESULT_KEY.length);
-            at += RESULT_KEY.length;
-            for (int i = 0; i < scribes.size(); i++) {
-                if (i > 0) {
-                    json[at++] = ',';
-                }
-                byte[] scribe = scribes.get(i);
-                System.arraycopy(scribe, 0, json, at, scribe.length);
-                at += scribe.length;
-            }
-            json[at++] = ']';
-            json[at] = '}';
-            session.outbox.addEncoded(envelope, json);
+            byte[] head = Json.bytes(envelope);
+            byte[] start = java.util.Arrays.copyOf(head, head.length - 1 + RESULT_KEY.length);
+            System.arraycopy(RESULT_KEY, 0, start, head.length - 1, RESULT_KEY.length);
+            session.outbox.addEncoded(envelope, Json.join(start, scribes, ARRAY_END));
         }
     }
 
     private static final byte[] RESULT_KEY = ",\"result\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] ARRAY_END = {']', '}'};
 
     /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1 (nothing). */
     static long parseCursor(Scriber scriber, JsonNode from) {

@@ -27,13 +27,6 @@ class BatchedPushTest {
         return "{\"type\":\"add_scribes\",\"scribes\":[" + String.join(",", scribes) + "]}";
     }
 
-    private static Scriber hub(List<ScribeException> errors) {
-        return Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).onError(errors::add)
-                .register(Note.class, Policy.<Note>defaults()
-                        .withAuthorizer((s, client) -> !s.data().path("text").asText().equals("bad")))
-                .build();
-    }
-
     /** Connects {@code a} to the hub and ends the hub's catch-up of a's (empty) log; checks what its sync says. */
     private static Session caughtUp(Scriber hub, Capture out) {
         Session session = hub.client("a").connect(out);
@@ -60,7 +53,7 @@ class BatchedPushTest {
     @Test
     void aBatchIsPlayedTogetherAndARefusedScribeInItIsNamedWhileTheOthersAreStored() {
         List<ScribeException> errors = new ArrayList<>();
-        Scriber hub = hub(errors);
+        Scriber hub = CumulativeAckTest.hub(errors);
         Capture out = new Capture(4);
         Session session = caughtUp(hub, out);
 
@@ -74,7 +67,7 @@ class BatchedPushTest {
 
     @Test
     void badBatchesAreRefusedWithAClearErrorAndTheSessionGoesOn() {
-        Scriber hub = hub(new ArrayList<>());
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
         Capture out = new Capture(4);
         Session session = caughtUp(hub, out);
 
@@ -92,7 +85,7 @@ class BatchedPushTest {
 
     @Test
     void aBatchCutMidFrameIsPlayedOnceWholeAndNotAtAllWhenTheConnectionDropsFirst() {
-        Scriber hub = hub(new ArrayList<>());
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
         Capture out = new Capture(4);
         Session session = caughtUp(hub, out);
         byte[] frame = Capture.frame(batch(scribe(1, "one"), scribe(2, "two"), scribe(3, "three")));
@@ -120,7 +113,7 @@ class BatchedPushTest {
 
     @Test
     void pushesQueuedTogetherGoAsBatchesWithinTheSizeThePeerStatedAndAlonePushesStayShared() {
-        Scriber hub = hub(new ArrayList<>());
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
         Capture batching = new Capture(4);
         Session small = hub.client("b").connect(batching);
         small.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\","

@@ -26,7 +26,7 @@ class CumulativeAckTest {
                 + "}}";
     }
 
-    private static Scriber hub(List<ScribeException> errors) {
+    static Scriber hub(List<ScribeException> errors) {
         return Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).onError(errors::add)
                 .register(Note.class, Policy.<Note>defaults()
                         .withAuthorizer((s, client) -> !s.data().path("text").asText().equals("bad")))

@@ -134,6 +134,30 @@ public final class Json {
         return size;
     }
 
+    /**
+     * {@code head}, then {@code items} separated by commas, then {@code tail}: a JSON array (in a message around it)
+     * put together from values encoded already.
+     */
+    public static byte[] join(byte[] head, java.util.List<byte[]> items, byte[] tail) {
+        int size = head.length + tail.length + Math.max(0, items.size() - 1);
+        for (byte[] item : items) {
+            size += item.length;
+        }
+        byte[] out = new byte[size];
+        System.arraycopy(head, 0, out, 0, head.length);
+        int at = head.length;
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                out[at++] = ',';
+            }
+            byte[] item = items.get(i);
+            System.arraycopy(item, 0, out, at, item.length);
+            at += item.length;
+        }
+        System.arraycopy(tail, 0, out, at, tail.length);
+        return out;
+    }
+
     public static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);
