@@ -278,6 +278,18 @@ public final class TransportBenchmark {
                 Arrays.toString(Arrays.stream(ratios).map(x -> Math.round(x * 1000) / 1000.0).toArray()));
     }
 
+    /** A frame's JSON, parsed with Jackson from its bytes; the frame is released. */
+    static JsonNode readFrame(Object msg) throws java.io.IOException {
+        ByteBuf frame = (ByteBuf) msg;
+        byte[] bytes;
+        try {
+            bytes = ByteBufUtil.getBytes(frame);
+        } finally {
+            frame.release();
+        }
+        return MAPPER.readTree(bytes);
+    }
+
     private static double median(List<Result> rs, Function<Result, Double> f) {
         return Stats.median(rs.stream().mapToDouble(f::apply).toArray());
     }
@@ -407,14 +419,7 @@ public final class TransportBenchmark {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            ByteBuf frame = (ByteBuf) msg;
-            byte[] bytes;
-            try {
-                bytes = ByteBufUtil.getBytes(frame);
-            } finally {
-                frame.release();
-            }
-            JsonNode message = MAPPER.readTree(bytes);
+            JsonNode message = readFrame(msg);
             if (!"add_scribe".equals(message.path("type").asText())) {
                 throw new IllegalStateException("unexpected " + message);
             }
@@ -500,14 +505,7 @@ public final class TransportBenchmark {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            ByteBuf frame = (ByteBuf) msg;
-            byte[] bytes;
-            try {
-                bytes = ByteBufUtil.getBytes(frame);
-            } finally {
-                frame.release();
-            }
-            JsonNode ack = MAPPER.readTree(bytes);
+            JsonNode ack = readFrame(msg);
             if (!"ack".equals(ack.path("type").asText())) {
                 throw new IllegalStateException("unexpected " + ack);
             }
