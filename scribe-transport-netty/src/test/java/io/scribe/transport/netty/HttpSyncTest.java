@@ -442,6 +442,8 @@ class HttpSyncTest {
         laptop.create(new Note("h1", "created offline", 7));
         other.create(new Note("o-late", "while the laptop's socket was down", 8));
         overHttp.run();
+        // The other peer's create travels on its own connection: counted before the hub's log is read.
+        Peers.await("the hub has the other's create", () -> hub.find(Note.class, "o-late").isPresent());
         long hubLog = hub.lastScribeId();
         track(ScribeClient.webSocket(laptop, server.webSocketUri()).reconnect(FAST).start()).awaitSession(WAIT);
         awaitConverged(12, hub, laptop, other);
