@@ -309,7 +309,13 @@ final class Intake {
         if (delay == 0 || peerWindow <= 0 || unacked >= Math.max(1, peerWindow / 2)) {
             ackNow();
         } else if (delayedAck == null) {
-            delayedAck = scriber.timer.schedule(this::delayedAck, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+            try {
+                delayedAck = scriber.timer.schedule(this::delayedAck, delay,
+                        java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // The timer stopped (the Scriber is closing): no later ack, so this one goes now.
+                ackNow();
+            }
         }
     }
 
