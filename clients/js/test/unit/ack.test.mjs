@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { Scriber, ScribeClient, parseJson, toJson } from '../../dist/index.js';
-import { HubServer, listen } from './hub-server.mjs';
+import { Scriber, ScribeClient, toJson } from '../../dist/index.js';
+import { HubServer, greet, listen } from './hub-server.mjs';
 
 const T0 = Date.now();
 
@@ -25,16 +25,8 @@ class AckHub extends HubServer {
   }
 
   connected(ws) {
-    let hello = false;
-    ws.on('message', (data) => {
-      const m = parseJson(data.toString());
+    greet(ws, (m) => {
       this.fromClient.push(m);
-      if (!hello) {
-        hello = true;
-        ws.send(toJson({ type: 'hello', client: 'hub' }));
-        ws.send(toJson({ type: 'sync', id: 1, from: null, limit: 100, acks: 'cumulative' }));
-        return;
-      }
       if (m.type === 'sync') {
         ws.send(toJson({ type: 'response', id: m.id, result: [], more: false }));
         for (let i = 1; i <= this.options.burst; i++) {
@@ -55,6 +47,9 @@ class AckHub extends HubServer {
       } else if (m.type === 'noop') {
         ws.send(toJson({ type: 'response', id: m.id, result: true }));
       }
+    }, {
+      onHello: (m) => this.fromClient.push(m),
+      then: () => [{ type: 'sync', id: 1, from: null, limit: 100, acks: 'cumulative' }],
     });
   }
 }

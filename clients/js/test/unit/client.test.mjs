@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { IndexedDbStore, Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
-import { HubServer, listen } from './hub-server.mjs';
+import { HubServer, greet, listen } from './hub-server.mjs';
 
 const T0 = Date.now();
 
@@ -25,16 +25,7 @@ class FakeHub extends HubServer {
   }
 
   connected(ws) {
-    let hello = false;
-    ws.on('message', (data) => {
-      const m = parseJson(data.toString());
-      if (!hello) {
-        hello = true;
-        this.hellos.push(m);
-        ws.send(toJson({ type: 'hello', client: 'hub' }));
-        ws.send(toJson({ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100 }));
-        return;
-      }
+    greet(ws, (m) => {
       if (m.type === 'sync') {
         this.syncs.push({ from: m.from, limit: m.limit });
         const from = m.from === null ? 0 : Number(m.from);
@@ -53,6 +44,9 @@ class FakeHub extends HubServer {
         const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
         if (m.cursor ?? last) this.cursor = m.cursor ?? last;
       }
+    }, {
+      onHello: (m) => this.hellos.push(m),
+      then: () => [{ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100 }],
     });
   }
 }
@@ -176,12 +170,8 @@ test('a silent server is dropped after the idle timeout, with a noop heartbeat s
   let connections = 0;
   wss.on('connection', (ws) => {
     connections++;
-    ws.on('message', (d) => {
-      const m = parseJson(d.toString());
-      got.push(m.type);
-      if (m.type === 'hello') ws.send(toJson({ type: 'hello', client: 'hub' }));
-      // sync and noop stay unanswered: the server looks dead
-    });
+    // sync and noop stay unanswered: the server looks dead
+    greet(ws, (m) => got.push(m.type), { onHello: (m) => got.push(m.type) });
   });
   const s = await peer();
   const client = new ScribeClient(s, { url: `ws://127.0.0.1:${wss.address().port}/`, WebSocket, heartbeatMs: 100, idleTimeoutMs: 400, backoff: { initialMs: 10 } });

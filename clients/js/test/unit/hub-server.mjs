@@ -1,12 +1,33 @@
 // The WebSocket side of the scripted hubs the unit tests talk to: a server on a free local port, its connections,
-// its URL, cutting them and closing it. Each test's hub adds what it answers.
+// its URL, cutting them and closing it, and the hello every hub answers first. Each test's hub adds what it answers.
 import { WebSocketServer } from 'ws';
+import { parseJson, toJson } from '../../dist/index.js';
 
 /** A WebSocket server listening on a free port of 127.0.0.1. */
 export async function listen() {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => wss.once('listening', resolve));
   return wss;
+}
+
+/**
+ * The handshake of a scripted hub on `ws`: the client's first message (its `hello`) goes to `onHello` and is answered
+ * with the hub's `hello` naming `server`, followed by the messages `then()` returns (the hub's own `sync`, ...); every
+ * later message goes to `handle`, parsed.
+ */
+export function greet(ws, handle, { server = 'hub', onHello = () => {}, then = () => [] } = {}) {
+  let hello = false;
+  ws.on('message', (data) => {
+    const m = parseJson(data.toString());
+    if (!hello) {
+      hello = true;
+      onHello(m);
+      ws.send(toJson({ type: 'hello', client: server }));
+      for (const message of then()) ws.send(toJson(message));
+      return;
+    }
+    handle(m);
+  });
 }
 
 /** A scripted hub on `wss`: each new connection is kept and handed to `connected(ws)`, which a subclass defines. */

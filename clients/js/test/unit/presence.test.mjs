@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { Scriber, ScribeClient, ScribeError, parseJson, toJson } from '../../dist/index.js';
-import { listen } from './hub-server.mjs';
+import { Scriber, ScribeClient, ScribeError, toJson } from '../../dist/index.js';
+import { greet, listen } from './hub-server.mjs';
 
 /**
  * A scripted hub: hello, an empty answer to `sync`, answers to `noop`; keeps every `presence` message each connection
@@ -20,14 +20,7 @@ class PresenceHub {
     wss.on('connection', (ws) => {
       const connection = { ws, presence: [] };
       this.connections.push(connection);
-      let hello = false;
-      ws.on('message', (data) => {
-        const m = parseJson(data.toString());
-        if (!hello) {
-          hello = true;
-          ws.send(toJson({ type: 'hello', client: 'hub' }));
-          return;
-        }
+      greet(ws, (m) => {
         if (m.type === 'presence') connection.presence.push(m);
         else if (m.type === 'sync') ws.send(toJson({ type: 'response', id: m.id, result: [], more: false }));
         else if (m.type === 'noop') ws.send(toJson({ type: 'response', id: m.id, result: true }));

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { WebSocketServer, WebSocket } from 'ws';
-import { Scriber, ScribeClient, authMessage, parseJson, toJson } from '../../dist/index.js';
+import { WebSocket } from 'ws';
+import { Scriber, ScribeClient, authMessage, toJson } from '../../dist/index.js';
+import { greet, listen } from './hub-server.mjs';
 
 const SECRET = 'rps_secret';
 const T0 = Date.now();
@@ -12,20 +13,12 @@ const T0 = Date.now();
  * client's log, pushes a scribe of another client and a `conflict` message, and answers `history`.
  */
 async function gatedHub() {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((r) => wss.once('listening', r));
+  const wss = await listen();
   const hub = { wss, messages: [], received: [], hellos: 0, url: `ws://127.0.0.1:${wss.address().port}/scribe` };
   wss.on('connection', (ws) => {
     let hello;
     let authed = false;
-    ws.on('message', (data) => {
-      const m = parseJson(data.toString());
-      if (!hello) {
-        hello = m.client;
-        hub.hellos++;
-        ws.send(toJson({ type: 'hello', client: 'server' }));
-        return;
-      }
+    greet(ws, (m) => {
       hub.messages.push(m.type);
       if (m.type === 'response' && m.id === 1) hub.received.push(...m.result);
       if (m.type === 'response') return;
@@ -56,7 +49,7 @@ async function gatedHub() {
       } else {
         ws.send(toJson({ type: 'response', id: m.id, result: true }));
       }
-    });
+    }, { server: 'server', onHello: (m) => { hello = m.client; hub.hellos++; } });
   });
   hub.close = () => {
     for (const c of wss.clients) c.terminate();

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { IndexedDbStore, MemoryStore, Scriber, ScribeClient, parseJson, toJson } from '../../dist/index.js';
-import { HubServer, listen } from './hub-server.mjs';
+import { IndexedDbStore, MemoryStore, Scriber, ScribeClient, toJson } from '../../dist/index.js';
+import { HubServer, greet, listen } from './hub-server.mjs';
 
 // Clocks a minute in the past: a hybrid logical clock is the wall clock in milliseconds shifted left by 16 bits.
 const T0 = Date.now() - 60_000;
@@ -33,15 +33,7 @@ class CompactingHub extends HubServer {
   }
 
   connected(ws) {
-    let hello = false;
-    ws.on('message', (data) => {
-      const m = parseJson(data.toString());
-      if (!hello) {
-        hello = true;
-        ws.send(toJson({ type: 'hello', client: 'hub' }));
-        ws.send(toJson({ type: 'sync', id: 1, from: this.stored || null, limit: 100 }));
-        return;
-      }
+    greet(ws, (m) => {
       if (m.type === 'sync') this.answer(ws, m);
       else if (m.type === 'add_scribe') {
         this.received.push(m.scribe);
@@ -54,7 +46,7 @@ class CompactingHub extends HubServer {
         const last = m.result.length ? m.result[m.result.length - 1].id : undefined;
         if (m.cursor ?? last) this.stored = String(m.cursor ?? last);
       }
-    });
+    }, { then: () => [{ type: 'sync', id: 1, from: this.stored || null, limit: 100 }] });
   }
 
   answer(ws, m) {
