@@ -361,7 +361,10 @@ export class ScribeClient {
         return;
       }
       this.inboxDepth++;
-      this.inbox = this.inbox.then(() => this.receive(text)).catch((e) => this.report(e)).finally(() => {
+      // A message still waiting when its connection is gone is dropped: it belongs to a session that ended (the
+      // server's next catch-up sends again whatever it carried), and must not act on the next one.
+      const handled = this.inbox.then(() => (this.ws === ws ? this.receive(text, ws) : undefined));
+      this.inbox = handled.catch((e) => this.report(e)).finally(() => {
         // The messages that were waiting are handled: one ack answers the pushes among them.
         if (--this.inboxDepth === 0 && generation === this.generation) this.sendAck();
       });
@@ -618,7 +621,12 @@ export class ScribeClient {
   // -------------------------------------------------------------------------------------------------------------
   // Messages from the server
 
-  private async receive(text: string): Promise<void> {
+  /**
+   * Handles one message of connection `ws`, which is the current one when this starts. Where the handling waits (a
+   * store read, an application's handler), the connection may be gone when it resumes: then nothing more is sent
+   * and no session state is touched, since the answer would reach the next session.
+   */
+  private async receive(text: string, ws: WebSocketLike): Promise<void> {
     let message: any;
     try {
       message = parseJson(text);
@@ -634,12 +642,12 @@ export class ScribeClient {
       // The pushes before a message of another type are acknowledged before it is handled (it may wait on I/O).
       if (message.type !== 'add_scribe') this.sendAck();
       switch (message.type) {
-        case 'sync': await this.handleSync(id, message); break;
+        case 'sync': await this.handleSync(id, message, ws); break;
         case 'add_scribe': this.handleAddScribe(id, message); break;
         case 'noop': this.handleNoop(id, message); break;
         case 'refused':
           await this.scriber.undoRefused(message, this.peer ?? 'server');
-          this.send({ type: 'response', id, result: true });
+          if (ws === this.ws) this.send({ type: 'response', id, result: true });
           break;
         case 'presence':
           this.presence.receive(message);
@@ -658,7 +666,7 @@ export class ScribeClient {
           const handler = typeof message.type === 'string' ? this.options.handlers?.[message.type] : undefined;
           if (handler) {
             const result = await handler(message);
-            if (id !== undefined && id !== null) this.send({ type: 'response', id, result: result ?? null });
+            if (id !== undefined && id !== null && ws === this.ws) this.send({ type: 'response', id, result: result ?? null });
             break;
           }
         }
@@ -667,7 +675,8 @@ export class ScribeClient {
       }
     } catch (e) {
       const error = e instanceof ScribeError ? e : new ScribeError(500, `internal error: ${(e as Error).message}`);
-      this.answerError(id, error);
+      if (ws === this.ws) this.answerError(id, error);
+      else this.scriber.onError(new ScribeError(error.code, `from ${this.peer} (a connection since closed): ${error.message}`));
     }
   }
 
@@ -813,7 +822,7 @@ export class ScribeClient {
   }
 
   /** Answers a page of this peer's log after `from`, without the asker's own scribes; then starts pushing. */
-  private async handleSync(id: unknown, message: any): Promise<void> {
+  private async handleSync(id: unknown, message: any, ws: WebSocketLike): Promise<void> {
     if (message.acks === 'cumulative') this.serverAcksCumulative = true;
     const peer = this.peer!;
     const after = this.parseCursor(message.from);
@@ -846,6 +855,8 @@ export class ScribeClient {
     } else {
       position = this.scriber.lastId;
     }
+    // The connection closed while the log was read: the next session's server asks again.
+    if (ws !== this.ws) return;
     const response: Record<string, unknown> = { type: 'response', id, result: result.map(wireScribe), more };
     if (cursor !== undefined) response.cursor = cursor;
     this.send(response);

@@ -239,3 +239,50 @@ test('a change counts as pending from the moment it is made: whenSent right afte
   await client.close();
   await hub.close();
 });
+
+test('messages of a dropped connection still waiting in the inbox are discarded, not handled on the next session', async () => {
+  const wss = await listen();
+  const sessions = []; // what each connection received after the hello
+  let secondSession;
+  const reconnected = new Promise((resolve) => { secondSession = resolve; });
+  wss.on('connection', (ws) => {
+    const got = [];
+    sessions.push(got);
+    const first = sessions.length === 1;
+    greet(ws, (m) => {
+      got.push(m);
+      if (m.type !== 'sync') return;
+      ws.send(toJson({ type: 'response', id: m.id, result: [], more: false }));
+      if (!first) {
+        secondSession();
+        return;
+      }
+      // A message the client's handler takes a while over, then a push, the hub's own sync and a close: the last
+      // three wait in the client's inbox behind the first until the client is on its next connection.
+      ws.send(toJson({ type: 'slow', id: 5 }));
+      ws.send(toJson({ type: 'add_scribe', scribe: { id: '1', klass: 'Task', type: 'create', origin: 'hub',
+        clock: BigInt(T0) << 16n, data: { id: 'late', title: 'from the dropped connection', done: false, priority: 1, tags: [] } } }));
+      ws.send(toJson({ type: 'sync', id: 6, from: null, limit: 100, acks: 'cumulative' }));
+      ws.close();
+    });
+  });
+  const s = await peer();
+  let slow = 0;
+  const client = new ScribeClient(s, {
+    url: `ws://127.0.0.1:${wss.address().port}/`, WebSocket, backoff: { initialMs: 10, maxMs: 50 },
+    handlers: { slow: async () => { slow++; await reconnected; return 'late'; } },
+  });
+  client.start();
+  await reconnected;
+  await until(() => client.status === 'online');
+  await s.flushed();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(slow, 1);
+  assert.deepEqual(sessions[1].map((m) => m.type), ['sync'],
+    'the next session gets neither the answers to the first one\'s messages nor an ack of its push');
+  assert.equal(s.find('Task', 'late'), undefined, 'the push of the dropped connection is not played');
+  assert.equal(s.getMeta('cursor:hub'), undefined);
+  await client.close();
+  for (const c of wss.clients) c.terminate();
+  wss.close();
+});
