@@ -137,6 +137,7 @@ export class ScribeClient {
   private pumpAgain = false;
   private acked = 0;
   private readonly unacked: number[] = [];
+  private readonly sentWaiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
   private readonly ackKey: string;
   private readonly listeners: { [K in keyof Events]: Set<Events[K]> } = { status: new Set(), pending: new Set(), error: new Set(), refused: new Set() };
   private readonly unsubscribe: () => void;
@@ -157,8 +158,9 @@ export class ScribeClient {
     this.ackKey = `acked:${options.url}`;
     this.acked = Number(scriber.getMeta(this.ackKey) ?? 0);
     const offLog = scriber.onLog((scribes) => this.logged(scribes));
+    const offLost = scriber.onLost((scribes, error) => this.lost(scribes, error));
     const offAppend = scriber.onAppend(() => { if (this.pushing) void this.pump(); });
-    this.unsubscribe = () => { offLog(); offAppend(); };
+    this.unsubscribe = () => { offLog(); offLost(); offAppend(); };
     this.ready = this.loadUnacked();
     this.presence = new Presence({ send: (m) => this.send(m), onError: (e) => this.scriber.onError(e) }, options.presenceThrottleMs ?? 50);
   }
@@ -168,7 +170,11 @@ export class ScribeClient {
     return this.currentStatus;
   }
 
-  /** How many of this peer's own scribes the server has not acknowledged yet. */
+  /**
+   * How many of this peer's own scribes the server has not acknowledged yet. A change counts from the moment it is
+   * made, before the store has written it; one whose store write fails stops counting then (it is not in the log and
+   * is never sent), and that failure is emitted as `error` and fails the {@link whenSent} calls waiting.
+   */
   get pending(): number {
     return this.unacked.length;
   }
@@ -206,17 +212,14 @@ export class ScribeClient {
     });
   }
 
-  /** Resolves when every local scribe was acknowledged by the server. */
+  /**
+   * Resolves when every local scribe was acknowledged by the server (at once when none is pending). Fails with the
+   * store's error (code 500) when a change made before it resolves could not be stored: that change will never
+   * reach the server.
+   */
   whenSent(): Promise<void> {
     if (this.unacked.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const off = this.on('pending', (n) => {
-        if (n === 0) {
-          off();
-          resolve();
-        }
-      });
-    });
+    return new Promise((resolve, reject) => this.sentWaiters.add({ resolve, reject }));
   }
 
   /**
@@ -298,7 +301,16 @@ export class ScribeClient {
       after = Number(page[page.length - 1].id);
     }
     this.unacked.sort((a, b) => a - b);
+    this.pendingChanged();
+  }
+
+  /** Tells the `pending` listeners the count, and settles the {@link whenSent} calls once it is 0. */
+  private pendingChanged(): void {
     this.emit('pending', this.unacked.length);
+    if (this.unacked.length > 0) return;
+    const waiting = [...this.sentWaiters];
+    this.sentWaiters.clear();
+    for (const w of waiting) w.resolve();
   }
 
   /**
@@ -314,7 +326,24 @@ export class ScribeClient {
         own = true;
       }
     }
-    if (own) this.emit('pending', this.unacked.length);
+    if (own) this.pendingChanged();
+  }
+
+  /**
+   * The store failed to write a commit that logged `scribes`: this peer's own among them are not pending any more,
+   * since they are not in the log and will never be sent. The {@link whenSent} calls waiting fail with the error,
+   * which is also emitted as `error` (the Scriber reported it to its `onError`).
+   */
+  private lost(scribes: LoggedScribe[], error: Error): void {
+    const gone = new Set(scribes.filter((s) => s.origin === this.scriber.id).map((s) => Number(s.id)));
+    const before = this.unacked.length;
+    for (let i = this.unacked.length - 1; i >= 0; i--) if (gone.has(this.unacked[i])) this.unacked.splice(i, 1);
+    if (this.unacked.length === before) return;
+    const waiting = [...this.sentWaiters];
+    this.sentWaiters.clear();
+    for (const w of waiting) w.reject(error);
+    this.emit('error', error);
+    this.pendingChanged();
   }
 
   private acknowledge(id: number): void {
@@ -327,7 +356,7 @@ export class ScribeClient {
     void this.scriber.commit(tx).catch(() => {});
     if (n > 0) {
       this.unacked.splice(0, n);
-      this.emit('pending', this.unacked.length);
+      this.pendingChanged();
     }
   }
 

@@ -96,6 +96,7 @@ export class Scriber {
   private readonly listeners = new Map<string, Set<ChangeListener>>();
   private readonly appendListeners = new Set<(scribes: LoggedScribe[]) => void>();
   private readonly logListeners = new Set<(scribes: LoggedScribe[]) => void>();
+  private readonly lostListeners = new Set<(scribes: LoggedScribe[], error: ScribeError) => void>();
   private readonly dirty = new Set<string>();
   private flushScheduled = false;
   private tail: Promise<void> = Promise.resolve();
@@ -181,7 +182,7 @@ export class Scriber {
     const proxy = this.wrap(key, raw);
     tx.bind.set(key, proxy);
     tx.changes.push({ klass, id: String(idValue), type: 'create', fields: Object.keys(fields), origin: this.id, local: true, object: proxy });
-    void this.commit(tx).catch((e) => this.onError(e));
+    void this.commit(tx).catch(() => {}); // a store failure is reported by commit
     return proxy as T;
   }
 
@@ -210,7 +211,7 @@ export class Scriber {
     tx.unbind.add(entry.key);
     tx.scribes.push({ klass: state.klass, type: 'destroy', data: [idValue], origin: this.id, clock, base: {} });
     tx.changes.push({ klass: state.klass, id: state.id, type: 'destroy', fields: [], origin: this.id, local: true, object });
-    void this.commit(tx).catch((e) => this.onError(e));
+    void this.commit(tx).catch(() => {}); // a store failure is reported by commit
   }
 
   /** The live object of `klass` with identity `id`, if this peer has it. */
@@ -245,6 +246,16 @@ export class Scriber {
   onLog(listener: (scribes: LoggedScribe[]) => void): () => void {
     this.logListeners.add(listener);
     return () => this.logListeners.delete(listener);
+  }
+
+  /**
+   * Called with the scribes a commit logged (see {@link onLog}) when the store failed to write that commit, with the
+   * failure (also reported to `onError`): they are not in the log and are never sent. The live objects keep their
+   * changes (and a later commit of such an object stores its state with them).
+   */
+  onLost(listener: (scribes: LoggedScribe[], error: ScribeError) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
   }
 
   /** Called with the scribes appended to the log, once stored. */
@@ -569,7 +580,8 @@ export class Scriber {
 
   /**
    * Makes `tx` visible at once (states, objects, listeners) and queues it for the store, in commit order. Scribes get
-   * their log ids here. The promise resolves once stored; a store failure is also reported to `onError`.
+   * their log ids here. The promise resolves once stored; a store failure rejects it and is reported to `onError`
+   * (once), and the scribes of the failed commit go to the {@link onLost} listeners.
    */
   commit(tx: Txn): Promise<void> {
     const logged: LoggedScribe[] = tx.scribes.map((s) => ({ ...s, id: String(this.nextId++) }));
@@ -592,9 +604,13 @@ export class Scriber {
       return this.tail;
     }
     const done = this.tail.then(() => this.store.commit(commit));
-    this.tail = done.catch((e) => this.onError(new ScribeError(500, `store commit failed: ${e?.message ?? e}`)));
+    this.tail = done.catch((e) => {
+      const error = new ScribeError(500, `store commit failed: ${e?.message ?? e}`);
+      this.onError(error);
+      if (logged.length) this.tell(this.lostListeners, (l) => l(logged, error));
+    });
     return done.then(() => {
-      if (logged.length) for (const l of this.appendListeners) l(logged);
+      if (logged.length) this.tell(this.appendListeners, (l) => l(logged));
     });
   }
 
@@ -701,7 +717,7 @@ export class Scriber {
     const scribe: Scribe = { klass: state.klass, type: 'update', data: [state.fields[c.idField], jsonCopy(changed)], origin: this.id, clock, base };
     tx.scribes.push(scribe);
     tx.changes.push({ klass: state.klass, id: state.id, type: 'update', fields: Object.keys(changed), origin: this.id, local: true, object: this.objects.get(key) });
-    void this.commit(tx).catch((e) => this.onError(e));
+    void this.commit(tx).catch(() => {}); // a store failure is reported by commit
     return scribe;
   }
 
@@ -748,6 +764,17 @@ export class Scriber {
   private live(tx: Txn, key: string): object | undefined {
     if (tx.unbind.has(key)) return undefined;
     return tx.bind.get(key) ?? this.objects.get(key);
+  }
+
+  /** Calls each listener; one that throws is reported to `onError` and the others still run. */
+  private tell<L>(listeners: Set<L>, call: (listener: L) => void): void {
+    for (const l of listeners) {
+      try {
+        call(l);
+      } catch (e) {
+        this.onError(e as Error);
+      }
+    }
   }
 
   private notify(change: Change): void {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { IndexedDbStore, Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
+import { IndexedDbStore, MemoryStore, Scriber, ScribeClient, backoffDelay, parseJson, toJson } from '../../dist/index.js';
 import { HubServer, greet, listen } from './hub-server.mjs';
 
 const T0 = Date.now();
@@ -62,6 +62,13 @@ function creates(n) {
 
 async function until(check) {
   while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** `promise`, or a failure naming `what` when it has not settled within `ms`. */
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not settled within ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 async function peer() {
@@ -285,4 +292,47 @@ test('messages of a dropped connection still waiting in the inbox are discarded,
   await client.close();
   for (const c of wss.clients) c.terminate();
   wss.close();
+});
+
+/** A store in memory whose next commit of scribes fails once `failNext` is set, as a full disk or a quota does. */
+class FailingStore extends MemoryStore {
+  async commit(commit) {
+    if (this.failNext && commit.scribes.length > 0) {
+      this.failNext = false;
+      throw new Error('quota exceeded');
+    }
+    return super.commit(commit);
+  }
+}
+
+test('a change the store fails to write stops counting as pending: an error, whenSent fails, later changes go on', async () => {
+  const hub = await FakeHub.start(creates(1));
+  const store = new FailingStore();
+  const reported = [];
+  const s = await Scriber.open({ clientId: 'js', store, onError: (e) => reported.push(e) });
+  s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
+  const client = new ScribeClient(s, { url: hub.url, WebSocket });
+  const pending = [];
+  const errors = [];
+  client.on('pending', (n) => pending.push(n));
+  client.on('error', (e) => errors.push(e));
+  client.start();
+  await client.whenOnline();
+
+  store.failNext = true;
+  s.create('Task', { id: 'lost', title: 'never stored', done: false, priority: 1, tags: [] });
+  assert.equal(client.pending, 1, 'counted as soon as it is made');
+  await assert.rejects(within(client.whenSent(), 2000, 'whenSent'),
+    (e) => e.code === 500 && /quota exceeded/.test(e.message), 'whenSent fails with the store\'s error');
+  assert.equal(client.pending, 0, 'the change the store does not have is not pending');
+  assert.deepEqual(pending.slice(-2), [1, 0]);
+  assert.deepEqual(errors.map((e) => e.code), [500], 'the client emits the failure');
+  assert.equal(reported.filter((e) => /quota exceeded/.test(e.message)).length, 1, 'onError hears it once');
+
+  s.create('Task', { id: 'kept', title: 'stored and sent', done: false, priority: 2, tags: [] });
+  await within(client.whenSent(), 2000, 'whenSent of a later change');
+  assert.deepEqual(hub.received.map((x) => x.data.id), ['kept'], 'only the stored change is sent');
+  assert.equal(client.pending, 0);
+  await client.close();
+  await hub.close();
 });
