@@ -103,3 +103,37 @@ test('to a hub that acknowledges cumulatively the client pushes without ids; one
   await client.close();
   await hub.close();
 });
+
+test('each side acknowledges as the other\'s sync asked: a hub whose sync does not say so gets acks of its pushes and pushes with ids', async () => {
+  const wss = await listen();
+  const fromClient = [];
+  wss.on('connection', (ws) => {
+    greet(ws, (m) => {
+      fromClient.push(m);
+      if (m.type === 'sync') {
+        // The client's sync asked for pushes without request ids: they are answered with acks.
+        ws.send(toJson({ type: 'response', id: m.id, result: [], more: false }));
+        for (let i = 1; i <= 3; i++) {
+          ws.send(toJson({ type: 'add_scribe', scribe: { id: String(i), klass: 'Task', type: 'create', origin: 'hub',
+            clock: (BigInt(T0) << 16n) + BigInt(i), data: { id: `h${i}`, title: `hub ${i}`, done: false, priority: i, tags: [] } } }));
+        }
+      } else if (m.type === 'add_scribe' || m.type === 'noop') {
+        ws.send(toJson({ type: 'response', id: m.id, result: true }));
+      }
+    }, { then: () => [{ type: 'sync', id: 1, from: null, limit: 100 }] }); // no acks: "cumulative"
+  });
+  const s = await peer([]);
+  const client = new ScribeClient(s, { url: `ws://127.0.0.1:${wss.address().port}/scribe`, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await until(() => fromClient.some((m) => m.type === 'ack' && m.up_to === '3'));
+  s.create('Task', { id: 'c1', title: 'mine', done: false, priority: 1, tags: [] });
+  await client.whenSent();
+  const pushes = fromClient.filter((m) => m.type === 'add_scribe');
+  assert.deepEqual(pushes.map((m) => m.scribe.data.id), ['c1']);
+  assert.ok(pushes.every((m) => typeof m.id === 'number'), 'pushed as requests: the hub\'s sync did not ask for acks');
+  assert.equal(s.all('Task').length, 4);
+  await client.close();
+  for (const c of wss.clients) c.terminate();
+  wss.close();
+});
