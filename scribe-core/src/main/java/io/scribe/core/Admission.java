@@ -11,6 +11,9 @@ import io.scribe.core.internal.Json;
  */
 final class Admission {
 
+    /** Up to this size, a store is told an upper bound of a scribe's size rather than the exact one. */
+    static final long BOUND_BYTES = 64 * 1024;
+
     /** Room left in a frame for the envelope around a scribe ({@code add_scribe}, request id). */
     static final int ENVELOPE_BYTES = 512;
 
@@ -29,10 +32,11 @@ final class Admission {
         // The smallest frame of every wire this peer serves (its builder's, the sessions', the transports'), so
         // that a scribe accepted here can be relayed to every peer.
         long limit = (long) Math.min(scriber.committer.frameLimit(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
-        // An upper bound of its size is enough when it is within the limit: the frame that carried it, else one
-        // computed without writing; a scribe is measured exactly only when the bound is over the limit.
+        // An upper bound of its size is enough when it is small: the frame that carried it, else one computed
+        // without writing. A larger scribe is measured exactly, so that neither the frame limit nor a store's own
+        // (Store#check) refuses it for a bound above its real size.
         long size = frameBytes > 0 && frameBytes <= limit ? frameBytes : sizeBound(scribe, limit);
-        if (size > limit) {
+        if (size > Math.min(limit, BOUND_BYTES)) {
             size = encodedSize(scribe);
         }
         if (size > limit) {

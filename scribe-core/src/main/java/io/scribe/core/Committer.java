@@ -76,6 +76,10 @@ final class Committer {
                 results.add(tx);
             } catch (RuntimeException e) {
                 results.add(e);
+            } catch (Error e) {
+                // Nothing of the group was written: the memory goes back to what the store holds.
+                undo(undo);
+                throw e;
             }
         }
         if (staged.isEmpty()) {
@@ -86,15 +90,16 @@ final class Committer {
         try {
             stored = write(all);
         } catch (RuntimeException e) {
-            for (int i = undo.size() - 1; i >= 0; i--) {
-                undo.get(i).run();
+            undo(undo);
+            if (steps.size() == 1) {
+                results.set(0, e);
+                return results;
             }
             for (int i = 0; i < results.size(); i++) {
-                if (results.get(i) instanceof Txn) {
-                    // Alone, the step fails only if the store refuses its own writes: built again on the memory as
-                    // it is now (the steps before it that failed are undone) and committed by itself.
-                    results.set(i, staged.size() == 1 ? e : commitAlone(steps.get(i)));
-                }
+                // Alone, a step fails only if the store refuses its own writes: every step is built again on the
+                // memory as it is now and committed by itself, also one that found nothing to record or failed,
+                // since a step before it (undone now) may have been what it found.
+                results.set(i, commitAlone(steps.get(i)));
             }
             return results;
         }
@@ -108,6 +113,13 @@ final class Committer {
             }
         }
         return results;
+    }
+
+    /** Runs the undo actions of {@link #apply}, last first. */
+    private static void undo(List<Runnable> undo) {
+        for (int i = undo.size() - 1; i >= 0; i--) {
+            undo.get(i).run();
+        }
     }
 
     /** Runs {@code step} and commits it as a step of its own; returns what it stored, or what it threw. */
@@ -152,8 +164,13 @@ final class Committer {
                 throw e;
             }
             staged.forEach(st -> st.acknowledged().written(st.position()));
-            CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
             noteOwnIds(stored);
+            try {
+                CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
+            } catch (RuntimeException e) {
+                // Stored: a failing metrics sink must not make the commit look refused (and be written again).
+                scriber.report(new ScribeException(ScribeException.INTERNAL, "metrics failed: " + e, e));
+            }
         }
         return stored;
     }

@@ -60,7 +60,8 @@ final class GroupCommit {
         }
         Write mine = new Write(step);
         queued.add(mine);
-        boolean interrupted = false;
+        // A leader commits other threads' writes too: its own interrupt must not fail them (kept, and restored).
+        boolean interrupted = Thread.interrupted();
         while (!mine.done) {
             if (leading.compareAndSet(false, true)) {
                 lead(mine);

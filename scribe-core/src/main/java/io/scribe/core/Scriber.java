@@ -618,7 +618,9 @@ public final class Scriber implements AutoCloseable {
     /**
      * Calls {@code listener} for every change applied to objects of {@code type}, local or remote, once it is stored,
      * under the engine lock, on the thread that committed it: for a local write, the writer's thread or that of
-     * another writer whose group commit carried it (see {@link GroupCommit}).
+     * another writer whose group commit carried it (see {@link GroupCommit}). A listener must therefore not wait for
+     * a lock a writer may hold while calling this Scriber, nor count on the writer's thread-local state; slow or
+     * blocking work belongs on an executor of its own.
      *
      * @return a registration whose {@code close()} removes the listener
      */

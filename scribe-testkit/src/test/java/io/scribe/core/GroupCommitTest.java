@@ -185,6 +185,36 @@ class GroupCommitTest {
         }
     }
 
+    @Test
+    void aWriteWhoseChangeAnotherWriteOfTheGroupCarriedFailsWithItWhenTheStoreRefuses() throws Exception {
+        GatedStore store = new GatedStore();
+        try (Scriber a = Peers.builder("a").store(store).build()) {
+            Task shared = a.create(new Task("shared", "before", 0));
+            store.failIf = commit -> commit.scribes().stream().anyMatch(s -> s.data().toString().contains("refused"));
+            store.hold();
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            Future<?> holding = pool.submit(() -> a.create(new Task("holder", "x", 0)));
+            store.held.await(10, TimeUnit.SECONDS);
+            // Both changes are in the object before either save runs: the first save records both, the second
+            // finds nothing left to record.
+            shared.setTitle("refused");
+            shared.setPriority(7);
+            Future<java.util.Optional<Scribe>> first = pool.submit(() -> a.save(shared));
+            awaitQueued(a, 1);
+            Future<java.util.Optional<Scribe>> second = pool.submit(() -> a.save(shared));
+            awaitQueued(a, 2);
+            store.release();
+
+            holding.get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> first.get(10, TimeUnit.SECONDS)).hasMessageContaining("disk full");
+            assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS)).as("not a success with nothing recorded")
+                    .hasMessageContaining("disk full");
+            pool.shutdown();
+            assertThat(store.readAfter(0, 100)).extracting(s -> s.data().toString())
+                    .noneMatch(d -> d.contains("refused"));
+        }
+    }
+
     private static void awaitQueued(Scriber a, int writers) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (a.writes.waiting() < writers) {

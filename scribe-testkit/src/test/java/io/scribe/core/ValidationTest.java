@@ -172,4 +172,32 @@ class ValidationTest {
         net.settle();
         assertThat(reader.all(Task.class)).extracting(Task::title).contains("later");
     }
+
+    @Test
+    void aStoreIsToldTheRealSizeOfALargeScribeNotABoundOfIt() {
+        // A store that keeps scribes of up to 1 MB: a title of 300,000 quotes is about 600 KB as JSON, while a bound
+        // computed without writing it counts up to six bytes a character (1.8 MB).
+        List<Long> told = new CopyOnWriteArrayList<>();
+        Store upToOneMegabyte = new ForwardingStore(Store.inMemory()) {
+            @Override
+            public void check(Scribe scribe, long encodedBytes) {
+                told.add(encodedBytes);
+                if (encodedBytes > 1_000_000) {
+                    throw new ScribeException(ScribeException.TOO_LARGE, "over 1 MB: " + encodedBytes);
+                }
+            }
+        };
+        Scriber hub = Peers.peer("hub");
+        hub.create(new Task("\"".repeat(300_000), 1));
+        hub.create(new Task("small", 2));
+        Scriber reader = Scriber.builder().clientId("reader").store(upToOneMegabyte).register(Task.class)
+                .onError(hubProblems::add).build();
+        net.link(reader, hub);
+        net.settle();
+
+        assertThat(reader.all(Task.class)).hasSize(2);
+        assertThat(hubProblems).isEmpty();
+        assertThat(told).anySatisfy(n -> assertThat(n).isBetween(600_000L, 700_000L));
+        assertThat(told).allSatisfy(n -> assertThat(n).isLessThan(1_000_000L));
+    }
 }

@@ -36,7 +36,8 @@ public interface Store extends AutoCloseable {
      * here (and on every peer with the same store) is refused at the first hop with a clear error instead. Must be
      * quick and must not write. The default accepts everything.
      *
-     * @param encodedBytes the size of the scribe as UTF-8 JSON
+     * @param encodedBytes the size of the scribe as UTF-8 JSON, or an upper bound of it when that is at most 64 KiB
+     *     (the size of the frame that carried it, or one computed without writing it)
      * @throws io.scribe.core.ScribeException with code 413 (too large) or 400 (a value the store cannot keep)
      */
     default void check(Scribe scribe, long encodedBytes) {}
