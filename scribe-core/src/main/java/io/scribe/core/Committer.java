@@ -109,7 +109,14 @@ final class Committer {
                 List<Scribe> own = stored.subList(from, from + tx.entries.size());
                 from += tx.entries.size();
                 results.set(i, own);
-                announce(tx, own);
+                try {
+                    announce(tx, own);
+                } catch (RuntimeException e) {
+                    // Stored: the writes of the group succeeded whatever went wrong after (a setter applying a
+                    // value, reading another node's appends); the next steps are still announced.
+                    scriber.report(new ScribeException(ScribeException.INTERNAL,
+                            "announcing stored scribes failed: " + e, e));
+                }
             }
         }
         return results;
