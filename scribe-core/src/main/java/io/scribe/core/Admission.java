@@ -32,10 +32,14 @@ final class Admission {
         // The smallest frame of every wire this peer serves (its builder's, the sessions', the transports'), so
         // that a scribe accepted here can be relayed to every peer.
         long limit = (long) Math.min(scriber.committer.frameLimit(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
-        // An upper bound of its size is enough when it is small: the frame that carried it, else one computed
+        // An upper bound of its size is enough when it is small: the frame that carried it, or one computed
         // without writing. A larger scribe is measured exactly, so that neither the frame limit nor a store's own
         // (Store#check) refuses it for a bound above its real size.
-        long size = frameBytes > 0 && frameBytes <= limit ? frameBytes : sizeBound(scribe, limit);
+        long size = sizeBound(scribe, limit);
+        if (frameBytes > 0) {
+            // Both are upper bounds: the smaller serves (one scribe of a large batch is bounded by its own).
+            size = Math.min(size, frameBytes);
+        }
         if (size > Math.min(limit, BOUND_BYTES)) {
             size = encodedSize(scribe);
         }

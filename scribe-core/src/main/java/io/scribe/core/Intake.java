@@ -164,8 +164,8 @@ final class Intake {
                 }
                 continue;
             }
-            // The message's size bounds each scribe's: Admission measures a scribe only when the message is larger
-            // than a frame may carry one.
+            // The message's size bounds each scribe's, as does a bound Admission computes without writing it; a
+            // scribe is measured exactly only when both are large (see Admission#check).
             scriber.incoming.add(new Scriber.Incoming(session, null, scribe, bytes));
             any = true;
         }
