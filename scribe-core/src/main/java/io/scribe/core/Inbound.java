@@ -3,7 +3,6 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.internal.FrameDecoder;
 import io.scribe.core.internal.Json;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,8 +162,7 @@ final class Inbound {
         scriber.metrics.bytesIn(client.id(), json.length());
         JsonNode message;
         try {
-            if (json.length() > wire.maxFrameBytes()
-                    || json.getBytes(StandardCharsets.UTF_8).length > wire.maxFrameBytes()) {
+            if (Json.utf8Over(json, wire.maxFrameBytes())) {
                 throw new ScribeException(ScribeException.TOO_LARGE,
                         "message exceeds the maximum of " + wire.maxFrameBytes() + " bytes");
             }

@@ -133,7 +133,7 @@ final class Outbox {
         int size;
         if (connection.messageOriented()) {
             String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
-            size = text.length() > wire.maxFrameBytes() ? text.getBytes(StandardCharsets.UTF_8).length : 0;
+            size = Json.utf8Over(text, wire.maxFrameBytes()) ? (int) Json.utf8Length(text) : 0;
             payload = text;
         } else {
             byte[] head = ("{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":")
@@ -167,9 +167,8 @@ final class Outbox {
         Object payload;
         if (connection.messageOriented()) {
             String text = Json.text(message);
-            if (text.length() > wire.maxFrameBytes()
-                    && text.getBytes(StandardCharsets.UTF_8).length > wire.maxFrameBytes()) {
-                tooLargeToSend(message, text.length());
+            if (Json.utf8Over(text, wire.maxFrameBytes())) {
+                tooLargeToSend(message, (int) Math.min(Integer.MAX_VALUE, Json.utf8Length(text)));
                 return;
             }
             payload = text;

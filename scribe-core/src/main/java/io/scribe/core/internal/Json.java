@@ -134,6 +134,39 @@ public final class Json {
         return size;
     }
 
+    /** Whether {@code text} takes more than {@code max} bytes in UTF-8; counts them only when it might. */
+    public static boolean utf8Over(String text, long max) {
+        if (text.length() > max) {
+            return true;
+        }
+        if (text.length() * 3L <= max) {
+            // At most three bytes a char (a surrogate pair: four bytes for two chars).
+            return false;
+        }
+        return utf8Length(text) > max;
+    }
+
+    /** The length of {@code text} in UTF-8, counted without encoding it. */
+    public static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                // A lone surrogate is written as '?' by the encoder: one byte; three bytes is an upper bound.
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
     /**
      * {@code head}, then {@code items} separated by commas, then {@code tail}: a JSON array (in a message around it)
      * put together from values encoded already.

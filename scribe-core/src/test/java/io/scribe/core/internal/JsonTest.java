@@ -66,4 +66,30 @@ class JsonTest {
         assertThatThrownBy(() -> Codec.json().decodeState("{\"klass\":1}".getBytes()))
                 .isInstanceOf(ScribeException.class);
     }
+
+    @Test
+    void utf8LengthIsThatOfTheEncoderWithoutEncoding() {
+        Random random = new Random(7);
+        String[] pieces = {"a", "\u00e9", "\u20ac", "\ud83d\ude00", "\ud800", "\udc00", "\"", "\u0000"};
+        for (int n = 0; n < 500; n++) {
+            StringBuilder b = new StringBuilder();
+            int parts = random.nextInt(40);
+            for (int i = 0; i < parts; i++) {
+                b.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String text = b.toString();
+            int encoded = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (text.codePoints().noneMatch(c -> c >= 0xd800 && c <= 0xdfff)) {
+                assertThat(Json.utf8Length(text)).as(text).isEqualTo(encoded);
+            } else {
+                // A lone surrogate: counted as three bytes, an upper bound of the encoder's replacement.
+                assertThat(Json.utf8Length(text)).as(text).isGreaterThanOrEqualTo(encoded);
+            }
+            for (long max : new long[] {0, 1, encoded - 1L, encoded, encoded + 1L, 3L * text.length()}) {
+                if (max >= 0 && text.codePoints().noneMatch(c -> c >= 0xd800 && c <= 0xdfff)) {
+                    assertThat(Json.utf8Over(text, max)).as(text + " over " + max).isEqualTo(encoded > max);
+                }
+            }
+        }
+    }
 }
