@@ -31,4 +31,20 @@ class DirectCatchUpTest {
         assertThat(peer.store().cursor("hub")).contains(Long.toString(hub.store().lastId()));
         assertThat(toHub.isCaughtUp()).isTrue();
     }
+
+    @Test
+    void anObjectCreatedAndDestroyedWithinOnePageEndsDestroyed() throws Exception {
+        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Note.class).build();
+        Scriber peer = Scriber.builder().clientId("peer").store(Store.inMemory()).register(Note.class).build();
+        Note gone = hub.create(new Note("gone", "created, then destroyed", "hub"));
+        hub.destroy(gone);
+        hub.create(new Note("kept", "still here", "hub"));
+
+        // One page holds the create and the destroy: played in one step, the object must not stay alive.
+        Peers.direct(peer, hub)[0].sync().get(20, TimeUnit.SECONDS);
+
+        assertThat(peer.find(Note.class, "gone")).isEmpty();
+        assertThat(peer.all(Note.class)).extracting(n -> n.id).containsExactly("kept");
+        assertThat(peer.store().object("Note", "gone")).get().satisfies(s -> assertThat(s.destroyed()).isTrue());
+    }
 }
