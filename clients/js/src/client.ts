@@ -67,6 +67,13 @@ export interface ClientOptions {
   relay?: boolean;
   /** The shortest interval between two `presence` messages this client sends (50 ms); see {@link Presence}. */
   presenceThrottleMs?: number;
+  /**
+   * How long the `ack` of the server's pushes may be held back so that one ack passes the pushes of several reads
+   * (20 ms; 0 acks after every read). It is held only once the server's answer to this client's `sync` stated its
+   * push window (`window`), and sent at once when the pushes stored since the last ack reach half of it. Errors
+   * naming refused pushes are never held. See docs/PROTOCOL.md, step 8 of catch-up, "Delayed acks".
+   */
+  ackDelayMs?: number;
 }
 
 /** What {@link ClientOptions.authenticate} gets: the session's two GUIDs and a way to ask the server. */
@@ -123,9 +130,14 @@ export class ScribeClient {
   private readonly pendingRequests = new Map<number, Pending>();
   private inbox: Promise<void> = Promise.resolve();
   private inboxDepth = 0;
-  // The id of the last push without a request id played since the last ack; whether the server acknowledges our
-  // pushes cumulatively (its sync said so), and those pushes, in log order, until an ack or an error answers them.
+  // The id of the last push without a request id played since the last ack, how many such pushes were played since
+  // then, the timer that sends the ack when it is held back, and the server's push window as its answer to our sync
+  // stated it (0 while unknown); whether the server acknowledges our pushes cumulatively (its sync said so), and
+  // those pushes, in log order, until an ack or an error answers them. All of these belong to the current connection.
   private ackUpTo: string | undefined;
+  private ackCount = 0;
+  private ackTimer?: ReturnType<typeof setTimeout>;
+  private serverWindow = 0;
   private stored: Promise<void> = Promise.resolve();
   private serverAcksCumulative = false;
   private readonly pushed: { position: number; resolve: (m: any) => void; reject: (e: Error) => void;
@@ -473,7 +485,12 @@ export class ScribeClient {
     this.ws = undefined;
     this.caughtUp = false;
     this.pushing = false;
+    // A held ack dies with its connection: the next sync starts after those pushes once stored, or gets them again.
     this.ackUpTo = undefined;
+    this.ackCount = 0;
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.serverWindow = 0;
     this.serverAcksCumulative = false;
     for (const p of this.pushed.splice(0)) {
       clearTimeout(p.timer);
@@ -574,6 +591,9 @@ export class ScribeClient {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
         return;
       }
+      // The server's push window: our acks of its pushes may be held back for a while within half of it.
+      const stated = response?.window;
+      if (generation === this.generation && Number.isSafeInteger(stated) && stated > 0) this.serverWindow = stated;
       let played: { next: string | null; forgetting?: Promise<void> };
       try {
         played = this.playPage(peer, from, response);
@@ -668,7 +688,8 @@ export class ScribeClient {
       if (message === null || typeof message !== 'object' || Array.isArray(message)) {
         throw new ScribeError(400, 'message must be a JSON object');
       }
-      // The pushes before a message of another type are acknowledged before it is handled (it may wait on I/O).
+      // The pushes before a message of another type are acknowledged (or their ack held, see sendAck) before it is
+      // handled (it may wait on I/O).
       if (message.type !== 'add_scribe') this.sendAck();
       switch (message.type) {
         case 'sync': await this.handleSync(id, message, ws); break;
@@ -788,21 +809,45 @@ export class ScribeClient {
       this.send({ type: 'error', scribe: String(scribe.id), code: refused.code, message: refused.message });
     } else {
       this.ackUpTo = String(scribe.id);
+      this.ackCount++;
     }
   }
 
-  /** Sends one `ack` for the pushes played since the last one, if any. */
+  /**
+   * Acknowledges the pushes played since the last `ack` (see {@link answerPush}), if any, after a batch of messages
+   * was handled: at once when the server's push window is not known or acks are not delayed
+   * ({@link ClientOptions.ackDelayMs}), or when they reach half the window; otherwise within the delay, with whatever
+   * else was played by then.
+   */
   private sendAck(): void {
-    if (this.ackUpTo !== undefined) {
-      const upTo = this.ackUpTo;
-      this.ackUpTo = undefined;
-      // Once the last push played is stored (commits are stored in order): a push whose commit failed is not
-      // acknowledged, and the server's next catch-up passes it again.
+    if (this.ackUpTo === undefined) return;
+    const delay = this.options.ackDelayMs ?? 20;
+    if (!(delay > 0) || this.serverWindow <= 0 || this.ackCount >= Math.max(1, Math.floor(this.serverWindow / 2))) {
+      this.ackNow();
+    } else if (this.ackTimer === undefined) {
       const generation = this.generation;
-      this.stored.then(() => {
-        if (generation === this.generation) this.send({ type: 'ack', up_to: upTo });
-      }, () => {});
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
+        if (generation === this.generation && this.ws !== undefined) this.ackNow();
+      }, delay);
     }
+  }
+
+  /** Sends one `ack` for the pushes played since the last one, once they are stored, on the connection they came on. */
+  private ackNow(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.ackUpTo === undefined) return;
+    const upTo = this.ackUpTo;
+    this.ackUpTo = undefined;
+    this.ackCount = 0;
+    // Once the last push played is stored (commits are stored in order): a push whose commit failed is not
+    // acknowledged, and the server's next catch-up passes it again.
+    const generation = this.generation;
+    const ws = this.ws;
+    this.stored.then(() => {
+      if (generation === this.generation && ws !== undefined && this.ws === ws) this.send({ type: 'ack', up_to: upTo });
+    }, () => {});
   }
 
   /**
