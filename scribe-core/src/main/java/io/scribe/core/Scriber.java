@@ -761,7 +761,8 @@ public final class Scriber implements AutoCloseable {
     }
 
     /**
-     * Disconnects every session and stops the timer this Scriber created. A store given to the builder as an object
+     * Disconnects every session, after sending each the ack it holds back (see {@link Builder#ackDelay}), and stops the
+     * timer this Scriber created. A store given to the builder as an object
      * is the caller's and stays open; a store the builder opened from a URL ({@link Builder#store(String)}) is this
      * Scriber's and is closed last.
      */
@@ -769,6 +770,12 @@ public final class Scriber implements AutoCloseable {
     public void close() {
         closed = true;
         for (Session s : sessions) {
+            try {
+                // What was played and stored is acknowledged before the session closes, not left to the delay.
+                s.acknowledgeNow();
+            } catch (RuntimeException e) {
+                log.debug("session {}: held ack not sent at close", s.client().id(), e);
+            }
             s.disconnect();
         }
         sweeper.cancel(false);
