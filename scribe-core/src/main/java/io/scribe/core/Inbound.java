@@ -125,12 +125,7 @@ final class Inbound {
             return;
         }
         queued = false;
-        scriber.lock.lock();
-        try {
-            scriber.player.playIncoming();
-        } finally {
-            scriber.lock.unlock();
-        }
+        scriber.player.playIncomingLocked();
     }
 
     /**

@@ -116,8 +116,11 @@ final class Intake {
         }
     }
 
-    /** The largest batch a peer may push in one message: what this peer's {@code sync} states. */
-    static final int MAX_BATCH_BYTES = 64 * 1024;
+    /**
+     * The largest batch a peer may push in one message, what this peer's {@code sync} states: no larger than the
+     * size up to which {@link Admission} takes the message's size as a bound of each scribe's.
+     */
+    static final int MAX_BATCH_BYTES = (int) Admission.BOUND_BYTES;
 
     /**
      * The size of {@code add_scribes} this peer takes on {@code session}: at most {@link #MAX_BATCH_BYTES}, and small
@@ -170,12 +173,7 @@ final class Intake {
             any = true;
         }
         if (any && !session.inbound.holdForBatch()) {
-            scriber.lock.lock();
-            try {
-                scriber.player.playIncoming();
-            } finally {
-                scriber.lock.unlock();
-            }
+            scriber.player.playIncomingLocked();
         }
     }
 
@@ -343,8 +341,8 @@ final class Intake {
         scriber.lock.lock();
         try {
             delayedAck = null;
-            if (ackUpTo != null && session.isOpen()) {
-                ackNow();
+            if (session.isOpen()) {
+                ackHeld();
             }
         } finally {
             scriber.lock.unlock();

@@ -196,9 +196,14 @@ final class Outbox {
             tooLargeToSend(envelope, json.length);
             return;
         }
-        queue.add(connection.messageOriented() ? new SharedText(new String(json, StandardCharsets.UTF_8), json)
-                : wire.frame(json));
+        queue.add(payload(json));
         scriber.relay.markDirty(session);
+    }
+
+    /** A message encoded as UTF-8 JSON, as this connection sends it: wrapped as text, or framed. */
+    private Object payload(byte[] json) {
+        return connection.messageOriented() ? new SharedText(new String(json, StandardCharsets.UTF_8), json)
+                : wire.frame(json);
     }
 
     private void tooLargeToSend(ObjectNode message, int size) {
@@ -276,9 +281,7 @@ final class Outbox {
         if (scribes.size() == 1) {
             return first.message();
         }
-        byte[] json = Json.join(BATCH_HEAD, scribes, ARRAY_END);
-        return connection.messageOriented() ? new SharedText(new String(json, StandardCharsets.UTF_8), json)
-                : wire.frame(json);
+        return payload(Json.join(BATCH_HEAD, scribes, ARRAY_END));
     }
 
     /** The request {@code id}'s answer came: returns its future (to complete), or null when none waits. */

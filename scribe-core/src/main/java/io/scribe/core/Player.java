@@ -32,6 +32,16 @@ final class Player {
         this.merger = merger;
     }
 
+    /** {@link #playIncoming()}, taking the engine lock for it. */
+    void playIncomingLocked() {
+        scriber.lock.lock();
+        try {
+            playIncoming();
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
     /**
      * Plays every queued {@link Incoming} scribe in one step and stores them with one commit, then answers each.
      * A refused scribe (4xx) is answered with its error and the rest go on; one that cannot be played (5xx) is
