@@ -25,7 +25,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.postgresql.util.PGobject;
 
 /**
  * doc-sync updates through one server on PostgreSQL with 1, 8 and 64 clients, side by side with raw JDBC inserts of
@@ -36,8 +35,9 @@ import org.postgresql.util.PGobject;
  * the PostgreSQL store together with its event-log row (forward and reverse JSON Patches) and its version stamp, in
  * one transaction. Throughput = edits the server applied per second, from the first edit to the last applied. Raw
  * JDBC: one connection inserting {@code updates} event rows with the same patches as JSONB, one auto-committed
- * INSERT each, then the same in batches of {@value #BATCH} rows per transaction. One warm-up round, then
- * {@code rounds} rounds; the table reports medians.
+ * INSERT each, then the same in batches of {@value #BATCH} rows per transaction; and the raw JDBC writes of every
+ * row the server wrote for its edits, {@value #BATCH} edits per transaction (see {@link DocSyncRows}). One warm-up
+ * round, then {@code rounds} rounds; the table reports medians.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.scribe.benchmarks.DocSyncBenchmark [updates] [rounds]};
  * PostgreSQL at {@code SCRIBE_PG_URL} (default {@code postgresql://127.0.0.1:5432/postgres}, user postgres).
@@ -58,6 +58,8 @@ public final class DocSyncBenchmark {
         double[][][] docSync = new double[2][CLIENTS.length][rounds];
         double[] single = new double[rounds];
         double[] batched = new double[rounds];
+        double[] same = new double[rounds];
+        DocSyncRows rows = null;
         List<DocClient> clients = new ArrayList<>();
         List<Editor> full = new ArrayList<>();
         List<Editor> light = new ArrayList<>();
@@ -104,11 +106,17 @@ public final class DocSyncBenchmark {
                 }
                 double j = rawRound(schema, updates, 1);
                 double b = rawRound(schema, updates, BATCH);
+                if (rows == null) {
+                    rows = new DocSyncRows("jdbc:" + PG + "?user=postgres", schema, BATCH);
+                }
+                double w = rows.round(updates, BATCH, CLIENTS[CLIENTS.length - 1]);
                 if (r >= 0) {
                     single[r] = j;
                     batched[r] = b;
+                    same[r] = w;
                 }
-                System.out.println(line + String.format(" raw single %.0f/s, raw batched %.0f/s", j, b));
+                System.out.println(line + String.format(" raw single %.0f/s, raw batched %.0f/s, raw same rows %.0f/s",
+                        j, b, w));
             }
         } finally {
             for (Editor e : light) {
@@ -123,19 +131,22 @@ public final class DocSyncBenchmark {
             }
         }
         double b = Stats.median(batched);
+        double w = Stats.median(same);
         String[] labels = {"doc-sync clients (SQLite)", "in-memory Scribe clients"};
         for (int kind = 0; kind < 2; kind++) {
             for (int k = 0; k < CLIENTS.length; k++) {
                 double s = Stats.median(docSync[kind][k]);
-                System.out.printf("| updates through one server, %d %s | %,.0f /s | %.2f |%n", CLIENTS[k],
-                        labels[kind], s, s / b);
+                System.out.printf("| updates through one server, %d %s | %,.0f /s | %.2f | %.2f |%n", CLIENTS[k],
+                        labels[kind], s, s / b, s / w);
             }
         }
-        System.out.printf("| raw JDBC insert of the same event row, one per transaction | %,.0f /s | %.2f |%n",
-                Stats.median(single), Stats.median(single) / b);
-        System.out.printf("| raw JDBC inserts, %d rows per transaction | %,.0f /s | 1.00 |%n", BATCH, b);
-        System.out.printf("(%d updates per configuration, %d rounds, medians; last column: / raw batched)%n",
-                updates, rounds);
+        System.out.printf("| raw JDBC insert of the same event row, one per transaction | %,.0f /s | %.2f | %.2f |%n",
+                Stats.median(single), Stats.median(single) / b, Stats.median(single) / w);
+        System.out.printf("| raw JDBC inserts, %d rows per transaction | %,.0f /s | 1.00 | %.2f |%n", BATCH, b, b / w);
+        System.out.printf("| raw JDBC writes of the rows a server writes, %d edits per transaction | %,.0f /s | %.2f"
+                + " | 1.00 |%n", BATCH, w, w / b);
+        System.out.printf("(%d updates per configuration, %d rounds, medians; columns: / raw batched event rows,"
+                + " / raw same rows)%n", updates, rounds);
     }
 
     /** Something that creates a document and edits it. */
@@ -254,8 +265,10 @@ public final class DocSyncBenchmark {
                     ps.setString(3, "bench@example.com");
                     ps.setString(4, "client");
                     ps.setLong(5, i + 1);
-                    ps.setObject(6, jsonb("[{\"op\":\"replace\",\"path\":\"/content/n\",\"value\":" + i + "}]"));
-                    ps.setObject(7, jsonb("[{\"op\":\"replace\",\"path\":\"/content/n\",\"value\":" + (i - 1) + "}]"));
+                    ps.setObject(6, DocSyncRows.jsonb(
+                            "[{\"op\":\"replace\",\"path\":\"/content/n\",\"value\":" + i + "}]"));
+                    ps.setObject(7, DocSyncRows.jsonb(
+                            "[{\"op\":\"replace\",\"path\":\"/content/n\",\"value\":" + (i - 1) + "}]"));
                     if (batch == 1) {
                         ps.executeUpdate();
                     } else {
@@ -269,12 +282,5 @@ public final class DocSyncBenchmark {
             }
             return updates / ((System.nanoTime() - start) / 1e9);
         }
-    }
-
-    private static PGobject jsonb(String json) throws Exception {
-        PGobject o = new PGobject();
-        o.setType("jsonb");
-        o.setValue(json);
-        return o;
     }
 }
