@@ -32,6 +32,22 @@ final class EncodedScribe {
         return made;
     }
 
+    /** The scribe this encodes. */
+    Scribe scribe() {
+        return scribe;
+    }
+
+    // Its position in this peer's log, parsed once: Long.MIN_VALUE until asked.
+    private long position = Long.MIN_VALUE;
+
+    /** The scribe's position in this peer's log (see {@link Acknowledged#parse}). */
+    long position() {
+        if (position == Long.MIN_VALUE) {
+            position = Acknowledged.parse(scribe.id());
+        }
+        return position;
+    }
+
     /** The scribe as UTF-8 JSON. */
     byte[] bytes() {
         if (bytes == null) {
@@ -75,6 +91,27 @@ final class EncodedScribe {
             pushFramePrefix = prefix;
         }
         return pushFrame;
+    }
+
+    // The queue entries of a push without request id (see Outbox#pushShared), the same for every session of a kind.
+    private Outbox.SharedPush sharedText;
+    private Outbox.SharedPush sharedFrame;
+
+    /** The queue entry of {@link #push()} for message-oriented connections, made once. */
+    Outbox.SharedPush sharedText() {
+        if (sharedText == null) {
+            sharedText = new Outbox.SharedPush(new Outbox.SharedText(pushText(), push()), bytes());
+        }
+        return sharedText;
+    }
+
+    /** The queue entry of {@link #push()} framed for {@code wire}, made once per prefix size. */
+    Outbox.SharedPush sharedFrame(Wire wire) {
+        byte[] frame = pushFrame(wire);
+        if (sharedFrame == null || sharedFrame.message() != frame) {
+            sharedFrame = new Outbox.SharedPush(frame, bytes());
+        }
+        return sharedFrame;
     }
 
     /** The scribe as JSON text. */

@@ -30,13 +30,13 @@ final class Outbox {
      * A message shared by the sessions it is pushed to, as text and as UTF-8 (see {@link
      * io.scribe.core.spi.Connection#sendText(String, byte[])}).
      */
-    private record SharedText(String text, byte[] utf8) {}
+    record SharedText(String text, byte[] utf8) {}
 
     /**
      * A push without a request id (see {@link #pushShared}): the message as queued for every session, and the
      * scribe's own JSON, for an {@code add_scribes} that carries it with the pushes queued after it.
      */
-    private record SharedPush(Object message, byte[] scribe) {}
+    record SharedPush(Object message, byte[] scribe) {}
 
     private static final byte[] ARRAY_END = {']', '}'};
     private static final byte[] BATCH_HEAD =
@@ -110,9 +110,8 @@ final class Outbox {
             return -size;
         }
         if (session.isOpen()) {
-            queue.add(new SharedPush(connection.messageOriented() ? new SharedText(scribe.pushText(), scribe.push())
-                    : scribe.pushFrame(wire), scribe.bytes()));
-            scriber.relay.markDirty(session);
+            queue.add(connection.messageOriented() ? scribe.sharedText() : scribe.sharedFrame(wire));
+            scriber.relay.markPushed(session);
         }
         return size;
     }
@@ -225,6 +224,29 @@ final class Outbox {
             add(error);
         }
     }
+
+    /**
+     * Sends what is queued on the connection's writer thread when it has one (see {@link
+     * io.scribe.core.spi.Connection#executeOnWriter}), else now on this thread. For the relay of a change to many
+     * sessions: the thread that made it only hands each session's messages over. A session that closes before its
+     * writer runs drops them, as it drops what it had not sent (its peer catches up from its cursor).
+     */
+    void drainSoon() {
+        if (queue.isEmpty() || !drainScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        if (!connection.executeOnWriter(scheduledDrain)) {
+            drainScheduled.set(false);
+            drain();
+        }
+    }
+
+    // Whether a drain waits on the writer thread, and that drain.
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable scheduledDrain = () -> {
+        drainScheduled.set(false);
+        drain();
+    };
 
     /** Sends what is queued, in order; one thread at a time, never re-entrantly. */
     void drain() {

@@ -49,6 +49,11 @@ final class Pusher {
      * #answered}). Called under the Scriber's lock.
      */
     void push(Scribe scribe) {
+        push(EncodedScribe.of(scribe));
+    }
+
+    /** {@link #push(Scribe)} for a scribe encoded once for every session it is pushed to. */
+    void push(EncodedScribe scribe) {
         if (session.syncro == null) {
             if (pushBehind || pushesInFlight.get() >= scriber.pushWindow) {
                 pushBehind = true;
@@ -57,7 +62,7 @@ final class Pusher {
                 refill();
                 return;
             }
-            pushedUpTo = Acknowledged.parse(scribe.id());
+            pushedUpTo = scribe.position();
             pushesInFlight.incrementAndGet();
         }
         send(scribe);
@@ -138,7 +143,7 @@ final class Pusher {
                     pushedUpTo = id;
                     if (!fromPeer.remove(id) && scriber.relay.visibleTo(s, session.client().id())) {
                         pushesInFlight.incrementAndGet();
-                        send(s);
+                        send(EncodedScribe.of(s));
                     }
                 }
                 if (page.size() < room) {
@@ -188,7 +193,8 @@ final class Pusher {
     private long refusedUpTo;
 
     /** Sends one scribe as {@code add_scribe} and follows its answer. Caller holds the engine lock. */
-    private void send(Scribe scribe) {
+    private void send(EncodedScribe encoded) {
+        Scribe scribe = encoded.scribe();
         scriber.metrics.relayed(scribe, session.client().id());
         ObjectNode json = null;
         ObjectNode message = null;
@@ -199,13 +205,13 @@ final class Pusher {
             message.set("scribe", json);
             answered = session.enqueueRequest(message);
         } else if (acksCumulative) {
-            sendShared(scribe);
+            sendShared(encoded);
             return;
         } else {
-            answered = session.outbox.push(EncodedScribe.of(scribe));
+            answered = session.outbox.push(encoded);
         }
         reportFailure(answered);
-        long pushed = Acknowledged.parse(scribe.id());
+        long pushed = encoded.position();
         answered.thenAccept(r -> session.client().acknowledged.advance(pushed));
         if (session.syncro == null) {
             answered.whenComplete((r, e) -> {
@@ -237,14 +243,14 @@ final class Pusher {
      * but by its place among {@link #unanswered} until an {@code ack} passes it ({@link #acknowledged}), an {@code
      * error} names it ({@link #refused}) or it expires ({@link #expire}). Caller holds the engine lock.
      */
-    private void sendShared(Scribe scribe) {
-        long position = Acknowledged.parse(scribe.id());
+    private void sendShared(EncodedScribe scribe) {
+        long position = scribe.position();
         // Registered before it is queued: another thread's flush may send it, and the peer's ack arrive, at once.
         Unanswered entry = new Unanswered(position, System.nanoTime() + scriber.requestTimeout.toNanos());
         synchronized (unanswered) {
             unanswered.add(entry);
         }
-        int size = session.outbox.pushShared(EncodedScribe.of(scribe));
+        int size = session.outbox.pushShared(scribe);
         if (size > 0) {
             return;
         }

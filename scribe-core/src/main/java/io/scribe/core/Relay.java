@@ -17,6 +17,7 @@ final class Relay {
 
     private final Scriber scriber;
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Session> pushed = new ConcurrentLinkedQueue<>();
 
     Relay(Scriber scriber) {
         this.scriber = scriber;
@@ -24,12 +25,16 @@ final class Relay {
 
     /** Queues {@code scribe} on every session entitled to it but the one it came from. Caller holds the lock. */
     void toSessions(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
+        // Encoded (and its position parsed) once for every session it goes to.
+        EncodedScribe encoded = null;
+        // This peer's own scribe goes back to no client of its own name: no session's name is read for it.
+        boolean own = scribe.origin().equals(scriber.guid);
         for (Session s : scriber.sessions) {
             if (s == source) {
                 s.pusher.cameFromPeer(scribe);
                 continue;
             }
-            if (!s.pushing() || s.client().id().equals(scribe.origin())) {
+            if (!s.pushing() || !own && s.client().id().equals(scribe.origin())) {
                 continue;
             }
             if (!allowed(c, subject, scribe, s.client().id())) {
@@ -39,7 +44,10 @@ final class Relay {
                 // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
                 continue;
             }
-            s.pusher.push(scribe);
+            if (encoded == null) {
+                encoded = EncodedScribe.of(scribe);
+            }
+            s.pusher.push(encoded);
         }
     }
 
@@ -106,11 +114,24 @@ final class Relay {
         dirty.add(session);
     }
 
-    /** Sends what the last steps queued. Called after the lock is released. */
+    /** Notes that {@code session} has pushes queued, which {@link #flush} hands to its writer thread. */
+    void markPushed(Session session) {
+        pushed.add(session);
+    }
+
+    /**
+     * Sends what the last steps queued: the sessions with messages of their own (answers, errors) now on this thread,
+     * those with only pushes on their connections' writer threads when they have one (see {@link
+     * Outbox#drainSoon}), so that the thread that made a change only hands it over to most of them. Called after the
+     * lock is released.
+     */
     void flush() {
         Session s;
         while ((s = dirty.poll()) != null) {
             s.drain();
+        }
+        while ((s = pushed.poll()) != null) {
+            s.drainSoon();
         }
     }
 }

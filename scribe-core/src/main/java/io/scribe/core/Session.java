@@ -439,6 +439,11 @@ public final class Session {
         outbox.drain();
     }
 
+    /** Sends what is queued on the connection's writer thread: see {@link Outbox#drainSoon}. */
+    void drainSoon() {
+        outbox.drainSoon();
+    }
+
     /**
      * Closes the session: fails its pending requests, closes the connection and forgets any incomplete frame
      * (reported as a truncated frame). Idempotent. The client's cursor stays in the store for the next connection.
@@ -447,6 +452,9 @@ public final class Session {
         if (!open) {
             return;
         }
+        // What was queued before (an error that explains the close, pushes handed to the writer thread and not
+        // written yet) goes out ahead of the close.
+        outbox.drain();
         open = false;
         pushing = false;
         scriber.sessions.remove(this);

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A connection that keeps what the session sends, decoded, for assertions on the bytes on the wire. */
-final class Capture implements Connection {
+class Capture implements Connection {
     final List<byte[]> frames = new ArrayList<>();
     final int prefix;
     boolean closed;

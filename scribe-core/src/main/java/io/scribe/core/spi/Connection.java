@@ -39,6 +39,18 @@ public interface Connection {
         return false;
     }
 
+    /**
+     * Runs {@code task} on the thread that writes this transport's bytes (for example a Netty channel's event loop),
+     * after the tasks handed to it before, and returns {@code true}; or returns {@code false} when the transport has
+     * no such thread. A scribe pushed to many sessions is queued on each of them under the engine's lock and then
+     * sent: through this, each session's messages are handed over on its writer's thread, not one after another on
+     * the thread that made the change. The task calls {@code send}/{@code sendText} itself. The default returns
+     * {@code false}: the messages are sent from the thread that queued them.
+     */
+    default boolean executeOnWriter(Runnable task) {
+        return false;
+    }
+
     /** Closes the transport. Called once when the session disconnects; must not throw. */
     void close();
 }

@@ -64,6 +64,17 @@ public final class NettyConnection implements Connection {
         return webSocket;
     }
 
+    /** Runs {@code task} on the channel's event loop, which writes its bytes; false once that loop has stopped. */
+    @Override
+    public boolean executeOnWriter(Runnable task) {
+        try {
+            channel.eventLoop().execute(task);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+    }
+
     private void enqueue(Object payload) {
         if (closed) {
             return;
