@@ -445,15 +445,25 @@ public final class Session {
     }
 
     /**
-     * Closes the session: fails its pending requests, closes the connection and forgets any incomplete frame
-     * (reported as a truncated frame). Idempotent. The client's cursor stays in the store for the next connection.
+     * Closes the session: sends the ack it holds back (see {@link Scriber.Builder#ackDelay}) and what it queued,
+     * fails its pending requests, closes the connection and forgets any incomplete frame (reported as a truncated
+     * frame). Idempotent. The client's cursor stays in the store for the next connection.
      */
     public void disconnect() {
         if (!open) {
             return;
         }
-        // What was queued before (an error that explains the close, pushes handed to the writer thread and not
-        // written yet) goes out ahead of the close.
+        // The ack held back for pushes already played and stored (see Intake#ackHeld), and what was queued before
+        // (an error that explains the close, pushes handed to the writer thread and not written yet) go out ahead
+        // of the close: a peer that disconnects on purpose leaves nothing for the pusher to send again.
+        scriber.lock.lock();
+        try {
+            intake.ackHeld();
+        } catch (RuntimeException e) {
+            log.debug("session {}: the held ack could not be sent at close", client.id(), e);
+        } finally {
+            scriber.lock.unlock();
+        }
         outbox.drain();
         open = false;
         pushing = false;

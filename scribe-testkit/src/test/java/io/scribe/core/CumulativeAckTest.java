@@ -375,6 +375,20 @@ class CumulativeAckTest {
     }
 
     @Test
+    void aSessionDisconnectedOnPurposeSendsTheAckItHoldsBackFirst() {
+        Pair p = new Pair(Scriber.builder(), Scriber.builder().ackDelay(java.time.Duration.ofMinutes(5)));
+        p.create(0, 3, 3);
+        assertThat(p.acks()).as("held back for the delay").isEmpty();
+
+        p.atB.get().disconnect();
+
+        assertThat(p.acks()).extracting(m -> m.path("up_to").asText())
+                .containsExactly(Long.toString(p.a.lastScribeId()));
+        assertThat(p.a.client("b").pending()).isZero();
+        assertThat(p.atA.get().isOpen()).isFalse();
+    }
+
+    @Test
     void theAnswerToASyncThatSaysCumulativeStatesThePushWindow() {
         Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).pushWindow(64)
                 .register(Note.class).build();
