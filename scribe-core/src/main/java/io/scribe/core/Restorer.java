@@ -96,18 +96,33 @@ final class Restorer {
 
     /**
      * {@code stamps} with one instance per distinct stamp (the fields a create or an update wrote share theirs, as
-     * they do when recorded here) and origins and field names taken from {@code shared}.
+     * they do when recorded here) and origins and field names taken from {@code shared}, as the immutable map an
+     * {@link ObjectState} keeps (so it is not copied again). An object holds a few distinct stamps: they are found
+     * by scanning.
      */
+    @SuppressWarnings("unchecked")
     private static Map<String, Stamp> share(Map<String, Stamp> stamps, Map<String, String> shared) {
-        Map<String, Stamp> out = new HashMap<>(stamps.size() * 2);
-        Map<Stamp, Stamp> distinct = new HashMap<>();
+        Map.Entry<String, Stamp>[] out = new Map.Entry[stamps.size()];
+        Stamp[] read = new Stamp[stamps.size()];
+        Stamp[] kept = new Stamp[stamps.size()];
+        int distinct = 0;
+        int i = 0;
         for (Map.Entry<String, Stamp> e : stamps.entrySet()) {
-            Stamp same = distinct.computeIfAbsent(e.getValue(), stamp -> {
+            Stamp stamp = e.getValue();
+            Stamp same = null;
+            for (int d = 0; d < distinct && same == null; d++) {
+                if (read[d].equals(stamp)) {
+                    same = kept[d];
+                }
+            }
+            if (same == null) {
                 String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
-                return origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
-            });
-            out.put(shared.computeIfAbsent(e.getKey(), k -> k), same);
+                same = origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
+                read[distinct] = stamp;
+                kept[distinct++] = same;
+            }
+            out[i++] = Map.entry(shared.computeIfAbsent(e.getKey(), k -> k), same);
         }
-        return out;
+        return Map.ofEntries(out);
     }
 }

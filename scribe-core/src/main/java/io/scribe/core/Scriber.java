@@ -156,11 +156,12 @@ public final class Scriber implements AutoCloseable {
     private Scriber(Builder b) {
         this.guid = b.clientId;
         this.store = b.store;
-        // The states sized for what the store holds (an estimate, tombstones included: capped), so that restoring a
-        // large store does not grow the map step by step; the live objects' maps grow as they fill.
-        this.states = new HashMap<>(capacity((int) Math.min(expectedObjects(store), 1 << 22)));
-        this.objects = new HashMap<>();
-        this.bound = new IdentityHashMap<>();
+        // The maps sized for what the store holds (an estimate, tombstones included: capped), so that restoring a
+        // large store does not grow them step by step, rehashing every entry each time.
+        int expected = (int) Math.min(expectedObjects(store), 1 << 22);
+        this.states = new HashMap<>(capacity(expected));
+        this.objects = new HashMap<>(capacity(expected));
+        this.bound = new IdentityHashMap<>(Math.max(expected, 32));
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
         this.requestTimeout = b.requestTimeout;

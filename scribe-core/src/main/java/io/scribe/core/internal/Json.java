@@ -41,7 +41,7 @@ public final class Json {
      */
     private static final ObjectReader READER = MAPPER.reader().with(new FiniteNumbers());
 
-    private static final class FiniteNumbers extends JsonNodeFactory {
+    private static class FiniteNumbers extends JsonNodeFactory {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -65,6 +65,19 @@ public final class Json {
         }
     }
 
+    /**
+     * Reads object states from stores: as {@link #READER}, but every JSON object is built straight into a
+     * {@link SmallMap}, the form a held state keeps, instead of a {@code LinkedHashMap} copied into one afterwards.
+     */
+    private static final ObjectReader STATE_READER = MAPPER.reader().with(new FiniteNumbers() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ObjectNode objectNode() {
+            return SmallMap.node();
+        }
+    });
+
     private Json() {}
 
     public static ObjectNode object() {
@@ -73,8 +86,17 @@ public final class Json {
 
     /** Parses JSON text or bytes; malformed input is a {@link ScribeException} with code 400. */
     public static JsonNode parse(byte[] bytes, int offset, int length) {
+        return parse(READER, bytes, offset, length);
+    }
+
+    /** Reads the stored form of an object state (see {@link #toJson(ObjectState)}); malformed input is a 400. */
+    public static ObjectState objectState(byte[] bytes) {
+        return objectState(parse(STATE_READER, bytes, 0, bytes.length));
+    }
+
+    private static JsonNode parse(ObjectReader reader, byte[] bytes, int offset, int length) {
         try {
-            JsonNode node = READER.readTree(bytes, offset, length);
+            JsonNode node = reader.readTree(bytes, offset, length);
             if (node == null || node.isMissingNode()) {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "empty message");
             }

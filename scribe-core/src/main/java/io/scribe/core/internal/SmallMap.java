@@ -52,6 +52,14 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
     }
 
     /**
+     * A new, empty object node held in a SmallMap: what a state read from a store is built into, so that it needs no
+     * second copy to be held.
+     */
+    public static ObjectNode node() {
+        return new Held(new SmallMap(4));
+    }
+
+    /**
      * An object node over a SmallMap whose {@link #deepCopy()} is one too (copied from the arrays, no entry objects),
      * so a state derived from a held one by copying (the next update of the object) is compact from the start.
      */

@@ -47,6 +47,6 @@ enum JsonCodec implements Codec {
 
     @Override
     public ObjectState decodeState(byte[] bytes) {
-        return Json.objectState(Json.parse(bytes, 0, bytes.length));
+        return Json.objectState(bytes);
     }
 }

@@ -3,6 +3,7 @@ package io.scribe.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Scribe;
 import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Codec;
@@ -91,5 +92,31 @@ class JsonTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aDecodedStateIsHeldAsItIsReadAndEqualsTheStoredOne() {
+        var fields = Json.object().put("id", "o1").put("n", 2).put("big", 1L << 40).put("x", 1.5).put("s", "é");
+        fields.putObject("nested").put("a", 1).putArray("list").add("b").addObject().put("c", true);
+        var wide = fields.putObject("wide");
+        for (int i = 0; i < 20; i++) {
+            wide.put("f" + i, i);
+        }
+        ObjectState stored = new ObjectState("K", "o1", fields, Map.of("n", new Stamp(3, "p")), null);
+        ObjectState read = Codec.json().decodeState(Codec.json().encode(stored));
+        assertThat(read).isEqualTo(stored);
+        assertThat(read.fields().get("wide").size()).isEqualTo(20);
+        assertThat(read.fields().get("big").isLong()).isTrue();
+        // Read straight into the held form: keeping it makes no copy.
+        assertThat(SmallMap.compact(read.fields())).isSameAs(read.fields());
+        // Writing to a decoded state's fields works as on any object node.
+        ObjectNode copy = read.fields().deepCopy();
+        copy.put("n", 3).remove("s");
+        assertThat(copy.get("n").intValue()).isEqualTo(3);
+        assertThat(copy.has("s")).isFalse();
+        assertThat(read.fields().get("n").intValue()).isEqualTo(2);
+        assertThatThrownBy(() -> Codec.json().decodeState(
+                "{\"klass\":\"K\",\"id\":\"o\",\"fields\":{\"x\":1e400},\"stamps\":{}}".getBytes()))
+                .isInstanceOf(ScribeException.class).hasMessageContaining("too large for a double");
     }
 }
