@@ -23,7 +23,10 @@ public final class FrameDecoder {
 
     private final int prefixBytes;
     private final int maxFrameBytes;
-    private byte[] buf = new byte[512];
+    private static final byte[] NONE = new byte[0];
+
+    // Allocated when a frame first arrives cut (most sessions, and every one on a message transport, never need it).
+    private byte[] buf = NONE;
     private int size;
     private long discarding;
 
@@ -104,7 +107,7 @@ public final class FrameDecoder {
             return;
         }
         if (size + length > buf.length) {
-            buf = Arrays.copyOf(buf, Math.max(size + length, buf.length * 2));
+            buf = Arrays.copyOf(buf, Math.max(size + length, Math.max(512, buf.length * 2)));
         }
         System.arraycopy(data, offset, buf, size, length);
         size += length;
@@ -128,7 +131,7 @@ public final class FrameDecoder {
         size = 0;
         discarding = 0;
         if (buf.length > 4096) {
-            buf = new byte[512];
+            buf = NONE;
         }
     }
 
