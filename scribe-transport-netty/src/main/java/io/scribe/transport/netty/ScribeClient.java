@@ -190,8 +190,8 @@ public final class ScribeClient implements AutoCloseable {
                                             .build()));
                             p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
                         }
-                        p.addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(),
-                                settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
+                        p.addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0,
+                                TimeUnit.MILLISECONDS));
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened)
                                 : new StreamHandshake(scriber, settings, false, b.serverId, ScribeClient.this::opened,

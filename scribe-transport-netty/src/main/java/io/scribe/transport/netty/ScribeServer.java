@@ -155,8 +155,8 @@ public final class ScribeServer implements AutoCloseable {
                                             .build()));
                             p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
                         }
-                        p.addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(),
-                                settings.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
+                        p.addLast("idle", new IdleStateHandler(settings.idleTimeout().toMillis(), 0, 0,
+                                TimeUnit.MILLISECONDS));
                         p.addLast("handshake", ws
                                 ? new WebSocketHandshake(scriber, settings, true, null, b.onSession,
                                         java.util.Map.copyOf(b.httpGets)).staticResources(b.staticResources)

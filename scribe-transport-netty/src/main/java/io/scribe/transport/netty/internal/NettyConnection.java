@@ -33,6 +33,8 @@ public final class NettyConnection implements Connection {
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     private volatile boolean closed;
+    // When this connection last wrote (System.nanoTime()), for the heartbeat; read and written on the event loop.
+    private long lastWrite = System.nanoTime();
 
     public NettyConnection(Channel channel, boolean webSocket, long maxPendingBytes) {
         this.channel = channel;
@@ -103,6 +105,7 @@ public final class NettyConnection implements Connection {
             written++;
         }
         if (written > 0) {
+            lastWrite = System.nanoTime();
             channel.flush();
             long pending = channel.bytesBeforeWritable();
             if (pending > maxPendingBytes && pending != Long.MAX_VALUE && channel.isActive()) {
@@ -128,6 +131,11 @@ public final class NettyConnection implements Connection {
         } else {
             channel.eventLoop().execute(this::close);
         }
+    }
+
+    /** When this connection last wrote, as {@link System#nanoTime()}; called on the channel's event loop. */
+    long lastWrite() {
+        return lastWrite;
     }
 
     /** The channel under this connection. */

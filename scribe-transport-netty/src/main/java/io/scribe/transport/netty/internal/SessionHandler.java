@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Joins a channel to its {@link Session} once the handshake is done: feeds what is read to the session, disconnects
- * it when the channel closes, sends a {@code noop} when the channel was quiet for the heartbeat interval, drops a
- * peer that was silent past the idle timeout, and stops reading while the channel is unwritable (back-pressure),
- * dropping the peer if that lasts too long.
+ * it when the channel closes, sends a {@code noop} when the connection wrote nothing for the heartbeat interval,
+ * drops a peer that was silent past the idle timeout, and stops reading while the channel is unwritable
+ * (back-pressure), dropping the peer if that lasts too long.
  *
  * <p>For a byte stream, a {@link FrameGuard} watches the frame boundaries: after a frame that declares more than
  * the maximum, the session answers 413 and the connection is closed (the stream is out of step); a frame that starts
@@ -39,6 +39,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private final FrameGuard guard;
     private boolean guardArmed;
     private long unwritableEpoch;
+    private io.netty.util.concurrent.ScheduledFuture<?> heartbeatTimer;
     /** The text messages of the current read, handed to the session together when the read completes. */
     private final java.util.List<String> messages = new java.util.ArrayList<>();
 
@@ -55,7 +56,34 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         if (!ctx.channel().isActive()) {
             session.disconnect();
+            return;
         }
+        heartbeat(ctx);
+    }
+
+    /**
+     * Sends a {@code noop} when the connection wrote nothing for the heartbeat interval, checked by one timer that
+     * re-arms itself for the time left (the write side is not watched in the pipeline, which would cost a listener
+     * on every write).
+     */
+    private void heartbeat(ChannelHandlerContext ctx) {
+        long interval = settings.heartbeat().toNanos();
+        long quiet = System.nanoTime() - connection.lastWrite();
+        long wait = interval - quiet;
+        if (wait <= 0) {
+            if (session.isOpen()) {
+                session.noop().exceptionally(e -> {
+                    log.debug("{}: heartbeat unanswered: {}", ctx.channel().remoteAddress(), e.toString());
+                    return null;
+                });
+            }
+            wait = interval;
+        }
+        heartbeatTimer = ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                heartbeat(ctx);
+            }
+        }, wait, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -130,6 +158,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (heartbeatTimer != null) {
+            heartbeatTimer.cancel(false);
+        }
         deliverMessages();
         session.disconnect();
         if (forgetting != null) {
@@ -173,11 +204,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
                 session.disconnectBecause(new io.scribe.core.ScribeException(io.scribe.core.ScribeException.TIMEOUT,
                         "nothing read for " + settings.idleTimeout()));
                 ctx.close();
-            } else if (idle.state() == IdleState.WRITER_IDLE && session.isOpen()) {
-                session.noop().exceptionally(e -> {
-                    log.debug("{}: heartbeat unanswered: {}", ctx.channel().remoteAddress(), e.toString());
-                    return null;
-                });
             }
             return;
         }
