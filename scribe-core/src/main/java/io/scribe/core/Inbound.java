@@ -1,6 +1,7 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.scribe.core.internal.AckMessage;
 import io.scribe.core.internal.FrameDecoder;
 import io.scribe.core.internal.Json;
 import java.util.List;
@@ -31,6 +32,9 @@ final class Inbound {
                 return;
             }
             inboundBytes = length;
+            if (ack(AckMessage.position(buf, offset, length))) {
+                return;
+            }
             JsonNode message;
             try {
                 message = Json.parse(buf, offset, length);
@@ -161,6 +165,9 @@ final class Inbound {
                 throw new ScribeException(ScribeException.TOO_LARGE,
                         "message exceeds the maximum of " + wire.maxFrameBytes() + " bytes");
             }
+            if (ack(AckMessage.position(json))) {
+                return;
+            }
             message = Json.parse(json);
         } catch (ScribeException e) {
             // Answered after the pushed scribes before it, which are played first.
@@ -171,6 +178,23 @@ final class Inbound {
         // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
         inboundBytes = json.length() * 3L;
         dispatch(message);
+    }
+
+    /**
+     * Handles an {@code ack} recognised without parsing (see {@link AckMessage}) as {@link #dispatch} would; false
+     * when {@code position} is not one (-1) or the session must first authenticate, so that the message is parsed.
+     */
+    private boolean ack(long position) {
+        if (position < 0 || (scriber.authenticator != null && session.principal().isEmpty())) {
+            return false;
+        }
+        playQueued();
+        try {
+            session.intake.ack(position);
+        } catch (ScribeException e) {
+            session.rejected(null, e);
+        }
+        return true;
     }
 
     private void dispatch(JsonNode message) {

@@ -359,6 +359,11 @@ final class Intake {
         } catch (NumberFormatException e) {
             position = -1;
         }
+        ack(position);
+    }
+
+    /** An ack of every push up to {@code position}; a position below 1 is refused (400). */
+    void ack(long position) {
         if (position <= 0) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "ack needs up_to, the id of a scribe pushed");
         }

@@ -92,6 +92,32 @@ class CumulativeAckTest {
     }
 
     @Test
+    void anAckWrittenAnotherWayActsAsTheUsualFormAndABadOneIsRefusedWhileTheSessionGoesOn() {
+        Scriber hub = hub(new CopyOnWriteArrayList<>());
+        Capture toA = new Capture(4);
+        Session a = cumulativePeer(hub, "a", toA);
+        for (int i = 0; i < 4; i++) {
+            hub.create(new Note("h" + i, "hub " + i, "hub"));
+        }
+        List<String> ids = toA.messages().stream().filter(m -> m.path("type").asText().equals("add_scribe"))
+                .map(m -> m.path("scribe").path("id").asText()).toList();
+        assertThat(ids).hasSize(4);
+        assertThat(hub.client("a").pending()).isEqualTo(4);
+        // Spaces and another order of members: read by the general parser, with the same effect.
+        a.receiveData(Capture.frame("{ \"up_to\" : \"" + ids.get(1) + "\", \"type\" : \"ack\" }"));
+        assertThat(hub.client("a").pending()).isEqualTo(2);
+        toA.clear();
+        for (String bad : new String[] {"0", "99999999999999999999", "", "-3"}) {
+            a.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\"" + bad + "\"}"));
+        }
+        assertThat(toA.messages().stream().map(CumulativeAckTest::describe).toList())
+                .containsExactly("error 0 400", "error 0 400", "error 0 400", "error 0 400");
+        a.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\"" + ids.get(3) + "\"}"));
+        assertThat(hub.client("a").pending()).isZero();
+        assertThat(a.isOpen()).isTrue();
+    }
+
+    @Test
     void aPushWithoutRequestIdThatIsNotAScribeIsAnsweredWithAnErrorNamingIt() {
         List<ScribeException> errors = new ArrayList<>();
         Scriber hub = hub(errors);
