@@ -30,7 +30,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +39,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
@@ -653,9 +651,7 @@ public final class CatchUpBenchmark {
                             log.close();
                         }
                         store.close();
-                        try (Stream<Path> files = Files.walk(dir.getParent())) {
-                            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                        }
+                        TempDirs.delete(dir.getParent());
                     }
                 };
             }

@@ -21,7 +21,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -237,9 +236,7 @@ public final class CompactionBenchmark {
                     @Override
                     public void close() throws Exception {
                         store.close();
-                        try (Stream<Path> files = Files.walk(dir.getParent())) {
-                            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                        }
+                        TempDirs.delete(dir.getParent());
                     }
                 };
             }

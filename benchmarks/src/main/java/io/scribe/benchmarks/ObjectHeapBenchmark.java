@@ -68,6 +68,14 @@ public final class ObjectHeapBenchmark {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("object-heap");
+        try {
+            run(dir, n, rounds);
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
+    private static void run(Path dir, int n, int rounds) throws Exception {
 
         long before = Stats.usedAfterGc(4);
         Map<String, Item> plain = new HashMap<>();
