@@ -4,17 +4,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
 import io.scribe.core.spi.ObjectState;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Commits each engine step: checks that its local scribes fit a frame, writes the {@link Txn} to the store, then
  * makes it visible (identity map, object fields, change listeners, conflict listener) and hands its scribes to the
- * {@link Relay}. Also absorbs what other processes sharing the store appended. Runs under the Scriber's lock
- * ({@link #absorbForeignAppends()} takes it itself, on the timer thread).
+ * {@link Relay}; what other processes sharing the store appended comes in through {@link SharedLog}. Runs under the
+ * Scriber's lock.
  */
 final class Committer {
 
@@ -24,15 +22,10 @@ final class Committer {
     private final Scriber scriber;
     /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
     private volatile int frameLimit;
-    // Guarded by the Scriber's lock: the newest log id this node has seen, and its own ids above it (only while a
-    // foreign append left a gap).
-    private long seenId;
-    private final Set<Long> ownIds = new HashSet<>();
 
-    Committer(Scriber scriber, int frameLimit, long seenId) {
+    Committer(Scriber scriber, int frameLimit) {
         this.scriber = scriber;
         this.frameLimit = frameLimit;
-        this.seenId = seenId;
     }
 
     /**
@@ -171,7 +164,7 @@ final class Committer {
                 throw e;
             }
             staged.forEach(st -> st.acknowledged().written(st.position()));
-            noteOwnIds(stored);
+            scriber.sharedLog.noteOwnIds(stored);
             try {
                 CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
             } catch (RuntimeException e) {
@@ -228,10 +221,10 @@ final class Committer {
                 log.warn("conflict listener failed on {} {}", conflict.klass(), conflict.id(), e);
             }
         }
-        if (!tx.foreign && !ownIds.isEmpty()) {
+        if (!tx.foreign && scriber.sharedLog.hasGap()) {
             // Another node appended before these scribes: push its scribes first, so that no session sees an id
             // of ours before the ids below it (a cursor there would skip them).
-            absorbLocked();
+            scriber.sharedLog.absorbLocked();
         }
         for (int i = 0; i < stored.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
@@ -363,91 +356,6 @@ final class Committer {
                         + " needs a frame of " + size + " bytes, over the " + limit
                         + " bytes a peer of this Scriber can receive; not recorded");
             }
-        }
-    }
-
-    /** The log position up to which every scribe was played on this node. Caller holds the lock. */
-    long seenThrough() {
-        return seenId;
-    }
-
-    /**
-     * Whether the scribe with this log id is visible on this node: one of its own, or one it has absorbed (a store
-     * shared with other nodes may hold appends this node has not read yet). Caller holds the lock.
-     */
-    boolean visibleHere(long id) {
-        return id <= seenId || ownIds.contains(id);
-    }
-
-    /**
-     * Keeps track of the log position this node has seen. Ids follow each other unless another process sharing the
-     * store appended in between; only then are this node's own ids remembered, to skip them when the foreign
-     * scribes are absorbed.
-     */
-    private void noteOwnIds(List<Scribe> stored) {
-        for (Scribe s : stored) {
-            long id = Long.parseLong(s.id());
-            if (id == seenId + 1 && ownIds.isEmpty()) {
-                seenId = id;
-            } else {
-                ownIds.add(id);
-            }
-        }
-    }
-
-    /**
-     * Reads what other processes sharing the store appended, plays it into this node's objects (without appending
-     * it again) and pushes it to this node's sessions. Called when the store reports a foreign append.
-     */
-    void absorbForeignAppends() {
-        if (scriber.closed) {
-            return;
-        }
-        scriber.lock.lock();
-        try {
-            absorbLocked();
-        } catch (RuntimeException e) {
-            scriber.report(new ScribeException(
-                    ScribeException.INTERNAL, "reading the shared log failed; retrying: " + e, e));
-            if (!scriber.closed) {
-                scriber.timer.schedule(this::absorbForeignAppends, 1, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
-    }
-
-    /** The body of {@link #absorbForeignAppends()}; the position moves only past pages that were committed. */
-    private void absorbLocked() {
-        while (true) {
-            List<Scribe> page = scriber.store.readAfter(seenId, 500);
-            if (page.isEmpty()) {
-                return;
-            }
-            Txn tx = new Txn();
-            tx.foreign = true;
-            long last = seenId;
-            List<Long> skipped = new ArrayList<>();
-            for (Scribe s : page) {
-                long id = Long.parseLong(s.id());
-                last = id;
-                if (ownIds.contains(id)) {
-                    skipped.add(id);
-                    continue;
-                }
-                try {
-                    scriber.player.play(s, null, null, tx);
-                } catch (RuntimeException e) {
-                    scriber.report(e instanceof ScribeException se
-                            ? new ScribeException(se.code(), "shared log scribe " + s.id() + ": " + se.getMessage(), e)
-                            : new ScribeException(
-                                    ScribeException.INTERNAL, "shared log scribe " + s.id() + ": " + e, e));
-                }
-            }
-            commit(tx);
-            seenId = last;
-            ownIds.removeAll(skipped);
         }
     }
 

@@ -86,7 +86,7 @@ final class Compactor {
      * is. Caller holds the engine lock.
      */
     List<Key> snapshotKeys() {
-        long at = scriber.committer.seenThrough();
+        long at = scriber.sharedLog.seenThrough();
         Snapshot.Keys cached = snapshotKeys;
         if (cached == null || cached.log() != at) {
             cached = new Snapshot.Keys(at, Snapshot.keys(scriber, true));
@@ -139,7 +139,7 @@ final class Compactor {
         try {
             // Sessions that are up to date confirm it, for the next compaction: their answers to pushes alone never
             // pass the scribes they were not pushed.
-            long end = scriber.committer.seenThrough();
+            long end = scriber.sharedLog.seenThrough();
             for (Session s : scriber.sessions) {
                 s.pusher.confirmPushed(end);
             }
@@ -152,7 +152,7 @@ final class Compactor {
         long upTo;
         scriber.lock.lock();
         try {
-            upTo = Math.min(floor, scriber.committer.seenThrough());
+            upTo = Math.min(floor, scriber.sharedLog.seenThrough());
         } finally {
             scriber.lock.unlock();
         }

@@ -146,11 +146,11 @@ final class PageAnswer {
         scriber.lock.lock();
         try {
             boolean start = at.log() < 0;
-            long position = start ? scriber.committer.seenThrough() : at.log();
+            long position = start ? scriber.sharedLog.seenThrough() : at.log();
             Key after = at.after();
-            if (position > scriber.committer.seenThrough()) {
+            if (position > scriber.sharedLog.seenThrough()) {
                 // A cursor naming a position this node has not reached (or never issued): a new snapshot.
-                position = scriber.committer.seenThrough();
+                position = scriber.sharedLog.seenThrough();
                 start = true;
                 after = null;
             }

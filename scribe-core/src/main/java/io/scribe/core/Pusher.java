@@ -136,7 +136,7 @@ final class Pusher {
                 List<Scribe> page = scriber.store.readAfter(pushedUpTo, room);
                 for (Scribe s : page) {
                     long id = Acknowledged.parse(s.id());
-                    if (!scriber.committer.visibleHere(id)) {
+                    if (!scriber.sharedLog.visibleHere(id)) {
                         // Another node's append this node has not absorbed: its push follows the absorption.
                         return;
                     }

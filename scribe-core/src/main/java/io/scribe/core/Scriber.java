@@ -144,6 +144,8 @@ public final class Scriber implements AutoCloseable {
     final GroupCommit writes = new GroupCommit(this);
     /** Stores each step and makes it visible (see {@link Committer}); set once the log position is read. */
     final Committer committer;
+    /** What this node has seen of a log other processes may append to. */
+    final SharedLog sharedLog;
     /** Queues what each step makes visible on the sessions entitled to it, and sends it (see {@link Relay}). */
     final Relay relay = new Relay(this);
     /** The scribes peers sent that could not be stored here (see {@link #failedScribes()}). */
@@ -210,14 +212,15 @@ public final class Scriber implements AutoCloseable {
         this.byKlass = k;
         this.byType = t;
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
-        this.committer = new Committer(this, b.wire.maxFrameBytes(), store.lastId());
+        this.sharedLog = new SharedLog(this, store.lastId());
+        this.committer = new Committer(this, b.wire.maxFrameBytes());
         Restorer.restore(this);
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
                 relay::expireRequests, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         store.watch(() -> {
             if (!closed) {
-                timer.execute(committer::absorbForeignAppends);
+                timer.execute(sharedLog::absorb);
             }
         });
         this.compactor = new Compactor(this, b.compactEvery, b.retention);

@@ -74,7 +74,7 @@ final class SyncroAnswer {
                     // History this peer needs was compacted away: it gets every object it may see as a create,
                     // then the log from where they were taken (see Snapshot). It cannot page: what does not fit
                     // follows as pushes.
-                    position = scriber.committer.seenThrough();
+                    position = scriber.sharedLog.seenThrough();
                     snapshotKeys = new java.util.HashSet<>();
                     List<Scribe> creates0 = snapshotCreates(position, snapshotKeys);
                     int i = 0;
