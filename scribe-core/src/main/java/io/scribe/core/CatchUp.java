@@ -21,9 +21,111 @@ final class CatchUp {
     /** The peer's own writes refused in the page being played. Guarded by the engine lock. */
     private final List<Map.Entry<Scribe, ScribeException>> refusedInPage = new ArrayList<>();
 
+    /** A snapshot the peer is sending (see {@link SnapshotReceiver}). */
+    private final SnapshotReceiver snapshots;
+
     CatchUp(Session session) {
         this.session = session;
         this.scriber = session.scriber();
+        this.snapshots = new SnapshotReceiver(session);
+    }
+
+    // Where the catch-up stands: the one started last, whether one read the peer's log to its end, and one asked for
+    // before the peer authenticated (started once it has).
+    private volatile CompletableFuture<Void> running;
+    private volatile boolean caughtUp;
+    private volatile CompletableFuture<Void> deferred;
+
+    /**
+     * Starts a catch-up from the client's cursor (see {@link Session#sync()}), or defers it until the peer has
+     * authenticated when the Scriber requires that. A failed one is started again a second later while the session
+     * lives. The caller flushes.
+     */
+    CompletableFuture<Void> start() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        running = done;
+        caughtUp = false;
+        done.whenComplete((v, failure) -> {
+            if (failure != null) {
+                // A page that failed (no answer within the request timeout, a store that refused it): until a
+                // catch-up finishes, pushes from the peer cannot move its cursor here, so try again a moment later
+                // while the session lives (the peer's changes would otherwise wait for its next connection).
+                retry(done);
+            }
+        });
+        session.status.set(ConnectionStatus.State.CATCHING_UP, null);
+        if (scriber.authenticator != null && session.principal().isEmpty()) {
+            deferred = done;
+            return done;
+        }
+        requestPage(session.client().cursor().orElse(null), done);
+        return done;
+    }
+
+    /** The catch-up started last, or null before the first. */
+    CompletableFuture<Void> running() {
+        return running;
+    }
+
+    /** Whether the catch-up started last has read the peer's log to its end. */
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    /** The catch-up read the peer's log to its end: the session is online. */
+    private void markCaughtUp() {
+        caughtUp = true;
+        session.status.set(ConnectionStatus.State.ONLINE, null);
+    }
+
+    /** A session that serves one exchange has nothing to catch up: its pushed scribes move the cursor at once. */
+    void assumeCaughtUp() {
+        caughtUp = true;
+    }
+
+    /** A pushed scribe could not be stored: pushes stop moving the cursor until a new catch-up is done. */
+    void notCaughtUp() {
+        caughtUp = false;
+    }
+
+    /** Starts the catch-up deferred until the peer authenticated, if one was. */
+    void startDeferred() {
+        CompletableFuture<Void> waiting = deferred;
+        if (waiting != null) {
+            deferred = null;
+            requestPage(session.client().cursor().orElse(null), waiting);
+        }
+    }
+
+    /**
+     * Starts a new catch-up a second from now, if the session is still open and no catch-up is running other than
+     * {@code failed} (null: any finished one).
+     */
+    void retry(CompletableFuture<Void> failed) {
+        try {
+            scriber.timer.schedule(() -> {
+                CompletableFuture<Void> current = running;
+                if (session.isOpen() && !caughtUp && !scriber.closed && (current == null || current == failed
+                        || (failed == null && current.isDone()))) {
+                    try {
+                        session.sync();
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(Session.class).debug(
+                                "session {}: catch-up not restarted: {}", session.client().id(), e.toString());
+                    }
+                }
+            }, 1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The Scriber is closing.
+        }
+    }
+
+    /** The session closed: the running catch-up fails. */
+    void closed() {
+        CompletableFuture<Void> current = running;
+        if (current != null) {
+            current.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+        }
     }
 
     // Answers to page requests, handled one at a time in the order they came: with a connection that delivers on the
@@ -113,7 +215,7 @@ final class CatchUp {
                     requestPage(next, done);
                     scriber.flush();
                 } else {
-                    session.markCaughtUp();
+                    markCaughtUp();
                     done.complete(null);
                 }
             } catch (RuntimeException e) {
@@ -138,15 +240,14 @@ final class CatchUp {
         // holds what that peer has, not what exists.
         if (snapshot != null && snapshot.isObject() && snapshot.path("start").asBoolean(false)
                 && session.client().acknowledged.isUpstream()) {
-            snapshotSeen = new java.util.HashSet<>();
-            snapshotStored = Acknowledged.parse(snapshot.path("stored").asText(""));
+            snapshots.start(Acknowledged.parse(snapshot.path("stored").asText("")));
         }
         String cursor;
         List<Scribe> clockless = new ArrayList<>();
         scriber.lock.lock();
         try {
-            if (snapshot != null && snapshot.isObject() && snapshotSeen != null) {
-                noteCreates(result, snapshotSeen);
+            if (snapshot != null && snapshot.isObject() && snapshots.receiving()) {
+                snapshots.noteCreates(result);
             }
             refusedInPage.clear();
             JsonNode window = response.get("window");
@@ -172,8 +273,8 @@ final class CatchUp {
             // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and
             // the cursor past it: a stop in between replays the snapshot rather than skip the forgetting.
             boolean snapshotEnds = snapshot != null && snapshot.isObject() && snapshot.path("end").asBoolean(false)
-                    && snapshotSeen != null;
-            List<io.scribe.core.spi.ObjectState> forgotten = snapshotEnds ? forgetDropped(tx) : List.of();
+                    && snapshots.receiving();
+            List<io.scribe.core.spi.ObjectState> forgotten = snapshotEnds ? snapshots.forgetDropped(tx) : List.of();
             try {
                 scriber.commit(tx);
             } catch (RuntimeException e) {
@@ -186,16 +287,16 @@ final class CatchUp {
                 if (snapshotEnds) {
                     // The page went in one scribe at a time: the forgetting follows in a commit of its own.
                     Txn again = new Txn();
-                    forgotten = forgetDropped(again);
+                    forgotten = snapshots.forgetDropped(again);
                     scriber.commit(again);
                 }
             }
             if (snapshotEnds) {
-                snapshotSeen = null;
+                snapshots.ended();
             }
             session.intake.correct(fixes);
             if (!forgotten.isEmpty()) {
-                forgetStates(forgotten);
+                snapshots.forgetStates(forgotten);
             }
             // Told once the page is stored, with the states it left.
             refusedInPage.forEach(r -> session.intake.tellRefused(r.getKey(), r.getValue()));
@@ -207,89 +308,8 @@ final class CatchUp {
         return cursor;
     }
 
-    // A snapshot being received from its first page (see Snapshot): the objects it held so far, and how far the peer
-    // had stored this peer's log when it took the snapshot. Guarded by the engine lock.
-    private java.util.Set<Key> snapshotSeen;
-    private long snapshotStored;
-
-    /** Adds the keys of the creates among {@code nodes} to {@code keys}. */
-    private void noteCreates(JsonNode nodes, java.util.Set<Key> keys) {
-        for (JsonNode node : nodes) {
-            SyncedClass<?> c = scriber.classByKlass(node.path("klass").asText());
-            JsonNode id = node.path("data").get(c == null ? "" : c.idField.name());
-            if (c != null && "create".equals(node.path("type").asText()) && id != null && id.isValueNode()) {
-                keys.add(new Key(c.klass, SyncedClass.idText(id)));
-            }
-        }
-    }
-
-    /** The objects this peer created in the scribes of its log after {@code position}. Reads the store. */
-    private java.util.Set<Key> ownSince(long position) {
-        java.util.Set<Key> keys = new java.util.HashSet<>();
-        long after = position;
-        while (true) {
-            List<Scribe> page = scriber.store.readAfter(after, 500);
-            for (Scribe s : page) {
-                SyncedClass<?> c = scriber.classByKlass(s.klass());
-                if (c != null && s.type() == Scribe.Type.CREATE && scriber.guid.equals(s.origin())) {
-                    keys.add(Scriber.keyOfScribe(c, s));
-                }
-                after = Acknowledged.parse(s.id());
-            }
-            if (page.size() < 500) {
-                return keys;
-            }
-        }
-    }
-
-    /**
-     * A whole snapshot was played: an object held here that it did not carry, and that this peer did not create
-     * after what the peer had stored of this peer's log when it took the snapshot, was destroyed (or hidden from
-     * this peer) there while this peer was away, and its tombstone went with the compacted history. It is forgotten here
-     * (staged in {@code tx}; {@link #forgetStates} then leaves no tombstone), so the peer can still send it again; an
-     * edit of it not uploaded yet will be refused there as an edit of an unknown object. Caller holds the engine lock.
-     *
-     * @return the tombstones staged
-     */
-    private List<io.scribe.core.spi.ObjectState> forgetDropped(Txn tx) {
-        java.util.Set<Key> seen = snapshotSeen;
-        // Read now, under the lock: an object created here while the snapshot was arriving is kept too.
-        java.util.Set<Key> snapshotOwn = ownSince(snapshotStored);
-        List<io.scribe.core.spi.ObjectState> forgotten = new ArrayList<>();
-        scriber.states.forEach((key, state) -> {
-            SyncedClass<?> c = scriber.byKlass.get(key.klass());
-            if (c == null || state.destroyed() || seen.contains(key) || snapshotOwn.contains(key)) {
-                return;
-            }
-            io.scribe.core.spi.ObjectState tomb = Player.tombstone(c, key, state.fields().get(c.idField.name()),
-                    new io.scribe.core.spi.Stamp(0, session.client().id()), null);
-            tx.states.put(key, tomb);
-            forgotten.add(tomb);
-            Object object = scriber.objects.get(key);
-            if (object != null) {
-                tx.unbind(key);
-                tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), java.util.Set.of(),
-                        session.client().id(), false));
-            }
-        });
-        return forgotten;
-    }
-
-    /**
-     * Removes the tombstones {@link #forgetDropped} left, once stored, so the identities can come again. Caller
-     * holds the engine lock.
-     */
-    private void forgetStates(List<io.scribe.core.spi.ObjectState> forgotten) {
-        if (scriber.store.compact(0, forgotten)) {
-            forgotten.forEach(t -> scriber.states.remove(new Key(t.klass(), t.id())));
-        }
-        org.slf4j.LoggerFactory.getLogger(CatchUp.class).info("scriber {}: {} objects forgotten after a snapshot"
-                + " from {} (destroyed or hidden there while this peer was away)", scriber.guid, forgotten.size(),
-                session.client().id());
-    }
-
     /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
-    private String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
+    String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
         for (JsonNode node : nodes) {
             Scribe scribe = null;
             try {
@@ -362,47 +382,5 @@ final class CatchUp {
             cursor = explicit.asText();
         }
         return cursor;
-    }
-
-    /**
-     * Fetches again one scribe of the peer's log that this peer could not store (see {@link Scriber#retryFailed()}):
-     * asks for the page after {@code before}, the position before it, and plays that scribe alone, merged under
-     * what is here when it carries no clock. The cursor does not move. Completes with whether it is stored now.
-     */
-    CompletableFuture<Boolean> refetch(String before, String scribeId) {
-        ObjectNode message = Json.object().put("type", "sync");
-        if (before == null || before.isEmpty()) {
-            message.putNull("from");
-        } else {
-            message.put("from", before);
-        }
-        if (!session.wire().isSyncro()) {
-            message.put("limit", 1);
-        }
-        CompletableFuture<JsonNode> answer = session.request(message);
-        scriber.flush();
-        return answer.thenApply(response -> {
-            for (JsonNode node : response.path("result")) {
-                if (!scribeId.equals(node.path("id").asText(null))) {
-                    continue;
-                }
-                scriber.lock.lock();
-                try {
-                    Txn tx = new Txn();
-                    tx.history = session.syncro != null;
-                    playInto(List.of(node), before, tx, null);
-                    scriber.commit(tx);
-                    return true;
-                } catch (RuntimeException stillFailing) {
-                    scriber.report(new ScribeException(ScribeException.INTERNAL, "scribe " + scribeId + " from "
-                            + session.client().id() + " still cannot be stored: " + stillFailing.getMessage(),
-                            stillFailing));
-                    return false;
-                } finally {
-                    scriber.lock.unlock();
-                }
-            }
-            return false;
-        });
     }
 }

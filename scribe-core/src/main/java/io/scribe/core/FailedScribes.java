@@ -73,7 +73,7 @@ final class FailedScribes {
             if (session == null || f.scribeId() == null) {
                 continue;
             }
-            attempts.add(session.refetch(cursor, f.scribeId()).handle((stored, e) -> {
+            attempts.add(refetch(session, cursor, f.scribeId()).handle((stored, e) -> {
                 if (e == null && Boolean.TRUE.equals(stored)) {
                     resolved(f);
                 }
@@ -167,5 +167,47 @@ final class FailedScribes {
         if (failed.size() > 1000) {
             failed.removeFirst();
         }
+    }
+
+    /**
+     * Fetches again one scribe of the peer's log that this peer could not store (see {@link Scriber#retryFailed()}):
+     * asks for the page after {@code before}, the position before it, and plays that scribe alone, merged under
+     * what is here when it carries no clock. The cursor does not move. Completes with whether it is stored now.
+     */
+    private java.util.concurrent.CompletableFuture<Boolean> refetch(Session session, String before, String scribeId) {
+        ObjectNode message = Json.object().put("type", "sync");
+        if (before == null || before.isEmpty()) {
+            message.putNull("from");
+        } else {
+            message.put("from", before);
+        }
+        if (!session.wire().isSyncro()) {
+            message.put("limit", 1);
+        }
+        java.util.concurrent.CompletableFuture<JsonNode> answer = session.request(message);
+        scriber.flush();
+        return answer.thenApply(response -> {
+            for (JsonNode node : response.path("result")) {
+                if (!scribeId.equals(node.path("id").asText(null))) {
+                    continue;
+                }
+                scriber.lock.lock();
+                try {
+                    Txn tx = new Txn();
+                    tx.history = session.syncro != null;
+                    session.pages.playInto(List.of(node), before, tx, null);
+                    scriber.commit(tx);
+                    return true;
+                } catch (RuntimeException stillFailing) {
+                    scriber.report(new ScribeException(ScribeException.INTERNAL, "scribe " + scribeId + " from "
+                            + session.client().id() + " still cannot be stored: " + stillFailing.getMessage(),
+                            stillFailing));
+                    return false;
+                } finally {
+                    scriber.lock.unlock();
+                }
+            }
+            return false;
+        });
     }
 }

@@ -53,7 +53,7 @@ final class Inbound {
                     return;
                 }
                 playQueued();
-                session.rejected(null, e);
+                session.outbox.rejected(null, e);
                 return;
             }
             dispatch(message);
@@ -62,7 +62,7 @@ final class Inbound {
         @Override
         public void tooLarge(long length) {
             playQueued();
-            session.rejected(null, new ScribeException(ScribeException.TOO_LARGE,
+            session.outbox.rejected(null, new ScribeException(ScribeException.TOO_LARGE,
                     "frame of " + length + " bytes exceeds the maximum of " + wire.maxFrameBytes() + "; skipped"));
         }
     };
@@ -172,7 +172,7 @@ final class Inbound {
         } catch (ScribeException e) {
             // Answered after the pushed scribes before it, which are played first.
             playQueued();
-            session.rejected(null, e);
+            session.outbox.rejected(null, e);
             return;
         }
         // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
@@ -192,7 +192,7 @@ final class Inbound {
         try {
             session.intake.ack(position);
         } catch (ScribeException e) {
-            session.rejected(null, e);
+            session.outbox.rejected(null, e);
         }
         return true;
     }
@@ -252,9 +252,9 @@ final class Inbound {
         JsonNode scribeId = message.path("scribe").path("id");
         if ((id == null || id.isNull()) && "add_scribe".equals(message.path("type").asText()) && scribeId.isTextual()
                 && !wire.isSyncro()) {
-            session.rejectedPush(scribeId.asText(), e);
+            session.outbox.rejectedPush(scribeId.asText(), e);
         } else {
-            session.rejected(id, e);
+            session.outbox.rejected(id, e);
         }
     }
 }

@@ -75,8 +75,8 @@ final class Intake {
                     // raise: the scribe is acknowledged, the cursor stays, and a catch-up from it fetches both.
                     scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage()
                             + "; catching up from the peer's log", e));
-                    session.respond(id, Json.NODES.booleanNode(true));
-                    session.notCaughtUp();
+                    session.outbox.respond(id, Json.NODES.booleanNode(true));
+                    session.pages.notCaughtUp();
                     CompletableFuture<Void> running = session.catchUp();
                     if (running == null || running.isDone()) {
                         session.sync();
@@ -109,7 +109,7 @@ final class Intake {
             if (refused != null) {
                 throw refused;
             }
-            session.respond(id, Json.NODES.booleanNode(true));
+            session.outbox.respond(id, Json.NODES.booleanNode(true));
             correct(fixes);
         } finally {
             scriber.lock.unlock();
@@ -161,9 +161,9 @@ final class Intake {
             } catch (ScribeException e) {
                 JsonNode scribeId = json.path("id");
                 if (scribeId.isTextual()) {
-                    session.rejectedPush(scribeId.asText(), e);
+                    session.outbox.rejectedPush(scribeId.asText(), e);
                 } else {
-                    session.rejected(null, e);
+                    session.outbox.rejected(null, e);
                 }
                 continue;
             }
@@ -241,7 +241,7 @@ final class Intake {
         } finally {
             scriber.lock.unlock();
         }
-        session.respond(id, Json.NODES.booleanNode(true));
+        session.outbox.respond(id, Json.NODES.booleanNode(true));
     }
 
     /**
@@ -276,12 +276,12 @@ final class Intake {
     void answer(JsonNode id, ScribeException refused, Scribe scribe) {
         if ((id != null && !id.isNull()) || scribe.id() == null) {
             if (refused != null) {
-                session.rejected(id, refused);
+                session.outbox.rejected(id, refused);
             } else {
-                session.respond(id, Json.NODES.booleanNode(true));
+                session.outbox.respond(id, Json.NODES.booleanNode(true));
             }
         } else if (refused != null) {
-            session.rejectedPush(scribe.id(), refused);
+            session.outbox.rejectedPush(scribe.id(), refused);
         } else {
             ackUpTo = scribe.id();
             unacked++;
@@ -376,8 +376,8 @@ final class Intake {
      * again a moment later.
      */
     RuntimeException lost(RuntimeException cause) {
-        session.notCaughtUp();
-        session.retryCatchUp(null);
+        session.pages.notCaughtUp();
+        session.pages.retry(null);
         return cause instanceof ScribeException se ? se
                 : new ScribeException(ScribeException.INTERNAL, "scribe from " + client.id() + " not stored: " + cause,
                         cause);

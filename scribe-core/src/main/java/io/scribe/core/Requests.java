@@ -159,7 +159,7 @@ final class Requests {
                 scriber.lock.unlock();
             }
         }
-        session.respond(id, Json.NODES.booleanNode(true));
+        session.outbox.respond(id, Json.NODES.booleanNode(true));
     }
 
     /** Calls the {@link io.scribe.annotations.Rpc} method the peer names, or Syncro's {@code last_scribe_id}. */
@@ -174,7 +174,7 @@ final class Requests {
                 throw new ScribeException(ScribeException.NOT_ALLOWED, "method not exposed: " + klass + "." + method);
             }
             long last = scriber.store.lastId();
-            session.respond(id, last == 0 ? Json.NODES.nullNode() : Json.NODES.textNode(Long.toString(last)));
+            session.outbox.respond(id, last == 0 ? Json.NODES.nullNode() : Json.NODES.textNode(Long.toString(last)));
             return;
         }
         SyncedClass<?> c = scriber.classByKlass(klass);
@@ -213,7 +213,7 @@ final class Requests {
         } catch (IllegalAccessException e) {
             throw new ScribeException(ScribeException.INTERNAL, "cannot call " + klass + "." + method, e);
         }
-        session.respond(id, scriber.valueMapper.valueToTree(result));
+        session.outbox.respond(id, scriber.valueMapper.valueToTree(result));
     }
 
     /** Completes the request the peer answered. */
@@ -301,8 +301,8 @@ final class Requests {
                 older.disconnect();
             }
         }
-        session.respond(id, Json.object().put("principal", who));
-        session.startDeferredSync();
+        session.outbox.respond(id, Json.object().put("principal", who));
+        session.pages.startDeferred();
     }
 
     /** Hands a message of another type to the application's handler for it; 400 when there is none. */
@@ -320,7 +320,7 @@ final class Requests {
             throw new ScribeException(ScribeException.INTERNAL, "handler for " + type + " failed: " + e, e);
         }
         if (result != null) {
-            session.respond(id, result);
+            session.outbox.respond(id, result);
         }
     }
 }

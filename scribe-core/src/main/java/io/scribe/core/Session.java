@@ -43,27 +43,24 @@ public final class Session {
     final Outbox outbox;
     private volatile boolean open = true;
     private volatile boolean pushing;
-    private volatile boolean caughtUp;
-    private volatile CompletableFuture<Void> catchUp;
     private volatile String principal;
     private volatile boolean trustedRelay;
     // Opened by Client.exchange for one request: not one of the client's connections.
     private volatile boolean exchange;
     // The peer's sync and rpc requests: the work one request causes is bounded by the page size, their number by this.
     final io.scribe.core.internal.RequestRate rate;
-    // A catch-up asked for before authentication; started once the peer has authenticated.
-    private volatile CompletableFuture<Void> deferredSync;
     /** In Syncro mode, what makes the peer converge (see SyncroPeer); null otherwise. */
     final SyncroPeer syncro;
     final Pusher pusher;
-    private final CatchUp pages;
+    /** Catches up from the peer (see {@link CatchUp}). */
+    final CatchUp pages;
     /** Reads what the peer sends (see {@link Inbound}). */
     final Inbound inbound;
     /** Takes in the scribes the peer pushes (see {@link Intake}). */
     final Intake intake;
     /** Handles the peer's other messages (see {@link Requests}). */
     final Requests requests;
-    private final StatusBoard status;
+    final StatusBoard status;
     // Why the session closed, when it closed for a reason (see disconnectBecause).
     private volatile Throwable closeCause;
 
@@ -121,7 +118,7 @@ public final class Session {
      * the end of the peer's log.
      */
     public CompletableFuture<Void> catchUp() {
-        return catchUp;
+        return pages.running();
     }
 
     /**
@@ -164,7 +161,7 @@ public final class Session {
     /** Marks a session opened by {@link Client#exchange}; its pushed scribes move the cursor at once. */
     void markExchange() {
         exchange = true;
-        caughtUp = true;
+        pages.assumeCaughtUp();
     }
 
     /** Whether this session serves one request/answer exchange ({@link Client#exchange}), not a connection. */
@@ -174,7 +171,7 @@ public final class Session {
 
     /** Whether the catch-up started by {@link #sync()} has reached the end of the peer's log. */
     public boolean isCaughtUp() {
-        return caughtUp;
+        return pages.caughtUp();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -224,94 +221,9 @@ public final class Session {
         scriber.flush();
     }
 
-    /**
-     * Answers a message that could not be handled. Syncro peers raise on {@code error}, so in Syncro mode only the
-     * answers Syncro itself gives to a request (403, 404, 405 with an id) are sent; the rest is reported locally.
-     */
-    void rejected(JsonNode id, ScribeException e) {
-        scriber.metrics.refused(client.id(), e.code());
-        scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage(), e));
-        int code = e.code();
-        boolean syncroAnswers = id != null && (code == 403 || code == 404 || code == 405);
-        if (wire.isSyncro() && !syncroAnswers) {
-            return;
-        }
-        ObjectNode error = Json.object().put("type", "error");
-        if (id != null) {
-            error.set("id", id);
-        }
-        error.put("code", code);
-        error.put("message", e.getMessage());
-        enqueue(error);
-    }
-
-    /**
-     * Answers a push without a request id that could not be played with an {@code error} naming its scribe ({@code
-     * scribe}: its id, a position of the peer's log), on the Scribe wire; reported as {@link #rejected} does.
-     */
-    void rejectedPush(String scribeId, ScribeException e) {
-        scriber.metrics.refused(client.id(), e.code());
-        scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage(), e));
-        enqueue(Json.object().put("type", "error").put("scribe", scribeId).put("code", e.code())
-                .put("message", e.getMessage()));
-    }
-
-    /** Answers request {@code id} with {@code result}. */
-    void respond(JsonNode id, JsonNode result) {
-        ObjectNode response = Json.object().put("type", "response");
-        if (id != null) {
-            response.set("id", id);
-        }
-        response.set("result", result);
-        enqueue(response);
-    }
-
-    /** A pushed scribe could not be stored: pushes stop moving the cursor until a new catch-up is done. */
-    void notCaughtUp() {
-        caughtUp = false;
-    }
-
     /** The peer authenticated as {@code who} (see {@link Requests#gate}). */
     void authenticated(String who) {
         principal = who;
-    }
-
-    /** Starts the catch-up {@link #sync()} deferred until the peer authenticated, if one was. */
-    void startDeferredSync() {
-        CompletableFuture<Void> deferred = deferredSync;
-        if (deferred != null) {
-            deferredSync = null;
-            pages.requestPage(client.cursor().orElse(null), deferred);
-        }
-    }
-
-    /** The catch-up from the peer read its log to the end. */
-    void markCaughtUp() {
-        caughtUp = true;
-        status.set(ConnectionStatus.State.ONLINE, null);
-    }
-
-
-    /**
-     * Starts a new catch-up a second from now, if the session is still open and no catch-up is running other than
-     * {@code failed} (null: any finished one).
-     */
-    void retryCatchUp(CompletableFuture<Void> failed) {
-        try {
-            scriber.timer.schedule(() -> {
-                CompletableFuture<Void> running = catchUp;
-                if (open && !caughtUp && !scriber.closed && (running == null || running == failed
-                        || (failed == null && running.isDone()))) {
-                    try {
-                        sync();
-                    } catch (RuntimeException e) {
-                        log.debug("session {}: catch-up not restarted: {}", client.id(), e.toString());
-                    }
-                }
-            }, 1, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The Scriber is closing.
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -326,32 +238,9 @@ public final class Session {
      */
     public CompletableFuture<Void> sync() {
         scriber.checkOpen();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        catchUp = done;
-        caughtUp = false;
-        done.whenComplete((v, failure) -> {
-            if (failure != null) {
-                // A page that failed (no answer within the request timeout, a store that refused it): until a
-                // catch-up finishes, pushes from the peer cannot move its cursor here, so try again a moment later
-                // while the session lives (the peer's changes would otherwise wait for its next connection).
-                retryCatchUp(done);
-            }
-        });
-        status.set(ConnectionStatus.State.CATCHING_UP, null);
-        if (scriber.authenticator != null && principal == null) {
-            deferredSync = done;
-            return done;
-        }
-        pages.requestPage(client.cursor().orElse(null), done);
+        CompletableFuture<Void> done = pages.start();
         scriber.flush();
         return done;
-    }
-
-    /**
-     * Fetches again one scribe of the peer's log that this peer could not store: see {@link CatchUp#refetch}.
-     */
-    CompletableFuture<Boolean> refetch(String before, String scribeId) {
-        return pages.refetch(before, scribeId);
     }
 
     /**
@@ -478,10 +367,7 @@ public final class Session {
         }
         outbox.failPending();
         pusher.closed();
-        CompletableFuture<Void> running = catchUp;
-        if (running != null) {
-            running.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
-        }
+        pages.closed();
         try {
             connection.close();
         } catch (RuntimeException e) {
