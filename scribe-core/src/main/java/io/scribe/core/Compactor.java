@@ -232,7 +232,7 @@ final class Compactor {
         Map<String, Long> positions = new HashMap<>();
         upstream = false;
         Map<String, String> known = scriber.store.cursors(Acknowledged.KEY_PREFIX);
-        List<Client> connected = scriber.connectedClients();
+        List<Client> connected = scriber.clients.connected();
         if (known.isEmpty() && connected.isEmpty()) {
             // No peer ever acknowledged anything here: nothing is known to be safe to remove (a peer started
             // offline would otherwise drop its own changes before its server had them).

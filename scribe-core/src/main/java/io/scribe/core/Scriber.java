@@ -123,7 +123,8 @@ public final class Scriber implements AutoCloseable {
     final Map<Key, ObjectState> states;
     final Map<Key, Object> objects;
     final Map<Object, Key> bound;
-    private final Map<String, Client> clients = new HashMap<>();
+    /** The clients this peer holds a record of (see {@link Clients}). */
+    final Clients clients = new Clients(this);
 
     final List<Session> sessions = new CopyOnWriteArrayList<>();
     final Map<Class<?>, List<Change.Listener<?>>> listeners = new ConcurrentHashMap<>();
@@ -287,12 +288,7 @@ public final class Scriber implements AutoCloseable {
             throw new ScribeException(ScribeException.BAD_REQUEST, "client ids starting with " + RESERVED_PREFIX
                     + " are reserved for this peer's own records: " + clientId);
         }
-        lock.lock();
-        try {
-            return clients.computeIfAbsent(clientId, id -> new Client(this, id));
-        } finally {
-            lock.unlock();
-        }
+        return clients.get(clientId);
     }
 
     /**
@@ -302,38 +298,7 @@ public final class Scriber implements AutoCloseable {
      * @return whether the client was forgotten (false while it has an open session)
      */
     public boolean forgetClient(String clientId) {
-        Objects.requireNonNull(clientId, "clientId");
-        lock.lock();
-        try {
-            Client client = clients.get(clientId);
-            if (client != null && !client.sessions().isEmpty()) {
-                return false;
-            }
-            clients.remove(clientId);
-            Txn tx = new Txn();
-            // An empty cursor removes the client's cursor (see Commit), and what it acknowledged here.
-            if (store.cursor(clientId).isPresent()) {
-                tx.cursors.put(clientId, "");
-            }
-            if (store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
-                tx.cursors.put(Acknowledged.KEY_PREFIX + clientId, "");
-            }
-            if (!tx.isEmpty()) {
-                commit(tx);
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The clients with at least one open session. */
-    List<Client> connectedClients() {
-        List<Client> connected = new java.util.ArrayList<>();
-        for (Session s : sessions) {
-            connected.add(s.client());
-        }
-        return connected;
+        return clients.forget(Objects.requireNonNull(clientId, "clientId"));
     }
 
     /**
@@ -350,12 +315,7 @@ public final class Scriber implements AutoCloseable {
 
     /** The number of clients this peer holds a record of (connected or not). */
     public int clientCount() {
-        lock.lock();
-        try {
-            return clients.size();
-        } finally {
-            lock.unlock();
-        }
+        return clients.count();
     }
 
     /** The sessions currently connected, to any client. */

@@ -1,0 +1,78 @@
+package io.scribe.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The clients one Scriber holds a record of, by GUID, connected or not: each one's cursor and acknowledged position
+ * live in the store. Thread-safe (under the engine's lock).
+ */
+final class Clients {
+
+    private final Scriber scriber;
+    private final Map<String, Client> byId = new HashMap<>();
+
+    Clients(Scriber scriber) {
+        this.scriber = scriber;
+    }
+
+    /** The client with this GUID, created on first use; the caller has checked the id. */
+    Client get(String clientId) {
+        scriber.lock.lock();
+        try {
+            return byId.computeIfAbsent(clientId, id -> new Client(scriber, id));
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /**
+     * Forgets a client without an open session: its record and its stored cursor and acknowledged position, in one
+     * commit. Returns false, keeping it, while it has an open session.
+     */
+    boolean forget(String clientId) {
+        scriber.lock.lock();
+        try {
+            Client client = byId.get(clientId);
+            if (client != null && !client.sessions().isEmpty()) {
+                return false;
+            }
+            byId.remove(clientId);
+            Txn tx = new Txn();
+            // An empty cursor removes the client's cursor (see Commit), and what it acknowledged here.
+            if (scriber.store.cursor(clientId).isPresent()) {
+                tx.cursors.put(clientId, "");
+            }
+            if (scriber.store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
+                tx.cursors.put(Acknowledged.KEY_PREFIX + clientId, "");
+            }
+            if (!tx.isEmpty()) {
+                scriber.commit(tx);
+            }
+            return true;
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /** The clients with at least one open session, once per session. */
+    List<Client> connected() {
+        List<Client> connected = new ArrayList<>();
+        for (Session s : scriber.sessions) {
+            connected.add(s.client());
+        }
+        return connected;
+    }
+
+    /** How many clients there is a record of. */
+    int count() {
+        scriber.lock.lock();
+        try {
+            return byId.size();
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+}
