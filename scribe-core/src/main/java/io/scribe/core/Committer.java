@@ -266,13 +266,16 @@ final class Committer {
 
     /**
      * The form a state is held in memory, beside its object, for as long as the object lives: its fields in a
-     * {@link io.scribe.core.internal.SmallMap} (the same values, not copies).
+     * {@link io.scribe.core.internal.SmallMap} (the same values, not copies), and its stamps, when one write stamped
+     * every field, as {@link io.scribe.core.internal.UniformStamps} over them.
      */
     static ObjectState held(ObjectState state) {
         com.fasterxml.jackson.databind.node.ObjectNode fields = io.scribe.core.internal.SmallMap.compact(state.fields());
+        java.util.Map<String, io.scribe.core.spi.Stamp> stamps =
+                io.scribe.core.internal.UniformStamps.of(state.stamps(), fields);
         // A state derived from a held one (the usual update) is compact already: kept as it is.
-        return fields == state.fields() ? state
-                : new ObjectState(state.klass(), state.id(), fields, state.stamps(), state.tombstone());
+        return fields == state.fields() && stamps == state.stamps() ? state
+                : new ObjectState(state.klass(), state.id(), fields, stamps, state.tombstone());
     }
 
     /** Binds the objects {@code tx} created or received; part of {@link #apply}. */

@@ -24,11 +24,19 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
     /** The most entries kept in arrays. */
     static final int MAX = 12;
 
+    /** How many distinct key arrays are shared at most (see {@link #shareKeys()}); past it, new ones are not. */
+    private static final int MAX_SHARED_KEY_SETS = 4096;
+    private static final java.util.concurrent.ConcurrentHashMap<java.util.List<String>, String[]> KEY_SETS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private String[] keys;
     private JsonNode[] values;
-    private int size;
-    private int modifications;
     private Map<String, JsonNode> large;
+    // Narrow, so that the flag fits the object's size: size is at most MAX; modifications only needs to change.
+    private byte size;
+    private short modifications;
+    /** Whether {@link #keys} is shared with other maps of the same keys: copied before it is changed. */
+    private boolean sharedKeys;
 
     private SmallMap(int capacity) {
         keys = new String[Math.max(capacity, 1)];
@@ -36,11 +44,54 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
     }
 
     /**
+     * Shares this map's key array with every held map of the same keys in the same order (the objects of one class:
+     * one array for all of them instead of one each), and trims the value array to the entries. Nothing changes for
+     * the map's users: a later change of its keys copies the array first.
+     */
+    private void shareKeys() {
+        if (sharedKeys || large != null || size == 0) {
+            return;
+        }
+        String[] own = size == keys.length ? keys : Arrays.copyOf(keys, size);
+        if (values.length != size) {
+            values = Arrays.copyOf(values, size);
+        }
+        java.util.List<String> list = Arrays.asList(own);
+        String[] known = KEY_SETS.get(list);
+        if (known == null && KEY_SETS.size() < MAX_SHARED_KEY_SETS) {
+            // A copy nobody writes: the map that offered it goes on with its own array until it is shared.
+            String[] canonical = own.clone();
+            known = KEY_SETS.putIfAbsent(Arrays.asList(canonical), canonical);
+            if (known == null) {
+                known = canonical;
+            }
+        }
+        if (known != null) {
+            keys = known;
+            sharedKeys = true;
+        } else {
+            keys = own;
+        }
+    }
+
+    /** Makes the key array this map's own before its keys change. */
+    private void ownKeys() {
+        if (sharedKeys) {
+            keys = keys.clone();
+            sharedKeys = false;
+        }
+    }
+
+    /**
      * An object node with the same children as {@code node} (the values themselves, not copies) held in a SmallMap,
      * or {@code node} itself when it has more than {@link #MAX} of them or is held in one already.
      */
     public static ObjectNode compact(ObjectNode node) {
-        if (node instanceof Held || node.size() > MAX) {
+        if (node instanceof Held held) {
+            held.map.shareKeys();
+            return node;
+        }
+        if (node.size() > MAX) {
             return node;
         }
         SmallMap map = new SmallMap(node.size());
@@ -48,6 +99,7 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
             Map.Entry<String, JsonNode> e = it.next();
             map.put(e.getKey(), e.getValue());
         }
+        map.shareKeys();
         return new Held(map);
     }
 
@@ -78,8 +130,13 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
                 return super.deepCopy();
             }
             SmallMap copy = new SmallMap(map.size);
+            if (map.sharedKeys) {
+                copy.keys = map.keys;
+                copy.sharedKeys = true;
+            } else {
+                System.arraycopy(map.keys, 0, copy.keys, 0, map.size);
+            }
             for (int i = 0; i < map.size; i++) {
-                copy.keys[i] = map.keys[i];
                 copy.values[i] = map.values[i].deepCopy();
             }
             copy.size = map.size;
@@ -137,8 +194,10 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
             keys = null;
             values = null;
             size = 0;
+            sharedKeys = false;
             return large.put(key, value);
         }
+        ownKeys();
         if (size == keys.length) {
             int grown = Math.min(MAX, keys.length * 2);
             keys = Arrays.copyOf(keys, grown);
@@ -166,6 +225,7 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
 
     private void removeAt(int i) {
         modifications++;
+        ownKeys();
         System.arraycopy(keys, i + 1, keys, i, size - i - 1);
         System.arraycopy(values, i + 1, values, i, size - i - 1);
         size--;
@@ -180,6 +240,7 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
             return;
         }
         modifications++;
+        ownKeys();
         Arrays.fill(keys, 0, size, null);
         Arrays.fill(values, 0, size, null);
         size = 0;
@@ -207,7 +268,7 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
     private final class Entries implements Iterator<Map.Entry<String, JsonNode>> {
         private int next;
         private int last = -1;
-        private int expected = modifications;
+        private short expected = modifications;
 
         @Override
         public boolean hasNext() {

@@ -20,12 +20,13 @@ import java.util.Objects;
 public record ObjectState(
         String klass, String id, ObjectNode fields, Map<String, Stamp> stamps, Stamp tombstone) {
 
-    /** Validates the components and copies {@code stamps}. */
+    /** Validates the components and copies {@code stamps} (unless it is immutable already). */
     public ObjectState {
         Objects.requireNonNull(klass, "klass");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(fields, "fields");
-        stamps = Map.copyOf(stamps);
+        // A held state's compact stamps (see UniformStamps) are immutable already; any other map is copied.
+        stamps = stamps instanceof io.scribe.core.internal.UniformStamps ? stamps : Map.copyOf(stamps);
     }
 
     /** Whether the object was destroyed. */

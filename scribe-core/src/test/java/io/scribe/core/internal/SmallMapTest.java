@@ -52,6 +52,60 @@ class SmallMapTest {
     }
 
     @Test
+    void mapsCompactedFromTheSameKeysChangeIndependently() {
+        // Held maps of the same keys share one key array: a change to one map's keys (an added, removed or cleared
+        // key, in a map or in a deep copy of it) must not show in any other.
+        for (int seed = 0; seed < 100; seed++) {
+            Random random = new Random(seed);
+            List<ObjectNode> references = new ArrayList<>();
+            List<ObjectNode> smalls = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                ObjectNode reference = Json.object().put("id", "x" + i).put("title", "t" + i).put("done", i % 2 == 0);
+                references.add(reference);
+                smalls.add(SmallMap.compact(reference.deepCopy()));
+            }
+            for (int step = 0; step < 300; step++) {
+                int m = random.nextInt(smalls.size());
+                ObjectNode small = smalls.get(m);
+                ObjectNode reference = references.get(m);
+                String key = random.nextBoolean() ? List.of("id", "title", "done").get(random.nextInt(3))
+                        : "k" + random.nextInt(SmallMap.MAX + 3);
+                switch (random.nextInt(7)) {
+                    case 0, 1 -> {
+                        JsonNode value = Json.NODES.numberNode(random.nextInt(100));
+                        assertThat(small.replace(key, value)).isEqualTo(reference.replace(key, value));
+                    }
+                    case 2 -> assertThat(small.remove(key)).isEqualTo(reference.remove(key));
+                    case 3 -> {
+                        // A held state derived from another by copying it, then held again itself.
+                        smalls.add(SmallMap.compact(small.deepCopy()));
+                        references.add(reference.deepCopy());
+                    }
+                    case 4 -> {
+                        smalls.set(m, SmallMap.compact(small));
+                        assertThat(smalls.get(m)).isSameAs(small);
+                    }
+                    case 5 -> {
+                        List<String> keep = retained(reference, random);
+                        small.retain(keep);
+                        reference.retain(keep);
+                    }
+                    default -> {
+                        if (random.nextInt(10) == 0) {
+                            small.removeAll();
+                            reference.removeAll();
+                        }
+                    }
+                }
+                for (int i = 0; i < smalls.size(); i++) {
+                    assertThat(iterate(smalls.get(i))).containsExactlyEntriesOf(iterate(references.get(i)));
+                    assertThat(Json.text(smalls.get(i))).isEqualTo(Json.text(references.get(i)));
+                }
+            }
+        }
+    }
+
+    @Test
     void compactKeepsTheValuesThemselvesAndLeavesLargeNodesAlone() {
         ObjectNode node = Json.object().put("id", "x1").put("title", "a title");
         ObjectNode small = SmallMap.compact(node);

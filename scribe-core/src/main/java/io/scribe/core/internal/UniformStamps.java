@@ -1,0 +1,135 @@
+package io.scribe.core.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.spi.Stamp;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The stamps of a held state whose fields were all written by one write (an object created and not changed since, the
+ * usual case): the same stamp for every field of the state's {@code fields}, as a map view of those fields' names,
+ * instead of a map of its own (a table and an entry per field). Immutable, as long as {@code fields} is, which a held
+ * state's fields are by convention ({@link io.scribe.core.spi.ObjectState}).
+ */
+public final class UniformStamps extends AbstractMap<String, Stamp> {
+
+    private final ObjectNode fields;
+    private final Stamp stamp;
+
+    private UniformStamps(ObjectNode fields, Stamp stamp) {
+        this.fields = fields;
+        this.stamp = stamp;
+    }
+
+    /**
+     * {@code stamps} as a UniformStamps over {@code fields} when it stamps exactly the fields of {@code fields}, all
+     * with equal stamps; otherwise {@code stamps} itself.
+     */
+    public static Map<String, Stamp> of(Map<String, Stamp> stamps, ObjectNode fields) {
+        if (stamps instanceof UniformStamps || stamps.isEmpty() || stamps.size() != fields.size()) {
+            return stamps;
+        }
+        Stamp first = null;
+        for (Map.Entry<String, Stamp> e : stamps.entrySet()) {
+            if (first == null) {
+                first = e.getValue();
+            } else if (!first.equals(e.getValue())) {
+                return stamps;
+            }
+            if (!fields.has(e.getKey())) {
+                return stamps;
+            }
+        }
+        return new UniformStamps(fields, first);
+    }
+
+    @Override
+    public int size() {
+        return fields.size();
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+        return key instanceof String name && fields.has(name);
+    }
+
+    @Override
+    public Stamp get(Object key) {
+        return containsKey(key) ? stamp : null;
+    }
+
+    @Override
+    public Stamp getOrDefault(Object key, Stamp defaultValue) {
+        return containsKey(key) ? stamp : defaultValue;
+    }
+
+    @Override
+    public Stamp put(String key, Stamp value) {
+        throw new UnsupportedOperationException("the stamps of a held state are immutable");
+    }
+
+    @Override
+    public Stamp remove(Object key) {
+        throw new UnsupportedOperationException("the stamps of a held state are immutable");
+    }
+
+    @Override
+    public void clear() {
+        throw new UnsupportedOperationException("the stamps of a held state are immutable");
+    }
+
+    @Override
+    public Set<Map.Entry<String, Stamp>> entrySet() {
+        return new AbstractSet<>() {
+            @Override
+            public int size() {
+                return fields.size();
+            }
+
+            @Override
+            public Iterator<Map.Entry<String, Stamp>> iterator() {
+                Iterator<String> names = fields.fieldNames();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return names.hasNext();
+                    }
+
+                    @Override
+                    public Map.Entry<String, Stamp> next() {
+                        return Map.entry(names.next(), stamp);
+                    }
+                };
+            }
+        };
+    }
+
+    @Override
+    public int hashCode() {
+        int h = 0;
+        for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
+            h += it.next().hashCode() ^ stamp.hashCode();
+        }
+        return h;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof Map<?, ?> other) || other.size() != size()) {
+            return false;
+        }
+        for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
+            if (!Objects.equals(other.get(it.next()), stamp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
