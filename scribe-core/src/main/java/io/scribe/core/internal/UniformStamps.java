@@ -2,8 +2,9 @@ package io.scribe.core.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.spi.Stamp;
-import java.util.AbstractMap;
+import java.util.AbstractCollection;
 import java.util.AbstractSet;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -13,9 +14,10 @@ import java.util.Set;
  * The stamps of a held state whose fields were all written by one write (an object created and not changed since, the
  * usual case): the same stamp for every field of the state's {@code fields}, as a map view of those fields' names,
  * instead of a map of its own (a table and an entry per field). Immutable, as long as {@code fields} is, which a held
- * state's fields are by convention ({@link io.scribe.core.spi.ObjectState}).
+ * state's fields are by convention ({@link io.scribe.core.spi.ObjectState}). A {@link Map} of its own rather than an
+ * {@code AbstractMap}, whose cached views would cost a held state more than the stamps.
  */
-public final class UniformStamps extends AbstractMap<String, Stamp> {
+public final class UniformStamps implements Map<String, Stamp> {
 
     private final ObjectNode fields;
     private final Stamp stamp;
@@ -53,6 +55,16 @@ public final class UniformStamps extends AbstractMap<String, Stamp> {
     }
 
     @Override
+    public boolean isEmpty() {
+        return fields.isEmpty();
+    }
+
+    @Override
+    public boolean containsValue(Object value) {
+        return !fields.isEmpty() && stamp.equals(value);
+    }
+
+    @Override
     public boolean containsKey(Object key) {
         return key instanceof String name && fields.has(name);
     }
@@ -78,8 +90,60 @@ public final class UniformStamps extends AbstractMap<String, Stamp> {
     }
 
     @Override
+    public void putAll(Map<? extends String, ? extends Stamp> m) {
+        throw new UnsupportedOperationException("the stamps of a held state are immutable");
+    }
+
+    @Override
     public void clear() {
         throw new UnsupportedOperationException("the stamps of a held state are immutable");
+    }
+
+    @Override
+    public Set<String> keySet() {
+        return new AbstractSet<>() {
+            @Override
+            public int size() {
+                return fields.size();
+            }
+
+            @Override
+            public boolean contains(Object o) {
+                return containsKey(o);
+            }
+
+            @Override
+            public Iterator<String> iterator() {
+                return fields.fieldNames();
+            }
+        };
+    }
+
+    @Override
+    public Collection<Stamp> values() {
+        return new AbstractCollection<>() {
+            @Override
+            public int size() {
+                return fields.size();
+            }
+
+            @Override
+            public Iterator<Stamp> iterator() {
+                Iterator<String> names = fields.fieldNames();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return names.hasNext();
+                    }
+
+                    @Override
+                    public Stamp next() {
+                        names.next();
+                        return stamp;
+                    }
+                };
+            }
+        };
     }
 
     @Override
@@ -131,5 +195,17 @@ public final class UniformStamps extends AbstractMap<String, Stamp> {
             }
         }
         return true;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("{");
+        for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
+            b.append(it.next()).append('=').append(stamp);
+            if (it.hasNext()) {
+                b.append(", ");
+            }
+        }
+        return b.append('}').toString();
     }
 }

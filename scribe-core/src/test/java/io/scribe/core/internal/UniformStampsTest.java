@@ -30,6 +30,11 @@ class UniformStampsTest {
         assertThat(uniform.get("missing")).isNull();
         assertThat(uniform.getOrDefault("missing", null)).isNull();
         assertThat(new HashMap<>(uniform)).isEqualTo(stamps);
+        assertThat(uniform.keySet()).containsExactly("id", "title");
+        assertThat(uniform.values()).containsExactly(stamp, stamp);
+        assertThat(uniform.containsValue(stamp)).isTrue();
+        assertThat(uniform.containsValue(new Stamp(1, "peer-a", 0))).isFalse();
+        assertThat(uniform).hasToString("{id=" + stamp + ", title=" + stamp + "}");
         assertThatThrownBy(() -> uniform.put("title", stamp)).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> uniform.remove("id")).isInstanceOf(UnsupportedOperationException.class);
     }
@@ -58,6 +63,6 @@ class UniformStampsTest {
         assertThat(held).isEqualTo(plain);
         assertThat(plain).isEqualTo(held);
         assertThat(held.hashCode()).isEqualTo(plain.hashCode());
-        assertThat(Json.text(Json.toJson(held))).isEqualTo(Json.text(Json.toJson(plain)));
+        assertThat(Json.toJson(held)).isEqualTo(Json.toJson(plain));
     }
 }
