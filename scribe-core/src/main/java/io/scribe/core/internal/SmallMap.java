@@ -264,6 +264,84 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
         };
     }
 
+    /**
+     * The keys in order, read through to the arrays. A new view each time, unlike {@code AbstractMap}'s cached one:
+     * a held map lives as long as its object, and a cached view would cost it more than its keys.
+     */
+    @Override
+    public Set<String> keySet() {
+        if (large != null) {
+            return large.keySet();
+        }
+        return new AbstractSet<>() {
+            @Override
+            public int size() {
+                return SmallMap.this.size();
+            }
+
+            @Override
+            public boolean contains(Object key) {
+                return containsKey(key);
+            }
+
+            @Override
+            public Iterator<String> iterator() {
+                Iterator<Map.Entry<String, JsonNode>> entries = entrySet().iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return entries.hasNext();
+                    }
+
+                    @Override
+                    public String next() {
+                        return entries.next().getKey();
+                    }
+
+                    @Override
+                    public void remove() {
+                        entries.remove();
+                    }
+                };
+            }
+        };
+    }
+
+    /** The values in order, read through to the arrays; a new view each time, as {@link #keySet()}. */
+    @Override
+    public java.util.Collection<JsonNode> values() {
+        if (large != null) {
+            return large.values();
+        }
+        return new java.util.AbstractCollection<>() {
+            @Override
+            public int size() {
+                return SmallMap.this.size();
+            }
+
+            @Override
+            public Iterator<JsonNode> iterator() {
+                Iterator<Map.Entry<String, JsonNode>> entries = entrySet().iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return entries.hasNext();
+                    }
+
+                    @Override
+                    public JsonNode next() {
+                        return entries.next().getValue();
+                    }
+
+                    @Override
+                    public void remove() {
+                        entries.remove();
+                    }
+                };
+            }
+        };
+    }
+
     /** The entries in order; each reads and writes through to the arrays. */
     private final class Entries implements Iterator<Map.Entry<String, JsonNode>> {
         private int next;

@@ -43,6 +43,8 @@ class SmallMapTest {
                     }
                 }
                 assertThat(iterate(small)).containsExactlyEntriesOf(iterate(reference));
+                assertThat(small.fieldNames()).toIterable().containsExactlyElementsOf(() -> reference.fieldNames());
+                assertThat(small.elements()).toIterable().containsExactlyElementsOf(() -> reference.elements());
                 assertThat(small).isEqualTo(reference);
                 assertThat(reference).isEqualTo(small);
                 assertThat(small.hashCode()).isEqualTo(reference.hashCode());
