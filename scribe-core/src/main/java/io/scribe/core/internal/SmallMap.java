@@ -17,9 +17,10 @@ import java.util.Set;
  * The children of an {@link ObjectNode} kept for long (the fields of every object a peer holds): keys and values in
  * two arrays, in insertion order, found by scanning, as a {@code LinkedHashMap} keeps them but in about a fifth of
  * the memory for a few fields (no hash table, no entry objects). Past {@link #MAX} entries it moves them
- * into a {@code LinkedHashMap}, so large objects are looked up by hash. Not thread-safe, like {@code LinkedHashMap}.
+ * into a {@code LinkedHashMap}, so large objects are looked up by hash. A {@link Map} of its own rather than an
+ * {@code AbstractMap}, whose cached views would cost every held map more. Not thread-safe, like {@code LinkedHashMap}.
  */
-public final class SmallMap extends AbstractMap<String, JsonNode> {
+public final class SmallMap implements Map<String, JsonNode> {
 
     /** The most entries kept in arrays. */
     static final int MAX = 12;
@@ -160,8 +161,43 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
     }
 
     @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    @Override
     public boolean containsKey(Object key) {
         return large != null ? large.containsKey(key) : indexOf(key) >= 0;
+    }
+
+    @Override
+    public boolean containsValue(Object value) {
+        return values().contains(value);
+    }
+
+    @Override
+    public void putAll(Map<? extends String, ? extends JsonNode> m) {
+        m.forEach(this::put);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o == this || (o instanceof Map<?, ?> other && entrySet().equals(other.entrySet()));
+    }
+
+    @Override
+    public int hashCode() {
+        return entrySet().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("{");
+        for (Iterator<Map.Entry<String, JsonNode>> it = entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            b.append(e.getKey()).append('=').append(e.getValue()).append(it.hasNext() ? ", " : "");
+        }
+        return b.append('}').toString();
     }
 
     @Override
@@ -286,23 +322,7 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
 
             @Override
             public Iterator<String> iterator() {
-                Iterator<Map.Entry<String, JsonNode>> entries = entrySet().iterator();
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return entries.hasNext();
-                    }
-
-                    @Override
-                    public String next() {
-                        return entries.next().getKey();
-                    }
-
-                    @Override
-                    public void remove() {
-                        entries.remove();
-                    }
-                };
+                return new Mapped<>(entrySet().iterator(), Map.Entry::getKey);
             }
         };
     }
@@ -321,25 +341,28 @@ public final class SmallMap extends AbstractMap<String, JsonNode> {
 
             @Override
             public Iterator<JsonNode> iterator() {
-                Iterator<Map.Entry<String, JsonNode>> entries = entrySet().iterator();
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return entries.hasNext();
-                    }
-
-                    @Override
-                    public JsonNode next() {
-                        return entries.next().getValue();
-                    }
-
-                    @Override
-                    public void remove() {
-                        entries.remove();
-                    }
-                };
+                return new Mapped<>(entrySet().iterator(), Map.Entry::getValue);
             }
         };
+    }
+
+    /** The keys or the values of the entries, removed through the entries. */
+    private record Mapped<T>(Iterator<Map.Entry<String, JsonNode>> entries,
+            java.util.function.Function<Map.Entry<String, JsonNode>, T> part) implements Iterator<T> {
+        @Override
+        public boolean hasNext() {
+            return entries.hasNext();
+        }
+
+        @Override
+        public T next() {
+            return part.apply(entries.next());
+        }
+
+        @Override
+        public void remove() {
+            entries.remove();
+        }
     }
 
     /** The entries in order; each reads and writes through to the arrays. */
