@@ -30,9 +30,10 @@ public final class SmallMap implements Map<String, JsonNode> {
     private static final java.util.concurrent.ConcurrentHashMap<java.util.List<String>, String[]> KEY_SETS =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    private String[] keys;
+    // The keys while the map is small (a String[], possibly shared: see shareKeys), then the LinkedHashMap that holds
+    // every entry once it is large: one field for both keeps a held map at 24 bytes.
+    private Object keys;
     private JsonNode[] values;
-    private Map<String, JsonNode> large;
     // Narrow, so that the flag fits the object's size: size is at most MAX; modifications only needs to change.
     private byte size;
     private short modifications;
@@ -40,8 +41,20 @@ public final class SmallMap implements Map<String, JsonNode> {
     private boolean sharedKeys;
 
     private SmallMap(int capacity) {
-        keys = new String[Math.max(capacity, 1)];
-        values = new JsonNode[keys.length];
+        String[] names = new String[Math.max(capacity, 1)];
+        keys = names;
+        values = new JsonNode[names.length];
+    }
+
+    /** The key array, while the map is small. */
+    private String[] names() {
+        return (String[]) keys;
+    }
+
+    /** The map that holds every entry once this one is large, or null while it is small. */
+    @SuppressWarnings("unchecked")
+    private Map<String, JsonNode> large() {
+        return keys instanceof Map<?, ?> map ? (Map<String, JsonNode>) map : null;
     }
 
     /**
@@ -50,10 +63,10 @@ public final class SmallMap implements Map<String, JsonNode> {
      * the map's users: a later change of its keys copies the array first.
      */
     private void shareKeys() {
-        if (sharedKeys || large != null || size == 0) {
+        if (sharedKeys || large() != null || size == 0) {
             return;
         }
-        String[] own = size == keys.length ? keys : Arrays.copyOf(keys, size);
+        String[] own = size == names().length ? names() : Arrays.copyOf(names(), size);
         if (values.length != size) {
             values = Arrays.copyOf(values, size);
         }
@@ -78,7 +91,7 @@ public final class SmallMap implements Map<String, JsonNode> {
     /** Makes the key array this map's own before its keys change. */
     private void ownKeys() {
         if (sharedKeys) {
-            keys = keys.clone();
+            keys = names().clone();
             sharedKeys = false;
         }
     }
@@ -127,7 +140,7 @@ public final class SmallMap implements Map<String, JsonNode> {
 
         @Override
         public ObjectNode deepCopy() {
-            if (map.large != null) {
+            if (map.large() != null) {
                 return super.deepCopy();
             }
             SmallMap copy = new SmallMap(map.size);
@@ -147,7 +160,7 @@ public final class SmallMap implements Map<String, JsonNode> {
 
     private int indexOf(Object key) {
         for (int i = 0; i < size; i++) {
-            String k = keys[i];
+            String k = names()[i];
             if (k == key || k.equals(key)) {
                 return i;
             }
@@ -157,7 +170,7 @@ public final class SmallMap implements Map<String, JsonNode> {
 
     @Override
     public int size() {
-        return large != null ? large.size() : size;
+        return large() != null ? large().size() : size;
     }
 
     @Override
@@ -167,7 +180,7 @@ public final class SmallMap implements Map<String, JsonNode> {
 
     @Override
     public boolean containsKey(Object key) {
-        return large != null ? large.containsKey(key) : indexOf(key) >= 0;
+        return large() != null ? large().containsKey(key) : indexOf(key) >= 0;
     }
 
     @Override
@@ -202,8 +215,8 @@ public final class SmallMap implements Map<String, JsonNode> {
 
     @Override
     public JsonNode get(Object key) {
-        if (large != null) {
-            return large.get(key);
+        if (large() != null) {
+            return large().get(key);
         }
         int i = indexOf(key);
         return i < 0 ? null : values[i];
@@ -212,8 +225,8 @@ public final class SmallMap implements Map<String, JsonNode> {
     @Override
     public JsonNode put(String key, JsonNode value) {
         Objects.requireNonNull(key, "key");
-        if (large != null) {
-            return large.put(key, value);
+        if (large() != null) {
+            return large().put(key, value);
         }
         int i = indexOf(key);
         if (i >= 0) {
@@ -223,23 +236,23 @@ public final class SmallMap implements Map<String, JsonNode> {
         }
         modifications++;
         if (size == MAX) {
-            large = new LinkedHashMap<>(MAX * 4);
+            Map<String, JsonNode> large = new LinkedHashMap<>(MAX * 4);
             for (int j = 0; j < size; j++) {
-                large.put(keys[j], values[j]);
+                large.put(names()[j], values[j]);
             }
-            keys = null;
+            keys = large;
             values = null;
             size = 0;
             sharedKeys = false;
             return large.put(key, value);
         }
         ownKeys();
-        if (size == keys.length) {
-            int grown = Math.min(MAX, keys.length * 2);
-            keys = Arrays.copyOf(keys, grown);
+        if (size == names().length) {
+            int grown = Math.min(MAX, names().length * 2);
+            keys = Arrays.copyOf(names(), grown);
             values = Arrays.copyOf(values, grown);
         }
-        keys[size] = key;
+        names()[size] = key;
         values[size] = value;
         size++;
         return null;
@@ -247,8 +260,8 @@ public final class SmallMap implements Map<String, JsonNode> {
 
     @Override
     public JsonNode remove(Object key) {
-        if (large != null) {
-            return large.remove(key);
+        if (large() != null) {
+            return large().remove(key);
         }
         int i = indexOf(key);
         if (i < 0) {
@@ -265,27 +278,27 @@ public final class SmallMap implements Map<String, JsonNode> {
         System.arraycopy(keys, i + 1, keys, i, size - i - 1);
         System.arraycopy(values, i + 1, values, i, size - i - 1);
         size--;
-        keys[size] = null;
+        names()[size] = null;
         values[size] = null;
     }
 
     @Override
     public void clear() {
-        if (large != null) {
-            large.clear();
+        if (large() != null) {
+            large().clear();
             return;
         }
         modifications++;
         ownKeys();
-        Arrays.fill(keys, 0, size, null);
+        Arrays.fill(names(), 0, size, null);
         Arrays.fill(values, 0, size, null);
         size = 0;
     }
 
     @Override
     public Set<Map.Entry<String, JsonNode>> entrySet() {
-        if (large != null) {
-            return large.entrySet();
+        if (large() != null) {
+            return large().entrySet();
         }
         return new AbstractSet<>() {
             @Override
@@ -295,7 +308,7 @@ public final class SmallMap implements Map<String, JsonNode> {
 
             @Override
             public Iterator<Map.Entry<String, JsonNode>> iterator() {
-                return large != null ? large.entrySet().iterator() : new Entries();
+                return large() != null ? large().entrySet().iterator() : new Entries();
             }
         };
     }
@@ -306,8 +319,8 @@ public final class SmallMap implements Map<String, JsonNode> {
      */
     @Override
     public Set<String> keySet() {
-        if (large != null) {
-            return large.keySet();
+        if (large() != null) {
+            return large().keySet();
         }
         return new AbstractSet<>() {
             @Override
@@ -330,8 +343,8 @@ public final class SmallMap implements Map<String, JsonNode> {
     /** The values in order, read through to the arrays; a new view each time, as {@link #keySet()}. */
     @Override
     public java.util.Collection<JsonNode> values() {
-        if (large != null) {
-            return large.values();
+        if (large() != null) {
+            return large().values();
         }
         return new java.util.AbstractCollection<>() {
             @Override
@@ -374,19 +387,19 @@ public final class SmallMap implements Map<String, JsonNode> {
         @Override
         public boolean hasNext() {
             // A change made meanwhile (other than through this iterator) makes next() throw, as LinkedHashMap's does.
-            return next < size || large != null || expected != modifications;
+            return next < size || large() != null || expected != modifications;
         }
 
         @Override
         public Map.Entry<String, JsonNode> next() {
-            if (expected != modifications || large != null) {
+            if (expected != modifications || large() != null) {
                 throw new ConcurrentModificationException();
             }
             if (next >= size) {
                 throw new NoSuchElementException();
             }
             last = next++;
-            String key = keys[last];
+            String key = names()[last];
             return new AbstractMap.SimpleEntry<>(key, values[last]) {
                 @Override
                 public JsonNode setValue(JsonNode value) {
@@ -402,7 +415,7 @@ public final class SmallMap implements Map<String, JsonNode> {
             if (last < 0) {
                 throw new IllegalStateException();
             }
-            if (expected != modifications || large != null) {
+            if (expected != modifications || large() != null) {
                 throw new ConcurrentModificationException();
             }
             removeAt(last);
