@@ -2,9 +2,9 @@ package io.scribe.core.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.spi.Stamp;
-import java.util.AbstractCollection;
 import java.util.AbstractSet;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -121,29 +121,7 @@ public final class UniformStamps implements Map<String, Stamp> {
 
     @Override
     public Collection<Stamp> values() {
-        return new AbstractCollection<>() {
-            @Override
-            public int size() {
-                return fields.size();
-            }
-
-            @Override
-            public Iterator<Stamp> iterator() {
-                Iterator<String> names = fields.fieldNames();
-                return new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return names.hasNext();
-                    }
-
-                    @Override
-                    public Stamp next() {
-                        names.next();
-                        return stamp;
-                    }
-                };
-            }
-        };
+        return Collections.nCopies(fields.size(), stamp);
     }
 
     @Override
