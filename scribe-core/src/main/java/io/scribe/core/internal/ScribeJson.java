@@ -146,12 +146,26 @@ final class ScribeJson {
     }
 
     private static Map<String, Long> readBase(JsonParser p) throws IOException {
+        String first = p.nextFieldName();
+        if (first == null) {
+            return Map.of();
+        }
+        long value = readBaseValue(p);
+        String key = p.nextFieldName();
+        if (key == null) {
+            // The usual base, one changed field: the immutable map the scribe keeps as it is.
+            return Map.of(first, value);
+        }
         Map<String, Long> base = new HashMap<>();
-        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-            JsonToken t = p.nextToken();
-            base.put(key, isLong(p, t) ? p.getLongValue() : baseValue(tree(p)));
+        base.put(first, value);
+        for (; key != null; key = p.nextFieldName()) {
+            base.put(key, readBaseValue(p));
         }
         return base;
+    }
+
+    private static long readBaseValue(JsonParser p) throws IOException {
+        return isLong(p, p.nextToken()) ? p.getLongValue() : baseValue(tree(p));
     }
 
     private static boolean isLong(JsonParser p, JsonToken t) throws IOException {
