@@ -3,7 +3,9 @@ package io.scribe.benchmarks;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.Scribe;
 import io.scribe.core.internal.Json;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,6 +30,10 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ScribeCodecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s -prof gc}
+ *
+ * <p>On a shared machine, where the load changes between JMH's benchmarks, {@link #main} alternates the two paths
+ * in slices of the same length in one JVM and prints the median ns per decode+encode of each: {@code java -cp
+ * benchmarks/target/benchmarks.jar io.scribe.benchmarks.ScribeCodecBenchmark [rounds=30] [opsPerSlice=200000]}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -85,5 +91,39 @@ public class ScribeCodecBenchmark {
     @Benchmark
     public byte[] bothStream() {
         return Json.scribeBytes(Json.scribe(bytes, 0, bytes.length));
+    }
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        int ops = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+        ScribeCodecBenchmark b = new ScribeCodecBenchmark();
+        b.setup();
+        List<Double> tree = new ArrayList<>();
+        List<Double> stream = new ArrayList<>();
+        long sink = 0;
+        for (int round = -5; round < rounds; round++) {
+            // Alternate which path goes first, so that neither always follows the other.
+            for (int side = 0; side < 2; side++) {
+                boolean streaming = (side == 0) == (round % 2 == 0);
+                long start = System.nanoTime();
+                for (int i = 0; i < ops; i++) {
+                    sink += streaming ? b.bothStream().length : b.bothTree().length;
+                }
+                double ns = (double) (System.nanoTime() - start) / ops;
+                if (round >= 0) {
+                    (streaming ? stream : tree).add(ns);
+                }
+            }
+        }
+        double t = median(tree);
+        double s = median(stream);
+        System.out.printf("decode+encode of %d bytes, median of %d slices of %,d: tree %.0f ns, stream %.0f ns,"
+                + " stream/tree %.2f (sink %d)%n", b.bytes.length, rounds, ops, t, s, s / t, sink % 10);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
     }
 }
