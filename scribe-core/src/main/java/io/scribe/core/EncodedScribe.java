@@ -51,7 +51,7 @@ final class EncodedScribe {
     /** The scribe as UTF-8 JSON. */
     byte[] bytes() {
         if (bytes == null) {
-            bytes = text != null ? text.getBytes(StandardCharsets.UTF_8) : Json.bytes(Json.toJson(scribe));
+            bytes = text != null ? text.getBytes(StandardCharsets.UTF_8) : Json.scribeBytes(scribe);
         }
         return bytes;
     }
@@ -117,7 +117,7 @@ final class EncodedScribe {
     /** The scribe as JSON text. */
     String text() {
         if (text == null) {
-            text = bytes != null ? new String(bytes, StandardCharsets.UTF_8) : Json.text(Json.toJson(scribe));
+            text = bytes != null ? new String(bytes, StandardCharsets.UTF_8) : Json.scribeText(scribe);
         }
         return text;
     }

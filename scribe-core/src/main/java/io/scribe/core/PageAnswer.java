@@ -273,7 +273,7 @@ final class PageAnswer {
                 Scribe s = visible.get(i);
                 Scribe at = lastRead.get(i);
                 if (s != null) {
-                    byte[] json = Json.bytes(Json.toJson(s));
+                    byte[] json = Json.scribeBytes(s);
                     long size = json.length;
                     long comma = scribes.isEmpty() ? 0 : 1;
                     if (size > budget) {

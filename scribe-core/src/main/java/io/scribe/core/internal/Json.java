@@ -2,6 +2,8 @@ package io.scribe.core.internal;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,7 +19,6 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class Json {
      * it as Infinity, which JSON cannot carry (it is written as the string "Infinity"), so the value would change
      * type on its way to the next peer.
      */
-    private static final ObjectReader READER = MAPPER.reader().with(new FiniteNumbers());
+    static final ObjectReader READER = MAPPER.reader().with(new FiniteNumbers());
 
     private static class FiniteNumbers extends JsonNodeFactory {
         private static final long serialVersionUID = 1L;
@@ -101,14 +102,20 @@ public final class Json {
                 throw new ScribeException(ScribeException.BAD_REQUEST, "empty message");
             }
             return node;
-        } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof ScribeException se) {
-                throw se;
-            }
-            throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getMessage(), e);
+            throw malformed(e);
         }
+    }
+
+    /** A failure to read JSON as the 400 it is: the {@link ScribeException} behind it, or "malformed JSON". */
+    static ScribeException malformed(IOException e) {
+        if (e instanceof JsonProcessingException jpe) {
+            if (jpe.getCause() instanceof ScribeException se) {
+                return se;
+            }
+            return new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + jpe.getOriginalMessage(), e);
+        }
+        return new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getMessage(), e);
     }
 
     public static JsonNode parse(String text) {
@@ -119,10 +126,7 @@ public final class Json {
             }
             return node;
         } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof ScribeException se) {
-                throw se;
-            }
-            throw new ScribeException(ScribeException.BAD_REQUEST, "malformed JSON: " + e.getOriginalMessage(), e);
+            throw malformed(e);
         }
     }
 
@@ -257,47 +261,38 @@ public final class Json {
      * @throws ScribeException with code 400 when a mandatory key is missing or has the wrong shape
      */
     public static Scribe scribe(JsonNode n) {
-        if (n == null || !n.isObject()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe must be a JSON object");
-        }
-        JsonNode klass = n.get("klass");
-        JsonNode type = n.get("type");
-        JsonNode data = n.get("data");
-        if (klass == null || !klass.isTextual()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe has no klass");
-        }
-        if (type == null || !type.isTextual()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe has no type");
-        }
-        if (data == null || data.isNull()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe has no data");
-        }
-        Scribe.Type t;
-        try {
-            t = Scribe.Type.fromWire(type.asText());
-        } catch (IllegalArgumentException e) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, e.getMessage());
-        }
-        JsonNode id = n.get("id");
-        JsonNode origin = n.get("origin");
-        JsonNode clock = n.get("clock");
-        Map<String, Long> base = Map.of();
-        JsonNode b = n.get("base");
-        if (b != null && b.isObject()) {
-            base = new HashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = b.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                base.put(e.getKey(), e.getValue().asLong());
-            }
-        }
-        return new Scribe(
-                id == null || id.isNull() ? null : id.asText(),
-                klass.asText(),
-                t,
-                data,
-                origin == null || origin.isNull() ? null : origin.asText(),
-                clock == null ? 0 : clock.asLong(),
-                base);
+        return ScribeJson.of(n);
+    }
+
+    /**
+     * Reads a scribe from UTF-8 JSON without a tree for its keys: the same scribe, or the same {@link
+     * ScribeException}, as {@code scribe(parse(bytes, offset, length))}.
+     */
+    public static Scribe scribe(byte[] bytes, int offset, int length) {
+        return ScribeJson.read(bytes, offset, length);
+    }
+
+    /**
+     * Reads the scribe {@code p} is on (or before), as {@link #scribe(JsonNode)} reads its tree, and leaves {@code p}
+     * on its last token.
+     */
+    public static Scribe readScribe(JsonParser p) {
+        return ScribeJson.read(p);
+    }
+
+    /** Writes {@code s} to {@code g} as {@link #toJson(Scribe)} and {@link #bytes} would. */
+    public static void writeScribe(JsonGenerator g, Scribe s) throws IOException {
+        ScribeJson.write(g, s);
+    }
+
+    /** The wire form of {@code s} in UTF-8, the same bytes as {@code bytes(toJson(s))}, without the tree. */
+    public static byte[] scribeBytes(Scribe s) {
+        return ScribeJson.bytes(s);
+    }
+
+    /** The wire form of {@code s} as text, the same as {@code text(toJson(s))}, without the tree. */
+    public static String scribeText(Scribe s) {
+        return ScribeJson.text(s);
     }
 
     /** The stored form of an object state. */

@@ -32,12 +32,12 @@ enum JsonCodec implements Codec {
 
     @Override
     public byte[] encode(Scribe scribe) {
-        return Json.bytes(Json.toJson(scribe));
+        return Json.scribeBytes(scribe);
     }
 
     @Override
     public Scribe decodeScribe(byte[] bytes) {
-        return Json.scribe(Json.parse(bytes, 0, bytes.length));
+        return Json.scribe(bytes, 0, bytes.length);
     }
 
     @Override
