@@ -182,17 +182,17 @@ final class Committer {
     private void apply(Txn tx, List<Runnable> undo) {
         if (undo != null) {
             for (Key key : tx.states.keySet()) {
-                ObjectState before = scriber.states.get(key);
+                ObjectState before = scriber.live.states.get(key);
                 undo.add(() -> {
                     if (before == null) {
-                        scriber.states.remove(key);
+                        scriber.live.states.remove(key);
                     } else {
-                        scriber.states.put(key, before);
+                        scriber.live.states.put(key, before);
                     }
                 });
             }
         }
-        scriber.states.putAll(tx.states);
+        scriber.live.states.putAll(tx.states);
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
@@ -209,7 +209,7 @@ final class Committer {
     private void announce(Txn tx, List<Scribe> stored) {
         if (!tx.effects.isEmpty()) {
             // Remote values are written with recording off, whatever happens inside the setters.
-            scriber.inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
+            scriber.scopes.recordingOnly((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
         }
         for (Change<?> change : tx.changes) {
             notifyListeners(change);
@@ -281,13 +281,11 @@ final class Committer {
     /** Binds the objects {@code tx} created or received; part of {@link #apply}. */
     private void bindAll(Txn tx, List<Runnable> undo) {
         tx.bind.forEach((key, object) -> {
-            scriber.objects.put(key, object);
-            scriber.bound.put(object, key);
+            scriber.live.bind(key, object);
             scriber.recorder.bind(object, true);
             if (undo != null) {
                 undo.add(() -> {
-                    scriber.objects.remove(key);
-                    scriber.bound.remove(object);
+                    scriber.live.unbind(key);
                     scriber.recorder.bind(object, false);
                 });
             }
@@ -300,14 +298,12 @@ final class Committer {
      */
     private void unbindAll(Txn tx, List<Runnable> undo) {
         tx.unbind.forEach(key -> {
-            Object gone = scriber.objects.remove(key);
+            Object gone = scriber.live.unbind(key);
             if (gone != null) {
-                scriber.bound.remove(gone);
                 scriber.recorder.bind(gone, false);
                 if (undo != null) {
                     undo.add(() -> {
-                        scriber.objects.put(key, gone);
-                        scriber.bound.put(gone, key);
+                        scriber.live.bind(key, gone);
                         scriber.recorder.bind(gone, true);
                     });
                 }

@@ -186,9 +186,9 @@ final class Compactor {
                     break;
                 }
                 horizon = Math.max(horizon, s.clock());
-                SyncedClass<?> c = scriber.byKlass.get(s.klass());
+                SyncedClass<?> c = scriber.classes.byKlass(s.klass());
                 if (s.type() == Scribe.Type.DESTROY && c != null) {
-                    destroyed.put(Scriber.keyOfScribe(c, s), new Stamp(s.clock(), s.origin() == null ? "" : s.origin()));
+                    destroyed.put(IdentityMap.keyOfScribe(c, s), new Stamp(s.clock(), s.origin() == null ? "" : s.origin()));
                 }
                 after = id;
             }
@@ -198,7 +198,7 @@ final class Compactor {
         try {
             List<ObjectState> tombstones = new ArrayList<>();
             destroyed.forEach((key, stamp) -> {
-                ObjectState state = scriber.states.get(key);
+                ObjectState state = scriber.live.states.get(key);
                 if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
                     tombstones.add(state);
                 }
@@ -213,7 +213,7 @@ final class Compactor {
                 return done.position();
             }
             for (ObjectState t : tombstones) {
-                scriber.states.remove(new Key(t.klass(), t.id()));
+                scriber.live.states.remove(new Key(t.klass(), t.id()));
             }
         } finally {
             scriber.lock.unlock();

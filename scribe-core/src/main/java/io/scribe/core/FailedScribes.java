@@ -117,7 +117,7 @@ final class FailedScribes {
             tx.states.put(new Key(KLASS, id), new ObjectState(KLASS, id, Json.object(), Map.of(),
                     new Stamp(1, scriber.guid)));
             scriber.commit(tx);
-            scriber.states.remove(new Key(KLASS, id));
+            scriber.live.states.remove(new Key(KLASS, id));
         } finally {
             scriber.lock.unlock();
         }

@@ -34,7 +34,7 @@ final class LocalRecorder {
 
     /** See {@link Scriber#create}. */
     <T> T create(T object) {
-        SyncedClass<?> c = scriber.classOf(object);
+        SyncedClass<?> c = scriber.classes.of(object);
         if (object instanceof Tracked t && t.$scribe$recorder() != null) {
             if (t.$scribe$recorder() == scriber.recorder) {
                 // An enhanced object constructed in this Scriber's scope was created by its constructor.
@@ -49,12 +49,12 @@ final class LocalRecorder {
 
     /** The step that creates {@code object}; run by {@link GroupCommit} under the lock. */
     private Txn createStep(SyncedClass<?> c, Object object, boolean records) {
-        if (scriber.bound.containsKey(object)) {
-            throw new IllegalStateException("already created: " + scriber.bound.get(object));
+        if (scriber.live.holds(object)) {
+            throw new IllegalStateException("already created: " + scriber.live.bound.get(object));
         }
         JsonNode idNode = c.ensureId(object);
         Key key = new Key(c.klass, SyncedClass.idText(idNode));
-        ObjectState existing = scriber.states.get(key);
+        ObjectState existing = scriber.live.states.get(key);
         if (existing != null) {
             throw new IllegalStateException(
                     existing.destroyed() ? key + " was destroyed; identities are not reused" : key + " exists");
@@ -84,18 +84,18 @@ final class LocalRecorder {
 
     /** See {@link Scriber#republish}. */
     Optional<Scribe> republish(Object object) {
-        SyncedClass<?> c = scriber.classOf(object);
+        SyncedClass<?> c = scriber.classes.of(object);
         boolean records = scriber.recording(Scribe.Type.CREATE, object);
         return first(scriber.writes.write(() -> republishStep(c, object, records)));
     }
 
     /** The step that republishes {@code object}, or null when nothing is recorded; run under the lock. */
     private Txn republishStep(SyncedClass<?> c, Object object, boolean records) {
-        Key key = scriber.keyOf(object);
+        Key key = scriber.live.keyOf(object, scriber.guid);
         if (!records) {
             return null;
         }
-        ObjectState state = scriber.states.get(key);
+        ObjectState state = scriber.live.states.get(key);
         ObjectNode fields = state.fields().deepCopy();
         long clock = scriber.hlc.tick();
         Map<String, Stamp> stamps = new HashMap<>(state.stamps());
@@ -124,7 +124,7 @@ final class LocalRecorder {
 
     /** See {@link Scriber#save}. */
     Optional<Scribe> save(Object object) {
-        SyncedClass<?> c = scriber.classOf(object);
+        SyncedClass<?> c = scriber.classes.of(object);
         boolean records = scriber.recording(Scribe.Type.UPDATE, object);
         return first(scriber.writes.write(() -> saveStep(c, object, records)));
     }
@@ -134,7 +134,7 @@ final class LocalRecorder {
      */
     void saveIfTracked(SyncedClass<?> c, Object object) {
         boolean records = scriber.recording(Scribe.Type.UPDATE, object);
-        scriber.writes.write(() -> scriber.bound.containsKey(object) ? saveStep(c, object, records) : null);
+        scriber.writes.write(() -> scriber.live.holds(object) ? saveStep(c, object, records) : null);
     }
 
     /**
@@ -142,8 +142,8 @@ final class LocalRecorder {
      * under the lock.
      */
     private Txn saveStep(SyncedClass<?> c, Object object, boolean records) {
-        Key key = scriber.keyOf(object);
-        ObjectState state = scriber.states.get(key);
+        Key key = scriber.live.keyOf(object, scriber.guid);
+        ObjectState state = scriber.live.states.get(key);
         if (c.policy.listMerged().isEmpty()) {
             return saveFlat(c, object, key, state, records);
         }
@@ -351,15 +351,15 @@ final class LocalRecorder {
 
     /** See {@link Scriber#destroy}. */
     void destroy(Object object) {
-        SyncedClass<?> c = scriber.classOf(object);
+        SyncedClass<?> c = scriber.classes.of(object);
         boolean records = scriber.recording(Scribe.Type.DESTROY, object);
         scriber.writes.write(() -> destroyStep(c, object, records));
     }
 
     /** The step that destroys {@code object}; run under the lock. */
     private Txn destroyStep(SyncedClass<?> c, Object object, boolean records) {
-        Key key = scriber.keyOf(object);
-        ObjectState state = scriber.states.get(key);
+        Key key = scriber.live.keyOf(object, scriber.guid);
+        ObjectState state = scriber.live.states.get(key);
         JsonNode idNode = state.fields().get(c.idField.name());
         long clock = scriber.hlc.tick();
         Txn tx = new Txn();

@@ -277,7 +277,7 @@ final class Merger {
     /** The state of {@code key} as {@code tx} leaves it: staged there, else the current one (null: none). */
     ObjectState stateIn(Txn tx, Key key) {
         ObjectState staged = tx.states.get(key);
-        return staged != null ? staged : scriber.states.get(key);
+        return staged != null ? staged : scriber.live.states.get(key);
     }
 
     /** The live object at {@code key} as {@code tx} leaves it, or null. */
@@ -286,6 +286,6 @@ final class Merger {
             return null;
         }
         Object staged = tx.bind.get(key);
-        return staged != null ? staged : scriber.objects.get(key);
+        return staged != null ? staged : scriber.live.object(key);
     }
 }

@@ -174,8 +174,8 @@ final class PageAnswer {
                     full = true;
                     break;
                 }
-                io.scribe.core.spi.ObjectState state = scriber.states.get(key);
-                SyncedClass<?> c = scriber.byKlass.get(key.klass());
+                io.scribe.core.spi.ObjectState state = scriber.live.states.get(key);
+                SyncedClass<?> c = scriber.classes.byKlass(key.klass());
                 List<Scribe> scribes = state == null || c == null ? List.of()
                         : state.destroyed() ? List.of(Snapshot.destroyOf(c, state))
                         : Snapshot.scribesOf(c, state, fallback);

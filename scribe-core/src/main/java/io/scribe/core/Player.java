@@ -118,7 +118,7 @@ final class Player {
      * ScribeException with the protocol code when the scribe is refused; then {@code tx} is unchanged.
      */
     Played play(Scribe in, Client from, Session source, Txn tx) {
-        SyncedClass<?> c = scriber.byKlass.get(in.klass());
+        SyncedClass<?> c = scriber.classes.byKlass(in.klass());
         if (c == null) {
             throw new ScribeException(ScribeException.FORBIDDEN, "class not registered: " + in.klass());
         }
@@ -218,7 +218,7 @@ final class Player {
             return Played.NOOP;
         }
         Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
-        Resolver resolver = scriber.resolvers.get(c.klass);
+        Resolver resolver = scriber.classes.resolver(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
             Long idBase = s.base() == null ? null : s.base().get(c.idField.name());
@@ -255,7 +255,7 @@ final class Player {
         Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
         values.remove(c.idField);
         return merger.merge(
-                c, key, state, values, (ObjectNode) data.get(1), s, source, tx, scriber.resolvers.get(c.klass));
+                c, key, state, values, (ObjectNode) data.get(1), s, source, tx, scriber.classes.resolver(c.klass));
     }
 
     private Played playDestroy(SyncedClass<?> c, Scribe s, Session source, Txn tx) {

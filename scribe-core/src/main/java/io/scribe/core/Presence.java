@@ -147,7 +147,7 @@ public final class Presence implements AutoCloseable {
     public void set(String klass, String id, JsonNode state) {
         Objects.requireNonNull(klass, "klass");
         Objects.requireNonNull(id, "id");
-        if (bound().classByKlass(klass) == null) {
+        if (bound().classes.byKlass(klass) == null) {
             throw new IllegalArgumentException("not a registered synced class: " + klass);
         }
         send(klass, id, state);
@@ -302,13 +302,13 @@ public final class Presence implements AutoCloseable {
         if (topic == null) {
             return true;
         }
-        SyncedClass<?> c = s.classByKlass(topic.path("klass").asText());
+        SyncedClass<?> c = s.classes.byKlass(topic.path("klass").asText());
         if (c == null) {
             return false;
         }
         s.lock.lock();
         try {
-            Object subject = s.objectOf(new Key(c.klass, topic.path("id").asText()));
+            Object subject = s.live.object(new Key(c.klass, topic.path("id").asText()));
             if (subject == null) {
                 return false;
             }

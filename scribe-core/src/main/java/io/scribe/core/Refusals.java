@@ -57,13 +57,13 @@ final class Refusals {
                 || (scribe.origin() != null && !scribe.origin().equals(writer))) {
             return null;
         }
-        SyncedClass<?> c = scriber.classByKlass(scribe.klass());
+        SyncedClass<?> c = scriber.classes.byKlass(scribe.klass());
         if (c == null) {
             return null;
         }
         Key key;
         try {
-            key = Scriber.keyOfScribe(c, scribe);
+            key = IdentityMap.keyOfScribe(c, scribe);
         } catch (RuntimeException e) {
             return null;
         }
@@ -73,8 +73,8 @@ final class Refusals {
         ObjectNode notice = Json.object().put("type", TYPE).put("klass", c.klass).put("object", key.id())
                 .put("write", scribe.type().wireName()).put("clock", scribe.clock()).put("code", code)
                 .put("message", error.getMessage());
-        Object subject = scriber.objectOf(key);
-        ObjectState state = scriber.stateOf(key);
+        Object subject = scriber.live.object(key);
+        ObjectState state = scriber.live.state(key);
         if (subject != null && state != null && !state.destroyed()
                 && scriber.relay.allowed(c, subject, scribe, writer)) {
             notice.set("current", Json.toJson(state));
@@ -104,7 +104,7 @@ final class Refusals {
             throw new ScribeException(ScribeException.BAD_REQUEST, "refused: clock must be an integer");
         }
         long clock = clockNode.asLong();
-        SyncedClass<?> c = scriber.classByKlass(klass);
+        SyncedClass<?> c = scriber.classes.byKlass(klass);
         if (c == null) {
             return;
         }
@@ -137,7 +137,7 @@ final class Refusals {
         if (!c.policy.accepts(asWrite, from.id())) {
             throw new ScribeException(ScribeException.FORBIDDEN, "refused: " + from.id() + " may not write " + key);
         }
-        ObjectState held = scriber.stateOf(key);
+        ObjectState held = scriber.live.state(key);
         if (held == null) {
             return;
         }
@@ -148,7 +148,7 @@ final class Refusals {
                 revive(c, key, current, from, tx);
             }
         } else if (!held.destroyed()) {
-            putBack(c, key, held, current, refused, from, scriber.objectOf(key), tx);
+            putBack(c, key, held, current, refused, from, scriber.live.object(key), tx);
         }
         if (!tx.isEmpty()) {
             scriber.commit(tx);
@@ -156,7 +156,7 @@ final class Refusals {
     }
 
     private static JsonNode idOf(Scriber scriber, Key key, SyncedClass<?> c) {
-        ObjectState held = scriber.stateOf(key);
+        ObjectState held = scriber.live.state(key);
         return held == null ? null : held.fields().get(c.idField.name());
     }
 

@@ -89,11 +89,11 @@ final class Relay {
         if (!own && clientId.equals(s.origin())) {
             return false;
         }
-        SyncedClass<?> c = scriber.byKlass.get(s.klass());
+        SyncedClass<?> c = scriber.classes.byKlass(s.klass());
         if (c == null) {
             return true;
         }
-        Object subject = scriber.objects.get(Scriber.keyOfScribe(c, s));
+        Object subject = scriber.live.object(IdentityMap.keyOfScribe(c, s));
         return allowed(c, subject, s, clientId);
     }
 

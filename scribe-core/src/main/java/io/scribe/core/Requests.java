@@ -177,7 +177,7 @@ final class Requests {
             session.outbox.respond(id, last == 0 ? Json.NODES.nullNode() : Json.NODES.textNode(Long.toString(last)));
             return;
         }
-        SyncedClass<?> c = scriber.classByKlass(klass);
+        SyncedClass<?> c = scriber.classes.byKlass(klass);
         if (c == null) {
             throw new ScribeException(ScribeException.NOT_FOUND, "unknown class: " + klass);
         }

@@ -57,14 +57,14 @@ final class Restorer {
             maxClock = Math.max(maxClock, stamp.clock());
         }
         if (state.tombstone() != null) {
-            scriber.states.put(key, Committer.held(state));
+            scriber.live.states.put(key, Committer.held(state));
             return Math.max(maxClock, state.tombstone().clock());
         }
-        SyncedClass<?> c = scriber.byKlass.get(state.klass());
+        SyncedClass<?> c = scriber.classes.byKlass(state.klass());
         if (c == null) {
             log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
                     scriber.guid, key);
-            scriber.states.put(key, Committer.held(state));
+            scriber.live.states.put(key, Committer.held(state));
             return maxClock;
         }
         Object object = c.instantiate();
@@ -86,10 +86,9 @@ final class Restorer {
         String id = idValue != null && idValue.isTextual() && idValue.textValue().equals(state.id())
                 ? idValue.textValue() : state.id();
         key = new Key(c.klass, id);
-        scriber.states.put(key, Committer.held(
+        scriber.live.states.put(key, Committer.held(
                 new ObjectState(c.klass, id, normalized, share(state.stamps(), shared), null)));
-        scriber.objects.put(key, object);
-        scriber.bound.put(object, key);
+        scriber.live.bind(key, object);
         scriber.recorder.bind(object, true);
         return maxClock;
     }

@@ -2,19 +2,12 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.internal.Hlc;
-import io.scribe.core.internal.Json;
 import io.scribe.core.internal.capture.Hooks;
 import io.scribe.core.spi.MessageHandler;
-import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -51,9 +43,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scriber implements AutoCloseable {
 
-    // This class is the facade: the builder, the public API and the state every part shares (the identity map,
-    // the lock, the store, the clock, the sessions). The work is done by package-private stages that hold a
-    // reference to it, each in its own class:
+    // This class is the facade: the builder, the public API and the state every part shares (the lock, the store,
+    // the clock, the sessions). The work is done by package-private stages that hold a reference to it, each in its
+    // own class:
+    //   IdentityMap     the held state of every object and the live object of each identity
+    //   Classes         the registered classes, by wire name and by type
+    //   Scopes          each thread's recording scopes and atomic block
     //   LocalRecorder   records this peer's own creates, saves and destroys as scribes
     //   GroupCommit     commits the local writes of several threads together, with one store commit
     //   Player          plays the scribes peers send: admission of a batch, play of one scribe by its type
@@ -95,9 +90,8 @@ public final class Scriber implements AutoCloseable {
     final Hlc hlc;
     final Clock wallClock;
     final Duration maxClockSkew;
-    final Map<String, SyncedClass<?>> byKlass;
-    final Map<Class<?>, SyncedClass<?>> byType;
-    final Map<String, Resolver> resolvers = new HashMap<>();
+    /** The registered classes (see {@link Classes}). */
+    final Classes classes;
     final Map<String, MessageHandler> handlers;
     private final Consumer<ScribeException> errorListener;
     final Conflict.Listener conflictListener;
@@ -119,10 +113,8 @@ public final class Scriber implements AutoCloseable {
     final int requestBurst;
 
     final ReentrantLock lock = new ReentrantLock();
-    // Guarded by lock.
-    final Map<Key, ObjectState> states;
-    final Map<Key, Object> objects;
-    final Map<Object, Key> bound;
+    /** The held states and live objects (see {@link IdentityMap}); guarded by {@link #lock}. */
+    final IdentityMap live;
     /** The clients this peer holds a record of (see {@link Clients}). */
     final Clients clients = new Clients(this);
 
@@ -133,8 +125,8 @@ public final class Scriber implements AutoCloseable {
 
     /** An {@code add_scribe} received on {@code session}, answered once it was played and stored. */
     record Incoming(Session session, JsonNode requestId, Scribe scribe, long frameBytes) {}
-    private final ThreadLocal<ArrayDeque<BiPredicate<Scribe.Type, Object>>> scopes =
-            ThreadLocal.withInitial(ArrayDeque::new);
+    /** Each thread's recording scopes and atomic block (see {@link Scopes}). */
+    final Scopes scopes = new Scopes();
     volatile boolean closed;
     /** Plays the scribes peers send (see {@link Player}), merging them field by field (see {@link Merger}). */
     final Merger merger = new Merger(this);
@@ -159,12 +151,7 @@ public final class Scriber implements AutoCloseable {
     private Scriber(Builder b) {
         this.guid = b.clientId;
         this.store = b.store;
-        // The maps sized for what the store holds (an estimate, tombstones included: capped), so that restoring a
-        // large store does not grow them step by step, rehashing every entry each time.
-        int expected = (int) Math.min(expectedObjects(store), 1 << 22);
-        this.states = new HashMap<>(capacity(expected));
-        this.objects = new HashMap<>(capacity(expected));
-        this.bound = new IdentityHashMap<>(Math.max(expected, 32));
+        this.live = new IdentityMap(store);
         this.ownsStore = b.storeUrl != null;
         this.wire = b.wire;
         this.requestTimeout = b.requestTimeout;
@@ -197,21 +184,8 @@ public final class Scriber implements AutoCloseable {
             });
             this.ownsTimer = true;
         }
-        Map<String, SyncedClass<?>> k = new LinkedHashMap<>();
-        Map<Class<?>, SyncedClass<?>> t = new HashMap<>();
         this.valueMapper = b.valueMapper;
-        for (SyncedClass<?> c : b.classes) {
-            c.mapper = b.valueMapper;
-            SyncedClass<?> previous = k.put(c.klass, c);
-            if (previous != null) {
-                throw new IllegalArgumentException("two classes use the wire name " + c.klass + ": "
-                        + previous.type.getName() + " and " + c.type.getName());
-            }
-            t.put(c.type, c);
-            resolvers.put(c.klass, c.policy.resolver().on(guid));
-        }
-        this.byKlass = k;
-        this.byType = t;
+        this.classes = new Classes(b.classes, b.valueMapper, guid);
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
         this.sharedLog = new SharedLog(this, store.lastId());
         this.committer = new Committer(this, b.wire.maxFrameBytes());
@@ -376,10 +350,10 @@ public final class Scriber implements AutoCloseable {
 
     /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
     public <T> Optional<T> find(Class<T> type, Object id) {
-        SyncedClass<?> c = classFor(type);
+        SyncedClass<?> c = classes.forType(type);
         lock.lock();
         try {
-            return Optional.ofNullable(type.cast(objects.get(new Key(c.klass, String.valueOf(id)))));
+            return Optional.ofNullable(type.cast(live.object(new Key(c.klass, String.valueOf(id)))));
         } finally {
             lock.unlock();
         }
@@ -387,26 +361,20 @@ public final class Scriber implements AutoCloseable {
 
     /** Every live object of class {@code type}, in no particular order. */
     public <T> List<T> all(Class<T> type) {
-        SyncedClass<?> c = classFor(type);
-        List<T> result = new ArrayList<>();
+        SyncedClass<?> c = classes.forType(type);
         lock.lock();
         try {
-            objects.forEach((key, object) -> {
-                if (key.klass().equals(c.klass)) {
-                    result.add(type.cast(object));
-                }
-            });
+            return live.all(c.klass, type);
         } finally {
             lock.unlock();
         }
-        return result;
     }
 
     /** Whether {@code object} is tracked by this Scriber. */
     public boolean tracks(Object object) {
         lock.lock();
         try {
-            return bound.containsKey(object);
+            return live.holds(object);
         } finally {
             lock.unlock();
         }
@@ -483,14 +451,14 @@ public final class Scriber implements AutoCloseable {
     public <T> T atomically(Supplier<T> block) {
         Objects.requireNonNull(block, "block");
         lock.lock();
-        boolean outermost = atomic != Thread.currentThread();
+        boolean outermost = false;
         try {
             checkOpen();
-            atomic = Thread.currentThread();
+            outermost = scopes.enterAtomic();
             return block.get();
         } finally {
             if (outermost) {
-                atomic = null;
+                scopes.leaveAtomic();
             }
             lock.unlock();
             if (outermost) {
@@ -498,12 +466,6 @@ public final class Scriber implements AutoCloseable {
             }
         }
     }
-
-    /**
-     * The thread inside {@link #atomically}, if any: what it queues is sent when the block ends, not from inside
-     * it, so a connection that answers on the sending thread cannot have a peer's change played within the block.
-     */
-    private volatile Thread atomic;
 
     /** {@link #atomically(Supplier)} for a block without a result. */
     public void atomically(Runnable block) {
@@ -534,46 +496,30 @@ public final class Scriber implements AutoCloseable {
      * changes stays different from the last recorded state, so it goes out with the object's next recorded update.
      */
     public void withoutRecording(Runnable block) {
-        inScope((type, object) -> false, block);
+        scopes.recordingOnly((type, object) -> false, block);
     }
 
     /** Runs {@code block} with recording off for {@code target} only, on this thread. */
     public void withoutRecording(Object target, Runnable block) {
         Objects.requireNonNull(target, "target");
-        inScope((type, object) -> object != target, block);
+        scopes.recordingOnly((type, object) -> object != target, block);
     }
 
     /** Runs {@code block} recording only scribes of the given types, on this thread. */
     public void recordingOnly(Set<Scribe.Type> types, Runnable block) {
         EnumSet<Scribe.Type> allowed = types.isEmpty() ? EnumSet.noneOf(Scribe.Type.class) : EnumSet.copyOf(types);
-        inScope((type, object) -> allowed.contains(type), block);
+        scopes.recordingOnly((type, object) -> allowed.contains(type), block);
     }
 
     /** Runs {@code block} recording every type of scribe except the given ones, on this thread. */
     public void recordingExcept(Set<Scribe.Type> types, Runnable block) {
         EnumSet<Scribe.Type> refused = types.isEmpty() ? EnumSet.noneOf(Scribe.Type.class) : EnumSet.copyOf(types);
-        inScope((type, object) -> !refused.contains(type), block);
+        scopes.recordingOnly((type, object) -> !refused.contains(type), block);
     }
 
     /** Whether a change of {@code type} to {@code object} made now on this thread would be recorded. */
     public boolean recording(Scribe.Type type, Object object) {
-        for (BiPredicate<Scribe.Type, Object> scope : scopes.get()) {
-            if (!scope.test(type, object)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    void inScope(BiPredicate<Scribe.Type, Object> scope, Runnable block) {
-        ArrayDeque<BiPredicate<Scribe.Type, Object>> stack = scopes.get();
-        stack.push(scope);
-        try {
-            block.run();
-        } finally {
-            // Exception-safe: a failing block must not leave recording off for later changes.
-            stack.pop();
-        }
+        return scopes.records(type, object);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -589,7 +535,7 @@ public final class Scriber implements AutoCloseable {
      * @return a registration whose {@code close()} removes the listener
      */
     public <T> Registration listen(Class<T> type, Change.Listener<? super T> listener) {
-        classFor(type);
+        classes.forType(type);
         Objects.requireNonNull(listener, "listener");
         List<Change.Listener<?>> list = listeners.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
         list.add(listener);
@@ -615,40 +561,12 @@ public final class Scriber implements AutoCloseable {
 
     /** Sends what the last steps queued (see {@link Relay#flush}). Called after the lock is released. */
     void flush() {
-        if (atomic == Thread.currentThread()) {
-            // Sent when the atomically block ends.
+        if (scopes.inAtomic()) {
+            // Sent when the atomically block ends, not from inside it, so that a connection that answers on the
+            // sending thread cannot have a peer's change played within the block.
             return;
         }
         relay.flush();
-    }
-
-    /** The state of an object, live or tombstone, or null. Caller holds the lock. */
-    ObjectState stateOf(Key key) {
-        return states.get(key);
-    }
-
-    /** The live object with this key, or null. Caller holds the lock. */
-    Object objectOf(Key key) {
-        return objects.get(key);
-    }
-
-    /** {@link Store#objectCount()}, 0 when the store cannot tell or fails to. */
-    private static long expectedObjects(Store store) {
-        try {
-            return Math.max(store.objectCount(), 0);
-        } catch (RuntimeException e) {
-            return 0;
-        }
-    }
-
-    /** The initial capacity of a HashMap that holds {@code entries} without growing. */
-    private static int capacity(int entries) {
-        return entries < 12 ? 16 : (int) Math.min(entries / 0.75 + 1, 1 << 30);
-    }
-
-    static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
-        JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
-        return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -692,36 +610,10 @@ public final class Scriber implements AutoCloseable {
         }
     }
 
-    SyncedClass<?> classByKlass(String klass) {
-        return byKlass.get(klass);
-    }
-
     void checkOpen() {
         if (closed) {
             throw new IllegalStateException("scriber " + guid + " is closed");
         }
-    }
-
-    SyncedClass<?> classOf(Object object) {
-        Objects.requireNonNull(object, "object");
-        return classFor(object.getClass());
-    }
-
-    private SyncedClass<?> classFor(Class<?> type) {
-        SyncedClass<?> c = byType.get(type);
-        if (c == null) {
-            throw new IllegalArgumentException("class not registered with scriber " + guid + ": " + type.getName());
-        }
-        return c;
-    }
-
-    Key keyOf(Object object) {
-        Key key = bound.get(object);
-        if (key == null) {
-            throw new IllegalStateException("not tracked by scriber " + guid + ": " + object
-                    + " (create it here first, or it was destroyed)");
-        }
-        return key;
     }
 
     /**

@@ -26,7 +26,7 @@ final class ScriberRecorder implements Recorder {
     /** Records what changed in an enhanced object; nothing when it is no longer tracked here. */
     @Override
     public void flush(Object object) {
-        SyncedClass<?> c = scriber.byType.get(object.getClass());
+        SyncedClass<?> c = scriber.classes.byType(object.getClass());
         if (c == null) {
             return;
         }
@@ -36,7 +36,7 @@ final class ScriberRecorder implements Recorder {
     /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */
     @Override
     public void assigned(Object object, String field) {
-        SyncedClass<?> c = scriber.byType.get(object.getClass());
+        SyncedClass<?> c = scriber.classes.byType(object.getClass());
         FieldModel f = c == null ? null : c.fields.get(field);
         if (f != null) {
             c.wrap(object, f);
@@ -46,7 +46,7 @@ final class ScriberRecorder implements Recorder {
     /** The outermost constructor of an enhanced object finished while this Scriber was current. */
     @Override
     public void constructed(Object object) {
-        if (!scriber.byType.containsKey(object.getClass())) {
+        if (scriber.classes.byType(object.getClass()) == null) {
             log.warn("scriber {}: {} was constructed in its scope but is not registered; it stays plain",
                     scriber.guid, object.getClass().getName());
             return;
@@ -59,7 +59,7 @@ final class ScriberRecorder implements Recorder {
         if (object instanceof Tracked t) {
             t.$scribe$recorder(bind ? this : null);
             if (bind) {
-                SyncedClass<?> c = scriber.byType.get(object.getClass());
+                SyncedClass<?> c = scriber.classes.byType(object.getClass());
                 if (c != null) {
                     c.fields.values().forEach(f -> c.wrap(object, f));
                 }

@@ -87,8 +87,8 @@ final class Snapshot {
      */
     static List<Key> keys(Scriber scriber, boolean tombstones) {
         List<Key> keys = new ArrayList<>();
-        scriber.states.forEach((key, state) -> {
-            if ((tombstones || !state.destroyed()) && scriber.byKlass.containsKey(key.klass())) {
+        scriber.live.states.forEach((key, state) -> {
+            if ((tombstones || !state.destroyed()) && scriber.classes.byKlass(key.klass()) != null) {
                 keys.add(key);
             }
         });

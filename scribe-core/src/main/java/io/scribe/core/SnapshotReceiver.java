@@ -44,7 +44,7 @@ final class SnapshotReceiver {
     void noteCreates(JsonNode nodes) {
         java.util.Set<Key> keys = snapshotSeen;
         for (JsonNode node : nodes) {
-            SyncedClass<?> c = scriber.classByKlass(node.path("klass").asText());
+            SyncedClass<?> c = scriber.classes.byKlass(node.path("klass").asText());
             JsonNode id = node.path("data").get(c == null ? "" : c.idField.name());
             if (c != null && "create".equals(node.path("type").asText()) && id != null && id.isValueNode()) {
                 keys.add(new Key(c.klass, SyncedClass.idText(id)));
@@ -59,9 +59,9 @@ final class SnapshotReceiver {
         while (true) {
             List<Scribe> page = scriber.store.readAfter(after, 500);
             for (Scribe s : page) {
-                SyncedClass<?> c = scriber.classByKlass(s.klass());
+                SyncedClass<?> c = scriber.classes.byKlass(s.klass());
                 if (c != null && s.type() == Scribe.Type.CREATE && scriber.guid.equals(s.origin())) {
-                    keys.add(Scriber.keyOfScribe(c, s));
+                    keys.add(IdentityMap.keyOfScribe(c, s));
                 }
                 after = Acknowledged.parse(s.id());
             }
@@ -85,8 +85,8 @@ final class SnapshotReceiver {
         // Read now, under the lock: an object created here while the snapshot was arriving is kept too.
         java.util.Set<Key> snapshotOwn = ownSince(snapshotStored);
         List<io.scribe.core.spi.ObjectState> forgotten = new ArrayList<>();
-        scriber.states.forEach((key, state) -> {
-            SyncedClass<?> c = scriber.byKlass.get(key.klass());
+        scriber.live.states.forEach((key, state) -> {
+            SyncedClass<?> c = scriber.classes.byKlass(key.klass());
             if (c == null || state.destroyed() || seen.contains(key) || snapshotOwn.contains(key)) {
                 return;
             }
@@ -94,7 +94,7 @@ final class SnapshotReceiver {
                     new io.scribe.core.spi.Stamp(0, session.client().id()), null);
             tx.states.put(key, tomb);
             forgotten.add(tomb);
-            Object object = scriber.objects.get(key);
+            Object object = scriber.live.object(key);
             if (object != null) {
                 tx.unbind(key);
                 tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), java.util.Set.of(),
@@ -110,7 +110,7 @@ final class SnapshotReceiver {
      */
     void forgetStates(List<io.scribe.core.spi.ObjectState> forgotten) {
         if (scriber.store.compact(0, forgotten)) {
-            forgotten.forEach(t -> scriber.states.remove(new Key(t.klass(), t.id())));
+            forgotten.forEach(t -> scriber.live.states.remove(new Key(t.klass(), t.id())));
         }
         org.slf4j.LoggerFactory.getLogger(SnapshotReceiver.class).info("scriber {}: {} objects forgotten after a snapshot"
                 + " from {} (destroyed or hidden there while this peer was away)", scriber.guid, forgotten.size(),

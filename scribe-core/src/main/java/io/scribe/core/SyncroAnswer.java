@@ -111,8 +111,8 @@ final class SyncroAnswer {
                         if (send && session.syncro != null && s.type() == Scribe.Type.CREATE) {
                             // Its own create, relayed back under another name (a connection the hub could not
                             // recognise): it has the record, or destroyed it, and would bring it back.
-                            SyncedClass<?> c = scriber.classByKlass(s.klass());
-                            send = c == null || !session.syncro.created.contains(Scriber.keyOfScribe(c, s));
+                            SyncedClass<?> c = scriber.classes.byKlass(s.klass());
+                            send = c == null || !session.syncro.created.contains(IdentityMap.keyOfScribe(c, s));
                         }
                         if (send && session.syncro != null && s.type() == Scribe.Type.DESTROY) {
                             if (creates == null) {
@@ -222,9 +222,9 @@ final class SyncroAnswer {
         while (true) {
             List<Scribe> page = scriber.store.readAfter(position, 500);
             for (Scribe s : page) {
-                SyncedClass<?> c = scriber.classByKlass(s.klass());
+                SyncedClass<?> c = scriber.classes.byKlass(s.klass());
                 if (c != null && s.type() == Scribe.Type.CREATE) {
-                    creates.putIfAbsent(Scriber.keyOfScribe(c, s), new String[] {s.id(), s.origin()});
+                    creates.putIfAbsent(IdentityMap.keyOfScribe(c, s), new String[] {s.id(), s.origin()});
                 }
                 position = Long.parseLong(s.id());
             }
@@ -240,11 +240,11 @@ final class SyncroAnswer {
      * position it asked from.
      */
     private boolean peerHad(Scribe destroy, long after, Map<Key, String[]> creates) {
-        SyncedClass<?> c = scriber.classByKlass(destroy.klass());
+        SyncedClass<?> c = scriber.classes.byKlass(destroy.klass());
         if (c == null) {
             return false;
         }
-        Key key = Scriber.keyOfScribe(c, destroy);
+        Key key = IdentityMap.keyOfScribe(c, destroy);
         if (!session.syncro.mayHold(key)) {
             return false;
         }
@@ -255,7 +255,7 @@ final class SyncroAnswer {
         if (create == null && compactedBefore(after)) {
             // Its create may have been compacted away (it was then at or before the position asked from, so the peer
             // had it): the tombstone keeps the stamp of the create of an object that existed here.
-            io.scribe.core.spi.ObjectState state = scriber.stateOf(key);
+            io.scribe.core.spi.ObjectState state = scriber.live.state(key);
             return state != null && state.stamps().containsKey(c.idField.name());
         }
         // Its own creates after the position it asked from are not sent back, but it has them (unless it asked from
@@ -277,7 +277,7 @@ final class SyncroAnswer {
         List<Scribe> creates = new ArrayList<>();
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
         for (Key key : Snapshot.keys(scriber, false)) {
-            Scribe create = Snapshot.createOf(scriber.byKlass.get(key.klass()), scriber.states.get(key), fallback)
+            Scribe create = Snapshot.createOf(scriber.classes.byKlass(key.klass()), scriber.live.states.get(key), fallback)
                     .withId(Long.toString(position));
             if (scriber.relay.visibleTo(create, session.client().id(), true)) {
                 creates.add(create);

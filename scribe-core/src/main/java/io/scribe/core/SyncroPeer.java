@@ -72,12 +72,12 @@ final class SyncroPeer {
         if (s.type() == Scribe.Type.DESTROY) {
             return json;
         }
-        SyncedClass<?> c = scriber.classByKlass(s.klass());
+        SyncedClass<?> c = scriber.classes.byKlass(s.klass());
         if (c == null) {
             return json;
         }
-        Key key = Scriber.keyOfScribe(c, s);
-        ObjectState state = scriber.stateOf(key);
+        Key key = IdentityMap.keyOfScribe(c, s);
+        ObjectState state = scriber.live.state(key);
         JsonNode values = s.type() == Scribe.Type.CREATE ? s.data() : s.data().path(1);
         if (state == null || state.destroyed() || !values.isObject()) {
             return json;
@@ -110,7 +110,7 @@ final class SyncroPeer {
             cursor = id.asText();
         }
         String type = scribeJson.path("type").asText();
-        SyncedClass<?> c = scriber.classByKlass(scribeJson.path("klass").asText());
+        SyncedClass<?> c = scriber.classes.byKlass(scribeJson.path("klass").asText());
         if (c == null || "destroy".equals(type)) {
             return;
         }
@@ -151,13 +151,13 @@ final class SyncroPeer {
     List<ObjectNode> played(List<Scribe> scribes, Txn tx, boolean fromLog) {
         Map<Key, ObjectNode> peerValues = new LinkedHashMap<>();
         for (Scribe s : scribes) {
-            SyncedClass<?> c = scriber.classByKlass(s.klass());
+            SyncedClass<?> c = scriber.classes.byKlass(s.klass());
             if (c == null) {
                 continue;
             }
             Key key;
             try {
-                key = Scriber.keyOfScribe(c, s);
+                key = IdentityMap.keyOfScribe(c, s);
             } catch (RuntimeException e) {
                 continue;
             }
@@ -191,7 +191,7 @@ final class SyncroPeer {
 
     /** The object a correction in wire form is about. */
     Key keyOf(ObjectNode fix) {
-        SyncedClass<?> c = scriber.classByKlass(fix.path("klass").asText());
+        SyncedClass<?> c = scriber.classes.byKlass(fix.path("klass").asText());
         JsonNode id = fix.path("data").path(0);
         return c == null || id.isMissingNode() ? null : new Key(c.klass, SyncedClass.idText(id));
     }
@@ -212,13 +212,13 @@ final class SyncroPeer {
     }
 
     private ObjectNode correction(Key key, ObjectNode peerValues, Txn tx, boolean always) {
-        SyncedClass<?> c = scriber.classByKlass(key.klass());
-        ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.stateOf(key);
+        SyncedClass<?> c = scriber.classes.byKlass(key.klass());
+        ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
         if (state == null || state.destroyed()) {
             return null;
         }
-        Object live = tx.bind.containsKey(key) ? tx.bind.get(key) : scriber.objectOf(key);
-        ObjectState committed = scriber.stateOf(key);
+        Object live = tx.bind.containsKey(key) ? tx.bind.get(key) : scriber.live.object(key);
+        ObjectState committed = scriber.live.state(key);
         ObjectNode fix = Json.object();
         long clock = 0;
         Map<String, Sent> pending = unconfirmed.getOrDefault(key, Map.of());

@@ -1,0 +1,83 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The classes registered with one Scriber, by wire name and by Java type, and the resolver of each. Immutable once
+ * built; read by every stage without the lock.
+ */
+final class Classes {
+
+    private final String guid;
+    private final Map<String, SyncedClass<?>> byKlass;
+    private final Map<Class<?>, SyncedClass<?>> byType;
+    private final Map<String, Resolver> resolvers;
+
+    /**
+     * Registers {@code classes} for the peer {@code guid}, their values converted by {@code mapper}.
+     *
+     * @throws IllegalArgumentException if two classes use one wire name
+     */
+    Classes(List<SyncedClass<?>> classes, ObjectMapper mapper, String guid) {
+        this.guid = guid;
+        Map<String, SyncedClass<?>> k = new LinkedHashMap<>();
+        Map<Class<?>, SyncedClass<?>> t = new HashMap<>();
+        Map<String, Resolver> r = new HashMap<>();
+        for (SyncedClass<?> c : classes) {
+            c.mapper = mapper;
+            SyncedClass<?> previous = k.put(c.klass, c);
+            if (previous != null) {
+                throw new IllegalArgumentException("two classes use the wire name " + c.klass + ": "
+                        + previous.type.getName() + " and " + c.type.getName());
+            }
+            t.put(c.type, c);
+            r.put(c.klass, c.policy.resolver().on(guid));
+        }
+        this.byKlass = k;
+        this.byType = t;
+        this.resolvers = r;
+    }
+
+    /** The class with wire name {@code klass}, or null when none is registered. */
+    SyncedClass<?> byKlass(String klass) {
+        return byKlass.get(klass);
+    }
+
+    /** The class registered for exactly {@code type}, or null. */
+    SyncedClass<?> byType(Class<?> type) {
+        return byType.get(type);
+    }
+
+    /** The resolver of the class with wire name {@code klass}, or null. */
+    Resolver resolver(String klass) {
+        return resolvers.get(klass);
+    }
+
+    /**
+     * The class of {@code object}.
+     *
+     * @throws IllegalArgumentException if it is not registered
+     */
+    SyncedClass<?> of(Object object) {
+        Objects.requireNonNull(object, "object");
+        return forType(object.getClass());
+    }
+
+    /**
+     * The class registered for {@code type}.
+     *
+     * @throws IllegalArgumentException if it is not registered
+     */
+    SyncedClass<?> forType(Class<?> type) {
+        SyncedClass<?> c = byType.get(type);
+        if (c == null) {
+            throw new IllegalArgumentException("class not registered with scriber " + guid + ": " + type.getName());
+        }
+        return c;
+    }
+}

@@ -1,0 +1,109 @@
+package io.scribe.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Store;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Scriber's identity map: the state it holds of every object (live or tombstone), the live object of each identity
+ * and the identity of each live object. One object per identity: a scribe played for an identity changes the object
+ * already held, never a second one. Guarded by the Scriber's lock; the maps are changed by the {@link Committer}
+ * (and, once, by the {@link Restorer}), read by every stage.
+ */
+final class IdentityMap {
+
+    /** The held state of every object, live or tombstone. */
+    final Map<Key, ObjectState> states;
+    /** The live object of each identity. */
+    final Map<Key, Object> objects;
+    /** The identity of each live object, by reference. */
+    final Map<Object, Key> bound;
+
+    /** Sized for what {@code store} holds (an estimate, capped), so that restoring it does not rehash step by step. */
+    IdentityMap(Store store) {
+        int expected = (int) Math.min(expectedObjects(store), 1 << 22);
+        this.states = new HashMap<>(capacity(expected));
+        this.objects = new HashMap<>(capacity(expected));
+        this.bound = new IdentityHashMap<>(Math.max(expected, 32));
+    }
+
+    /** The state of an object, live or tombstone, or null. */
+    ObjectState state(Key key) {
+        return states.get(key);
+    }
+
+    /** The live object with this key, or null. */
+    Object object(Key key) {
+        return objects.get(key);
+    }
+
+    /** Whether {@code object} is live here. */
+    boolean holds(Object object) {
+        return bound.containsKey(object);
+    }
+
+    /**
+     * The identity of a live object.
+     *
+     * @throws IllegalStateException if it is not live here ({@code guid} names this peer in the message)
+     */
+    Key keyOf(Object object, String guid) {
+        Key key = bound.get(object);
+        if (key == null) {
+            throw new IllegalStateException("not tracked by scriber " + guid + ": " + object
+                    + " (create it here first, or it was destroyed)");
+        }
+        return key;
+    }
+
+    /** Binds {@code object} to {@code key}. */
+    void bind(Key key, Object object) {
+        objects.put(key, object);
+        bound.put(object, key);
+    }
+
+    /** Unbinds the live object of {@code key}, if any, and returns it. */
+    Object unbind(Key key) {
+        Object gone = objects.remove(key);
+        if (gone != null) {
+            bound.remove(gone);
+        }
+        return gone;
+    }
+
+    /** Every live object of the class with wire name {@code klass}, cast to {@code type}. */
+    <T> List<T> all(String klass, Class<T> type) {
+        List<T> result = new ArrayList<>();
+        objects.forEach((key, object) -> {
+            if (key.klass().equals(klass)) {
+                result.add(type.cast(object));
+            }
+        });
+        return result;
+    }
+
+    /** The key of the object {@code s} is about: the id field of a create's data, the first element otherwise. */
+    static Key keyOfScribe(SyncedClass<?> c, Scribe s) {
+        JsonNode id = s.type() == Scribe.Type.CREATE ? s.data().get(c.idField.name()) : s.data().get(0);
+        return new Key(c.klass, id == null ? "" : SyncedClass.idText(id));
+    }
+
+    /** {@link Store#objectCount()}, 0 when the store cannot tell or fails to. */
+    private static long expectedObjects(Store store) {
+        try {
+            return Math.max(store.objectCount(), 0);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The initial capacity of a HashMap that holds {@code entries} without growing. */
+    private static int capacity(int entries) {
+        return entries < 12 ? 16 : (int) Math.min(entries / 0.75 + 1, 1 << 30);
+    }
+}
