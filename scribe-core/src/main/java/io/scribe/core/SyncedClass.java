@@ -2,19 +2,13 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.BooleanNode;
-import com.fasterxml.jackson.databind.node.DoubleNode;
-import com.fasterxml.jackson.databind.node.FloatNode;
-import com.fasterxml.jackson.databind.node.IntNode;
-import com.fasterxml.jackson.databind.node.LongNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.scribe.annotations.NotSynced;
 import io.scribe.annotations.Rpc;
 import io.scribe.annotations.SyncId;
 import io.scribe.annotations.Synced;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.ScalarJson;
 import io.scribe.core.internal.capture.Hooks;
 import io.scribe.core.internal.capture.Recording;
 import io.scribe.core.internal.capture.Tracked;
@@ -226,7 +220,7 @@ final class SyncedClass<T> {
             value = ListMerge.elements(klass + "." + f.name(), value);
         }
         if (value != null && direct(f)) {
-            Object natural = naturalValue(f, value);
+            Object natural = ScalarJson.natural(f.field().getType(), value);
             if (natural != null) {
                 return natural;
             }
@@ -298,85 +292,15 @@ final class SyncedClass<T> {
     }
 
     /**
-     * The JSON of a {@link #direct} field, as the mapper would write it ({@code valueToTree}): int, short and byte
-     * as IntNode, long as LongNode, float and double as FloatNode and DoubleNode, char and String as TextNode, null as
-     * NullNode.
+     * The JSON of a {@link #direct} field, as the mapper would write it ({@code valueToTree}; see {@link ScalarJson}).
      */
     JsonNode scalarJson(FieldModel f, Object object) {
         try {
-            Field field = f.field();
-            Class<?> t = field.getType();
-            if (t == long.class) {
-                return Json.NODES.numberNode(field.getLong(object));
-            } else if (t == int.class || t == short.class || t == byte.class) {
-                return Json.NODES.numberNode(field.getInt(object));
-            } else if (t == boolean.class) {
-                return Json.NODES.booleanNode(field.getBoolean(object));
-            } else if (t == double.class) {
-                return Json.NODES.numberNode(field.getDouble(object));
-            } else if (t == float.class) {
-                return Json.NODES.numberNode(field.getFloat(object));
-            } else if (t == char.class) {
-                return Json.NODES.textNode(String.valueOf(field.getChar(object)));
-            }
-            Object value = field.get(object);
-            if (value == null) {
-                return Json.NODES.nullNode();
-            }
-            JsonNode node = boxJson(value);
-            return node != null ? node : toJson(f, value);
+            JsonNode node = ScalarJson.read(f.field(), object);
+            return node != null ? node : toJson(f, get(object, f));
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot read " + klass + "." + f.name(), e);
         }
-    }
-
-    /**
-     * The node Scribe's own mapper makes of a String or a box ({@code valueToTree}), built directly; null for any
-     * other value.
-     */
-    private static JsonNode boxJson(Object value) {
-        if (value instanceof String v) {
-            return Json.NODES.textNode(v);
-        } else if (value instanceof Long v) {
-            return Json.NODES.numberNode(v.longValue());
-        } else if (value instanceof Integer v) {
-            return Json.NODES.numberNode(v.intValue());
-        } else if (value instanceof Short v) {
-            return Json.NODES.numberNode((int) v);
-        } else if (value instanceof Byte v) {
-            return Json.NODES.numberNode((int) v);
-        } else if (value instanceof Boolean v) {
-            return Json.NODES.booleanNode(v);
-        } else if (value instanceof Double v) {
-            return Json.NODES.numberNode(v.doubleValue());
-        } else if (value instanceof Float v) {
-            return Json.NODES.numberNode(v.floatValue());
-        } else if (value instanceof Character v) {
-            return Json.NODES.textNode(String.valueOf(v.charValue()));
-        }
-        return null;
-    }
-
-    /**
-     * The value of the {@link #direct} field {@code f} that {@code json} stands for, when it is the node's natural
-     * type (a text for a String field, an int or long number for a long field, an int for an int field, a double for
-     * a double field, a boolean for a boolean field, boxes alike), as Jackson's {@code treeToValue} would give it;
-     * null for any other pairing, which the mapper converts (with its coercions and errors).
-     */
-    private static Object naturalValue(FieldModel f, JsonNode json) {
-        Class<?> t = f.field().getType();
-        if (t == String.class) {
-            return json.isTextual() ? json.textValue() : null;
-        } else if (t == long.class || t == Long.class) {
-            return json.isInt() || json.isLong() ? json.longValue() : null;
-        } else if (t == int.class || t == Integer.class) {
-            return json.isInt() ? json.intValue() : null;
-        } else if (t == boolean.class || t == Boolean.class) {
-            return json.isBoolean() ? json.booleanValue() : null;
-        } else if (t == double.class || t == Double.class) {
-            return json.isDouble() ? json.doubleValue() : null;
-        }
-        return null;
     }
 
     /**
@@ -384,37 +308,8 @@ final class SyncedClass<T> {
      * {@code scalarJson(f, object).equals(held)}, without building the node.
      */
     boolean sameScalar(FieldModel f, Object object, JsonNode held) {
-        if (held == null) {
-            return false;
-        }
         try {
-            Field field = f.field();
-            Class<?> t = field.getType();
-            if (t == long.class) {
-                return held instanceof LongNode && held.longValue() == field.getLong(object);
-            } else if (t == int.class || t == short.class || t == byte.class) {
-                return held instanceof IntNode && held.intValue() == field.getInt(object);
-            } else if (t == boolean.class) {
-                return held instanceof BooleanNode
-                        && held.booleanValue() == field.getBoolean(object);
-            } else if (t == double.class) {
-                return held instanceof DoubleNode
-                        && Double.compare(held.doubleValue(), field.getDouble(object)) == 0;
-            } else if (t == float.class) {
-                return held instanceof FloatNode
-                        && Float.compare(held.floatValue(), field.getFloat(object)) == 0;
-            } else if (t == char.class) {
-                String text = held instanceof TextNode ? held.textValue() : null;
-                return text != null && text.length() == 1 && text.charAt(0) == field.getChar(object);
-            }
-            Object value = field.get(object);
-            if (value == null) {
-                return held instanceof NullNode;
-            } else if (value instanceof String v) {
-                return held instanceof TextNode && v.equals(held.textValue());
-            }
-            // A box: rare enough to build the node.
-            return scalarJson(f, object).equals(held);
+            return ScalarJson.same(f.field(), object, held);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot read " + klass + "." + f.name(), e);
         }
@@ -425,7 +320,7 @@ final class SyncedClass<T> {
             return SetMerge.object(klass + "." + f.name(), value);
         }
         if (value != null && mapper == Json.MAPPER) {
-            JsonNode node = boxJson(value);
+            JsonNode node = ScalarJson.of(value);
             if (node != null) {
                 return node;
             }
