@@ -92,7 +92,7 @@ final class Committer {
                 // Alone, a step fails only if the store refuses its own writes: every step is built again on the
                 // memory as it is now and committed by itself, also one that found nothing to record or failed,
                 // since a step before it (undone now) may have been what it found.
-                results.set(i, commitAlone(steps.get(i)));
+                results.set(i, commitOne(steps.get(i)));
             }
             return results;
         }
@@ -115,20 +115,40 @@ final class Committer {
         return results;
     }
 
+    /**
+     * {@link #commitGroup} of one step, as {@link #commit} does it: the step is built, written, then made visible
+     * (nothing to undo when the store refuses it, and no group, undo list or result list is built); once stored, a
+     * failure announcing it is reported and the write still succeeds. Caller holds the lock.
+     *
+     * @return the scribes the step stored, or the exception that kept it out
+     */
+    Object commitOne(java.util.function.Supplier<Txn> step) {
+        Txn tx;
+        List<Scribe> stored;
+        try {
+            tx = step.get();
+            if (tx == null || tx.isEmpty()) {
+                return List.of();
+            }
+            prepare(tx);
+            stored = write(tx);
+            apply(tx, null);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        try {
+            announce(tx, stored);
+        } catch (RuntimeException e) {
+            scriber.report(new ScribeException(ScribeException.INTERNAL,
+                    "announcing stored scribes failed: " + e, e));
+        }
+        return stored;
+    }
+
     /** Runs the undo actions of {@link #apply}, last first. */
     private static void undo(List<Runnable> undo) {
         for (int i = undo.size() - 1; i >= 0; i--) {
             undo.get(i).run();
-        }
-    }
-
-    /** Runs {@code step} and commits it as a step of its own; returns what it stored, or what it threw. */
-    private Object commitAlone(java.util.function.Supplier<Txn> step) {
-        try {
-            Txn tx = step.get();
-            return tx == null ? List.of() : commit(tx);
-        } catch (RuntimeException e) {
-            return e;
         }
     }
 

@@ -109,7 +109,25 @@ final class GroupCommit {
 
     /** Commits every queued write as one group. Caller holds the lock. */
     private void commitQueued() {
+        Write first = queued.poll();
+        if (first == null) {
+            return;
+        }
+        Write second = queued.poll();
+        if (second == null) {
+            // One write (the common case of a single writer): committed alone, no group to build.
+            try {
+                complete(first, scriber.committer.commitOne(first.step));
+            } finally {
+                if (!first.done) {
+                    complete(first, new ScribeException(ScribeException.INTERNAL, "not committed"));
+                }
+            }
+            return;
+        }
         List<Write> group = new ArrayList<>();
+        group.add(first);
+        group.add(second);
         for (Write w; (w = queued.poll()) != null; ) {
             group.add(w);
         }

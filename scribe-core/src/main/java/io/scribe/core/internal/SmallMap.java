@@ -46,6 +46,14 @@ public final class SmallMap implements Map<String, JsonNode> {
         values = new JsonNode[names.length];
     }
 
+    /** A map of {@code size} entries over the shared key array {@code shared}, its values to be filled in. */
+    private SmallMap(String[] shared, int size) {
+        keys = shared;
+        sharedKeys = true;
+        values = new JsonNode[Math.max(size, 1)];
+        this.size = (byte) size;
+    }
+
     /** The key array, while the map is small. */
     private String[] names() {
         return (String[]) keys;
@@ -125,6 +133,11 @@ public final class SmallMap implements Map<String, JsonNode> {
         return new Held(new SmallMap(4));
     }
 
+    /** A new, empty object node held in a SmallMap with room for {@code capacity} children before it grows. */
+    public static ObjectNode node(int capacity) {
+        return new Held(new SmallMap(capacity));
+    }
+
     /**
      * An object node over a SmallMap whose {@link #deepCopy()} is one too (copied from the arrays, no entry objects),
      * so a state derived from a held one by copying (the next update of the object) is compact from the start.
@@ -143,11 +156,12 @@ public final class SmallMap implements Map<String, JsonNode> {
             if (map.large() != null) {
                 return super.deepCopy();
             }
-            SmallMap copy = new SmallMap(map.size);
+            SmallMap copy;
             if (map.sharedKeys) {
-                copy.keys = map.keys;
-                copy.sharedKeys = true;
+                // The shared key array as it is: no array of its own to drop.
+                copy = new SmallMap(map.names(), map.size);
             } else {
+                copy = new SmallMap(map.size);
                 System.arraycopy(map.keys, 0, copy.keys, 0, map.size);
             }
             for (int i = 0; i < map.size; i++) {
