@@ -212,7 +212,7 @@ final class Committer {
                 });
             }
         }
-        scriber.states.putAll(tx.states);
+        tx.states.forEach(scriber.states::put);   // no iterator
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
@@ -231,8 +231,8 @@ final class Committer {
             // Remote values are written with recording off, whatever happens inside the setters.
             scriber.inScope((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
         }
-        for (Change<?> change : tx.changes) {
-            notifyListeners(change);
+        for (int i = 0; i < tx.changes.size(); i++) {
+            notifyListeners(tx.changes.get(i));
         }
         for (Conflict conflict : tx.conflicts) {
             try {
@@ -276,7 +276,7 @@ final class Committer {
         List<Staged> staged = new ArrayList<>();
         for (Acknowledged a; (a = acknowledged.poll()) != null; ) {
             a.dequeued();
-            long at = a.stage(tx.cursors);
+            long at = a.stage(tx.cursors());
             if (at >= 0) {
                 staged.add(new Staged(a, at));
             }
@@ -356,7 +356,8 @@ final class Committer {
      */
     private void checkFits(Txn tx) {
         int limit = frameLimit;
-        for (Txn.Entry e : tx.entries) {
+        for (int i = 0; i < tx.entries.size(); i++) {
+            Txn.Entry e = tx.entries.get(i);
             if (e.source() != null) {
                 continue;
             }

@@ -58,6 +58,10 @@ final class GroupCommit {
             Txn tx = step.get();
             return tx == null ? List.of() : scriber.commit(tx);
         }
+        if (queued.isEmpty() && leading.compareAndSet(false, true)) {
+            // No other writer waits nor leads: this write is committed alone at once, without being queued.
+            return leadAlone(step);
+        }
         Write mine = new Write(step);
         queued.add(mine);
         // A leader commits other threads' writes too: its own interrupt must not fail them (kept, and restored).
@@ -79,6 +83,40 @@ final class GroupCommit {
             throw mine.failure;
         }
         return mine.stored;
+    }
+
+    /**
+     * Commits {@code step} alone (this thread leads, nothing was queued), then lets go like {@link #lead}: a write
+     * queued meanwhile has no leader yet, its writer leads the next group.
+     */
+    private List<Scribe> leadAlone(Supplier<Txn> step) {
+        Object result;
+        // As in a group: the store commits with the interrupt status clear; it is kept, and restored.
+        boolean interrupted = Thread.interrupted();
+        try {
+            scriber.lock.lock();
+            try {
+                result = scriber.committer.commitOne(step);
+            } finally {
+                scriber.lock.unlock();
+            }
+        } finally {
+            leading.set(false);
+            Write next = queued.peek();
+            if (next != null) {
+                LockSupport.unpark(next.writer);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        scriber.flush();
+        if (result instanceof RuntimeException e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        List<Scribe> stored = (List<Scribe>) result;
+        return stored;
     }
 
     /** The number of writes queued for the next group. */

@@ -78,7 +78,7 @@ final class LocalRecorder {
             Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
             tx.entries.add(new Txn.Entry(s, null, c, object));
         }
-        tx.changes.add(new Change<>(Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
         return tx;
     }
 
@@ -200,7 +200,7 @@ final class LocalRecorder {
         tx.entries.add(new Txn.Entry(recorded, null, c, object));
         Set<String> names = new LinkedHashSet<>();
         changed.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
         return tx;
     }
 
@@ -246,7 +246,7 @@ final class LocalRecorder {
                     scriber.guid, clock, Map.of());
             tx.entries.add(new Txn.Entry(s, null, c, object));
         }
-        tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
         return tx;
     }
 
