@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * they were queued, and stores them with one commit ({@link Committer#commitGroup}). The other writers wait for their
  * own write, not for the lock: a writer whose step another leader committed returns as soon as that commit is done,
  * and a writer queued too late for the group under way leads the next one. A write never waits for a timer or for
- * later writers: at most for the commit under way and then its own. Writes from a thread that holds the lock already
+ * later writers: at most for the commit under way and then its own. A writer that finds no write queued and no leader
+ * commits its own write at once, without queueing it. Writes from a thread that holds the lock already
  * (inside {@link Scriber#atomically}, a listener) are committed at once, as a step of their own.
  *
  * <p>A step that fails (an object not tracked, a scribe too large for a frame) fails only its own write. When the store
