@@ -116,9 +116,9 @@ final class Committer {
     }
 
     /**
-     * {@link #commitGroup} of one step, as {@link #commit} does it: the step is built, written, then made visible
-     * (nothing to undo when the store refuses it, and no group, undo list or result list is built); once stored, a
-     * failure announcing it is reported and the write still succeeds. Caller holds the lock.
+     * {@link #commitGroup} of one step, as {@link #commit} does it: built, written, then made visible (nothing to
+     * undo, no group, undo or result list); once stored, a failure announcing it is reported, the write succeeds.
+     * Caller holds the lock.
      *
      * @return the scribes the step stored, or the exception that kept it out
      */
@@ -139,8 +139,7 @@ final class Committer {
         try {
             announce(tx, stored);
         } catch (RuntimeException e) {
-            scriber.report(new ScribeException(ScribeException.INTERNAL,
-                    "announcing stored scribes failed: " + e, e));
+            scriber.report(new ScribeException(ScribeException.INTERNAL, "announcing stored scribes failed: " + e, e));
         }
         return stored;
     }
@@ -183,7 +182,9 @@ final class Committer {
                 staged.forEach(st -> noteAcknowledged(st.acknowledged()));
                 throw e;
             }
-            staged.forEach(st -> st.acknowledged().written(st.position()));
+            for (int i = 0; i < staged.size(); i++) {   // indexed: no iterator for the usual empty list
+                staged.get(i).acknowledged().written(staged.get(i).position());
+            }
             scriber.sharedLog.noteOwnIds(stored);
             try {
                 CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);

@@ -557,7 +557,11 @@ public final class Scriber implements AutoCloseable {
 
     /** Whether a change of {@code type} to {@code object} made now on this thread would be recorded. */
     public boolean recording(Scribe.Type type, Object object) {
-        for (BiPredicate<Scribe.Type, Object> scope : scopes.get()) {
+        ArrayDeque<BiPredicate<Scribe.Type, Object>> stack = scopes.get();
+        if (stack.isEmpty()) {
+            return true;   // the usual case, without an iterator
+        }
+        for (BiPredicate<Scribe.Type, Object> scope : stack) {
             if (!scope.test(type, object)) {
                 return false;
             }

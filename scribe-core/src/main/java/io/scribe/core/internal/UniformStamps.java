@@ -35,15 +35,16 @@ public final class UniformStamps implements Map<String, Stamp> {
         if (stamps instanceof UniformStamps || stamps.isEmpty() || stamps.size() != fields.size()) {
             return stamps;
         }
-        // By the names of the fields, looked up in the stamps: no entry objects (an immutable map makes one per entry
-        // it iterates). Every field stamped and as many stamps as fields: the stamps name exactly the fields.
         Stamp first = null;
-        for (Iterator<String> names = fields.fieldNames(); names.hasNext(); ) {
-            Stamp stamp = stamps.get(names.next());
-            if (stamp == null || (first != null && !first.equals(stamp))) {
+        for (Map.Entry<String, Stamp> e : stamps.entrySet()) {
+            if (first == null) {
+                first = e.getValue();
+            } else if (!first.equals(e.getValue())) {
                 return stamps;
             }
-            first = stamp;
+            if (!fields.has(e.getKey())) {
+                return stamps;
+            }
         }
         return new UniformStamps(fields, first);
     }
