@@ -139,6 +139,24 @@ public final class SmallMap implements Map<String, JsonNode> {
     }
 
     /**
+     * The number of children of {@code node} readable by index ({@link #keyAt}, {@link #valueAt}) without an iterator:
+     * its size when it is held in a small SmallMap, otherwise -1.
+     */
+    public static int indexed(ObjectNode node) {
+        return node instanceof Held held && held.map.large() == null ? held.map.size : -1;
+    }
+
+    /** The name of the {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
+    public static String keyAt(ObjectNode node, int i) {
+        return ((Held) node).map.names()[i];
+    }
+
+    /** The {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
+    public static JsonNode valueAt(ObjectNode node, int i) {
+        return ((Held) node).map.values[i];
+    }
+
+    /**
      * An object node over a SmallMap whose {@link #deepCopy()} is one too (copied from the arrays, no entry objects),
      * so a state derived from a held one by copying (the next update of the object) is compact from the start.
      */
