@@ -28,6 +28,16 @@ public final class MemoryStore implements Store {
     @Override
     public synchronized List<Scribe> commit(Commit commit) {
         List<Scribe> scribes = commit.scribes();
+        if (scribes.size() == 1 && commit.objects().size() <= 1 && commit.cursors().isEmpty()) {
+            // The usual local write: one scribe, its object, and an immutable list of one for the result.
+            Scribe withId = scribes.get(0).withId(Long.toString(removed + log.size() + 1L));
+            log.add(withId);
+            if (commit.objects().size() == 1) {
+                ObjectState o = commit.objects().get(0);
+                objects.put(new ObjectKey(o.klass(), o.id()), o);
+            }
+            return List.of(withId);
+        }
         List<Scribe> stored = new ArrayList<>(scribes.size());
         // Indexed: no iterator per commit.
         for (int i = 0; i < scribes.size(); i++) {
