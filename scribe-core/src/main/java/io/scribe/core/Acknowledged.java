@@ -112,7 +112,7 @@ final class Acknowledged {
                 }
             }
             Txn tx = new Txn();
-            tx.cursors.put(key, value(now));
+            tx.cursors().put(key, value(now));
             scriber.commit(tx);
             written(now);
         } catch (RuntimeException e) {

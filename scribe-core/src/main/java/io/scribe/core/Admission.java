@@ -1,7 +1,9 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.SmallMap;
 
 /**
  * The checks a remote scribe passes before it is played, stored or relayed, so that nothing a receiver could not
@@ -62,10 +64,28 @@ final class Admission {
     static long envelopeBound(Scribe s) {
         long envelope = 160 + s.klass().length() * 3L + (s.origin() == null ? 0 : s.origin().length() * 3L)
                 + (s.id() == null ? 0 : s.id().length() * 3L) + s.base().size() * 48L;
+        String only = onlyBaseKey(s);
+        if (only != null) {
+            return envelope + only.length() * 3L;
+        }
         for (String k : s.base().keySet()) {
             envelope += k.length() * 3L;
         }
         return envelope;
+    }
+
+    /**
+     * The one name of {@code s}'s base when it is the one field of an update's data held in a SmallMap (a local update
+     * of one field), found without iterating the base (an immutable map's iterator makes an entry); otherwise null.
+     */
+    private static String onlyBaseKey(Scribe s) {
+        if (s.base().size() != 1 || s.data() == null || !s.data().isArray() || s.data().size() != 2
+                || !(s.data().get(1) instanceof ObjectNode fields)
+                || SmallMap.indexed(fields) != 1) {
+            return null;
+        }
+        String name = SmallMap.keyAt(fields, 0);
+        return s.base().containsKey(name) ? name : null;
     }
 
     private static long encodedSize(Scribe scribe) {

@@ -267,7 +267,7 @@ final class CatchUp {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
                     session.syncro.heldCursor = cursor;
                 } else {
-                    tx.cursors.put(session.client().id(), cursor);
+                    tx.cursors().put(session.client().id(), cursor);
                 }
             }
             // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and
@@ -353,7 +353,7 @@ final class CatchUp {
             Txn one = new Txn();
             String next = playInto(List.of(node), cursor, one, null);
             if (next != null && !next.equals(cursor)) {
-                one.cursors.put(session.client().id(), next);
+                one.cursors().put(session.client().id(), next);
             }
             try {
                 scriber.commit(one);
@@ -362,7 +362,7 @@ final class CatchUp {
                     throw failed;
                 }
                 Txn past = new Txn();
-                past.cursors.put(session.client().id(), next);
+                past.cursors().put(session.client().id(), next);
                 // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
                 scriber.failures.stage(past, session.client(), node, failed, cursor);
                 try {
@@ -377,7 +377,7 @@ final class CatchUp {
         if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)
                 && !Snapshot.isCursor(explicit.asText())) {
             Txn end = new Txn();
-            end.cursors.put(session.client().id(), explicit.asText());
+            end.cursors().put(session.client().id(), explicit.asText());
             scriber.commit(end);
             cursor = explicit.asText();
         }

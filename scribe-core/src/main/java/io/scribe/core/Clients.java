@@ -43,10 +43,10 @@ final class Clients {
             Txn tx = new Txn();
             // An empty cursor removes the client's cursor (see Commit), and what it acknowledged here.
             if (scriber.store.cursor(clientId).isPresent()) {
-                tx.cursors.put(clientId, "");
+                tx.cursors().put(clientId, "");
             }
             if (scriber.store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
-                tx.cursors.put(Acknowledged.KEY_PREFIX + clientId, "");
+                tx.cursors().put(Acknowledged.KEY_PREFIX + clientId, "");
             }
             if (!tx.isEmpty()) {
                 scriber.commit(tx);

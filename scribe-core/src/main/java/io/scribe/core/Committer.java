@@ -92,7 +92,7 @@ final class Committer {
                 // Alone, a step fails only if the store refuses its own writes: every step is built again on the
                 // memory as it is now and committed by itself, also one that found nothing to record or failed,
                 // since a step before it (undone now) may have been what it found.
-                results.set(i, commitAlone(steps.get(i)));
+                results.set(i, commitOne(steps.get(i)));
             }
             return results;
         }
@@ -115,20 +115,39 @@ final class Committer {
         return results;
     }
 
+    /**
+     * {@link #commitGroup} of one step, as {@link #commit} does it: built, written, then made visible (nothing to
+     * undo, no group, undo or result list); once stored, a failure announcing it is reported, the write succeeds.
+     * Caller holds the lock.
+     *
+     * @return the scribes the step stored, or the exception that kept it out
+     */
+    Object commitOne(java.util.function.Supplier<Txn> step) {
+        Txn tx;
+        List<Scribe> stored;
+        try {
+            tx = step.get();
+            if (tx == null || tx.isEmpty()) {
+                return List.of();
+            }
+            prepare(tx);
+            stored = write(tx);
+            apply(tx, null);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        try {
+            announce(tx, stored);
+        } catch (RuntimeException e) {
+            scriber.report(new ScribeException(ScribeException.INTERNAL, "announcing stored scribes failed: " + e, e));
+        }
+        return stored;
+    }
+
     /** Runs the undo actions of {@link #apply}, last first. */
     private static void undo(List<Runnable> undo) {
         for (int i = undo.size() - 1; i >= 0; i--) {
             undo.get(i).run();
-        }
-    }
-
-    /** Runs {@code step} and commits it as a step of its own; returns what it stored, or what it threw. */
-    private Object commitAlone(java.util.function.Supplier<Txn> step) {
-        try {
-            Txn tx = step.get();
-            return tx == null ? List.of() : commit(tx);
-        } catch (RuntimeException e) {
-            return e;
         }
     }
 
@@ -163,7 +182,9 @@ final class Committer {
                 staged.forEach(st -> noteAcknowledged(st.acknowledged()));
                 throw e;
             }
-            staged.forEach(st -> st.acknowledged().written(st.position()));
+            for (int i = 0; i < staged.size(); i++) {   // indexed: no iterator for the usual empty list
+                staged.get(i).acknowledged().written(staged.get(i).position());
+            }
             scriber.sharedLog.noteOwnIds(stored);
             try {
                 CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
@@ -192,7 +213,7 @@ final class Committer {
                 });
             }
         }
-        scriber.live.states.putAll(tx.states);
+        tx.states.forEach(scriber.live.states::put);   // no iterator
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
@@ -211,8 +232,8 @@ final class Committer {
             // Remote values are written with recording off, whatever happens inside the setters.
             scriber.scopes.recordingOnly((type, object) -> false, () -> tx.effects.forEach(Runnable::run));
         }
-        for (Change<?> change : tx.changes) {
-            notifyListeners(change);
+        for (int i = 0; i < tx.changes.size(); i++) {
+            notifyListeners(tx.changes.get(i));
         }
         for (Conflict conflict : tx.conflicts) {
             try {
@@ -256,7 +277,7 @@ final class Committer {
         List<Staged> staged = new ArrayList<>();
         for (Acknowledged a; (a = acknowledged.poll()) != null; ) {
             a.dequeued();
-            long at = a.stage(tx.cursors);
+            long at = a.stage(tx.cursors());
             if (at >= 0) {
                 staged.add(new Staged(a, at));
             }
@@ -332,7 +353,8 @@ final class Committer {
      */
     private void checkFits(Txn tx) {
         int limit = frameLimit;
-        for (Txn.Entry e : tx.entries) {
+        for (int i = 0; i < tx.entries.size(); i++) {
+            Txn.Entry e = tx.entries.get(i);
             if (e.source() != null) {
                 continue;
             }

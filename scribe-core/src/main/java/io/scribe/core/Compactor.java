@@ -204,7 +204,7 @@ final class Compactor {
                 }
             });
             Txn tx = new Txn();
-            tx.cursors.put(KEY, next.text());
+            tx.cursors().put(KEY, next.text());
             scriber.commit(tx);
             if (!scriber.store.compact(upTo, tombstones)) {
                 unsupported = true;

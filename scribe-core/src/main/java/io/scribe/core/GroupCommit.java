@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * they were queued, and stores them with one commit ({@link Committer#commitGroup}). The other writers wait for their
  * own write, not for the lock: a writer whose step another leader committed returns as soon as that commit is done,
  * and a writer queued too late for the group under way leads the next one. A write never waits for a timer or for
- * later writers: at most for the commit under way and then its own. Writes from a thread that holds the lock already
+ * later writers: at most for the commit under way and then its own. A writer that finds no write queued and no leader
+ * commits its own write at once, without queueing it. Writes from a thread that holds the lock already
  * (inside {@link Scriber#atomically}, a listener) are committed at once, as a step of their own.
  *
  * <p>A step that fails (an object not tracked, a scribe too large for a frame) fails only its own write. When the store
@@ -58,6 +59,10 @@ final class GroupCommit {
             Txn tx = step.get();
             return tx == null ? List.of() : scriber.commit(tx);
         }
+        if (queued.isEmpty() && leading.compareAndSet(false, true)) {
+            // No other writer waits nor leads: this write is committed alone at once, without being queued.
+            return leadAlone(step);
+        }
         Write mine = new Write(step);
         queued.add(mine);
         // A leader commits other threads' writes too: its own interrupt must not fail them (kept, and restored).
@@ -79,6 +84,40 @@ final class GroupCommit {
             throw mine.failure;
         }
         return mine.stored;
+    }
+
+    /**
+     * Commits {@code step} alone (this thread leads, nothing was queued), then lets go like {@link #lead}: a write
+     * queued meanwhile has no leader yet, its writer leads the next group.
+     */
+    private List<Scribe> leadAlone(Supplier<Txn> step) {
+        Object result;
+        // As in a group: the store commits with the interrupt status clear; it is kept, and restored.
+        boolean interrupted = Thread.interrupted();
+        try {
+            scriber.lock.lock();
+            try {
+                result = scriber.committer.commitOne(step);
+            } finally {
+                scriber.lock.unlock();
+            }
+        } finally {
+            leading.set(false);
+            Write next = queued.peek();
+            if (next != null) {
+                LockSupport.unpark(next.writer);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        scriber.flush();
+        if (result instanceof RuntimeException e) {
+            throw e;
+        }
+        @SuppressWarnings("unchecked")
+        List<Scribe> stored = (List<Scribe>) result;
+        return stored;
     }
 
     /** The number of writes queued for the next group. */
@@ -109,7 +148,25 @@ final class GroupCommit {
 
     /** Commits every queued write as one group. Caller holds the lock. */
     private void commitQueued() {
+        Write first = queued.poll();
+        if (first == null) {
+            return;
+        }
+        Write second = queued.poll();
+        if (second == null) {
+            // One write (the common case of a single writer): committed alone, no group to build.
+            try {
+                complete(first, scriber.committer.commitOne(first.step));
+            } finally {
+                if (!first.done) {
+                    complete(first, new ScribeException(ScribeException.INTERNAL, "not committed"));
+                }
+            }
+            return;
+        }
         List<Write> group = new ArrayList<>();
+        group.add(first);
+        group.add(second);
         for (Write w; (w = queued.poll()) != null; ) {
             group.add(w);
         }

@@ -98,7 +98,7 @@ final class Intake {
                 if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
                     syncro.heldCursor = scribe.id();
                 } else {
-                    tx.cursors.put(client.id(), scribe.id());
+                    tx.cursors().put(client.id(), scribe.id());
                 }
             }
             try {
@@ -217,7 +217,7 @@ final class Intake {
                     }
                     if (--syncro.correcting == 0 && syncro.heldCursor != null && session.isOpen()) {
                         Txn tx = new Txn();
-                        tx.cursors.put(client.id(), syncro.heldCursor);
+                        tx.cursors().put(client.id(), syncro.heldCursor);
                         syncro.heldCursor = null;
                         scriber.commit(tx);
                     }

@@ -78,7 +78,7 @@ final class LocalRecorder {
             Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
             tx.entries.add(new Txn.Entry(s, null, c, object));
         }
-        tx.changes.add(new Change<>(Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
         return tx;
     }
 
@@ -122,30 +122,39 @@ final class LocalRecorder {
         return stored.isEmpty() ? Optional.empty() : Optional.of(stored.get(0));
     }
 
-    /** See {@link Scriber#save}. */
+    /** See {@link Scriber#save}: diffs every synced field. */
     Optional<Scribe> save(Object object) {
         SyncedClass<?> c = scriber.classes.of(object);
         boolean records = scriber.recording(Scribe.Type.UPDATE, object);
-        return first(scriber.writes.write(() -> saveStep(c, object, records)));
+        return first(scriber.writes.write(() -> saveStep(c, object, records, WrittenFields.ALL)));
     }
 
     /**
-     * Records what changed in an enhanced object, when it is still tracked here (see {@link ScriberRecorder#flush}).
+     * Records what changed in an enhanced object, when it is still tracked here (see {@link ScriberRecorder#flush}),
+     * diffing the fields in {@code diffed} ({@link WrittenFields}).
      */
-    void saveIfTracked(SyncedClass<?> c, Object object) {
+    void saveIfTracked(SyncedClass<?> c, Object object, long diffed) {
         boolean records = scriber.recording(Scribe.Type.UPDATE, object);
-        scriber.writes.write(() -> scriber.live.holds(object) ? saveStep(c, object, records) : null);
+        scriber.writes.write(() -> scriber.live.holds(object) ? saveStep(c, object, records, diffed) : null);
     }
 
     /**
      * The step that records the update of {@code object}, or null when nothing changed or nothing is recorded; run
-     * under the lock.
+     * under the lock. Diffs the fields in {@code diffed}, or every field when an earlier update of the object was not
+     * recorded (recording off): the fields written then are still pending, whichever they were.
      */
-    private Txn saveStep(SyncedClass<?> c, Object object, boolean records) {
+    private Txn saveStep(SyncedClass<?> c, Object object, boolean records, long diffed) {
         Key key = scriber.live.keyOf(object, scriber.guid);
         ObjectState state = scriber.live.states.get(key);
+        if (!records) {
+            scriber.recorder.unrecorded(object);
+            return null;
+        }
+        if (scriber.recorder.takeUnrecorded(object)) {
+            diffed = WrittenFields.ALL;
+        }
         if (c.policy.listMerged().isEmpty()) {
-            return saveFlat(c, object, key, state, records);
+            return FlatUpdate.step(scriber, c, object, key, state, diffed);
         }
         ObjectNode now = c.read(object);
         ListMerge.IdSource ids = new ListMerge.IdSource(scriber);
@@ -166,7 +175,7 @@ final class LocalRecorder {
                         ? keyPatch(old, e.getValue()) : e.getValue());
             }
         });
-        if (changed.isEmpty() || !records) {
+        if (changed.isEmpty()) {
             return null;
         }
         long clock = scriber.hlc.tick();
@@ -175,7 +184,7 @@ final class LocalRecorder {
         Map<String, Long> base = new HashMap<>();
         changed.fieldNames().forEachRemaining(f -> {
             if (c.policy.keyMerged().contains(f)) {
-                stampKeys(state, f, changed.get(f), clock, base, stamps);
+                stampKeys(state, f, changed.get(f), clock, base, stamps, scriber.guid);
                 fields.set(f, now.get(f));
                 return;
             }
@@ -191,148 +200,15 @@ final class LocalRecorder {
         tx.entries.add(new Txn.Entry(recorded, null, c, object));
         Set<String> names = new LinkedHashSet<>();
         changed.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
         return tx;
-    }
-
-    /**
-     * {@link #saveStep} for a class without list-merged fields, recording the same update: the fields are diffed
-     * one by one against the held state, a primitive, box or String field without building its JSON unless it
-     * changed, and nothing is copied when nothing changed.
-     */
-    private Txn saveFlat(SyncedClass<?> c, Object object, Key key, ObjectState state, boolean records) {
-        ObjectNode held = state.fields();
-        ObjectNode changed = null;
-        ObjectNode keyed = null;
-        JsonNode idNow = null;
-        for (SyncedClass.FieldModel f : c.fieldArray) {
-            JsonNode old = held.get(f.name());
-            JsonNode now;
-            if (c.direct(f)) {
-                if (c.sameScalar(f, object, old)) {
-                    if (f == c.idField) {
-                        idNow = old;
-                    }
-                    continue;
-                }
-                now = c.scalarJson(f, object);
-            } else {
-                now = c.toJson(f, c.get(object, f));
-            }
-            if (f == c.idField) {
-                idNow = now;
-            }
-            if (now.equals(old)) {
-                continue;
-            }
-            if (changed == null) {
-                changed = Json.object();
-            }
-            if (c.policy.keyMerged().contains(f.name())) {
-                changed.set(f.name(), keyPatch(old, now));
-                if (keyed == null) {
-                    keyed = Json.object();
-                }
-                keyed.set(f.name(), now);
-            } else {
-                changed.set(f.name(), now);
-            }
-        }
-        if (!SyncedClass.idText(idNow).equals(key.id())) {
-            throw new IllegalStateException("the identity of " + key + " changed to " + idNow
-                    + "; identities never change");
-        }
-        if (changed == null || !records) {
-            return null;
-        }
-        long clock = scriber.hlc.tick();
-        ObjectNode fields = held.deepCopy();
-        // Without key-merged fields, the new stamps are built as the immutable map the state keeps (no copy).
-        Map<String, Stamp> stamps = keyed == null ? null : new HashMap<>(state.stamps());
-        String[] stampedNames = keyed == null ? new String[changed.size()] : null;
-        Stamp[] stampedWith = keyed == null ? new Stamp[changed.size()] : null;
-        int stamped = 0;
-        Map<String, Long> base = changed.size() == 1 ? null : new HashMap<>();
-        Map<String, Long> single = null;
-        Set<String> names = changed.size() == 1 ? null : new LinkedHashSet<>();
-        String only = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = changed.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String f = e.getKey();
-            if (names != null) {
-                names.add(f);
-            } else {
-                only = f;
-            }
-            if (keyed != null && keyed.has(f)) {
-                if (base == null) {
-                    base = new HashMap<>();
-                }
-                stampKeys(state, f, e.getValue(), clock, base, stamps);
-                fields.set(f, keyed.get(f));
-                continue;
-            }
-            long b = baseOf(state, f);
-            if (base != null) {
-                base.put(f, b);
-            } else {
-                single = Map.of(f, b);
-            }
-            if (stamps != null) {
-                stamps.put(f, new Stamp(clock, scriber.guid, b));
-            } else {
-                stampedNames[stamped] = f;
-                stampedWith[stamped++] = new Stamp(clock, scriber.guid, b);
-            }
-            fields.set(f, e.getValue());
-        }
-        if (stamps == null) {
-            stamps = restamped(state.stamps(), stampedNames, stampedWith);
-        }
-        Txn tx = new Txn();
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode(2).add(idNow).add(changed), scriber.guid, clock, base != null ? base : single);
-        tx.entries.add(new Txn.Entry(recorded, null, c, object));
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names != null ? names : Set.of(only),
-                scriber.guid, true));
-        return tx;
-    }
-
-    /** {@code old} with {@code names[i]} stamped {@code stamps[i]}, as an immutable map. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Stamp> restamped(Map<String, Stamp> old, String[] names, Stamp[] stamps) {
-        int added = 0;
-        for (String name : names) {
-            if (!old.containsKey(name)) {
-                added++;
-            }
-        }
-        Map.Entry<String, Stamp>[] all = new Map.Entry[old.size() + added];
-        int i = 0;
-        for (Map.Entry<String, Stamp> e : old.entrySet()) {
-            Map.Entry<String, Stamp> entry = e;
-            for (int j = 0; j < names.length; j++) {
-                if (names[j].equals(e.getKey())) {
-                    entry = Map.entry(names[j], stamps[j]);
-                    break;
-                }
-            }
-            all[i++] = entry;
-        }
-        for (int j = 0; j < names.length; j++) {
-            if (!old.containsKey(names[j])) {
-                all[i++] = Map.entry(names[j], stamps[j]);
-            }
-        }
-        return Map.ofEntries(all);
     }
 
     /**
      * The one-level JSON merge patch from {@code old} to {@code now}: changed and new keys with their values, removed
      * keys with null. A value that is not an object counts as an empty object.
      */
-    private static ObjectNode keyPatch(JsonNode old, JsonNode now) {
+    static ObjectNode keyPatch(JsonNode old, JsonNode now) {
         ObjectNode patch = Json.object();
         JsonNode before = old != null && old.isObject() ? old : Json.object();
         JsonNode after = now != null && now.isObject() ? now : Json.object();
@@ -370,12 +246,12 @@ final class LocalRecorder {
                     scriber.guid, clock, Map.of());
             tx.entries.add(new Txn.Entry(s, null, c, object));
         }
-        tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
         return tx;
     }
 
     /** The clock of the value a local write of {@code stampName} replaces (0 when it had none). */
-    private static long baseOf(ObjectState state, String stampName) {
+    static long baseOf(ObjectState state, String stampName) {
         Stamp previous = state.stamps().get(stampName);
         return previous == null ? 0 : previous.clock();
     }
@@ -384,14 +260,14 @@ final class LocalRecorder {
      * Stamps a local write of the keys in {@code patch} of the key-merged field {@code f}, each key with the clock it
      * replaces as its base, and the field itself.
      */
-    private void stampKeys(ObjectState state, String f, JsonNode patch, long clock, Map<String, Long> base,
-            Map<String, Stamp> stamps) {
+    static void stampKeys(ObjectState state, String f, JsonNode patch, long clock, Map<String, Long> base,
+            Map<String, Stamp> stamps, String guid) {
         for (Iterator<String> keys = patch.fieldNames(); keys.hasNext();) {
             String stampName = f + "/" + keys.next();
             long b = baseOf(state, stampName);
             base.put(stampName, b);
-            stamps.put(stampName, new Stamp(clock, scriber.guid, b));
+            stamps.put(stampName, new Stamp(clock, guid, b));
         }
-        stamps.put(f, new Stamp(clock, scriber.guid, 0));
+        stamps.put(f, new Stamp(clock, guid, 0));
     }
 }

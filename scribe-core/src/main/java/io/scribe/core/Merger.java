@@ -161,12 +161,12 @@ final class Merger {
             }
             tx.effect(() -> all.forEach((f, v) -> c.set(created, f, v)));
             tx.bind(key, created);
-            tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
+            tx.change(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
             object = created;
         } else {
             Object target = object;
             tx.effect(() -> taken.forEach((f, v) -> c.set(target, f, v)));
-            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
+            tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         followUp(c, key, state, s, tx);
@@ -234,7 +234,7 @@ final class Merger {
         tx.entries.add(new Txn.Entry(own, null, c, object));
         Set<String> names = new LinkedHashSet<>();
         written.fieldNames().forEachRemaining(names::add);
-        tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
+        tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
     }
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */

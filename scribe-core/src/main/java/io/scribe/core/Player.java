@@ -84,7 +84,7 @@ final class Player {
                 if (s.isCaughtUp() && in.scribe().id() != null) {
                     // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                     // could skip the scribes of the unfinished pages.
-                    tx.cursors.put(s.client().id(), in.scribe().id());
+                    tx.cursors().put(s.client().id(), in.scribe().id());
                 }
             }
             break;
@@ -274,7 +274,7 @@ final class Player {
         tx.entries.add(new Txn.Entry(s, source, c, object));
         if (object != null) {
             tx.unbind(key);
-            tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
+            tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
         }
         if (state != null) {
             merger.followUp(c, key, state, s, tx);

@@ -175,7 +175,7 @@ final class Refusals {
         tx.bind(key, created);
         Set<String> names = new LinkedHashSet<>();
         values.keySet().forEach(f -> names.add(f.name()));
-        tx.changes.add(new Change<>(Scribe.Type.CREATE, created, key.id(), names, from.id(), false));
+        tx.change(new Change<>(Scribe.Type.CREATE, created, key.id(), names, from.id(), false));
     }
 
     /**
@@ -191,7 +191,7 @@ final class Refusals {
                 tx.states.put(key, new ObjectState(c.klass, key.id(), fields, Map.of(), refused));
                 tx.unbind(key);
                 if (object != null) {
-                    tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), from.id(), false));
+                    tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), from.id(), false));
                 }
             }
             return;
@@ -258,7 +258,7 @@ final class Refusals {
             tx.effect(() -> values.forEach((f, v) -> c.set(object, f, v)));
             Set<String> names = new LinkedHashSet<>();
             values.keySet().forEach(f -> names.add(f.name()));
-            tx.changes.add(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, from.id(), false));
+            tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, from.id(), false));
         }
     }
 

@@ -117,7 +117,7 @@ final class Requests {
         try {
             syncro.heldCursor = null;
             Txn tx = new Txn();
-            tx.cursors.put(client.id(), "");
+            tx.cursors().put(client.id(), "");
             scriber.commit(tx);
         } finally {
             scriber.lock.unlock();
@@ -150,7 +150,7 @@ final class Requests {
                 long held = client.cursor().map(Acknowledged::parse).orElse(0L);
                 if (session.isCaughtUp() && at > held) {
                     Txn tx = new Txn();
-                    tx.cursors.put(client.id(), Long.toString(at));
+                    tx.cursors().put(client.id(), Long.toString(at));
                     scriber.commit(tx);
                 }
             } catch (NumberFormatException e) {

@@ -17,7 +17,11 @@ final class Scopes {
 
     /** Whether a change of {@code type} to {@code object} made now on this thread would be recorded. */
     boolean records(Scribe.Type type, Object object) {
-        for (BiPredicate<Scribe.Type, Object> scope : recording.get()) {
+        ArrayDeque<BiPredicate<Scribe.Type, Object>> stack = recording.get();
+        if (stack.isEmpty()) {
+            return true;   // the usual case, without an iterator
+        }
+        for (BiPredicate<Scribe.Type, Object> scope : stack) {
             if (!scope.test(type, object)) {
                 return false;
             }

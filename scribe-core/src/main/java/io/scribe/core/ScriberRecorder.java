@@ -3,6 +3,9 @@ package io.scribe.core;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.capture.Recorder;
 import io.scribe.core.internal.capture.Tracked;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,14 +26,41 @@ final class ScriberRecorder implements Recorder {
         this.scriber = scriber;
     }
 
-    /** Records what changed in an enhanced object; nothing when it is no longer tracked here. */
+    /**
+     * Objects whose update through the hooks was not recorded (recording off): what was written then is still
+     * pending, so their next update diffs every field. Guarded by the Scriber's lock.
+     */
+    private final Set<Object> unrecorded = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** Records what changed in an enhanced object, diffing every field; nothing when it is no longer tracked here. */
     @Override
     public void flush(Object object) {
+        flush(object, null, 0);
+    }
+
+    /**
+     * Records what changed in an enhanced object, diffing the fields written and those whose contents change without
+     * a write ({@link WrittenFields}); nothing when it is no longer tracked here.
+     */
+    @Override
+    public void flush(Object object, String[] fields, int count) {
         SyncedClass<?> c = scriber.classes.byType(object.getClass());
         if (c == null) {
             return;
         }
-        scriber.local.saveIfTracked(c, object);
+        scriber.local.saveIfTracked(c, object, WrittenFields.of(c, fields, count));
+    }
+
+    /** An update of {@code object} was not recorded (recording off). Caller holds the lock. */
+    void unrecorded(Object object) {
+        if (object instanceof Tracked) {
+            unrecorded.add(object);
+        }
+    }
+
+    /** Whether an update of {@code object} was not recorded since it was last diffed whole; forgets it. Under the lock. */
+    boolean takeUnrecorded(Object object) {
+        return !unrecorded.isEmpty() && unrecorded.remove(object);
     }
 
     /** A collection field of an enhanced object was assigned: wrap the new value so changes in place record. */
@@ -58,6 +88,9 @@ final class ScriberRecorder implements Recorder {
     void bind(Object object, boolean bind) {
         if (object instanceof Tracked t) {
             t.$scribe$recorder(bind ? this : null);
+            if (!bind) {
+                unrecorded.remove(object);
+            }
             if (bind) {
                 SyncedClass<?> c = scriber.classes.byType(object.getClass());
                 if (c != null) {

@@ -47,8 +47,8 @@ final class SharedLog {
      * scribes are absorbed.
      */
     void noteOwnIds(List<Scribe> stored) {
-        for (Scribe s : stored) {
-            long id = Long.parseLong(s.id());
+        for (int i = 0; i < stored.size(); i++) {
+            long id = Long.parseLong(stored.get(i).id());
             if (id == seenId + 1 && ownIds.isEmpty()) {
                 seenId = id;
             } else {

@@ -97,7 +97,7 @@ final class SnapshotReceiver {
             Object object = scriber.live.object(key);
             if (object != null) {
                 tx.unbind(key);
-                tx.changes.add(new Change<>(Scribe.Type.DESTROY, object, key.id(), java.util.Set.of(),
+                tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), java.util.Set.of(),
                         session.client().id(), false));
             }
         });

@@ -60,6 +60,8 @@ final class SyncedClass<T> {
     final Map<String, FieldModel> fields;
     /** The values of {@link #fields}, in the same order, to go through without an iterator. */
     final FieldModel[] fieldArray;
+    /** The fields an update through the write hooks diffs whichever were written ({@link WrittenFields}). */
+    final long alwaysDiffed;
     final FieldModel idField;
     final Map<String, Method> rpcs;
     /** Converts field values to and from JSON: Scribe's default, or the Scriber's configured copy of it. */
@@ -134,6 +136,7 @@ final class SyncedClass<T> {
         }
         this.fields = Collections.unmodifiableMap(found);
         this.fieldArray = found.values().toArray(new FieldModel[0]);
+        this.alwaysDiffed = WrittenFields.alwaysDiffed(fieldArray);
         this.idField = id;
         for (String merged : policy.setMerged()) {
             FieldModel f = found.get(merged);
@@ -348,7 +351,7 @@ final class SyncedClass<T> {
      */
     void set(Object object, FieldModel f, Object value) {
         if (object instanceof Tracked && f.wrapped()) {
-            value = Recording.wrap(object, f.field().getType(), value);
+            value = Recording.wrap(object, f.name(), f.field().getType(), value);
         }
         try {
             f.field().set(object, value);
@@ -361,7 +364,7 @@ final class SyncedClass<T> {
     void wrap(Object object, FieldModel f) {
         if (f.wrapped()) {
             Object value = get(object, f);
-            if (value != null && !Recording.wraps(value, object)) {
+            if (value != null && !Recording.wraps(value, object, f.name())) {
                 set(object, f, value);
             }
         }

@@ -21,11 +21,13 @@ final class Txn {
     // Sized for the common step, one scribe of one object; they grow like any list or map.
     final List<Entry> entries = new ArrayList<>(2);
     final Map<Key, ObjectState> states = new LinkedHashMap<>(2);
-    final Map<String, String> cursors = new HashMap<>();
     // The collections most steps leave empty start as shared empty ones and are made on the first add (through the
     // methods below): a recorded update allocates none of them.
+    /** Cursors to write; added to through {@link #cursors()}. */
+    Map<String, String> cursors = java.util.Collections.emptyMap();
     List<Runnable> effects = java.util.Collections.emptyList();
-    final List<Change<?>> changes = new ArrayList<>(2);
+    /** Change events for listeners; added to through {@link #change}. */
+    List<Change<?>> changes = java.util.Collections.emptyList();
     List<Conflict> conflicts = java.util.Collections.emptyList();
     Map<Key, Object> bind = java.util.Collections.emptyMap();
     List<Key> unbind = java.util.Collections.emptyList();
@@ -41,6 +43,22 @@ final class Txn {
     /** Ids of Syncro scribes (which carry no clock) played from {@link #seenFrom}, remembered once committed. */
     java.util.Set<String> seenRemote = java.util.Collections.emptySet();
     Client seenFrom;
+
+    /** {@link #cursors}, made on the first call, to add to. */
+    Map<String, String> cursors() {
+        if (cursors.isEmpty()) {
+            cursors = new HashMap<>();
+        }
+        return cursors;
+    }
+
+    /** Adds to {@link #changes}. */
+    void change(Change<?> change) {
+        if (changes.isEmpty()) {
+            changes = new ArrayList<>(2);
+        }
+        changes.add(change);
+    }
 
     /** Adds to {@link #effects}. */
     void effect(Runnable effect) {
@@ -91,7 +109,7 @@ final class Txn {
         for (Txn step : steps) {
             all.entries.addAll(step.entries);
             all.states.putAll(step.states);
-            all.cursors.putAll(step.cursors);
+            all.cursors().putAll(step.cursors);
         }
         return all;
     }

@@ -145,7 +145,14 @@ public final class Json {
             size = 5;
         } else if (node.isObject()) {
             size = 2;
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext() && size <= cap;) {
+            int n = SmallMap.indexed((ObjectNode) node);
+            for (int i = 0; i < n && size <= cap; i++) {
+                // Held in a SmallMap: read by index, no iterator nor entries.
+                size += 2 + 6L * SmallMap.keyAt((ObjectNode) node, i).length() + 2
+                        + sizeBound(SmallMap.valueAt((ObjectNode) node, i), cap);
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = n >= 0 ? null : node.fields(); it != null && it.hasNext()
+                    && size <= cap;) {
                 Map.Entry<String, JsonNode> e = it.next();
                 size += 2 + 6L * e.getKey().length() + 2 + sizeBound(e.getValue(), cap);
             }

@@ -27,14 +27,31 @@ public final class MemoryStore implements Store {
 
     @Override
     public synchronized List<Scribe> commit(Commit commit) {
-        List<Scribe> stored = new ArrayList<>(commit.scribes().size());
-        for (Scribe s : commit.scribes()) {
-            Scribe withId = s.withId(Long.toString(removed + log.size() + 1L));
+        List<Scribe> scribes = commit.scribes();
+        if (scribes.size() == 1 && commit.objects().size() <= 1 && commit.cursors().isEmpty()) {
+            // The usual local write: one scribe, its object, and an immutable list of one for the result.
+            Scribe withId = scribes.get(0).withId(Long.toString(removed + log.size() + 1L));
+            log.add(withId);
+            if (commit.objects().size() == 1) {
+                ObjectState o = commit.objects().get(0);
+                objects.put(new ObjectKey(o.klass(), o.id()), o);
+            }
+            return List.of(withId);
+        }
+        List<Scribe> stored = new ArrayList<>(scribes.size());
+        // Indexed: no iterator per commit.
+        for (int i = 0; i < scribes.size(); i++) {
+            Scribe withId = scribes.get(i).withId(Long.toString(removed + log.size() + 1L));
             log.add(withId);
             stored.add(withId);
         }
-        for (ObjectState o : commit.objects()) {
+        List<ObjectState> states = commit.objects();
+        for (int i = 0; i < states.size(); i++) {
+            ObjectState o = states.get(i);
             objects.put(new ObjectKey(o.klass(), o.id()), o);
+        }
+        if (commit.cursors().isEmpty()) {
+            return stored;
         }
         commit.cursors().forEach((client, cursor) -> {
             if (cursor.isEmpty()) {

@@ -46,6 +46,14 @@ public final class SmallMap implements Map<String, JsonNode> {
         values = new JsonNode[names.length];
     }
 
+    /** A map of {@code size} entries over the shared key array {@code shared}, its values to be filled in. */
+    private SmallMap(String[] shared, int size) {
+        keys = shared;
+        sharedKeys = true;
+        values = new JsonNode[Math.max(size, 1)];
+        this.size = (byte) size;
+    }
+
     /** The key array, while the map is small. */
     private String[] names() {
         return (String[]) keys;
@@ -125,6 +133,29 @@ public final class SmallMap implements Map<String, JsonNode> {
         return new Held(new SmallMap(4));
     }
 
+    /** A new, empty object node held in a SmallMap with room for {@code capacity} children before it grows. */
+    public static ObjectNode node(int capacity) {
+        return new Held(new SmallMap(capacity));
+    }
+
+    /**
+     * The number of children of {@code node} readable by index ({@link #keyAt}, {@link #valueAt}) without an iterator:
+     * its size when it is held in a small SmallMap, otherwise -1.
+     */
+    public static int indexed(ObjectNode node) {
+        return node instanceof Held held && held.map.large() == null ? held.map.size : -1;
+    }
+
+    /** The name of the {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
+    public static String keyAt(ObjectNode node, int i) {
+        return ((Held) node).map.names()[i];
+    }
+
+    /** The {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
+    public static JsonNode valueAt(ObjectNode node, int i) {
+        return ((Held) node).map.values[i];
+    }
+
     /**
      * An object node over a SmallMap whose {@link #deepCopy()} is one too (copied from the arrays, no entry objects),
      * so a state derived from a held one by copying (the next update of the object) is compact from the start.
@@ -143,11 +174,12 @@ public final class SmallMap implements Map<String, JsonNode> {
             if (map.large() != null) {
                 return super.deepCopy();
             }
-            SmallMap copy = new SmallMap(map.size);
+            SmallMap copy;
             if (map.sharedKeys) {
-                copy.keys = map.keys;
-                copy.sharedKeys = true;
+                // The shared key array as it is: no array of its own to drop.
+                copy = new SmallMap(map.names(), map.size);
             } else {
+                copy = new SmallMap(map.size);
                 System.arraycopy(map.keys, 0, copy.keys, 0, map.size);
             }
             for (int i = 0; i < map.size; i++) {

@@ -13,7 +13,8 @@ import net.bytebuddy.utility.OpenedClassReader;
  * Inserts the write hooks into one class, and, when the class is {@code @Synced}, the constructor hooks.
  *
  * <p>Every {@code PUTFIELD} of a synced field (in any method of any class) is followed by a call to
- * {@link Hooks#written(Object)} with the written object; the stack is shuffled so the object survives the write. In
+ * {@link Hooks#written(Object, String)} with the written object and the field's name (a constant); the stack is
+ * shuffled so the object survives the write. In
  * a constructor, writes before the {@code super(...)}/{@code this(...)} call are left alone (the object does not
  * exist yet).
  *
@@ -198,13 +199,11 @@ final class CaptureVisitor extends ClassVisitor {
                 super.visitFieldInsn(opcode, owner, name, descriptor);
                 super.visitInsn(Opcodes.POP);
             }
-            if (kind == SyncedFields.Kind.COLLECTION) {
-                super.visitLdcInsn(name);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "writtenCollection",
-                        "(Ljava/lang/Object;Ljava/lang/String;)V", false);
-            } else {
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "written", "(Ljava/lang/Object;)V", false);
-            }
+            // The field's name as a constant: the recorder diffs the fields written, not all of them.
+            super.visitLdcInsn(name);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS,
+                    kind == SyncedFields.Kind.COLLECTION ? "writtenCollection" : "written",
+                    "(Ljava/lang/Object;Ljava/lang/String;)V", false);
         }
 
         @Override

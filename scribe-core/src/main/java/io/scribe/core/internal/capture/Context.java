@@ -1,7 +1,6 @@
 package io.scribe.core.internal.capture;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * Per-thread capture state: how deep the thread is in methods of bound objects, the objects written since the
@@ -15,9 +14,20 @@ final class Context {
 
     int depth;
     private boolean draining;
-    private final List<Object> dirty = new ArrayList<>(4);
+    /**
+     * The objects written and not recorded yet, in the order of their first write: {@code dirty[head..size)}. For
+     * each, the names of the fields written ({@code names[i][0..counts[i])}), or {@code counts[i] == ALL} when a write
+     * did not name its field. The arrays are kept and reused: noting a write allocates nothing once they are grown.
+     */
+    private Object[] dirty = new Object[4];
+    private String[][] names = new String[4][];
+    private int[] counts = new int[4];
+    private int head;
+    private int size;
     private Object[] scopes = new Object[8];
     private int scopeCount;
+
+    private static final int ALL = -1;
 
     static Context get() {
         return CURRENT.get();
@@ -47,22 +57,60 @@ final class Context {
         return top == NONE ? null : (Recorder) top;
     }
 
-    /** Notes a write to a bound object; records it now unless the thread is inside a method of a bound object. */
-    void written(Object object) {
-        for (int i = 0; i < dirty.size(); i++) {
-            if (dirty.get(i) == object) {
+    /**
+     * Notes a write of {@code field} (null: unknown) of a bound object; records it now unless the thread is inside a
+     * method of a bound object. An object already waiting to be recorded (not yet handed to its recorder) gets the
+     * field added to its entry.
+     */
+    void written(Object object, String field) {
+        for (int i = head; i < size; i++) {
+            if (dirty[i] == object) {
+                note(i, field);
                 return;
             }
         }
-        dirty.add(object);
+        if (size == dirty.length) {
+            int n = size * 2;
+            dirty = Arrays.copyOf(dirty, n);
+            names = Arrays.copyOf(names, n);
+            counts = Arrays.copyOf(counts, n);
+        }
+        dirty[size] = object;
+        counts[size] = 0;
+        note(size++, field);
         if (depth == 0) {
             drain();
         }
     }
 
+    private void note(int i, String field) {
+        int count = counts[i];
+        if (count == ALL) {
+            return;
+        }
+        if (field == null) {
+            counts[i] = ALL;
+            return;
+        }
+        String[] written = names[i];
+        for (int j = 0; j < count; j++) {
+            if (written[j] == field || written[j].equals(field)) {
+                return;
+            }
+        }
+        if (written == null) {
+            written = names[i] = new String[4];
+        } else if (count == written.length) {
+            written = names[i] = Arrays.copyOf(written, count * 2);
+        }
+        written[count] = field;
+        counts[i] = count + 1;
+    }
+
     /**
      * Records every object written so far, one update each. Re-entrant calls (a listener or a getter running while a
-     * flush records) add to the same loop instead of recursing.
+     * flush records) add to the same loop instead of recursing; an object written again after it was handed to its
+     * recorder is recorded again.
      */
     void drain() {
         if (draining) {
@@ -71,14 +119,21 @@ final class Context {
         draining = true;
         RuntimeException failure = null;
         try {
-            while (!dirty.isEmpty()) {
-                Object object = dirty.remove(0);
+            while (head < size) {
+                int i = head++;
+                Object object = dirty[i];
+                dirty[i] = null;
                 Recorder recorder = object instanceof Tracked t ? t.$scribe$recorder() : null;
                 if (recorder == null) {
                     continue;
                 }
                 try {
-                    recorder.flush(object);
+                    int count = counts[i];
+                    if (count == ALL) {
+                        recorder.flush(object, null, 0);
+                    } else {
+                        recorder.flush(object, names[i], count);
+                    }
                 } catch (RuntimeException e) {
                     // Record the other objects anyway; the first failure is reported to the writer.
                     if (failure == null) {
@@ -89,6 +144,12 @@ final class Context {
                 }
             }
         } finally {
+            // Entries handed over are done with: the slots are reused from the start (their name arrays too, whose
+            // stale names are never read past the count).
+            if (head == size) {
+                head = 0;
+                size = 0;
+            }
             draining = false;
         }
         if (failure != null) {

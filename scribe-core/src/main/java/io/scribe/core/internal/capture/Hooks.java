@@ -12,10 +12,23 @@ public final class Hooks {
 
     private Hooks() {}
 
-    /** A synced field of {@code object} was written. */
+    /**
+     * A synced field of {@code object} was written, which one unknown: the update diffs every synced field. Called by
+     * classes enhanced before writes named their field; kept so that they still record.
+     */
     public static void written(Object object) {
         if (object instanceof Tracked t && t.$scribe$recorder() != null) {
-            Context.get().written(object);
+            Context.get().written(object, null);
+        }
+    }
+
+    /**
+     * The synced field {@code field} of {@code object} was written (enhanced bytecode passes the name as a constant).
+     * The update diffs that field, with every field whose contents can change without a write.
+     */
+    public static void written(Object object, String field) {
+        if (object instanceof Tracked t && t.$scribe$recorder() != null) {
+            Context.get().written(object, field);
         }
     }
 
@@ -25,14 +38,19 @@ public final class Hooks {
             Recorder recorder = t.$scribe$recorder();
             if (recorder != null) {
                 recorder.assigned(object, field);
-                Context.get().written(object);
+                Context.get().written(object, field);
             }
         }
     }
 
-    /** A recording collection owned by {@code owner} was changed in place. */
+    /** A recording collection owned by {@code owner} was changed in place, which field unknown. */
     public static void changed(Object owner) {
         written(owner);
+    }
+
+    /** The recording collection held by the field {@code field} of {@code owner} was changed in place. */
+    public static void changed(Object owner, String field) {
+        written(owner, field);
     }
 
     /**

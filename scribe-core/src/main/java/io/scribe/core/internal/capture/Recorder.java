@@ -14,6 +14,17 @@ public interface Recorder {
      */
     void flush(Object object);
 
+    /**
+     * Like {@link #flush(Object)}, diffing only the fields named in {@code fields[0..count)} and those whose contents
+     * can change without a write of the field (which ones is the implementation's choice); null {@code fields}:
+     * every field. The array belongs to the caller and is not kept.
+     *
+     * @throws io.scribe.core.ScribeException if a field holds a value that cannot be synced
+     */
+    default void flush(Object object, String[] fields, int count) {
+        flush(object);
+    }
+
     /** A collection field of {@code object} was assigned: wraps the new value so in-place changes are recorded. */
     void assigned(Object object, String field);
 

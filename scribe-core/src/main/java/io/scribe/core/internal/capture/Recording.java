@@ -9,40 +9,50 @@ import java.util.Set;
 
 /**
  * Recording wrappers for the List, Set, Map and Collection fields of bound objects: every change in place, through
- * the collection, its iterators, sub-lists, views and map entries, tells {@link Hooks#changed(Object)} about the
- * owner. Reads go straight to the wrapped collection. As thread-safe as the wrapped collection.
+ * the collection, its iterators, sub-lists, views and map entries, tells {@link Hooks#changed(Object, String)} about
+ * the owner and the field. Reads go straight to the wrapped collection. As thread-safe as the wrapped collection.
  */
 public final class Recording {
 
     private Recording() {}
 
-    /** Whether {@code value} is a recording wrapper of {@code owner}. */
-    public static boolean wraps(Object value, Object owner) {
-        return value instanceof Owned o && o.owner() == owner;
+    /** Whether {@code value} is a recording wrapper of the field {@code field} of {@code owner}. */
+    public static boolean wraps(Object value, Object owner, String field) {
+        return value instanceof Owned o && o.owner().object == owner && o.owner().field.equals(field);
     }
 
     /**
-     * Wraps {@code value} to record into {@code owner}, choosing the wrapper by {@code declared}, the field's type
-     * (List, Set, Map or Collection). Null stays null; a wrapper of {@code owner} is returned as it is.
+     * Wraps {@code value}, the value of the field {@code field} of {@code owner}, so that changes in place report that
+     * field of {@code owner} ({@link Hooks#changed(Object, String)}), choosing the wrapper by {@code declared}, the
+     * field's type (List, Set, Map or Collection). Null stays null; a wrapper of that very field is returned as it is
+     * (a wrapper of another field, or of another object, is wrapped again, so both are reported).
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static Object wrap(Object owner, Class<?> declared, Object value) {
-        if (value == null || wraps(value, owner)) {
+    public static Object wrap(Object owner, String field, Class<?> declared, Object value) {
+        if (value == null || wraps(value, owner, field)) {
             return value;
         }
+        Site site = new Site(owner, field);
         if (declared == List.class) {
-            return new RList<>(owner, (List) value);
+            return new RList<>(site, (List) value);
         }
         if (declared == Set.class) {
-            return new RSet<>(owner, (Set) value);
+            return new RSet<>(site, (Set) value);
         }
         if (declared == Map.class) {
-            return new RMap<>(owner, (Map) value);
+            return new RMap<>(site, (Map) value);
         }
         if (declared == Collection.class) {
-            return new RCollection<>(owner, (Collection) value);
+            return new RCollection<>(site, (Collection) value);
         }
         return value;
+    }
+
+    /** The field a wrapper reports changes of: {@code field} of {@code object}. */
+    record Site(Object object, String field) {
+        void changed() {
+            Hooks.changed(object, field);
+        }
     }
 
     /** Whether fields of this declared type are wrapped. */
@@ -52,35 +62,35 @@ public final class Recording {
     }
 
     interface Owned {
-        Object owner();
+        Site owner();
     }
 
     static class RCollection<E> implements Collection<E>, Owned {
-        final Object owner;
+        final Site owner;
         final Collection<E> delegate;
 
-        RCollection(Object owner, Collection<E> delegate) {
+        RCollection(Site owner, Collection<E> delegate) {
             this.owner = owner;
             this.delegate = delegate;
         }
 
         @Override
-        public Object owner() {
+        public Site owner() {
             return owner;
         }
 
         final void changed() {
-            Hooks.changed(owner);
+            owner.changed();
         }
 
         final <T> T changed(T result) {
-            Hooks.changed(owner);
+            owner.changed();
             return result;
         }
 
         final boolean changedIf(boolean result) {
             if (result) {
-                Hooks.changed(owner);
+                owner.changed();
             }
             return result;
         }
@@ -110,7 +120,7 @@ public final class Recording {
     }
 
     static final class RSet<E> extends RCollection<E> implements Set<E> {
-        RSet(Object owner, Set<E> delegate) {
+        RSet(Site owner, Set<E> delegate) {
             super(owner, delegate);
         }
     }
@@ -118,7 +128,7 @@ public final class Recording {
     static final class RList<E> extends RCollection<E> implements List<E> {
         private final List<E> list;
 
-        RList(Object owner, List<E> delegate) {
+        RList(Site owner, List<E> delegate) {
             super(owner, delegate);
             this.list = delegate;
         }
@@ -138,23 +148,23 @@ public final class Recording {
     }
 
     static class RIterator<E> implements Iterator<E> {
-        final Object owner;
+        final Site owner;
         private final Iterator<E> delegate;
 
-        RIterator(Object owner, Iterator<E> delegate) {
+        RIterator(Site owner, Iterator<E> delegate) {
             this.owner = owner;
             this.delegate = delegate;
         }
 
         @Override public boolean hasNext() { return delegate.hasNext(); }
         @Override public E next() { return delegate.next(); }
-        @Override public void remove() { delegate.remove(); Hooks.changed(owner); }
+        @Override public void remove() { delegate.remove(); owner.changed(); }
     }
 
     static final class RListIterator<E> extends RIterator<E> implements ListIterator<E> {
         private final ListIterator<E> it;
 
-        RListIterator(Object owner, ListIterator<E> delegate) {
+        RListIterator(Site owner, ListIterator<E> delegate) {
             super(owner, delegate);
             this.it = delegate;
         }
@@ -163,21 +173,21 @@ public final class Recording {
         @Override public E previous() { return it.previous(); }
         @Override public int nextIndex() { return it.nextIndex(); }
         @Override public int previousIndex() { return it.previousIndex(); }
-        @Override public void set(E e) { it.set(e); Hooks.changed(owner); }
-        @Override public void add(E e) { it.add(e); Hooks.changed(owner); }
+        @Override public void set(E e) { it.set(e); owner.changed(); }
+        @Override public void add(E e) { it.add(e); owner.changed(); }
     }
 
     static final class RMap<K, V> implements Map<K, V>, Owned {
-        private final Object owner;
+        private final Site owner;
         private final Map<K, V> delegate;
 
-        RMap(Object owner, Map<K, V> delegate) {
+        RMap(Site owner, Map<K, V> delegate) {
             this.owner = owner;
             this.delegate = delegate;
         }
 
-        @Override public Object owner() { return owner; }
-        private <T> T changed(T result) { Hooks.changed(owner); return result; }
+        @Override public Site owner() { return owner; }
+        private <T> T changed(T result) { owner.changed(); return result; }
 
         @Override public int size() { return delegate.size(); }
         @Override public boolean isEmpty() { return delegate.isEmpty(); }
@@ -189,16 +199,16 @@ public final class Recording {
             boolean had = delegate.containsKey(key);
             V old = delegate.remove(key);
             if (had) {
-                Hooks.changed(owner);
+                owner.changed();
             }
             return old;
         }
-        @Override public void putAll(Map<? extends K, ? extends V> m) { delegate.putAll(m); Hooks.changed(owner); }
+        @Override public void putAll(Map<? extends K, ? extends V> m) { delegate.putAll(m); owner.changed(); }
         @Override public void clear() {
             boolean had = !delegate.isEmpty();
             delegate.clear();
             if (had) {
-                Hooks.changed(owner);
+                owner.changed();
             }
         }
         @Override public Set<K> keySet() { return new RSet<>(owner, delegate.keySet()); }
@@ -219,7 +229,7 @@ public final class Recording {
         }
         @Override public void replaceAll(java.util.function.BiFunction<? super K, ? super V, ? extends V> f) {
             delegate.replaceAll(f);
-            Hooks.changed(owner);
+            owner.changed();
         }
         @Override public boolean equals(Object o) { return o == this || delegate.equals(o); }
         @Override public int hashCode() { return delegate.hashCode(); }
@@ -228,7 +238,7 @@ public final class Recording {
 
     /** The entry set of a recording map: its entries' {@code setValue} records too. */
     static final class REntrySet<K, V> extends RCollection<Map.Entry<K, V>> implements Set<Map.Entry<K, V>> {
-        REntrySet(Object owner, Set<Map.Entry<K, V>> delegate) {
+        REntrySet(Site owner, Set<Map.Entry<K, V>> delegate) {
             super(owner, delegate);
         }
 
@@ -242,7 +252,7 @@ public final class Recording {
                     return new Map.Entry<>() {
                         @Override public K getKey() { return e.getKey(); }
                         @Override public V getValue() { return e.getValue(); }
-                        @Override public V setValue(V value) { V old = e.setValue(value); Hooks.changed(owner); return old; }
+                        @Override public V setValue(V value) { V old = e.setValue(value); owner.changed(); return old; }
                         @Override public boolean equals(Object o) { return e.equals(o); }
                         @Override public int hashCode() { return e.hashCode(); }
                         @Override public String toString() { return e.toString(); }
