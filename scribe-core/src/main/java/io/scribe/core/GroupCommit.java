@@ -102,11 +102,7 @@ final class GroupCommit {
                 scriber.lock.unlock();
             }
         } finally {
-            leading.set(false);
-            Write next = queued.peek();
-            if (next != null) {
-                LockSupport.unpark(next.writer);
-            }
+            letGo();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -137,12 +133,16 @@ final class GroupCommit {
                 }
             }
         } finally {
-            leading.set(false);
-            // A write queued while this group was committed has no leader yet: its writer leads the next group.
-            Write next = queued.peek();
-            if (next != null) {
-                LockSupport.unpark(next.writer);
-            }
+            letGo();
+        }
+    }
+
+    /** Stops leading. A write queued while this leader committed has no leader yet: its writer leads the next group. */
+    private void letGo() {
+        leading.set(false);
+        Write next = queued.peek();
+        if (next != null) {
+            LockSupport.unpark(next.writer);
         }
     }
 
