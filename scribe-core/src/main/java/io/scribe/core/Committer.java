@@ -36,10 +36,16 @@ final class Committer {
         if (tx.isEmpty()) {
             return List.of();
         }
+        List<Scribe> stored = store(tx);
+        announce(tx, stored);
+        return stored;
+    }
+
+    /** Checks {@code tx}, writes it to the store and makes it visible in memory; the first half of {@link #commit}. */
+    private List<Scribe> store(Txn tx) {
         prepare(tx);
         List<Scribe> stored = write(tx);
         apply(tx, null);
-        announce(tx, stored);
         return stored;
     }
 
@@ -130,9 +136,7 @@ final class Committer {
             if (tx == null || tx.isEmpty()) {
                 return List.of();
             }
-            prepare(tx);
-            stored = write(tx);
-            apply(tx, null);
+            stored = store(tx);
         } catch (RuntimeException e) {
             return e;
         }
