@@ -45,11 +45,15 @@ final class SyncedClass<T> {
          * the field is written, and which the default mapper writes as one value node.
          */
         boolean scalar() {
-            Class<?> t = field.getType();
-            return t.isPrimitive() || t == String.class || t == Integer.class || t == Long.class
-                    || t == Boolean.class || t == Double.class || t == Float.class || t == Short.class
-                    || t == Byte.class || t == Character.class;
+            return scalarType(field.getType());
         }
+    }
+
+    /** Whether {@code t} is a primitive, a box or String. */
+    static boolean scalarType(Class<?> t) {
+        return t.isPrimitive() || t == String.class || t == Integer.class || t == Long.class
+                || t == Boolean.class || t == Double.class || t == Float.class || t == Short.class
+                || t == Byte.class || t == Character.class;
     }
 
     private static final Logger log = LoggerFactory.getLogger(SyncedClass.class);

@@ -80,9 +80,7 @@ final class WrittenFields {
 
     /** Whether values of {@code type} (and of every subclass) never change once made. */
     static boolean immutable(Class<?> type) {
-        if (type.isPrimitive() || type.isEnum() || type == String.class || type == Boolean.class
-                || type == Character.class || type == Integer.class || type == Long.class || type == Double.class
-                || type == Float.class || type == Short.class || type == Byte.class || type == java.util.UUID.class
+        if (SyncedClass.scalarType(type) || type.isEnum() || type == java.util.UUID.class
                 || type == java.net.URI.class) {
             return true;
         }

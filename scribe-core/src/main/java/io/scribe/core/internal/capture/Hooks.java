@@ -43,11 +43,6 @@ public final class Hooks {
         }
     }
 
-    /** A recording collection owned by {@code owner} was changed in place, which field unknown. */
-    public static void changed(Object owner) {
-        written(owner);
-    }
-
     /** The recording collection held by the field {@code field} of {@code owner} was changed in place. */
     public static void changed(Object owner, String field) {
         written(owner, field);

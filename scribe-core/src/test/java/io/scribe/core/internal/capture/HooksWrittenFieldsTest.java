@@ -100,7 +100,7 @@ class HooksWrittenFieldsTest {
         Hooks.written(thing);
         Hooks.written(thing, "points");
         Hooks.exit(token);
-        Hooks.changed(thing);
+        Hooks.written(thing);
 
         assertThat(notes.flushes).containsExactly("0:*", "0:*");
     }
