@@ -48,6 +48,17 @@ public final class Quickstart {
             io.scribe.examples.peer.Peer.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0) {
+            boolean help = args[0].equals("--help") || args[0].equals("-h");
+            if (!help) {
+                System.err.println("scribe-examples: unknown argument " + args[0]);
+            }
+            (help ? System.out : System.err).println(USAGE);
+            if (!help) {
+                System.exit(2);
+            }
+            return;
+        }
         Scriber laptop = Scriber.builder().clientId("laptop").store(Store.inMemory()).register(Task.class).build();
         Scriber server = Scriber.builder().clientId("server").store(Store.inMemory()).register(Task.class).build();
 
@@ -86,6 +97,11 @@ public final class Quickstart {
             public void close() {}
         };
     }
+
+    private static final String USAGE = String.join("\n",
+            "Usage: java -jar scribe-examples.jar                 runs the quickstart: two peers in one process",
+            "       java -jar scribe-examples.jar peer OPTIONS... runs an example peer to drive by hand",
+            "                                                     (peer --help lists its options and commands)");
 
     private static void print(String what, Scriber peer) {
         System.out.println(what + " -> " + peer.id() + " has " + peer.all(Task.class));

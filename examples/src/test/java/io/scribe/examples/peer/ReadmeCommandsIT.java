@@ -67,6 +67,24 @@ class ReadmeCommandsIT {
         assertThat(again.err).noneSatisfy(l -> assertThat(l).containsAnyOf("WARN", "Exception", "recover"));
     }
 
+    @Test
+    void theJarsHelpNamesItsCommandsAndAnUnknownArgumentIsRefused() throws Exception {
+        Proc help = run("java -jar examples/target/scribe-examples.jar --help");
+        assertThat(help.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(help.process.exitValue()).isZero();
+        Thread.sleep(500);   // the pumps read to the end of the streams
+        assertThat(help.everything).anySatisfy(l -> assertThat(l).contains("Usage: java -jar scribe-examples.jar"))
+                .anySatisfy(l -> assertThat(l).contains("peer OPTIONS"))
+                .noneSatisfy(l -> assertThat(l).contains("laptop created"));
+
+        Proc wrong = run("java -jar examples/target/scribe-examples.jar --hlep");
+        assertThat(wrong.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(wrong.process.exitValue()).isEqualTo(2);
+        Thread.sleep(500);
+        assertThat(wrong.err).anySatisfy(l -> assertThat(l).isEqualTo("scribe-examples: unknown argument --hlep"));
+        assertThat(wrong.everything).noneSatisfy(l -> assertThat(l).contains("laptop created"));
+    }
+
     /** The README's commands in the example peer's section that contain every one of {@code words}. */
     private static List<String> readmeCommands(String... words) throws Exception {
         String readme = java.nio.file.Files.readString(ROOT.toPath().resolve("README.md"));
