@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.StoredScribes;
+import io.scribe.core.spi.StoredScribe;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,7 +61,8 @@ final class PageAnswer {
         if (after >= 0) {
             int chunk = Math.min(limit, 500);
             while (!page.full) {
-                List<Scribe> read = scriber.store.readAfter(page.position, chunk);
+                StoredScribes.Outlined read = StoredScribes.outlines(
+                        scriber.store.readStoredAfter(page.position, chunk));
                 List<Scribe> visible;
                 scriber.lock.lock();
                 try {
@@ -68,7 +71,7 @@ final class PageAnswer {
                     scriber.lock.unlock();
                 }
                 page.add(visible);
-                if (read.size() < chunk) {
+                if (read.stored().size() < chunk) {
                     break;
                 }
             }
@@ -92,9 +95,10 @@ final class PageAnswer {
             if (after >= 0) {
                 // What was appended since the last read, under the lock: no commit can come in between.
                 while (!page.full) {
-                    List<Scribe> read = scriber.store.readAfter(page.position, 500);
+                    StoredScribes.Outlined read = StoredScribes.outlines(
+                            scriber.store.readStoredAfter(page.position, 500));
                     page.add(page.take(read));
-                    if (read.size() < 500) {
+                    if (read.stored().size() < 500) {
                         break;
                     }
                 }
@@ -224,17 +228,19 @@ final class PageAnswer {
         final long examineCap;
         final int limit;
         final long budget;
+        final long after;
         long position;
         String cursor;
         long bytes;
         long examined;
         boolean full;
         // The last read, in step with what take returned for it.
-        private List<Scribe> lastRead = List.of();
-        // The page's scribes, encoded.
-        private final List<byte[]> scribes = new ArrayList<>();
+        private List<StoredScribe> lastRead = List.of();
+        // The page's scribes as stored, sent with their ids put in front.
+        private final List<StoredScribe> scribes = new ArrayList<>();
 
         Page(long after, int limit, long budget) {
+            this.after = after;
             this.position = after;
             this.limit = limit;
             this.budget = budget;
@@ -243,13 +249,14 @@ final class PageAnswer {
         }
 
         /**
-         * Of {@code read}, the scribes the asker may see, in order, stopping where the page ends by count or by the
-         * examining cap. Caller holds the engine lock (visibility reads live objects).
+         * Of {@code read}, the outlines of the scribes the asker may see, in order (null for the others), stopping
+         * where the page ends by count or by the examining cap. Caller holds the engine lock (visibility reads live
+         * objects).
          */
-        List<Scribe> take(List<Scribe> read) {
-            List<Scribe> visible = new ArrayList<>();
+        List<Scribe> take(StoredScribes.Outlined read) {
+            List<Scribe> visible = new ArrayList<>(read.outlines().size());
             int count = scribes.size();
-            for (Scribe s : read) {
+            for (Scribe s : read.outlines()) {
                 if (count >= limit || examined >= examineCap) {
                     full = true;
                     break;
@@ -262,44 +269,57 @@ final class PageAnswer {
                     visible.add(null);
                 }
             }
-            // In step with read: null marks a scribe the asker may not see.
-            lastRead = read;
+            lastRead = read.stored();
             return visible;
         }
 
-        /** Encodes the taken scribes for the answer while they fit the frame, moving the position past each. */
+        /** Takes the visible scribes for the answer while they fit the frame, moving the position past each. */
         void add(List<Scribe> visible) {
             for (int i = 0; i < visible.size(); i++) {
-                Scribe s = visible.get(i);
-                Scribe at = lastRead.get(i);
-                if (s != null) {
-                    byte[] json = Json.scribeBytes(s);
-                    long size = json.length;
+                StoredScribe at = lastRead.get(i);
+                if (visible.get(i) != null) {
+                    StoredScribe sent = at;
+                    long size = StoredScribes.wireLength(sent);
+                    if (size < 0) {
+                        // Not bytes an id can be put in front of: decoded and encoded again.
+                        sent = new StoredScribe(at.id(), Json.scribeBytes(StoredScribes.decode(at).withId(null)));
+                        size = StoredScribes.wireLength(sent);
+                    }
                     long comma = scribes.isEmpty() ? 0 : 1;
                     if (size > budget) {
                         // It can never be sent: skip it, or every catch-up would stop here.
-                        scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + s.id()
+                        scriber.report(new ScribeException(ScribeException.TOO_LARGE, "scribe " + at.id()
                                 + " of " + size + " bytes cannot be sent to " + session.client().id() + "; skipped"));
                     } else if (bytes + comma + size > budget) {
                         full = true;
-                        return;
+                        break;
                     } else {
                         bytes += comma + size;
-                        scribes.add(json);
+                        scribes.add(sent);
                     }
                 }
-                position = Long.parseLong(at.id());
-                cursor = at.id();
+                position = at.id();
             }
+            cursor = position > after ? Long.toString(position) : null;
         }
 
-        /** Queues {@code envelope} with the page's scribes as its {@code result}, from the bytes encoded once. */
+        /** Queues {@code envelope} with the page's scribes as its {@code result}, each its stored bytes and id. */
         void enqueue(ObjectNode envelope) {
             // {"type":"response",...} becomes {"type":"response",...,"result":[...]}
             byte[] head = Json.bytes(envelope);
-            byte[] start = java.util.Arrays.copyOf(head, head.length - 1 + RESULT_KEY.length);
-            System.arraycopy(RESULT_KEY, 0, start, head.length - 1, RESULT_KEY.length);
-            session.outbox.addEncoded(envelope, Json.join(start, scribes, ARRAY_END));
+            byte[] out = new byte[(int) (head.length - 1 + RESULT_KEY.length + bytes + ARRAY_END.length)];
+            System.arraycopy(head, 0, out, 0, head.length - 1);
+            int at = head.length - 1;
+            System.arraycopy(RESULT_KEY, 0, out, at, RESULT_KEY.length);
+            at += RESULT_KEY.length;
+            for (int i = 0; i < scribes.size(); i++) {
+                if (i > 0) {
+                    out[at++] = ',';
+                }
+                at = StoredScribes.writeWire(scribes.get(i), out, at);
+            }
+            System.arraycopy(ARRAY_END, 0, out, at, ARRAY_END.length);
+            session.outbox.addEncoded(envelope, out);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.scribe.testkit;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,10 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Scribe;
+import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import io.scribe.core.spi.Store;
+import io.scribe.core.spi.StoredScribe;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -117,6 +120,29 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void storedScribesAreTheLogAsReadWithoutTheirIds() throws Exception {
+        JsonNode data = JSON.createArrayNode().add(600).add(JSON.createObjectNode().put("title", "café ☃ \uD834\uDD1E"));
+        store.commit(append(scribe("Task", "o1", "first", 7),
+                new Scribe(null, "Test", Scribe.Type.UPDATE, data, "origin-guid", 123456789L << 16,
+                        Map.of("title", 42L, "done", 3L)),
+                new Scribe(null, "Test", Scribe.Type.DESTROY, JSON.createArrayNode().add("x"), null, 0, Map.of())));
+        for (long after = 0; after <= 3; after++) {
+            for (int limit = 1; limit <= 4; limit++) {
+                List<Scribe> read = store.readAfter(after, limit);
+                List<StoredScribe> stored = store.readStoredAfter(after, limit);
+                assertThat(stored).extracting(s -> Long.toString(s.id()))
+                        .isEqualTo(read.stream().map(Scribe::id).toList());
+                for (int i = 0; i < stored.size(); i++) {
+                    byte[] json = stored.get(i).json();
+                    // The stored bytes are the scribe without its id, in Codec.json()'s encoding.
+                    assertThat(JSON.readTree(json).has("id")).as("an id in %s", new String(json, UTF_8)).isFalse();
+                    assertThat(Codec.json().decodeScribe(json).withId(read.get(i).id())).isEqualTo(read.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
     void readAfterPagesInAscendingOrder() {
         for (int i = 0; i < 25; i++) {
             store.commit(append(scribe("Task", "o" + i, "t" + i, 100 + i)));
@@ -220,6 +246,7 @@ public abstract class StoreContractTest {
         assertThat(store.readAfter(0, 100)).extracting(Scribe::id).containsExactly("7", "8", "9", "10");
         assertThat(store.readAfter(3, 2)).extracting(Scribe::id).containsExactly("7", "8");
         assertThat(store.readAfter(8, 100)).extracting(Scribe::id).containsExactly("9", "10");
+        assertThat(store.readStoredAfter(3, 2)).extracting(StoredScribe::id).containsExactly(7L, 8L);
         assertThat(store.object("Task", "dead")).isEmpty();
         // Only a state that is still a tombstone goes; live objects and cursors stay.
         assertThat(store.object("Task", "alive")).contains(revived);
@@ -238,6 +265,7 @@ public abstract class StoreContractTest {
     @Test
     void rejectsANonPositiveLimit() {
         assertThatThrownBy(() -> store.readAfter(0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.readStoredAfter(0, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -30,6 +30,11 @@ public class ForwardingStore implements Store {
     }
 
     @Override
+    public List<StoredScribe> readStoredAfter(long afterId, int limit) {
+        return delegate.readStoredAfter(afterId, limit);
+    }
+
+    @Override
     public long lastId() {
         return delegate.lastId();
     }

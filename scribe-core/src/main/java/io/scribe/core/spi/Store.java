@@ -45,6 +45,21 @@ public interface Store extends AutoCloseable {
     /** Returns up to {@code limit} scribes whose id is greater than {@code afterId}, ascending. */
     List<Scribe> readAfter(long afterId, int limit);
 
+    /**
+     * Returns the same scribes as {@link #readAfter} (same ids, same order, same limit), each as the bytes this store
+     * keeps it in: see {@link StoredScribe}. A store that keeps scribes as {@link Codec#json()} bytes without their
+     * id should return those bytes as they are, so that a catch-up page is put together without decoding them; the
+     * default reads the scribes with {@link #readAfter} and encodes each one.
+     */
+    default List<StoredScribe> readStoredAfter(long afterId, int limit) {
+        List<Scribe> read = readAfter(afterId, limit);
+        List<StoredScribe> stored = new java.util.ArrayList<>(read.size());
+        for (Scribe s : read) {
+            stored.add(new StoredScribe(Long.parseLong(s.id()), Codec.json().encode(s.withId(null))));
+        }
+        return stored;
+    }
+
     /** Returns the id of the newest scribe in the log, or 0 when the log is empty. */
     long lastId();
 

@@ -6,6 +6,7 @@ import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
+import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.file.internal.ChronicleRuntime;
 import io.scribe.store.file.internal.JournalRecord;
 import java.io.File;
@@ -679,6 +680,17 @@ public final class FileStore implements Store {
 
     @Override
     public List<Scribe> readAfter(long afterId, int limit) {
+        return readLog(afterId, limit, (id, v) -> CODEC.decodeScribe(v).withId(Long.toString(id)));
+    }
+
+    /** The log's bytes as they are: they are {@link Codec#json()}'s encoding of each scribe without its id. */
+    @Override
+    public List<StoredScribe> readStoredAfter(long afterId, int limit) {
+        return readLog(afterId, limit, StoredScribe::new);
+    }
+
+    /** Reads a page of the log, each scribe made by {@code make} of its id and stored bytes. */
+    private <T> List<T> readLog(long afterId, int limit, java.util.function.BiFunction<Long, byte[], T> make) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
@@ -686,7 +698,7 @@ public final class FileStore implements Store {
         long last = lastId;
         long from = Math.max(compacted, afterId);
         long to = Math.min(last, from + limit);
-        List<Scribe> page = new ArrayList<>((int) Math.max(0, to - from));
+        List<T> page = new ArrayList<>((int) Math.max(0, to - from));
         for (long id = from + 1; id <= to; id++) {
             byte[] v = logMap.get(id);
             if (v == null) {
@@ -701,7 +713,7 @@ public final class FileStore implements Store {
                 id = from;
                 continue;
             }
-            page.add(CODEC.decodeScribe(v).withId(Long.toString(id)));
+            page.add(make.apply(id, v));
         }
         return page;
     }

@@ -8,6 +8,7 @@ import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
+import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.postgres.internal.PgUrl;
 import io.scribe.store.postgres.internal.Schema;
 import java.nio.charset.StandardCharsets;
@@ -404,6 +405,20 @@ public final class PostgresStore implements Store {
 
     @Override
     public List<Scribe> readAfter(long afterId, int limit) {
+        return readLog(afterId, limit, (id, v) -> CODEC.decodeScribe(v).withId(Long.toString(id)));
+    }
+
+    /**
+     * The log's JSON as the server prints it: {@link Codec#json()}'s encoding of each scribe without its id, with the
+     * members in {@code jsonb}'s order and spacing.
+     */
+    @Override
+    public List<StoredScribe> readStoredAfter(long afterId, int limit) {
+        return readLog(afterId, limit, StoredScribe::new);
+    }
+
+    /** Reads a page of the log, each scribe made by {@code make} of its id and JSON (UTF-8). */
+    private <T> List<T> readLog(long afterId, int limit, java.util.function.BiFunction<Long, byte[], T> make) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
@@ -413,11 +428,10 @@ public final class PostgresStore implements Store {
                         "SELECT id, scribe::text FROM " + q + ".log WHERE id > ? ORDER BY id LIMIT ?")) {
             ps.setLong(1, afterId);
             ps.setInt(2, limit);
-            List<Scribe> page = new ArrayList<>();
+            List<T> page = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    page.add(CODEC.decodeScribe(rs.getString(2).getBytes(StandardCharsets.UTF_8))
-                            .withId(Long.toString(rs.getLong(1))));
+                    page.add(make.apply(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8)));
                 }
             }
             return page;

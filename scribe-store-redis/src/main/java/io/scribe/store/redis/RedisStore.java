@@ -6,6 +6,7 @@ import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
+import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.redis.internal.RedisUrl;
 import io.scribe.store.redis.internal.Scripts;
 import java.nio.charset.StandardCharsets;
@@ -253,6 +254,17 @@ public final class RedisStore implements Store {
      */
     @Override
     public List<Scribe> readAfter(long afterId, int limit) {
+        return readLog(afterId, limit, (id, v) -> CODEC.decodeScribe(v).withId(Long.toString(id)));
+    }
+
+    /** The log's bytes as they are: they are {@link Codec#json()}'s encoding of each scribe without its id. */
+    @Override
+    public List<StoredScribe> readStoredAfter(long afterId, int limit) {
+        return readLog(afterId, limit, StoredScribe::new);
+    }
+
+    /** Reads a page of the log, each scribe made by {@code make} of its id and stored bytes. */
+    private <T> List<T> readLog(long afterId, int limit, java.util.function.BiFunction<Long, byte[], T> make) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
@@ -269,7 +281,7 @@ public final class RedisStore implements Store {
                 fields[i] = bytes(Long.toString(from + 1 + i));
             }
             List<byte[]> values = call("read the log", () -> redis.hmget(logKey, fields));
-            List<Scribe> page = new ArrayList<>(values.size());
+            List<T> page = new ArrayList<>(values.size());
             long missing = 0;
             for (int i = 0; i < values.size(); i++) {
                 long id = from + 1 + i;
@@ -278,7 +290,7 @@ public final class RedisStore implements Store {
                     missing = id;
                     break;
                 }
-                page.add(CODEC.decodeScribe(v).withId(Long.toString(id)));
+                page.add(make.apply(id, v));
             }
             if (missing == 0) {
                 return page;
