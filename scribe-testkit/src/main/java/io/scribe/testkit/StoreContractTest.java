@@ -142,6 +142,44 @@ public abstract class StoreContractTest {
         }
     }
 
+    /** A synced class for the catch-up through this store. */
+    @io.scribe.annotations.Synced(explicit = true)
+    public static class Note {
+        String id;
+        String title;
+        List<String> tags;
+
+        Note() {}
+
+        Note(String id, String title, List<String> tags) {
+            this.id = id;
+            this.title = title;
+            this.tags = tags;
+        }
+    }
+
+    @Test
+    void aNewPeerCatchesUpFromThisStoresLog() {
+        try (TestNetwork net = new TestNetwork(11)) {
+            io.scribe.core.Scriber hub = net.peer("hub", b -> b.store(store).register(Note.class).pageSize(2));
+            Note first = hub.create(new Note("n1", "café ☃ \uD834\uDD1E \"quoted\"", List.of("a", "b")));
+            Note gone = hub.create(new Note("n2", "to be destroyed", List.of()));
+            hub.create(new Note("n3", "third", List.of("c")));
+            first.title = "changed ✓";
+            first.tags = List.of("b");
+            hub.save(first);
+            hub.destroy(gone);
+
+            io.scribe.core.Scriber late = net.peer("late", b -> b.register(Note.class));
+            net.link(late, hub);
+            net.settle();
+
+            assertThat(late.all(Note.class)).extracting(n -> n.id + "|" + n.title + "|" + n.tags)
+                    .containsExactlyInAnyOrder("n1|changed ✓|[b]", "n3|third|[c]");
+            assertThat(late.find(Note.class, "n2")).isEmpty();
+        }
+    }
+
     @Test
     void readAfterPagesInAscendingOrder() {
         for (int i = 0; i < 25; i++) {
