@@ -203,6 +203,8 @@ final class CatchUp {
                 // answered and played in order (this callback runs on the thread that reads the session).
                 requestPage(ahead.asText(), done);
                 scriber.flush();
+                // Out now, not when this thread is done playing the page.
+                session.writeNow();
                 asked = true;
             }
             try {

@@ -328,6 +328,15 @@ public final class Session {
         outbox.drain();
     }
 
+    /** Has the connection write what was sent to it now: see {@link Connection#writeNow}. */
+    void writeNow() {
+        try {
+            connection.writeNow();
+        } catch (RuntimeException e) {
+            log.debug("session {}: writing at once failed: {}", client.id(), e.toString());
+        }
+    }
+
     /** Sends what is queued on the connection's writer thread: see {@link Outbox#drainSoon}. */
     void drainSoon() {
         outbox.drainSoon();

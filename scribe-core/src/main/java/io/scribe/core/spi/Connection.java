@@ -51,6 +51,15 @@ public interface Connection {
         return false;
     }
 
+    /**
+     * Writes what was sent so far now, when called on the thread that writes this transport's bytes and the transport
+     * would otherwise write it once that thread's current task ends. The engine calls it after a message that should
+     * leave before it goes on working on that thread: the request for the next catch-up page, asked for before the
+     * page at hand is played, so that the peer reads it meanwhile. The default does nothing (the transport writes as
+     * it sends).
+     */
+    default void writeNow() {}
+
     /** Closes the transport. Called once when the session disconnects; must not throw. */
     void close();
 }

@@ -77,6 +77,14 @@ public final class NettyConnection implements Connection {
         }
     }
 
+    /** On the event loop, writes and flushes what is queued now instead of in the task queued for it. */
+    @Override
+    public void writeNow() {
+        if (channel.eventLoop().inEventLoop()) {
+            drain();
+        }
+    }
+
     private void enqueue(Object payload) {
         if (closed) {
             return;
