@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.SyncPage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -176,7 +177,7 @@ final class CatchUp {
             // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
             sync.put("clocked", true);
         }
-        session.enqueueRequest(sync).whenComplete((response, failure) -> inOrder(() -> {
+        session.outbox.requestPage(sync).whenComplete((page, failure) -> inOrder(() -> {
             if (done.isDone()) {
                 // A page before this one failed (or the session closed): the catch-up resumes from the cursor
                 // stored with the last page played, and this one, asked for ahead, is not played.
@@ -195,6 +196,7 @@ final class CatchUp {
                 done.completeExceptionally(failure);
                 return;
             }
+            JsonNode response = page.message();
             boolean more = response.path("more").asBoolean(false);
             JsonNode ahead = response.get("cursor");
             boolean asked = false;
@@ -208,8 +210,8 @@ final class CatchUp {
                 asked = true;
             }
             try {
-                String next = playPage(from, response);
-                scriber.metrics.caughtUpPage(session.client().id(), response.path("result").size(), more);
+                String next = playPage(from, page);
+                scriber.metrics.caughtUpPage(session.client().id(), page.size(), more);
                 if (asked) {
                     return;
                 }
@@ -231,11 +233,9 @@ final class CatchUp {
      * refuses the page, it is played again one scribe at a time, so that one scribe the store cannot keep is skipped
      * (see {@link #playOneByOne}) instead of stopping every later catch-up at the same page.
      */
-    private String playPage(String from, JsonNode response) {
-        JsonNode result = response.path("result");
-        if (!result.isArray()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
-        }
+    private String playPage(String from, SyncPage page) {
+        List<?> result = result(page);
+        JsonNode response = page.message();
         JsonNode snapshot = response.get("snapshot");
         // Only a snapshot from the peer this one relays through (its server, marked by Session.trustAsRelay) can tell
         // it what was destroyed there: another peer's snapshot (a client's, another server node's trusted by a rule)
@@ -310,12 +310,32 @@ final class CatchUp {
         return cursor;
     }
 
-    /** Plays {@code nodes} into {@code tx}; returns the cursor after them. Refused scribes are reported and passed. */
-    String playInto(Iterable<JsonNode> nodes, String cursor, Txn tx, List<Scribe> clockless) {
-        for (JsonNode node : nodes) {
+    /**
+     * The scribes of a page, each a {@link Scribe} read from the frame or, for an answer parsed as a tree, a node of its
+     * {@code result}, read as it is played (see {@link #playInto}).
+     */
+    private static List<?> result(SyncPage page) {
+        if (page.scribes() != null) {
+            return page.scribes();
+        }
+        JsonNode result = page.message().path("result");
+        if (!result.isArray()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "sync response without a result array");
+        }
+        List<JsonNode> nodes = new ArrayList<>(result.size());
+        result.forEach(nodes::add);
+        return nodes;
+    }
+
+    /**
+     * Plays {@code scribes} into {@code tx}, each a {@link Scribe} or its JSON tree (read here: one that is not a
+     * scribe is refused); returns the cursor after them. Refused scribes are reported and passed.
+     */
+    String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless) {
+        for (Object item : scribes) {
             Scribe scribe = null;
             try {
-                scribe = session.intake.credited(Json.scribe(node));
+                scribe = session.intake.credited(item instanceof Scribe read ? read : Json.scribe((JsonNode) item));
                 session.intake.checkOrigin(scribe);
                 Admission.check(scriber, session, scribe, 0);
                 scriber.player.play(scribe, session.client(), session, tx);
@@ -330,9 +350,9 @@ final class CatchUp {
                 if (scribe != null) {
                     refusedInPage.add(Map.entry(scribe, e));
                 }
-                JsonNode sid = node.get("id");
-                if (sid != null && !sid.isNull()) {
-                    cursor = sid.asText();
+                String sid = idOf(item);
+                if (sid != null) {
+                    cursor = sid;
                 }
                 continue;
             }
@@ -343,17 +363,26 @@ final class CatchUp {
         return cursor;
     }
 
+    /** The id of a scribe or of its JSON tree, as {@link Json#scribe(JsonNode)} reads it: null when missing or null. */
+    private static String idOf(Object item) {
+        if (item instanceof Scribe scribe) {
+            return scribe.id();
+        }
+        JsonNode id = ((JsonNode) item).get("id");
+        return id == null || id.isNull() ? null : id.asText();
+    }
+
     /**
      * Plays a page the store refused as a whole one scribe per commit. A scribe whose commit fails while the store
      * still takes a write of the cursor past it cannot be kept here (a stricter store than the sender's): it is
      * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
      * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
      */
-    private String playOneByOne(String from, JsonNode result, JsonNode explicit, RuntimeException pageFailure) {
+    private String playOneByOne(String from, List<?> result, JsonNode explicit, RuntimeException pageFailure) {
         String cursor = from;
-        for (JsonNode node : result) {
+        for (Object item : result) {
             Txn one = new Txn();
-            String next = playInto(List.of(node), cursor, one, null);
+            String next = playInto(List.of(item), cursor, one, null);
             if (next != null && !next.equals(cursor)) {
                 one.cursors().put(session.client().id(), next);
             }
@@ -366,13 +395,13 @@ final class CatchUp {
                 Txn past = new Txn();
                 past.cursors().put(session.client().id(), next);
                 // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
-                scriber.failures.stage(past, session.client(), node, failed, cursor);
+                scriber.failures.stage(past, session.client(), item, failed, cursor);
                 try {
                     scriber.commit(past);
                 } catch (RuntimeException storeDown) {
                     throw pageFailure;
                 }
-                scriber.failures.failed(session.client(), node, failed);
+                scriber.failures.failed(session.client(), item, failed);
             }
             cursor = next;
         }

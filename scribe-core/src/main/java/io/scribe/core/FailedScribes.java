@@ -92,16 +92,31 @@ final class FailedScribes {
         return from + "\n" + scribeId;
     }
 
-    /** Stages in {@code tx} the durable record of a scribe from {@code from} that could not be stored here. */
-    void stage(Txn tx, Client from, JsonNode scribe, RuntimeException cause, String cursorBefore) {
-        ObjectNode fields = Json.object().put("from", from.id()).put("scribe", scribe.path("id").asText(""))
-                .put("klass", scribe.path("klass").asText("")).put("code", cause instanceof ScribeException se
+    /**
+     * {@code key} ({@code id} or {@code klass}) of {@code scribe}, a {@link Scribe} or its JSON tree, as text; {@code
+     * absent} when it has none.
+     */
+    private static String text(Object scribe, String key, String absent) {
+        if (scribe instanceof Scribe s) {
+            String value = key.equals("id") ? s.id() : s.klass();
+            return value == null ? absent : value;
+        }
+        return ((JsonNode) scribe).path(key).asText(absent);
+    }
+
+    /**
+     * Stages in {@code tx} the durable record of a scribe from {@code from} (a {@link Scribe} or its JSON tree) that
+     * could not be stored here.
+     */
+    void stage(Txn tx, Client from, Object scribe, RuntimeException cause, String cursorBefore) {
+        ObjectNode fields = Json.object().put("from", from.id()).put("scribe", text(scribe, "id", ""))
+                .put("klass", text(scribe, "klass", "")).put("code", cause instanceof ScribeException se
                         ? se.code() : ScribeException.INTERNAL)
                 .put("reason", String.valueOf(cause.getMessage()).replace('\u0000', '?'));
         if (cursorBefore != null) {
             fields.put("before", cursorBefore);
         }
-        String id = key(from.id(), scribe.path("id").asText(""));
+        String id = key(from.id(), text(scribe, "id", ""));
         tx.states.put(new Key(KLASS, id), new ObjectState(KLASS, id, fields, Map.of(), null));
         synchronized (failed) {
             before.put(id, cursorBefore);
@@ -143,9 +158,9 @@ final class FailedScribes {
         }
     }
 
-    /** Records a scribe from {@code from} that could not be stored and was passed. */
-    void failed(Client from, JsonNode scribe, RuntimeException cause) {
-        FailedScribe f = new FailedScribe(from.id(), scribe.path("id").asText(null), scribe.path("klass").asText(null),
+    /** Records a scribe from {@code from} (a {@link Scribe} or its JSON tree) that could not be stored and was passed. */
+    void failed(Client from, Object scribe, RuntimeException cause) {
+        FailedScribe f = new FailedScribe(from.id(), text(scribe, "id", null), text(scribe, "klass", null),
                 cause instanceof ScribeException se ? se.code() : ScribeException.INTERNAL, String.valueOf(
                         cause.getMessage()));
         synchronized (failed) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.internal.AckMessage;
 import io.scribe.core.internal.FrameDecoder;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.SyncPage;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +34,9 @@ final class Inbound {
             }
             inboundBytes = length;
             if (ack(AckMessage.position(buf, offset, length))) {
+                return;
+            }
+            if (page(SyncPage.read(buf, offset, length))) {
                 return;
             }
             JsonNode message;
@@ -168,6 +172,13 @@ final class Inbound {
             if (ack(AckMessage.position(json))) {
                 return;
             }
+            SyncPage page = SyncPage.read(json);
+            if (page != null) {
+                inboundBytes = json.length() * 3L;
+                if (page(page)) {
+                    return;
+                }
+            }
             message = Json.parse(json);
         } catch (ScribeException e) {
             // Answered after the pushed scribes before it, which are played first.
@@ -193,6 +204,32 @@ final class Inbound {
             session.intake.ack(position);
         } catch (ScribeException e) {
             session.outbox.rejected(null, e);
+        }
+        return true;
+    }
+
+    /**
+     * Hands a page of the peer's log read from its frame (see {@link SyncPage#read}) to the catch-up that asked for it,
+     * as {@link #dispatch} would hand the message parsed as a tree; false when {@code page} is null, the session must
+     * first authenticate, or no page request waits for its id, so that the message is parsed and dispatched.
+     */
+    private boolean page(SyncPage page) {
+        if (page == null || (scriber.authenticator != null && session.principal().isEmpty())) {
+            return false;
+        }
+        JsonNode id = page.message().get("id");
+        if (id == null) {
+            return false;
+        }
+        // A response is answered and played in order: the pushed scribes before it first.
+        playQueued();
+        try {
+            return session.requests.page(id, page);
+        } catch (ScribeException e) {
+            session.outbox.rejected(id, e);
+        } catch (RuntimeException e) {
+            log.error("session {}: failed handling {}", client.id(), page.message(), e);
+            session.outbox.rejected(id, new ScribeException(ScribeException.INTERNAL, "internal error: " + e, e));
         }
         return true;
     }

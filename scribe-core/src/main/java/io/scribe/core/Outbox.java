@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.SyncPage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Map;
@@ -42,8 +43,31 @@ final class Outbox {
     private static final byte[] BATCH_HEAD =
             "{\"type\":\"add_scribes\",\"scribes\":[".getBytes(StandardCharsets.US_ASCII);
 
-    /** A request waiting for its answer; {@code deadline} is in {@link System#nanoTime()} terms. */
-    private record Pending(CompletableFuture<JsonNode> future, long deadline) {}
+    /**
+     * A request waiting for its answer: the whole {@code response} ({@code future}), or, for a {@code sync} that asks
+     * for a page of the peer's log, the page ({@code page}, see {@link SyncPage}); the other one is null. {@code
+     * deadline} is in {@link System#nanoTime()} terms.
+     */
+    record Pending(CompletableFuture<JsonNode> future, CompletableFuture<SyncPage> page, long deadline) {
+
+        /** Completes the request with its answer, parsed as a tree. */
+        void complete(JsonNode message) {
+            if (future != null) {
+                future.complete(message);
+            } else {
+                page.complete(SyncPage.of(message));
+            }
+        }
+
+        /** Fails the request. */
+        void fail(Throwable e) {
+            if (future != null) {
+                future.completeExceptionally(e);
+            } else {
+                page.completeExceptionally(e);
+            }
+        }
+    }
 
     private final Session session;
     private final Scriber scriber;
@@ -73,20 +97,38 @@ final class Outbox {
      * 413 when it is too large to send.
      */
     CompletableFuture<JsonNode> request(ObjectNode message) {
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        request(message, new Pending(future, null, deadline()));
+        return future;
+    }
+
+    /**
+     * Queues a {@code sync} that asks for a page of the peer's log, as {@link #request}; completes with the page the
+     * peer answered, read from its frame when it can be (see {@link SyncPage#read}), else parsed as a tree.
+     */
+    CompletableFuture<SyncPage> requestPage(ObjectNode message) {
+        CompletableFuture<SyncPage> page = new CompletableFuture<>();
+        request(message, new Pending(null, page, deadline()));
+        return page;
+    }
+
+    private long deadline() {
+        // One sweep per Scriber expires requests (see expire): no timer task per message.
+        return System.nanoTime() + scriber.requestTimeout.toNanos();
+    }
+
+    private void request(ObjectNode message, Pending waiting) {
         int id = requestIds.incrementAndGet();
         message.put("id", id);
-        CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (!session.isOpen()) {
-            future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
-            return future;
+            waiting.fail(new ScribeException(ScribeException.TIMEOUT, "session closed"));
+            return;
         }
-        // One sweep per Scriber expires requests (see expire): no timer task per message.
-        pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        pending.put(id, waiting);
         add(message);
         if (!session.isOpen()) {
             failPending();
         }
-        return future;
     }
 
     /**
@@ -149,7 +191,7 @@ final class Outbox {
                     + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent"));
             return future;
         }
-        pending.put(id, new Pending(future, System.nanoTime() + scriber.requestTimeout.toNanos()));
+        pending.put(id, new Pending(future, null, deadline()));
         queue.add(payload);
         scriber.relay.markDirty(session);
         if (!session.isOpen()) {
@@ -213,7 +255,7 @@ final class Outbox {
         boolean answer = "response".equals(type) || "error".equals(type);
         Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
         if (p != null) {
-            p.future().completeExceptionally(e);
+            p.fail(e);
             return;
         }
         scriber.report(e);
@@ -306,10 +348,18 @@ final class Outbox {
         return payload(Json.join(BATCH_HEAD, scribes, ARRAY_END));
     }
 
-    /** The request {@code id}'s answer came: returns its future (to complete), or null when none waits. */
-    CompletableFuture<JsonNode> answered(int id) {
-        Pending p = pending.remove(id);
-        return p == null ? null : p.future();
+    /** The request {@code id}'s answer came: returns what waits for it (to complete), or null when nothing does. */
+    Pending answered(int id) {
+        return pending.remove(id);
+    }
+
+    /**
+     * The request {@code id}'s answer came and is a page read from its frame: returns the page request waiting for
+     * it (to complete), or null, leaving it waiting, when {@code id} is not a page request's (or no longer waits).
+     */
+    CompletableFuture<SyncPage> answeredPage(int id) {
+        Pending p = pending.get(id);
+        return p != null && p.page() != null && pending.remove(id, p) ? p.page() : null;
     }
 
     /** Number of requests sent and not yet answered. */
@@ -321,7 +371,7 @@ final class Outbox {
     void expire(long now) {
         for (Map.Entry<Integer, Pending> e : pending.entrySet()) {
             if (now - e.getValue().deadline() >= 0 && pending.remove(e.getKey(), e.getValue())) {
-                e.getValue().future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                e.getValue().fail(new ScribeException(ScribeException.TIMEOUT,
                         "no answer from " + peer() + " to request " + e.getKey() + " within "
                                 + scriber.requestTimeout));
             }
@@ -333,7 +383,7 @@ final class Outbox {
         for (Integer id : new ArrayList<>(pending.keySet())) {
             Pending p = pending.remove(id);
             if (p != null) {
-                p.future().completeExceptionally(new ScribeException(ScribeException.TIMEOUT,
+                p.fail(new ScribeException(ScribeException.TIMEOUT,
                         "session to " + peer() + " closed before request " + id + " was answered"));
             }
         }

@@ -2,6 +2,7 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.SyncPage;
 import io.scribe.core.spi.MessageHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -218,8 +219,35 @@ final class Requests {
 
     /** Completes the request the peer answered. */
     void response(JsonNode id, JsonNode message) {
-        CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
-        if (p != null && syncro != null) {
+        Outbox.Pending p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
+        if (p != null) {
+            confirmed(id);
+        }
+        if (p == null) {
+            log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
+            return;
+        }
+        p.complete(message);
+    }
+
+    /**
+     * Completes the page request the peer answered with {@code page}, read from its frame (see {@link SyncPage#read}),
+     * as {@link #response} does with the answer parsed as a tree; false, doing nothing, when no page request waits
+     * for {@code id}: the answer is then parsed and handled as any.
+     */
+    boolean page(JsonNode id, SyncPage page) {
+        CompletableFuture<SyncPage> p = id.canConvertToInt() ? session.outbox.answeredPage(id.asInt()) : null;
+        if (p == null) {
+            return false;
+        }
+        confirmed(id);
+        p.complete(page);
+        return true;
+    }
+
+    /** A Syncro peer answered request {@code id}. */
+    private void confirmed(JsonNode id) {
+        if (syncro != null) {
             scriber.lock.lock();
             try {
                 syncro.confirm(id.asInt());
@@ -227,11 +255,6 @@ final class Requests {
                 scriber.lock.unlock();
             }
         }
-        if (p == null) {
-            log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
-            return;
-        }
-        p.complete(message);
     }
 
     /** An {@code error} naming the scribe of a push without a request id: fails that push, if one waits. */
@@ -251,7 +274,7 @@ final class Requests {
         int code = message.path("code").asInt(ScribeException.INTERNAL);
         String text = message.path("message").asText("error " + code);
         ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
-        CompletableFuture<JsonNode> p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
+        Outbox.Pending p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
         if (p == null && (id == null || id.isNull()) && message.path("scribe").isTextual()
                 && refusedPush(message.get("scribe").asText(), e)) {
             return;
@@ -268,7 +291,7 @@ final class Requests {
             scriber.report(e);
             return;
         }
-        p.completeExceptionally(e);
+        p.fail(e);
     }
 
     /** Handles a message before authentication: the authentication message, or a refusal. */

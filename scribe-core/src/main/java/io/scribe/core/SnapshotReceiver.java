@@ -40,13 +40,29 @@ final class SnapshotReceiver {
     }
 
 
-    /** Notes the objects the creates among {@code nodes}, a page of the snapshot, carry. */
-    void noteCreates(JsonNode nodes) {
+    /**
+     * Notes the objects the creates among {@code scribes}, a page of the snapshot (each a {@link Scribe} or its JSON
+     * tree), carry.
+     */
+    void noteCreates(List<?> scribes) {
         java.util.Set<Key> keys = snapshotSeen;
-        for (JsonNode node : nodes) {
-            SyncedClass<?> c = scriber.classes.byKlass(node.path("klass").asText());
-            JsonNode id = node.path("data").get(c == null ? "" : c.idField.name());
-            if (c != null && "create".equals(node.path("type").asText()) && id != null && id.isValueNode()) {
+        for (Object item : scribes) {
+            String klass;
+            String type;
+            JsonNode data;
+            if (item instanceof Scribe s) {
+                klass = s.klass();
+                type = s.type().wireName();
+                data = s.data();
+            } else {
+                JsonNode node = (JsonNode) item;
+                klass = node.path("klass").asText();
+                type = node.path("type").asText();
+                data = node.path("data");
+            }
+            SyncedClass<?> c = scriber.classes.byKlass(klass);
+            JsonNode id = data.get(c == null ? "" : c.idField.name());
+            if (c != null && "create".equals(type) && id != null && id.isValueNode()) {
                 keys.add(new Key(c.klass, SyncedClass.idText(id)));
             }
         }

@@ -119,7 +119,7 @@ final class ScribeJson {
     }
 
     /** Reads the keys of the object whose start {@code p} is on, and the end of it. */
-    private static Scribe readObject(JsonParser p) throws IOException {
+    static Scribe readObject(JsonParser p) throws IOException {
         String id = null;
         String klass = null;
         String type = null;
@@ -177,7 +177,7 @@ final class ScribeJson {
     }
 
     /** The value {@code p} is on as a tree, read as {@link Json#parse} reads one (same node factory and features). */
-    private static JsonNode tree(JsonParser p) throws IOException {
+    static JsonNode tree(JsonParser p) throws IOException {
         try {
             return Json.READER.readTree(p);
         } catch (JsonProcessingException e) {
