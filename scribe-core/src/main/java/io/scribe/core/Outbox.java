@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,40 +41,14 @@ final class Outbox {
     private static final byte[] BATCH_HEAD =
             "{\"type\":\"add_scribes\",\"scribes\":[".getBytes(StandardCharsets.US_ASCII);
 
-    /**
-     * A request waiting for its answer: the whole {@code response} ({@code future}), or, for a {@code sync} that asks
-     * for a page of the peer's log, the page ({@code page}, see {@link SyncPage}); the other one is null. {@code
-     * deadline} is in {@link System#nanoTime()} terms.
-     */
-    record Pending(CompletableFuture<JsonNode> future, CompletableFuture<SyncPage> page, long deadline) {
-
-        /** Completes the request with its answer, parsed as a tree. */
-        void complete(JsonNode message) {
-            if (future != null) {
-                future.complete(message);
-            } else {
-                page.complete(SyncPage.of(message));
-            }
-        }
-
-        /** Fails the request. */
-        void fail(Throwable e) {
-            if (future != null) {
-                future.completeExceptionally(e);
-            } else {
-                page.completeExceptionally(e);
-            }
-        }
-    }
-
     private final Session session;
     private final Scriber scriber;
     private final io.scribe.core.spi.Connection connection;
     private final Wire wire;
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicInteger requestIds = new AtomicInteger();
-    private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    /** The requests sent on this session that wait for their answers. */
+    final PendingRequests pending;
     // The largest add_scribes the peer takes, in bytes (its sync said so); 0: one add_scribe per push.
     private volatile int batchBytes;
 
@@ -85,6 +57,7 @@ final class Outbox {
         this.scriber = session.scriber();
         this.connection = connection;
         this.wire = wire;
+        this.pending = new PendingRequests(session);
     }
 
     private String peer() {
@@ -98,7 +71,7 @@ final class Outbox {
      */
     CompletableFuture<JsonNode> request(ObjectNode message) {
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
-        request(message, new Pending(future, null, deadline()));
+        request(message, pending.waiting(future, null));
         return future;
     }
 
@@ -108,26 +81,16 @@ final class Outbox {
      */
     CompletableFuture<SyncPage> requestPage(ObjectNode message) {
         CompletableFuture<SyncPage> page = new CompletableFuture<>();
-        request(message, new Pending(null, page, deadline()));
+        request(message, pending.waiting(null, page));
         return page;
     }
 
-    private long deadline() {
-        // One sweep per Scriber expires requests (see expire): no timer task per message.
-        return System.nanoTime() + scriber.requestTimeout.toNanos();
-    }
-
-    private void request(ObjectNode message, Pending waiting) {
-        int id = requestIds.incrementAndGet();
-        message.put("id", id);
-        if (!session.isOpen()) {
-            waiting.fail(new ScribeException(ScribeException.TIMEOUT, "session closed"));
-            return;
-        }
-        pending.put(id, waiting);
-        add(message);
-        if (!session.isOpen()) {
-            failPending();
+    private void request(ObjectNode message, PendingRequests.Pending waiting) {
+        if (pending.open(message, waiting)) {
+            add(message);
+            if (!session.isOpen()) {
+                pending.failAll();
+            }
         }
     }
 
@@ -164,7 +127,7 @@ final class Outbox {
      * to that id.
      */
     CompletableFuture<JsonNode> push(EncodedScribe scribe) {
-        int id = requestIds.incrementAndGet();
+        int id = pending.nextId();
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         if (!session.isOpen()) {
             future.completeExceptionally(new ScribeException(ScribeException.TIMEOUT, "session closed"));
@@ -191,11 +154,11 @@ final class Outbox {
                     + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent"));
             return future;
         }
-        pending.put(id, new Pending(future, null, deadline()));
+        pending.await(id, pending.waiting(future, null));
         queue.add(payload);
         scriber.relay.markDirty(session);
         if (!session.isOpen()) {
-            failPending();
+            pending.failAll();
         }
         return future;
     }
@@ -253,7 +216,8 @@ final class Outbox {
         JsonNode id = message.get("id");
         String type = message.path("type").asText();
         boolean answer = "response".equals(type) || "error".equals(type);
-        Pending p = id != null && !answer && id.canConvertToInt() ? pending.remove(id.asInt()) : null;
+        PendingRequests.Pending p =
+                id != null && !answer && id.canConvertToInt() ? pending.answered(id.asInt()) : null;
         if (p != null) {
             p.fail(e);
             return;
@@ -346,47 +310,6 @@ final class Outbox {
             return first.message();
         }
         return payload(Json.join(BATCH_HEAD, scribes, ARRAY_END));
-    }
-
-    /** The request {@code id}'s answer came: returns what waits for it (to complete), or null when nothing does. */
-    Pending answered(int id) {
-        return pending.remove(id);
-    }
-
-    /**
-     * The request {@code id}'s answer came and is a page read from its frame: returns the page request waiting for
-     * it (to complete), or null, leaving it waiting, when {@code id} is not a page request's (or no longer waits).
-     */
-    CompletableFuture<SyncPage> answeredPage(int id) {
-        Pending p = pending.get(id);
-        return p != null && p.page() != null && pending.remove(id, p) ? p.page() : null;
-    }
-
-    /** Number of requests sent and not yet answered. */
-    int pendingRequests() {
-        return pending.size();
-    }
-
-    /** Fails the requests whose deadline has passed. */
-    void expire(long now) {
-        for (Map.Entry<Integer, Pending> e : pending.entrySet()) {
-            if (now - e.getValue().deadline() >= 0 && pending.remove(e.getKey(), e.getValue())) {
-                e.getValue().fail(new ScribeException(ScribeException.TIMEOUT,
-                        "no answer from " + peer() + " to request " + e.getKey() + " within "
-                                + scriber.requestTimeout));
-            }
-        }
-    }
-
-    /** Fails every request still waiting: the session closed. */
-    void failPending() {
-        for (Integer id : new ArrayList<>(pending.keySet())) {
-            Pending p = pending.remove(id);
-            if (p != null) {
-                p.fail(new ScribeException(ScribeException.TIMEOUT,
-                        "session to " + peer() + " closed before request " + id + " was answered"));
-            }
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ final class Requests {
 
     /** Completes the request the peer answered. */
     void response(JsonNode id, JsonNode message) {
-        Outbox.Pending p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
+        PendingRequests.Pending p = id != null && id.canConvertToInt() ? session.outbox.pending.answered(id.asInt()) : null;
         if (p != null) {
             confirmed(id);
         }
@@ -236,7 +236,7 @@ final class Requests {
      * for {@code id}: the answer is then parsed and handled as any.
      */
     boolean page(JsonNode id, SyncPage page) {
-        CompletableFuture<SyncPage> p = id.canConvertToInt() ? session.outbox.answeredPage(id.asInt()) : null;
+        CompletableFuture<SyncPage> p = id.canConvertToInt() ? session.outbox.pending.answeredPage(id.asInt()) : null;
         if (p == null) {
             return false;
         }
@@ -274,7 +274,7 @@ final class Requests {
         int code = message.path("code").asInt(ScribeException.INTERNAL);
         String text = message.path("message").asText("error " + code);
         ScribeException e = new ScribeException(code, client.id() + " answered: " + text);
-        Outbox.Pending p = id != null && id.canConvertToInt() ? session.outbox.answered(id.asInt()) : null;
+        PendingRequests.Pending p = id != null && id.canConvertToInt() ? session.outbox.pending.answered(id.asInt()) : null;
         if (p == null && (id == null || id.isNull()) && message.path("scribe").isTextual()
                 && refusedPush(message.get("scribe").asText(), e)) {
             return;

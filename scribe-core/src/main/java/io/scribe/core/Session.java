@@ -307,7 +307,7 @@ public final class Session {
 
     /** Number of requests and pushes sent and not yet answered. */
     public int pendingRequests() {
-        return outbox.pendingRequests() + pusher.unanswered();
+        return outbox.pending.size() + pusher.unanswered();
     }
 
     boolean pushing() {
@@ -374,7 +374,7 @@ public final class Session {
             scriber.report(new ScribeException(ScribeException.BAD_REQUEST, "truncated frame from " + client.id()
                     + ": " + partial + " bytes of an incomplete frame discarded at disconnect"));
         }
-        outbox.failPending();
+        outbox.pending.failAll();
         pusher.closed();
         pages.closed();
         try {
@@ -402,7 +402,7 @@ public final class Session {
      * whose answer is overdue (see {@link Pusher#expire}). Called periodically by the Scriber's timer.
      */
     void expire(long now) {
-        outbox.expire(now);
+        outbox.pending.expire(now);
         pusher.expire(now);
     }
 
