@@ -35,7 +35,7 @@ final class Merger {
      * Merges {@code values} (converted from {@code raw}, the scribe's field values) into the object at {@code key}
      * ({@code state}: its current state, null when new), under {@code resolver}, and stages the result in {@code tx}.
      */
-    Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
+    Played merge(SyncedClass<?> c, Key key, ObjectState state, Values values,
             ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
         boolean keyMergedClass = !c.policy.keyMerged().isEmpty();
         // The live object as tx leaves it: nothing below binds or unbinds one before the last use of it.
@@ -53,10 +53,10 @@ final class Merger {
             stamps = state.stamps();
         } else {
             fields = state == null
-                    ? values.size() <= SmallStamps.MAX ? SmallMap.node(values.size()) : Json.object()
+                    ? values.size <= SmallStamps.MAX ? SmallMap.node(values.size) : Json.object()
                     : state.fields().deepCopy();
             stamps = keyMergedClass ? null
-                    : state == null ? values.size() <= SmallStamps.MAX ? SmallStamps.empty(values.size(), tx) : null
+                    : state == null ? values.size <= SmallStamps.MAX ? SmallStamps.empty(values.size, tx) : null
                     : SmallStamps.copyOf(state.stamps(), state.fields(), tx);
             if (stamps == null) {
                 stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
@@ -70,17 +70,19 @@ final class Merger {
         Stamp keptStamp = null;
         ObjectNode oursLost = null;
         ObjectNode theirsKept = null;
-        // The plain fields taken: their stamps and held values, set once every value is converted (so that a value
-        // that cannot be converted leaves the state as it was, even one changed in place). In a class with key-merged
-        // fields, set as they come, so that the held fields keep the scribe's order.
+        // The values taken (their indexes in values, in order); of a plain field, its stamp and held value too, set
+        // once every value is converted (so that a value that cannot be converted leaves the state as it was, even
+        // one changed in place). In a class with key-merged fields, set as they come, so that the held fields keep
+        // the scribe's order.
+        int taken = 0;
+        int[] takenAt = null;
         int plain = 0;
-        String[] plainNames = null;
         Stamp[] plainStamps = null;
         JsonNode[] plainJson = null;
-        Map<FieldModel, Object> taken = null;
         boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
-        for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
-            String name = e.getKey().name();
+        for (int i = 0; i < values.size; i++) {
+            FieldModel field = values.fields[i];
+            String name = field.name();
             if (keyMergedClass && c.policy.keyMerged().contains(name)) {
                 JsonNode patch = raw.get(name);
                 ObjectNode merged = fields.get(name) != null && fields.get(name).isObject()
@@ -136,15 +138,17 @@ final class Merger {
                 }
                 // An empty object on a create is a value too: the field exists, with no keys.
                 if (any || (fields.get(name) == null && patch.isObject())) {
-                    Object value = c.fromJson(e.getKey(), merged);
-                    if (taken == null) {
-                        taken = new LinkedHashMap<>();
+                    Object value = c.fromJson(field, merged);
+                    if (takenAt == null) {
+                        takenAt = new int[values.size];
                     }
-                    taken.put(e.getKey(), value);
+                    // The merged value replaces the patch's: values is this scribe's alone.
+                    values.values[i] = value;
+                    takenAt[taken++] = i;
                     stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
                     // A list's held form (ids and positions) is not a function of its Java value: kept as merged.
                     fields.set(name, c.policy.listMerged().contains(name)
-                            ? ListMerge.canonical(merged) : c.toJson(e.getKey(), value));
+                            ? ListMerge.canonical(merged) : c.toJson(field, value));
                 }
                 continue;
             }
@@ -160,25 +164,24 @@ final class Merger {
                     oursLost.set(name, fields.get(name));
                     theirsKept.set(name, raw.get(name));
                 }
-                if (taken == null) {
-                    taken = new LinkedHashMap<>();
+                if (takenAt == null) {
+                    takenAt = new int[values.size];
                 }
-                taken.put(e.getKey(), e.getValue());
+                takenAt[taken++] = i;
                 if (keyMergedClass) {
                     // Set in the order of the scribe's fields, among the key-merged ones (never changed in place).
                     stamps.put(name, incoming);
-                    fields.set(name, c.toJson(e.getKey(), e.getValue()));
+                    fields.set(name, c.toJson(field, values.values[i]));
                     continue;
                 }
-                if (plainNames == null) {
-                    plainNames = new String[values.size()];
-                    plainStamps = new Stamp[values.size()];
-                    plainJson = new JsonNode[values.size()];
+                if (plainStamps == null) {
+                    plainStamps = new Stamp[values.size];
+                    plainJson = new JsonNode[values.size];
                 }
-                plainNames[plain] = name;
+                // Indexed as the taken values are: every value taken so far is of a plain field.
                 plainStamps[plain] = incoming;
                 // Normalised through the Java type, so a later local diff compares like with like.
-                plainJson[plain] = c.toJson(e.getKey(), e.getValue());
+                plainJson[plain] = c.toJson(field, values.values[i]);
                 plain++;
             } else {
                 if (live && concurrentLoser(current, incoming)) {
@@ -199,12 +202,13 @@ final class Merger {
                 }
             }
         }
-        for (int i = 0; i < plain; i++) {
-            stamps.put(plainNames[i], plainStamps[i]);
-            fields.set(plainNames[i], plainJson[i]);
+        for (int k = 0; k < plain; k++) {
+            String name = values.fields[takenAt[k]].name();
+            stamps.put(name, plainStamps[k]);
+            fields.set(name, plainJson[k]);
         }
         if (corrected != null) {
-            correct(c, key, state, fields, stamps, corrected, taken == null, inPlace, tx);
+            correct(c, key, state, fields, stamps, corrected, taken == 0, inPlace, tx);
         }
         if (lost != null) {
             tx.conflict(new Conflict(c.klass, key.id(), object, s, lost, kept,
@@ -213,44 +217,89 @@ final class Merger {
         if (oursLost != null) {
             tx.conflict(new Conflict(c.klass, key.id(), object, s, oursLost, theirsKept, s.origin(), scriber.guid));
         }
-        if (taken == null) {
+        if (taken == 0) {
             return corrected != null ? Played.APPLIED : Played.NOOP;
         }
         if (!inPlace) {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         }
         Set<String> names;
-        if (taken.size() == 1) {
-            names = Set.of(taken.keySet().iterator().next().name());
+        if (taken == 1) {
+            names = Set.of(values.fields[takenAt[0]].name());
         } else {
             names = new LinkedHashSet<>();
-            for (FieldModel f : taken.keySet()) {
-                names.add(f.name());
+            for (int k = 0; k < taken; k++) {
+                names.add(values.fields[takenAt[k]].name());
             }
         }
-        Map<FieldModel, Object> set = taken;
         if (object == null) {
             Object created = c.instantiate();
             // Fields the create did not carry keep the constructor's defaults.
-            Map<FieldModel, Object> all = new LinkedHashMap<>();
-            for (FieldModel f : c.fields.values()) {
+            FieldModel[] allFields = new FieldModel[c.fieldArray.length];
+            Object[] allValues = new Object[allFields.length];
+            int count = 0;
+            for (FieldModel f : c.fieldArray) {
                 JsonNode v = fields.get(f.name());
                 if (v != null) {
-                    all.put(f, set.containsKey(f) ? set.get(f) : c.fromJson(f, v));
+                    int at = values.takenIndex(f, takenAt, taken);
+                    allFields[count] = f;
+                    allValues[count++] = at >= 0 ? values.values[at] : c.fromJson(f, v);
                 }
             }
-            tx.effect(() -> all.forEach((f, v) -> c.set(created, f, v)));
+            int all = count;
+            tx.effect(() -> {
+                for (int k = 0; k < all; k++) {
+                    c.set(created, allFields[k], allValues[k]);
+                }
+            });
             tx.bind(key, created);
             tx.change(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
             object = created;
         } else {
             Object target = object;
-            tx.effect(() -> set.forEach((f, v) -> c.set(target, f, v)));
+            int[] at = takenAt;
+            int set = taken;
+            tx.effect(() -> {
+                for (int k = 0; k < set; k++) {
+                    c.set(target, values.fields[at[k]], values.values[at[k]]);
+                }
+            });
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         followUp(c, key, state, s, tx);
         return Played.APPLIED;
+    }
+
+    /**
+     * The synced fields a scribe carries and their values, converted, in the scribe's order: two arrays instead of a
+     * map, for the usual one or few fields. Made for one scribe; {@link #merge} may replace a value with the one it
+     * merged.
+     */
+    static final class Values {
+        final FieldModel[] fields;
+        final Object[] values;
+        int size;
+
+        Values(int capacity) {
+            fields = new FieldModel[capacity];
+            values = new Object[capacity];
+        }
+
+        void add(FieldModel f, Object value) {
+            fields[size] = f;
+            values[size++] = value;
+        }
+
+        /** The index of {@code f} among the {@code taken} indexes of {@code takenAt}, or -1. */
+        int takenIndex(FieldModel f, int[] takenAt, int taken) {
+            for (int k = 0; k < taken; k++) {
+                if (fields[takenAt[k]] == f) {
+                    return takenAt[k];
+                }
+            }
+            return -1;
+        }
     }
 
     /**

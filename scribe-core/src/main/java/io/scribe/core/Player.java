@@ -217,7 +217,7 @@ final class Player {
         if (state != null && state.destroyed()) {
             return Played.NOOP;
         }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
+        Merger.Values values = convert(c, (ObjectNode) s.data(), null);
         Resolver resolver = scriber.classes.resolver(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
@@ -252,8 +252,7 @@ final class Player {
         if (state.destroyed()) {
             return Played.NOOP;
         }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
-        values.remove(c.idField);
+        Merger.Values values = convert(c, (ObjectNode) data.get(1), c.idField);
         return merger.merge(
                 c, key, state, values, (ObjectNode) data.get(1), s, source, tx, scriber.classes.resolver(c.klass));
     }
@@ -282,14 +281,20 @@ final class Player {
         return Played.APPLIED;
     }
 
-    /** Converts the synced fields present in {@code data}; keys that are not synced fields are ignored. */
-    private static Map<FieldModel, Object> convert(SyncedClass<?> c, ObjectNode data) {
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
+    /**
+     * Converts the synced fields present in {@code data}; keys that are not synced fields are ignored, and so is
+     * {@code left} (converted all the same, so that a value that does not fit is refused).
+     */
+    private static Merger.Values convert(SyncedClass<?> c, ObjectNode data, FieldModel left) {
+        Merger.Values values = new Merger.Values(Math.min(data.size(), c.fieldArray.length));
         for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             FieldModel f = c.fields.get(e.getKey());
             if (f != null) {
-                values.put(f, c.incoming(f, e.getValue()));
+                Object value = c.incoming(f, e.getValue());
+                if (f != left) {
+                    values.add(f, value);
+                }
             }
         }
         return values;
