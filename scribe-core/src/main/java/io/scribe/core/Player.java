@@ -160,7 +160,9 @@ final class Player {
         if (in.clock() == 0 && source != null && source.wire().isSyncro()) {
             in = withoutMisfits(c, in);
         }
-        Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
+        // A scribe that names its origin and clock (the usual one) is its own normalised form: not built again.
+        Scribe normalized = origin.equals(in.origin()) && clock == in.clock() ? in
+                : new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
         return switch (in.type()) {
             case CREATE -> playCreate(c, normalized, source, tx);
             case UPDATE -> playUpdate(c, normalized, source, tx);
