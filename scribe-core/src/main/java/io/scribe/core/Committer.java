@@ -296,6 +296,10 @@ final class Committer {
      */
     static ObjectState held(ObjectState state) {
         com.fasterxml.jackson.databind.node.ObjectNode fields = io.scribe.core.internal.SmallMap.compact(state.fields());
+        if (state.stamps() instanceof io.scribe.core.internal.SmallStamps played) {
+            // Changed in place by the step that played it (see Merger) until now: immutable from here on.
+            played.freeze(fields);
+        }
         java.util.Map<String, io.scribe.core.spi.Stamp> stamps =
                 io.scribe.core.internal.UniformStamps.of(state.stamps(), fields);
         // A state derived from a held one (the usual update) is compact already: kept as it is.

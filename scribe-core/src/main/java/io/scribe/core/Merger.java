@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Player.Played;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.SmallMap;
+import io.scribe.core.internal.SmallStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.Collections;
@@ -33,22 +35,55 @@ final class Merger {
      * Merges {@code values} (converted from {@code raw}, the scribe's field values) into the object at {@code key}
      * ({@code state}: its current state, null when new), under {@code resolver}, and stages the result in {@code tx}.
      */
-    Played merge(SyncedClass<?> c, Key key, ObjectState state, Map<FieldModel, Object> values,
+    Played merge(SyncedClass<?> c, Key key, ObjectState state, Values values,
             ObjectNode raw, Scribe s, Session source, Txn tx, Resolver resolver) {
+        boolean keyMergedClass = !c.policy.keyMerged().isEmpty();
+        // The live object as tx leaves it: nothing below binds or unbinds one before the last use of it.
+        Object object = live(tx, key);
+        // A state this step staged itself is seen by nobody else until the step is committed: it is changed in place
+        // instead of copied again. Not when a follow-up hook sees the state before and after, nor for a class with
+        // key-merged fields (their values are converted while their stamps change), nor when the object would be
+        // created (which may fail): then the state is changed only once nothing below can fail.
+        boolean inPlace = state != null && !state.destroyed() && object != null && !keyMergedClass
+                && c.policy.followUp() == null && state.stamps() instanceof SmallStamps staged && staged.ownedBy(tx);
+        ObjectNode fields;
+        Map<String, Stamp> stamps;
+        if (inPlace) {
+            fields = state.fields();
+            stamps = state.stamps();
+        } else {
+            fields = state == null
+                    ? values.size <= SmallStamps.MAX ? SmallMap.node(values.size) : Json.object()
+                    : state.fields().deepCopy();
+            stamps = keyMergedClass ? null
+                    : state == null ? values.size <= SmallStamps.MAX ? SmallStamps.empty(values.size, tx) : null
+                    : SmallStamps.copyOf(state.stamps(), state.fields(), tx);
+            if (stamps == null) {
+                stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
+            }
+        }
+        // Made on the first use: most scribes lose no value and need no correction.
         ObjectNode corrected = null;
-        ObjectNode lost = Json.object();
-        ObjectNode kept = Json.object();
+        ObjectNode lost = null;
+        ObjectNode kept = null;
         // The newest write kept over a refused one; and this peer's own writes the incoming one overwrites.
         Stamp keptStamp = null;
-        ObjectNode oursLost = Json.object();
-        ObjectNode theirsKept = Json.object();
-        ObjectNode fields = state == null ? Json.object() : state.fields().deepCopy();
-        Map<String, Stamp> stamps = state == null ? new HashMap<>() : new HashMap<>(state.stamps());
-        Map<FieldModel, Object> taken = new LinkedHashMap<>();
+        ObjectNode oursLost = null;
+        ObjectNode theirsKept = null;
+        // The values taken (their indexes in values, in order); of a plain field, its stamp and held value too, set
+        // once every value is converted (so that a value that cannot be converted leaves the state as it was, even
+        // one changed in place). In a class with key-merged fields, set as they come, so that the held fields keep
+        // the scribe's order.
+        int taken = 0;
+        int[] takenAt = null;
+        int plain = 0;
+        Stamp[] plainStamps = null;
+        JsonNode[] plainJson = null;
         boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
-        for (Map.Entry<FieldModel, Object> e : values.entrySet()) {
-            String name = e.getKey().name();
-            if (c.policy.keyMerged().contains(name)) {
+        for (int i = 0; i < values.size; i++) {
+            FieldModel field = values.fields[i];
+            String name = field.name();
+            if (keyMergedClass && c.policy.keyMerged().contains(name)) {
                 JsonNode patch = raw.get(name);
                 ObjectNode merged = fields.get(name) != null && fields.get(name).isObject()
                         ? (ObjectNode) fields.get(name).deepCopy() : Json.object();
@@ -69,6 +104,10 @@ final class Merger {
                             : replaces(resolver, current, incoming, tx))) {
                         if (!set && live && current != null && current.origin().equals(scriber.guid)
                                 && concurrentLoser(current, incoming)) {
+                            if (oursLost == null) {
+                                oursLost = Json.object();
+                                theirsKept = Json.object();
+                            }
                             oursLost.with(name).set(k.getKey(),
                                     merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode());
                             theirsKept.with(name).set(k.getKey(), k.getValue());
@@ -82,6 +121,10 @@ final class Merger {
                         any = true;
                     } else if (!set && live && concurrentLoser(current, incoming)) {
                         JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
+                        if (lost == null) {
+                            lost = Json.object();
+                            kept = Json.object();
+                        }
                         lost.with(name).set(k.getKey(), k.getValue());
                         kept.with(name).set(k.getKey(), ours);
                         keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
@@ -95,12 +138,17 @@ final class Merger {
                 }
                 // An empty object on a create is a value too: the field exists, with no keys.
                 if (any || (fields.get(name) == null && patch.isObject())) {
-                    Object value = c.fromJson(e.getKey(), merged);
-                    taken.put(e.getKey(), value);
+                    Object value = c.fromJson(field, merged);
+                    if (takenAt == null) {
+                        takenAt = new int[values.size];
+                    }
+                    // The merged value replaces the patch's: values is this scribe's alone.
+                    values.values[i] = value;
+                    takenAt[taken++] = i;
                     stamps.put(name, new Stamp(s.clock(), s.origin(), 0));
                     // A list's held form (ids and positions) is not a function of its Java value: kept as merged.
                     fields.set(name, c.policy.listMerged().contains(name)
-                            ? ListMerge.canonical(merged) : c.toJson(e.getKey(), value));
+                            ? ListMerge.canonical(merged) : c.toJson(field, value));
                 }
                 continue;
             }
@@ -109,15 +157,38 @@ final class Merger {
             if (current == null || replaces(resolver, current, incoming, tx)) {
                 if (live && current != null && current.origin().equals(scriber.guid)
                         && concurrentLoser(current, incoming)) {
+                    if (oursLost == null) {
+                        oursLost = Json.object();
+                        theirsKept = Json.object();
+                    }
                     oursLost.set(name, fields.get(name));
                     theirsKept.set(name, raw.get(name));
                 }
-                taken.put(e.getKey(), e.getValue());
-                stamps.put(name, incoming);
+                if (takenAt == null) {
+                    takenAt = new int[values.size];
+                }
+                takenAt[taken++] = i;
+                if (keyMergedClass) {
+                    // Set in the order of the scribe's fields, among the key-merged ones (never changed in place).
+                    stamps.put(name, incoming);
+                    fields.set(name, c.toJson(field, values.values[i]));
+                    continue;
+                }
+                if (plainStamps == null) {
+                    plainStamps = new Stamp[values.size];
+                    plainJson = new JsonNode[values.size];
+                }
+                // Indexed as the taken values are: every value taken so far is of a plain field.
+                plainStamps[plain] = incoming;
                 // Normalised through the Java type, so a later local diff compares like with like.
-                fields.set(name, c.toJson(e.getKey(), e.getValue()));
+                plainJson[plain] = c.toJson(field, values.values[i]);
+                plain++;
             } else {
                 if (live && concurrentLoser(current, incoming)) {
+                    if (lost == null) {
+                        lost = Json.object();
+                        kept = Json.object();
+                    }
                     lost.set(name, raw.get(name));
                     kept.set(name, fields.get(name));
                     keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
@@ -131,46 +202,104 @@ final class Merger {
                 }
             }
         }
-        if (corrected != null) {
-            correct(c, key, state, fields, stamps, corrected, taken.isEmpty(), tx);
+        for (int k = 0; k < plain; k++) {
+            String name = values.fields[takenAt[k]].name();
+            stamps.put(name, plainStamps[k]);
+            fields.set(name, plainJson[k]);
         }
-        if (!lost.isEmpty()) {
-            tx.conflict(new Conflict(c.klass, key.id(), live(tx, key), s, lost, kept,
+        if (corrected != null) {
+            correct(c, key, state, fields, stamps, corrected, taken == 0, inPlace, tx);
+        }
+        if (lost != null) {
+            tx.conflict(new Conflict(c.klass, key.id(), object, s, lost, kept,
                     keptStamp == null ? null : keptStamp.origin(), s.origin()));
         }
-        if (!oursLost.isEmpty()) {
-            tx.conflict(new Conflict(
-                    c.klass, key.id(), live(tx, key), s, oursLost, theirsKept, s.origin(), scriber.guid));
+        if (oursLost != null) {
+            tx.conflict(new Conflict(c.klass, key.id(), object, s, oursLost, theirsKept, s.origin(), scriber.guid));
         }
-        if (taken.isEmpty()) {
+        if (taken == 0) {
             return corrected != null ? Played.APPLIED : Played.NOOP;
         }
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Object object = live(tx, key);
-        Set<String> names = new LinkedHashSet<>();
-        taken.keySet().forEach(f -> names.add(f.name()));
+        if (!inPlace) {
+            tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+        }
+        Set<String> names;
+        if (taken == 1) {
+            names = Set.of(values.fields[takenAt[0]].name());
+        } else {
+            names = new LinkedHashSet<>();
+            for (int k = 0; k < taken; k++) {
+                names.add(values.fields[takenAt[k]].name());
+            }
+        }
         if (object == null) {
             Object created = c.instantiate();
             // Fields the create did not carry keep the constructor's defaults.
-            Map<FieldModel, Object> all = new LinkedHashMap<>();
-            for (FieldModel f : c.fields.values()) {
+            FieldModel[] allFields = new FieldModel[c.fieldArray.length];
+            Object[] allValues = new Object[allFields.length];
+            int count = 0;
+            for (FieldModel f : c.fieldArray) {
                 JsonNode v = fields.get(f.name());
                 if (v != null) {
-                    all.put(f, taken.containsKey(f) ? taken.get(f) : c.fromJson(f, v));
+                    int at = values.takenIndex(f, takenAt, taken);
+                    allFields[count] = f;
+                    allValues[count++] = at >= 0 ? values.values[at] : c.fromJson(f, v);
                 }
             }
-            tx.effect(() -> all.forEach((f, v) -> c.set(created, f, v)));
+            int all = count;
+            tx.effect(() -> {
+                for (int k = 0; k < all; k++) {
+                    c.set(created, allFields[k], allValues[k]);
+                }
+            });
             tx.bind(key, created);
             tx.change(new Change<>(Scribe.Type.CREATE, created, key.id(), names, s.origin(), false));
             object = created;
         } else {
             Object target = object;
-            tx.effect(() -> taken.forEach((f, v) -> c.set(target, f, v)));
+            int[] at = takenAt;
+            int set = taken;
+            tx.effect(() -> {
+                for (int k = 0; k < set; k++) {
+                    c.set(target, values.fields[at[k]], values.values[at[k]]);
+                }
+            });
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
         followUp(c, key, state, s, tx);
         return Played.APPLIED;
+    }
+
+    /**
+     * The synced fields a scribe carries and their values, converted, in the scribe's order: two arrays instead of a
+     * map, for the usual one or few fields. Made for one scribe; {@link #merge} may replace a value with the one it
+     * merged.
+     */
+    static final class Values {
+        final FieldModel[] fields;
+        final Object[] values;
+        int size;
+
+        Values(int capacity) {
+            fields = new FieldModel[capacity];
+            values = new Object[capacity];
+        }
+
+        void add(FieldModel f, Object value) {
+            fields[size] = f;
+            values[size++] = value;
+        }
+
+        /** The index of {@code f} among the {@code taken} indexes of {@code takenAt}, or -1. */
+        int takenIndex(FieldModel f, int[] takenAt, int taken) {
+            for (int k = 0; k < taken; k++) {
+                if (fields[takenAt[k]] == f) {
+                    return takenAt[k];
+                }
+            }
+            return -1;
+        }
     }
 
     /**
@@ -239,7 +368,7 @@ final class Merger {
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
     private void correct(SyncedClass<?> c, Key key, ObjectState state, ObjectNode fields, Map<String, Stamp> stamps,
-            ObjectNode values, boolean alone, Txn tx) {
+            ObjectNode values, boolean alone, boolean inPlace, Txn tx) {
         long clock = scriber.hlc.tick();
         Map<String, Long> base = new HashMap<>();
         values.fieldNames().forEachRemaining(f -> {
@@ -258,7 +387,7 @@ final class Merger {
         JsonNode idNode = state.fields().get(c.idField.name());
         Scribe correction = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode().add(idNode).add(values), scriber.guid, clock, base);
-        if (alone) {
+        if (alone && !inPlace) {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         }
         tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));

@@ -11,7 +11,6 @@ import io.scribe.core.spi.Stamp;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -160,7 +159,9 @@ final class Player {
         if (in.clock() == 0 && source != null && source.wire().isSyncro()) {
             in = withoutMisfits(c, in);
         }
-        Scribe normalized = new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
+        // A scribe that names its origin and clock (the usual one) is its own normalised form: not built again.
+        Scribe normalized = origin.equals(in.origin()) && clock == in.clock() ? in
+                : new Scribe(in.id(), in.klass(), in.type(), in.data(), origin, clock, in.base());
         return switch (in.type()) {
             case CREATE -> playCreate(c, normalized, source, tx);
             case UPDATE -> playUpdate(c, normalized, source, tx);
@@ -217,7 +218,7 @@ final class Player {
         if (state != null && state.destroyed()) {
             return Played.NOOP;
         }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) s.data());
+        Merger.Values values = convert(c, (ObjectNode) s.data(), null);
         Resolver resolver = scriber.classes.resolver(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
@@ -252,8 +253,7 @@ final class Player {
         if (state.destroyed()) {
             return Played.NOOP;
         }
-        Map<FieldModel, Object> values = convert(c, (ObjectNode) data.get(1));
-        values.remove(c.idField);
+        Merger.Values values = convert(c, (ObjectNode) data.get(1), c.idField);
         return merger.merge(
                 c, key, state, values, (ObjectNode) data.get(1), s, source, tx, scriber.classes.resolver(c.klass));
     }
@@ -282,14 +282,20 @@ final class Player {
         return Played.APPLIED;
     }
 
-    /** Converts the synced fields present in {@code data}; keys that are not synced fields are ignored. */
-    private static Map<FieldModel, Object> convert(SyncedClass<?> c, ObjectNode data) {
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
+    /**
+     * Converts the synced fields present in {@code data}; keys that are not synced fields are ignored, and so is
+     * {@code left} (converted all the same, so that a value that does not fit is refused).
+     */
+    private static Merger.Values convert(SyncedClass<?> c, ObjectNode data, FieldModel left) {
+        Merger.Values values = new Merger.Values(Math.min(data.size(), c.fieldArray.length));
         for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             FieldModel f = c.fields.get(e.getKey());
             if (f != null) {
-                values.put(f, c.incoming(f, e.getValue()));
+                Object value = c.incoming(f, e.getValue());
+                if (f != left) {
+                    values.add(f, value);
+                }
             }
         }
         return values;

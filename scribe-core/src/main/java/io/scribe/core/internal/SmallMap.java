@@ -146,6 +146,18 @@ public final class SmallMap implements Map<String, JsonNode> {
         return node instanceof Held held && held.map.large() == null ? held.map.size : -1;
     }
 
+    /**
+     * The key array {@code node} shares with the other held maps of the same keys ({@link #compact}), exactly as long
+     * as its size; null when it has none (not held in a small SmallMap, or its keys are its own). Never to be changed.
+     */
+    public static String[] sharedKeys(ObjectNode node) {
+        if (node instanceof Held held && held.map.sharedKeys && held.map.large() == null
+                && held.map.names().length == held.map.size) {
+            return held.map.names();
+        }
+        return null;
+    }
+
     /** The name of the {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
     public static String keyAt(ObjectNode node, int i) {
         return ((Held) node).map.names()[i];

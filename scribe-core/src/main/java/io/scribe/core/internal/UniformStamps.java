@@ -62,6 +62,16 @@ public final class UniformStamps implements Map<String, Stamp> {
         return new UniformStamps(fields, first);
     }
 
+    /** Whether this is the view over {@code node} itself. */
+    public boolean over(ObjectNode node) {
+        return fields == node;
+    }
+
+    /** The one stamp of every field. */
+    public Stamp stamp() {
+        return stamp;
+    }
+
     @Override
     public int size() {
         return fields.size();

@@ -25,8 +25,10 @@ public record ObjectState(
         Objects.requireNonNull(klass, "klass");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(fields, "fields");
-        // A held state's compact stamps (see UniformStamps) are immutable already; any other map is copied.
-        stamps = stamps instanceof io.scribe.core.internal.UniformStamps ? stamps : Map.copyOf(stamps);
+        // A held state's compact stamps (see UniformStamps) are immutable already, and so are the stamps the engine
+        // builds for a played state (SmallStamps) once its step is committed; any other map is copied.
+        stamps = stamps instanceof io.scribe.core.internal.UniformStamps
+                || stamps instanceof io.scribe.core.internal.SmallStamps ? stamps : Map.copyOf(stamps);
     }
 
     /** Whether the object was destroyed. */
