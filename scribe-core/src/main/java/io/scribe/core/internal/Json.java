@@ -70,7 +70,7 @@ public final class Json {
      * Reads object states from stores: as {@link #READER}, but every JSON object is built straight into a
      * {@link SmallMap}, the form a held state keeps, instead of a {@code LinkedHashMap} copied into one afterwards.
      */
-    private static final ObjectReader STATE_READER = MAPPER.reader().with(new FiniteNumbers() {
+    static final ObjectReader STATE_READER = MAPPER.reader().with(new FiniteNumbers() {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -92,7 +92,9 @@ public final class Json {
 
     /** Reads the stored form of an object state (see {@link #toJson(ObjectState)}); malformed input is a 400. */
     public static ObjectState objectState(byte[] bytes) {
-        return objectState(parse(STATE_READER, bytes, 0, bytes.length));
+        // By stream when the bytes are in the shape a store writes; else as a tree, which says what is wrong.
+        ObjectState read = StateJson.read(STATE_READER, bytes);
+        return read != null ? read : objectState(parse(STATE_READER, bytes, 0, bytes.length));
     }
 
     private static JsonNode parse(ObjectReader reader, byte[] bytes, int offset, int length) {
