@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.HeldNode;
 import io.scribe.core.internal.SmallMap;
 
 /**
@@ -81,10 +82,10 @@ final class Admission {
     private static String onlyBaseKey(Scribe s) {
         if (s.base().size() != 1 || s.data() == null || !s.data().isArray() || s.data().size() != 2
                 || !(s.data().get(1) instanceof ObjectNode fields)
-                || SmallMap.indexed(fields) != 1) {
+                || HeldNode.indexed(fields) != 1) {
             return null;
         }
-        String name = SmallMap.keyAt(fields, 0);
+        String name = HeldNode.keyAt(fields, 0);
         return s.base().containsKey(name) ? name : null;
     }
 

@@ -1,6 +1,7 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.internal.HeldNode;
 import io.scribe.core.internal.Json;
 import io.scribe.core.spi.ObjectState;
 import java.util.ArrayList;
@@ -295,7 +296,7 @@ final class Committer {
      * every field, as {@link io.scribe.core.internal.UniformStamps} over them.
      */
     static ObjectState held(ObjectState state) {
-        com.fasterxml.jackson.databind.node.ObjectNode fields = io.scribe.core.internal.SmallMap.compact(state.fields());
+        com.fasterxml.jackson.databind.node.ObjectNode fields = HeldNode.compact(state.fields());
         if (state.stamps() instanceof io.scribe.core.internal.SmallStamps played) {
             // Changed in place by the step that played it (see Merger) until now: immutable from here on.
             played.freeze(fields);

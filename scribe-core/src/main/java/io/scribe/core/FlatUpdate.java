@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.HeldNode;
 import io.scribe.core.internal.SmallMap;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
@@ -65,7 +66,7 @@ final class FlatUpdate {
             }
             if (changed == null) {
                 // Held in a SmallMap: most updates carry one or two fields.
-                changed = SmallMap.node(2);
+                changed = HeldNode.node(2);
                 changedAt = new int[all.length - i];
             }
             changedAt[changedCount++] = i;

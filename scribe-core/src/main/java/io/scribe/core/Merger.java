@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Player.Played;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Json;
-import io.scribe.core.internal.SmallMap;
+import io.scribe.core.internal.HeldNode;
 import io.scribe.core.internal.SmallStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
@@ -53,7 +53,7 @@ final class Merger {
             stamps = state.stamps();
         } else {
             fields = state == null
-                    ? values.size <= SmallStamps.MAX ? SmallMap.node(values.size) : Json.object()
+                    ? values.size <= SmallStamps.MAX ? HeldNode.node(values.size) : Json.object()
                     : state.fields().deepCopy();
             stamps = keyMergedClass ? null
                     : state == null ? values.size <= SmallStamps.MAX ? SmallStamps.empty(values.size, tx) : null

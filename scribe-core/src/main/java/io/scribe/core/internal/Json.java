@@ -75,7 +75,7 @@ public final class Json {
 
         @Override
         public ObjectNode objectNode() {
-            return SmallMap.node();
+            return HeldNode.node();
         }
     });
 
@@ -147,11 +147,11 @@ public final class Json {
             size = 5;
         } else if (node.isObject()) {
             size = 2;
-            int n = SmallMap.indexed((ObjectNode) node);
+            int n = HeldNode.indexed((ObjectNode) node);
             for (int i = 0; i < n && size <= cap; i++) {
                 // Held in a SmallMap: read by index, no iterator nor entries.
-                size += 2 + 6L * SmallMap.keyAt((ObjectNode) node, i).length() + 2
-                        + sizeBound(SmallMap.valueAt((ObjectNode) node, i), cap);
+                size += 2 + 6L * HeldNode.keyAt((ObjectNode) node, i).length() + 2
+                        + sizeBound(HeldNode.valueAt((ObjectNode) node, i), cap);
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = n >= 0 ? null : node.fields(); it != null && it.hasNext()
                     && size <= cap;) {

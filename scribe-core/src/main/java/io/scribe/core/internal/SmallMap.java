@@ -32,22 +32,22 @@ public final class SmallMap implements Map<String, JsonNode> {
 
     // The keys while the map is small (a String[], possibly shared: see shareKeys), then the LinkedHashMap that holds
     // every entry once it is large: one field for both keeps a held map at 24 bytes.
-    private Object keys;
-    private JsonNode[] values;
+    Object keys;
+    JsonNode[] values;
     // Narrow, so that the flag fits the object's size: size is at most MAX; modifications only needs to change.
-    private byte size;
+    byte size;
     private short modifications;
     /** Whether {@link #keys} is shared with other maps of the same keys: copied before it is changed. */
-    private boolean sharedKeys;
+    boolean sharedKeys;
 
-    private SmallMap(int capacity) {
+    SmallMap(int capacity) {
         String[] names = new String[Math.max(capacity, 1)];
         keys = names;
         values = new JsonNode[names.length];
     }
 
     /** A map of {@code size} entries over the shared key array {@code shared}, its values to be filled in. */
-    private SmallMap(String[] shared, int size) {
+    SmallMap(String[] shared, int size) {
         keys = shared;
         sharedKeys = true;
         values = new JsonNode[Math.max(size, 1)];
@@ -55,13 +55,13 @@ public final class SmallMap implements Map<String, JsonNode> {
     }
 
     /** The key array, while the map is small. */
-    private String[] names() {
+    String[] names() {
         return (String[]) keys;
     }
 
     /** The map that holds every entry once this one is large, or null while it is small. */
     @SuppressWarnings("unchecked")
-    private Map<String, JsonNode> large() {
+    Map<String, JsonNode> large() {
         return keys instanceof Map<?, ?> map ? (Map<String, JsonNode>) map : null;
     }
 
@@ -70,7 +70,7 @@ public final class SmallMap implements Map<String, JsonNode> {
      * one array for all of them instead of one each), and trims the value array to the entries. Nothing changes for
      * the map's users: a later change of its keys copies the array first.
      */
-    private void shareKeys() {
+    void shareKeys() {
         if (sharedKeys || large() != null || size == 0) {
             return;
         }
@@ -101,104 +101,6 @@ public final class SmallMap implements Map<String, JsonNode> {
         if (sharedKeys) {
             keys = names().clone();
             sharedKeys = false;
-        }
-    }
-
-    /**
-     * An object node with the same children as {@code node} (the values themselves, not copies) held in a SmallMap,
-     * or {@code node} itself when it has more than {@link #MAX} of them or is held in one already.
-     */
-    public static ObjectNode compact(ObjectNode node) {
-        if (node instanceof Held held) {
-            held.map.shareKeys();
-            return node;
-        }
-        if (node.size() > MAX) {
-            return node;
-        }
-        SmallMap map = new SmallMap(node.size());
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            map.put(e.getKey(), e.getValue());
-        }
-        map.shareKeys();
-        return new Held(map);
-    }
-
-    /**
-     * A new, empty object node held in a SmallMap: what a state read from a store is built into, so that it needs no
-     * second copy to be held.
-     */
-    public static ObjectNode node() {
-        return new Held(new SmallMap(4));
-    }
-
-    /** A new, empty object node held in a SmallMap with room for {@code capacity} children before it grows. */
-    public static ObjectNode node(int capacity) {
-        return new Held(new SmallMap(capacity));
-    }
-
-    /**
-     * The number of children of {@code node} readable by index ({@link #keyAt}, {@link #valueAt}) without an iterator:
-     * its size when it is held in a small SmallMap, otherwise -1.
-     */
-    public static int indexed(ObjectNode node) {
-        return node instanceof Held held && held.map.large() == null ? held.map.size : -1;
-    }
-
-    /**
-     * The key array {@code node} shares with the other held maps of the same keys ({@link #compact}), exactly as long
-     * as its size; null when it has none (not held in a small SmallMap, or its keys are its own). Never to be changed.
-     */
-    public static String[] sharedKeys(ObjectNode node) {
-        if (node instanceof Held held && held.map.sharedKeys && held.map.large() == null
-                && held.map.names().length == held.map.size) {
-            return held.map.names();
-        }
-        return null;
-    }
-
-    /** The name of the {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
-    public static String keyAt(ObjectNode node, int i) {
-        return ((Held) node).map.names()[i];
-    }
-
-    /** The {@code i}th child of {@code node}, for {@code i} below {@link #indexed}{@code (node)}. */
-    public static JsonNode valueAt(ObjectNode node, int i) {
-        return ((Held) node).map.values[i];
-    }
-
-    /**
-     * An object node over a SmallMap whose {@link #deepCopy()} is one too (copied from the arrays, no entry objects),
-     * so a state derived from a held one by copying (the next update of the object) is compact from the start.
-     */
-    private static final class Held extends ObjectNode {
-        private static final long serialVersionUID = 1L;
-        private final SmallMap map;
-
-        Held(SmallMap map) {
-            super(Json.NODES, map);
-            this.map = map;
-        }
-
-        @Override
-        public ObjectNode deepCopy() {
-            if (map.large() != null) {
-                return super.deepCopy();
-            }
-            SmallMap copy;
-            if (map.sharedKeys) {
-                // The shared key array as it is: no array of its own to drop.
-                copy = new SmallMap(map.names(), map.size);
-            } else {
-                copy = new SmallMap(map.size);
-                System.arraycopy(map.keys, 0, copy.keys, 0, map.size);
-            }
-            for (int i = 0; i < map.size; i++) {
-                copy.values[i] = map.values[i].deepCopy();
-            }
-            copy.size = map.size;
-            return new Held(copy);
         }
     }
 

@@ -67,17 +67,17 @@ public final class SmallStamps implements Map<String, Stamp> {
                     true, owner);
         }
         if (from instanceof UniformStamps uniform && uniform.over(fields)) {
-            String[] keys = SmallMap.sharedKeys(fields);
+            String[] keys = HeldNode.sharedKeys(fields);
             Stamp[] copied = new Stamp[Math.max(n, 1)];
             Arrays.fill(copied, 0, n, uniform.stamp());
             if (keys != null && keys.length == n) {
                 return new SmallStamps(keys, copied, n, true, owner);
             }
-            int indexed = SmallMap.indexed(fields);
+            int indexed = HeldNode.indexed(fields);
             if (indexed == n) {
                 String[] own = new String[Math.max(n, 1)];
                 for (int i = 0; i < n; i++) {
-                    own[i] = SmallMap.keyAt(fields, i);
+                    own[i] = HeldNode.keyAt(fields, i);
                 }
                 return new SmallStamps(own, copied, n, false, owner);
             }
@@ -104,7 +104,7 @@ public final class SmallStamps implements Map<String, Stamp> {
      */
     public void freeze(ObjectNode fields) {
         owner = null;
-        String[] keys = SmallMap.sharedKeys(fields);
+        String[] keys = HeldNode.sharedKeys(fields);
         if (keys != null && keys != names && keys.length == size
                 && Arrays.equals(names, 0, size, keys, 0, size)) {
             names = keys;

@@ -35,12 +35,12 @@ public final class UniformStamps implements Map<String, Stamp> {
         if (stamps instanceof UniformStamps || stamps.isEmpty() || stamps.size() != fields.size()) {
             return stamps;
         }
-        int indexed = SmallMap.indexed(fields);
+        int indexed = HeldNode.indexed(fields);
         if (indexed >= 0) {
             // Fields held in a SmallMap: each field's stamp looked up by its name, with no iterator nor entries.
             Stamp first = null;
             for (int i = 0; i < indexed; i++) {
-                Stamp stamp = stamps.get(SmallMap.keyAt(fields, i));
+                Stamp stamp = stamps.get(HeldNode.keyAt(fields, i));
                 if (stamp == null || (first != null && !first.equals(stamp))) {
                     return stamps;
                 }

@@ -108,7 +108,7 @@ class JsonTest {
         assertThat(read.fields().get("wide").size()).isEqualTo(20);
         assertThat(read.fields().get("big").isLong()).isTrue();
         // Read straight into the held form: keeping it makes no copy.
-        assertThat(SmallMap.compact(read.fields())).isSameAs(read.fields());
+        assertThat(HeldNode.compact(read.fields())).isSameAs(read.fields());
         // Writing to a decoded state's fields works as on any object node.
         ObjectNode copy = read.fields().deepCopy();
         copy.put("n", 3).remove("s");

@@ -20,7 +20,7 @@ class SmallMapTest {
         for (int seed = 0; seed < 200; seed++) {
             Random random = new Random(seed);
             ObjectNode reference = Json.object();
-            ObjectNode small = SmallMap.compact(Json.object());
+            ObjectNode small = HeldNode.compact(Json.object());
             for (int step = 0; step < 200; step++) {
                 // Keys from a range that crosses the size where the map moves into a LinkedHashMap.
                 String key = "k" + random.nextInt(SmallMap.MAX + 6);
@@ -64,7 +64,7 @@ class SmallMapTest {
             for (int i = 0; i < 6; i++) {
                 ObjectNode reference = Json.object().put("id", "x" + i).put("title", "t" + i).put("done", i % 2 == 0);
                 references.add(reference);
-                smalls.add(SmallMap.compact(reference.deepCopy()));
+                smalls.add(HeldNode.compact(reference.deepCopy()));
             }
             for (int step = 0; step < 300; step++) {
                 int m = random.nextInt(smalls.size());
@@ -80,11 +80,11 @@ class SmallMapTest {
                     case 2 -> assertThat(small.remove(key)).isEqualTo(reference.remove(key));
                     case 3 -> {
                         // A held state derived from another by copying it, then held again itself.
-                        smalls.add(SmallMap.compact(small.deepCopy()));
+                        smalls.add(HeldNode.compact(small.deepCopy()));
                         references.add(reference.deepCopy());
                     }
                     case 4 -> {
-                        smalls.set(m, SmallMap.compact(small));
+                        smalls.set(m, HeldNode.compact(small));
                         assertThat(smalls.get(m)).isSameAs(small);
                     }
                     case 5 -> {
@@ -110,21 +110,21 @@ class SmallMapTest {
     @Test
     void compactKeepsTheValuesThemselvesAndLeavesLargeNodesAlone() {
         ObjectNode node = Json.object().put("id", "x1").put("title", "a title");
-        ObjectNode small = SmallMap.compact(node);
+        ObjectNode small = HeldNode.compact(node);
         assertThat(small).isEqualTo(node);
         assertThat(small.get("title")).isSameAs(node.get("title"));
         ObjectNode large = Json.object();
         for (int i = 0; i <= SmallMap.MAX; i++) {
             large.put("f" + i, i);
         }
-        assertThat(SmallMap.compact(large)).isSameAs(large);
+        assertThat(HeldNode.compact(large)).isSameAs(large);
         // A deep copy and an update of the compact form are ordinary nodes with the same content.
         ObjectNode copy = small.deepCopy();
         copy.put("title", "changed");
         assertThat(small.get("title").asText()).isEqualTo("a title");
         assertThat(copy.fieldNames()).toIterable().containsExactly("id", "title");
-        assertThat(SmallMap.compact(copy)).as("a copy of a compact node is compact already").isSameAs(copy);
-        assertThat(SmallMap.compact(small)).isSameAs(small);
+        assertThat(HeldNode.compact(copy)).as("a copy of a compact node is compact already").isSameAs(copy);
+        assertThat(HeldNode.compact(small)).isSameAs(small);
     }
 
     @Test
@@ -134,7 +134,7 @@ class SmallMapTest {
             for (int i = 0; i < fields; i++) {
                 node.put("f" + i, i);
             }
-            ObjectNode small = SmallMap.compact(node);
+            ObjectNode small = HeldNode.compact(node);
             Iterator<Map.Entry<String, JsonNode>> it = small.fields();
             it.next();
             small.put("added", 1);

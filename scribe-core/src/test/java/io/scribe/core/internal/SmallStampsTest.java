@@ -42,7 +42,7 @@ class SmallStampsTest {
         assertThatThrownBy(() -> stamps.remove("id")).isInstanceOf(UnsupportedOperationException.class);
 
         // An object state keeps it as it is.
-        ObjectNode fields = SmallMap.compact(Json.object().put("id", "x1").put("title", "t"));
+        ObjectNode fields = HeldNode.compact(Json.object().put("id", "x1").put("title", "t"));
         ObjectState state = new ObjectState("Task", "x1", fields, stamps, null);
         assertThat(state.stamps()).isSameAs(stamps);
 
@@ -72,7 +72,7 @@ class SmallStampsTest {
 
     @Test
     void aCopyOfUniformStampsOverHeldFieldsSharesTheirNamesAndAFrozenMapSharesTheHeldFieldsKeys() {
-        ObjectNode fields = SmallMap.compact(Json.object().put("id", "x1").put("title", "t").put("n", 1));
+        ObjectNode fields = HeldNode.compact(Json.object().put("id", "x1").put("title", "t").put("n", 1));
         Map<String, Stamp> uniform = UniformStamps.of(Map.of("id", a, "title", a, "n", a), fields);
         assertThat(uniform).isInstanceOf(UniformStamps.class);
 

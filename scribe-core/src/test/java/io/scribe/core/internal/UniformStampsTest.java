@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** {@link UniformStamps} is the map of stamps it replaces, in less memory. */
 class UniformStampsTest {
 
-    private final ObjectNode fields = SmallMap.compact(Json.object().put("id", "x1").put("title", "a title"));
+    private final ObjectNode fields = HeldNode.compact(Json.object().put("id", "x1").put("title", "a title"));
     private final Stamp stamp = new Stamp(42, "peer-a", 0);
 
     @Test
