@@ -69,8 +69,10 @@ final class Restorer {
         }
         Object object = c.instantiate();
         // Normalised through the Java type, as played values are: a stored 2 reads back as an int node, and the next
-        // local diff must not mistake it for a change of a long field.
-        ObjectNode normalized = state.fields().deepCopy();
+        // local diff must not mistake it for a change of a long field. The stored fields are kept as they are when
+        // every value is in its normal form already (the usual case); else a copy is (the store may hold the same
+        // instance, and keeps what it stored).
+        ObjectNode normalized = state.fields();
         for (FieldModel f : c.fields.values()) {
             JsonNode v = state.fields().get(f.name());
             if (v != null) {
@@ -78,7 +80,13 @@ final class Restorer {
                 c.set(object, f, value);
                 if (!c.policy.listMerged().contains(f.name())) {
                     // (A merged list's held form carries ids and positions its Java value has not.)
-                    normalized.set(f.name(), c.toJson(f, value));
+                    JsonNode normal = c.toJson(f, value);
+                    if (normal.getClass() != v.getClass() || !normal.equals(v)) {
+                        if (normalized == state.fields()) {
+                            normalized = normalized.deepCopy();
+                        }
+                        normalized.set(f.name(), normal);
+                    }
                 }
             }
         }

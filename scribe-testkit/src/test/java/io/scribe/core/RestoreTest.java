@@ -33,6 +33,8 @@ class RestoreTest {
         Scriber restarted = Scriber.builder().clientId("a").store(store).register(Counter.class).build();
         Counter c = restarted.find(Counter.class, "c1").orElseThrow();
         assertThat(c.count).isEqualTo(7);
+        // The store keeps what it stored: the held state was normalised in a copy.
+        assertThat(store.object("Counter", "c1").orElseThrow().fields().get("count").isInt()).isTrue();
         c.title = "changed";
         Scribe update = restarted.save(c).orElseThrow();
         assertThat(update.data().get(1).toString()).isEqualTo("{\"title\":\"changed\"}");
