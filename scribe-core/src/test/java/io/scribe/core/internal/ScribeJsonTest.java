@@ -221,24 +221,32 @@ class ScribeJsonTest {
                 assertSameOutcome(bytes, 0, length);
             }
         }
-        byte[] alphabet = "{}[]\":,0123456789.eE+-truefalsnul \\x\u00e9".getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < 20_000; i++) {
             byte[] bytes = Json.scribeBytes(randomScribe(random));
-            for (int m = random.nextInt(3); m >= 0; m--) {
-                int at = random.nextInt(bytes.length);
-                switch (random.nextInt(3)) {
-                    case 0 -> bytes[at] = alphabet[random.nextInt(alphabet.length)];
-                    case 1 -> bytes[at] = (byte) random.nextInt(256);
-                    default -> {
-                        byte[] shorter = new byte[bytes.length - 1];
-                        System.arraycopy(bytes, 0, shorter, 0, at);
-                        System.arraycopy(bytes, at + 1, shorter, at, shorter.length - at);
-                        bytes = shorter;
-                    }
-                }
-            }
+            bytes = mutated(random, bytes);
             assertSameOutcome(bytes, 0, bytes.length);
         }
+    }
+
+    private static final byte[] ALPHABET =
+            "{}[]\":,0123456789.eE+-truefalsnul \\x\u00e9".getBytes(StandardCharsets.UTF_8);
+
+    /** {@code bytes} with one to three random changes: a JSON character or any byte put in, or a byte taken out. */
+    static byte[] mutated(Random random, byte[] bytes) {
+        for (int m = random.nextInt(3); m >= 0; m--) {
+            int at = random.nextInt(bytes.length);
+            switch (random.nextInt(3)) {
+                case 0 -> bytes[at] = ALPHABET[random.nextInt(ALPHABET.length)];
+                case 1 -> bytes[at] = (byte) random.nextInt(256);
+                default -> {
+                    byte[] shorter = new byte[bytes.length - 1];
+                    System.arraycopy(bytes, 0, shorter, 0, at);
+                    System.arraycopy(bytes, at + 1, shorter, at, shorter.length - at);
+                    bytes = shorter;
+                }
+            }
+        }
+        return bytes;
     }
 
     @Test

@@ -285,22 +285,9 @@ class SyncPageTest {
                 assertSameOutcome(cut);
             }
         }
-        byte[] alphabet = "{}[]\":,0123456789.eE+-truefalsnul \\x\u00e9".getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < 5_000; i++) {
             byte[] bytes = page(random, random.nextInt(4)).getBytes(StandardCharsets.UTF_8);
-            for (int m = random.nextInt(3); m >= 0; m--) {
-                int at = random.nextInt(bytes.length);
-                switch (random.nextInt(3)) {
-                    case 0 -> bytes[at] = alphabet[random.nextInt(alphabet.length)];
-                    case 1 -> bytes[at] = (byte) random.nextInt(256);
-                    default -> {
-                        byte[] shorter = new byte[bytes.length - 1];
-                        System.arraycopy(bytes, 0, shorter, 0, at);
-                        System.arraycopy(bytes, at + 1, shorter, at, shorter.length - at);
-                        bytes = shorter;
-                    }
-                }
-            }
+            bytes = ScribeJsonTest.mutated(random, bytes);
             assertSameOutcome(bytes);
         }
     }
