@@ -280,8 +280,10 @@ final class PageAnswer {
                 if (visible.get(i) != null) {
                     StoredScribe sent = at;
                     long size = StoredScribes.wireLength(sent);
-                    if (size < 0) {
-                        // Not bytes an id can be put in front of: decoded and encoded again.
+                    if (size < 0 || size > budget) {
+                        // Not bytes an id can be put in front of, or larger than the frame as stored (a store may
+                        // keep a scribe spaced, as PostgreSQL prints jsonb): decoded and encoded again, compact, as it
+                        // was measured when it was admitted.
                         sent = new StoredScribe(at.id(), Json.scribeBytes(StoredScribes.decode(at).withId(null)));
                         size = StoredScribes.wireLength(sent);
                     }

@@ -15,8 +15,19 @@ public class ForwardingStore implements Store {
 
     protected final Store delegate;
 
+    // Whether a subclass overrides readAfter (see readStoredAfter).
+    private final boolean readsItsOwnLog;
+
     public ForwardingStore(Store delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
+        boolean own;
+        try {
+            own = getClass().getMethod("readAfter", long.class, int.class).getDeclaringClass()
+                    != ForwardingStore.class;
+        } catch (NoSuchMethodException e) {
+            own = true;
+        }
+        this.readsItsOwnLog = own;
     }
 
     @Override
@@ -29,9 +40,13 @@ public class ForwardingStore implements Store {
         return delegate.readAfter(afterId, limit);
     }
 
+    /**
+     * The delegate's stored scribes, unless this class overrides {@link #readAfter}: then what that override reads,
+     * encoded (the default of {@link Store#readStoredAfter}), so that catch-up pages carry what it returns.
+     */
     @Override
     public List<StoredScribe> readStoredAfter(long afterId, int limit) {
-        return delegate.readStoredAfter(afterId, limit);
+        return readsItsOwnLog ? Store.super.readStoredAfter(afterId, limit) : delegate.readStoredAfter(afterId, limit);
     }
 
     @Override
