@@ -43,7 +43,8 @@ final class Merger {
         // A state this step staged itself is seen by nobody else until the step is committed: it is changed in place
         // instead of copied again. Not when a follow-up hook sees the state before and after, nor for a class with
         // key-merged fields (their values are converted while their stamps change), nor when the object would be
-        // created (which may fail): then the state is changed only once nothing below can fail.
+        // created here: then the merged state is a copy, staged as a whole (before the object is instantiated, as
+        // it always was).
         boolean inPlace = state != null && !state.destroyed() && object != null && !keyMergedClass
                 && c.policy.followUp() == null && state.stamps() instanceof SmallStamps staged && staged.ownedBy(tx);
         ObjectNode fields;
