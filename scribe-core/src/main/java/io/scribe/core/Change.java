@@ -9,7 +9,7 @@ import java.util.Set;
  *     is reported as an {@link Scribe.Type#UPDATE}
  * @param object the object (after the change; for a destroy, the object as it was)
  * @param id the object's identity as text
- * @param fields the fields the change set (all synced fields on create, none on destroy)
+ * @param fields the fields the change set (all synced fields on create, none on destroy); not to be changed (it may be immutable)
  * @param origin the GUID of the peer where the change was made
  * @param local whether the change was made on this peer
  * @param <T> the synced class
