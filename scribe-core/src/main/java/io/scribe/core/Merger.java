@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Player.Played;
 import io.scribe.core.SyncedClass.FieldModel;
-import io.scribe.core.internal.Json;
 import io.scribe.core.internal.HeldNode;
+import io.scribe.core.internal.Json;
 import io.scribe.core.internal.SmallStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -26,9 +25,12 @@ import java.util.Set;
 final class Merger {
 
     private final Scriber scriber;
+    /** What a class's follow-up hook writes after a played scribe. */
+    final FollowUpStep followUps;
 
     Merger(Scriber scriber) {
         this.scriber = scriber;
+        this.followUps = new FollowUpStep(scriber, this);
     }
 
     /**
@@ -268,7 +270,7 @@ final class Merger {
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
         tx.entries.add(new Txn.Entry(s, source, c, object));
-        followUp(c, key, state, s, tx);
+        followUps.run(c, key, state, s, tx);
         return Played.APPLIED;
     }
 
@@ -313,58 +315,6 @@ final class Merger {
                     && current.clock() < incoming.clock();
         }
         return resolver.replaces(current, incoming);
-    }
-
-    /**
-     * Asks the class's {@link Policy.FollowUp} what this peer writes after applying {@code s}, and stages it in the
-     * same step as this peer's own update. Not for writes of this peer or absorbed from a shared log.
-     */
-    void followUp(SyncedClass<?> c, Key key, ObjectState before, Scribe s, Txn tx) {
-        Policy.FollowUp hook = c.policy.followUp();
-        if (hook == null || tx.foreign || scriber.guid.equals(s.origin())) {
-            return;
-        }
-        ObjectState after = tx.states.get(key);
-        ObjectNode wanted;
-        try {
-            wanted = hook.applied(before, after == null || after.destroyed() ? null : after, s);
-        } catch (RuntimeException e) {
-            throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass + " failed: " + e, e);
-        }
-        if (wanted == null || wanted.isEmpty() || after == null || after.destroyed()) {
-            return;
-        }
-        long clock = scriber.hlc.tick();
-        ObjectNode fields = after.fields().deepCopy();
-        ObjectNode written = Json.object();
-        Map<String, Stamp> stamps = new HashMap<>(after.stamps());
-        Map<String, Long> base = new HashMap<>();
-        Map<FieldModel, Object> values = new LinkedHashMap<>();
-        wanted.fields().forEachRemaining(e -> {
-            FieldModel f = c.fields.get(e.getKey());
-            if (f == null || f == c.idField || c.policy.keyMerged().contains(f.name())) {
-                throw new ScribeException(ScribeException.INTERNAL, "follow-up of " + c.klass
-                        + " may write only plain synced fields: " + e.getKey());
-            }
-            Object value = c.fromJson(f, e.getValue());
-            values.put(f, value);
-            Stamp previous = stamps.get(f.name());
-            long b = previous == null ? 0 : previous.clock();
-            base.put(f.name(), b);
-            stamps.put(f.name(), new Stamp(clock, scriber.guid, b));
-            JsonNode json = c.toJson(f, value);
-            fields.set(f.name(), json);
-            written.set(f.name(), json);
-        });
-        tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Object object = live(tx, key);
-        tx.effect(() -> values.forEach((f, v) -> c.set(object, f, v)));
-        Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), scriber.guid, clock, base);
-        tx.entries.add(new Txn.Entry(own, null, c, object));
-        Set<String> names = new LinkedHashSet<>();
-        written.fieldNames().forEachRemaining(names::add);
-        tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
     }
 
     /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */

@@ -277,7 +277,7 @@ final class Player {
             tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));
         }
         if (state != null) {
-            merger.followUp(c, key, state, s, tx);
+            merger.followUps.run(c, key, state, s, tx);
         }
         return Played.APPLIED;
     }
