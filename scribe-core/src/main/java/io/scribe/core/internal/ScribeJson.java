@@ -168,7 +168,8 @@ final class ScribeJson {
         return isLong(p, p.nextToken()) ? p.getLongValue() : baseValue(tree(p));
     }
 
-    private static boolean isLong(JsonParser p, JsonToken t) throws IOException {
+    /** Whether {@code t}, the token {@code p} is on, is an integer that fits a long. */
+    static boolean isLong(JsonParser p, JsonToken t) throws IOException {
         if (t != JsonToken.VALUE_NUMBER_INT) {
             return false;
         }

@@ -100,7 +100,7 @@ final class StateJson {
      * {@code last} itself when it is equal; null when it is not in that shape.
      */
     private static Stamp stamp(JsonParser p, JsonToken t, Stamp last) throws IOException {
-        if (t != JsonToken.START_ARRAY || !isLong(p, p.nextToken())) {
+        if (t != JsonToken.START_ARRAY || !ScribeJson.isLong(p, p.nextToken())) {
             return null;
         }
         long clock = p.getLongValue();
@@ -111,7 +111,7 @@ final class StateJson {
         long base = 0;
         JsonToken next = p.nextToken();
         if (next != JsonToken.END_ARRAY) {
-            if (!isLong(p, next)) {
+            if (!ScribeJson.isLong(p, next)) {
                 return null;
             }
             base = p.getLongValue();
@@ -123,13 +123,5 @@ final class StateJson {
             return last;
         }
         return new Stamp(clock, last != null && last.origin().equals(origin) ? last.origin() : origin, base);
-    }
-
-    private static boolean isLong(JsonParser p, JsonToken t) throws IOException {
-        if (t != JsonToken.VALUE_NUMBER_INT) {
-            return false;
-        }
-        JsonParser.NumberType n = p.getNumberType();
-        return n == JsonParser.NumberType.INT || n == JsonParser.NumberType.LONG;
     }
 }

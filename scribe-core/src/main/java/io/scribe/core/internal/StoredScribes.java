@@ -121,22 +121,35 @@ public final class StoredScribes {
         long clock = 0;
         for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
             JsonToken t = p.nextToken();
+            // A member not in the shape a store writes: null, and the full decoding says what it is.
             switch (key) {
-                case "klass" -> klass = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                case "type" -> type = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                case "origin" -> origin = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                case "clock" -> clock = t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : 0;
+                case "klass", "type" -> {
+                    if (t != JsonToken.VALUE_STRING) {
+                        return null;
+                    }
+                    if (key.equals("klass")) {
+                        klass = p.getText();
+                    } else {
+                        type = p.getText();
+                    }
+                }
+                case "origin" -> {
+                    if (t != JsonToken.VALUE_STRING && t != JsonToken.VALUE_NULL) {
+                        return null;
+                    }
+                    origin = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                }
+                case "clock" -> {
+                    if (!ScribeJson.isLong(p, t)) {
+                        return null;
+                    }
+                    clock = p.getLongValue();
+                }
                 case "data" -> data = dataOutline(p, t);
                 case "id" -> {
                     return null;
                 }
                 default -> p.skipChildren();
-            }
-            if ((key.equals("klass") || key.equals("type")) && t != JsonToken.VALUE_STRING
-                    || key.equals("origin") && t != JsonToken.VALUE_STRING && t != JsonToken.VALUE_NULL
-                    || key.equals("clock") && t != JsonToken.VALUE_NUMBER_INT) {
-                // Not the shape a store writes: the full decoding says what it is.
-                return null;
             }
         }
         if (klass == null || type == null || data == null) {
@@ -242,7 +255,12 @@ public final class StoredScribes {
         return i;
     }
 
+    /** The number of characters of {@code id} in decimal, without writing it. */
     private static int digits(long id) {
-        return Long.toString(id).length();
+        int n = id < 0 ? 2 : 1;
+        for (long v = Math.abs(id / 10); v > 0; v /= 10) {
+            n++;
+        }
+        return n;
     }
 }

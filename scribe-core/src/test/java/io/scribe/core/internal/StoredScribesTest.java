@@ -131,6 +131,16 @@ class StoredScribesTest {
     }
 
     @Test
+    void theWireLengthCountsEveryDigitOfTheId() {
+        for (long id : new long[] {0, 1, 9, 10, 99, 100, 12_345, 999_999_999_999L, Long.MAX_VALUE}) {
+            StoredScribe s = stored(id, DESTROY);
+            byte[] wire = new byte[StoredScribes.wireLength(s)];
+            assertThat(StoredScribes.writeWire(s, wire, 0)).as("id %d", id).isEqualTo(wire.length);
+            assertThat(Json.scribe(wire, 0, wire.length).id()).isEqualTo(Long.toString(id));
+        }
+    }
+
+    @Test
     void aScalarOrEmptyObjectIsNotBytesAnIdCanBePutInto() {
         assertThat(StoredScribes.wireLength(stored(1, "{}"))).isEqualTo(-1);
         assertThat(StoredScribes.wireLength(stored(1, " [1]"))).isEqualTo(-1);
