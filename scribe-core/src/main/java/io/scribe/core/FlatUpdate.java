@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
 import io.scribe.core.internal.HeldNode;
-import io.scribe.core.internal.SmallMap;
+import io.scribe.core.internal.SmallStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.HashMap;
@@ -33,7 +33,10 @@ final class FlatUpdate {
         ObjectNode keyed = null;
         JsonNode idNow = null;
         SyncedClass.FieldModel[] all = c.fieldArray;
-        // The indexes of the changed fields in all, in order: read back without iterating the changed node.
+        // The indexes of the changed fields in all, in order, read back without iterating the changed node: bits of
+        // a mask, or for a class of more than 64 fields an array.
+        boolean wide = all.length > 64;
+        long changedBits = 0;
         int[] changedAt = null;
         int changedCount = 0;
         for (int i = 0; i < all.length; i++) {
@@ -67,9 +70,14 @@ final class FlatUpdate {
             if (changed == null) {
                 // Held in a SmallMap: most updates carry one or two fields.
                 changed = HeldNode.node(2);
-                changedAt = new int[all.length - i];
+                changedAt = wide ? new int[all.length - i] : null;
             }
-            changedAt[changedCount++] = i;
+            if (wide) {
+                changedAt[changedCount] = i;
+            } else {
+                changedBits |= 1L << i;
+            }
+            changedCount++;
             if (c.policy.keyMerged().contains(f.name())) {
                 changed.set(f.name(), LocalRecorder.keyPatch(old, now));
                 if (keyed == null) {
@@ -89,19 +97,24 @@ final class FlatUpdate {
         }
         long clock = scriber.hlc.tick();
         ObjectNode fields = held.deepCopy();
-        // Without key-merged fields, the new stamps are built as the immutable map the state keeps (no copy).
-        Map<String, Stamp> stamps = keyed == null ? null : new HashMap<>(state.stamps());
-        String[] stampedNames = keyed == null ? new String[changed.size()] : null;
-        Stamp[] stampedWith = keyed == null ? new Stamp[changed.size()] : null;
-        int stamped = 0;
+        Txn tx = new Txn();
+        // Without key-merged fields, the new stamps are the held ones in two arrays (the names shared with them and
+        // with the fields), frozen once the step is committed, instead of a map copied to be changed and again to
+        // be kept; with them, or past SmallStamps.MAX stamps, a map.
+        Map<String, Stamp> stamps = keyed == null ? SmallStamps.copyOf(state.stamps(), held, tx) : null;
+        if (stamps == null) {
+            stamps = new HashMap<>(state.stamps());
+        }
         Map<String, Long> base = changed.size() == 1 ? null : new HashMap<>();
         Map<String, Long> single = null;
         // The change event is for listeners only: none for a class nobody listens to.
         boolean listened = scriber.listeners.get(object.getClass()) != null;
         Set<String> names = !listened || changed.size() == 1 ? null : new LinkedHashSet<>();
         String only = null;
+        int at = -1;
         for (int n = 0; n < changedCount; n++) {
-            String f = all[changedAt[n]].name();
+            at = wide ? changedAt[n] : Long.numberOfTrailingZeros(changedBits & (-1L << (at + 1)));
+            String f = all[at].name();
             JsonNode value = changed.get(f);
             if (names != null) {
                 names.add(f);
@@ -122,18 +135,9 @@ final class FlatUpdate {
             } else {
                 single = Map.of(f, b);
             }
-            if (stamps != null) {
-                stamps.put(f, new Stamp(clock, scriber.guid, b));
-            } else {
-                stampedNames[stamped] = f;
-                stampedWith[stamped++] = new Stamp(clock, scriber.guid, b);
-            }
+            stamps.put(f, new Stamp(clock, scriber.guid, b));
             fields.set(f, value);
         }
-        if (stamps == null) {
-            stamps = restamped(c, state.stamps(), stampedNames, stampedWith);
-        }
-        Txn tx = new Txn();
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode(2).add(idNow).add(changed), scriber.guid, clock, base != null ? base : single);
@@ -143,100 +147,5 @@ final class FlatUpdate {
                     scriber.guid, true));
         }
         return tx;
-    }
-
-    /**
-     * {@code old} with {@code names[i]} (fields of {@code c}) stamped {@code stamps[i]}, as an immutable map: built
-     * with {@code Map.of} of the pairs up to ten entries (a table and nothing else), with entries past that. When
-     * {@code old} stamps only fields of {@code c} (the usual case) it is read by name, without iterating it.
-     */
-    private static Map<String, Stamp> restamped(SyncedClass<?> c, Map<String, Stamp> old, String[] names,
-            Stamp[] stamps) {
-        int known = 0;
-        int added = 0;
-        for (SyncedClass.FieldModel f : c.fieldArray) {
-            if (old.containsKey(f.name())) {
-                known++;
-            } else if (indexOf(names, f.name()) >= 0) {
-                added++;
-            }
-        }
-        if (known != old.size()) {
-            return restampedAny(old, names, stamps);
-        }
-        String[] k = new String[known + added];
-        Stamp[] v = new Stamp[k.length];
-        int i = 0;
-        for (SyncedClass.FieldModel f : c.fieldArray) {
-            int j = indexOf(names, f.name());
-            Stamp stamp = j >= 0 ? stamps[j] : old.get(f.name());
-            if (stamp != null) {
-                k[i] = f.name();
-                v[i++] = stamp;
-            }
-        }
-        return immutable(k, v);
-    }
-
-    private static int indexOf(String[] names, String name) {
-        for (int j = 0; j < names.length; j++) {
-            if (names[j] == name || names[j].equals(name)) {
-                return j;
-            }
-        }
-        return -1;
-    }
-
-    /** {@link #restamped} for stamps of any names. */
-    private static Map<String, Stamp> restampedAny(Map<String, Stamp> old, String[] names, Stamp[] stamps) {
-        int added = 0;
-        for (String name : names) {
-            if (!old.containsKey(name)) {
-                added++;
-            }
-        }
-        String[] k = new String[old.size() + added];
-        Stamp[] v = new Stamp[k.length];
-        int i = 0;
-        for (Map.Entry<String, Stamp> e : old.entrySet()) {
-            int j = indexOf(names, e.getKey());
-            k[i] = e.getKey();
-            v[i++] = j >= 0 ? stamps[j] : e.getValue();
-        }
-        for (int j = 0; j < names.length; j++) {
-            if (!old.containsKey(names[j])) {
-                k[i] = names[j];
-                v[i++] = stamps[j];
-            }
-        }
-        return immutable(k, v);
-    }
-
-    /** The map of {@code k[i]} to {@code v[i]}, as {@code Map.of} makes it. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Stamp> immutable(String[] k, Stamp[] v) {
-        return switch (k.length) {
-            case 0 -> Map.of();
-            case 1 -> Map.of(k[0], v[0]);
-            case 2 -> Map.of(k[0], v[0], k[1], v[1]);
-            case 3 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2]);
-            case 4 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3]);
-            case 5 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3], k[4], v[4]);
-            case 6 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3], k[4], v[4], k[5], v[5]);
-            case 7 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3], k[4], v[4], k[5], v[5], k[6], v[6]);
-            case 8 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3], k[4], v[4], k[5], v[5], k[6], v[6],
-                    k[7], v[7]);
-            case 9 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3], k[4], v[4], k[5], v[5], k[6], v[6],
-                    k[7], v[7], k[8], v[8]);
-            case 10 -> Map.of(k[0], v[0], k[1], v[1], k[2], v[2], k[3], v[3], k[4], v[4], k[5], v[5], k[6], v[6],
-                    k[7], v[7], k[8], v[8], k[9], v[9]);
-            default -> {
-                Map.Entry<String, Stamp>[] all = new Map.Entry[k.length];
-                for (int i = 0; i < k.length; i++) {
-                    all[i] = Map.entry(k[i], v[i]);
-                }
-                yield Map.ofEntries(all);
-            }
-        };
     }
 }
