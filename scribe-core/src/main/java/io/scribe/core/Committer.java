@@ -181,7 +181,7 @@ final class Committer {
             List<Staged> staged = stageAcknowledged(tx);
             long started = System.nanoTime();
             try {
-                stored = scriber.store.commit(tx.toCommit());
+                stored = tx.writeTo(scriber.store);
             } catch (RuntimeException e) {
                 // Written with a later commit.
                 staged.forEach(st -> noteAcknowledged(st.acknowledged()));

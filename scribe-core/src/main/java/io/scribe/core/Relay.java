@@ -25,6 +25,9 @@ final class Relay {
 
     /** Queues {@code scribe} on every session entitled to it but the one it came from. Caller holds the lock. */
     void toSessions(Scribe scribe, Session source, SyncedClass<?> c, Object subject) {
+        if (scriber.sessions.isEmpty()) {
+            return;   // no iterator of the sessions when there are none
+        }
         // Encoded (and its position parsed) once for every session it goes to.
         EncodedScribe encoded = null;
         // This peer's own scribe goes back to no client of its own name: no session's name is read for it.

@@ -2,9 +2,9 @@ package io.scribe.core;
 
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Store;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,9 +18,10 @@ final class Txn {
     /** A scribe to append, with where it came from (null: recorded here) and the object it concerns. */
     record Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {}
 
-    // Sized for the common step, one scribe of one object; they grow like any list or map.
-    final List<Entry> entries = new ArrayList<>(2);
-    final Map<Key, ObjectState> states = new LinkedHashMap<>(2);
+    // The common step, one scribe of one object, is held in the list and the map themselves: no array, table or
+    // entry; they grow like any list or map.
+    final StagedEntries entries = new StagedEntries();
+    final StagedStates states = new StagedStates();
     // The collections most steps leave empty start as shared empty ones and are made on the first add (through the
     // methods below): a recorded update allocates none of them.
     /** Cursors to write; added to through {@link #cursors()}. */
@@ -114,6 +115,18 @@ final class Txn {
         return all;
     }
 
+    /**
+     * Writes this step's scribes, states and cursors to {@code store} as one commit; returns the scribes it appended,
+     * with their ids. One scribe and one state without cursors (a local write) go through {@link
+     * Store#commitOne}, without a {@link Commit}.
+     */
+    List<Scribe> writeTo(Store store) {
+        if (entries.size() == 1 && states.size() == 1 && cursors.isEmpty()) {
+            return List.of(store.commitOne(entries.get(0).scribe(), states.first()));
+        }
+        return store.commit(toCommit());
+    }
+
     Commit toCommit() {
         // Immutable lists and maps as the Commit keeps them, so that it copies nothing for a one-scribe step.
         List<Scribe> scribes;
@@ -125,8 +138,7 @@ final class Txn {
                 scribes.add(e.scribe());
             }
         }
-        List<ObjectState> objects = states.size() == 1
-                ? List.of(states.values().iterator().next()) : new ArrayList<>(states.values());
+        List<ObjectState> objects = states.size() == 1 ? List.of(states.first()) : new ArrayList<>(states.values());
         return new Commit(scribes, objects, cursors.isEmpty() ? Map.of() : cursors);
     }
 

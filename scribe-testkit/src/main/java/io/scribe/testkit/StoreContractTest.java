@@ -246,6 +246,26 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void commitOneAppendsTheScribeAndUpsertsItsObjectAfterEarlierCommits() {
+        store.commit(new Commit(List.of(scribe("Task", "1", "one", 10)), List.of(state("Task", "1", "one", 10)),
+                Map.of()));
+        Scribe second = store.commitOne(scribe("Task", "1", "uno", 11), state("Task", "1", "uno", 11));
+        Scribe third = store.commitOne(scribe("Task", "2", "two", 12), state("Task", "2", "two", 12));
+
+        assertThat(second.id()).isEqualTo("2");
+        assertThat(third.id()).isEqualTo("3");
+        assertThat(third.data().get("title").asText()).isEqualTo("two");
+        assertThat(store.readAfter(0, 10)).extracting(Scribe::id).containsExactly("1", "2", "3");
+        assertThat(store.readAfter(1, 10).get(0).data().get("title").asText()).isEqualTo("uno");
+        assertThat(store.object("Task", "1")).contains(state("Task", "1", "uno", 11));
+        assertThat(store.object("Task", "2")).contains(state("Task", "2", "two", 12));
+        assertThat(store.lastId()).isEqualTo(3);
+        if (countsObjectsExactly()) {
+            assertThat(store.objectCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void oneCommitWritesScribesStatesAndCursorsTogether() {
         List<Scribe> stored = store.commit(new Commit(List.of(scribe("Task", "9", "nine", 50)),
                 List.of(state("Task", "9", "nine", 50)), Map.of("peer-a", "4")));

@@ -18,11 +18,14 @@ public final class MemoryStore implements Store {
     // The id of log.get(0) minus one: how many scribes compaction removed from the head.
     private long removed;
     private final Map<String, String> cursors = new HashMap<>();
-    private final Map<ObjectKey, ObjectState> objects = new HashMap<>();
+    // The object states by class name, then by identity: an object's new state replaces its last one without a key
+    // object made to find it.
+    private final Map<String, Map<String, ObjectState>> objects = new HashMap<>();
+    private long objectCount;
 
     @Override
     public synchronized long objectCount() {
-        return objects.size();
+        return objectCount;
     }
 
     @Override
@@ -33,8 +36,7 @@ public final class MemoryStore implements Store {
             Scribe withId = scribes.get(0).withId(Long.toString(removed + log.size() + 1L));
             log.add(withId);
             if (commit.objects().size() == 1) {
-                ObjectState o = commit.objects().get(0);
-                objects.put(new ObjectKey(o.klass(), o.id()), o);
+                put(commit.objects().get(0));
             }
             return List.of(withId);
         }
@@ -47,8 +49,7 @@ public final class MemoryStore implements Store {
         }
         List<ObjectState> states = commit.objects();
         for (int i = 0; i < states.size(); i++) {
-            ObjectState o = states.get(i);
-            objects.put(new ObjectKey(o.klass(), o.id()), o);
+            put(states.get(i));
         }
         if (commit.cursors().isEmpty()) {
             return stored;
@@ -61,6 +62,15 @@ public final class MemoryStore implements Store {
             }
         });
         return stored;
+    }
+
+    /** {@link #commit} of one scribe and its object, without the commit's lists. */
+    @Override
+    public synchronized Scribe commitOne(Scribe scribe, ObjectState object) {
+        Scribe withId = scribe.withId(Long.toString(removed + log.size() + 1L));
+        put(object);   // first: a state that cannot be kept (null) leaves the log as it was
+        log.add(withId);
+        return withId;
     }
 
     @Override
@@ -85,14 +95,17 @@ public final class MemoryStore implements Store {
 
     @Override
     public synchronized Optional<ObjectState> object(String klass, String id) {
-        return Optional.ofNullable(objects.get(new ObjectKey(klass, id)));
+        Map<String, ObjectState> ofClass = objects.get(klass);
+        return Optional.ofNullable(ofClass == null ? null : ofClass.get(id));
     }
 
     @Override
     public void forEachObject(Consumer<ObjectState> action) {
         List<ObjectState> copy;
         synchronized (this) {
-            copy = List.copyOf(objects.values());
+            List<ObjectState> all = new ArrayList<>((int) Math.min(objectCount, Integer.MAX_VALUE - 8));
+            objects.values().forEach(ofClass -> all.addAll(ofClass.values()));
+            copy = all;
         }
         copy.forEach(action);
     }
@@ -114,16 +127,21 @@ public final class MemoryStore implements Store {
         log.subList(0, drop).clear();
         removed += drop;
         for (ObjectState t : tombstones) {
-            ObjectKey key = new ObjectKey(t.klass(), t.id());
-            ObjectState held = objects.get(key);
+            Map<String, ObjectState> ofClass = objects.get(t.klass());
+            ObjectState held = ofClass == null ? null : ofClass.get(t.id());
             if (held != null && held.destroyed()) {
-                objects.remove(key);
+                ofClass.remove(t.id());
+                objectCount--;
             }
         }
         return true;
     }
 
-    /** The key of an object state: its class name on the wire and its identity. */
-    private record ObjectKey(String klass, String id) {}
+    /** Keeps {@code o} as its object's state. Caller holds the monitor. */
+    private void put(ObjectState o) {
+        if (objects.computeIfAbsent(o.klass(), k -> new HashMap<>()).put(o.id(), o) == null) {
+            objectCount++;
+        }
+    }
 
 }

@@ -31,6 +31,19 @@ public interface Store extends AutoCloseable {
     List<Scribe> commit(Commit commit);
 
     /**
+     * The commit of one scribe and the state of its object, and nothing else (the usual local write): the same as
+     * {@code commit(new Commit(List.of(scribe), List.of(object), Map.of())).get(0)}, which is what the default does.
+     * A store may do it without building the commit and its lists; a store that wraps another (a
+     * {@link ForwardingStore}) keeps the default, so that its {@link #commit} sees every write.
+     *
+     * @return {@code scribe} with the id it was stored under
+     * @throws io.scribe.core.ScribeException if the write failed; then nothing of it was applied
+     */
+    default Scribe commitOne(Scribe scribe, ObjectState object) {
+        return commit(new Commit(List.of(scribe), List.of(object), java.util.Map.of())).get(0);
+    }
+
+    /**
      * Refuses, before it is played, a remote scribe this store could not keep: too large for one commit, or holding
      * a value the store cannot represent. The Scriber asks it for every scribe a peer sends, so that what would fail
      * here (and on every peer with the same store) is refused at the first hop with a clear error instead. Must be

@@ -37,4 +37,24 @@ class ForwardingStoreTest {
         assertThat(stored).extracting(StoredScribe::id).containsExactly(1L, 3L);
         assertThat(stored).extracting(s -> Codec.json().decodeScribe(s.json()).klass()).containsOnly("Task");
     }
+
+    @Test
+    void commitOneGoesThroughAnOverriddenCommit() {
+        List<Commit> seen = new java.util.ArrayList<>();
+        Store counting = new ForwardingStore(Store.inMemory()) {
+            @Override
+            public List<Scribe> commit(Commit commit) {
+                seen.add(commit);
+                return delegate.commit(commit);
+            }
+        };
+        ObjectState state = new ObjectState("Task", "a", Json.object().put("id", "a"), Map.of(), null);
+        Scribe stored = counting.commitOne(scribe("Task", "a"), state);
+
+        assertThat(stored.id()).isEqualTo("1");
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).scribes()).extracting(Scribe::klass).containsExactly("Task");
+        assertThat(seen.get(0).objects()).containsExactly(state);
+        assertThat(counting.object("Task", "a")).contains(state);
+    }
 }
