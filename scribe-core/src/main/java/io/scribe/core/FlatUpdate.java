@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
 import io.scribe.core.internal.HeldNode;
+import io.scribe.core.internal.OneBase;
 import io.scribe.core.internal.SmallStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
@@ -67,10 +68,21 @@ final class FlatUpdate {
             if (now.equals(old)) {
                 continue;
             }
+            JsonNode written = now;
+            if (c.policy.keyMerged().contains(f.name())) {
+                written = LocalRecorder.keyPatch(old, now);
+                if (keyed == null) {
+                    keyed = Json.object();
+                }
+                keyed.set(f.name(), now);
+            }
             if (changed == null) {
-                // Held in a SmallMap: most updates carry one or two fields.
-                changed = HeldNode.node(2);
+                // Held in a SmallMap over the field's name alone, an array shared by the updates of that field: most
+                // updates carry one field.
+                changed = HeldNode.single(c.aloneKeys[i], written);
                 changedAt = wide ? new int[all.length - i] : null;
+            } else {
+                changed.set(f.name(), written);
             }
             if (wide) {
                 changedAt[changedCount] = i;
@@ -78,15 +90,6 @@ final class FlatUpdate {
                 changedBits |= 1L << i;
             }
             changedCount++;
-            if (c.policy.keyMerged().contains(f.name())) {
-                changed.set(f.name(), LocalRecorder.keyPatch(old, now));
-                if (keyed == null) {
-                    keyed = Json.object();
-                }
-                keyed.set(f.name(), now);
-            } else {
-                changed.set(f.name(), now);
-            }
         }
         if (!SyncedClass.idText(idNow).equals(key.id())) {
             throw new IllegalStateException("the identity of " + key + " changed to " + idNow
@@ -133,7 +136,7 @@ final class FlatUpdate {
             if (base != null) {
                 base.put(f, b);
             } else {
-                single = Map.of(f, b);
+                single = OneBase.of(f, b);
             }
             stamps.put(f, new Stamp(clock, scriber.guid, b));
             fields.set(f, value);

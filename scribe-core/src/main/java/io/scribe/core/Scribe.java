@@ -23,12 +23,13 @@ import java.util.Objects;
 public record Scribe(
         String id, String klass, Type type, JsonNode data, String origin, long clock, Map<String, Long> base) {
 
-    /** Validates the mandatory components and copies {@code base}. */
+    /** Validates the mandatory components and copies {@code base} (unless it is immutable already). */
     public Scribe {
         Objects.requireNonNull(klass, "klass");
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");
-        base = base == null ? Map.of() : Map.copyOf(base);
+        // A one-field base (OneBase) is immutable already; any other map is copied.
+        base = base == null ? Map.of() : base instanceof io.scribe.core.internal.OneBase ? base : Map.copyOf(base);
     }
 
     /** Returns this scribe under another log id. */

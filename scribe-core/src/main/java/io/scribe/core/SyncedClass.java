@@ -66,6 +66,8 @@ final class SyncedClass<T> {
     final FieldModel[] fieldArray;
     /** The fields an update through the write hooks diffs whichever were written ({@link WrittenFields}). */
     final long alwaysDiffed;
+    /** For each field of {@link #fieldArray}, its name alone in an array: the keys an update of that field shares. */
+    final String[][] aloneKeys;
     final FieldModel idField;
     final Map<String, Method> rpcs;
     /** Converts field values to and from JSON: Scribe's default, or the Scriber's configured copy of it. */
@@ -141,6 +143,7 @@ final class SyncedClass<T> {
         this.fields = Collections.unmodifiableMap(found);
         this.fieldArray = found.values().toArray(new FieldModel[0]);
         this.alwaysDiffed = WrittenFields.alwaysDiffed(fieldArray);
+        this.aloneKeys = java.util.Arrays.stream(fieldArray).map(f -> new String[] {f.name()}).toArray(String[][]::new);
         this.idField = id;
         for (String merged : policy.setMerged()) {
             FieldModel f = found.get(merged);

@@ -48,6 +48,16 @@ public final class HeldNode {
     }
 
     /**
+     * A new object node held in a SmallMap whose one child is {@code value} under the one name in {@code key}, an array
+     * shared by such nodes and never changed (a second child added gives the node keys of its own).
+     */
+    public static ObjectNode single(String[] key, JsonNode value) {
+        SmallMap map = new SmallMap(key, 1);
+        map.values[0] = value;
+        return new Held(map);
+    }
+
+    /**
      * The number of children of {@code node} readable by index ({@link #keyAt}, {@link #valueAt}) without an iterator:
      * its size when it is held in a small SmallMap, otherwise -1.
      */
