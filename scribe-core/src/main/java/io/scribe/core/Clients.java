@@ -57,6 +57,27 @@ final class Clients {
         }
     }
 
+    /**
+     * Drops the record of {@code client} when nothing of it is stored (neither a cursor nor an acknowledged position)
+     * and it has no open session: a name a session gave that never got in (it did not authenticate on a Scriber that
+     * requires it). Such a session writes no acknowledged position either, so that a stranger naming itself neither
+     * leaves records behind nor holds the log back from compaction for the retention.
+     */
+    void dropUnseen(Client client) {
+        scriber.lock.lock();
+        try {
+            if (byId.get(client.id()) == client && client.sessions().isEmpty()
+                    && scriber.store.cursor(client.id()).isEmpty()
+                    && scriber.store.cursor(Acknowledged.KEY_PREFIX + client.id()).isEmpty()) {
+                byId.remove(client.id());
+            }
+        } catch (RuntimeException e) {
+            // The store could not tell: the record stays, as it would have.
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
     /** The clients with at least one open session, once per session. */
     List<Client> connected() {
         List<Client> connected = new ArrayList<>();
