@@ -78,11 +78,16 @@ final class Clients {
         }
     }
 
-    /** The clients with at least one open session, once per session. */
+    /**
+     * The clients with at least one open session, once per session; a session still to authenticate (on a Scriber
+     * that requires it) does not count: it has seen nothing here.
+     */
     List<Client> connected() {
         List<Client> connected = new ArrayList<>();
         for (Session s : scriber.sessions) {
-            connected.add(s.client());
+            if (scriber.authenticator == null || s.principal().isPresent()) {
+                connected.add(s.client());
+            }
         }
         return connected;
     }

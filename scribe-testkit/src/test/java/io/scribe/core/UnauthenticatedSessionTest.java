@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * A session that never authenticated, on a Scriber that requires it, leaves nothing behind: it is not a client seen
- * by the server, so it neither stores a record nor holds the log back from compaction.
+ * A session that never authenticated, on a Scriber that requires it, is not a client seen by the server: open or
+ * closed, it neither stores a record nor holds the log back from compaction.
  */
 class UnauthenticatedSessionTest {
 
@@ -68,9 +68,11 @@ class UnauthenticatedSessionTest {
         assertThat(hub.store().cursor(Acknowledged.KEY_PREFIX + "stranger-1")).isEmpty();
         assertThat(hub.store().cursor(Acknowledged.KEY_PREFIX + "stranger-2")).isEmpty();
         assertThat(hub.clientCount()).isEqualTo(clients);
-        // The one client that was let in has everything: all of it can go.
+        // The one client that was let in has everything: all of it can go, also while a stranger is connected.
+        Session waiting = hub.client("stranger-3").connect(NOWHERE, Wire.scribe());
         hub.compact();
         net.settle();
         assertThat(hub.compact()).isEqualTo(hub.lastScribeId());
+        waiting.disconnect();
     }
 }
