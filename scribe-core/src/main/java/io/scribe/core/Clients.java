@@ -58,12 +58,25 @@ final class Clients {
     }
 
     /**
+     * A session closed: its client was seen until now, which its acknowledged position is written with; but a session
+     * that never got in (it did not authenticate on a Scriber that requires it) is no client seen (see {@link
+     * #dropUnseen}).
+     */
+    void ended(Session session) {
+        if (scriber.authenticator == null || session.principal().isPresent()) {
+            session.client().acknowledged.flush();
+        } else {
+            dropUnseen(session.client());
+        }
+    }
+
+    /**
      * Drops the record of {@code client} when nothing of it is stored (neither a cursor nor an acknowledged position)
      * and it has no open session: a name a session gave that never got in (it did not authenticate on a Scriber that
      * requires it). Such a session writes no acknowledged position either, so that a stranger naming itself neither
      * leaves records behind nor holds the log back from compaction for the retention.
      */
-    void dropUnseen(Client client) {
+    private void dropUnseen(Client client) {
         scriber.lock.lock();
         try {
             if (byId.get(client.id()) == client && client.sessions().isEmpty()

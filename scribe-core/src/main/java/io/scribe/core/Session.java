@@ -381,11 +381,7 @@ public final class Session {
         } catch (RuntimeException e) {
             log.debug("session {}: close failed", client.id(), e);
         }
-        if (scriber.authenticator == null || principal != null) {
-            client.acknowledged.flush();
-        } else {
-            scriber.clients.dropUnseen(client); // never let in: no client seen here (see Clients#dropUnseen)
-        }
+        scriber.clients.ended(this);
         status.set(ConnectionStatus.State.OFFLINE, closeCause);
     }
 
