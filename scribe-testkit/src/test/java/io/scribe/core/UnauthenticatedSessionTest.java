@@ -64,6 +64,11 @@ class UnauthenticatedSessionTest {
         stranger.receiveMessage("{\"type\":\"auth\",\"id\":1,\"user\":\"eve\",\"password\":\"guess\"}");
         stranger.disconnect();
         hub.client("stranger-2").connect(NOWHERE, Wire.scribe()).disconnect();
+        // The same through an exchange (one HTTP request), answered 401.
+        Session request = hub.client("stranger-4").exchange(NOWHERE, Wire.scribe());
+        request.receiveMessage("{\"type\":\"sync\",\"id\":1,\"from\":null}");
+        request.disconnect();
+        assertThat(hub.store().cursor(Acknowledged.KEY_PREFIX + "stranger-4")).isEmpty();
 
         assertThat(hub.store().cursor(Acknowledged.KEY_PREFIX + "stranger-1")).isEmpty();
         assertThat(hub.store().cursor(Acknowledged.KEY_PREFIX + "stranger-2")).isEmpty();
