@@ -57,11 +57,50 @@ final class Clients {
         }
     }
 
-    /** The clients with at least one open session, once per session. */
+    /**
+     * A session closed: its client was seen until now, which its acknowledged position is written with; but a session
+     * that never got in (it did not authenticate on a Scriber that requires it) is no client seen (see {@link
+     * #dropUnseen}).
+     */
+    void ended(Session session) {
+        if (scriber.authenticator == null || session.principal().isPresent()) {
+            session.client().acknowledged.flush();
+        } else {
+            dropUnseen(session.client());
+        }
+    }
+
+    /**
+     * Drops the record of {@code client} when nothing of it is stored (neither a cursor nor an acknowledged position)
+     * and it has no open session: a name a session gave that never got in (it did not authenticate on a Scriber that
+     * requires it). Such a session writes no acknowledged position either, so that a stranger naming itself neither
+     * leaves records behind nor holds the log back from compaction for the retention.
+     */
+    private void dropUnseen(Client client) {
+        scriber.lock.lock();
+        try {
+            if (byId.get(client.id()) == client && client.sessions().isEmpty()
+                    && scriber.store.cursor(client.id()).isEmpty()
+                    && scriber.store.cursor(Acknowledged.KEY_PREFIX + client.id()).isEmpty()) {
+                byId.remove(client.id());
+            }
+        } catch (RuntimeException e) {
+            // The store could not tell: the record stays, as it would have.
+        } finally {
+            scriber.lock.unlock();
+        }
+    }
+
+    /**
+     * The clients with at least one open session, once per session; a session still to authenticate (on a Scriber
+     * that requires it) does not count: it has seen nothing here.
+     */
     List<Client> connected() {
         List<Client> connected = new ArrayList<>();
         for (Session s : scriber.sessions) {
-            connected.add(s.client());
+            if (scriber.authenticator == null || s.principal().isPresent()) {
+                connected.add(s.client());
+            }
         }
         return connected;
     }

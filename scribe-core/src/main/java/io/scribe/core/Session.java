@@ -366,10 +366,9 @@ public final class Session {
         open = false;
         pushing = false;
         scriber.sessions.remove(this);
-        int partial;
         // Not reset: disconnect may run inside feed (a handler or a failed send), and the decoder must finish its
         // loop intact; frames after this point are dropped by the sink.
-        partial = inbound.buffered();
+        int partial = inbound.buffered();
         if (partial > 0) {
             scriber.report(new ScribeException(ScribeException.BAD_REQUEST, "truncated frame from " + client.id()
                     + ": " + partial + " bytes of an incomplete frame discarded at disconnect"));
@@ -382,7 +381,7 @@ public final class Session {
         } catch (RuntimeException e) {
             log.debug("session {}: close failed", client.id(), e);
         }
-        client.acknowledged.flush();
+        scriber.clients.ended(this);
         status.set(ConnectionStatus.State.OFFLINE, closeCause);
     }
 

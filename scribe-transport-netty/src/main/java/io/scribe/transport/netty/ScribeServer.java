@@ -411,7 +411,8 @@ public final class ScribeServer implements AutoCloseable {
 
         /**
          * Bounds what one connection may keep in memory for a peer that reads slowly: over {@code high} queued bytes
-         * the channel stops reading from it until it is under {@code low}; a connection that stays over {@code high}
+         * the channel is unwritable until it is under {@code low} (it goes on reading, so that two peers writing to
+         * each other never both wait for the other to read); a connection that stays over {@code high}
          * for {@code unwritableTimeout}, or exceeds {@code max} bytes, is dropped (its peer catches up later from
          * its cursor). Defaults 256 KiB, 1 MiB, 64 MiB, 30 seconds.
          */

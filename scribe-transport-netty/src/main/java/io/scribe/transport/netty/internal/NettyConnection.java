@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * one task on the channel's event loop writes everything queued, then flushes once, so a burst of scribes costs one
  * system call rather than one per frame.
  *
- * <p>Back-pressure: the channel's write-buffer water marks make it unwritable when the peer reads too slowly; the
- * channel then stops reading (see {@link SessionHandler}). A connection whose outbound bytes exceed {@link
+ * <p>Back-pressure: the channel's write-buffer water marks make it unwritable when the peer reads too slowly; one
+ * that stays so too long is dropped (see {@link SessionHandler}). A connection whose outbound bytes exceed {@link
  * Settings#maxPendingBytes()} is closed at once: its peer catches up from its cursor when it comes back.
  */
 public final class NettyConnection implements Connection {

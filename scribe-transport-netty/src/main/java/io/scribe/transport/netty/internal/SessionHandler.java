@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins a channel to its {@link Session} once the handshake is done: feeds what is read to the session, disconnects
  * it when the channel closes, sends a {@code noop} when the connection wrote nothing for the heartbeat interval,
- * drops a peer that was silent past the idle timeout, and stops reading while the channel is unwritable
- * (back-pressure), dropping the peer if that lasts too long.
+ * drops a peer that was silent past the idle timeout, and drops one whose channel stays unwritable too long
+ * (back-pressure). It keeps reading while the channel is unwritable, so that two peers writing to each other cannot
+ * each wait for the other to read.
  *
  * <p>For a byte stream, a {@link FrameGuard} watches the frame boundaries: after a frame that declares more than
  * the maximum, the session answers 413 and the connection is closed (the stream is out of step); a frame that starts
@@ -176,8 +177,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         boolean writable = ctx.channel().isWritable();
-        // Stop reading from a peer that does not read what we send: its requests would only add to the pile.
-        ctx.channel().config().setAutoRead(writable);
+        // Reading goes on: a peer may be unable to read what this side sends only because it waits for this side to
+        // read what it sends (two peers answering each other's catch-up with large pages). Stopping reading here
+        // would make both wait for ever; what is queued for the peer stays bounded by the maximum and the timeout.
         if (!writable) {
             long epoch = ++unwritableEpoch;
             ctx.executor().schedule(() -> {

@@ -15,7 +15,7 @@ import java.util.function.Function;
  * @param heartbeat a {@code noop} is sent when nothing was written for this long
  * @param idleTimeout a peer silent for this long (nothing read) is dropped; also bounds the handshake
  * @param lowWaterMark outbound bytes under which a channel is writable again
- * @param highWaterMark outbound bytes over which a channel turns unwritable and stops reading
+ * @param highWaterMark outbound bytes over which a channel turns unwritable (it goes on reading)
  * @param maxPendingBytes outbound bytes over which a connection is dropped at once
  * @param unwritableTimeout a connection that stays unwritable this long is dropped
  * @param syncroNamer names a Syncro peer (which sends no hello) from its address
