@@ -92,9 +92,14 @@ public final class Json {
 
     /** Reads the stored form of an object state (see {@link #toJson(ObjectState)}); malformed input is a 400. */
     public static ObjectState objectState(byte[] bytes) {
+        return objectState(bytes, 0, bytes.length);
+    }
+
+    /** The state in {@code length} bytes of {@code bytes} from {@code offset}, as {@link #objectState(byte[])}. */
+    public static ObjectState objectState(byte[] bytes, int offset, int length) {
         // By stream when the bytes are in the shape a store writes; else as a tree, which says what is wrong.
-        ObjectState read = StateJson.read(STATE_READER, bytes);
-        return read != null ? read : objectState(parse(STATE_READER, bytes, 0, bytes.length));
+        ObjectState read = StateJson.read(STATE_READER, bytes, offset, length);
+        return read != null ? read : objectState(parse(STATE_READER, bytes, offset, length));
     }
 
     private static JsonNode parse(ObjectReader reader, byte[] bytes, int offset, int length) {

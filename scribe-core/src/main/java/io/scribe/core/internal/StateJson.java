@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.ScribeException;
 import io.scribe.core.spi.ObjectState;
@@ -20,11 +21,19 @@ import java.util.Map;
  */
 final class StateJson {
 
+    /** The owner of the stamps being read, until they are frozen. */
+    private static final Object READ = new Object();
+
     private StateJson() {}
 
     /** The state {@code bytes} hold, read by stream; null when they are not in the shape a store writes. */
     static ObjectState read(ObjectReader reader, byte[] bytes) {
-        try (JsonParser p = reader.createParser(bytes)) {
+        return read(reader, bytes, 0, bytes.length);
+    }
+
+    /** The state in {@code length} bytes of {@code bytes} from {@code offset}, as {@link #read(ObjectReader, byte[])}. */
+    static ObjectState read(ObjectReader reader, byte[] bytes, int offset, int length) {
+        try (JsonParser p = reader.createParser(bytes, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -50,10 +59,10 @@ final class StateJson {
                         if (t != JsonToken.START_OBJECT) {
                             return null;
                         }
-                        fields = (ObjectNode) reader.readTree(p);
+                        fields = fields(reader, p);
                     }
                     case "stamps" -> {
-                        stamps = t == JsonToken.START_OBJECT ? stamps(p) : null;
+                        stamps = t == JsonToken.START_OBJECT ? stamps(p, fields) : null;
                         if (stamps == null) {
                             return null;
                         }
@@ -80,9 +89,43 @@ final class StateJson {
         }
     }
 
-    /** The stamps of the object {@code p} is on, by field; null when one is not a stamp as stored. */
-    private static Map<String, Stamp> stamps(JsonParser p) throws IOException {
-        Map<String, Stamp> stamps = new LinkedHashMap<>();
+    /**
+     * The members of the object {@code p} is on (its start), as {@code reader.readTree} would make them: a node of
+     * {@code reader}'s factory; a text, an int or long number, a boolean or a null member read straight into its
+     * node, any other member by {@code readTree}; a name given twice keeps its last value, in its first place. Not
+     * one tree-reading context per state for the scalars a state mostly holds.
+     */
+    private static ObjectNode fields(ObjectReader reader, JsonParser p) throws IOException {
+        JsonNodeFactory nodes = reader.getConfig().getNodeFactory();
+        ObjectNode fields = nodes.objectNode();
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            JsonToken t = p.nextToken();
+            JsonNode value;
+            if (t == JsonToken.VALUE_STRING) {
+                value = nodes.textNode(p.getText());
+            } else if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+                value = nodes.numberNode(p.getIntValue());
+            } else if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.LONG) {
+                value = nodes.numberNode(p.getLongValue());
+            } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+                value = nodes.booleanNode(t == JsonToken.VALUE_TRUE);
+            } else if (t == JsonToken.VALUE_NULL) {
+                value = nodes.nullNode();
+            } else {
+                value = reader.readTree(p);
+            }
+            fields.replace(name, value);
+        }
+        return fields;
+    }
+
+    /**
+     * The stamps of the object {@code p} is on, by field, in their order; null when one is not a stamp as stored. Up
+     * to {@link SmallStamps#MAX} of them in a frozen {@link SmallStamps}, which a state keeps without a copy (past
+     * it, a map that the state copies). {@code fields} are the state's fields read so far, or null.
+     */
+    private static Map<String, Stamp> stamps(JsonParser p, ObjectNode fields) throws IOException {
+        SmallStamps stamps = SmallStamps.empty(fields != null ? fields.size() : 4, READ);
         Stamp last = null;
         for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
             Stamp stamp = stamp(p, p.nextToken(), last);
@@ -92,6 +135,10 @@ final class StateJson {
             stamps.put(field, stamp);
             last = stamp;
         }
+        if (stamps.size() > SmallStamps.MAX) {
+            return new LinkedHashMap<>(stamps);
+        }
+        stamps.freeze(fields);
         return stamps;
     }
 

@@ -20,6 +20,16 @@ public interface Codec {
     /** @throws io.scribe.core.ScribeException when the bytes are not an object state */
     ObjectState decodeState(byte[] bytes);
 
+    /**
+     * The state in {@code length} bytes of {@code bytes} from {@code offset}, as {@link #decodeState(byte[])} reads
+     * those bytes alone (so a store can read many states out of one buffer it reuses); this default copies them.
+     *
+     * @throws io.scribe.core.ScribeException when the bytes are not an object state
+     */
+    default ObjectState decodeState(byte[] bytes, int offset, int length) {
+        return decodeState(java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+    }
+
     /** The JSON codec, UTF-8 encoded. */
     static Codec json() {
         return JsonCodec.INSTANCE;
@@ -47,6 +57,12 @@ enum JsonCodec implements Codec {
 
     @Override
     public ObjectState decodeState(byte[] bytes) {
-        return Json.objectState(bytes);
+        return Json.objectState(bytes, 0, bytes.length);
+    }
+
+    @Override
+    public ObjectState decodeState(byte[] bytes, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        return Json.objectState(bytes, offset, length);
     }
 }

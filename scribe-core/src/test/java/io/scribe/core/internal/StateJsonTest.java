@@ -98,4 +98,82 @@ class StateJsonTest {
             assertThat(byCodec(json)).as(json).isEqualTo(byTree(json));
         }
     }
+
+    @Test
+    void fieldsOfEveryKindAreTheNodesTheTreeMakes() throws Exception {
+        String fields = "{\"s\":\"caf\\u00e9 \\\"q\\\" \u2603\",\"e\":\"\",\"i\":-7,\"z\":0,"
+                + "\"maxInt\":2147483647,\"l\":2147483648,\"minLong\":-9223372036854775808,"
+                + "\"big\":92233720368547758070,\"d\":1.5,\"negZero\":-0.0,\"exp\":1e300,\"t\":true,"
+                + "\"f\":false,\"nul\":null,\"o\":{\"a\":[1,{\"b\":2.25}],\"c\":\"x\"},\"arr\":[],"
+                + "\"dup\":1,\"after\":2,\"dup\":\"last\"}";
+        String json = "{\"klass\":\"K\",\"id\":\"1\",\"fields\":" + fields + ",\"stamps\":{\"s\":[5,\"g\"]}}";
+        ObjectState streamed = StateJson.read(READER, json.getBytes(UTF_8));
+        // The tree path as a store's bytes take it: objects held in SmallMaps.
+        ObjectState tree = Json.objectState(READER.readTree(json));
+
+        assertThat(streamed).isNotNull().isEqualTo(tree);
+        assertThat(streamed.fields().toString()).isEqualTo(tree.fields().toString());
+        assertThat(nodeClasses(streamed.fields())).isEqualTo(nodeClasses(tree.fields()));
+    }
+
+    /** Each node of {@code node} by its path, as its class: equal trees of other node types differ here. */
+    private static Map<String, Class<?>> nodeClasses(com.fasterxml.jackson.databind.JsonNode node) {
+        Map<String, Class<?>> out = new LinkedHashMap<>();
+        collect("", node, out);
+        return out;
+    }
+
+    private static void collect(String path, com.fasterxml.jackson.databind.JsonNode node, Map<String, Class<?>> out) {
+        out.put(path, node.getClass());
+        if (node.isObject()) {
+            node.fieldNames().forEachRemaining(name -> collect(path + "/" + name, node.get(name), out));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                collect(path + "/" + i, node.get(i), out);
+            }
+        }
+    }
+
+    @Test
+    void stampsAreKeptInTheirOrderAndCannotBeChanged() {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 14; i++) {
+            many.append(i > 0 ? "," : "").append("\"f").append(i).append("\":[").append(20 - i).append(",\"g\"]");
+        }
+        for (String stamps : List.of("{\"b\":[5,\"g\"],\"a\":[6,\"h\",5],\"c\":[5,\"g\"]}", "{" + many + "}")) {
+            String json = "{\"klass\":\"K\",\"id\":\"1\",\"fields\":{},\"stamps\":" + stamps + "}";
+            ObjectState state = StateJson.read(READER, json.getBytes(UTF_8));
+
+            assertThat(state).isNotNull().isEqualTo(byTree(json));
+            if (state.stamps().size() <= SmallStamps.MAX) {
+                assertThat(List.copyOf(state.stamps().keySet())).containsExactly("b", "a", "c");
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> state.stamps().put("x", new Stamp(1, "g")))
+                    .isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+
+    @Test
+    void aStateInsideALargerBufferIsReadAsItsBytesAlone() {
+        ObjectState state = new ObjectState("Task", "t-1", Json.object().put("id", "t-1").put("n", 3),
+                Map.of("id", new Stamp(4, "g")), null);
+        byte[] stored = Codec.json().encode(state);
+        byte[] buffer = new byte[stored.length + 20];
+        java.util.Arrays.fill(buffer, (byte) '{');
+        System.arraycopy(stored, 0, buffer, 7, stored.length);
+
+        assertThat(Codec.json().decodeState(buffer, 7, stored.length)).isEqualTo(state);
+        // The bytes around it are no part of it: a state cut short is refused as it is alone.
+        assertThat(byCodec(buffer, 7, stored.length - 1)).isEqualTo(byCodec(new String(stored, 0, stored.length - 1,
+                UTF_8)));
+        assertThat(byCodec(buffer, 7, stored.length - 1)).asString().startsWith("400 ");
+    }
+
+    private static Object byCodec(byte[] bytes, int offset, int length) {
+        try {
+            return Codec.json().decodeState(bytes, offset, length);
+        } catch (ScribeException e) {
+            return e.code() + " " + e.getMessage();
+        }
+    }
 }
