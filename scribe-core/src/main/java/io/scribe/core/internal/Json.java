@@ -102,6 +102,20 @@ public final class Json {
         return read != null ? read : objectState(parse(STATE_READER, bytes, offset, length));
     }
 
+    /**
+     * Calls {@code action} with each of the {@code count} states stored one after the other in {@code bytes}, the
+     * {@code i}th from where the one before it ends (the first from 0) to {@code ends[i]}, in that order, each as
+     * {@link #objectState(byte[], int, int)} reads it; one parser reads them all.
+     */
+    public static void objectStates(byte[] bytes, int[] ends, int count,
+            java.util.function.Consumer<? super ObjectState> action) {
+        java.util.Objects.checkFromToIndex(0, count, ends.length);
+        if (count > 0) {
+            java.util.Objects.checkFromToIndex(0, ends[count - 1], bytes.length);
+        }
+        StateJson.readAll(STATE_READER, bytes, ends, count, action, Json::objectState);
+    }
+
     private static JsonNode parse(ObjectReader reader, byte[] bytes, int offset, int length) {
         try {
             JsonNode node = reader.readTree(bytes, offset, length);

@@ -176,4 +176,53 @@ class StateJsonTest {
             return e.code() + " " + e.getMessage();
         }
     }
+
+    @Test
+    void statesOneAfterTheOtherAreEachReadAsTheyAreAlone() {
+        ObjectState a = new ObjectState("Task", "t-1", Json.object().put("id", "t-1").put("n", 3),
+                Map.of("id", new Stamp(4, "g"), "n", new Stamp(4, "g")), null);
+        ObjectState b = new ObjectState("Task", "t-2", Json.object().put("id", "t-2").put("n", 4L << 33),
+                Map.of("id", new Stamp(5, "g"), "n", new Stamp(6, "h", 5)), null);
+        String ok = new String(Codec.json().encode(a), UTF_8);
+        String ok2 = new String(Codec.json().encode(b), UTF_8);
+        List<String> stored = List.of(ok, ok2, " " + ok + "\n", "", ok2, "  ", ok,
+                // Cut short: a parser going on into the next state's bytes must not take them as its end.
+                ok.substring(0, ok.length() - 1), ok2, ok.substring(0, ok.indexOf("\"fields\"") + 9), ok,
+                ok + " {}", ok2, ok + "x", ok, "\uFEFF" + ok, ok2, ok.replace("\"n\":3", "\"n\":3.0"),
+                ok.replace("\"id\":\"t-1\",\"n\"", "\"id\":\"t-1\",\"id\":\"again\",\"n\""),
+                "{\"klass\":\"K\",\"id\":\"1\",\"fields\":{}}{}", ok, ok2, ok);
+        StringBuilder all = new StringBuilder();
+        int[] ends = new int[stored.size()];
+        for (int i = 0; i < stored.size(); i++) {
+            all.append(stored.get(i));
+            ends[i] = all.toString().getBytes(UTF_8).length;
+        }
+        byte[] bytes = all.toString().getBytes(UTF_8);
+        List<Object> alone = new java.util.ArrayList<>();
+        for (String one : stored) {
+            alone.add(byCodec(one));
+        }
+        List<Object> together = new java.util.ArrayList<>();
+        for (int from = 0; from < stored.size(); ) {
+            // A state that is no state throws where it stands; the rest are read on from the next one.
+            int first = from;
+            int[] rest = new int[stored.size() - first];
+            for (int i = first; i < stored.size(); i++) {
+                rest[i - first] = ends[i] - (first == 0 ? 0 : ends[first - 1]);
+            }
+            byte[] tail = java.util.Arrays.copyOfRange(bytes, first == 0 ? 0 : ends[first - 1], bytes.length);
+            int before = together.size();
+            try {
+                Codec.json().decodeStates(tail, rest, rest.length, together::add);
+                from = stored.size();
+            } catch (ScribeException e) {
+                together.add(e.code() + " " + e.getMessage());
+                from = first + together.size() - before;
+            }
+        }
+
+        assertThat(together).isEqualTo(alone);
+        assertThat(alone).contains(a, b).anySatisfy(o -> assertThat(o).asString().startsWith("400 "));
+        assertThat(alone.stream().filter(ObjectState.class::isInstance).count()).isGreaterThan(12);
+    }
 }

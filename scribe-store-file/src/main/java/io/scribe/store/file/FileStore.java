@@ -768,15 +768,13 @@ public final class FileStore implements Store {
         checkOpen();
         // One segment at a time, copied first: the action must not run while Chronicle Map holds a segment lock, and
         // a copy of every state at once would double the heap a peer needs to start. Copied into one buffer, reused
-        // from segment to segment, and read from there.
+        // from segment to segment, and read from there in one pass.
         SegmentStates values = new SegmentStates();
         for (int i = 0; i < objects.segments(); i++) {
             try (var segment = objects.segmentContext(i)) {
                 segment.forEachSegmentEntry(e -> values.add(e.value()));
             }
-            for (int k = 0; k < values.count(); k++) {
-                action.accept(CODEC.decodeState(values.bytes(), values.start(k), values.length(k)));
-            }
+            CODEC.decodeStates(values.bytes(), values.ends(), values.count(), action);
             values.clear();
         }
     }

@@ -201,7 +201,7 @@ class FileStoreTest {
             for (int i = 0; i < 40; i++) {
                 // From a few bytes to past the 64 KB a segment's states are first copied into.
                 String title = "t".repeat(i % 4 == 0 ? 70_000 + i : i);
-                var fields = JSON.createObjectNode().put("id", "o" + i).put("title", title).put("n", (long) i << 40);
+                var fields = JSON.createObjectNode().put("id", "o" + i).put("title", title).put("n", (i + 1L) << 40);
                 states.put("o" + i, new io.scribe.core.spi.ObjectState("Task", "o" + i, fields,
                         Map.of("id", new io.scribe.core.spi.Stamp(i + 1, "p"), "title",
                                 new io.scribe.core.spi.Stamp(i + 2, "q", i + 1)), null));

@@ -38,14 +38,9 @@ public final class SegmentStates {
         return bytes;
     }
 
-    /** Where the {@code i}th state starts in {@link #bytes}. */
-    public int start(int i) {
-        return i == 0 ? 0 : ends[i - 1];
-    }
-
-    /** The length of the {@code i}th state. */
-    public int length(int i) {
-        return ends[i] - start(i);
+    /** Where each state ends in {@link #bytes} (each starts where the one before it ends, the first at 0). */
+    public int[] ends() {
+        return ends;
     }
 
     /** Forgets the states held, keeping the buffer. */
