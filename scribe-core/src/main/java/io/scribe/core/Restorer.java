@@ -60,16 +60,16 @@ final class Restorer {
             return 0;
         }
         long maxClock = 0;
-        Key key = new Key(state.klass(), state.id());
         for (Stamp stamp : state.stamps().values()) {
             maxClock = Math.max(maxClock, stamp.clock());
         }
         if (state.tombstone() != null) {
-            scriber.live.states.put(key, Committer.held(state));
+            scriber.live.states.put(new Key(state.klass(), state.id()), Committer.held(state));
             return Math.max(maxClock, state.tombstone().clock());
         }
         SyncedClass<?> c = scriber.classes.byKlass(state.klass());
         if (c == null) {
+            Key key = new Key(state.klass(), state.id());
             log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
                     scriber.guid, key);
             scriber.live.states.put(key, Committer.held(state));
@@ -81,7 +81,7 @@ final class Restorer {
         // every value is in its normal form already (the usual case); else a copy is (the store may hold the same
         // instance, and keeps what it stored).
         ObjectNode normalized = state.fields();
-        for (FieldModel f : c.fields.values()) {
+        for (FieldModel f : c.fieldArray) {
             JsonNode v = state.fields().get(f.name());
             if (v != null) {
                 Object value = c.fromJson(f, v);
@@ -101,7 +101,7 @@ final class Restorer {
         JsonNode idValue = normalized.get(c.idField.name());
         String id = idValue != null && idValue.isTextual() && idValue.textValue().equals(state.id())
                 ? idValue.textValue() : state.id();
-        key = new Key(c.klass, id);
+        Key key = new Key(c.klass, id);
         scriber.live.states.put(key, Committer.held(
                 new ObjectState(c.klass, id, normalized, share(state.stamps(), normalized, shared), null)));
         scriber.live.bind(key, object);

@@ -133,7 +133,7 @@ final class StateJson {
                         return null;
                     }
                     if (key.equals("klass")) {
-                        klass = p.getText();
+                        klass = scratch != null ? scratch.klass = scratch.text(p, scratch.klass) : p.getText();
                     } else {
                         id = p.getText();
                     }
@@ -145,14 +145,14 @@ final class StateJson {
                     fields = scratch != null ? scratch.fields(reader, p) : fields(reader, p);
                 }
                 case "stamps" -> {
-                    stamps = t == JsonToken.START_OBJECT ? stamps(p, fields) : null;
+                    stamps = t == JsonToken.START_OBJECT ? stamps(p, fields, scratch) : null;
                     if (stamps == null) {
                         return null;
                     }
                 }
                 case "tombstone" -> {
                     if (t != JsonToken.VALUE_NULL) {
-                        tombstone = stamp(p, t, null);
+                        tombstone = stamp(p, t, null, scratch);
                         if (tombstone == null) {
                             return null;
                         }
@@ -210,6 +210,24 @@ final class StateJson {
         private final String[] names = new String[SmallMap.MAX];
         private final JsonNode[] values = new JsonNode[SmallMap.MAX];
         private String[] lastKeys;
+        /** The class and the stamp origin last read: the same instance for the next state that names them. */
+        private String klass;
+        private String origin;
+
+        /** The text of the string token {@code p} is on: {@code last} itself when it is that text. */
+        String text(JsonParser p, String last) throws IOException {
+            if (last == null || p.getTextLength() != last.length()) {
+                return p.getText();
+            }
+            char[] chars = p.getTextCharacters();
+            int offset = p.getTextOffset();
+            for (int i = 0; i < last.length(); i++) {
+                if (chars[offset + i] != last.charAt(i)) {
+                    return p.getText();
+                }
+            }
+            return last;
+        }
 
         ObjectNode fields(ObjectReader reader, JsonParser p) throws IOException {
             int size = 0;
@@ -256,11 +274,11 @@ final class StateJson {
      * to {@link SmallStamps#MAX} of them in a frozen {@link SmallStamps}, which a state keeps without a copy (past
      * it, a map that the state copies). {@code fields} are the state's fields read so far, or null.
      */
-    private static Map<String, Stamp> stamps(JsonParser p, ObjectNode fields) throws IOException {
+    private static Map<String, Stamp> stamps(JsonParser p, ObjectNode fields, Scratch scratch) throws IOException {
         SmallStamps stamps = SmallStamps.empty(fields != null ? fields.size() : 4, READ);
         Stamp last = null;
         for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
-            Stamp stamp = stamp(p, p.nextToken(), last);
+            Stamp stamp = stamp(p, p.nextToken(), last, scratch);
             if (stamp == null) {
                 return null;
             }
@@ -278,7 +296,7 @@ final class StateJson {
      * The stamp {@code [clock, origin]} or {@code [clock, origin, base]} whose start {@code p} is on ({@code t}):
      * {@code last} itself when it is equal; null when it is not in that shape.
      */
-    private static Stamp stamp(JsonParser p, JsonToken t, Stamp last) throws IOException {
+    private static Stamp stamp(JsonParser p, JsonToken t, Stamp last, Scratch scratch) throws IOException {
         if (t != JsonToken.START_ARRAY || !ScribeJson.isLong(p, p.nextToken())) {
             return null;
         }
@@ -286,7 +304,7 @@ final class StateJson {
         if (p.nextToken() != JsonToken.VALUE_STRING) {
             return null;
         }
-        String origin = p.getText();
+        String origin = scratch != null ? scratch.origin = scratch.text(p, scratch.origin) : p.getText();
         long base = 0;
         JsonToken next = p.nextToken();
         if (next != JsonToken.END_ARRAY) {

@@ -225,4 +225,24 @@ class StateJsonTest {
         assertThat(alone).contains(a, b).anySatisfy(o -> assertThat(o).asString().startsWith("400 "));
         assertThat(alone.stream().filter(ObjectState.class::isInstance).count()).isGreaterThan(12);
     }
+
+    @Test
+    void statesReadTogetherShareTheirClassAndStampOriginAndKeys() {
+        StringBuilder all = new StringBuilder();
+        int[] ends = new int[3];
+        for (int i = 0; i < 3; i++) {
+            all.append(new String(Codec.json().encode(new ObjectState("Task", "t-" + i,
+                    Json.object().put("id", "t-" + i).put("title", "x" + i),
+                    Map.of("id", new Stamp(10 + i, "peer"), "title", new Stamp(10 + i, "peer")), null)), UTF_8));
+            ends[i] = all.length();
+        }
+        List<ObjectState> read = new java.util.ArrayList<>();
+        Codec.json().decodeStates(all.toString().getBytes(UTF_8), ends, 3, read::add);
+
+        assertThat(read).extracting(ObjectState::id).containsExactly("t-0", "t-1", "t-2");
+        assertThat(read.get(2).klass()).isSameAs(read.get(0).klass());
+        assertThat(read.get(2).stamps().get("id").origin()).isSameAs(read.get(0).stamps().get("title").origin());
+        assertThat(HeldNode.sharedKeys(read.get(2).fields())).isNotNull()
+                .isSameAs(HeldNode.sharedKeys(read.get(0).fields()));
+    }
 }
