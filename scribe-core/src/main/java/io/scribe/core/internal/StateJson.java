@@ -16,9 +16,11 @@ import java.util.function.Consumer;
 
 /**
  * The stored form of an object state, {@code {klass, id, fields, stamps, tombstone}}, read as a stream of tokens: only
- * {@code fields} becomes a tree (of {@link SmallMap}s, the form a held state keeps), each stamp is read straight into a
- * {@link Stamp}, and a stamp equal to the one before it is that same instance. A state in any other shape is read by
- * the tree path ({@link Json#objectState(JsonNode)}), which gives the same state or the same error.
+ * {@code fields} becomes a tree (of {@link SmallMap}s, the form a held state keeps; its scalar members read straight
+ * into their nodes), each stamp is read straight into a {@link Stamp}, a stamp equal to the one before it is that same
+ * instance, and the stamps are kept in a frozen {@link SmallStamps}. A state in any other shape is read by the tree
+ * path ({@link Json#objectState(JsonNode)}), which gives the same state or the same error. Many states stored one
+ * after the other are read by one parser ({@link #readAll}).
  */
 final class StateJson {
 
