@@ -3,6 +3,14 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.SyncedClass.FieldModel;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.scribe.core.internal.ScalarJson;
+import io.scribe.core.internal.HeldNode;
+import io.scribe.core.internal.UniformStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.HashMap;
@@ -52,16 +60,16 @@ final class Restorer {
             return 0;
         }
         long maxClock = 0;
-        Key key = new Key(state.klass(), state.id());
         for (Stamp stamp : state.stamps().values()) {
             maxClock = Math.max(maxClock, stamp.clock());
         }
         if (state.tombstone() != null) {
-            scriber.live.states.put(key, Committer.held(state));
+            scriber.live.states.put(new Key(state.klass(), state.id()), Committer.held(state));
             return Math.max(maxClock, state.tombstone().clock());
         }
         SyncedClass<?> c = scriber.classes.byKlass(state.klass());
         if (c == null) {
+            Key key = new Key(state.klass(), state.id());
             log.warn("scriber {}: stored object {} belongs to no registered class; kept in the store only",
                     scriber.guid, key);
             scriber.live.states.put(key, Committer.held(state));
@@ -73,12 +81,12 @@ final class Restorer {
         // every value is in its normal form already (the usual case); else a copy is (the store may hold the same
         // instance, and keeps what it stored).
         ObjectNode normalized = state.fields();
-        for (FieldModel f : c.fields.values()) {
+        for (FieldModel f : c.fieldArray) {
             JsonNode v = state.fields().get(f.name());
             if (v != null) {
                 Object value = c.fromJson(f, v);
                 c.set(object, f, value);
-                if (!c.policy.listMerged().contains(f.name())) {
+                if (!c.policy.listMerged().contains(f.name()) && !normal(c, f, object, v)) {
                     // (A merged list's held form carries ids and positions its Java value has not.)
                     JsonNode normal = c.toJson(f, value);
                     if (normal.getClass() != v.getClass() || !normal.equals(v)) {
@@ -93,22 +101,52 @@ final class Restorer {
         JsonNode idValue = normalized.get(c.idField.name());
         String id = idValue != null && idValue.isTextual() && idValue.textValue().equals(state.id())
                 ? idValue.textValue() : state.id();
-        key = new Key(c.klass, id);
+        Key key = new Key(c.klass, id);
         scriber.live.states.put(key, Committer.held(
-                new ObjectState(c.klass, id, normalized, share(state.stamps(), shared), null)));
+                new ObjectState(c.klass, id, normalized, share(state.stamps(), normalized, shared), null)));
         scriber.live.bind(key, object);
         scriber.recorder.bind(object, true);
         return maxClock;
     }
 
     /**
-     * {@code stamps} with one instance per distinct stamp (the fields a create or an update wrote share theirs, as
-     * they do when recorded here) and origins and field names taken from {@code shared}, as the immutable map an
-     * {@link ObjectState} keeps (so it is not copied again). An object holds a few distinct stamps: they are found
-     * by scanning.
+     * Whether {@code v}, the stored value of the scalar field {@code f} now set in {@code object}, is the node the
+     * field's value converts back to ({@code c.toJson}), known without making that node: a text, int, long, boolean or
+     * double node (never a subclass) equal to what the field holds. False when it cannot tell that way.
+     */
+    private static boolean normal(SyncedClass<?> c, FieldModel f, Object object, JsonNode v) {
+        Class<?> type = v.getClass();
+        if (!c.direct(f) || (type != TextNode.class && type != IntNode.class && type != LongNode.class
+                && type != BooleanNode.class && type != DoubleNode.class)) {
+            return false;
+        }
+        try {
+            return ScalarJson.same(f.field(), object, v);
+        } catch (IllegalAccessException e) {
+            return false;
+        }
+    }
+
+    /**
+     * {@code stamps} of the held {@code fields} as a {@link UniformStamps} when they are one stamp for every field;
+     * otherwise {@code stamps} with one instance per distinct stamp (the fields a create or an update wrote share
+     * theirs, as they do when recorded here) and origins and field names taken from {@code shared}, as the immutable
+     * map an {@link ObjectState} keeps (so it is not copied again). An object holds a few distinct stamps: they are
+     * found by scanning.
      */
     @SuppressWarnings("unchecked")
-    private static Map<String, Stamp> share(Map<String, Stamp> stamps, Map<String, String> shared) {
+    private static Map<String, Stamp> share(
+            Map<String, Stamp> stamps, ObjectNode fields, Map<String, String> shared) {
+        if (HeldNode.indexed(fields) >= 0) {
+            // One stamp for every field (the usual case): held as a view over the fields, with no map of its own.
+            Map<String, Stamp> one = UniformStamps.of(stamps, fields);
+            if (one instanceof UniformStamps uniform) {
+                Stamp stamp = uniform.stamp();
+                String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
+                return origin == stamp.origin() && uniform.over(fields) ? uniform : UniformStamps.all(fields,
+                        origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base()));
+            }
+        }
         Map.Entry<String, Stamp>[] out = new Map.Entry[stamps.size()];
         Stamp[] read = new Stamp[stamps.size()];
         Stamp[] kept = new Stamp[stamps.size()];

@@ -42,6 +42,25 @@ public final class HeldNode {
         return new Held(new SmallMap(4));
     }
 
+    /**
+     * A node of the first {@code size} of {@code keys} (distinct, at most {@link SmallMap#MAX}) and {@code values},
+     * copied, its keys shared with the other held maps of the same keys ({@link #compact}): {@code shared} itself when
+     * given, which must be a key array {@link #sharedKeys} gave for the same keys in the same order.
+     */
+    public static ObjectNode of(String[] keys, JsonNode[] values, int size, String[] shared) {
+        SmallMap map;
+        if (shared != null) {
+            map = new SmallMap(shared, size);
+        } else {
+            map = new SmallMap(size);
+            System.arraycopy(keys, 0, map.keys, 0, size);
+            map.size = (byte) size;
+        }
+        System.arraycopy(values, 0, map.values, 0, size);
+        map.shareKeys();
+        return new Held(map);
+    }
+
     /** A new, empty object node held in a SmallMap with room for {@code capacity} children before it grows. */
     public static ObjectNode node(int capacity) {
         return new Held(new SmallMap(capacity));

@@ -92,9 +92,28 @@ public final class Json {
 
     /** Reads the stored form of an object state (see {@link #toJson(ObjectState)}); malformed input is a 400. */
     public static ObjectState objectState(byte[] bytes) {
+        return objectState(bytes, 0, bytes.length);
+    }
+
+    /** The state in {@code length} bytes of {@code bytes} from {@code offset}, as {@link #objectState(byte[])}. */
+    public static ObjectState objectState(byte[] bytes, int offset, int length) {
         // By stream when the bytes are in the shape a store writes; else as a tree, which says what is wrong.
-        ObjectState read = StateJson.read(STATE_READER, bytes);
-        return read != null ? read : objectState(parse(STATE_READER, bytes, 0, bytes.length));
+        ObjectState read = StateJson.read(STATE_READER, bytes, offset, length);
+        return read != null ? read : objectState(parse(STATE_READER, bytes, offset, length));
+    }
+
+    /**
+     * Calls {@code action} with each of the {@code count} states stored one after the other in {@code bytes}, the
+     * {@code i}th from where the one before it ends (the first from 0) to {@code ends[i]}, in that order, each as
+     * {@link #objectState(byte[], int, int)} reads it; one parser reads them all.
+     */
+    public static void objectStates(byte[] bytes, int[] ends, int count,
+            java.util.function.Consumer<? super ObjectState> action) {
+        java.util.Objects.checkFromToIndex(0, count, ends.length);
+        if (count > 0) {
+            java.util.Objects.checkFromToIndex(0, ends[count - 1], bytes.length);
+        }
+        StateJson.readAll(STATE_READER, bytes, ends, count, action, Json::objectState);
     }
 
     private static JsonNode parse(ObjectReader reader, byte[] bytes, int offset, int length) {

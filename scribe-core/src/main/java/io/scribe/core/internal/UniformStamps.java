@@ -62,6 +62,11 @@ public final class UniformStamps implements Map<String, Stamp> {
         return new UniformStamps(fields, first);
     }
 
+    /** {@code stamp} as the stamp of every field of {@code fields}. */
+    public static UniformStamps all(ObjectNode fields, Stamp stamp) {
+        return new UniformStamps(Objects.requireNonNull(fields, "fields"), Objects.requireNonNull(stamp, "stamp"));
+    }
+
     /** Whether this is the view over {@code node} itself. */
     public boolean over(ObjectNode node) {
         return fields == node;

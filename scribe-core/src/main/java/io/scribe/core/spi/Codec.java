@@ -20,6 +20,33 @@ public interface Codec {
     /** @throws io.scribe.core.ScribeException when the bytes are not an object state */
     ObjectState decodeState(byte[] bytes);
 
+    /**
+     * The state in {@code length} bytes of {@code bytes} from {@code offset}, as {@link #decodeState(byte[])} reads
+     * those bytes alone (so a store can read many states out of one buffer it reuses); this default copies them.
+     *
+     * @throws io.scribe.core.ScribeException when the bytes are not an object state
+     */
+    default ObjectState decodeState(byte[] bytes, int offset, int length) {
+        return decodeState(java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+    }
+
+    /**
+     * Calls {@code action} with each of the {@code count} states stored one after the other in {@code bytes}, the
+     * {@code i}th from where the one before it ends (the first from 0) up to {@code ends[i]} (ascending), in that
+     * order, each as {@link #decodeState(byte[], int, int)} reads it; the first that is not a state throws, as it
+     * would there, after the ones before it were handed over. A store reads a batch of states this way; the JSON
+     * codec with one parser for them all; this default decodes them one by one.
+     *
+     * @throws io.scribe.core.ScribeException when one of them is not an object state
+     */
+    default void decodeStates(byte[] bytes, int[] ends, int count,
+            java.util.function.Consumer<? super ObjectState> action) {
+        for (int i = 0; i < count; i++) {
+            int start = i == 0 ? 0 : ends[i - 1];
+            action.accept(decodeState(bytes, start, ends[i] - start));
+        }
+    }
+
     /** The JSON codec, UTF-8 encoded. */
     static Codec json() {
         return JsonCodec.INSTANCE;
@@ -47,6 +74,18 @@ enum JsonCodec implements Codec {
 
     @Override
     public ObjectState decodeState(byte[] bytes) {
-        return Json.objectState(bytes);
+        return Json.objectState(bytes, 0, bytes.length);
+    }
+
+    @Override
+    public ObjectState decodeState(byte[] bytes, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        return Json.objectState(bytes, offset, length);
+    }
+
+    @Override
+    public void decodeStates(byte[] bytes, int[] ends, int count,
+            java.util.function.Consumer<? super ObjectState> action) {
+        Json.objectStates(bytes, ends, count, action);
     }
 }

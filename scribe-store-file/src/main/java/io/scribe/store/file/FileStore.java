@@ -9,6 +9,7 @@ import io.scribe.core.spi.Store;
 import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.file.internal.ChronicleRuntime;
 import io.scribe.store.file.internal.JournalRecord;
+import io.scribe.store.file.internal.SegmentStates;
 import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
@@ -766,15 +767,14 @@ public final class FileStore implements Store {
         Objects.requireNonNull(action, "action");
         checkOpen();
         // One segment at a time, copied first: the action must not run while Chronicle Map holds a segment lock, and
-        // a copy of every state at once would double the heap a peer needs to start.
-        List<byte[]> values = new ArrayList<>();
+        // a copy of every state at once would double the heap a peer needs to start. Copied into one buffer, reused
+        // from segment to segment, and read from there in one pass.
+        SegmentStates values = new SegmentStates();
         for (int i = 0; i < objects.segments(); i++) {
             try (var segment = objects.segmentContext(i)) {
-                segment.forEachSegmentEntry(e -> values.add(e.value().get().clone()));
+                segment.forEachSegmentEntry(e -> values.add(e.value()));
             }
-            for (byte[] v : values) {
-                action.accept(CODEC.decodeState(v));
-            }
+            CODEC.decodeStates(values.bytes(), values.ends(), values.count(), action);
             values.clear();
         }
     }

@@ -195,6 +195,25 @@ class FileStoreTest {
     }
 
     @Test
+    void forEachObjectHandsOutStatesOfEverySizeAsCommitted() {
+        try (FileStore store = FileStore.open(tmp.resolve("store"), 1000)) {
+            Map<String, io.scribe.core.spi.ObjectState> states = new java.util.HashMap<>();
+            for (int i = 0; i < 40; i++) {
+                // From a few bytes to past the 64 KB a segment's states are first copied into.
+                String title = "t".repeat(i % 4 == 0 ? 70_000 + i : i);
+                var fields = JSON.createObjectNode().put("id", "o" + i).put("title", title).put("n", (i + 1L) << 40);
+                states.put("o" + i, new io.scribe.core.spi.ObjectState("Task", "o" + i, fields,
+                        Map.of("id", new io.scribe.core.spi.Stamp(i + 1, "p"), "title",
+                                new io.scribe.core.spi.Stamp(i + 2, "q", i + 1)), null));
+            }
+            store.commit(new Commit(List.of(), List.copyOf(states.values()), Map.of()));
+            Map<String, io.scribe.core.spi.ObjectState> seen = new java.util.HashMap<>();
+            store.forEachObject(o -> assertThat(seen.put(o.id(), o)).isNull());
+            assertThat(seen).isEqualTo(states);
+        }
+    }
+
+    @Test
     void aLargeCommitIsSplitAcrossJournalParts() {
         Path dir = tmp.resolve("store");
         String big = "x".repeat(100_000);
