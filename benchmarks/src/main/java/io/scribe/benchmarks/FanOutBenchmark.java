@@ -186,13 +186,14 @@ public final class FanOutBenchmark {
             System.out.println();
             System.out.printf("over %d rounds: medians of the per-round figures; a round's latency is the median over "
                     + "its %d changes of the per-change figure across the %d clients (us)%n", rounds, slice, clients);
-            System.out.printf("%-8s %8s %8s %8s %10s %10s %12s %12s%n", "", "p50", "p99", "max", "changes/s",
-                    "call us", "B alloc/chg", "of which call");
+            System.out.printf("%-8s %8s %8s %8s %10s %10s %12s %12s %12s%n", "", "p50", "p99", "max", "changes/s",
+                    "call us", "call cpu us", "B alloc/chg", "of which call");
             for (String kind : kinds) {
                 List<Slice> l = slices.get(kind);
-                System.out.printf("%-8s %8.0f %8.0f %8.0f %10.0f %10.0f %12.0f %12.0f%n", kind, median(l, Slice::p50),
-                        median(l, Slice::p99), median(l, Slice::max), median(l, Slice::perSecond),
-                        median(l, Slice::callMicros), median(l, Slice::allocPerChange),
+                System.out.printf("%-8s %8.0f %8.0f %8.0f %10.0f %10.0f %12.0f %12.0f %12.0f%n", kind,
+                        median(l, Slice::p50), median(l, Slice::p99), median(l, Slice::max),
+                        median(l, Slice::perSecond), median(l, Slice::callMicros), median(l, Slice::callCpuMicros),
+                        median(l, Slice::allocPerChange),
                         median(l, Slice::callerAllocPerChange));
             }
             ratio("scribe/raw    p50", slices.get("scribe"), slices.get("raw"), Slice::p50);
@@ -219,11 +220,12 @@ public final class FanOutBenchmark {
 
     /**
      * One slice: latency and throughput of one kind. {@code callMicros}: how long the change call itself took on the
-     * calling thread (median over the one-at-a-time changes); allocation per change in the whole server JVM, and on
+     * calling thread (median over the one-at-a-time changes), and {@code callCpuMicros} the CPU time that thread spent
+     * in it (the rest it waited: for a core, or for a lock); allocation per change in the whole server JVM, and on
      * the calling thread alone, over the burst.
      */
-    record Slice(double p50, double p99, double max, double perSecond, double callMicros, double allocPerChange,
-            double callerAllocPerChange) {}
+    record Slice(double p50, double p99, double max, double perSecond, double callMicros, double callCpuMicros,
+            double allocPerChange, double callerAllocPerChange) {}
 
     /** {@code changes} changes one at a time (latency), then {@code burst} back to back (throughput). */
     private static Slice slice(Control control, String kind, Runnable change, int changes, int burst)
@@ -232,6 +234,7 @@ public final class FanOutBenchmark {
         double[] p99 = new double[changes];
         double[] max = new double[changes];
         double[] call = new double[changes];
+        double[] callCpu = new double[changes];
         for (int i = 0; i < changes; i++) {
             long until = System.nanoTime() + GAP_NANOS;
             while (System.nanoTime() < until) {
@@ -242,6 +245,7 @@ public final class FanOutBenchmark {
             p99[i] = s.p99;
             max[i] = s.max;
             call[i] = s.callMicros;
+            callCpu[i] = s.callCpuMicros;
         }
         Thread.sleep(20);
         long alloc0 = allocatedBytes();
@@ -251,7 +255,7 @@ public final class FanOutBenchmark {
         long alloc = allocatedBytes() - alloc0;
         Thread.sleep(20);
         return new Slice(median(p50), median(p99), median(max), burst / (b.last / 1e6), median(call),
-                alloc / (double) burst, caller / (double) burst);
+                median(callCpu), alloc / (double) burst, caller / (double) burst);
     }
 
     private static void ratio(String name, List<Slice> a, List<Slice> b, ToDoubleFunction<Slice> f) {
@@ -353,7 +357,8 @@ public final class FanOutBenchmark {
     }
 
     /** Per-change figures from the clients' JVM, in microseconds. */
-    record Stats(double p50, double p99, double max, double last, int bytes, double callMicros) {}
+    record Stats(double p50, double p99, double max, double last, int bytes, double callMicros,
+            double callCpuMicros) {}
 
     /** The line protocol to the clients' JVM: a command on its stdin, one answer line on its stdout. */
     static final class Control implements AutoCloseable {
@@ -377,14 +382,17 @@ public final class FanOutBenchmark {
         /** Arms the clients of {@code kind} for {@code count} messages, makes the changes, waits for all. */
         Stats change(String kind, int count, Runnable change) throws Exception {
             call("arm " + kind + " " + count);
+            java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 change.run();
             }
             long t1 = System.nanoTime();
+            long cpu1 = threads.getCurrentThreadCpuTime();
             String[] f = call("wait " + t0).split(" ");
             return new Stats(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                    Double.parseDouble(f[4]), Integer.parseInt(f[5]), (t1 - t0) / 1000.0);
+                    Double.parseDouble(f[4]), Integer.parseInt(f[5]), (t1 - t0) / 1000.0, (cpu1 - cpu0) / 1000.0);
         }
 
         @Override
