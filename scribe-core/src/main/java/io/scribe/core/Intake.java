@@ -22,19 +22,15 @@ final class Intake {
     private final Scriber scriber;
     private final Client client;
     private final SyncroPeer syncro;
-    // The id of the last push without a request id played since the last ack, how many such pushes were played
-    // since then, and the timer that sends the ack when it is held back (guarded by the engine lock).
-    private String ackUpTo;
-    private int unacked;
-    private java.util.concurrent.ScheduledFuture<?> delayedAck;
-    // The pusher's window, as its answer to this peer's sync stated it; 0 while unknown (guarded by the engine lock).
-    private int peerWindow;
+    /** The cumulative ack owed to the peer for the pushes played. */
+    final HeldAck acks;
 
     Intake(Session session) {
         this.session = session;
         this.scriber = session.scriber();
         this.client = session.client();
         this.syncro = session.syncro;
+        this.acks = new HeldAck(session);
     }
 
     /**
@@ -269,7 +265,7 @@ final class Intake {
     /**
      * Answers a pushed scribe this peer played (or refused). A push with a request id is answered by that id. One
      * without (the peer pushes so once this peer's {@code sync} said it acknowledges cumulatively) is not answered by
-     * itself when played: {@link #sendAck} answers every push played up to the last one with one {@code ack} carrying
+     * itself when played: {@link HeldAck#send} answers every push played up to the last one with one {@code ack} carrying
      * that scribe's id (a position of the peer's log); a refused one is answered at once with an {@code error} naming
      * the scribe, before the ack that passes it. Caller holds the engine lock.
      */
@@ -283,71 +279,13 @@ final class Intake {
         } else if (refused != null) {
             session.outbox.rejectedPush(scribe.id(), refused);
         } else {
-            ackUpTo = scribe.id();
-            unacked++;
+            acks.played(scribe.id());
         }
     }
 
     /** The pusher stated its window in its answer to this peer's {@code sync}. Caller holds the engine lock. */
     void peerWindow(int scribes) {
-        peerWindow = scribes;
-    }
-
-    /**
-     * Acknowledges the pushes played since the last {@code ack} (see {@link #answer}), if any: at once when the
-     * pusher's window is not known, when acks are not delayed ({@link Scriber.Builder#ackDelay}) or when they reach
-     * half the window; otherwise within the delay, with whatever else was played by then. Called under the engine
-     * lock after a batch of pushes was answered.
-     */
-    void sendAck() {
-        if (ackUpTo == null) {
-            return;
-        }
-        long delay = scriber.ackDelay.toNanos();
-        if (delay == 0 || peerWindow <= 0 || unacked >= Math.max(1, peerWindow / 2)) {
-            ackNow();
-        } else if (delayedAck == null) {
-            try {
-                delayedAck = scriber.timer.schedule(this::delayedAck, delay,
-                        java.util.concurrent.TimeUnit.NANOSECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // The timer stopped (the Scriber is closing): no later ack, so this one goes now.
-                ackNow();
-            }
-        }
-    }
-
-    private void ackNow() {
-        session.enqueue(Json.object().put("type", "ack").put("up_to", ackUpTo));
-        ackUpTo = null;
-        unacked = 0;
-        if (delayedAck != null) {
-            delayedAck.cancel(false);
-            delayedAck = null;
-        }
-    }
-
-    /** Sends the ack held back, if any; returns whether there was one. Caller holds the engine lock. */
-    boolean ackHeld() {
-        if (ackUpTo == null) {
-            return false;
-        }
-        ackNow();
-        return true;
-    }
-
-    /** The delay of a held-back ack ran out: it is sent, with every push played until now. */
-    private void delayedAck() {
-        scriber.lock.lock();
-        try {
-            delayedAck = null;
-            if (session.isOpen()) {
-                ackHeld();
-            }
-        } finally {
-            scriber.lock.unlock();
-        }
-        scriber.flush();
+        acks.peerWindow(scribes);
     }
 
     /** The peer's cumulative acknowledgement of our pushes: see {@link Pusher#acknowledged}. */

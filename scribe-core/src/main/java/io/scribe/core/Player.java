@@ -102,7 +102,7 @@ final class Player {
             in.session().intake.tellRefused(in.scribe(), answers.get(in));
         }
         for (Incoming in : batch) {
-            in.session().intake.sendAck();
+            in.session().intake.acks.send();
         }
     }
 

@@ -1,5 +1,9 @@
 package io.scribe.core;
 
+import static io.scribe.core.PresenceMessages.mayRelay;
+import static io.scribe.core.PresenceMessages.message;
+import static io.scribe.core.PresenceMessages.toPeer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
@@ -172,31 +176,13 @@ public final class Presence implements AutoCloseable {
         return s;
     }
 
-    private static ObjectNode message(String client, String session, String klass, String id, JsonNode state) {
-        ObjectNode m = Json.object().put("type", TYPE).put("client", client).put("session", session);
-        if (klass != null) {
-            m.putObject("topic").put("klass", klass).put("id", id);
-        }
-        m.set("state", state == null ? Json.NODES.nullNode() : state);
-        return m;
-    }
-
     /** The {@code presence} message from a session's peer. */
     private JsonNode receive(Session from, JsonNode message) {
         Scriber s = bound();
-        JsonNode state = message.get("state");
-        if (state == null) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "presence needs a state (null to leave)");
-        }
-        if (Json.bytes(state).length > MAX_STATE_BYTES) {
-            throw new ScribeException(ScribeException.TOO_LARGE, "presence state over " + MAX_STATE_BYTES + " bytes");
-        }
-        JsonNode topic = message.get("topic");
-        String klass = topic == null || topic.isNull() ? null : topic.path("klass").asText(null);
-        String id = topic == null || topic.isNull() ? null : topic.path("id").asText(null);
-        if (topic != null && !topic.isNull() && (klass == null || id == null)) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "presence topic needs klass and id");
-        }
+        PresenceMessages.Read read = PresenceMessages.read(message);
+        JsonNode state = read.state();
+        String klass = read.klass();
+        String id = read.id();
         if (message.hasNonNull("client") && from.isTrustedRelay()) {
             // Relayed by our server: another session's presence.
             Peer peer = new Peer(message.get("client").asText(), message.path("session").asText(""), klass, id,
@@ -280,44 +266,11 @@ public final class Presence implements AutoCloseable {
         }
     }
 
-    private static Peer toPeer(ObjectNode m) {
-        JsonNode topic = m.get("topic");
-        JsonNode state = m.get("state");
-        return new Peer(m.path("client").asText(), m.path("session").asText(),
-                topic == null ? null : topic.path("klass").asText(), topic == null ? null : topic.path("id").asText(),
-                state == null || state.isNull() ? null : state);
-    }
-
     private void relay(Scriber s, ObjectNode message, Session from) {
         for (Session session : s.sessions()) {
             if (session != from && session.isOpen() && mayRelay(s, message, session)) {
                 session.send(message.deepCopy());
             }
-        }
-    }
-
-    /** Whether {@code to}'s client may see the object {@code message} is about (anyone, when about none). */
-    private static boolean mayRelay(Scriber s, ObjectNode message, Session to) {
-        JsonNode topic = message.get("topic");
-        if (topic == null) {
-            return true;
-        }
-        SyncedClass<?> c = s.classes.byKlass(topic.path("klass").asText());
-        if (c == null) {
-            return false;
-        }
-        s.lock.lock();
-        try {
-            Object subject = s.live.object(new Key(c.klass, topic.path("id").asText()));
-            if (subject == null) {
-                return false;
-            }
-            return s.relay.allowed(c, subject, null, to.client().id());
-        } catch (RuntimeException e) {
-            log.warn("presence: recipients rule of {} failed for {}; not relayed", c.klass, to.client().id(), e);
-            return false;
-        } finally {
-            s.lock.unlock();
         }
     }
 

@@ -246,26 +246,18 @@ final class Pusher {
     private void sendShared(EncodedScribe scribe) {
         long position = scribe.position();
         // Registered before it is queued: another thread's flush may send it, and the peer's ack arrive, at once.
-        Unanswered entry = new Unanswered(position, System.nanoTime() + scriber.requestTimeout.toNanos());
-        synchronized (unanswered) {
-            unanswered.add(entry);
-        }
+        unanswered.add(position, System.nanoTime() + scriber.requestTimeout.toNanos());
         int size = session.outbox.pushShared(scribe);
         if (size > 0) {
             return;
         }
-        synchronized (unanswered) {
-            unanswered.remove(entry);
-        }
+        unanswered.remove(position);
         failed(position, new ScribeException(ScribeException.TOO_LARGE, "message of " + (-size) + " bytes to "
                 + session.client().id() + " exceeds the maximum of " + session.wire().maxFrameBytes() + "; not sent"));
     }
 
-    /** A push to a peer that acknowledges cumulatively, not answered yet; {@code deadline} in nanoTime terms. */
-    private record Unanswered(long position, long deadline) {}
-
-    // Pushes to a peer that acknowledges cumulatively, in log order, until answered. Guarded by itself.
-    private final java.util.ArrayDeque<Unanswered> unanswered = new java.util.ArrayDeque<>();
+    // Pushes to a peer that acknowledges cumulatively, in log order, until answered.
+    private final UnansweredPushes unanswered = new UnansweredPushes();
 
     /**
      * The peer's {@code ack}: it played and stored every push up to {@code upTo}, a position of this log, except those
@@ -273,21 +265,13 @@ final class Pusher {
      * acknowledged position once for them all and makes room in the window. Called on the reading thread.
      */
     void acknowledged(long upTo) {
-        int n = 0;
-        long last = -1;
-        synchronized (unanswered) {
-            for (Unanswered u; (u = unanswered.peekFirst()) != null && u.position() <= upTo; ) {
-                unanswered.pollFirst();
-                last = u.position();
-                n++;
-            }
-        }
-        if (n == 0) {
+        UnansweredPushes.Taken passed = unanswered.upTo(upTo);
+        if (passed.count() == 0) {
             return;
         }
         lastAnswer = System.nanoTime();
-        session.client().acknowledged.advance(last);
-        answered(n);
+        session.client().acknowledged.advance(passed.last());
+        answered(passed.count());
     }
 
     /**
@@ -295,20 +279,7 @@ final class Pusher {
      * push of that position waits for an answer. Called on the reading thread.
      */
     boolean refused(long position, ScribeException refusal) {
-        boolean found = false;
-        synchronized (unanswered) {
-            for (java.util.Iterator<Unanswered> it = unanswered.iterator(); it.hasNext(); ) {
-                long at = it.next().position();
-                if (at == position) {
-                    it.remove();
-                    found = true;
-                    break;
-                }
-                if (at > position) {
-                    break;
-                }
-            }
-        }
+        boolean found = unanswered.remove(position);
         if (found) {
             failed(position, refusal);
         }
@@ -336,19 +307,12 @@ final class Pusher {
      * up from its cursor when it is back. Called by the Scriber's timer.
      */
     void expire(long now) {
-        int n = 0;
-        long first = -1;
-        synchronized (unanswered) {
-            for (Unanswered u; (u = unanswered.peekFirst()) != null && now - u.deadline() >= 0; ) {
-                unanswered.pollFirst();
-                if (n++ == 0) {
-                    first = u.position();
-                }
-            }
-        }
+        UnansweredPushes.Taken expired = unanswered.expired(now);
+        int n = expired.count();
         if (n == 0) {
             return;
         }
+        long first = expired.first();
         ScribeException e = new ScribeException(ScribeException.TIMEOUT, "no answer from " + session.client().id()
                 + " to " + n + " push(es) from scribe " + first + " on within " + scriber.requestTimeout);
         if (session.isOpen()) {
@@ -362,16 +326,12 @@ final class Pusher {
 
     /** How many pushes to a peer that acknowledges cumulatively wait for an answer. */
     int unanswered() {
-        synchronized (unanswered) {
-            return unanswered.size();
-        }
+        return unanswered.size();
     }
 
     /** The session closed: nothing waits for an answer any more. */
     void closed() {
-        synchronized (unanswered) {
-            unanswered.clear();
-        }
+        unanswered.clear();
     }
 
     /**

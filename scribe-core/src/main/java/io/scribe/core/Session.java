@@ -295,7 +295,7 @@ public final class Session {
         boolean sent;
         scriber.lock.lock();
         try {
-            sent = isOpen() && intake.ackHeld();
+            sent = isOpen() && intake.acks.sendHeld();
         } finally {
             scriber.lock.unlock();
         }
@@ -351,12 +351,12 @@ public final class Session {
         if (!open) {
             return;
         }
-        // The ack held back for pushes already played and stored (see Intake#ackHeld), and what was queued before
+        // The ack held back for pushes already played and stored (see HeldAck#sendHeld), and what was queued before
         // (an error that explains the close, pushes handed to the writer thread and not written yet) go out ahead
         // of the close: a peer that disconnects on purpose leaves nothing for the pusher to send again.
         scriber.lock.lock();
         try {
-            intake.ackHeld();
+            intake.acks.sendHeld();
         } catch (RuntimeException e) {
             log.debug("session {}: the held ack could not be sent at close", client.id(), e);
         } finally {
