@@ -131,11 +131,25 @@ final class LocalRecorder {
 
     /**
      * Records what changed in an enhanced object, when it is still tracked here (see {@link ScriberRecorder#flush}),
-     * diffing the fields in {@code diffed} ({@link WrittenFields}).
+     * diffing the fields in {@code diffed} ({@link WrittenFields}). When the write fails (the store refuses it, a
+     * scribe too large for a frame), what was written stays in the object and pending, as when recording is off: the
+     * object's next update diffs every field, so that it is not left out for good.
      */
     void saveIfTracked(SyncedClass<?> c, Object object, long diffed) {
         boolean records = scriber.recording(Scribe.Type.UPDATE, object);
-        scriber.writes.write(() -> scriber.live.holds(object) ? saveStep(c, object, records, diffed) : null);
+        try {
+            scriber.writes.write(() -> scriber.live.holds(object) ? saveStep(c, object, records, diffed) : null);
+        } catch (RuntimeException e) {
+            scriber.lock.lock();
+            try {
+                if (scriber.live.holds(object)) {
+                    scriber.recorder.unrecorded(object);
+                }
+            } finally {
+                scriber.lock.unlock();
+            }
+            throw e;
+        }
     }
 
     /**

@@ -1,0 +1,228 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ForwardingStore;
+import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.Stamp;
+import io.scribe.core.spi.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The recorded setter's one-scribe step: a local update of one field or of a few, written through
+ * {@link Store#commitOne}, with its stamps as SmallStamps and its changed fields in a bit mask.
+ */
+class OneScribeStepTest {
+
+    private static Scriber peer(String id, Store store) {
+        return Scriber.builder().clientId(id).store(store).register(Wide.class).register(Wide64.class)
+                .register(Task.class).build();
+    }
+
+    /** Fails every commit while {@link #failing} is set; counts the commits that reach it. */
+    static final class Refusing extends ForwardingStore {
+        volatile boolean failing;
+        int commits;
+
+        Refusing() {
+            super(Store.inMemory());
+        }
+
+        @Override
+        public List<Scribe> commit(Commit commit) {
+            if (failing) {
+                throw new ScribeException(ScribeException.INTERNAL, "disk full");
+            }
+            commits++;
+            return super.commit(commit);
+        }
+    }
+
+    private static void assertSameStates(Scriber a, Scriber b, String klass, String id) {
+        ObjectState sa = a.store().object(klass, id).orElseThrow();
+        ObjectState sb = b.store().object(klass, id).orElseThrow();
+        assertThat(sb.fields()).isEqualTo(sa.fields());
+    }
+
+    @Test
+    void updatesOfClassesAtAndPastSixtyFourFieldsCarryExactlyTheChangedFieldsAndConverge() throws Exception {
+        try (Scriber a = peer("a", Store.inMemory()); Scriber b = peer("b", Store.inMemory())) {
+            Session[] link = Peers.direct(a, b);
+            link[0].sync().get(10, TimeUnit.SECONDS);
+            link[1].sync().get(10, TimeUnit.SECONDS);
+            Wide wide = a.create(new Wide("w"));
+            Wide64 narrow = a.create(new Wide64("n"));
+            int[][] changes = {{0}, {31}, {32}, {62}, {63}, {64}, {69}, {0, 31, 32, 63, 64, 69}, {5, 6, 7, 8, 9, 10,
+                    11, 12, 13, 14, 15, 16, 17, 18, 19, 20}};
+            int v = 1;
+            for (int[] fields : changes) {
+                for (int f : fields) {
+                    wide.set(f, v);
+                }
+                Scribe s = a.save(wide).orElseThrow();
+                List<String> names = new ArrayList<>();
+                s.data().get(1).fieldNames().forEachRemaining(names::add);
+                List<String> expected = new ArrayList<>();
+                for (int f : fields) {
+                    expected.add("f" + f);
+                }
+                assertThat(names).as("changed fields of %s", java.util.Arrays.toString(fields))
+                        .containsExactlyElementsOf(expected);
+                assertThat(s.base().keySet()).containsExactlyInAnyOrderElementsOf(expected);
+                ObjectState held = a.store().object("Wide", "w").orElseThrow();
+                for (int f : fields) {
+                    assertThat(held.fields().get("f" + f).asInt()).isEqualTo(v);
+                    assertThat(held.stamps().get("f" + f).clock()).isEqualTo(s.clock());
+                }
+                v++;
+                for (int f : fields) {
+                    narrow.set(f % 63, v);
+                }
+                Scribe n = a.save(narrow).orElseThrow();
+                assertThat(n.data().get(1).size()).isPositive();
+                v++;
+            }
+            assertSameStates(a, b, "Wide", "w");
+            assertSameStates(a, b, "Wide64", "n");
+            Wide there = b.find(Wide.class, "w").orElseThrow();
+            for (int f = 0; f < 70; f++) {
+                assertThat(there.get(f)).as("f%s", f).isEqualTo(wide.get(f));
+            }
+        }
+    }
+
+    @Test
+    void aHeldStatesStampsAreFrozenAndNotChangedByTheNextUpdate() {
+        try (Scriber a = peer("a", Store.inMemory())) {
+            Task task = a.create(new Task("t1", "one", 1));
+            task.setTitle("two");
+            a.save(task);
+            ObjectState first = a.store().object("Task", "t1").orElseThrow();
+            Map<String, Stamp> firstStamps = Map.copyOf(first.stamps());
+            assertThatThrownBy(() -> first.stamps().put("title", new Stamp(1, "x")))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            task.setTitle("three");
+            a.save(task);
+            task.setPriority(7);
+            a.save(task);
+            assertThat(first.stamps()).isEqualTo(firstStamps);
+            assertThat(first.fields().get("title").asText()).isEqualTo("two");
+            ObjectState last = a.store().object("Task", "t1").orElseThrow();
+            assertThatThrownBy(() -> last.stamps().put("title", new Stamp(1, "x")))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThat(last.stamps().get("title").clock()).isLessThan(last.stamps().get("priority").clock());
+        }
+    }
+
+    @Test
+    void theChangedNodesOfOneFieldShareNoKeysOneCanCorrupt() {
+        try (Scriber a = peer("a", Store.inMemory())) {
+            Task t1 = a.create(new Task("t1", "one", 1));
+            Task t2 = a.create(new Task("t2", "one", 1));
+            t1.setTitle("x");
+            Scribe s1 = a.save(t1).orElseThrow();
+            t2.setTitle("y");
+            Scribe s2 = a.save(t2).orElseThrow();
+            ObjectNode changed = (ObjectNode) s1.data().get(1);
+            changed.remove("title");
+            changed.put("other", 1);
+            assertThat(s2.data().get(1).toString()).isEqualTo("{\"title\":\"y\"}");
+            t1.setTitle("z");
+            assertThat(a.save(t1).orElseThrow().data().get(1).toString()).isEqualTo("{\"title\":\"z\"}");
+        }
+    }
+
+    @Test
+    void aRefusedOneScribeCommitLeavesNothingAndTheNextSaveRecordsIt() throws Exception {
+        Refusing store = new Refusing();
+        try (Scriber a = peer("a", store); Scriber b = peer("b", Store.inMemory())) {
+            Session[] link = Peers.direct(a, b);
+            link[0].sync().get(10, TimeUnit.SECONDS);
+            link[1].sync().get(10, TimeUnit.SECONDS);
+            Task task = a.create(new Task("t1", "one", 1));
+            ObjectState before = store.object("Task", "t1").orElseThrow();
+            long lastId = store.lastId();
+            int commits = store.commits;
+            store.failing = true;
+            task.setTitle("two");
+            assertThatThrownBy(() -> a.save(task)).hasMessageContaining("disk full");
+            assertThat(store.lastId()).isEqualTo(lastId);
+            assertThat(store.object("Task", "t1")).contains(before);
+            store.failing = false;
+            task.setPriority(2);
+            Scribe s = a.save(task).orElseThrow();
+            assertThat(store.commits).as("every write went through the forwarding store's commit")
+                    .isEqualTo(commits + 1);
+            List<String> names = new ArrayList<>();
+            s.data().get(1).fieldNames().forEachRemaining(names::add);
+            assertThat(names).containsExactly("title", "priority");
+            Task there = b.find(Task.class, "t1").orElseThrow();
+            assertThat(there.title()).isEqualTo("two");
+            assertThat(there.priority()).isEqualTo(2);
+            assertSameStates(a, b, "Task", "t1");
+        }
+    }
+
+    @Test
+    void writersOnManyThreadsUpdatingOneFieldEachLoseNothing() throws Exception {
+        try (Scriber a = peer("a", Store.inMemory()); Scriber b = peer("b", Store.inMemory())) {
+            Session[] link = Peers.direct(a, b);
+            link[0].sync().get(10, TimeUnit.SECONDS);
+            link[1].sync().get(10, TimeUnit.SECONDS);
+            int threads = 6;
+            int each = 200;
+            List<Wide> objects = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                objects.add(a.create(new Wide("w" + t)));
+            }
+            Wide shared = a.create(new Wide("shared"));
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int me = t;
+                    done.add(pool.submit(() -> {
+                        for (int i = 1; i <= each; i++) {
+                            Wide own = objects.get(me);
+                            own.set(i % 70, i);
+                            a.save(own);
+                            a.atomically(() -> {
+                                shared.set(me, shared.get(me) + 1);
+                                a.save(shared);
+                            });
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            for (int t = 0; t < threads; t++) {
+                assertThat(shared.get(t)).isEqualTo(each);
+                assertSameStates(a, b, "Wide", "w" + t);
+            }
+            assertSameStates(a, b, "Wide", "shared");
+            Wide there = b.find(Wide.class, "shared").orElseThrow();
+            for (int t = 0; t < threads; t++) {
+                assertThat(there.get(t)).isEqualTo(each);
+            }
+            List<Scribe> log = a.store().readAfter(0, 100_000);
+            for (int i = 0; i < log.size(); i++) {
+                assertThat(log.get(i).id()).isEqualTo(Long.toString(i + 1L));
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.scribe.core;
+
+import io.scribe.annotations.Synced;
+
+/** A synced class of 64 fields (its id and 63 ints): as many as a changed-field bit mask holds. */
+@Synced(explicit = true)
+public class Wide64 {
+    String id;
+    int f0;
+    int f1;
+    int f2;
+    int f3;
+    int f4;
+    int f5;
+    int f6;
+    int f7;
+    int f8;
+    int f9;
+    int f10;
+    int f11;
+    int f12;
+    int f13;
+    int f14;
+    int f15;
+    int f16;
+    int f17;
+    int f18;
+    int f19;
+    int f20;
+    int f21;
+    int f22;
+    int f23;
+    int f24;
+    int f25;
+    int f26;
+    int f27;
+    int f28;
+    int f29;
+    int f30;
+    int f31;
+    int f32;
+    int f33;
+    int f34;
+    int f35;
+    int f36;
+    int f37;
+    int f38;
+    int f39;
+    int f40;
+    int f41;
+    int f42;
+    int f43;
+    int f44;
+    int f45;
+    int f46;
+    int f47;
+    int f48;
+    int f49;
+    int f50;
+    int f51;
+    int f52;
+    int f53;
+    int f54;
+    int f55;
+    int f56;
+    int f57;
+    int f58;
+    int f59;
+    int f60;
+    int f61;
+    int f62;
+
+    Wide64() {}
+
+    Wide64(String id) {
+        this.id = id;
+    }
+
+    void set(int field, int value) {
+        switch (field) {
+            case 0 -> f0 = value;
+            case 1 -> f1 = value;
+            case 2 -> f2 = value;
+            case 3 -> f3 = value;
+            case 4 -> f4 = value;
+            case 5 -> f5 = value;
+            case 6 -> f6 = value;
+            case 7 -> f7 = value;
+            case 8 -> f8 = value;
+            case 9 -> f9 = value;
+            case 10 -> f10 = value;
+            case 11 -> f11 = value;
+            case 12 -> f12 = value;
+            case 13 -> f13 = value;
+            case 14 -> f14 = value;
+            case 15 -> f15 = value;
+            case 16 -> f16 = value;
+            case 17 -> f17 = value;
+            case 18 -> f18 = value;
+            case 19 -> f19 = value;
+            case 20 -> f20 = value;
+            case 21 -> f21 = value;
+            case 22 -> f22 = value;
+            case 23 -> f23 = value;
+            case 24 -> f24 = value;
+            case 25 -> f25 = value;
+            case 26 -> f26 = value;
+            case 27 -> f27 = value;
+            case 28 -> f28 = value;
+            case 29 -> f29 = value;
+            case 30 -> f30 = value;
+            case 31 -> f31 = value;
+            case 32 -> f32 = value;
+            case 33 -> f33 = value;
+            case 34 -> f34 = value;
+            case 35 -> f35 = value;
+            case 36 -> f36 = value;
+            case 37 -> f37 = value;
+            case 38 -> f38 = value;
+            case 39 -> f39 = value;
+            case 40 -> f40 = value;
+            case 41 -> f41 = value;
+            case 42 -> f42 = value;
+            case 43 -> f43 = value;
+            case 44 -> f44 = value;
+            case 45 -> f45 = value;
+            case 46 -> f46 = value;
+            case 47 -> f47 = value;
+            case 48 -> f48 = value;
+            case 49 -> f49 = value;
+            case 50 -> f50 = value;
+            case 51 -> f51 = value;
+            case 52 -> f52 = value;
+            case 53 -> f53 = value;
+            case 54 -> f54 = value;
+            case 55 -> f55 = value;
+            case 56 -> f56 = value;
+            case 57 -> f57 = value;
+            case 58 -> f58 = value;
+            case 59 -> f59 = value;
+            case 60 -> f60 = value;
+            case 61 -> f61 = value;
+            case 62 -> f62 = value;
+            default -> throw new IllegalArgumentException("no field " + field);
+        }
+    }
+
+    int get(int field) {
+        return switch (field) {
+            case 0 -> f0;
+            case 1 -> f1;
+            case 2 -> f2;
+            case 3 -> f3;
+            case 4 -> f4;
+            case 5 -> f5;
+            case 6 -> f6;
+            case 7 -> f7;
+            case 8 -> f8;
+            case 9 -> f9;
+            case 10 -> f10;
+            case 11 -> f11;
+            case 12 -> f12;
+            case 13 -> f13;
+            case 14 -> f14;
+            case 15 -> f15;
+            case 16 -> f16;
+            case 17 -> f17;
+            case 18 -> f18;
+            case 19 -> f19;
+            case 20 -> f20;
+            case 21 -> f21;
+            case 22 -> f22;
+            case 23 -> f23;
+            case 24 -> f24;
+            case 25 -> f25;
+            case 26 -> f26;
+            case 27 -> f27;
+            case 28 -> f28;
+            case 29 -> f29;
+            case 30 -> f30;
+            case 31 -> f31;
+            case 32 -> f32;
+            case 33 -> f33;
+            case 34 -> f34;
+            case 35 -> f35;
+            case 36 -> f36;
+            case 37 -> f37;
+            case 38 -> f38;
+            case 39 -> f39;
+            case 40 -> f40;
+            case 41 -> f41;
+            case 42 -> f42;
+            case 43 -> f43;
+            case 44 -> f44;
+            case 45 -> f45;
+            case 46 -> f46;
+            case 47 -> f47;
+            case 48 -> f48;
+            case 49 -> f49;
+            case 50 -> f50;
+            case 51 -> f51;
+            case 52 -> f52;
+            case 53 -> f53;
+            case 54 -> f54;
+            case 55 -> f55;
+            case 56 -> f56;
+            case 57 -> f57;
+            case 58 -> f58;
+            case 59 -> f59;
+            case 60 -> f60;
+            case 61 -> f61;
+            case 62 -> f62;
+            default -> throw new IllegalArgumentException("no field " + field);
+        };
+    }
+}
