@@ -88,12 +88,19 @@ final class Pusher {
     }
 
     /**
-     * A scribe this session's peer sent (the relay skips it for this session): while pushes wait in the log, it is
-     * remembered so that reading the log does not send it back. Called under the Scriber's lock.
+     * A scribe this session's peer sent (the relay skips it for this session): never sent back to it. While pushes
+     * wait in the log, it is remembered so that reading the log passes it; otherwise every scribe before it was
+     * pushed or passed already, so the log is read after it once pushes come to wait. Called under the Scriber's lock.
      */
     void cameFromPeer(Scribe scribe) {
-        if (pushBehind && scribe.id() != null) {
-            fromPeer.add(Acknowledged.parse(scribe.id()));
+        if (scribe.id() == null || session.syncro != null) {
+            return;
+        }
+        long position = Acknowledged.parse(scribe.id());
+        if (pushBehind) {
+            fromPeer.add(position);
+        } else {
+            pushedUpTo = Math.max(pushedUpTo, position);
         }
     }
 

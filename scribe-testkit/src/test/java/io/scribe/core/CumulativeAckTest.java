@@ -238,6 +238,48 @@ class CumulativeAckTest {
     }
 
     @Test
+    void aScribeARelaySentIsNotPushedBackToItOncePushesWaitInTheLog() {
+        Scriber hub = Scriber.builder().clientId("hub").store(io.scribe.core.spi.Store.inMemory()).register(Note.class)
+                .pushWindow(4).build();
+        Capture out = new Capture(4);
+        Session relay = hub.client("relay").connect(out);
+        relay.trustAsRelay();
+        var caughtUp = relay.sync();
+        JsonNode sync = out.messages().stream().filter(m -> m.path("type").asText().equals("sync")).findFirst()
+                .orElseThrow();
+        relay.receiveData(Capture.frame("{\"type\":\"response\",\"id\":" + sync.path("id").asInt()
+                + ",\"result\":[],\"more\":false}"));
+        assertThat(caughtUp).isDone();
+        relay.receiveData(Capture.frame("{\"type\":\"sync\",\"id\":1,\"from\":null,\"acks\":\"cumulative\"}"));
+        out.clear();
+        // The window fills; then the relay hands on a scribe of its client a's before any push waits in the log: it
+        // is not pushed back (it came from there).
+        for (int i = 1; i <= 4; i++) {
+            hub.create(new Note("h" + i, "hub " + i, "hub"));
+        }
+        relay.receiveData(Capture.frame(create(null, 1, "from a")));
+        assertThat(hub.find(Note.class, "n1")).isPresent();
+        // Then pushes wait in the log and are read from there, the relay's scribe among them.
+        for (int i = 5; i <= 10; i++) {
+            hub.create(new Note("h" + i, "hub " + i, "hub"));
+        }
+        List<String> pushed = new ArrayList<>();
+        for (int reads = 0; reads < 50 && pushed.size() < 10; reads++) {
+            List<JsonNode> sent = out.messages().stream()
+                    .filter(m -> m.path("type").asText().equals("add_scribe")).toList();
+            out.clear();
+            sent.forEach(m -> pushed.add(m.path("scribe").path("data").path("id").asText()));
+            if (!sent.isEmpty()) {
+                relay.receiveData(Capture.frame("{\"type\":\"ack\",\"up_to\":\""
+                        + sent.get(sent.size() - 1).path("scribe").path("id").asText() + "\"}"));
+            }
+        }
+        assertThat(pushed).as("the hub's ten notes, and never the relay's own back")
+                .containsExactly("h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10");
+        assertThat(hub.client("relay").pending()).isZero();
+    }
+
+    @Test
     void aPeerWhoseSyncDoesNotSaySoIsPushedToWithRequestIdsAndAnsweredOneByOne() {
         Scriber hub = hub(new ArrayList<>());
         Capture out = new Capture(4);
