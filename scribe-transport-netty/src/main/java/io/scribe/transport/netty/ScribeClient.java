@@ -332,32 +332,27 @@ public final class ScribeClient implements AutoCloseable {
             attempts = 0;
             remote = s.client().id();
         }
-        // The session reports its catch-up and its coming online; its end is reported by lost(), with the cause.
-        s.onStatus(st -> {
-            if (st.state() != ConnectionStatus.State.OFFLINE) {
-                status(st.state(), null);
-            }
-        });
-        status(s.status().state(), null);
-        log.info("scriber {}: connected to {} at {}:{}", scriber.id(), s.client().id(), host, port);
         CompletableFuture<Session> r;
         synchronized (lock) {
             r = ready;
         }
-        // Ready once the catch-up the handshake started has read the server's log to its end.
-        awaitCaughtUp(s, r, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
-        onSession.accept(s);
-    }
-
-    private void awaitCaughtUp(Session s, CompletableFuture<Session> r, long deadline) {
-        if (!s.isOpen() || r.isDone() || System.nanoTime() > deadline) {
-            return;
-        }
+        // The session reports its catch-up and its coming online; its end is reported by lost(), with the cause. It
+        // is ready once the catch-up the handshake started has read the server's log to its end, however long that
+        // takes (awaitSession bounds the wait, not this).
+        s.onStatus(st -> {
+            if (st.state() != ConnectionStatus.State.OFFLINE) {
+                status(st.state(), null);
+            }
+            if (st.state() == ConnectionStatus.State.ONLINE) {
+                r.complete(s);
+            }
+        });
+        status(s.status().state(), null);
         if (s.isCaughtUp()) {
-            r.complete(s);
-            return;
+            r.complete(s);   // caught up before the listener was added
         }
-        group.schedule(() -> awaitCaughtUp(s, r, deadline), 5, TimeUnit.MILLISECONDS);
+        log.info("scriber {}: connected to {} at {}:{}", scriber.id(), s.client().id(), host, port);
+        onSession.accept(s);
     }
 
     private void lost() {
