@@ -52,10 +52,9 @@ public final class StoredScribes {
         }
         try (JsonParser p = Json.READER.createParser(all, 0, all.length)) {
             long end = 0;
-            RecentTexts seen = new RecentTexts();
             for (StoredScribe s : stored) {
                 end += (end > 0 ? 1 : 0) + s.json().length;
-                Scribe outline = p.nextToken() == JsonToken.START_OBJECT ? outline(p, s.id(), seen) : null;
+                Scribe outline = p.nextToken() == JsonToken.START_OBJECT ? outline(p, s.id()) : null;
                 if (outline == null || p.currentLocation().getByteOffset() != end) {
                     // Not what a store writes: read each one on its own, for its outline or for the error decoding it
                     // gives.
@@ -72,12 +71,11 @@ public final class StoredScribes {
     private static Outlined outlinesOneByOne(List<StoredScribe> stored) {
         List<Scribe> out = new ArrayList<>(stored.size());
         List<StoredScribe> sendable = new ArrayList<>(stored.size());
-        RecentTexts seen = new RecentTexts();
         for (StoredScribe s : stored) {
             Scribe outline = null;
             try (JsonParser p = Json.READER.createParser(s.json())) {
                 if (p.nextToken() == JsonToken.START_OBJECT) {
-                    outline = outline(p, s.id(), seen);
+                    outline = outline(p, s.id());
                 }
                 if (p.nextToken() != null) {
                     outline = null;
@@ -115,9 +113,9 @@ public final class StoredScribes {
      * Reads the outline of the object whose start {@code p} is on, and the end of it; null when it holds an
      * {@code id} member (then its bytes cannot simply be given one) or misses a mandatory one.
      */
-    private static Scribe outline(JsonParser p, long id, RecentTexts seen) throws IOException {
+    private static Scribe outline(JsonParser p, long id) throws IOException {
         String klass = null;
-        Scribe.Type kind = null;
+        String type = null;
         JsonNode data = null;
         String origin = null;
         long clock = 0;
@@ -130,19 +128,16 @@ public final class StoredScribes {
                         return null;
                     }
                     if (key.equals("klass")) {
-                        klass = seen.klass(p);
+                        klass = p.getText();
                     } else {
-                        kind = type(p);
-                        if (kind == null) {
-                            return null;
-                        }
+                        type = p.getText();
                     }
                 }
                 case "origin" -> {
                     if (t != JsonToken.VALUE_STRING && t != JsonToken.VALUE_NULL) {
                         return null;
                     }
-                    origin = t == JsonToken.VALUE_STRING ? seen.origin(p) : null;
+                    origin = t == JsonToken.VALUE_STRING ? p.getText() : null;
                 }
                 case "clock" -> {
                     if (!ScribeJson.isLong(p, t)) {
@@ -157,25 +152,16 @@ public final class StoredScribes {
                 default -> p.skipChildren();
             }
         }
-        if (klass == null || kind == null || data == null) {
+        if (klass == null || type == null || data == null) {
+            return null;
+        }
+        Scribe.Type kind;
+        try {
+            kind = Scribe.Type.fromWire(type);
+        } catch (IllegalArgumentException e) {
             return null;
         }
         return new Scribe(Long.toString(id), klass, kind, data, origin, clock, Map.of());
-    }
-
-    private static final Scribe.Type[] TYPES = Scribe.Type.values();
-
-    /** The type the string {@code p} is on names, read without making a string of it; null for no type. */
-    private static Scribe.Type type(JsonParser p) throws IOException {
-        char[] text = p.getTextCharacters();
-        int offset = p.getTextOffset();
-        int length = p.getTextLength();
-        for (Scribe.Type type : TYPES) {
-            if (RecentTexts.equal(text, offset, length, type.wireName())) {
-                return type;
-            }
-        }
-        return null;
     }
 
     /** An array's first element; an object's scalar members; null for anything else. */
