@@ -32,7 +32,7 @@ final class RecentTexts {
     }
 
     /** Whether {@code text[offset, offset+length)} holds the characters of {@code s}. */
-    static boolean equal(char[] text, int offset, int length, String s) {
+    private static boolean equal(char[] text, int offset, int length, String s) {
         if (length != s.length()) {
             return false;
         }
