@@ -9,11 +9,14 @@ import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Scribe;
 import io.scribe.core.ScribeException;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -120,6 +123,14 @@ final class ScribeJson {
 
     /** Reads the keys of the object whose start {@code p} is on, and the end of it. */
     static Scribe readObject(JsonParser p) throws IOException {
+        return readObject(p, null);
+    }
+
+    /**
+     * {@link #readObject(JsonParser)}, taking {@code klass} and {@code origin} strings equal to the last ones from
+     * {@code seen} (null: none) instead of making new ones.
+     */
+    static Scribe readObject(JsonParser p, RecentTexts seen) throws IOException {
         String id = null;
         String klass = null;
         String type = null;
@@ -132,10 +143,12 @@ final class ScribeJson {
             JsonToken t = p.nextToken();
             switch (key) {
                 case "id" -> id = t == JsonToken.VALUE_STRING ? p.getText() : optionalText(tree(p));
-                case "klass" -> klass = t == JsonToken.VALUE_STRING ? p.getText() : textual(tree(p));
+                case "klass" -> klass = t != JsonToken.VALUE_STRING ? textual(tree(p))
+                        : seen != null ? seen.klass(p) : p.getText();
                 case "type" -> type = t == JsonToken.VALUE_STRING ? p.getText() : textual(tree(p));
-                case "data" -> data = tree(p);
-                case "origin" -> origin = t == JsonToken.VALUE_STRING ? p.getText() : optionalText(tree(p));
+                case "data" -> data = data(p, t);
+                case "origin" -> origin = t != JsonToken.VALUE_STRING ? optionalText(tree(p))
+                        : seen != null ? seen.origin(p) : p.getText();
                 case "clock" -> clock = isLong(p, t) ? p.getLongValue() : clock(tree(p));
                 case "base" -> base = t == JsonToken.START_OBJECT ? readBase(p) : base(tree(p));
                 // Read, not skipped, so that it fails where the tree path would.
@@ -186,6 +199,57 @@ final class ScribeJson {
                 throw se;
             }
             throw e;
+        }
+    }
+
+    /**
+     * A scribe's {@code data}, {@code t} the token {@code p} is on, as {@link #tree} reads it: an array or an object
+     * whose elements are strings, integers, booleans, nulls (or, in an array, objects of those) is built here with
+     * the nodes the tree deserializer makes of them, without a deserialization context or its buffers; any other
+     * value, within them too, is read by {@link #tree}. A member named twice keeps its last value at its first
+     * place, as the tree does.
+     */
+    static JsonNode data(JsonParser p, JsonToken t) throws IOException {
+        if (t == JsonToken.START_ARRAY) {
+            // Room for an update's two elements; it grows for more.
+            ArrayNode array = Json.NODES.arrayNode(2);
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                array.add(e == JsonToken.START_OBJECT ? object(p) : value(p, e));
+            }
+            return array;
+        }
+        return t == JsonToken.START_OBJECT ? object(p) : tree(p);
+    }
+
+    /** The members of the object whose start {@code p} is on, to its end. */
+    private static ObjectNode object(JsonParser p) throws IOException {
+        // A table of 4 (3 members before it grows) rather than 16: most data objects hold a few members.
+        ObjectNode object = new ObjectNode(Json.NODES, new LinkedHashMap<>(4));
+        for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+            object.replace(name, value(p, p.nextToken()));
+        }
+        return object;
+    }
+
+    /** A value: the scalars the data of scribes mostly holds made directly, the rest by {@link #tree}. */
+    private static JsonNode value(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_STRING:
+                return Json.NODES.textNode(p.getText());
+            case VALUE_NUMBER_INT:
+                JsonParser.NumberType n = p.getNumberType();
+                if (n == JsonParser.NumberType.INT) {
+                    return Json.NODES.numberNode(p.getIntValue());
+                }
+                return n == JsonParser.NumberType.LONG ? Json.NODES.numberNode(p.getLongValue()) : tree(p);
+            case VALUE_TRUE:
+                return Json.NODES.booleanNode(true);
+            case VALUE_FALSE:
+                return Json.NODES.booleanNode(false);
+            case VALUE_NULL:
+                return Json.NODES.nullNode();
+            default:
+                return tree(p);
         }
     }
 

@@ -107,11 +107,12 @@ public final class SyncPage {
                     return null;
                 }
                 scribes = new ArrayList<>();
+                RecentTexts seen = new RecentTexts();
                 for (t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
                     if (t != JsonToken.START_OBJECT) {
                         return null;
                     }
-                    scribes.add(ScribeJson.readObject(p));
+                    scribes.add(ScribeJson.readObject(p, seen));
                 }
                 continue;
             }

@@ -172,6 +172,26 @@ class ScribeJsonTest {
     }
 
     @Test
+    void dataIsReadIntoTheTreeTheTreePathMakesMembersNamedTwiceIncluded() {
+        String[] datas = {
+            "[\"t-1\",{\"a\":1,\"b\":\"x\",\"a\":2}]", "{\"id\":\"t\",\"n\":5,\"id\":\"u\",\"m\":null}",
+            "[[1,[2]],{\"o\":{\"p\":[true,false,null]}},3000000000,12345678901234567890123,1.5,-0.0,\"\"]",
+            "{\"big\":99999999999999999999,\"f\":1e300,\"d\":1234567890.12345678901234567890,\"e\":{}}",
+            "[{},[],{\"a\":{\"a\":1},\"a\":[1]}]", "[]", "{}", "\"text\"", "7", "true",
+        };
+        for (String data : datas) {
+            String json = "{\"klass\":\"K\",\"type\":\"update\",\"data\":" + data + "}";
+            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            JsonNode read = Json.scribe(bytes, 0, bytes.length).data();
+            JsonNode byTree = Json.parse(bytes, 0, bytes.length).get("data");
+            assertThat(read).as(json).isEqualTo(byTree);
+            // Members in the tree's order, numbers of the tree's types.
+            assertThat(read.toString()).as(json).isEqualTo(byTree.toString());
+            assertSameOutcome(json);
+        }
+    }
+
+    @Test
     void malformedScribesFailAsOnTheTreePath() {
         String[] inputs = {
             "{\"type\":\"create\",\"data\":{}}", // no klass

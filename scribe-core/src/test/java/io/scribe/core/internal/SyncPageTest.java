@@ -178,6 +178,23 @@ class SyncPageTest {
     }
 
     @Test
+    void theScribesOfAPageShareOneStringForTheSameKlassAndOrigin() {
+        String other = "{\"id\":\"3\",\"klass\":\"Other\",\"type\":\"destroy\",\"data\":[\"b\"],\"origin\":\"p2\"}";
+        String json = "{\"type\":\"response\",\"id\":3,\"result\":[" + A + "," + B + "," + other + "," + B + "]}";
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+
+        List<Scribe> scribes = SyncPage.read(bytes, 0, bytes.length).scribes();
+
+        // A store that keeps the scribes holds one string for each, not one per scribe.
+        assertThat(scribes.get(1).klass()).isSameAs(scribes.get(0).klass());
+        assertThat(scribes.get(1).origin()).isSameAs(scribes.get(0).origin());
+        assertThat(scribes.get(2).klass()).isEqualTo("Other");
+        assertThat(scribes.get(2).origin()).isEqualTo("p2");
+        assertThat(scribes.get(3).klass()).isEqualTo("Item");
+        assertThat(ofPage(SyncPage.read(bytes, 0, bytes.length))).isEqualTo(byTree(bytes));
+    }
+
+    @Test
     void anAnswerParsedAsATreeKeepsItsResult() {
         JsonNode message = Json.parse("{\"type\":\"response\",\"id\":3,\"result\":[" + A + "," + B + "]}");
         SyncPage page = SyncPage.of(message);
