@@ -29,6 +29,8 @@ final class CatchUp {
         this.session = session;
         this.scriber = session.scriber();
         this.snapshots = new SnapshotReceiver(session);
+        this.inOrder = new AnswersInOrder(e -> scriber.report(new ScribeException(ScribeException.INTERNAL,
+                "catch-up from " + session.client().id() + " failed: " + e, e)));
     }
 
     // Where the catch-up stands: the one started last, whether one read the peer's log to its end, and one asked for
@@ -129,37 +131,9 @@ final class CatchUp {
         }
     }
 
-    // Answers to page requests, handled one at a time in the order they came: with a connection that delivers on the
-    // sending thread (an in-process pair of sessions), the answer to the page asked for ahead arrives while the page
-    // before it is still being played, and waits here until it is.
-    private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
-    private boolean handling;
-
-    private void inOrder(Runnable answer) {
-        synchronized (held) {
-            held.add(answer);
-            if (handling) {
-                return;
-            }
-            handling = true;
-        }
-        while (true) {
-            Runnable next;
-            synchronized (held) {
-                next = held.poll();
-                if (next == null) {
-                    handling = false;
-                    return;
-                }
-            }
-            try {
-                next.run();
-            } catch (RuntimeException e) {
-                scriber.report(new ScribeException(ScribeException.INTERNAL,
-                        "catch-up from " + session.client().id() + " failed: " + e, e));
-            }
-        }
-    }
+    // Answers to page requests, handled one at a time in the order they came (the answer to the page asked for ahead
+    // may arrive while the page before it is still being played).
+    private final AnswersInOrder inOrder;
 
     void requestPage(String from, CompletableFuture<Void> done) {
         ObjectNode sync = Json.object().put("type", "sync");
@@ -177,7 +151,7 @@ final class CatchUp {
             // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
             sync.put("clocked", true);
         }
-        session.outbox.requestPage(sync).whenComplete((page, failure) -> inOrder(() -> {
+        session.outbox.requestPage(sync).whenComplete((page, failure) -> inOrder.run(() -> {
             if (done.isDone()) {
                 // A page before this one failed (or the session closed): the catch-up resumes from the cursor
                 // stored with the last page played, and this one, asked for ahead, is not played.
