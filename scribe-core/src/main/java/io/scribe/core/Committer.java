@@ -178,18 +178,16 @@ final class Committer {
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
         } else {
-            List<Staged> staged = stageAcknowledged(tx);
+            List<AcknowledgedQueue.Staged> staged = acknowledged.stage(tx);
             long started = System.nanoTime();
             try {
                 stored = tx.writeTo(scriber.store);
             } catch (RuntimeException e) {
                 // Written with a later commit.
-                staged.forEach(st -> noteAcknowledged(st.acknowledged()));
+                acknowledged.notWritten(staged);
                 throw e;
             }
-            for (int i = 0; i < staged.size(); i++) {   // indexed: no iterator for the usual empty list
-                staged.get(i).acknowledged().written(staged.get(i).position());
-            }
+            AcknowledgedQueue.written(staged);
             scriber.sharedLog.noteOwnIds(stored);
             try {
                 CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
@@ -258,36 +256,12 @@ final class Committer {
         }
     }
 
-    /**
-     * Acknowledged positions that moved and are not written yet ({@link Acknowledged}): each goes with the next
-     * commit, so that a busy peer writes them in its commits instead of a transaction of their own per client.
-     */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Acknowledged> acknowledged =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Acknowledged positions that moved and are not written yet: each goes with the next commit. */
+    private final AcknowledgedQueue acknowledged = new AcknowledgedQueue();
 
     /** {@code a} moved: its position goes with the next commit (the timer writes it if none comes first). */
     void noteAcknowledged(Acknowledged a) {
-        if (a.queue()) {
-            acknowledged.add(a);
-        }
-    }
-
-    private record Staged(Acknowledged acknowledged, long position) {}
-
-    /** Adds the acknowledged positions waiting to {@code tx}'s cursors; returns the ones added. Caller holds the lock. */
-    private List<Staged> stageAcknowledged(Txn tx) {
-        if (acknowledged.isEmpty()) {
-            return List.of();
-        }
-        List<Staged> staged = new ArrayList<>();
-        for (Acknowledged a; (a = acknowledged.poll()) != null; ) {
-            a.dequeued();
-            long at = a.stage(tx.cursors());
-            if (at >= 0) {
-                staged.add(new Staged(a, at));
-            }
-        }
-        return staged;
+        acknowledged.add(a);
     }
 
     /**
