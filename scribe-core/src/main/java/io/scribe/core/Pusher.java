@@ -258,7 +258,7 @@ final class Pusher {
         if (size > 0) {
             return;
         }
-        unanswered.remove(position);
+        unanswered.takeBack(position);
         failed(position, new ScribeException(ScribeException.TOO_LARGE, "message of " + (-size) + " bytes to "
                 + session.client().id() + " exceeds the maximum of " + session.wire().maxFrameBytes() + "; not sent"));
     }

@@ -65,6 +65,20 @@ final class UnansweredPushes {
         return false;
     }
 
+    /**
+     * Takes back the push of the scribe at {@code position} just noted by {@link #add} (it could not be sent),
+     * wherever it stands; false when none waits.
+     */
+    synchronized boolean takeBack(long position) {
+        for (Iterator<Push> it = pushes.descendingIterator(); it.hasNext(); ) {
+            if (it.next().position() == position) {
+                it.remove();
+                return true;
+            }
+        }
+        return false;
+    }
+
     synchronized int size() {
         return pushes.size();
     }
