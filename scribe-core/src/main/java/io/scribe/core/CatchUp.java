@@ -57,7 +57,7 @@ final class CatchUp {
             }
         });
         session.status.set(ConnectionStatus.State.CATCHING_UP, null);
-        if (scriber.authenticator != null && session.principal().isEmpty()) {
+        if (session.awaitsAuthentication()) {
             deferred = done;
             return done;
         }

@@ -63,7 +63,7 @@ final class Clients {
      * #dropUnseen}).
      */
     void ended(Session session) {
-        if (scriber.authenticator == null || session.principal().isPresent()) {
+        if (!session.awaitsAuthentication()) {
             session.client().acknowledged.flush();
         } else {
             dropUnseen(session.client());
@@ -98,7 +98,7 @@ final class Clients {
     List<Client> connected() {
         List<Client> connected = new ArrayList<>();
         for (Session s : scriber.sessions) {
-            if (scriber.authenticator == null || s.principal().isPresent()) {
+            if (!s.awaitsAuthentication()) {
                 connected.add(s.client());
             }
         }

@@ -196,7 +196,7 @@ final class Inbound {
      * when {@code position} is not one (-1) or the session must first authenticate, so that the message is parsed.
      */
     private boolean ack(long position) {
-        if (position < 0 || (scriber.authenticator != null && session.principal().isEmpty())) {
+        if (position < 0 || session.awaitsAuthentication()) {
             return false;
         }
         playQueued();
@@ -214,7 +214,7 @@ final class Inbound {
      * first authenticate, or no page request waits for its id, so that the message is parsed and dispatched.
      */
     private boolean page(SyncPage page) {
-        if (page == null || (scriber.authenticator != null && session.principal().isEmpty())) {
+        if (page == null || session.awaitsAuthentication()) {
             return false;
         }
         JsonNode id = page.message().get("id");
@@ -252,7 +252,7 @@ final class Inbound {
                 // The pushed scribes before this message are played and answered first, whatever its answer.
                 playQueued();
             }
-            if (scriber.authenticator != null && session.principal().isEmpty()) {
+            if (session.awaitsAuthentication()) {
                 session.requests.gate(type, id, message);
                 return;
             }

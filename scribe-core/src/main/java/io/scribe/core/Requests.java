@@ -220,13 +220,11 @@ final class Requests {
     /** Completes the request the peer answered. */
     void response(JsonNode id, JsonNode message) {
         PendingRequests.Pending p = id != null && id.canConvertToInt() ? session.outbox.pending.answered(id.asInt()) : null;
-        if (p != null) {
-            confirmed(id);
-        }
         if (p == null) {
             log.debug("session {}: response to no pending request ignored: {}", client.id(), message);
             return;
         }
+        confirmed(id);
         p.complete(message);
     }
 

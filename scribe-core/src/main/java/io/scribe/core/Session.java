@@ -129,6 +129,11 @@ public final class Session {
         return java.util.Optional.ofNullable(principal);
     }
 
+    /** Whether the peer must still authenticate: the Scriber requires it and the peer has not yet. */
+    boolean awaitsAuthentication() {
+        return scriber.authenticator != null && principal == null;
+    }
+
     /**
      * Marks the peer as a trusted relay: from now on it may forward scribes whose origin is another peer (a server
      * this peer connected to, another server node). Without it, a session introduces only scribes whose origin is
