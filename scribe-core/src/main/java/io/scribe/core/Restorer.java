@@ -127,6 +127,12 @@ final class Restorer {
         }
     }
 
+    /** {@code stamp} with its origin the one instance {@code shared} keeps of that text (itself when it is that). */
+    private static Stamp sharedOrigin(Stamp stamp, Map<String, String> shared) {
+        String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
+        return origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
+    }
+
     /**
      * {@code stamps} of the held {@code fields} as a {@link UniformStamps} when they are one stamp for every field;
      * otherwise {@code stamps} with one instance per distinct stamp (the fields a create or an update wrote share
@@ -142,9 +148,8 @@ final class Restorer {
             Map<String, Stamp> one = UniformStamps.of(stamps, fields);
             if (one instanceof UniformStamps uniform) {
                 Stamp stamp = uniform.stamp();
-                String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
-                return origin == stamp.origin() && uniform.over(fields) ? uniform : UniformStamps.all(fields,
-                        origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base()));
+                Stamp kept = sharedOrigin(stamp, shared);
+                return kept == stamp && uniform.over(fields) ? uniform : UniformStamps.all(fields, kept);
             }
         }
         Map.Entry<String, Stamp>[] out = new Map.Entry[stamps.size()];
@@ -161,8 +166,7 @@ final class Restorer {
                 }
             }
             if (same == null) {
-                String origin = shared.computeIfAbsent(stamp.origin(), o -> o);
-                same = origin == stamp.origin() ? stamp : new Stamp(stamp.clock(), origin, stamp.base());
+                same = sharedOrigin(stamp, shared);
                 read[distinct] = stamp;
                 kept[distinct++] = same;
             }

@@ -39,7 +39,7 @@ public final class HeldNode {
      * second copy to be held.
      */
     public static ObjectNode node() {
-        return new Held(new SmallMap(4));
+        return node(4);
     }
 
     /**

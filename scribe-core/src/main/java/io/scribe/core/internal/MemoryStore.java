@@ -33,11 +33,11 @@ public final class MemoryStore implements Store {
         List<Scribe> scribes = commit.scribes();
         if (scribes.size() == 1 && commit.objects().size() <= 1 && commit.cursors().isEmpty()) {
             // The usual local write: one scribe, its object, and an immutable list of one for the result.
+            if (commit.objects().size() == 1) {
+                return List.of(commitOne(scribes.get(0), commit.objects().get(0)));
+            }
             Scribe withId = scribes.get(0).withId(Long.toString(removed + log.size() + 1L));
             log.add(withId);
-            if (commit.objects().size() == 1) {
-                put(commit.objects().get(0));
-            }
             return List.of(withId);
         }
         List<Scribe> stored = new ArrayList<>(scribes.size());
