@@ -181,6 +181,14 @@ final class ScribeJson {
         return isLong(p, p.nextToken()) ? p.getLongValue() : baseValue(tree(p));
     }
 
+    /** The index of the first byte of {@code json} from {@code i} that is not JSON white space, at most {@code end}. */
+    static int skipSpace(byte[] json, int i, int end) {
+        while (i < end && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
     /** Whether {@code t}, the token {@code p} is on, is an integer that fits a long. */
     static boolean isLong(JsonParser p, JsonToken t) throws IOException {
         if (t != JsonToken.VALUE_NUMBER_INT) {

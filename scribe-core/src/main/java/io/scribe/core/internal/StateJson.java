@@ -101,16 +101,7 @@ final class StateJson {
 
     /** Whether the parser stopped at {@code at}, no further than {@code end}, with only white space up to it. */
     private static boolean endsWithin(byte[] bytes, int at, int end) {
-        if (at > end) {
-            return false;
-        }
-        for (int i = at; i < end; i++) {
-            byte b = bytes[i];
-            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-                return false;
-            }
-        }
-        return true;
+        return at <= end && ScribeJson.skipSpace(bytes, at, end) == end;
     }
 
     /**
@@ -135,7 +126,7 @@ final class StateJson {
                         return null;
                     }
                     if (key.equals("klass")) {
-                        klass = scratch != null ? scratch.klass = scratch.text(p, scratch.klass) : p.getText();
+                        klass = scratch != null ? scratch.seen.klass(p) : p.getText();
                     } else {
                         id = p.getText();
                     }
@@ -213,23 +204,7 @@ final class StateJson {
         private final JsonNode[] values = new JsonNode[SmallMap.MAX];
         private String[] lastKeys;
         /** The class and the stamp origin last read: the same instance for the next state that names them. */
-        private String klass;
-        private String origin;
-
-        /** The text of the string token {@code p} is on: {@code last} itself when it is that text. */
-        String text(JsonParser p, String last) throws IOException {
-            if (last == null || p.getTextLength() != last.length()) {
-                return p.getText();
-            }
-            char[] chars = p.getTextCharacters();
-            int offset = p.getTextOffset();
-            for (int i = 0; i < last.length(); i++) {
-                if (chars[offset + i] != last.charAt(i)) {
-                    return p.getText();
-                }
-            }
-            return last;
-        }
+        private final RecentTexts seen = new RecentTexts();
 
         ObjectNode fields(ObjectReader reader, JsonParser p) throws IOException {
             int size = 0;
@@ -306,7 +281,7 @@ final class StateJson {
         if (p.nextToken() != JsonToken.VALUE_STRING) {
             return null;
         }
-        String origin = scratch != null ? scratch.origin = scratch.text(p, scratch.origin) : p.getText();
+        String origin = scratch != null ? scratch.seen.origin(p) : p.getText();
         long base = 0;
         JsonToken next = p.nextToken();
         if (next != JsonToken.END_ARRAY) {

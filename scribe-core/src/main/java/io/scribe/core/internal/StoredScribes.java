@@ -240,19 +240,12 @@ public final class StoredScribes {
 
     /** The index after the opening brace of {@code json}, whose first member must follow; -1 if it is not so. */
     private static int afterBrace(byte[] json) {
-        int i = skipSpace(json, 0);
+        int i = ScribeJson.skipSpace(json, 0, json.length);
         if (i >= json.length || json[i] != '{') {
             return -1;
         }
-        int member = skipSpace(json, i + 1);
+        int member = ScribeJson.skipSpace(json, i + 1, json.length);
         return member < json.length && json[member] == '"' ? i + 1 : -1;
-    }
-
-    private static int skipSpace(byte[] json, int i) {
-        while (i < json.length && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) {
-            i++;
-        }
-        return i;
     }
 
     /** The number of characters of {@code id} in decimal, without writing it. */

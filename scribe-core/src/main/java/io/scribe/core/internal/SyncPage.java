@@ -29,10 +29,10 @@ import java.util.List;
 public final class SyncPage {
 
     // How Scribe peers begin every message: when the type written there is another one, the message is not read here.
-    private static final byte[] TYPE_FIRST = "{\"type\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RESPONSE = "response\"".getBytes(StandardCharsets.US_ASCII);
     private static final String TYPE_FIRST_TEXT = "{\"type\":\"";
     private static final String RESPONSE_TEXT = "response\"";
+    private static final byte[] TYPE_FIRST = TYPE_FIRST_TEXT.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESPONSE = RESPONSE_TEXT.getBytes(StandardCharsets.US_ASCII);
 
     private final JsonNode message;
     private final List<Scribe> scribes;

@@ -74,7 +74,7 @@ enum JsonCodec implements Codec {
 
     @Override
     public ObjectState decodeState(byte[] bytes) {
-        return Json.objectState(bytes, 0, bytes.length);
+        return Json.objectState(bytes);
     }
 
     @Override
