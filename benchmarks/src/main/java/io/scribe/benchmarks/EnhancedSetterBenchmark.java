@@ -4,6 +4,8 @@ import io.scribe.benchmarks.capture.Account;
 import io.scribe.core.Scriber;
 import io.scribe.core.instrument.ScribeInstrumentation;
 import io.scribe.core.spi.Store;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,6 +32,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>Every call writes a new value. The agent is installed in {@link #setup()} before the account classes are
  * loaded (they are reached by name only). Run:
  * {@code java -jar benchmarks/target/benchmarks.jar EnhancedSetterBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}
+ *
+ * <p>{@link #main} runs the {@code recorded} variant alone and prints what a call costs in CPU time, of the calling
+ * thread and of the whole process (the collector's threads included), and in collection pauses, which on a shared
+ * machine say more than the wall time: {@code java -Xmx2g -cp benchmarks/target/benchmarks.jar
+ * io.scribe.benchmarks.EnhancedSetterBenchmark 3000000}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -76,6 +83,41 @@ public class EnhancedSetterBenchmark {
         if (scriber != null) {
             scriber.close();
         }
+    }
+
+    /** Runs {@code args[0]} (default 3,000,000) recorded setter calls after 500,000 to warm up; prints their costs. */
+    public static void main(String[] args) throws ReflectiveOperationException {
+        long calls = args.length > 0 ? Long.parseLong(args[0]) : 3_000_000;
+        EnhancedSetterBenchmark bench = new EnhancedSetterBenchmark();
+        bench.variant = "recorded";
+        bench.setup();
+        for (int i = 0; i < 500_000; i++) {
+            bench.setter();
+        }
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long pauses = -collectionMillis();
+        long process = -os.getProcessCpuTime();
+        long thread = -ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        long wall = -System.nanoTime();
+        for (long i = 0; i < calls; i++) {
+            bench.setter();
+        }
+        wall += System.nanoTime();
+        thread += ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        process += os.getProcessCpuTime();
+        pauses += collectionMillis();
+        System.out.printf("recorded setter, %,d calls: wall %,.0f ns, thread cpu %,.0f ns, process cpu %,.0f ns,"
+                + " collection pauses %,.0f ns per call%n", calls, wall / (double) calls, thread / (double) calls,
+                process / (double) calls, pauses * 1e6 / calls);
+        bench.tearDown();
+    }
+
+    private static long collectionMillis() {
+        long millis = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            millis += Math.max(0, gc.getCollectionTime());
+        }
+        return millis;
     }
 
     @Benchmark

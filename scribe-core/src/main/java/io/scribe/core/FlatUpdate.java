@@ -143,7 +143,7 @@ final class FlatUpdate {
         }
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.NODES.arrayNode(2).add(idNow).add(changed), scriber.guid, clock, base != null ? base : single);
+                Json.pair(idNow, changed), scriber.guid, clock, base != null ? base : single);
         tx.entries.add(new Txn.Entry(recorded, null, c, object));
         if (listened) {
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names != null ? names : Set.of(only),

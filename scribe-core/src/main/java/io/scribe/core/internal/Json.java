@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NumericNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,6 +22,7 @@ import io.scribe.core.spi.Stamp;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The one Jackson configuration of Scribe, and the JSON forms of scribes and object states. */
@@ -83,6 +85,15 @@ public final class Json {
 
     public static ObjectNode object() {
         return NODES.objectNode();
+    }
+
+    /**
+     * The array {@code [first, second]} over an immutable list of two (no growable list and backing array): for data
+     * that is kept and never changed, such as an update scribe's {@code [id, fields]}. Adding to or setting an
+     * element of it throws {@link UnsupportedOperationException}.
+     */
+    public static ArrayNode pair(JsonNode first, JsonNode second) {
+        return new ArrayNode(NODES, List.of(first, second));
     }
 
     /** Parses JSON text or bytes; malformed input is a {@link ScribeException} with code 400. */

@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 /** The in-memory {@link Store}: a list, two maps and one lock. Nothing survives the process. */
 public final class MemoryStore implements Store {
 
-    private final List<Scribe> log = new ArrayList<>();
+    // The scribes as committed, by their parts and without the ids they get here: an id is the position, made when
+    // a scribe is read.
+    private final LogColumns log = new LogColumns();
     // The id of log.get(0) minus one: how many scribes compaction removed from the head.
     private long removed;
     private final Map<String, String> cursors = new HashMap<>();
@@ -36,16 +38,12 @@ public final class MemoryStore implements Store {
             if (commit.objects().size() == 1) {
                 return List.of(commitOne(scribes.get(0), commit.objects().get(0)));
             }
-            Scribe withId = scribes.get(0).withId(Long.toString(removed + log.size() + 1L));
-            log.add(withId);
-            return List.of(withId);
+            return List.of(append(scribes.get(0)));
         }
         List<Scribe> stored = new ArrayList<>(scribes.size());
         // Indexed: no iterator per commit.
         for (int i = 0; i < scribes.size(); i++) {
-            Scribe withId = scribes.get(i).withId(Long.toString(removed + log.size() + 1L));
-            log.add(withId);
-            stored.add(withId);
+            stored.add(append(scribes.get(i)));
         }
         List<ObjectState> states = commit.objects();
         for (int i = 0; i < states.size(); i++) {
@@ -67,10 +65,19 @@ public final class MemoryStore implements Store {
     /** {@link #commit} of one scribe and its object, without the commit's lists. */
     @Override
     public synchronized Scribe commitOne(Scribe scribe, ObjectState object) {
-        Scribe withId = scribe.withId(Long.toString(removed + log.size() + 1L));
         put(object);   // first: a state that cannot be kept (null) leaves the log as it was
-        log.add(withId);
-        return withId;
+        return append(scribe);
+    }
+
+    /** Appends {@code scribe} to the log and returns it under its id. Caller holds the monitor. */
+    private Scribe append(Scribe scribe) {
+        log.add(scribe);
+        return scribe.withId(Long.toString(removed + log.size()));
+    }
+
+    /** The scribe at {@code index} of the log, under its id. Caller holds the monitor. */
+    private Scribe read(int index) {
+        return log.get(index, Long.toString(removed + index + 1L));
     }
 
     @Override
@@ -80,7 +87,11 @@ public final class MemoryStore implements Store {
         }
         int from = (int) Math.max(0, Math.min(afterId - removed, log.size()));
         int to = (int) Math.min(log.size(), (long) from + limit);
-        return List.copyOf(log.subList(from, to));
+        List<Scribe> page = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            page.add(read(i));
+        }
+        return java.util.Collections.unmodifiableList(page);
     }
 
     @Override
@@ -124,7 +135,7 @@ public final class MemoryStore implements Store {
     @Override
     public synchronized boolean compact(long upTo, java.util.Collection<ObjectState> tombstones) {
         int drop = (int) Math.max(0, Math.min(upTo - removed, log.size()));
-        log.subList(0, drop).clear();
+        log.dropFirst(drop);
         removed += drop;
         for (ObjectState t : tombstones) {
             Map<String, ObjectState> ofClass = objects.get(t.klass());

@@ -27,6 +27,16 @@ public final class OneBase implements Map<String, Long> {
         return new OneBase(Objects.requireNonNull(name, "name"), clock);
     }
 
+    /** The one field's name. */
+    String name() {
+        return name;
+    }
+
+    /** The one field's base clock. */
+    long clock() {
+        return clock;
+    }
+
     @Override
     public int size() {
         return 1;

@@ -1,0 +1,120 @@
+package io.scribe.core.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scribe.core.Scribe;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The scribes of the in-memory store's log, kept by their parts in columns (arrays of a chunk of scribes each)
+ * instead of as records: no {@link Scribe}, no array node for an update's {@code [id, fields]} and no map for a
+ * one-field base per scribe, only the nodes of what changed. A scribe is made again, under its id, when it is read.
+ * The log's heap is then about half of the records', and the collector copies and traces a third of the objects.
+ * Not thread-safe: its owner guards it.
+ */
+final class LogColumns {
+
+    private static final int SHIFT = 10;
+    private static final int CHUNK = 1 << SHIFT;
+    private static final int MASK = CHUNK - 1;
+    private static final Scribe.Type[] TYPES = Scribe.Type.values();
+
+    /** The parts of {@link #CHUNK} scribes. */
+    private static final class Chunk {
+        final String[] klass = new String[CHUNK];
+        final String[] origin = new String[CHUNK];
+        final byte[] type = new byte[CHUNK];
+        final long[] clock = new long[CHUNK];
+        /** Data that is a pair {@code [first, second]}; any other data is {@code first} alone, with a null second. */
+        final JsonNode[] first = new JsonNode[CHUNK];
+        final JsonNode[] second = new JsonNode[CHUNK];
+        /** The base: null for none, the field's name for a {@link OneBase} (its clock in baseClock), or the map. */
+        final Object[] base = new Object[CHUNK];
+        final long[] baseClock = new long[CHUNK];
+
+        void clear(int at) {
+            klass[at] = null;
+            origin[at] = null;
+            first[at] = null;
+            second[at] = null;
+            base[at] = null;
+        }
+    }
+
+    private final List<Chunk> chunks = new ArrayList<>();
+    // Where the first scribe kept is in chunks.get(0); the slots before it were dropped.
+    private int head;
+    private int size;
+
+    int size() {
+        return size;
+    }
+
+    /** Keeps {@code scribe}'s parts (its id is not kept) at index {@link #size()}. */
+    void add(Scribe scribe) {
+        int at = head + size;
+        if ((at >>> SHIFT) == chunks.size()) {
+            chunks.add(new Chunk());
+        }
+        Chunk c = chunks.get(at >>> SHIFT);
+        int i = at & MASK;
+        c.klass[i] = scribe.klass();
+        c.origin[i] = scribe.origin();
+        c.type[i] = (byte) scribe.type().ordinal();
+        c.clock[i] = scribe.clock();
+        JsonNode data = scribe.data();
+        if (data.isArray() && data.size() == 2) {
+            c.first[i] = data.get(0);
+            c.second[i] = data.get(1);
+        } else {
+            c.first[i] = data;
+        }
+        Map<String, Long> base = scribe.base();
+        if (base instanceof OneBase one) {
+            c.base[i] = one.name();
+            c.baseClock[i] = one.clock();
+        } else if (!base.isEmpty()) {
+            c.base[i] = base;
+        }
+        size++;
+    }
+
+    /** The scribe at {@code index} (0 is the first kept), under the id {@code id}. */
+    @SuppressWarnings("unchecked")
+    Scribe get(int index, String id) {
+        int at = head + index;
+        Chunk c = chunks.get(at >>> SHIFT);
+        int i = at & MASK;
+        JsonNode second = c.second[i];
+        Object base = c.base[i];
+        return new Scribe(id, c.klass[i], TYPES[c.type[i]], second == null ? c.first[i] : Json.pair(c.first[i], second),
+                c.origin[i], c.clock[i],
+                base == null ? Map.of() : base instanceof String name ? OneBase.of(name, c.baseClock[i])
+                        : (Map<String, Long>) base);
+    }
+
+    /** Drops the first {@code count} scribes kept. */
+    void dropFirst(int count) {
+        if (count <= 0) {
+            return;
+        }
+        if (count >= size) {
+            chunks.clear();
+            head = 0;
+            size = 0;
+            return;
+        }
+        int end = head + count;
+        int whole = end >>> SHIFT;
+        if (whole > 0) {
+            chunks.subList(0, whole).clear();
+        }
+        Chunk first = chunks.get(0);
+        for (int i = whole > 0 ? 0 : head; i < (end & MASK); i++) {
+            first.clear(i);
+        }
+        head = end & MASK;
+        size -= count;
+    }
+}
