@@ -29,7 +29,7 @@ final class LogColumns {
         /** Data that is a pair {@code [first, second]}; any other data is {@code first} alone, with a null second. */
         final JsonNode[] first = new JsonNode[CHUNK];
         final JsonNode[] second = new JsonNode[CHUNK];
-        /** The base: null for none, the field's name for a {@link OneBase} (its clock in baseClock), or the map. */
+        /** The base: null for none, the field's name for a base of one field (its clock in baseClock), or the map. */
         final Object[] base = new Object[CHUNK];
         final long[] baseClock = new long[CHUNK];
 
@@ -74,6 +74,11 @@ final class LogColumns {
         if (base instanceof OneBase one) {
             c.base[i] = one.name();
             c.baseClock[i] = one.clock();
+        } else if (base.size() == 1) {
+            // A base of one field, as a decoded scribe has it: kept the same way, read back as an equal OneBase.
+            Map.Entry<String, Long> only = base.entrySet().iterator().next();
+            c.base[i] = only.getKey();
+            c.baseClock[i] = only.getValue();
         } else if (!base.isEmpty()) {
             c.base[i] = base;
         }
