@@ -17,29 +17,76 @@ import java.util.Map;
  */
 final class IdentityMap {
 
+    /**
+     * What is held of one identity: its state (null once none is held) and its live object (null when there is none).
+     * One map of these serves both {@link #states} and {@link #object}: one entry and one lookup per object instead
+     * of two.
+     */
+    private static final class Slot {
+        ObjectState state;
+        Object object;
+    }
+
+    private final HashMap<Key, Slot> slots;
     /** The held state of every object, live or tombstone. */
-    final Map<Key, ObjectState> states;
-    /** The live object of each identity. */
-    final Map<Key, Object> objects;
+    final States states = new States();
     /** The identity of each live object, by reference. */
     final Map<Object, Key> bound;
 
     /** Sized for what {@code store} holds (an estimate, capped), so that restoring it does not rehash step by step. */
     IdentityMap(Store store) {
         int expected = (int) Math.min(expectedObjects(store), 1 << 22);
-        this.states = new HashMap<>(capacity(expected));
-        this.objects = new HashMap<>(capacity(expected));
+        this.slots = new HashMap<>(capacity(expected));
         this.bound = new IdentityHashMap<>(Math.max(expected, 32));
     }
 
-    /** The state of an object, live or tombstone, or null. */
+    /** The held states, by identity: the part of the identity map that stages read and the {@link Committer} sets. */
+    final class States {
+        private States() {}
+
+        ObjectState get(Key key) {
+            Slot slot = slots.get(key);
+            return slot == null ? null : slot.state;
+        }
+
+        void put(Key key, ObjectState state) {
+            java.util.Objects.requireNonNull(state, "state");
+            Slot slot = slots.get(key);
+            if (slot == null) {
+                slot = new Slot();
+                slots.put(key, slot);
+            }
+            slot.state = state;
+        }
+
+        void remove(Key key) {
+            Slot slot = slots.get(key);
+            if (slot != null) {
+                slot.state = null;
+                if (slot.object == null) {
+                    slots.remove(key);
+                }
+            }
+        }
+
+        /** Calls {@code action} with every held state, in no particular order. */
+        void forEach(java.util.function.BiConsumer<Key, ObjectState> action) {
+            slots.forEach((key, slot) -> {
+                if (slot.state != null) {
+                    action.accept(key, slot.state);
+                }
+            });
+        }
+    }
+
     ObjectState state(Key key) {
         return states.get(key);
     }
 
     /** The live object with this key, or null. */
     Object object(Key key) {
-        return objects.get(key);
+        Slot slot = slots.get(key);
+        return slot == null ? null : slot.object;
     }
 
     /** Whether {@code object} is live here. */
@@ -63,14 +110,24 @@ final class IdentityMap {
 
     /** Binds {@code object} to {@code key}. */
     void bind(Key key, Object object) {
-        objects.put(key, object);
+        Slot slot = slots.get(key);
+        if (slot == null) {
+            slot = new Slot();
+            slots.put(key, slot);
+        }
+        slot.object = object;
         bound.put(object, key);
     }
 
     /** Unbinds the live object of {@code key}, if any, and returns it. */
     Object unbind(Key key) {
-        Object gone = objects.remove(key);
+        Slot slot = slots.get(key);
+        Object gone = slot == null ? null : slot.object;
         if (gone != null) {
+            slot.object = null;
+            if (slot.state == null) {
+                slots.remove(key);
+            }
             bound.remove(gone);
         }
         return gone;
@@ -79,9 +136,9 @@ final class IdentityMap {
     /** Every live object of the class with wire name {@code klass}, cast to {@code type}. */
     <T> List<T> all(String klass, Class<T> type) {
         List<T> result = new ArrayList<>();
-        objects.forEach((key, object) -> {
-            if (key.klass().equals(klass)) {
-                result.add(type.cast(object));
+        slots.forEach((key, slot) -> {
+            if (slot.object != null && key.klass().equals(klass)) {
+                result.add(type.cast(slot.object));
             }
         });
         return result;
