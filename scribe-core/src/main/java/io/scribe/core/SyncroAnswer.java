@@ -22,6 +22,9 @@ final class SyncroAnswer {
     private java.util.Set<Key> snapshotKeys;
     // How far this log was compacted when the answer began (read from the store once).
     private long compacted;
+    // The asker is a Scribe peer speaking Syncro's protocol (its sync says "clocked"): it plays a destroy of a record
+    // it does not hold as a tombstone, where a Ruby Syncro peer would raise.
+    private boolean clocked;
 
     SyncroAnswer(Session session) {
         this.session = session;
@@ -33,6 +36,7 @@ final class SyncroAnswer {
      * earlier scribes are sent back too, since it may have lost them (it restarted empty, or it is not recognised).
      */
     void answer(JsonNode id, JsonNode message, boolean own) {
+        clocked = message.path("clocked").asBoolean(false);
         long after = PageAnswer.parseCursor(scriber, message.get("from"));
         session.client().acknowledged.reset(after);
         JsonNode limitNode = message.get("limit");
@@ -237,7 +241,9 @@ final class SyncroAnswer {
     /**
      * Whether a Syncro peer holds the object a destroy is about, so that it can play the destroy (it raises on an
      * unknown record): the peer did not destroy it itself, and it created it, or was sent its create before the
-     * position it asked from.
+     * position it asked from. A Scribe peer speaking Syncro's protocol ({@link #clocked}) is sent every destroy it
+     * did not make itself: it raises on none, and one that asks from the start (a hub that did not recognise this
+     * peer, whose log it reads again) may hold records this peer got from it, which no create here tells.
      */
     private boolean peerHad(Scribe destroy, long after, Map<Key, String[]> creates) {
         SyncedClass<?> c = scriber.classes.byKlass(destroy.klass());
@@ -247,6 +253,9 @@ final class SyncroAnswer {
         Key key = IdentityMap.keyOfScribe(c, destroy);
         if (!session.syncro.mayHold(key)) {
             return false;
+        }
+        if (clocked) {
+            return true;
         }
         if (session.syncro.created.contains(key) || (snapshotKeys != null && snapshotKeys.contains(key))) {
             return true;

@@ -55,4 +55,29 @@ class SyncroModeScribePeerTest {
                 Scribe.Type.UPDATE);
         assertThat(problems).isEmpty();
     }
+
+    @Test
+    void aDestroyTheSyncroModePeerMadeOfflineReachesTheHubThatDoesNotRecogniseIt() {
+        Scriber hub = Peers.builder("hub").onError(problems::add).build();
+        Scriber alice = Peers.peer("alice");
+        Scriber carol = Peers.peer("carol");
+        net.link(alice, hub);
+        Network.Link carolLink = syncroLink(carol, hub);
+        net.settle();
+        alice.create(new Task("a1", "alice's", 1));
+        alice.create(new Task("a2", "alice's too", 2));
+        net.settle();
+        assertThat(Peers.tasks(carol)).hasSize(2);
+
+        carolLink.cut();
+        hub.forgetClient("syncro-1");
+        carol.destroy(carol.find(Task.class, "a1").orElseThrow());
+        carolLink.reconnect();
+        net.settle();
+
+        // The hub asked carol for her log from its start (a new name) while holding a1, which it had sent her.
+        assertThat(hub.find(Task.class, "a1")).isEmpty();
+        assertThat(Peers.tasks(alice)).hasSize(1).isEqualTo(Peers.tasks(hub)).isEqualTo(Peers.tasks(carol));
+        assertThat(problems).isEmpty();
+    }
 }
