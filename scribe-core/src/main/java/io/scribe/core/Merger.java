@@ -199,10 +199,12 @@ final class Merger {
                     kept.set(name, fields.get(name));
                     keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                 }
-                if (incoming.compareTo(current) > 0 && live && !fields.path(name).equals(raw.get(name))) {
-                    // A newer write was refused: its writer still shows it, so re-assert our value above it. Not
-                    // when it carried the value held here (a create this peer made, relayed back to it under the name
-                    // a hub gave it): nobody shows another value, and a correction would outrank later writes.
+                if (incoming.compareTo(current) > 0 && live
+                        && !(incoming.clock() == current.clock() && fields.path(name).equals(raw.get(name)))) {
+                    // A newer write was refused: its writer still shows it, so re-assert our value above it. Not the
+                    // very write held here (same clock, same value: a create this peer made, relayed back to it under
+                    // the name a hub gave it): nobody shows another value, and a correction would outrank later
+                    // writes.
                     if (corrected == null) {
                         corrected = Json.object();
                     }
