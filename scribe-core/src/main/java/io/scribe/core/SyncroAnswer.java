@@ -286,10 +286,21 @@ final class SyncroAnswer {
         List<Scribe> creates = new ArrayList<>();
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
         for (Key key : Snapshot.keys(scriber, false)) {
-            Scribe create = Snapshot.createOf(scriber.classes.byKlass(key.klass()), scriber.live.states.get(key), fallback)
-                    .withId(Long.toString(position));
+            SyncedClass<?> c = scriber.classes.byKlass(key.klass());
+            io.scribe.core.spi.ObjectState state = scriber.live.states.get(key);
+            Scribe create = Snapshot.createOf(c, state, fallback).withId(Long.toString(position));
             if (scriber.relay.visibleTo(create, session.client().id(), true)) {
-                creates.add(create);
+                if (clocked) {
+                    // A Scribe peer merges by stamps: a create carrying every field under the stamp of the object's
+                    // identity would be older than its own later values, and would lose to them (or, if it created
+                    // the object, come back to it as a refused create). It gets the create and an update per stamp,
+                    // as a snapshot on the Scribe wire (see Snapshot#scribesOf).
+                    for (Scribe s : Snapshot.scribesOf(c, state, fallback)) {
+                        creates.add(s.withId(Long.toString(position)));
+                    }
+                } else {
+                    creates.add(create);
+                }
                 keys.add(key);
             }
         }

@@ -80,4 +80,35 @@ class SyncroModeScribePeerTest {
         assertThat(Peers.tasks(alice)).hasSize(1).isEqualTo(Peers.tasks(hub)).isEqualTo(Peers.tasks(carol));
         assertThat(problems).isEmpty();
     }
+
+    @Test
+    void anotherPeersEditSurvivesWhenTheHubAnswersTheReconnectedPeerWithASnapshot() {
+        // The hub compacts everything its connected peers acknowledged: carol, forgotten, is behind it when she returns.
+        Scriber hub = Peers.builder("hub").onError(problems::add)
+                .compaction(java.time.Duration.ofDays(365), java.time.Duration.ZERO).build();
+        Scriber alice = Peers.peer("alice");
+        Scriber carol = Peers.peer("carol");
+        net.link(alice, hub);
+        Network.Link carolLink = syncroLink(carol, hub);
+        net.settle();
+        Task mine = carol.create(new Task("c1", "carol's", 1));
+        net.settle();
+
+        carolLink.cut();
+        hub.forgetClient("syncro-1");
+        Task theirs = alice.find(Task.class, "c1").orElseThrow();
+        theirs.setTitle("alice's edit");
+        alice.save(theirs);
+        net.settle();
+        hub.compact();
+        net.settle();
+        hub.compact();
+        assertThat(hub.store().readAfter(0, 10)).extracting(Scribe::type).doesNotContain(Scribe.Type.CREATE);
+
+        carolLink.reconnect();
+        net.settle();
+
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub)).isEqualTo(Peers.tasks(carol));
+        assertThat(mine.title()).isEqualTo("alice's edit");
+    }
 }
