@@ -905,6 +905,8 @@ export class ScribeClient {
     const pageSize = this.options.pageSize ?? 500;
     const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : Infinity;
     const examineCap = (Number.isFinite(limit) ? limit : pageSize) * 20;
+    // A server that does not trust this client as a relay asks with relayed: false (it would refuse the others).
+    const relayed = this.options.relay !== false && message.relayed !== false;
     const result: LoggedScribe[] = [];
     let cursor: string | undefined;
     let more = false;
@@ -920,7 +922,7 @@ export class ScribeClient {
             break outer;
           }
           examined++;
-          if (s.origin !== peer && (this.options.relay !== false || s.origin === this.scriber.id)) result.push(s);
+          if (s.origin !== peer && (relayed || s.origin === this.scriber.id)) result.push(s);
           position = Number(s.id);
           cursor = s.id;
         }

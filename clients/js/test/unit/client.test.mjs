@@ -46,15 +46,15 @@ class FakeHub extends HubServer {
       }
     }, {
       onHello: (m) => this.hellos.push(m),
-      then: () => [{ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100 }],
+      then: () => [{ type: 'sync', id: 1, from: this.cursor ?? null, limit: 100, ...this.syncExtra }],
     });
   }
 }
 
-function creates(n) {
+function creates(n, origin = 'hub') {
   const out = [];
   for (let i = 1; i <= n; i++) {
-    out.push({ id: String(i), klass: 'Task', type: 'create', origin: 'hub', clock: (BigInt(T0) << 16n) + BigInt(i),
+    out.push({ id: String(i), klass: 'Task', type: 'create', origin, clock: (BigInt(T0) << 16n) + BigInt(i),
       data: { id: `t${i}`, title: `task ${i}`, done: false, priority: i, tags: [] } });
   }
   return out;
@@ -127,6 +127,33 @@ test('after a cut the client reconnects, catches up from its cursor and uploads 
   assert.equal(hub.received.length, 3, 'the scribe pushed before the cut is not sent again (the hub\'s sync said it had it)');
   assert.deepEqual(hub.received.slice(1).map((x) => x.id), ['5', '6'], 'sent in the answer to the hub\'s sync, from its cursor');
   assert.equal(pending.at(-1), 0);
+  await client.close();
+  await hub.close();
+});
+
+test('a hub that asks with relayed: false gets only the client\'s own scribes in its page, not those it was relayed', async () => {
+  const hub = await FakeHub.start(creates(3, 'bob'));
+  const s = await peer();
+  s.create('Task', { id: 'mine', title: 'mine', done: false, priority: 1, tags: [] });
+  await s.flushed();
+  const client = new ScribeClient(s, { url: hub.url, WebSocket, backoff: { initialMs: 20, maxMs: 200 } });
+  client.start();
+  await client.whenOnline();
+  await until(() => s.all('Task').length === 4 && hub.received.length === 1);
+  await s.flushed();
+
+  // The hub lost its cursor in the client's log and asks from the start: as a hub that trusts the client...
+  const page = async (extra) => {
+    hub.cursor = undefined;
+    hub.clientPage = undefined;
+    hub.syncExtra = extra;
+    hub.cut();
+    await until(() => hub.clientPage !== undefined);
+    return hub.clientPage.result.map((x) => x.origin);
+  };
+  assert.deepEqual((await page({})).sort(), ['bob', 'bob', 'bob', 'js']);
+  // ...and as one that does not (a Java hub says so when it would refuse other origins with 403).
+  assert.deepEqual(await page({ relayed: false }), ['js']);
   await client.close();
   await hub.close();
 });

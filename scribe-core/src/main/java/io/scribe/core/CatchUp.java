@@ -147,6 +147,11 @@ final class CatchUp {
             // cumulatively (see Intake#answer), and takes several in one add_scribes (see Intake#addScribes).
             sync.put("limit", scriber.pageSize).put("acks", "cumulative")
                     .put("batches", Intake.batchBytes(scriber, session));
+            if (!session.isTrustedRelay()) {
+                // Its scribes of other origins (those it was relayed, by this peer among others) would be refused
+                // with 403 one by one: the peer leaves them out of its pages.
+                sync.put("relayed", false);
+            }
         } else {
             // Syncro ignores keys it does not know; a Scribe peer learns it need not wait (see handleSync).
             sync.put("clocked", true);

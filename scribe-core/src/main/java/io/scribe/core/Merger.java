@@ -82,7 +82,10 @@ final class Merger {
         int plain = 0;
         Stamp[] plainStamps = null;
         JsonNode[] plainJson = null;
-        boolean live = state != null && !state.destroyed() && !tx.foreign && !tx.history;
+        // Stamped under everything as part of a Syncro peer's history (see Player#play): it only fills in. A scribe
+        // that came with a clock of its own (a Scribe peer's, relayed or its own) merges by that clock, history or not.
+        boolean history = tx.history && s.clock() <= tx.historyClock;
+        boolean live = state != null && !state.destroyed() && !tx.foreign && !history;
         for (int i = 0; i < values.size; i++) {
             FieldModel field = values.fields[i];
             String name = field.name();
@@ -104,7 +107,7 @@ final class Merger {
                     boolean adds = !k.getValue().isNull();
                     if (current == null || (list ? ListMerge.replaces(current, present, incoming, adds)
                             : set ? SetMerge.replaces(current, present, incoming, adds)
-                            : replaces(resolver, current, incoming, tx))) {
+                            : replaces(resolver, current, incoming, history, tx))) {
                         if (!set && live && current != null && current.origin().equals(scriber.guid)
                                 && concurrentLoser(current, incoming)) {
                             if (oursLost == null) {
@@ -157,7 +160,7 @@ final class Merger {
             }
             Stamp incoming = new Stamp(s.clock(), s.origin(), s.base().getOrDefault(name, 0L));
             Stamp current = stamps.get(name);
-            if (current == null || replaces(resolver, current, incoming, tx)) {
+            if (current == null || replaces(resolver, current, incoming, history, tx)) {
                 if (live && current != null && current.origin().equals(scriber.guid)
                         && concurrentLoser(current, incoming)) {
                     if (oursLost == null) {
@@ -196,8 +199,12 @@ final class Merger {
                     kept.set(name, fields.get(name));
                     keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                 }
-                if (incoming.compareTo(current) > 0 && live) {
-                    // A newer write was refused: its writer still shows it, so re-assert our value above it.
+                if (incoming.compareTo(current) > 0 && live
+                        && !(incoming.clock() == current.clock() && fields.path(name).equals(raw.get(name)))) {
+                    // A newer write was refused: its writer still shows it, so re-assert our value above it. Not the
+                    // very write held here (same clock, same value: a create this peer made, relayed back to it under
+                    // the name a hub gave it): nobody shows another value, and a correction would outrank later
+                    // writes.
                     if (corrected == null) {
                         corrected = Json.object();
                     }
@@ -306,11 +313,11 @@ final class Merger {
     }
 
     /**
-     * Whether an incoming write replaces the current one. A write from a Syncro peer's history replaces only what
-     * the same history wrote before it: it fills in, it never overrides.
+     * Whether an incoming write replaces the current one. A write from a Syncro peer's history ({@code history}:
+     * stamped by its place in it) replaces only what the same history wrote before it: it fills in, it never overrides.
      */
-    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, Txn tx) {
-        if (tx.history) {
+    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, boolean history, Txn tx) {
+        if (history) {
             return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
                     && current.clock() < incoming.clock();
         }

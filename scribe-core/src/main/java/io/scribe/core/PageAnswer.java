@@ -55,7 +55,7 @@ final class PageAnswer {
         // its own is sent. Each scribe is encoded once, and the answer put together from those bytes.
         response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
         Page page = new Page(after, limit, session.wire().maxFrameBytes() - (long) Json.bytes(response).length
-                - RESULT_KEY.length - 2);
+                - RESULT_KEY.length - 2, message.path("relayed").asBoolean(true));
         response.remove("more");
         response.remove("cursor");
         if (after >= 0) {
@@ -229,6 +229,9 @@ final class PageAnswer {
         final int limit;
         final long budget;
         final long after;
+        // False when the asker takes this peer's own scribes only (it does not trust this peer as a relay and would
+        // refuse the others): the scribes of other origins are passed like those it may not see.
+        final boolean relayed;
         long position;
         String cursor;
         long bytes;
@@ -239,8 +242,9 @@ final class PageAnswer {
         // The page's scribes as stored, sent with their ids put in front.
         private final List<StoredScribe> scribes = new ArrayList<>();
 
-        Page(long after, int limit, long budget) {
+        Page(long after, int limit, long budget, boolean relayed) {
             this.after = after;
+            this.relayed = relayed;
             this.position = after;
             this.limit = limit;
             this.budget = budget;
@@ -262,7 +266,8 @@ final class PageAnswer {
                     break;
                 }
                 examined++;
-                if (scriber.relay.visibleTo(s, session.client().id(), false)) {
+                if ((relayed || scriber.guid.equals(s.origin()))
+                        && scriber.relay.visibleTo(s, session.client().id(), false)) {
                     visible.add(s);
                     count++;
                 } else {

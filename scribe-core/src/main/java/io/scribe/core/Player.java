@@ -188,6 +188,7 @@ final class Player {
             }
             try {
                 c.fromJson(f, e.getValue());
+                c.refuseChangedByConversion(f, e.getValue());
             } catch (ScribeException misfit) {
                 scriber.report(new ScribeException(misfit.code(), "scribe " + in.id() + " from a Syncro peer: "
                         + misfit.getMessage() + "; ignored, the peer is sent the value held here", misfit));

@@ -250,11 +250,13 @@ final class SyncedClass<T> {
     /**
      * Converts a value a peer sent for {@code f}, refusing what this class would not hold itself: a value of the
      * wrong type, null for a primitive, or null for a collection, map or array field that a new instance of the
-     * class initialises (code using it counts on a value being there).
+     * class initialises (code using it counts on a value being there), or a value that converting would change
+     * (see {@link #changedByConversion}).
      *
      * @throws ScribeException with code 400 naming the field
      */
     Object incoming(FieldModel f, JsonNode value) {
+        refuseChangedByConversion(f, value);
         if ((value == null || value.isNull()) && f.field().getType().isPrimitive()) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "null for " + klass + "." + f.name()
                     + ", a " + f.field().getType() + "; refused");
@@ -264,6 +266,37 @@ final class SyncedClass<T> {
                     + ", which a new " + type.getSimpleName() + " initialises; refused");
         }
         return fromJson(f, value);
+    }
+
+    /** Refuses, with 400 naming the field, a value for {@code f} that {@link #changedByConversion converting changes}. */
+    void refuseChangedByConversion(FieldModel f, JsonNode value) {
+        if (value != null && changedByConversion(f.field().getType(), value)) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "value for " + klass + "." + f.name() + " does not"
+                    + " fit " + f.javaType().toCanonical() + ": " + value + " would be held as another value; refused");
+        }
+    }
+
+    /**
+     * Whether the mapper would take {@code value} for a field of type {@code t} only by changing it: a fraction for a
+     * whole-number field (cut off), a number or a text for a boolean, a text for a number. The scribe is stored and
+     * relayed as it came, so a peer that reads it without that conversion (another language, a Syncro peer) would
+     * hold another value than this one.
+     */
+    private static boolean changedByConversion(Class<?> t, JsonNode value) {
+        if (value.isNull()) {
+            return false;
+        }
+        if (t == int.class || t == long.class || t == short.class || t == byte.class || t == Integer.class
+                || t == Long.class || t == Short.class || t == Byte.class) {
+            return !value.isNumber() || !value.canConvertToExactIntegral();
+        }
+        if (t == boolean.class || t == Boolean.class) {
+            return !value.isBoolean();
+        }
+        if (t == double.class || t == float.class || t == Double.class || t == Float.class) {
+            return !value.isNumber();
+        }
+        return false;
     }
 
     private volatile java.util.Set<String> nonNullByDefault;

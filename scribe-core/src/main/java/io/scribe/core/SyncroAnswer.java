@@ -22,6 +22,9 @@ final class SyncroAnswer {
     private java.util.Set<Key> snapshotKeys;
     // How far this log was compacted when the answer began (read from the store once).
     private long compacted;
+    // The asker is a Scribe peer speaking Syncro's protocol (its sync says "clocked"): it plays a destroy of a record
+    // it does not hold as a tombstone, where a Ruby Syncro peer would raise.
+    private boolean clocked;
 
     SyncroAnswer(Session session) {
         this.session = session;
@@ -33,6 +36,7 @@ final class SyncroAnswer {
      * earlier scribes are sent back too, since it may have lost them (it restarted empty, or it is not recognised).
      */
     void answer(JsonNode id, JsonNode message, boolean own) {
+        clocked = message.path("clocked").asBoolean(false);
         long after = PageAnswer.parseCursor(scriber, message.get("from"));
         session.client().acknowledged.reset(after);
         JsonNode limitNode = message.get("limit");
@@ -237,7 +241,9 @@ final class SyncroAnswer {
     /**
      * Whether a Syncro peer holds the object a destroy is about, so that it can play the destroy (it raises on an
      * unknown record): the peer did not destroy it itself, and it created it, or was sent its create before the
-     * position it asked from.
+     * position it asked from. A Scribe peer speaking Syncro's protocol ({@link #clocked}) is sent every destroy it
+     * did not make itself: it raises on none, and one that asks from the start (a hub that did not recognise this
+     * peer, whose log it reads again) may hold records this peer got from it, which no create here tells.
      */
     private boolean peerHad(Scribe destroy, long after, Map<Key, String[]> creates) {
         SyncedClass<?> c = scriber.classes.byKlass(destroy.klass());
@@ -247,6 +253,9 @@ final class SyncroAnswer {
         Key key = IdentityMap.keyOfScribe(c, destroy);
         if (!session.syncro.mayHold(key)) {
             return false;
+        }
+        if (clocked) {
+            return true;
         }
         if (session.syncro.created.contains(key) || (snapshotKeys != null && snapshotKeys.contains(key))) {
             return true;
@@ -277,10 +286,21 @@ final class SyncroAnswer {
         List<Scribe> creates = new ArrayList<>();
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
         for (Key key : Snapshot.keys(scriber, false)) {
-            Scribe create = Snapshot.createOf(scriber.classes.byKlass(key.klass()), scriber.live.states.get(key), fallback)
-                    .withId(Long.toString(position));
+            SyncedClass<?> c = scriber.classes.byKlass(key.klass());
+            io.scribe.core.spi.ObjectState state = scriber.live.states.get(key);
+            Scribe create = Snapshot.createOf(c, state, fallback).withId(Long.toString(position));
             if (scriber.relay.visibleTo(create, session.client().id(), true)) {
-                creates.add(create);
+                if (clocked) {
+                    // A Scribe peer merges by stamps: a create carrying every field under the stamp of the object's
+                    // identity would be older than its own later values, and would lose to them (or, if it created
+                    // the object, come back to it as a refused create). It gets the create and an update per stamp,
+                    // as a snapshot on the Scribe wire (see Snapshot#scribesOf).
+                    for (Scribe s : Snapshot.scribesOf(c, state, fallback)) {
+                        creates.add(s.withId(Long.toString(position)));
+                    }
+                } else {
+                    creates.add(create);
+                }
                 keys.add(key);
             }
         }

@@ -59,6 +59,20 @@ public final class Network {
     }
 
     /**
+     * Joins two peers as {@link #link(Scriber, Scriber, Wire)} does, except that {@code b} names {@code a}'s client
+     * with {@code names} at every connection instead of by {@code a}'s id: with {@link Wire#syncro()} and a new name
+     * each time, {@code b} is a hub that does not recognise a Scribe peer speaking Syncro's protocol (a
+     * {@code ScribeServer}'s default for Syncro connections).
+     */
+    public Link link(Scriber a, Scriber b, Wire wire, java.util.function.Supplier<String> names) {
+        Link link = new Link(a, b, wire);
+        link.names = names;
+        links.add(link);
+        link.connect();
+        return link;
+    }
+
+    /**
      * Joins a hub and a model of a Ruby Syncro peer with {@link Wire#syncro()}; the hub names the peer's client with
      * {@code names} at every connection (a fixed name: a peer it recognises; a new name each time: one it does not)
      * and starts its catch-up, the model sends its own {@code sync}.
@@ -195,7 +209,7 @@ public final class Network {
                 return;
             }
             sessionA = a.client(b.id()).connect(ab.connection(), wire);
-            sessionB = b.client(a.id()).connect(ba.connection(), wire);
+            sessionB = b.client(names != null ? names.get() : a.id()).connect(ba.connection(), wire);
             sessionA.trustAsRelay();
             ab.target = sessionB::receiveData;
             ab.prefix = wire.framing().prefixBytes();

@@ -116,6 +116,55 @@ class IdentityTest {
     }
 
     @Test
+    void aClientThatReconnectsSendsItsHubNoneOfTheScribesItWasRelayed() {
+        Scriber hub = hub();
+        Scriber alice = Peers.peer("alice");
+        Scriber bob = Peers.peer("bob");
+        Network.Link aliceLink = net.link(alice, hub);
+        net.link(bob, hub);
+        net.settle();
+        for (int i = 0; i < 6; i++) {
+            bob.create(new Task("from bob " + i, i));
+        }
+        net.settle();
+        assertThat(Peers.tasks(alice)).hasSize(6);
+        int before = aliceLink.deliveredToB().size();
+
+        // alice only read since her last write: the hub's cursor in her log is before bob's six scribes.
+        aliceLink.reconnect();
+        alice.create(new Task("from alice", 9));
+        net.settle();
+
+        // The hub's catch-up from alice carried none of bob's scribes back, so it refused none of them.
+        assertThat(hubProblems).isEmpty();
+        List<String> fromAlice = aliceLink.deliveredToB().subList(before, aliceLink.deliveredToB().size());
+        assertThat(fromAlice).isNotEmpty().noneSatisfy(f -> assertThat(f).contains("\"origin\":\"bob\""));
+        assertThat(Peers.tasks(hub)).hasSize(7).isEqualTo(Peers.tasks(alice)).isEqualTo(Peers.tasks(bob));
+    }
+
+    @Test
+    void aHubThatTrustsAClientAsARelayStillGetsTheScribesItRelaysInCatchUp() {
+        // carol reaches the hub only through alice, which the hub trusts as a relay.
+        Scriber hub = Peers.builder("hub").onError(hubProblems::add)
+                .trustRelays(s -> s.client().id().equals("alice")).build();
+        Scriber alice = Peers.peer("alice");
+        Scriber carol = Peers.peer("carol");
+        Network.Link aliceLink = net.link(alice, hub);
+        net.link(carol, alice);
+        net.settle();
+        aliceLink.cut();
+        carol.create(new Task("from carol", 3));
+        net.settle();
+        assertThat(Peers.tasks(alice)).hasSize(1);
+
+        aliceLink.reconnect();
+        net.settle();
+
+        assertThat(hubProblems).isEmpty();
+        assertThat(Peers.tasks(hub)).hasSize(1).isEqualTo(Peers.tasks(carol));
+    }
+
+    @Test
     void anUntrustedNodeCannotForwardOtherOrigins() {
         Scriber hub1 = hub();
         Scriber hub2 = Peers.peer("hub2");

@@ -76,6 +76,40 @@ class ValidationTest {
     }
 
     @Test
+    void valuesTheFieldWouldOnlyHoldChangedAreRefusedWith400SoNoPeerIsRelayedWhatTheHubDoesNotHold() {
+        Scriber hub = Peers.builder("hub").onError(hubProblems::add).build();
+        Scriber other = Peers.peer("other");
+        Scriber sender = Peers.builder("sender").onError(e -> { }).build();
+        net.link(other, hub);
+        Network.Link link = net.link(sender, hub);
+        net.settle();
+
+        // Each would be held as something else (1, true, 2, true) while the log and its relays carried it as sent.
+        ObjectNode fraction = task("t1");
+        fraction.put("priority", 1.5);
+        ObjectNode numberForBoolean = task("t2");
+        numberForBoolean.put("done", 1);
+        ObjectNode textForNumber = task("t3");
+        textForNumber.put("priority", "2");
+        ObjectNode textForBoolean = task("t4");
+        textForBoolean.put("done", "true");
+        List<CompletableFuture<JsonNode>> answers = List.of(fraction, numberForBoolean, textForNumber, textForBoolean)
+                .stream().map(t -> link.sessionA().request(create("sender", t))).toList();
+        net.settle();
+
+        assertThat(answers).extracting(ValidationTest::code).containsOnly(400);
+        assertThat(hub.lastScribeId()).isZero();
+        assertThat(Peers.tasks(other)).isEmpty();
+        // A whole number written with a fraction of zero is the same number everywhere.
+        ObjectNode whole = task("t5");
+        whole.put("priority", 2.0);
+        CompletableFuture<JsonNode> ok = link.sessionA().request(create("sender", whole));
+        net.settle();
+        assertThat(ok.join().path("result").asBoolean()).isTrue();
+        assertThat(other.find(Task.class, "t5").orElseThrow().priority()).isEqualTo(2);
+    }
+
+    @Test
     void aScribeLargerThanAFrameTheReceiverRelaysInIsRefusedWith413() {
         Scriber hub = Peers.builder("hub").wire(Wire.scribe().withMaxFrameBytes(4096)).onError(hubProblems::add)
                 .build();
