@@ -150,6 +150,53 @@ class ReceiverAckDelayTest {
         p.a.close();
     }
 
+    @Test
+    void aReceiverWhoseHeldAckWasLostIsSentNothingAgainWhenItComesBack() {
+        CumulativeAckTest.Pair p = new CumulativeAckTest.Pair(
+                Scriber.builder().receiverAckDelay(Duration.ofSeconds(10)), Scriber.builder());
+        p.create(0, 3, 1);
+        assertThat(p.b.all(Note.class)).hasSize(3);
+        assertThat(p.acks()).as("held by b").isEmpty();
+        // The pusher's end goes first: the ack b sends as its session closes reaches no open session.
+        p.atA.get().disconnect();
+        assertThat(p.atB.get().isOpen()).isFalse();
+        assertThat(p.a.client("b").pending()).as("a never learnt that b stored them").isEqualTo(3);
+
+        // b comes back on a new connection: its catch-up starts after the pushes it stored, so nothing is sent again.
+        List<String> toB = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Session> atA = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Session> atB = new java.util.concurrent.atomic.AtomicReference<>();
+        atA.set(p.a.client("b").connect(new io.scribe.core.spi.Connection() {
+            @Override
+            public void send(byte[] frame) {
+                toB.add(new String(frame, 4, frame.length - 4, StandardCharsets.UTF_8));
+                atB.get().receiveData(frame);
+            }
+
+            @Override
+            public void close() {}
+        }));
+        atB.set(p.b.client("a").connect(new io.scribe.core.spi.Connection() {
+            @Override
+            public void send(byte[] frame) {
+                atA.get().receiveData(frame);
+            }
+
+            @Override
+            public void close() {}
+        }));
+        atB.get().sync();
+        await(() -> atB.get().isCaughtUp());
+        List<String> pages = toB.stream().filter(t -> t.startsWith("{\"type\":\"response\"")).toList();
+        assertThat(pages).hasSize(1);
+        assertThat(pages.get(0)).contains("\"result\":[]").contains("\"ackDelay\":10000");
+        assertThat(toB).noneMatch(t -> t.contains("add_scribe"));
+        assertThat(p.a.client("b").pending()).as("acknowledged by b's sync").isZero();
+        assertThat(p.b.all(Note.class)).hasSize(3);
+        p.b.close();
+        p.a.close();
+    }
+
     private static int acksTo(CumulativeAckTest.Pair p) {
         return (int) p.sentToB.stream().filter(t -> t.startsWith("{\"type\":\"ack\"")).count();
     }
