@@ -71,7 +71,9 @@ export interface ClientOptions {
    * How long the `ack` of the server's pushes may be held back so that one ack passes the pushes of several reads
    * (20 ms; 0 acks after every read). It is held only once the server's answer to this client's `sync` stated its
    * push window (`window`), and sent at once when the pushes stored since the last ack reach half of it. Errors
-   * naming refused pushes are never held. See docs/PROTOCOL.md, step 8 of catch-up, "Delayed acks".
+   * naming refused pushes are never held. A server that states in that answer how long its receivers may hold their
+   * acks (`ackDelay`, its `receiverAckDelay`) is acked within that delay instead. See docs/PROTOCOL.md, step 8 of
+   * catch-up, "Delayed acks".
    */
   ackDelayMs?: number;
 }
@@ -138,6 +140,9 @@ export class ScribeClient {
   private ackCount = 0;
   private ackTimer?: ReturnType<typeof setTimeout>;
   private serverWindow = 0;
+  // How long the server lets us hold our acks of its pushes (`ackDelay` in its answer to our sync), in ms; undefined
+  // when it stated nothing usable, and then `ackDelayMs` applies.
+  private serverAckDelay: number | undefined;
   private stored: Promise<void> = Promise.resolve();
   private serverAcksCumulative = false;
   private readonly pushed: { position: number; resolve: (m: any) => void; reject: (e: Error) => void;
@@ -491,6 +496,7 @@ export class ScribeClient {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.serverWindow = 0;
+    this.serverAckDelay = undefined;
     this.serverAcksCumulative = false;
     for (const p of this.pushed.splice(0)) {
       clearTimeout(p.timer);
@@ -593,7 +599,10 @@ export class ScribeClient {
       }
       // The server's push window: our acks of its pushes may be held back for a while within half of it.
       const stated = response?.window;
-      if (generation === this.generation && Number.isSafeInteger(stated) && stated > 0) this.serverWindow = stated;
+      if (generation === this.generation && Number.isSafeInteger(stated) && stated > 0) {
+        this.serverWindow = stated;
+        this.serverAckDelay = statedAckDelay(response.ackDelay);
+      }
       let played: { next: string | null; forgetting?: Promise<void> };
       try {
         played = this.playPage(peer, from, response);
@@ -816,12 +825,12 @@ export class ScribeClient {
   /**
    * Acknowledges the pushes played since the last `ack` (see {@link answerPush}), if any, after a batch of messages
    * was handled: at once when the server's push window is not known or acks are not delayed
-   * ({@link ClientOptions.ackDelayMs}), or when they reach half the window; otherwise within the delay, with whatever
-   * else was played by then.
+   * ({@link ClientOptions.ackDelayMs}, or the delay the server stated), or when they reach half the window; otherwise
+   * within the delay, with whatever else was played by then.
    */
   private sendAck(): void {
     if (this.ackUpTo === undefined) return;
-    const delay = this.options.ackDelayMs ?? 20;
+    const delay = this.serverAckDelay ?? this.options.ackDelayMs ?? 20;
     if (!(delay > 0) || this.serverWindow <= 0 || this.ackCount >= Math.max(1, Math.floor(this.serverWindow / 2))) {
       this.ackNow();
     } else if (this.ackTimer === undefined) {
@@ -1028,4 +1037,18 @@ export function wireScribe(s: LoggedScribe): Record<string, unknown> {
   if (s.clock !== undefined && s.clock !== 0n) out.clock = s.clock;
   if (s.base && Object.keys(s.base).length) out.base = s.base;
   return out;
+}
+
+/** The longest hold a server may ask of this client's acks (as the Java receiver): 10 s. */
+const MAX_STATED_ACK_DELAY_MS = 10_000;
+
+/**
+ * The hold a server stated for our acks (`ackDelay` in its answer to our `sync`, milliseconds), or undefined when it is
+ * not to be used: absent, not a JSON number, or negative. A fraction counts whole milliseconds (rounded down); a value
+ * over 10 s counts as 10 s. The same rule as the Java receiver's.
+ */
+function statedAckDelay(value: unknown): number | undefined {
+  if (typeof value === 'bigint') return value >= 0n ? MAX_STATED_ACK_DELAY_MS : undefined;
+  if (typeof value !== 'number' || !(value >= 0)) return undefined;
+  return Math.floor(Math.min(value, MAX_STATED_ACK_DELAY_MS));
 }

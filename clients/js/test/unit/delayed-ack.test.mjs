@@ -9,7 +9,7 @@ const T0 = Date.now();
 /**
  * A scripted hub that pushes without request ids (the client's sync said it acknowledges cumulatively). It answers the
  * client's `sync` on its connection number `n` (0 for the first) with an empty page carrying `window` (none when
- * undefined), then sends the reads of `reads[n]`, each an array of scribe ids pushed back to back (an id in
+ * undefined) and `ackDelay` (the value as given, written raw into the JSON; none when undefined), then sends the reads of `reads[n]`, each an array of scribe ids pushed back to back (an id in
  * `foreign` is of a class the client does not know). The next read goes `pace` ms after the previous one, or, with
  * `pace: 'ack'`, once an ack passes the previous read's last push; the first read goes `startAfter[n]` ms (0 when
  * undefined) after the answer to the sync. Every message of the client is kept with its
@@ -49,7 +49,9 @@ class PushHub extends HubServer {
       if (m.type === 'sync') {
         const answer = { type: 'response', id: m.id, result: [], more: false };
         if (this.options.window !== undefined) answer.window = this.options.window;
-        ws.send(toJson(answer));
+        let text = toJson(answer);
+        if (this.options.ackDelay !== undefined) text = text.replace(/}$/, `,"ackDelay":${this.options.ackDelay}}`);
+        ws.send(text);
         setTimeout(sendRead, this.options.startAfter?.[conn] ?? 0);
       } else if (m.type === 'ack' && this.options.pace === 'ack' && m.up_to === reads[next - 1]?.at(-1)) {
         sendRead();
@@ -162,4 +164,63 @@ test('an ack held when its connection closes is never sent, on that connection o
   assert.equal(s.all('Task').length, 3);
   await client.close();
   await hub.close();
+});
+
+test('a server that states ackDelay is acked within it: one ack for a burst of reads the client\'s own delay would ack one by one', async () => {
+  const reads = [[['1'], ['2'], ['3'], ['4'], ['5']]];
+  const own = await PushHub.start({ window: 256, reads, pace: 60 });
+  const told = await PushHub.start({ window: 256, ackDelay: '1000', reads, pace: 60 });
+  const a = await connect(own, {});
+  const b = await connect(told, {});
+  await until(() => own.got('ack').some((e) => e.m.up_to === '5') && told.got('ack').some((e) => e.m.up_to === '5'));
+  const ownAcks = own.got('ack').length;
+  const toldAcks = told.got('ack');
+  assert.ok(ownAcks >= 3, `the client's own 20 ms acks reads 60 ms apart mostly one by one (${ownAcks} acks)`);
+  assert.deepEqual(toldAcks.map((e) => e.m.up_to), ['5'], 'one ack passes the burst');
+  assert.ok(toldAcks[0].at - told.sentAt['1'] >= 950, 'held for the stated delay');
+  assert.ok(toldAcks[0].at - told.sentAt['1'] < 5000, 'and not much longer');
+  for (const { client } of [a, b]) await client.close();
+  await own.close();
+  await told.close();
+});
+
+test('with a stated delay, half the window is still acked at once and a refused push still gets its error at once', async () => {
+  const hub = await PushHub.start({ window: 8, ackDelay: '60000', reads: [[['1', '2', '3', '4'], ['5', '6', '7', '8']]],
+    pace: 'ack' });
+  const { s, client } = await connect(hub, { ackDelayMs: 0 });
+  await until(() => s.all('Task').length === 8 && hub.got('ack').length === 2);
+  assert.deepEqual(hub.got('ack').map((e) => e.m.up_to), ['4', '8']);
+  assert.ok(hub.got('ack')[1].at - hub.sentAt['5'] < 5000, 'not held for the stated delay');
+  await client.close();
+  await hub.close();
+
+  const foreign = await PushHub.start({ window: 256, ackDelay: '5000', reads: [[['1', '2']]], foreign: ['2'], pace: 40 });
+  const second = await connect(foreign, {});
+  await until(() => foreign.got('error').length === 1);
+  assert.equal(foreign.got('error')[0].m.scribe, '2');
+  assert.ok(foreign.got('error')[0].at - foreign.sentAt['2'] < 2000, 'the error is not held');
+  assert.deepEqual(foreign.got('ack'), [], 'the ack of 1 is held');
+  await second.client.close();
+  await foreign.close();
+});
+
+test('a stated ackDelay that cannot be used is ignored; a huge one is held to 10 s', async () => {
+  // The client's own delay is 0: reads paced by the acks go on at once only if the stated value was ignored.
+  for (const bad of ['-5', '-0.5', '"300"', 'null', 'true', '[300]', '{"ms":300}', '-99999999999999999999']) {
+    const hub = await PushHub.start({ window: 256, ackDelay: bad, reads: [[['1'], ['2']]], pace: 'ack' });
+    const { client } = await connect(hub, { ackDelayMs: 0 });
+    await until(() => hub.got('ack').length === 2);
+    assert.ok(hub.got('ack')[1].at - hub.sentAt['1'] < 5000, `ackDelay ${bad} ignored`);
+    await client.close();
+    await hub.close();
+  }
+  // Usable ones hold the ack: it is still held when the client closes (which drops it).
+  for (const held of ['5000', '99999999999999999999', '1e400']) {
+    const hub = await PushHub.start({ window: 256, ackDelay: held, reads: [[['1', '2']]], pace: 40 });
+    const { s, client } = await connect(hub, { ackDelayMs: 0 });
+    await until(() => s.all('Task').length === 2);
+    await client.close();
+    assert.deepEqual(hub.got('ack'), [], `ackDelay ${held} held the ack`);
+    await hub.close();
+  }
 });

@@ -107,7 +107,16 @@ public final class FanOutBenchmark {
                 + "cpus=%d%n", clients, rounds, warmRounds, slice, burst, payload,
                 Runtime.getRuntime().availableProcessors());
 
-        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Item.class).build();
+        // -Dfanout.receiverAckDelayMs: how long the hub lets its receivers hold their acks (Builder#receiverAckDelay),
+        // stated in its answers to their sync; unset states nothing, and the clients use their own delay.
+        Long receiverAckDelay = Long.getLong("fanout.receiverAckDelayMs");
+        Scriber.Builder hubBuilder = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Item.class);
+        if (receiverAckDelay != null) {
+            hubBuilder.receiverAckDelay(java.time.Duration.ofMillis(receiverAckDelay));
+        }
+        System.out.printf("hub states receiver ack delay: %s; clients' own ack delay: %d ms%n",
+                receiverAckDelay == null ? "no" : receiverAckDelay + " ms", Long.getLong("fanout.ackDelayMs", 20));
+        Scriber hub = hubBuilder.build();
         ScribeServer scribe = ScribeServer.builder(hub).webSocket(0, "/scribe").start();
         RawServer raw = new RawServer();
         RawServer rawAck = new RawServer();
@@ -635,11 +644,13 @@ public final class FanOutBenchmark {
             private boolean isReady;
             // The id of the last push since the last ack, how many pushes since then, whether an ack is scheduled,
             // and the server's push window (from its answer to the sync; 0 until known). As Scribe's Java client
-            // does: an ack at once for half a window, otherwise within ACK_DELAY_MS (0: at the end of every read).
+            // does: an ack at once for half a window, otherwise within ACK_DELAY_MS (0: at the end of every read),
+            // or within the delay the server stated in that answer (ackDelay, Builder#receiverAckDelay) if it did.
             private String ackUpTo;
             private int unacked;
             private boolean ackScheduled;
             private int window;
+            private long statedDelayMs = -1;
 
             Client(Group group, int index, boolean scribe, Runnable ready) {
                 this.group = group;
@@ -695,7 +706,14 @@ public final class FanOutBenchmark {
                 switch (type) {
                     case "hello" -> sync(ctx, null);
                     case "response" -> {
-                        window = Math.max(window, m.path("window").asInt(0));
+                        if (m.path("window").asInt(0) > 0) {
+                            window = m.path("window").asInt();
+                            // The Java receiver's rule (HeldAck.statedDelay): a number of milliseconds, whole,
+                            // at most 10 s; anything else leaves the client's own delay.
+                            JsonNode stated = m.get("ackDelay");
+                            double ms = stated != null && stated.isNumber() ? stated.asDouble() : -1;
+                            statedDelayMs = ms >= 0 ? (long) Math.min(ms, 10_000) : -1;
+                        }
                         if (m.path("more").asBoolean(false) && m.hasNonNull("cursor")) {
                             sync(ctx, m.get("cursor").asText());
                         } else {
@@ -722,14 +740,15 @@ public final class FanOutBenchmark {
             @Override
             public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
                 if (ackUpTo != null) {
-                    if (ACK_DELAY_MS == 0 || window == 0 || unacked >= Math.max(1, window / 2)) {
+                    long delay = statedDelayMs >= 0 ? statedDelayMs : ACK_DELAY_MS;
+                    if (delay == 0 || window == 0 || unacked >= Math.max(1, window / 2)) {
                         ack(ctx);
                     } else if (!ackScheduled) {
                         ackScheduled = true;
                         ctx.executor().schedule(() -> {
                             ackScheduled = false;
                             ack(ctx);
-                        }, ACK_DELAY_MS, TimeUnit.MILLISECONDS);
+                        }, delay, TimeUnit.MILLISECONDS);
                     }
                 }
                 super.channelReadComplete(ctx);

@@ -233,7 +233,7 @@ final class CatchUp {
             refusedInPage.clear();
             JsonNode window = response.get("window");
             if (window != null && window.canConvertToInt() && window.asInt() > 0) {
-                session.intake.peerWindow(window.asInt());
+                session.intake.peerWindow(window.asInt(), response.get("ackDelay"));
             }
             Txn tx = new Txn();
             tx.history = session.syncro != null && (from == null || from.isEmpty());

@@ -7,8 +7,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The cumulative {@code ack} a session owes its peer for the pushes it played (delayed acknowledgement, see {@link
- * Scriber.Builder#ackDelay}): the id of the last push played since the last ack, how many were, and the timer that
- * sends the ack when it is held back. Guarded by the engine lock.
+ * Scriber.Builder#ackDelay}, and {@link Scriber.Builder#receiverAckDelay} for a pusher that states the delay): the id
+ * of the last push played since the last ack, how many were, and the timer that sends the ack when it is held back.
+ * Guarded by the engine lock.
  */
 final class HeldAck {
 
@@ -19,6 +20,9 @@ final class HeldAck {
     private ScheduledFuture<?> timer;
     // The pusher's window, as its answer to this peer's sync stated it; 0 while unknown.
     private int peerWindow;
+    // How long the pusher lets this peer hold its acks, as that answer stated it, in nanoseconds; -1 when it stated
+    // nothing usable (then this peer's own ackDelay applies).
+    private long statedDelay = -1;
 
     HeldAck(Session session) {
         this.session = session;
@@ -31,9 +35,37 @@ final class HeldAck {
         count++;
     }
 
-    /** The pusher stated its window in its answer to this peer's {@code sync}. */
-    void peerWindow(int scribes) {
+    /**
+     * The pusher stated its window in its answer to this peer's {@code sync}, and with it perhaps how long this peer
+     * may hold its acks (see {@link #statedDelay}); the latest answer's statement counts, and one without it (or with
+     * one not usable) leaves this peer's own {@code ackDelay}.
+     */
+    void peerWindow(int scribes, com.fasterxml.jackson.databind.JsonNode ackDelay) {
         peerWindow = scribes;
+        statedDelay = statedDelay(ackDelay);
+    }
+
+    /**
+     * The hold a pusher stated ({@code ackDelay} in its answer to {@code sync}, milliseconds), in nanoseconds, or -1
+     * when it is not to be used: absent, not a JSON number, not a number at all or negative. A fraction counts whole
+     * milliseconds (rounded down); a value over 10 seconds ({@link ScriberOptions#MAX_RECEIVER_ACK_DELAY}) counts as
+     * 10 seconds, so no pusher can make this peer hold its acks for long.
+     */
+    static long statedDelay(com.fasterxml.jackson.databind.JsonNode ackDelay) {
+        if (ackDelay == null || !ackDelay.isNumber()) {
+            return -1;
+        }
+        // A JSON number out of a double's range reads as infinite (or as the largest double), and so as the maximum.
+        double millis = ackDelay.asDouble();
+        if (!(millis >= 0)) {
+            return -1;
+        }
+        return TimeUnit.MILLISECONDS.toNanos((long) Math.min(millis, ScriberOptions.MAX_RECEIVER_ACK_DELAY.toMillis()));
+    }
+
+    /** How long this peer holds an ack: what the pusher stated, or else its own {@code ackDelay}. */
+    private long delay() {
+        return statedDelay >= 0 ? statedDelay : scriber.ackDelay.toNanos();
     }
 
     /**
@@ -45,7 +77,7 @@ final class HeldAck {
         if (upTo == null) {
             return;
         }
-        long delay = scriber.ackDelay.toNanos();
+        long delay = delay();
         if (delay == 0 || peerWindow <= 0 || count >= Math.max(1, peerWindow / 2)) {
             sendNow();
         } else if (timer == null) {

@@ -283,9 +283,12 @@ final class Intake {
         }
     }
 
-    /** The pusher stated its window in its answer to this peer's {@code sync}. Caller holds the engine lock. */
-    void peerWindow(int scribes) {
-        acks.peerWindow(scribes);
+    /**
+     * The pusher stated its window, and perhaps how long this peer may hold its acks ({@code ackDelay}, null when
+     * absent), in its answer to this peer's {@code sync}. Caller holds the engine lock.
+     */
+    void peerWindow(int scribes, JsonNode ackDelay) {
+        acks.peerWindow(scribes, ackDelay);
     }
 
     /** The peer's cumulative acknowledgement of our pushes: see {@link Pusher#acknowledged}. */

@@ -43,6 +43,10 @@ final class PageAnswer {
         if (session.pusher.acksCumulative()) {
             // The asker may hold its acks back until half of this many pushes are played (Builder#ackDelay).
             response.put("window", scriber.pushWindow);
+            if (scriber.receiverAckDelay != null) {
+                // ... and for at most this long (Builder#receiverAckDelay) instead of its own ackDelay.
+                response.put("ackDelay", scriber.receiverAckDelay.toMillis());
+            }
         }
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
         if (snapshot != null) {

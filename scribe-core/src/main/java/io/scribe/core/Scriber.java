@@ -83,6 +83,9 @@ public final class Scriber implements AutoCloseable {
     final int pushWindow;
     /** How long a cumulative ack may wait for more pushes to pass (see {@link Builder#ackDelay}). */
     final Duration ackDelay;
+    /** How long this peer's receivers may hold their acks, stated in its sync answers (see {@link
+     * Builder#receiverAckDelay}); null when it states nothing. */
+    final Duration receiverAckDelay;
     final ScheduledExecutorService timer;
     private final boolean ownsTimer;
     private final boolean ownsStore;
@@ -158,6 +161,7 @@ public final class Scriber implements AutoCloseable {
         this.pageSize = b.pageSize;
         this.pushWindow = b.pushWindow;
         this.ackDelay = b.ackDelay;
+        this.receiverAckDelay = b.receiverAckDelay;
         this.hlc = new Hlc(b.clock);
         this.wallClock = b.clock;
         this.maxClockSkew = b.maxClockSkew;
@@ -662,7 +666,8 @@ public final class Scriber implements AutoCloseable {
         /**
          * Builds the Scriber and restores the objects of its store.
          *
-         * @throws IllegalStateException if the client id or the store is missing
+         * @throws IllegalStateException if the client id or the store is missing, or the {@link #receiverAckDelay}
+         *     is not less than half the {@link #requestTimeout}
          */
         public Scriber build() {
             if (clientId == null) {
@@ -670,6 +675,10 @@ public final class Scriber implements AutoCloseable {
             }
             if (store == null && storeUrl == null) {
                 throw new IllegalStateException("store is required");
+            }
+            if (receiverAckDelay != null && receiverAckDelay.multipliedBy(2).compareTo(requestTimeout) >= 0) {
+                throw new IllegalStateException("the receivers' ack delay " + receiverAckDelay
+                        + " must be less than half the request timeout " + requestTimeout);
             }
             if (storeUrl == null) {
                 return new Scriber(this);

@@ -29,6 +29,7 @@ abstract class ScriberOptions {
     int pageSize = 500;
     int pushWindow = 256;
     Duration ackDelay = Duration.ofMillis(20);
+    Duration receiverAckDelay;
     Duration compactEvery;
     Duration retention = Duration.ofDays(30);
     ScheduledExecutorService timer;
@@ -211,7 +212,8 @@ abstract class ScriberOptions {
      * pusher that states no window (an earlier version) is acked after every read. Longer delays save a server
      * with many clients an answer per change, at the price of the pusher learning later that its changes are
      * stored (its pending count and {@code whenSent} follow acks). {@link Duration#ZERO} acks every read at once.
-     * Default 20 ms.
+     * A pusher that states how long its receivers may hold their acks (its {@link #receiverAckDelay}) is acked
+     * within that delay instead, on that session. Default 20 ms.
      */
     public Scriber.Builder ackDelay(Duration delay) {
         Objects.requireNonNull(delay, "delay");
@@ -221,6 +223,45 @@ abstract class ScriberOptions {
         this.ackDelay = delay;
         return self();
     }
+
+    /**
+     * How long the peers this peer pushes to may hold back their cumulative {@code ack} of its pushes, stated to
+     * each of them in the answer to its {@code sync} (the field {@code ackDelay}, in whole milliseconds, beside
+     * {@code window}); null (the default) states nothing, and each receiver then uses its own {@link #ackDelay}.
+     *
+     * <p>A receiver that got the field holds its acks of this peer's pushes on that session for at most this long
+     * instead of its own {@code ackDelay}, and still acks at once when half of this peer's {@link #pushWindow} is
+     * waiting; a push it refuses is still answered at once with an {@code error}. Only the acks of this peer's pushes
+     * are affected: the receiver's own pushes to this peer are acknowledged under this peer's {@code ackDelay}, as
+     * before. Receivers of earlier versions ignore the field.
+     *
+     * <p>Meant for a hub with many receivers of the same changes, where every receiver acking every change costs the
+     * hub as much as the changes themselves (one frame in per frame out): with a longer delay each receiver answers
+     * the changes of that span with one {@code ack}. The price falls on this peer: it learns that long after a push
+     * that the receiver stored it, so {@link Client#pending()} of each receiver, the positions compaction may pass
+     * and the pushes held in flight (at most half the window per session) lag by up to the delay. Nothing is sent
+     * twice because of it: a receiver's cursor moves when it stores a push, not when it acks, and a receiver that
+     * closes sends the ack it holds.
+     *
+     * @param delay at most 10 seconds (the longest receivers accept), and less than half of
+     *     {@link #requestTimeout} (checked when the Scriber is built), so that no push times out while it is held;
+     *     {@link Duration#ZERO} asks receivers to ack after every read; null states nothing
+     * @throws IllegalArgumentException if {@code delay} is negative or longer than 10 seconds
+     */
+    public Scriber.Builder receiverAckDelay(Duration delay) {
+        if (delay != null && (delay.isNegative() || delay.compareTo(MAX_RECEIVER_ACK_DELAY) > 0)) {
+            throw new IllegalArgumentException("receiver ack delay must be between 0 and " + MAX_RECEIVER_ACK_DELAY
+                    + ": " + delay);
+        }
+        this.receiverAckDelay = delay;
+        return self();
+    }
+
+    /**
+     * The longest ack delay a receiver accepts from the answer to its {@code sync} (see {@link #receiverAckDelay}):
+     * a longer one is held to this. 10 seconds.
+     */
+    static final Duration MAX_RECEIVER_ACK_DELAY = Duration.ofSeconds(10);
 
     /**
      * Compacts this peer's log every {@code every}: removes the scribes that every client connected now or seen
