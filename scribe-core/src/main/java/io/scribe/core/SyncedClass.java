@@ -278,10 +278,13 @@ final class SyncedClass<T> {
 
     /**
      * Whether the mapper would take {@code value} for a field of type {@code t} only by changing it: a fraction for a
-     * whole-number field (cut off), a number or a text for a boolean, a text for a number. The scribe is stored and
-     * relayed as it came, so a peer that reads it without that conversion (another language, a Syncro peer) would
-     * hold another value than this one.
+     * whole-number field (cut off), a number or a text for a boolean, a text for a number (other than {@code NaN},
+     * {@code Infinity} and {@code -Infinity} for a floating-point field: how such a value is written). The scribe
+     * is stored and relayed as it came, so a peer that reads it without that conversion (another language, a Syncro
+     * peer) would hold another value than this one.
      */
+    private static final java.util.Set<String> NON_FINITE = java.util.Set.of("NaN", "Infinity", "-Infinity");
+
     private static boolean changedByConversion(Class<?> t, JsonNode value) {
         if (value.isNull()) {
             return false;
@@ -294,7 +297,8 @@ final class SyncedClass<T> {
             return !value.isBoolean();
         }
         if (t == double.class || t == float.class || t == Double.class || t == Float.class) {
-            return !value.isNumber();
+            // NaN and the infinities go over the wire as text, as Jackson writes them.
+            return !value.isNumber() && !(value.isTextual() && NON_FINITE.contains(value.textValue()));
         }
         return false;
     }

@@ -141,4 +141,28 @@ class ScalarJsonTest {
         c.mapper = Json.MAPPER.copy();
         assertThat(c.fields.values()).noneMatch(c::direct);
     }
+
+    @Test
+    void aNonFiniteFloatingValueGoesOverTheWireAsTextAndIsTakenBackByAPeer() {
+        // Jackson writes NaN and the infinities as strings; a peer reading them must hold the same value, not refuse
+        // them as text for a number.
+        SyncedClass<Scalars> c = new SyncedClass<>(Scalars.class, Policy.defaults());
+        Scalars x = new Scalars();
+        for (double v : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            x.d = v;
+            x.f = (float) v;
+            x.bd = v;
+            x.bf = (float) v;
+            for (String name : List.of("d", "f", "bd", "bf")) {
+                SyncedClass.FieldModel f = c.fields.get(name);
+                byte[] wire = Json.bytes(c.scalarJson(f, x));
+                JsonNode sent = Json.parse(wire, 0, wire.length);
+                assertThat(sent.isTextual()).as(name + " " + v + " on the wire").isTrue();
+                assertThat(c.incoming(f, sent)).as(name + " " + v).isEqualTo(c.get(x, f));
+            }
+        }
+        // Any other text for a number is still refused.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.incoming(c.fields.get("d"), Json.NODES.textNode("2")))
+                .isInstanceOf(ScribeException.class).hasMessageContaining("refused");
+    }
 }
