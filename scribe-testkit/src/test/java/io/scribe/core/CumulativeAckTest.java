@@ -469,7 +469,8 @@ class CumulativeAckTest {
         assertThat(oneByOne.last().has("window")).isFalse();
     }
 
-    private static void await(java.util.function.BooleanSupplier condition) {
+    /** Waits up to 10 s for {@code condition}; also used by the other ack tests of this package. */
+    static void await(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -83,13 +83,13 @@ class ReceiverAckDelayTest {
         for (int i = 0; i < burst; i++) {
             told.create(i, i + 1, 1);
             own.create(i, i + 1, 1);
-            await(() -> own.a.client("b").pending() == 0);
+            CumulativeAckTest.await(() -> own.a.client("b").pending() == 0);
         }
         assertThat(own.acks()).as("the receiver using its own delay acked every change").hasSize(burst);
         assertThat(told.b.all(Note.class)).hasSize(burst);
         // Held for up to 2 s, then one ack passes every push played meanwhile, without the pusher asking.
         long start = System.nanoTime();
-        await(() -> told.a.client("b").pending() == 0);
+        CumulativeAckTest.await(() -> told.a.client("b").pending() == 0);
         assertThat(told.acks().size()).as("acks of the receiver told 2 s").isLessThan(burst / 2);
         assertThat(told.acks().get(told.acks().size() - 1).path("up_to").asText())
                 .isEqualTo(Long.toString(told.a.lastScribeId()));
@@ -105,7 +105,7 @@ class ReceiverAckDelayTest {
         CumulativeAckTest.Pair p = new CumulativeAckTest.Pair(
                 Scriber.builder().pushWindow(16).receiverAckDelay(Duration.ofSeconds(10)), Scriber.builder());
         p.create(0, 40, 5);
-        await(() -> {
+        CumulativeAckTest.await(() -> {
             p.deliverToB();
             return p.b.all(Note.class).size() == 40;
         });
@@ -186,7 +186,7 @@ class ReceiverAckDelayTest {
             public void close() {}
         }));
         atB.get().sync();
-        await(() -> atB.get().isCaughtUp());
+        CumulativeAckTest.await(() -> atB.get().isCaughtUp());
         List<String> pages = toB.stream().filter(t -> t.startsWith("{\"type\":\"response\"")).toList();
         assertThat(pages).hasSize(1);
         assertThat(pages.get(0)).contains("\"result\":[]").contains("\"ackDelay\":10000");
@@ -264,21 +264,6 @@ class ReceiverAckDelayTest {
         for (CumulativeAckTest.Pair p : pairs) {
             p.b.close();
             p.a.close();
-        }
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out");
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
         }
     }
 }
