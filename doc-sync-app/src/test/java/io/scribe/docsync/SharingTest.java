@@ -115,4 +115,39 @@ class SharingTest extends ServerTest {
         assertThat(ann.get(id)).isPresent();
         assertThat(bob.scriber().store().object(Document.KLASS, id).orElseThrow().destroyed()).isFalse();
     }
+
+    @Test
+    void aUserADocumentIsSharedWithGetsItWholeWithoutTheSharingUpdateItCannotPlay() throws Exception {
+        harness();
+        DocClient ann = h.client("ann", "ann@example.com");
+        String[] bobKey = h.server.createCredential("bob");
+        java.util.List<io.scribe.core.ScribeException> bobErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // bob's client is a plain Scribe peer that authenticates as doc-sync clients do, so that every error its
+        // engine meets is seen here.
+        io.scribe.core.Scriber bob = io.scribe.core.Scriber.builder().clientId("bob-peer")
+                .store(io.scribe.core.spi.Store.inMemory())
+                .register(Document.class, io.scribe.core.Policy.<Document>defaults().withKeyMerge("content"))
+                .onError(bobErrors::add)
+                .build();
+        try (var link = io.scribe.transport.netty.ScribeClient.webSocket(bob, h.server.uri())
+                .serverId(io.scribe.docsync.server.DocServer.SERVER_ID)
+                .onSession(session -> session.request(DocClient.authMessage("bob@example.com", bobKey[0], bobKey[1],
+                        "bob-peer", System.currentTimeMillis() / 1000)))
+                .start()) {
+            link.awaitSession(Duration.ofSeconds(10));
+            ann.awaitConnected(Duration.ofSeconds(10));
+            String id = ann.create("plan", JSON.createObjectNode().put("step", 1));
+            ann.update(id, null, c -> c.put("step", 2));
+            ann.share(id, "bob@example.com");
+            await("bob holds the document", () -> bob.find(Document.class, id)
+                    .map(d -> d.content().path("step").asInt() == 2 && d.isSharedWith("bob@example.com"))
+                    .orElse(false));
+            ann.update(id, "plan b", null);
+            await("bob gets ann's next edit", () -> bob.find(Document.class, id).map(d -> "plan b".equals(d.title()))
+                    .orElse(false));
+            assertThat(bobErrors).as("errors bob's engine met").isEmpty();
+        } finally {
+            bob.close();
+        }
+    }
 }

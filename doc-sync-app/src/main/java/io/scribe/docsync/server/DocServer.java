@@ -83,6 +83,11 @@ public final class DocServer implements AutoCloseable {
     private final DataLock dataLock;
     /** Who each document is shared with, to notice users newly added (they get the document sent again). */
     private final Map<String, Set<String>> sharing = new ConcurrentHashMap<>();
+    /**
+     * Users a document was just shared with, until the server has sent it to them whole: the sharing update itself
+     * is not pushed to them (they do not hold the document, and would answer it as an unknown object).
+     */
+    private final Map<String, Set<String>> awaitingDocument = new ConcurrentHashMap<>();
     private final Instant started = Instant.now();
 
     /** A deleted document's owner and readers (owner and the users it was shared with). */
@@ -176,7 +181,7 @@ public final class DocServer implements AutoCloseable {
                 .register(Document.class, Policy.<Document>defaults()
                         .withKeyMerge("content")
                         .withResolver(firstWriterWins(SERVER_ID))
-                        .withRecipients((doc, clientId) -> canRead(doc, principals.get(clientId)))
+                        .withRecipients((doc, clientId) -> sendsTo(doc, principals.get(clientId)))
                         .withFormerRecipients(this::formerReader)
                         .withAuthorizer((scribe, clientId) -> authorized(self[0], scribe, clientId))
                         .withFollowUp(this::applied))
@@ -463,7 +468,19 @@ public final class DocServer implements AutoCloseable {
         Set<String> before = sharing.put(change.id(), now);
         if (change.type() == Scribe.Type.UPDATE && !change.local() && before != null
                 && !before.containsAll(now)) {
-            monitor.execute(() -> scriber.find(Document.class, change.id()).ifPresent(scriber::republish));
+            // Listeners run before the step is relayed: the users added here do not get the sharing update, only
+            // the whole document, sent (under the engine's lock, so nothing of it is pushed in between) next.
+            Set<String> added = new java.util.HashSet<>(now);
+            added.removeAll(before);
+            awaitingDocument.merge(change.id(), Set.copyOf(added), (a, b) -> {
+                Set<String> both = new java.util.HashSet<>(a);
+                both.addAll(b);
+                return Set.copyOf(both);
+            });
+            monitor.execute(() -> scriber.atomically(() -> {
+                awaitingDocument.remove(change.id());
+                scriber.find(Document.class, change.id()).ifPresent(scriber::republish);
+            }));
         }
     }
 
@@ -531,6 +548,15 @@ public final class DocServer implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------------------
     // Access
+
+    /** Whether a scribe of {@code doc} is pushed to {@code who}: a reader who holds it (see {@link #sharingChanged}). */
+    private boolean sendsTo(Document doc, String who) {
+        if (!canRead(doc, who)) {
+            return false;
+        }
+        Set<String> awaiting = awaitingDocument.get(doc.id());
+        return awaiting == null || !awaiting.contains(who);
+    }
 
     private static boolean canRead(Document doc, String who) {
         return who != null && (who.equals(doc.owner()) || doc.isSharedWith(who));
