@@ -28,6 +28,7 @@ import io.scribe.core.Scriber;
 import io.scribe.core.ScribeException;
 import io.scribe.core.Session;
 import io.scribe.core.Wire;
+import io.scribe.transport.netty.internal.Hello;
 import io.scribe.transport.netty.internal.HttpLink;
 import io.scribe.transport.netty.internal.Settings;
 import io.scribe.transport.netty.internal.StreamHandshake;
@@ -319,7 +320,7 @@ public final class ScribeClient implements AutoCloseable {
                 retry();
                 return;
             }
-            done.channel().closeFuture().addListener(c -> lost());
+            done.channel().closeFuture().addListener(c -> lost(done.channel().attr(Hello.FAILURE).get()));
         });
     }
 
@@ -356,12 +357,17 @@ public final class ScribeClient implements AutoCloseable {
     }
 
     private void lost() {
+        lost(null);
+    }
+
+    /** {@code refused}: why the handshake failed, when it did (null: the connection was lost or never answered). */
+    private void lost(ScribeException refused) {
         Session gone;
         synchronized (lock) {
             gone = session;
             session = null;
         }
-        Throwable cause = null;
+        Throwable cause = refused;
         if (gone != null) {
             // Outside the lock: the session tells its status listeners under its own.
             cause = gone.status().cause();
@@ -375,7 +381,12 @@ public final class ScribeClient implements AutoCloseable {
                 return;
             }
         }
-        log.info("scriber {}: connection to {}:{} lost", scriber.id(), host, port);
+        if (refused != null && gone == null) {
+            log.info("scriber {}: connection to {}:{} closed in the handshake: {}", scriber.id(), host, port,
+                    refused.getMessage());
+        } else {
+            log.info("scriber {}: connection to {}:{} lost", scriber.id(), host, port);
+        }
         status(ConnectionStatus.State.OFFLINE, cause != null ? cause
                 : new java.io.EOFException("connection to " + host + ":" + port + " closed"));
         retry();

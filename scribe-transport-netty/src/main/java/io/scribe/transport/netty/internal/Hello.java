@@ -61,6 +61,36 @@ public final class Hello {
         return false;
     }
 
+    /** Why a channel's handshake failed, set on the channel by the handshake handlers before they close it. */
+    public static final io.netty.util.AttributeKey<ScribeException> FAILURE =
+            io.netty.util.AttributeKey.valueOf("scribe-handshake-failure");
+
+    /** The HTTP methods a request line can start with, by their first four bytes. */
+    private static final java.util.Set<String> HTTP_STARTS =
+            java.util.Set.of("GET ", "POST", "PUT ", "HEAD", "OPTI", "DELE", "PATC", "CONN", "TRAC");
+
+    /**
+     * What the first four bytes {@code start} of a stream say when they are not a length prefix but HTTP: an HTTP
+     * request when {@code accepting} (a WebSocket or HTTP client on a port of length-prefixed frames), an HTTP
+     * answer otherwise (a WebSocket or HTTP server); null when they are neither.
+     */
+    static String http(String start, boolean accepting) {
+        if (accepting && HTTP_STARTS.contains(start)) {
+            return "an HTTP request on a port that speaks length-prefixed frames, not WebSocket: connect with host:port";
+        }
+        if (!accepting && start.equals("HTTP")) {
+            return "the server answered in HTTP: it serves WebSocket or HTTP on this port, not length-prefixed "
+                    + "frames: connect with a ws:// address";
+        }
+        return null;
+    }
+
+    /** An HTTP answer 400 to a request on a port of length-prefixed frames, saying so in its status line. */
+    static byte[] httpRefusal() {
+        return ("HTTP/1.1 400 Scribe port of length-prefixed frames, not WebSocket\r\nContent-Length: 0\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** An error message with {@code code}, as JSON text. */
     public static String error(int code, String message) {
         return MAPPER.createObjectNode().put("type", "error").put("code", code).put("message", message).toString();

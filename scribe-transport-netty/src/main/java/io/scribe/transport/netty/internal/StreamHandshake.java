@@ -98,6 +98,23 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             return;
         }
         long length = prefix == 2 ? in.getUnsignedShort(in.readerIndex()) : in.getUnsignedInt(in.readerIndex());
+        if (in.readableBytes() >= 4) {
+            String http = Hello.http(in.toString(in.readerIndex(), 4, java.nio.charset.StandardCharsets.ISO_8859_1),
+                    accepting);
+            if (http != null) {
+                if (accepting) {
+                    // An HTTP client reads an HTTP answer: the refusal's status line says what this port is.
+                    done = true;
+                    WARNINGS.warn("{}: handshake failed [400]: {}", ctx.channel().remoteAddress(), http);
+                    ctx.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(Hello.httpRefusal()))
+                            .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                    in.skipBytes(in.readableBytes());
+                    return;
+                }
+                refuse(ctx, new ScribeException(ScribeException.BAD_REQUEST, http));
+                return;
+            }
+        }
         if (length > Settings.MAX_HELLO_BYTES) {
             refuse(ctx, new ScribeException(ScribeException.BAD_REQUEST,
                     "hello expected, got a frame of " + length + " bytes"));
@@ -164,6 +181,7 @@ public final class StreamHandshake extends ByteToMessageDecoder {
 
     private void refuse(ChannelHandlerContext ctx, ScribeException e) {
         done = true;
+        ctx.channel().attr(Hello.FAILURE).set(e);
         WARNINGS.warn("{}: handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
         if (accepting && !settings.wire().isSyncro()) {
             connection.send(Hello.frame(settings.wire(), Hello.error(e.code(), e.getMessage())));

@@ -101,6 +101,18 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
+            if (msg instanceof FullHttpRequest request && request.decoderResult().isFailure()) {
+                // Not HTTP at all: most likely a peer speaking length-prefixed frames to a WebSocket port.
+                WARNINGS.warn("{}: not an HTTP request ({}): a peer speaking length-prefixed frames to a WebSocket"
+                        + " port?; answered 400", ctx.channel().remoteAddress(), request.decoderResult().cause()
+                        .toString());
+                DefaultFullHttpResponse response = new DefaultFullHttpResponse(
+                        io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST);
+                response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                response.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             if (msg instanceof FullHttpRequest request) {
                 java.util.Optional<io.netty.handler.codec.http.FullHttpResponse> file = staticResources == null
                         ? java.util.Optional.empty() : staticResources.answer(request);
@@ -181,6 +193,7 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, ScribeException e) {
         done = true;
+        ctx.channel().attr(Hello.FAILURE).set(e);
         WARNINGS.warn("{}: WebSocket handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(), e.getMessage());
         if (accepting) {
             connection.sendText(Hello.error(e.code(), e.getMessage()));
@@ -190,6 +203,19 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException refused) {
+            // The server did not upgrade: its status line says why (a port of length-prefixed frames says so).
+            ScribeException e = new ScribeException(ScribeException.BAD_REQUEST, "the server refused the WebSocket"
+                    + " upgrade: " + (refused.response() == null ? refused.getMessage()
+                    : refused.response().status().toString()));
+            ctx.channel().attr(Hello.FAILURE).set(e);
+            WARNINGS.warn("{}: WebSocket handshake failed [{}]: {}", ctx.channel().remoteAddress(), e.code(),
+                    e.getMessage());
+            ctx.close();
+            return;
+        }
+        ctx.channel().attr(Hello.FAILURE).set(new ScribeException(ScribeException.BAD_REQUEST,
+                cause + " during WebSocket handshake"));
         WARNINGS.warn("{}: {} during WebSocket handshake; closing", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
