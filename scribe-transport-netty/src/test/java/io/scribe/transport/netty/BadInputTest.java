@@ -135,12 +135,23 @@ class BadInputTest {
 
     @Test
     void garbageInsteadOfAHelloIsRefusedWith400() throws Exception {
+        Socket garbage = raw();
+        garbage.getOutputStream().write(frame("not a hello"));
+        garbage.getOutputStream().flush();
+
+        List<String> got = readUntilClosed(garbage);
+        assertThat(got).singleElement().satisfies(f -> assertThat(f).contains("\"error\"", "400"));
+        othersStillReplicate();
+    }
+
+    @Test
+    void anHttpRequestInsteadOfAHelloIsAnsweredInHttpWith400() throws Exception {
         Socket http = raw();
         http.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         http.getOutputStream().flush();
 
-        List<String> got = readUntilClosed(http);
-        assertThat(got).singleElement().satisfies(f -> assertThat(f).contains("\"error\"", "400"));
+        String got = new String(http.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(got).startsWith("HTTP/1.1 400 Scribe port of length-prefixed frames, not WebSocket\r\n");
         othersStillReplicate();
     }
 
