@@ -45,15 +45,8 @@ final class SyncedClass<T> {
          * the field is written, and which the default mapper writes as one value node.
          */
         boolean scalar() {
-            return scalarType(field.getType());
+            return ScalarJson.scalarType(field.getType());
         }
-    }
-
-    /** Whether {@code t} is a primitive, a box or String. */
-    static boolean scalarType(Class<?> t) {
-        return t.isPrimitive() || t == String.class || t == Integer.class || t == Long.class
-                || t == Boolean.class || t == Double.class || t == Float.class || t == Short.class
-                || t == Byte.class || t == Character.class;
     }
 
     private static final Logger log = LoggerFactory.getLogger(SyncedClass.class);
@@ -251,7 +244,7 @@ final class SyncedClass<T> {
      * Converts a value a peer sent for {@code f}, refusing what this class would not hold itself: a value of the
      * wrong type, null for a primitive, or null for a collection, map or array field that a new instance of the
      * class initialises (code using it counts on a value being there), or a value that converting would change
-     * (see {@link #changedByConversion}).
+     * (see {@link ScalarJson#changedByConversion}).
      *
      * @throws ScribeException with code 400 naming the field
      */
@@ -268,39 +261,12 @@ final class SyncedClass<T> {
         return fromJson(f, value);
     }
 
-    /** Refuses, with 400 naming the field, a value for {@code f} that {@link #changedByConversion converting changes}. */
+    /** Refuses, with 400 naming the field, a value for {@code f} that {@link ScalarJson#changedByConversion converting changes}. */
     void refuseChangedByConversion(FieldModel f, JsonNode value) {
-        if (value != null && changedByConversion(f.field().getType(), value)) {
+        if (value != null && ScalarJson.changedByConversion(f.field().getType(), value)) {
             throw new ScribeException(ScribeException.BAD_REQUEST, "value for " + klass + "." + f.name() + " does not"
                     + " fit " + f.javaType().toCanonical() + ": " + value + " would be held as another value; refused");
         }
-    }
-
-    /**
-     * Whether the mapper would take {@code value} for a field of type {@code t} only by changing it: a fraction for a
-     * whole-number field (cut off), a number or a text for a boolean, a text for a number (other than {@code NaN},
-     * {@code Infinity} and {@code -Infinity} for a floating-point field: how such a value is written). The scribe
-     * is stored and relayed as it came, so a peer that reads it without that conversion (another language, a Syncro
-     * peer) would hold another value than this one.
-     */
-    private static final java.util.Set<String> NON_FINITE = java.util.Set.of("NaN", "Infinity", "-Infinity");
-
-    private static boolean changedByConversion(Class<?> t, JsonNode value) {
-        if (value.isNull()) {
-            return false;
-        }
-        if (t == int.class || t == long.class || t == short.class || t == byte.class || t == Integer.class
-                || t == Long.class || t == Short.class || t == Byte.class) {
-            return !value.isNumber() || !value.canConvertToExactIntegral();
-        }
-        if (t == boolean.class || t == Boolean.class) {
-            return !value.isBoolean();
-        }
-        if (t == double.class || t == float.class || t == Double.class || t == Float.class) {
-            // NaN and the infinities go over the wire as text, as Jackson writes them.
-            return !value.isNumber() && !(value.isTextual() && NON_FINITE.contains(value.textValue()));
-        }
-        return false;
     }
 
     private volatile java.util.Set<String> nonNullByDefault;

@@ -80,7 +80,7 @@ final class WrittenFields {
 
     /** Whether values of {@code type} (and of every subclass) never change once made. */
     static boolean immutable(Class<?> type) {
-        if (SyncedClass.scalarType(type) || type.isEnum() || type == java.util.UUID.class
+        if (io.scribe.core.internal.ScalarJson.scalarType(type) || type.isEnum() || type == java.util.UUID.class
                 || type == java.net.URI.class) {
             return true;
         }

@@ -122,4 +122,39 @@ public final class ScalarJson {
         JsonNode node = of(value);
         return node != null && node.equals(held);
     }
+
+    /** The texts of a floating-point value's NaN and infinities, as the mapper writes them. */
+    private static final java.util.Set<String> NON_FINITE = java.util.Set.of("NaN", "Infinity", "-Infinity");
+
+    /** Whether {@code t} is a primitive, a box or String. */
+    public static boolean scalarType(Class<?> t) {
+        return t.isPrimitive() || t == String.class || t == Integer.class || t == Long.class
+                || t == Boolean.class || t == Double.class || t == Float.class || t == Short.class
+                || t == Byte.class || t == Character.class;
+    }
+
+    /**
+     * Whether the mapper would take {@code value} for a field of type {@code t} only by changing it: a fraction for a
+     * whole-number field (cut off), a number or a text for a boolean, a text for a number (other than {@code NaN},
+     * {@code Infinity} and {@code -Infinity} for a floating-point field: how such a value is written). The scribe
+     * is stored and relayed as it came, so a peer that reads it without that conversion (another language, a Syncro
+     * peer) would hold another value than this one.
+     */
+    public static boolean changedByConversion(Class<?> t, JsonNode value) {
+        if (value.isNull()) {
+            return false;
+        }
+        if (t == int.class || t == long.class || t == short.class || t == byte.class || t == Integer.class
+                || t == Long.class || t == Short.class || t == Byte.class) {
+            return !value.isNumber() || !value.canConvertToExactIntegral();
+        }
+        if (t == boolean.class || t == Boolean.class) {
+            return !value.isBoolean();
+        }
+        if (t == double.class || t == float.class || t == Double.class || t == Float.class) {
+            // NaN and the infinities go over the wire as text, as Jackson writes them.
+            return !value.isNumber() && !(value.isTextual() && NON_FINITE.contains(value.textValue()));
+        }
+        return false;
+    }
 }
