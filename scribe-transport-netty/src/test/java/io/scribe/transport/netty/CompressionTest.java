@@ -20,27 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.Inflater;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Compression negotiated in the hello (TCP) and permessage-deflate (WebSocket), checked on the bytes on the wire. */
-class CompressionTest {
+class CompressionTest extends ClosingTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
-    }
-
     private static String big(int bytes) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; sb.length() < bytes; i++) {

@@ -35,29 +35,15 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The HTTP sync API: pull pages, idempotent pushes, JWT, and peers on HTTP and on sockets converging. */
-class HttpSyncTest {
+class HttpSyncTest extends ClosingTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final byte[] SECRET = "0123456789abcdef0123456789abcdef-test-secret".getBytes();
 
-    private final List<AutoCloseable> open = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
-    }
 
     private HttpResponse<String> post(ScribeServer server, String path, JsonNode body, String token) throws Exception {
         HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(server.httpUri() + path))

@@ -16,10 +16,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,21 +25,7 @@ import org.junit.jupiter.api.Test;
  * the reverse) is told what the port speaks, in its connection status and its log, and the server keeps serving the
  * peers that speak its transport.
  */
-class MisdirectedConnectionTest {
-
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
-    }
+class MisdirectedConnectionTest extends ClosingTest {
 
     private Scriber peer(String id) {
         return track(Scriber.builder().clientId(id).store(Store.inMemory()).register(Note.class).build());

@@ -7,9 +7,6 @@ import static io.scribe.transport.netty.Peers.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.core.Scriber;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,21 +14,7 @@ import org.junit.jupiter.api.Test;
  * side's channel turns unwritable while the other has not read yet. Both must go on reading, or each waits for the
  * other for ever (and every reconnect meets the same wait).
  */
-class MutualCatchUpTest {
-
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
-    }
+class MutualCatchUpTest extends ClosingTest {
 
     @Test
     void twoPeersWithLargeBacklogsForEachOtherCatchUpBothWays() throws Exception {

@@ -9,31 +9,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.scribe.core.Scriber;
 import io.scribe.core.spi.Store;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Peers replicating through a hub over real loopback sockets, over TCP and over WebSocket. */
-class ReplicationTest {
+class ReplicationTest extends ClosingTest {
 
     enum Transport { TCP, WEBSOCKET }
-
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
-    }
 
     private ScribeServer server(Scriber hub, Transport t, int port) {
         ScribeServer.Builder b = ScribeServer.builder(hub).heartbeat(Duration.ofMillis(500), Duration.ofSeconds(5));

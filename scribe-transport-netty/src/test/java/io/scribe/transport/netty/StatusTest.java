@@ -16,26 +16,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Connection status and the count of unacknowledged local changes, over real loopback sockets. */
-class StatusTest {
+class StatusTest extends ClosingTest {
 
-    private final List<AutoCloseable> open = new ArrayList<>();
     private final List<ScribeException> errors = new CopyOnWriteArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
-    }
 
     private Scriber peer(String id, Store store, List<ConnectionStatus> statuses) {
         return track(Scriber.builder().clientId(id).store(store).register(Note.class)
