@@ -225,6 +225,7 @@ final class CatchUp {
         }
         String cursor;
         List<Scribe> clockless = new ArrayList<>();
+        List<Scribe> clocked = new ArrayList<>();
         scriber.lock.lock();
         try {
             if (snapshot != null && snapshot.isObject() && snapshots.receiving()) {
@@ -237,12 +238,16 @@ final class CatchUp {
             }
             Txn tx = new Txn();
             tx.history = session.syncro != null && (from == null || from.isEmpty());
-            cursor = playInto(result, from, tx, clockless);
+            cursor = playInto(result, from, tx, clockless, clocked);
             JsonNode explicit = response.get("cursor");
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
             }
             List<ObjectNode> fixes = clockless.isEmpty() ? List.of() : session.syncro.played(clockless, tx, true);
+            if (!clocked.isEmpty()) {
+                fixes = new ArrayList<>(fixes);
+                fixes.addAll(session.syncro.destroysFor(clocked, tx));
+            }
             if (cursor != null && !cursor.equals(from) && !Snapshot.isCursor(cursor)) {
                 if (session.syncro != null && (!fixes.isEmpty() || session.syncro.correcting > 0)) {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
@@ -311,6 +316,11 @@ final class CatchUp {
      * scribe is refused); returns the cursor after them. Refused scribes are reported and passed.
      */
     String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless) {
+        return playInto(scribes, cursor, tx, clockless, null);
+    }
+
+    /** {@link #playInto(List, String, Txn, List)}, collecting a Syncro peer's scribes with clocks in {@code clocked}. */
+    private String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless, List<Scribe> clocked) {
         for (Object item : scribes) {
             Scribe scribe = null;
             try {
@@ -320,6 +330,8 @@ final class CatchUp {
                 scriber.player.play(scribe, session.client(), session, tx);
                 if (clockless != null && session.syncro != null && scribe.clock() == 0) {
                     clockless.add(scribe);
+                } else if (clocked != null && session.syncro != null) {
+                    clocked.add(scribe);
                 }
             } catch (ScribeException e) {
                 // A refused scribe is skipped for good: the page goes on, and the cursor passes it.

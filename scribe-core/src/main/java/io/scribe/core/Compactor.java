@@ -37,6 +37,12 @@ final class Compactor {
     /** The store cursor holding {@code POSITION;HORIZON}: how far the log was compacted. */
     static final String KEY = Scriber.RESERVED_PREFIX + "compacted";
 
+    /**
+     * The store cursor set once this peer served a Syncro peer: from then on its tombstones are kept (see {@link
+     * #keepsTombstones}).
+     */
+    static final String TOMBSTONES_KEY = Scriber.RESERVED_PREFIX + "tombstones";
+
     private static final int CHUNK = 500;
 
     private final Scriber scriber;
@@ -69,6 +75,7 @@ final class Compactor {
     Compactor(Scriber scriber, Duration every, Duration retention) {
         this.scriber = scriber;
         this.retention = retention;
+        this.tombstonesKept = scriber.store.cursor(TOMBSTONES_KEY).isPresent();
         if (every == null) {
             this.schedule = null;
         } else {
@@ -98,6 +105,57 @@ final class Compactor {
     /** How far the log was compacted, as the store says (another node sharing it may have compacted it). */
     Mark mark() {
         return scriber.store.cursor(KEY).map(Mark::parse).orElse(Mark.NONE);
+    }
+
+    // Whether TOMBSTONES_KEY is stored. Guarded by the engine lock after construction.
+    private boolean tombstonesKept;
+    // Whether a session on a Syncro wire was opened in this process.
+    private volatile boolean syncroServed;
+
+    /**
+     * Whether compaction keeps the tombstones: once this peer served a Syncro peer (a session on a Syncro wire), now
+     * or before (the store says so). Such a peer's history is read from its start whenever it comes under a new name
+     * (as a server names Syncro connections by default), and still holds the creates of objects destroyed since;
+     * only the tombstone tells this peer they were destroyed, so that such a create is refused and the peer is sent
+     * the destroy instead of the object coming back. Caller holds the engine lock.
+     */
+    private boolean keepsTombstones() {
+        return tombstonesKept || syncroServed;
+    }
+
+    /** A session on a Syncro wire opened: tombstones are kept from now on, and a compacting peer stores that. */
+    void servedSyncro() {
+        if (syncroServed) {
+            return;
+        }
+        syncroServed = true;
+        if (schedule != null) {
+            scriber.timer.execute(() -> {
+                scriber.lock.lock();
+                try {
+                    if (!scriber.closed) {
+                        keepTombstones();
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("scriber {}: storing that tombstones are kept failed: {}", scriber.guid, e.toString());
+                } finally {
+                    scriber.lock.unlock();
+                }
+            });
+        }
+    }
+
+    /** Stores {@link #TOMBSTONES_KEY} unless stored. Caller holds the engine lock. */
+    private void keepTombstones() {
+        if (tombstonesKept) {
+            return;
+        }
+        Txn tx = new Txn();
+        tx.cursors().put(TOMBSTONES_KEY, "kept");
+        scriber.commit(tx);
+        tombstonesKept = true;
+        log.info("scriber {}: it serves Syncro peers, whose whole history may be read again: compaction keeps"
+                + " tombstones from now on", scriber.guid);
     }
 
     void cancel() {
@@ -194,15 +252,22 @@ final class Compactor {
             }
         }
         Mark next = new Mark(upTo, horizon);
+        boolean keep;
         scriber.lock.lock();
         try {
             List<ObjectState> tombstones = new ArrayList<>();
-            destroyed.forEach((key, stamp) -> {
-                ObjectState state = scriber.live.states.get(key);
-                if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
-                    tombstones.add(state);
-                }
-            });
+            keep = keepsTombstones();
+            if (!keep) {
+                destroyed.forEach((key, stamp) -> {
+                    ObjectState state = scriber.live.states.get(key);
+                    if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
+                        tombstones.add(state);
+                    }
+                });
+            }
+            if (keep) {
+                keepTombstones();
+            }
             Txn tx = new Txn();
             tx.cursors().put(KEY, next.text());
             scriber.commit(tx);
@@ -218,7 +283,8 @@ final class Compactor {
         } finally {
             scriber.lock.unlock();
         }
-        log.debug("scriber {}: log compacted up to {} ({} tombstones)", scriber.guid, upTo, destroyed.size());
+        log.debug("scriber {}: log compacted up to {} ({} tombstones removed)", scriber.guid, upTo,
+                keep ? 0 : destroyed.size());
         return upTo;
     }
 

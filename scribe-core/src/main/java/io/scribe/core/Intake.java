@@ -85,8 +85,9 @@ final class Intake {
             } catch (RuntimeException e) {
                 throw lost(e);
             }
-            List<ObjectNode> fixes = syncro != null && scribe.clock() == 0 && refused == null
-                    ? syncro.played(List.of(scribe), tx, false) : List.of();
+            List<ObjectNode> fixes = syncro == null || refused != null ? List.of()
+                    : scribe.clock() == 0 ? syncro.played(List.of(scribe), tx, false)
+                    : syncro.destroysFor(List.of(scribe), tx);
             if (session.isCaughtUp() && scribe.id() != null && refused == null) {
                 // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                 // could skip the scribes of the unfinished pages; a refused one never does (whatever id it names):

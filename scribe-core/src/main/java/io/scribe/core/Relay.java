@@ -47,6 +47,11 @@ final class Relay {
                 // A destroy of an object this peer never had: a Syncro peer cannot have it either, and would raise.
                 continue;
             }
+            if (s.syncro != null && c != null && scribe.type() == Scribe.Type.DESTROY
+                    && !s.syncro.mayHold(IdentityMap.keyOfScribe(c, scribe))) {
+                // It destroyed the object itself, or was sent its destroy already (see SyncroPeer#destroysFor).
+                continue;
+            }
             if (encoded == null) {
                 encoded = EncodedScribe.of(scribe);
             }

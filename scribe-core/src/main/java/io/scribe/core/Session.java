@@ -73,6 +73,9 @@ public final class Session {
         this.rate = new io.scribe.core.internal.RequestRate(
                 scriber.requestRate, scriber.requestBurst, System::nanoTime);
         this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
+        if (syncro != null) {
+            scriber.compactor.servedSyncro();
+        }
         this.status = new StatusBoard(client.id(), scriber.statusListener);
         this.pusher = new Pusher(this);
         this.pages = new CatchUp(this);

@@ -44,6 +44,8 @@ final class SyncroPeer {
     /** Objects the peer created, and destroyed, by its own scribes received in this session. */
     final Set<Key> created = new HashSet<>();
     final Set<Key> destroyed = new HashSet<>();
+    /** Objects a {@code destroy} of this log was sent to the peer for in this session. */
+    private final Set<Key> destroySent = new HashSet<>();
     /**
      * The peer's cursor in this log: what it asked from, then the id of the newest scribe sent to it. A correction
      * carries it as its id, since Syncro takes the id of every scribe it plays as its new cursor.
@@ -111,7 +113,14 @@ final class SyncroPeer {
         }
         String type = scribeJson.path("type").asText();
         SyncedClass<?> c = scriber.classes.byKlass(scribeJson.path("klass").asText());
-        if (c == null || "destroy".equals(type)) {
+        if (c == null) {
+            return;
+        }
+        if ("destroy".equals(type)) {
+            JsonNode objectId = scribeJson.path("data").path(0);
+            if (!objectId.isMissingNode() && !objectId.isContainerNode()) {
+                destroySent.add(new Key(c.klass, SyncedClass.idText(objectId)));
+            }
             return;
         }
         JsonNode data = scribeJson.get("data");
@@ -181,7 +190,11 @@ final class SyncroPeer {
         }
         List<ObjectNode> corrections = new java.util.ArrayList<>();
         peerValues.forEach((key, values) -> {
-            ObjectNode fix = correction(key, values, tx, fromLog);
+            // Only in a catch-up: a live scribe of an object destroyed here may cross that destroy on its way.
+            ObjectNode fix = fromLog ? destroyed(key, tx) : null;
+            if (fix == null) {
+                fix = correction(key, values, tx, fromLog);
+            }
             if (fix != null) {
                 corrections.add(fix);
             }
@@ -209,6 +222,74 @@ final class SyncroPeer {
             }
         });
         return result;
+    }
+
+    /**
+     * The {@code destroy}s to send the peer for the objects its scribes (with clocks: a Scribe peer speaking
+     * Syncro's protocol) show it holds while this peer holds their tombstones (see {@link #destroyed(Key, Txn)}).
+     * Caller holds the engine lock, after playing {@code scribes} into {@code tx}.
+     */
+    List<ObjectNode> destroysFor(List<Scribe> scribes, Txn tx) {
+        Set<Key> held = new java.util.LinkedHashSet<>();
+        for (Scribe s : scribes) {
+            SyncedClass<?> c = scriber.classes.byKlass(s.klass());
+            if (c == null) {
+                continue;
+            }
+            try {
+                Key key = IdentityMap.keyOfScribe(c, s);
+                if (s.type() == Scribe.Type.DESTROY) {
+                    destroyed.add(key);
+                    held.remove(key);
+                } else {
+                    held.add(key);
+                }
+            } catch (RuntimeException e) {
+                // not an object's scribe: nothing to answer
+            }
+        }
+        List<ObjectNode> result = new java.util.ArrayList<>();
+        for (Key key : held) {
+            ObjectNode destroy = destroyed(key, tx);
+            if (destroy != null) {
+                result.add(destroy);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The {@code destroy} to send the peer for an object it has just shown it holds (by a create or an update of
+     * its own) and this peer holds as a tombstone whose destroy was compacted away (a peer read from its start comes
+     * back with creates of objects destroyed long ago), unless one was sent to it in this session; null otherwise.
+     * The log no longer has that destroy to send; the peer is then told no more of that object.
+     */
+    private ObjectNode destroyed(Key key, Txn tx) {
+        ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
+        if (state == null || !state.destroyed() || state.tombstone() == null || destroySent.contains(key)
+                || destroyed.contains(key)) {
+            return null;
+        }
+        if (state.tombstone().clock() > scriber.compactor.mark().horizon()) {
+            // Newer than anything compacted: the destroy is in the log, which sends it where the peer holds the object.
+            return null;
+        }
+        SyncedClass<?> c = scriber.classes.byKlass(key.klass());
+        destroySent.add(key);
+        // The peer holds it no more: the log's destroy of it, if any is still to come, is not sent again.
+        destroyed.add(key);
+        ObjectNode scribe = Json.object();
+        if (cursor != null) {
+            scribe.put("id", cursor);
+        }
+        scribe.put("klass", c.klass).put("type", "destroy");
+        JsonNode id = state.fields() == null ? null : state.fields().get(c.idField.name());
+        scribe.set("data", Json.NODES.arrayNode().add(id != null ? id : Json.NODES.textNode(key.id())));
+        scribe.put("origin", state.tombstone().origin());
+        if (state.tombstone().clock() != 0) {
+            scribe.put("clock", state.tombstone().clock());
+        }
+        return scribe;
     }
 
     private ObjectNode correction(Key key, ObjectNode peerValues, Txn tx, boolean always) {

@@ -111,4 +111,37 @@ class SyncroModeScribePeerTest {
         assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub)).isEqualTo(Peers.tasks(carol));
         assertThat(mine.title()).isEqualTo("alice's edit");
     }
+
+    @Test
+    void anObjectDestroyedWhileTheSyncroModePeerWasAwayStaysDestroyedAfterTheHubCompacted() {
+        Scriber hub = Peers.builder("hub").onError(problems::add)
+                .compaction(java.time.Duration.ofDays(365), java.time.Duration.ZERO).build();
+        Scriber alice = Peers.peer("alice");
+        Scriber carol = Peers.peer("carol");
+        net.link(alice, hub);
+        Network.Link carolLink = syncroLink(carol, hub);
+        net.settle();
+        carol.create(new Task("c1", "carol's", 1));
+        carol.create(new Task("c2", "carol's too", 2));
+        net.settle();
+        assertThat(Peers.tasks(alice)).hasSize(2);
+
+        carolLink.cut();
+        hub.forgetClient("syncro-1");
+        alice.destroy(alice.find(Task.class, "c1").orElseThrow());
+        net.settle();
+        hub.compact();
+        net.settle();
+        hub.compact();
+        assertThat(hub.store().readAfter(0, 10)).extracting(Scribe::type).doesNotContain(Scribe.Type.DESTROY);
+
+        // The hub reads carol's log from its start again, her create of c1 in it: the tombstone it kept says c1 is
+        // gone, and carol is sent the destroy.
+        carolLink.reconnect();
+        net.settle();
+
+        assertThat(hub.find(Task.class, "c1")).isEmpty();
+        assertThat(hub.store().object("Task", "c1")).hasValueSatisfying(o -> assertThat(o.destroyed()).isTrue());
+        assertThat(Peers.tasks(alice)).hasSize(1).isEqualTo(Peers.tasks(hub)).isEqualTo(Peers.tasks(carol));
+    }
 }

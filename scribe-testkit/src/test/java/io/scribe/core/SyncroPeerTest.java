@@ -152,6 +152,44 @@ class SyncroPeerTest {
     }
 
     @Test
+    void aCompactingHubKeepsTombstonesForSyncroPeersAndAnswersAnOldCreateInAPeersHistoryWithItsDestroy() {
+        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Task.class)
+                .wire(Wire.syncro()).onError(problems::add)
+                .compaction(java.time.Duration.ofDays(365), java.time.Duration.ofDays(1)).build();
+        Session firstSession = connectEmpty(hub, "syncro-conn-1", new Capture(2));
+        Task r1 = hub.create(new Task("r1", "made here", 1));
+        hub.create(new Task("r2", "kept", 2));
+        hub.destroy(r1);
+        firstSession.disconnect();
+        hub.forgetClient("syncro-conn-1");
+        // A Scribe peer has everything: the log may go.
+        Session scribePeer = hub.client("p").connect(new Capture(4), Wire.scribe());
+        scribePeer.receiveData(Capture.frame("{\"type\":\"sync\",\"from\":\"3\",\"id\":1}"));
+        scribePeer.disconnect();
+        hub.compact();
+        assertThat(hub.store().readAfter(0, 10)).isEmpty();
+        // The destroy is compacted away, its tombstone is kept: the hub served a Syncro peer.
+        assertThat(hub.store().object("Task", "r1").orElseThrow().destroyed()).isTrue();
+
+        // The peer comes back under a new name: the hub reads its history from the start, with its create of r1.
+        Capture wire = new Capture(2);
+        Session s = hub.client("syncro-conn-2").connect(wire, Wire.syncro());
+        s.sync();
+        s.receiveData(frame("{\"type\":\"sync\",\"from\":\"3\",\"id\":1}"));
+        s.receiveData(frame("{\"type\":\"response\",\"id\":1,\"result\":[{\"data\":{\"title\":\"made here\","
+                + "\"done\":false,\"priority\":1,\"tags\":[],\"id\":\"r1\"},\"klass\":\"Task\",\"type\":\"create\","
+                + "\"id\":\"a1\"}]}"));
+
+        assertThat(hub.find(Task.class, "r1")).isEmpty();
+        List<JsonNode> destroys = ofType(wire, "add_scribe").stream()
+                .filter(m -> m.get("scribe").get("type").asText().equals("destroy")).toList();
+        assertThat(destroys).singleElement().satisfies(m ->
+                assertThat(m.get("scribe").get("data").toString()).isEqualTo("[\"r1\"]"));
+        // Nothing else of r1 is sent to it: no correction of a destroyed object.
+        assertThat(ofType(wire, "add_scribe")).hasSize(1);
+    }
+
+    @Test
     void aCreateAndDestroyInOnePageLeaveNoLiveObject() {
         // The hub catches up from a Syncro server, whose answer carries its whole history.
         Scriber hub = hub("hub");
