@@ -20,18 +20,26 @@ class SyncroModeScribePeerTest {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<ScribeException> problems = new CopyOnWriteArrayList<>();
 
-    private Network.Link syncroLink(Scriber peer, Scriber hub) {
-        return net.link(peer, hub, Wire.syncro(), () -> "syncro-" + connections.incrementAndGet());
+    private Scriber hub;
+    private Scriber alice;
+    private Scriber carol;
+    /** carol's link to the hub, on which the hub names each of her connections anew. */
+    private Network.Link carolLink;
+
+    /** The hub, alice (a Scribe peer) and carol (speaking Syncro's protocol), connected; a compacting hub or not. */
+    private void start(boolean compacting) {
+        Scriber.Builder b = Peers.builder("hub").onError(problems::add);
+        hub = (compacting ? b.compaction(java.time.Duration.ofDays(365), java.time.Duration.ZERO) : b).build();
+        alice = Peers.peer("alice");
+        carol = Peers.peer("carol");
+        net.link(alice, hub);
+        carolLink = net.link(carol, hub, Wire.syncro(), () -> "syncro-" + connections.incrementAndGet());
+        net.settle();
     }
 
     @Test
     void anotherPeersEditOfAnObjectTheSyncroModePeerCreatedSurvivesItsReconnection() {
-        Scriber hub = Peers.builder("hub").onError(problems::add).build();
-        Scriber alice = Peers.peer("alice");
-        Scriber carol = Peers.peer("carol");
-        net.link(alice, hub);
-        Network.Link carolLink = syncroLink(carol, hub);
-        net.settle();
+        start(false);
         Task mine = carol.create(new Task("c1", "carol's", 1));
         net.settle();
         assertThat(alice.find(Task.class, "c1")).isPresent();
@@ -58,12 +66,7 @@ class SyncroModeScribePeerTest {
 
     @Test
     void aDestroyTheSyncroModePeerMadeOfflineReachesTheHubThatDoesNotRecogniseIt() {
-        Scriber hub = Peers.builder("hub").onError(problems::add).build();
-        Scriber alice = Peers.peer("alice");
-        Scriber carol = Peers.peer("carol");
-        net.link(alice, hub);
-        Network.Link carolLink = syncroLink(carol, hub);
-        net.settle();
+        start(false);
         alice.create(new Task("a1", "alice's", 1));
         alice.create(new Task("a2", "alice's too", 2));
         net.settle();
@@ -84,13 +87,7 @@ class SyncroModeScribePeerTest {
     @Test
     void anotherPeersEditSurvivesWhenTheHubAnswersTheReconnectedPeerWithASnapshot() {
         // The hub compacts everything its connected peers acknowledged: carol, forgotten, is behind it when she returns.
-        Scriber hub = Peers.builder("hub").onError(problems::add)
-                .compaction(java.time.Duration.ofDays(365), java.time.Duration.ZERO).build();
-        Scriber alice = Peers.peer("alice");
-        Scriber carol = Peers.peer("carol");
-        net.link(alice, hub);
-        Network.Link carolLink = syncroLink(carol, hub);
-        net.settle();
+        start(true);
         Task mine = carol.create(new Task("c1", "carol's", 1));
         net.settle();
 
@@ -114,13 +111,7 @@ class SyncroModeScribePeerTest {
 
     @Test
     void anObjectDestroyedWhileTheSyncroModePeerWasAwayStaysDestroyedAfterTheHubCompacted() {
-        Scriber hub = Peers.builder("hub").onError(problems::add)
-                .compaction(java.time.Duration.ofDays(365), java.time.Duration.ZERO).build();
-        Scriber alice = Peers.peer("alice");
-        Scriber carol = Peers.peer("carol");
-        net.link(alice, hub);
-        Network.Link carolLink = syncroLink(carol, hub);
-        net.settle();
+        start(true);
         carol.create(new Task("c1", "carol's", 1));
         carol.create(new Task("c2", "carol's too", 2));
         net.settle();
