@@ -108,6 +108,12 @@ public final class Peer implements Callable<Integer> {
                     + " one back later, or a new one, gets a snapshot instead of the log")
     Duration retention;
 
+    @Option(names = "--receiver-ack-delay", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "a hub tells the peers it pushes to that they may hold their acknowledgements of its"
+                    + " changes this long (at most 10s), so that many peers answer a burst of changes with few"
+                    + " messages (default: not stated, each peer waits 20ms)")
+    Duration receiverAckDelay;
+
     private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     private final PrintStream err = System.err;
     private Store store;
@@ -150,6 +156,11 @@ public final class Peer implements Callable<Integer> {
             err.println("--compact-every must be positive and --retention zero or more");
             return 2;
         }
+        if (receiverAckDelay != null && (receiverAckDelay.isNegative()
+                || receiverAckDelay.compareTo(Duration.ofSeconds(10)) > 0)) {
+            err.println("--receiver-ack-delay must be from 0 to 10s: " + receiverAckDelay);
+            return 2;
+        }
         try {
             store = Store.open(storeUrl);
         } catch (RuntimeException e) {
@@ -160,6 +171,9 @@ public final class Peer implements Callable<Integer> {
                 .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()));
         if (compactEvery != null) {
             builder.compaction(compactEvery, retention == null ? Duration.ofDays(30) : retention);
+        }
+        if (receiverAckDelay != null) {
+            builder.receiverAckDelay(receiverAckDelay);
         }
         Presence presence = Presence.install(builder);
         Scriber scriber = builder.build();

@@ -164,12 +164,15 @@ class PeerProcessTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws"})
+    @ValueSource(strings = {"tcp", "ws", "ws, the hub stating an ack delay"})
     void peersDrivenThroughStdinEndWithTheSameShowOutput(String transport) throws Exception {
         int port = freePort();
-        List<String> ws = transport.equals("ws") ? List.of("--ws") : List.of();
+        List<String> ws = transport.startsWith("ws") ? List.of("--ws") : List.of();
         List<String> hubArgs = new ArrayList<>(List.of("--id", "hub", "--listen", Integer.toString(port)));
         hubArgs.addAll(ws);
+        if (transport.endsWith("ack delay")) {
+            hubArgs.addAll(List.of("--receiver-ack-delay", "300ms"));
+        }
         Proc hub = start(hubArgs.toArray(String[]::new));
         hub.awaitErr("listening on");
         List<Proc> peers = new ArrayList<>();
@@ -200,6 +203,14 @@ class PeerProcessTest {
                 "# 2 tasks"), hub, alice, bob);
         // Each peer printed the changes that came from the others as they arrived.
         assertThat(bob.everything).anySatisfy(l -> assertThat(l).startsWith("<< create from alice: t3"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aReceiverAckDelayOutOfRangeIsRefusedInOneLine() throws Exception {
+        Proc hub = start("--id", "hub", "--listen", Integer.toString(freePort()), "--receiver-ack-delay", "11s");
+        assertThat(hub.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(hub.process.exitValue()).isEqualTo(2);
+        hub.awaitErr("--receiver-ack-delay must be from 0 to 10s: PT11S");
     }
 
     @org.junit.jupiter.api.Test
