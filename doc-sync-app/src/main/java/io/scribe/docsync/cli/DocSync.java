@@ -612,7 +612,8 @@ public final class DocSync implements Runnable {
                     }
                     out.println("imported " + n + " documents from " + file + " (as new documents of yours)");
                 }
-                case "status" -> out.println((client.isConnected() ? "connected" : "offline") + ", "
+                case "status" -> out.println((client.isConnected() ? "connected" : "offline"
+                        + client.offlineReason().map(r -> " (" + r + ")").orElse("")) + ", "
                         + client.list().size() + " tasks, " + client.pendingCount() + " pending");
                 case "share", "unshare" -> {
                     String[] p = rest.split("\\s+");
@@ -708,8 +709,9 @@ public final class DocSync implements Runnable {
                     return;
                 } else if (System.nanoTime() - deadline >= 0) {
                     problem = client.isConnected() ? "still pending: " + client.pendingCount()
-                            : "offline, " + client.pendingCount() + " pending (kept locally, uploaded when the "
-                                    + "server is reachable)";
+                            : "offline" + client.offlineReason().map(r -> " (" + r + ")").orElse("") + ", "
+                                    + client.pendingCount() + " pending (kept locally, uploaded when the server is"
+                                    + " reachable)";
                 }
                 if (problem != null) {
                     failed = true;

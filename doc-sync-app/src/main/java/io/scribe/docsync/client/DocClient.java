@@ -138,6 +138,7 @@ public final class DocClient implements AutoCloseable {
                 .serverId(DocServer.SERVER_ID)
                 .reconnect(options.backoff())
                 .onSession(this::opened)
+                .onStatus(this::connectionStatus)
                 .start();
         long tick = Long.getLong("doc-sync.watch-ms", 100);
         watcher.scheduleWithFixedDelay(this::watch, tick, tick, TimeUnit.MILLISECONDS);
@@ -298,6 +299,27 @@ public final class DocClient implements AutoCloseable {
     /** Whether a session to the server is open. */
     public boolean isConnected() {
         return connection.session().map(Session::isOpen).orElse(false);
+    }
+
+    /**
+     * Why the last attempt to reach the server failed, while this client is offline and knows: the server is not
+     * reachable, the address serves something else, or the connection was lost. Empty while connected, and before
+     * the first attempt ended.
+     */
+    public Optional<String> offlineReason() {
+        return isConnected() ? Optional.empty() : Optional.ofNullable(offlineReason);
+    }
+
+    // Why the last attempt ended offline; kept while the next attempt is made, cleared once online.
+    private volatile String offlineReason;
+
+    private void connectionStatus(io.scribe.core.ConnectionStatus status) {
+        if (status.state() == io.scribe.core.ConnectionStatus.State.ONLINE) {
+            offlineReason = null;
+        } else if (status.state() == io.scribe.core.ConnectionStatus.State.OFFLINE && status.cause() != null) {
+            Throwable cause = status.cause();
+            offlineReason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        }
     }
 
     /** The reason the server refused this client's credentials, if it did. */
