@@ -107,19 +107,23 @@ final class Compactor {
         return scriber.store.cursor(KEY).map(Mark::parse).orElse(Mark.NONE);
     }
 
-    // Whether TOMBSTONES_KEY is stored. Guarded by the engine lock after construction.
+    // Whether TOMBSTONES_KEY is stored (read again at each step: nodes sharing a store share it). Guarded by the
+    // engine lock after construction.
     private boolean tombstonesKept;
     // Whether a session on a Syncro wire was opened in this process.
     private volatile boolean syncroServed;
 
     /**
      * Whether compaction keeps the tombstones: once this peer served a Syncro peer (a session on a Syncro wire), now
-     * or before (the store says so). Such a peer's history is read from its start whenever it comes under a new name
+     * or before, or another node sharing its store did (the store says so). Such a peer's history is read from its start whenever it comes under a new name
      * (as a server names Syncro connections by default), and still holds the creates of objects destroyed since;
      * only the tombstone tells this peer they were destroyed, so that such a create is refused and the peer is sent
      * the destroy instead of the object coming back. Caller holds the engine lock.
      */
     private boolean keepsTombstones() {
+        if (!tombstonesKept && scriber.store.cursor(TOMBSTONES_KEY).isPresent()) {
+            tombstonesKept = true;   // another node sharing the store served one
+        }
         return tombstonesKept || syncroServed;
     }
 

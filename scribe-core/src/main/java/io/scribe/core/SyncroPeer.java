@@ -44,8 +44,6 @@ final class SyncroPeer {
     /** Objects the peer created, and destroyed, by its own scribes received in this session. */
     final Set<Key> created = new HashSet<>();
     final Set<Key> destroyed = new HashSet<>();
-    /** Objects a {@code destroy} of this log was sent to the peer for in this session. */
-    private final Set<Key> destroySent = new HashSet<>();
     /**
      * The peer's cursor in this log: what it asked from, then the id of the newest scribe sent to it. A correction
      * carries it as its id, since Syncro takes the id of every scribe it plays as its new cursor.
@@ -113,14 +111,7 @@ final class SyncroPeer {
         }
         String type = scribeJson.path("type").asText();
         SyncedClass<?> c = scriber.classes.byKlass(scribeJson.path("klass").asText());
-        if (c == null) {
-            return;
-        }
-        if ("destroy".equals(type)) {
-            JsonNode objectId = scribeJson.path("data").path(0);
-            if (!objectId.isMissingNode() && !objectId.isContainerNode()) {
-                destroySent.add(new Key(c.klass, SyncedClass.idText(objectId)));
-            }
+        if (c == null || "destroy".equals(type)) {
             return;
         }
         JsonNode data = scribeJson.get("data");
@@ -190,11 +181,7 @@ final class SyncroPeer {
         }
         List<ObjectNode> corrections = new java.util.ArrayList<>();
         peerValues.forEach((key, values) -> {
-            // Only in a catch-up: a live scribe of an object destroyed here may cross that destroy on its way.
-            ObjectNode fix = fromLog ? destroyed(key, tx) : null;
-            if (fix == null) {
-                fix = correction(key, values, tx, fromLog);
-            }
+            ObjectNode fix = correction(key, values, tx, fromLog);
             if (fix != null) {
                 corrections.add(fix);
             }
@@ -225,9 +212,14 @@ final class SyncroPeer {
     }
 
     /**
-     * The {@code destroy}s to send the peer for the objects its scribes (with clocks: a Scribe peer speaking
-     * Syncro's protocol) show it holds while this peer holds their tombstones (see {@link #destroyed(Key, Txn)}).
-     * Caller holds the engine lock, after playing {@code scribes} into {@code tx}.
+     * The {@code destroy}s to send a Scribe peer speaking Syncro's protocol (its scribes carry clocks) for the objects
+     * its scribes show it holds while this peer holds their tombstones, the destroys themselves compacted away: a
+     * peer read from its start (as a server names Syncro connections by default) comes back with creates of objects
+     * destroyed long ago, which the log no longer has a destroy of to send it. Such a peer plays a destroy of an
+     * object it no longer holds as a tombstone, so one sent twice is harmless. Not for a Ruby Syncro peer: its log
+     * keeps its create of an object after it played the destroy, which nothing here can tell from the object still
+     * held, and it raises on a destroy of a record it does not have. Caller holds the engine lock, after playing
+     * {@code scribes} into {@code tx}.
      */
     List<ObjectNode> destroysFor(List<Scribe> scribes, Txn tx) {
         Set<Key> held = new java.util.LinkedHashSet<>();
@@ -236,60 +228,33 @@ final class SyncroPeer {
             if (c == null) {
                 continue;
             }
-            try {
-                Key key = IdentityMap.keyOfScribe(c, s);
-                if (s.type() == Scribe.Type.DESTROY) {
-                    destroyed.add(key);
-                    held.remove(key);
-                } else {
-                    held.add(key);
-                }
-            } catch (RuntimeException e) {
-                // not an object's scribe: nothing to answer
+            Key key = IdentityMap.keyOfScribe(c, s);
+            if (s.type() == Scribe.Type.DESTROY) {
+                held.remove(key);
+            } else {
+                held.add(key);
             }
         }
         List<ObjectNode> result = new java.util.ArrayList<>();
+        long horizon = -1;
         for (Key key : held) {
-            ObjectNode destroy = destroyed(key, tx);
-            if (destroy != null) {
-                result.add(destroy);
+            ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
+            if (state == null || !state.destroyed() || state.tombstone() == null) {
+                continue;
             }
+            if (horizon < 0) {
+                horizon = scriber.compactor.mark().horizon();
+            }
+            if (state.tombstone().clock() > horizon) {
+                continue; // newer than everything compacted: the log still has the destroy, and sends it
+            }
+            ObjectNode destroy = Json.toJson(Snapshot.destroyOf(scriber.classes.byKlass(key.klass()), state));
+            if (cursor != null) {
+                destroy.put("id", cursor);
+            }
+            result.add(destroy);
         }
         return result;
-    }
-
-    /**
-     * The {@code destroy} to send the peer for an object it has just shown it holds (by a create or an update of
-     * its own) and this peer holds as a tombstone whose destroy was compacted away (a peer read from its start comes
-     * back with creates of objects destroyed long ago), unless one was sent to it in this session; null otherwise.
-     * The log no longer has that destroy to send; the peer is then told no more of that object.
-     */
-    private ObjectNode destroyed(Key key, Txn tx) {
-        ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
-        if (state == null || !state.destroyed() || state.tombstone() == null || destroySent.contains(key)
-                || destroyed.contains(key)) {
-            return null;
-        }
-        if (state.tombstone().clock() > scriber.compactor.mark().horizon()) {
-            // Newer than anything compacted: the destroy is in the log, which sends it where the peer holds the object.
-            return null;
-        }
-        SyncedClass<?> c = scriber.classes.byKlass(key.klass());
-        destroySent.add(key);
-        // The peer holds it no more: the log's destroy of it, if any is still to come, is not sent again.
-        destroyed.add(key);
-        ObjectNode scribe = Json.object();
-        if (cursor != null) {
-            scribe.put("id", cursor);
-        }
-        scribe.put("klass", c.klass).put("type", "destroy");
-        JsonNode id = state.fields() == null ? null : state.fields().get(c.idField.name());
-        scribe.set("data", Json.NODES.arrayNode().add(id != null ? id : Json.NODES.textNode(key.id())));
-        scribe.put("origin", state.tombstone().origin());
-        if (state.tombstone().clock() != 0) {
-            scribe.put("clock", state.tombstone().clock());
-        }
-        return scribe;
     }
 
     private ObjectNode correction(Key key, ObjectNode peerValues, Txn tx, boolean always) {

@@ -152,7 +152,7 @@ class SyncroPeerTest {
     }
 
     @Test
-    void aCompactingHubKeepsTombstonesForSyncroPeersAndAnswersAnOldCreateInAPeersHistoryWithItsDestroy() {
+    void aCompactingHubKeepsTombstonesForSyncroPeersSoThatAnOldCreateInAPeersHistoryDoesNotComeBack() {
         Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Task.class)
                 .wire(Wire.syncro()).onError(problems::add)
                 .compaction(java.time.Duration.ofDays(365), java.time.Duration.ofDays(1)).build();
@@ -181,12 +181,10 @@ class SyncroPeerTest {
                 + "\"id\":\"a1\"}]}"));
 
         assertThat(hub.find(Task.class, "r1")).isEmpty();
-        List<JsonNode> destroys = ofType(wire, "add_scribe").stream()
-                .filter(m -> m.get("scribe").get("type").asText().equals("destroy")).toList();
-        assertThat(destroys).singleElement().satisfies(m ->
-                assertThat(m.get("scribe").get("data").toString()).isEqualTo("[\"r1\"]"));
-        // Nothing else of r1 is sent to it: no correction of a destroyed object.
-        assertThat(ofType(wire, "add_scribe")).hasSize(1);
+        assertThat(hub.store().object("Task", "r1").orElseThrow().destroyed()).isTrue();
+        // A Ruby peer raises on a destroy of a record it does not hold, and its log keeps a create after it played
+        // the destroy: nothing tells whether it still holds r1, so it is sent no destroy (see PROTOCOL.md).
+        assertThat(ofType(wire, "add_scribe")).noneMatch(m -> m.get("scribe").get("type").asText().equals("destroy"));
     }
 
     @Test
