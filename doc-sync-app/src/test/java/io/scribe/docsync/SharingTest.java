@@ -129,11 +129,14 @@ class SharingTest extends ServerTest {
                 .register(Document.class, io.scribe.core.Policy.<Document>defaults().withKeyMerge("content"))
                 .onError(bobErrors::add)
                 .build();
-        try (var link = io.scribe.transport.netty.ScribeClient.webSocket(bob, h.server.uri())
-                .serverId(io.scribe.docsync.server.DocServer.SERVER_ID)
-                .onSession(session -> session.request(DocClient.authMessage("bob@example.com", bobKey[0], bobKey[1],
-                        "bob-peer", System.currentTimeMillis() / 1000)))
-                .start()) {
+        java.util.function.Supplier<io.scribe.transport.netty.ScribeClient> connect = () ->
+                io.scribe.transport.netty.ScribeClient.webSocket(bob, h.server.uri())
+                        .serverId(io.scribe.docsync.server.DocServer.SERVER_ID)
+                        .onSession(session -> session.request(DocClient.authMessage("bob@example.com", bobKey[0],
+                                bobKey[1], "bob-peer", System.currentTimeMillis() / 1000)))
+                        .start();
+        try {
+            var link = connect.get();
             link.awaitSession(Duration.ofSeconds(10));
             ann.awaitConnected(Duration.ofSeconds(10));
             String id = ann.create("plan", JSON.createObjectNode().put("step", 1));
@@ -145,6 +148,23 @@ class SharingTest extends ServerTest {
             ann.update(id, "plan b", null);
             await("bob gets ann's next edit", () -> bob.find(Document.class, id).map(d -> "plan b".equals(d.title()))
                     .orElse(false));
+            assertThat(bobErrors).as("errors bob's engine met").isEmpty();
+
+            // Made while bob is online (his cursor passes its create, which he may not see), shared while he is
+            // offline: his catch-up carries the sharing update, then the document whole.
+            String later = ann.create("later", JSON.createObjectNode().put("step", 7));
+            ann.update(id, "plan c", null);
+            await("bob's cursor passed the create", () -> bob.find(Document.class, id)
+                    .map(d -> "plan c".equals(d.title())).orElse(false));
+            link.close();
+            ann.share(later, "bob@example.com");
+            await("the server sent it again", () -> h.server.scriber().store().object(Document.KLASS, later)
+                    .map(o -> o.stamps().get("title").origin().equals("server")).orElse(false));
+            try (var again = connect.get()) {
+                again.awaitSession(Duration.ofSeconds(10));
+                await("bob holds the document shared while he was away", () -> bob.find(Document.class, later)
+                        .map(d -> d.content().path("step").asInt() == 7).orElse(false));
+            }
             assertThat(bobErrors).as("errors bob's engine met").isEmpty();
         } finally {
             bob.close();

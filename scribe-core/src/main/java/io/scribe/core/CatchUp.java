@@ -321,7 +321,8 @@ final class CatchUp {
 
     /** {@link #playInto(List, String, Txn, List)}, collecting a Syncro peer's scribes with clocks in {@code clocked}. */
     private String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless, List<Scribe> clocked) {
-        for (Object item : scribes) {
+        for (int i = 0; i < scribes.size(); i++) {
+            Object item = scribes.get(i);
             Scribe scribe = null;
             try {
                 scribe = session.intake.credited(item instanceof Scribe read ? read : Json.scribe((JsonNode) item));
@@ -334,6 +335,13 @@ final class CatchUp {
                     clocked.add(scribe);
                 }
             } catch (ScribeException e) {
+                if (e.code() == ScribeException.NOT_FOUND && Player.createdLater(scriber, scribe, scribes, i)) {
+                    // An update of an object the page sends whole later on (as a server sends an object again to
+                    // a peer its policy has just let see it): the create carries it, nothing is missing.
+                    String sid = idOf(item);
+                    cursor = sid != null ? sid : cursor;
+                    continue;
+                }
                 // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
                 scriber.metrics.refused(session.client().id(), e.code());
                 scriber.report(new ScribeException(e.code(),

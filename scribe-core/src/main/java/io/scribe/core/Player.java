@@ -237,6 +237,34 @@ final class Player {
         return merger.merge(c, key, state, values, (ObjectNode) s.data(), s, source, tx, resolver);
     }
 
+    /**
+     * Whether {@code update}, an update of an object this peer does not hold, is followed in {@code page} (after
+     * index {@code at}) by a create of that object, which carries its values.
+     */
+    static boolean createdLater(Scriber scriber, Scribe update, List<?> page, int at) {
+        if (update == null || update.type() != Scribe.Type.UPDATE) {
+            return false;
+        }
+        SyncedClass<?> c = scriber.classes.byKlass(update.klass());
+        if (c == null) {
+            return false;
+        }
+        Key key = IdentityMap.keyOfScribe(c, update);
+        for (int i = at + 1; i < page.size(); i++) {
+            Object item = page.get(i);
+            try {
+                Scribe later = item instanceof Scribe s ? s : Json.scribe((JsonNode) item);
+                if (later.type() == Scribe.Type.CREATE && later.klass().equals(update.klass())
+                        && key.equals(IdentityMap.keyOfScribe(c, later))) {
+                    return true;
+                }
+            } catch (RuntimeException unreadable) {
+                // not a scribe this peer can read: it is refused when its turn comes
+            }
+        }
+        return false;
+    }
+
     /** The resolver of a create that meets an object another peer created: nothing of it replaces a value. */
     static final Resolver EXISTING_WINS = (current, incoming) -> false;
 
