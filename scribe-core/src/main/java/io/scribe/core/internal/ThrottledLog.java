@@ -9,7 +9,7 @@ import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * Logs repeated warnings once per interval: the first line of a kind is written, the same kind again within the
+ * Logs repeated warnings (or notices) once per interval: the first line of a kind is written, the same kind again within the
  * interval is counted, and the next line written for it says how many were suppressed. A kind is the message with its
  * numbers blanked out (request ids, ports, sizes differ between repetitions of one problem). Thread-safe.
  */
@@ -52,6 +52,18 @@ public final class ThrottledLog {
             } else {
                 log.warn(line);
             }
+        }
+    }
+
+    /** As {@link #warn}, at INFO: for what is worth a line but is not a problem here (a peer that went away). */
+    public void info(String format, Object... args) {
+        if (!log.isInfoEnabled()) {
+            return;
+        }
+        FormattingTuple t = MessageFormatter.arrayFormat(format, args);
+        String line = admit(t.getMessage());
+        if (line != null) {
+            log.info(line);
         }
     }
 

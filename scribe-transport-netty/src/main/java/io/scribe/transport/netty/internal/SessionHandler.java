@@ -214,7 +214,12 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        WARNINGS.warn("{}: {}; closing", ctx.channel().remoteAddress(), cause.toString());
+        if (cause instanceof java.io.IOException && !(cause instanceof javax.net.ssl.SSLException)) {
+            // The socket failed under the session (a peer killed or cut off: reset, broken pipe): it went away.
+            WARNINGS.info("{}: connection lost ({}); closing", ctx.channel().remoteAddress(), cause.getMessage());
+        } else {
+            WARNINGS.warn("{}: {}; closing", ctx.channel().remoteAddress(), cause.toString());
+        }
         log.debug("{}: failure", ctx.channel().remoteAddress(), cause);
         session.disconnectBecause(cause);
         ctx.close();

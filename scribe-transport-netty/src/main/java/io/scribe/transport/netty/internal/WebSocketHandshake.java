@@ -214,7 +214,7 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        ctx.channel().attr(Hello.FAILURE).set(new ScribeException(ScribeException.BAD_REQUEST,
+        ctx.channel().attr(Hello.FAILURE).set(new ScribeException(ScribeException.INTERNAL,
                 cause + " during WebSocket handshake"));
         WARNINGS.warn("{}: {} during WebSocket handshake; closing", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
