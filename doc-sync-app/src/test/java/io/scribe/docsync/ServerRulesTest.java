@@ -232,6 +232,11 @@ class ServerRulesTest extends ServerTest {
         assertThat(bob.conflicts.get(0).path("lost").path("content").path("k").asText()).isEqualTo("bob's");
         assertThat(h.rows("SELECT count(*) FROM docsync_events WHERE doc_id = '" + id + "' AND kind = 'conflict'"
                 + " AND lost AND author = 'bob@example.com'")).isEqualTo(1);
+        // The logged row keeps what was lost, as the conflicts inbox shows it.
+        JsonNode row = java.util.stream.StreamSupport.stream(h.server.db().events(id).spliterator(), false)
+                .filter(e -> e.path("lost").asBoolean()).findFirst().orElseThrow();
+        assertThat(row.path("forward").toString())
+                .isEqualTo("[{\"op\":\"replace\",\"path\":\"/content/k\",\"value\":\"bob's\"}]");
         assertThat(h.server.scriber().find(Document.class, id)).isEmpty();
     }
 

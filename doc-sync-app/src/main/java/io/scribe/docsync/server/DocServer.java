@@ -837,7 +837,7 @@ public final class DocServer implements AutoCloseable {
         }
         JsonNode lost = s.data().path(1);
         db.writeEvents(java.util.List.of(new Db.Event(docId, "conflict", author, s.origin(), 0,
-                JSON.createArrayNode(), null, true, null, null)), false);
+                wantedBy(lost), null, true, null, null)), false);
         ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", docId)
                 .put("clock", s.clock()).put("version", 0).put("deleted", true);
         event.set("lost", lost);
@@ -846,6 +846,31 @@ public final class DocServer implements AutoCloseable {
             session.send(event);
         }
         log.info("conflict on {}: write of {} ({}) lost to a delete", docId, author, s.origin());
+    }
+
+    /**
+     * What a write to a deleted document wanted, as the JSON Patch its conflict row keeps (so that {@code conflicts}
+     * shows the lost values): a {@code replace} of each field it set, and of each content key it set, or a
+     * {@code remove} of each content key it removed (the write's content is a merge patch).
+     */
+    static JsonNode wantedBy(JsonNode fields) {
+        com.fasterxml.jackson.databind.node.ArrayNode ops = JSON.createArrayNode();
+        fields.fields().forEachRemaining(f -> {
+            if (f.getKey().equals("content") && f.getValue().isObject()) {
+                f.getValue().fields().forEachRemaining(k -> {
+                    String path = "/content/" + k.getKey().replace("~", "~0").replace("/", "~1");
+                    if (k.getValue().isNull()) {
+                        ops.addObject().put("op", "remove").put("path", path);
+                    } else {
+                        ops.addObject().put("op", "replace").put("path", path).set("value", k.getValue());
+                    }
+                });
+            } else {
+                String path = "/" + f.getKey().replace("~", "~0").replace("/", "~1");
+                ops.addObject().put("op", "replace").put("path", path).set("value", f.getValue());
+            }
+        });
+        return ops;
     }
 
     private String health() {

@@ -132,6 +132,27 @@ public final class Peer implements Callable<Integer> {
             err.println("give exactly one of --listen PORT and --connect HOST:PORT");
             return 2;
         }
+        if (id.isBlank()) {
+            err.println("--id must not be blank");
+            return 2;
+        }
+        String host = null;
+        int port = -1;
+        if (connect != null) {
+            int colon = connect.lastIndexOf(':');
+            port = colon < 0 ? -1 : port(connect.substring(colon + 1));
+            if (colon <= 0 || port <= 0) {
+                err.println("--connect needs HOST:PORT (PORT from 1 to 65535): " + connect);
+                return 2;
+            }
+            host = connect.substring(0, colon);
+        }
+        for (Integer p : new Integer[] {listen, syncroListen}) {
+            if (p != null && (p < 0 || p > 65535)) {
+                err.println("a port must be from 0 to 65535: " + p);
+                return 2;
+            }
+        }
         if (syncroListen != null && listen == null) {
             err.println("--syncro-listen needs --listen");
             return 2;
@@ -167,48 +188,32 @@ public final class Peer implements Callable<Integer> {
             err.println("scribe-peer: cannot open store " + storeUrl + ": " + e.getMessage());
             return 1;
         }
-        Scriber.Builder builder = Scriber.builder().clientId(id).store(store).register(Task.class).wire(wire)
-                .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()));
-        if (compactEvery != null) {
-            builder.compaction(compactEvery, retention == null ? Duration.ofDays(30) : retention);
-        }
-        if (receiverAckDelay != null) {
-            builder.receiverAckDelay(receiverAckDelay);
-        }
-        Presence presence = Presence.install(builder);
-        Scriber scriber = builder.build();
-        presence.bind(scriber);
-        scriber.listen(Task.class, this::arrived);
+        Scriber scriber = null;
+        Presence presence = null;
         AutoCloseable transport;
-        if (listen != null) {
-            ScribeServer.Builder b = ScribeServer.builder(scriber).bind(bind).wire(wire);
-            syncroNames(b);
-            ScribeServer server = webSocket ? b.webSocket(listen, "/scribe").start() : b.tcp(listen).start();
-            err.println("listening on " + (webSocket ? server.webSocketUri() : server.tcpAddress()));
-            if (syncroListen != null) {
-                ScribeServer.Builder sb = ScribeServer.builder(scriber).bind(bind).wire(Wire.syncro());
-                syncroNames(sb);
-                ScribeServer syncroServer = sb.tcp(syncroListen).start();
-                err.println("listening for Syncro peers on " + syncroServer.tcpAddress());
-                transport = () -> {
-                    syncroServer.close();
-                    server.close();
-                };
-            } else {
-                transport = server;
+        try {
+            Scriber.Builder builder = Scriber.builder().clientId(id).store(store).register(Task.class).wire(wire)
+                    .onError(e -> err.println("! [" + e.code() + "] " + e.getMessage()));
+            if (compactEvery != null) {
+                builder.compaction(compactEvery, retention == null ? Duration.ofDays(30) : retention);
             }
-        } else {
-            int colon = connect.lastIndexOf(':');
-            if (colon < 0) {
-                err.println("--connect needs HOST:PORT: " + connect);
-                return 2;
+            if (receiverAckDelay != null) {
+                builder.receiverAckDelay(receiverAckDelay);
             }
-            String host = connect.substring(0, colon);
-            int port = Integer.parseInt(connect.substring(colon + 1));
-            ScribeClient.Builder b = webSocket
-                    ? ScribeClient.webSocket(scriber, URI.create("ws://" + host + ":" + port + "/scribe"))
-                    : ScribeClient.tcp(scriber, host, port);
-            transport = b.wire(wire).onSession(s -> err.println("connected to " + s.client().id())).start();
+            presence = Presence.install(builder);
+            scriber = builder.build();
+            presence.bind(scriber);
+            scriber.listen(Task.class, this::arrived);
+            transport = listen != null ? listen(scriber, wire) : connect(scriber, wire, host, port);
+        } catch (RuntimeException e) {
+            // a port in use, an address that cannot be bound: one line, and the store closed cleanly
+            err.println("scribe-peer: " + e.getMessage());
+            if (scriber != null) {
+                closeQuietly(presence);
+                closeQuietly(scriber);
+            }
+            closeQuietly(store);
+            return 1;
         }
         try {
             repl(scriber);
@@ -219,6 +224,58 @@ public final class Peer implements Callable<Integer> {
             store.close();
         }
         return 0;
+    }
+
+    private AutoCloseable listen(Scriber scriber, Wire wire) {
+        ScribeServer.Builder b = ScribeServer.builder(scriber).bind(bind).wire(wire);
+        syncroNames(b);
+        ScribeServer server = webSocket ? b.webSocket(listen, "/scribe").start() : b.tcp(listen).start();
+        err.println("listening on " + (webSocket ? server.webSocketUri() : server.tcpAddress()));
+        if (syncroListen == null) {
+            return server;
+        }
+        ScribeServer syncroServer;
+        try {
+            ScribeServer.Builder sb = ScribeServer.builder(scriber).bind(bind).wire(Wire.syncro());
+            syncroNames(sb);
+            syncroServer = sb.tcp(syncroListen).start();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        err.println("listening for Syncro peers on " + syncroServer.tcpAddress());
+        return () -> {
+            syncroServer.close();
+            server.close();
+        };
+    }
+
+    private AutoCloseable connect(Scriber scriber, Wire wire, String host, int port) {
+        ScribeClient.Builder b = webSocket
+                ? ScribeClient.webSocket(scriber, URI.create("ws://" + host + ":" + port + "/scribe"))
+                : ScribeClient.tcp(scriber, host, port);
+        return b.wire(wire).onSession(s -> err.println("connected to " + s.client().id())).start();
+    }
+
+    /** {@code text} as a port number, or -1 when it is not a number from 1 to 65535. */
+    private static int port(String text) {
+        try {
+            int p = Integer.parseInt(text.strip());
+            return p >= 1 && p <= 65535 ? p : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            err.println("scribe-peer: while closing: " + e.getMessage());
+        }
     }
 
     /** Applies {@code --syncro-name}: how the hub tells its Syncro peers apart (they send no name). */

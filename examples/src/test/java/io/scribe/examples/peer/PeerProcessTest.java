@@ -140,6 +140,17 @@ class PeerProcessTest {
         return p;
     }
 
+    /** A peer with the JVM flags the file store needs (those this JVM was given). */
+    private Proc startWithFileStoreFlags(String... args) throws IOException {
+        List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")
+                        || a.startsWith("-Dchronicle."))
+                .toList();
+        Proc p = new Proc(null, Proc.peerCommand(flags, List.of(args)));
+        procs.add(p);
+        return p;
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
@@ -211,6 +222,41 @@ class PeerProcessTest {
         assertThat(hub.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(hub.process.exitValue()).isEqualTo(2);
         hub.awaitErr("--receiver-ack-delay must be from 0 to 10s: PT11S");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--connect=127.0.0.1:99999", "--connect=127.0.0.1:abc", "--connect=:7000",
+            "--listen=99999", "--id= "})
+    void aBadPortOrABlankIdIsRefusedInOneLine(String arg) throws Exception {
+        List<String> args = new ArrayList<>(List.of(arg));
+        args.add(arg.startsWith("--id") ? "--listen=0" : "--id=p");
+        Proc peer = new Proc(args);
+        procs.add(peer);
+        assertThat(peer.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(peer.process.exitValue()).isEqualTo(2);
+        List<String> lines = new ArrayList<>();
+        peer.err.drainTo(lines);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).matches("(--connect needs HOST:PORT|a port must be|--id must not be blank).*");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPortInUseIsRefusedInOneLineAndTheStoreIsLeftUsable(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String store = "file:" + dir.resolve("data");
+            Proc peer = startWithFileStoreFlags("--id", "p", "--listen", Integer.toString(taken.getLocalPort()),
+                    "--store", store);
+            assertThat(peer.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(peer.process.exitValue()).isEqualTo(1);
+            peer.awaitErr("scribe-peer: cannot listen on");
+            assertThat(peer.err).noneSatisfy(l -> assertThat(l).startsWith("\tat "));
+            Proc again = startWithFileStoreFlags("--id", "p", "--listen", Integer.toString(freePort()),
+                    "--store", store);
+            again.awaitErr("listening on");
+            again.send("new t1 title=kept");
+            assertThat(again.show()).containsExactly("t1 title=kept done=false priority=0 tags=", "# 1 tasks");
+        }
     }
 
     @org.junit.jupiter.api.Test
