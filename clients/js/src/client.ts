@@ -707,6 +707,13 @@ export class ScribeClient {
         case 'refused':
           await this.scriber.undoRefused(message, this.peer ?? 'server');
           if (ws === this.ws) this.send({ type: 'response', id, result: true });
+          if (message.answered === false) {
+            // Refused in the server's catch-up of this client's log (an offline write): no error answered it.
+            const code = Number(message.code);
+            this.report(new ScribeError(code >= 400 && code < 600 ? code : 403, `${this.peer ?? 'server'} refused this`
+              + ` peer's ${String(message.write)} of ${String(message.klass)} ${String(message.object)}, sent from its log:`
+              + ` ${String(message.message ?? '')}`));
+          }
           break;
         case 'presence':
           this.presence.receive(message);

@@ -170,4 +170,32 @@ class SharingTest extends ServerTest {
             bob.close();
         }
     }
+
+    @Test
+    void anEditMadeOfflineOfADocumentUnsharedMeanwhileIsReportedWhenTheServerRefusesItInTheCatchUp() throws Exception {
+        harness();
+        DocClient ann = h.client("ann", "ann@example.com");
+        String[] bobKey = h.server.createCredential("bob");
+        DocClient bob = h.client("bob", "bob@example.com", bobKey[0], bobKey[1]);
+        ann.awaitConnected(Duration.ofSeconds(10));
+        String id = ann.create("plan", JSON.createObjectNode().put("step", 1));
+        ann.share(id, "bob@example.com");
+        await("bob has it", () -> bob.get(id).isPresent());
+        bob.close();
+
+        // bob edits on a client that cannot reach the server, then ann takes the document back from him.
+        DocClient offline = DocClient.start(new DocClient.Options(java.net.URI.create("ws://127.0.0.1:1/scribe"),
+                "bob@example.com", bobKey[0], bobKey[1], dir.resolve("bob"),
+                new io.scribe.transport.netty.Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.5, 3)));
+        offline.update(id, null, c -> c.put("step", 99));
+        offline.close();
+        ann.unshare(id, "bob@example.com");
+        await("the server no longer shares it with bob", () -> !h.server.scriber().find(Document.class, id).get()
+                .sharedWith().contains("bob@example.com"));
+
+        DocClient back = h.client("bob", "bob@example.com", bobKey[0], bobKey[1]);
+        await("bob is told the server refused his offline edit", () -> back.refusals() > 0);
+        assertThat(back.lastRefusal()).hasValueSatisfying(m -> assertThat(m).contains("sent from its log"));
+        assertThat(h.server.scriber().find(Document.class, id).get().content().path("step").asInt()).isEqualTo(1);
+    }
 }

@@ -285,7 +285,7 @@ final class CatchUp {
                 snapshots.forgetStates(forgotten);
             }
             // Told once the page is stored, with the states it left.
-            refusedInPage.forEach(r -> session.intake.tellRefused(r.getKey(), r.getValue()));
+            refusedInPage.forEach(r -> session.intake.tellRefused(r.getKey(), r.getValue(), false));
             refusedInPage.clear();
         } finally {
             scriber.lock.unlock();

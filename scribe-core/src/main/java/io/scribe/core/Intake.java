@@ -239,6 +239,15 @@ final class Intake {
             scriber.lock.unlock();
         }
         session.outbox.respond(id, Json.NODES.booleanNode(true));
+        if (message.path("answered").isBoolean() && !message.path("answered").asBoolean()) {
+            // Refused in the server's catch-up of this peer's log (a write made offline): no error answered it, and
+            // the application is told here, as it is of a push refused.
+            int code = message.path("code").asInt(ScribeException.FORBIDDEN);
+            scriber.report(new ScribeException(code >= 400 && code < 600 ? code : ScribeException.FORBIDDEN,
+                    client.id() + " refused this peer's " + message.path("write").asText() + " of "
+                            + message.path("klass").asText() + " " + message.path("object").asText()
+                            + ", sent from its log: " + message.path("message").asText()));
+        }
     }
 
     /**
@@ -246,9 +255,20 @@ final class Intake {
      * object, when {@link Refusals} says one is due. Caller holds the engine lock.
      */
     void tellRefused(Scribe scribe, ScribeException error) {
+        tellRefused(scribe, error, true);
+    }
+
+    /**
+     * {@link #tellRefused(Scribe, ScribeException)}; {@code answered}: whether the peer was answered the error too
+     * (a push), or hears of the refusal only from this notice (met in this peer's catch-up of its log).
+     */
+    void tellRefused(Scribe scribe, ScribeException error, boolean answered) {
         ObjectNode notice = scribe == null || error == null ? null : Refusals.notice(scriber, session, scribe, error);
         if (notice == null || !session.isOpen()) {
             return;
+        }
+        if (!answered) {
+            notice.put("answered", false);
         }
         session.enqueueRequest(notice).whenComplete((r, e) -> {
             if (e != null) {
