@@ -250,6 +250,9 @@ final class Committer {
             // of ours before the ids below it (a cursor there would skip them).
             scriber.sharedLog.absorbLocked();
         }
+        if (scriber.sessions.isEmpty()) {
+            return;   // the stored scribes are not read (a StoredOne is not made under its id)
+        }
         for (int i = 0; i < stored.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
             scriber.relay.toSessions(stored.get(i), e.source(), e.cls(), e.subject());

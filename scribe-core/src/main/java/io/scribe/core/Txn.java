@@ -122,6 +122,11 @@ final class Txn {
      */
     List<Scribe> writeTo(Store store) {
         if (entries.size() == 1 && states.size() == 1 && cursors.isEmpty()) {
+            if (store instanceof io.scribe.core.internal.MemoryStore memory) {
+                // The scribe under its id is made only if it is read (a session, a metrics sink, a caller of save).
+                Scribe scribe = entries.get(0).scribe();
+                return new StoredOne(scribe, memory.commitOneId(scribe, states.first()));
+            }
             return List.of(store.commitOne(entries.get(0).scribe(), states.first()));
         }
         return store.commit(toCommit());
