@@ -130,24 +130,50 @@ final class Committer {
      * @return the scribes the step stored, or the exception that kept it out
      */
     Object commitOne(java.util.function.Supplier<Txn> step) {
-        Txn tx;
-        List<Scribe> stored;
+        Txn tx = null;
         try {
-            tx = step.get();
-            if (tx == null || tx.isEmpty()) {
-                return List.of();
+            List<Scribe> stored;
+            try {
+                tx = step.get();
+                if (tx == null || tx.isEmpty()) {
+                    return List.of();
+                }
+                stored = store(tx);
+            } catch (RuntimeException e) {
+                return e;
             }
-            stored = store(tx);
-        } catch (RuntimeException e) {
-            return e;
+            try {
+                announce(tx, stored);
+            } catch (RuntimeException e) {
+                scriber.report(new ScribeException(ScribeException.INTERNAL,
+                        "announcing stored scribes failed: " + e, e));
+            }
+            return stored;
+        } finally {
+            if (tx != null && tx.reusable) {
+                // Committed (or refused) and announced: nothing refers to it any more; the next update reuses it.
+                tx.reset();
+                spare = tx;
+            }
         }
-        try {
-            announce(tx, stored);
-        } catch (RuntimeException e) {
-            scriber.report(new ScribeException(ScribeException.INTERNAL, "announcing stored scribes failed: " + e, e));
-        }
-        return stored;
     }
+
+    /**
+     * A step that a local update fills, kept from the last one {@link #commitOne} committed: a one-scribe update
+     * makes no transaction, list or map of its own. A step taken while another is committed (a listener's write)
+     * is a new one. Caller holds the lock.
+     */
+    Txn reusableTxn() {
+        Txn tx = spare;
+        if (tx == null) {
+            return Txn.reusable();
+        }
+        spare = null;
+        return tx;
+    }
+
+    /** The step {@link #reusableTxn} hands out next, or null; guarded by the lock. */
+    private Txn spare;
 
     /** Runs the undo actions of {@link #apply}, last first. */
     private static void undo(List<Runnable> undo) {
