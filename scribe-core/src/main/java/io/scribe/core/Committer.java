@@ -158,22 +158,18 @@ final class Committer {
         }
     }
 
+    /** The step {@link #reusableTxn} hands out next, or null; guarded by the lock. */
+    private Txn spare;
+
     /**
-     * A step that a local update fills, kept from the last one {@link #commitOne} committed: a one-scribe update
-     * makes no transaction, list or map of its own. A step taken while another is committed (a listener's write)
-     * is a new one. Caller holds the lock.
+     * A step for a local update, the one {@link #commitOne} last committed if it is free: a one-scribe update makes no
+     * transaction, list or map of its own (one taken during another's commit, by a listener's write, is new). Locked.
      */
     Txn reusableTxn() {
         Txn tx = spare;
-        if (tx == null) {
-            return Txn.reusable();
-        }
         spare = null;
-        return tx;
+        return tx != null ? tx : Txn.reusable();
     }
-
-    /** The step {@link #reusableTxn} hands out next, or null; guarded by the lock. */
-    private Txn spare;
 
     /** Runs the undo actions of {@link #apply}, last first. */
     private static void undo(List<Runnable> undo) {
