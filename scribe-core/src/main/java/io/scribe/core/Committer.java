@@ -130,23 +130,45 @@ final class Committer {
      * @return the scribes the step stored, or the exception that kept it out
      */
     Object commitOne(java.util.function.Supplier<Txn> step) {
-        Txn tx;
-        List<Scribe> stored;
+        Txn tx = null;
         try {
-            tx = step.get();
-            if (tx == null || tx.isEmpty()) {
-                return List.of();
+            List<Scribe> stored;
+            try {
+                tx = step.get();
+                if (tx == null || tx.isEmpty()) {
+                    return List.of();
+                }
+                stored = store(tx);
+            } catch (RuntimeException e) {
+                return e;
             }
-            stored = store(tx);
-        } catch (RuntimeException e) {
-            return e;
+            try {
+                announce(tx, stored);
+            } catch (RuntimeException e) {
+                scriber.report(new ScribeException(ScribeException.INTERNAL,
+                        "announcing stored scribes failed: " + e, e));
+            }
+            return stored;
+        } finally {
+            if (tx != null && tx.reusable) {
+                // Committed (or refused) and announced: nothing refers to it any more; the next update reuses it.
+                tx.reset();
+                spare = tx;
+            }
         }
-        try {
-            announce(tx, stored);
-        } catch (RuntimeException e) {
-            scriber.report(new ScribeException(ScribeException.INTERNAL, "announcing stored scribes failed: " + e, e));
-        }
-        return stored;
+    }
+
+    /** The step {@link #reusableTxn} hands out next, or null; guarded by the lock. */
+    private Txn spare;
+
+    /**
+     * A step for a local update, the one {@link #commitOne} last committed if it is free: a one-scribe update makes no
+     * transaction, list or map of its own (one taken during another's commit, by a listener's write, is new). Locked.
+     */
+    Txn reusableTxn() {
+        Txn tx = spare;
+        spare = null;
+        return tx != null ? tx : Txn.reusable();
     }
 
     /** Runs the undo actions of {@link #apply}, last first. */
@@ -249,6 +271,9 @@ final class Committer {
             // Another node appended before these scribes: push its scribes first, so that no session sees an id
             // of ours before the ids below it (a cursor there would skip them).
             scriber.sharedLog.absorbLocked();
+        }
+        if (scriber.sessions.isEmpty()) {
+            return;   // the stored scribes are not read (a StoredOne is not made under its id)
         }
         for (int i = 0; i < stored.size(); i++) {
             Txn.Entry e = tx.entries.get(i);

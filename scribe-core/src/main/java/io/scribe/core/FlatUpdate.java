@@ -100,7 +100,7 @@ final class FlatUpdate {
         }
         long clock = scriber.hlc.tick();
         ObjectNode fields = held.deepCopy();
-        Txn tx = new Txn();
+        Txn tx = scriber.committer.reusableTxn();
         // Without key-merged fields, the new stamps are the held ones in two arrays (the names shared with them and
         // with the fields), frozen once the step is committed, instead of a map copied to be changed and again to
         // be kept; with them, or past SmallStamps.MAX stamps, a map.

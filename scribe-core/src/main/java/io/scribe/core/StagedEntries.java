@@ -27,6 +27,14 @@ final class StagedEntries extends AbstractList<Txn.Entry> {
         return only;
     }
 
+    /** Empties the list, for a {@link Txn} used again ({@link Txn#reset}). */
+    @Override
+    public void clear() {
+        modCount++;
+        only = null;
+        more = null;
+    }
+
     @Override
     public int size() {
         return more != null ? more.size() : only == null ? 0 : 1;

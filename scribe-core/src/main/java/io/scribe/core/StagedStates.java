@@ -84,6 +84,14 @@ final class StagedStates extends AbstractMap<Key, ObjectState> {
         }
     }
 
+    /** Empties the map, for a {@link Txn} used again ({@link Txn#reset}). */
+    @Override
+    public void clear() {
+        key = null;
+        state = null;
+        more = null;
+    }
+
     @Override
     public ObjectState remove(Object k) {
         throw new UnsupportedOperationException("a step's staged states are only added to");

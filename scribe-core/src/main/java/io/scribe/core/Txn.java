@@ -44,6 +44,44 @@ final class Txn {
     /** Ids of Syncro scribes (which carry no clock) played from {@link #seenFrom}, remembered once committed. */
     java.util.Set<String> seenRemote = java.util.Collections.emptySet();
     Client seenFrom;
+    /**
+     * Whether this step may be used again once committed alone ({@link Committer#reusableTxn}): made by a step that
+     * nothing keeps a reference to once it is committed (a local update).
+     */
+    final boolean reusable;
+
+    Txn() {
+        this(false);
+    }
+
+    private Txn(boolean reusable) {
+        this.reusable = reusable;
+    }
+
+    /** A step that {@link Committer#commitOne} may keep, emptied, for the next local update. */
+    static Txn reusable() {
+        return new Txn(true);
+    }
+
+    /**
+     * Empties this step for the next one: the collections it made are let go of (not cleared, in case their contents
+     * were handed on), its own list and map of staged entries and states are cleared.
+     */
+    void reset() {
+        entries.clear();
+        states.clear();
+        cursors = java.util.Collections.emptyMap();
+        effects = java.util.Collections.emptyList();
+        changes = java.util.Collections.emptyList();
+        conflicts = java.util.Collections.emptyList();
+        bind = java.util.Collections.emptyMap();
+        unbind = java.util.Collections.emptyList();
+        foreign = false;
+        history = false;
+        historyClock = 0;
+        seenRemote = java.util.Collections.emptySet();
+        seenFrom = null;
+    }
 
     /** {@link #cursors}, made on the first call, to add to. */
     Map<String, String> cursors() {
@@ -122,6 +160,11 @@ final class Txn {
      */
     List<Scribe> writeTo(Store store) {
         if (entries.size() == 1 && states.size() == 1 && cursors.isEmpty()) {
+            if (store instanceof io.scribe.core.internal.MemoryStore memory) {
+                // The scribe under its id is made only if it is read (a session, a metrics sink, a caller of save).
+                Scribe scribe = entries.get(0).scribe();
+                return new StoredOne(scribe, memory.commitOneId(scribe, states.first()));
+            }
             return List.of(store.commitOne(entries.get(0).scribe(), states.first()));
         }
         return store.commit(toCommit());

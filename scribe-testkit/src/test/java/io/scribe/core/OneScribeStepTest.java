@@ -173,6 +173,78 @@ class OneScribeStepTest {
         }
     }
 
+    /** The updates of origin a in {@code store}'s log, each as "object changed-fields". */
+    private static List<String> updates(Store store) {
+        List<String> found = new ArrayList<>();
+        for (Scribe s : store.readAfter(0, 100)) {
+            if (s.type() == Scribe.Type.UPDATE) {
+                found.add(s.data().get(0).asText() + " " + s.data().get(1));
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void updatesSavedByAListenerAndAfterARefusedOneAreEachRecordedOnceWithTheirOwnFields() throws Exception {
+        Refusing store = new Refusing();
+        try (Scriber a = peer("a", store); Scriber b = peer("b", Store.inMemory())) {
+            Session[] link = Peers.direct(a, b);
+            link[0].sync().get(10, TimeUnit.SECONDS);
+            link[1].sync().get(10, TimeUnit.SECONDS);
+            Task t1 = a.create(new Task("t1", "one", 1));
+            Task t2 = a.create(new Task("t2", "one", 1));
+            // Each local change of t1's title is followed, inside its announcement, by an update of t2.
+            a.listen(Task.class, change -> {
+                if (change.local() && change.object() == t1 && change.fields().contains("title")) {
+                    t2.setPriority(t2.priority() + 10);
+                    a.save(t2);
+                }
+            });
+            t1.setTitle("two");
+            a.save(t1);
+            store.failing = true;
+            t1.setTitle("three");
+            assertThatThrownBy(() -> a.save(t1)).hasMessageContaining("disk full");
+            store.failing = false;
+            t2.setTitle("t2 again");
+            a.save(t2);
+            t1.setPriority(5);
+            a.save(t1);
+            t2.setTitle("t2 last");
+            a.save(t2);
+
+            assertThat(updates(store)).containsExactly(
+                    "t1 {\"title\":\"two\"}",
+                    "t2 {\"priority\":11}",
+                    "t2 {\"title\":\"t2 again\"}",
+                    "t1 {\"title\":\"three\",\"priority\":5}",
+                    "t2 {\"priority\":21}",
+                    "t2 {\"title\":\"t2 last\"}");
+            Task there1 = b.find(Task.class, "t1").orElseThrow();
+            Task there2 = b.find(Task.class, "t2").orElseThrow();
+            assertThat(there1.title()).isEqualTo("three");
+            assertThat(there1.priority()).isEqualTo(5);
+            assertThat(there2.title()).isEqualTo("t2 last");
+            assertThat(there2.priority()).isEqualTo(21);
+            assertSameStates(a, b, "Task", "t1");
+            assertSameStates(a, b, "Task", "t2");
+        }
+    }
+
+    @Test
+    void aSaveIntoTheInMemoryStoreReturnsTheScribeUnderTheIdItWasStoredWith() {
+        try (Scriber a = peer("a", Store.inMemory())) {
+            Task task = a.create(new Task("t1", "one", 1));
+            for (int i = 2; i <= 4; i++) {
+                task.setPriority(i);
+                Scribe s = a.save(task).orElseThrow();
+                assertThat(s.id()).isEqualTo(Long.toString(a.store().lastId()));
+                assertThat(a.store().readAfter(a.store().lastId() - 1, 1)).containsExactly(s);
+                assertThat(s.data().get(1).toString()).isEqualTo("{\"priority\":" + i + "}");
+            }
+        }
+    }
+
     @Test
     void writersOnManyThreadsUpdatingOneFieldEachLoseNothing() throws Exception {
         try (Scriber a = peer("a", Store.inMemory()); Scriber b = peer("b", Store.inMemory())) {

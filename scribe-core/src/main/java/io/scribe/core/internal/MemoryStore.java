@@ -65,8 +65,18 @@ public final class MemoryStore implements Store {
     /** {@link #commit} of one scribe and its object, without the commit's lists. */
     @Override
     public synchronized Scribe commitOne(Scribe scribe, ObjectState object) {
+        return scribe.withId(Long.toString(commitOneId(scribe, object)));
+    }
+
+    /**
+     * {@link #commitOne} returning the id the scribe got instead of the scribe under it, which the caller makes only
+     * if it needs it: the usual local write into this store then allocates no scribe, id string or list for its
+     * answer.
+     */
+    public synchronized long commitOneId(Scribe scribe, ObjectState object) {
         put(object);   // first: a state that cannot be kept (null) leaves the log as it was
-        return append(scribe);
+        log.add(scribe);
+        return removed + log.size();
     }
 
     /** Appends {@code scribe} to the log and returns it under its id. Caller holds the monitor. */
