@@ -21,6 +21,8 @@ final class PagePlayer {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
     private static final ThreadPoolExecutor POOL = pool();
+    // What a session that handed no page over waits for: nothing (one for all sessions).
+    private static final CompletableFuture<Void> NONE = CompletableFuture.completedFuture(null);
 
     private static ThreadPoolExecutor pool() {
         AtomicInteger made = new AtomicInteger();
@@ -37,7 +39,7 @@ final class PagePlayer {
 
     private final String clientId;
     // The last page handed over, done once it was played; written by the session's reading thread only.
-    private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Void> last = NONE;
     // The thread playing one of this session's pages, while one does.
     private volatile Thread playing;
 
