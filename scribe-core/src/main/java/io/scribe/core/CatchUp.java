@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * One session's catch-up from its peer: asks for the pages of the peer's log after this peer's cursor for it (the
  * next one before playing the current one, on the Scribe wire), plays each page and stores it with the new cursor in
  * one commit, falls back to one scribe per commit when the store refuses a page, and fetches again a scribe that
- * could not be stored. Pages are played on the thread that reads the session, under the engine lock.
+ * could not be stored. Pages are played under the engine lock, one at a time and in order: on the thread that reads
+ * the session, or, for a page after which more follow, on its {@link PagePlayer}'s while that one reads the next.
  */
 final class CatchUp {
 
@@ -181,7 +182,7 @@ final class CatchUp {
             boolean asked = false;
             if (more && session.syncro == null && ahead != null && ahead.isTextual() && !ahead.asText().equals(from)) {
                 // The next page is asked for before this one is played, so the peer reads it meanwhile. Pages are
-                // answered and played in order (this callback runs on the thread that reads the session).
+                // answered and played in order (this callback runs on the thread that reads the session, or on its page player's).
                 requestPage(ahead.asText(), done);
                 scriber.flush();
                 // Out now, not when this thread is done playing the page.

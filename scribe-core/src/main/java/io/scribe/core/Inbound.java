@@ -65,6 +65,7 @@ final class Inbound {
 
         @Override
         public void tooLarge(long length) {
+            pages.await();
             playQueued();
             session.outbox.rejected(null, new ScribeException(ScribeException.TOO_LARGE,
                     "frame of " + length + " bytes exceeds the maximum of " + wire.maxFrameBytes() + "; skipped"));
@@ -76,6 +77,8 @@ final class Inbound {
     // Inside a read: pushed scribes are queued and played at its end (see playQueued). Guarded by the decoder.
     private boolean batching;
     private boolean queued;
+    // Catch-up pages played on a thread of their own while this one reads the next (see PagePlayer).
+    private final PagePlayer pages;
 
     Inbound(Session session) {
         this.session = session;
@@ -83,6 +86,7 @@ final class Inbound {
         this.client = session.client();
         this.wire = session.wire();
         this.decoder = new FrameDecoder(wire.framing().prefixBytes(), wire.maxFrameBytes());
+        this.pages = new PagePlayer(client.id());
     }
 
     /** The size of the message being handled, an upper bound in bytes. */
@@ -173,7 +177,9 @@ final class Inbound {
                 return;
             }
             SyncPage page = SyncPage.read(json);
-            if (page != null) {
+            if (page == null) {
+                pages.await();
+            } else {
                 inboundBytes = json.length() * 3L;
                 if (page(page)) {
                     return;
@@ -182,6 +188,7 @@ final class Inbound {
             message = Json.parse(json);
         } catch (ScribeException e) {
             // Answered after the pushed scribes before it, which are played first.
+            pages.await();
             playQueued();
             session.outbox.rejected(null, e);
             return;
@@ -199,6 +206,7 @@ final class Inbound {
         if (position < 0 || session.awaitsAuthentication()) {
             return false;
         }
+        pages.await();
         playQueued();
         try {
             session.intake.ack(position);
@@ -215,16 +223,30 @@ final class Inbound {
      */
     private boolean page(SyncPage page) {
         if (page == null || session.awaitsAuthentication()) {
+            pages.await();
             return false;
         }
         JsonNode id = page.message().get("id");
         if (id == null) {
+            pages.await();
             return false;
+        }
+        // A page after which more follow is played on the page player's thread, while this one reads the next (the
+        // catch-up asks for it before playing this one); any other message waits until the pages handed over are
+        // played, so that messages keep their order.
+        boolean ahead = session.syncro == null && session.readsOnOwnThread()
+                && page.message().path("more").asBoolean(false);
+        if (!ahead) {
+            pages.await();
         }
         // A response is answered and played in order: the pushed scribes before it first.
         playQueued();
         try {
-            return session.requests.page(id, page);
+            if (session.requests.page(id, page, ahead ? pages : null)) {
+                return true;
+            }
+            pages.await();
+            return false;
         } catch (ScribeException e) {
             session.outbox.rejected(id, e);
         } catch (RuntimeException e) {

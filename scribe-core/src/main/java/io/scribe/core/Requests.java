@@ -234,12 +234,24 @@ final class Requests {
      * for {@code id}: the answer is then parsed and handled as any.
      */
     boolean page(JsonNode id, SyncPage page) {
+        return page(id, page, null);
+    }
+
+    /**
+     * As {@link #page(JsonNode, SyncPage)}, the waiting request completed on {@code player}'s thread (see {@link
+     * PagePlayer}) when it is not null.
+     */
+    boolean page(JsonNode id, SyncPage page, PagePlayer player) {
         CompletableFuture<SyncPage> p = id.canConvertToInt() ? session.outbox.pending.answeredPage(id.asInt()) : null;
         if (p == null) {
             return false;
         }
         confirmed(id);
-        p.complete(page);
+        if (player != null) {
+            player.hand(() -> p.complete(page));
+        } else {
+            p.complete(page);
+        }
         return true;
     }
 

@@ -336,6 +336,11 @@ public final class Session {
         outbox.drain();
     }
 
+    /** Whether the transport delivers received data on a thread of its own: see {@link Connection#readsOnOwnThread}. */
+    boolean readsOnOwnThread() {
+        return connection.readsOnOwnThread();
+    }
+
     /** Has the connection write what was sent to it now: see {@link Connection#writeNow}. */
     void writeNow() {
         try {

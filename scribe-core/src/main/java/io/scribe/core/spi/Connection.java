@@ -60,6 +60,17 @@ public interface Connection {
      */
     default void writeNow() {}
 
+    /**
+     * Whether this transport hands received data to the engine on a thread of its own (a Netty channel's event loop),
+     * never on a thread that is sending on this or another connection. Then the engine may play a catch-up page on
+     * another thread while this one reads the next page, and have this one wait for it. The default returns {@code
+     * false}: everything received is handled on the thread that delivers it (in-process connections deliver on the
+     * sending thread).
+     */
+    default boolean readsOnOwnThread() {
+        return false;
+    }
+
     /** Closes the transport. Called once when the session disconnects; must not throw. */
     void close();
 }

@@ -77,6 +77,12 @@ public final class NettyConnection implements Connection {
         }
     }
 
+    /** Received data is handed to the engine on the channel's event loop only. */
+    @Override
+    public boolean readsOnOwnThread() {
+        return true;
+    }
+
     /** On the event loop, writes and flushes what is queued now instead of in the task queued for it. */
     @Override
     public void writeNow() {
