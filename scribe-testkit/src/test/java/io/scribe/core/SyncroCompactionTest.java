@@ -56,6 +56,21 @@ class SyncroCompactionTest {
         assertThat(hub.store().readAfter(0, 10)).extracting(Scribe::type).doesNotContain(Scribe.Type.DESTROY);
     }
 
+    /**
+     * Ruby comes back twice under new names: it never raises (a destroy of a record it does not hold would), and the
+     * destroyed record does not come back on the hub or alice.
+     */
+    private void rubyReconnectsTwice(String gone) {
+        for (int i = 0; i < 2; i++) {
+            rubyLink.reconnect();
+            net.settle();
+            assertThat(ruby.crashReport()).isNull();
+            assertThat(hub.find(Task.class, gone)).isEmpty();
+            assertThat(Peers.tasks(alice)).hasSize(1).isEqualTo(Peers.tasks(hub));
+            rubyLeaves();
+        }
+    }
+
     @Test
     void aRecordTheRubyPeerSawDestroyedStaysDestroyedWhenItsHistoryIsReadAgainAfterCompaction() {
         start();
@@ -68,15 +83,8 @@ class SyncroCompactionTest {
         rubyLeaves();
         compactAll();
 
-        for (int i = 0; i < 2; i++) {
-            rubyLink.reconnect();
-            net.settle();
-            assertThat(ruby.crashReport()).isNull();
-            assertThat(hub.find(Task.class, gone)).isEmpty();
-            assertThat(Peers.tasks(alice)).hasSize(1).isEqualTo(Peers.tasks(hub));
-            assertThat(ruby.records()).hasSize(1);
-            rubyLeaves();
-        }
+        rubyReconnectsTwice(gone);
+        assertThat(ruby.records()).hasSize(1);
     }
 
     @Test
@@ -89,13 +97,6 @@ class SyncroCompactionTest {
         alice.destroy(alice.find(Task.class, gone).orElseThrow());
         compactAll();
 
-        for (int i = 0; i < 2; i++) {
-            rubyLink.reconnect();
-            net.settle();
-            assertThat(ruby.crashReport()).isNull();
-            assertThat(hub.find(Task.class, gone)).isEmpty();
-            assertThat(Peers.tasks(alice)).hasSize(1).isEqualTo(Peers.tasks(hub));
-            rubyLeaves();
-        }
+        rubyReconnectsTwice(gone);
     }
 }

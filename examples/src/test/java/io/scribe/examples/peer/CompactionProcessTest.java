@@ -3,7 +3,6 @@ package io.scribe.examples.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.examples.peer.PeerProcessTest.Proc;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,11 +38,7 @@ class CompactionProcessTest {
 
     /** A peer on this test's class path, with the JVM flags the file store needs (those this JVM was given). */
     private Proc start(String... args) throws Exception {
-        List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")
-                        || a.startsWith("-Dchronicle."))
-                .toList();
-        Proc p = new Proc(null, Proc.peerCommand(flags, List.of(args)));
+        Proc p = new Proc(null, Proc.peerCommand(Proc.fileStoreFlags(), List.of(args)));
         procs.add(p);
         return p;
     }

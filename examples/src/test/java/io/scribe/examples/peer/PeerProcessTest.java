@@ -49,6 +49,14 @@ class PeerProcessTest {
             return peerCommand(List.of(), args);
         }
 
+        /** The JVM flags the file store needs, as this JVM was given them. */
+        static List<String> fileStoreFlags() {
+            return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")
+                            || a.startsWith("-Dchronicle."))
+                    .toList();
+        }
+
         /** The command that runs {@link Peer} on this test's class path, with {@code jvmFlags} before the class. */
         static List<String> peerCommand(List<String> jvmFlags, List<String> args) {
             List<String> command = new ArrayList<>(List.of(
@@ -142,11 +150,7 @@ class PeerProcessTest {
 
     /** A peer with the JVM flags the file store needs (those this JVM was given). */
     private Proc startWithFileStoreFlags(String... args) throws IOException {
-        List<String> flags = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("--add-exports")
-                        || a.startsWith("-Dchronicle."))
-                .toList();
-        Proc p = new Proc(null, Proc.peerCommand(flags, List.of(args)));
+        Proc p = new Proc(null, Proc.peerCommand(Proc.fileStoreFlags(), List.of(args)));
         procs.add(p);
         return p;
     }

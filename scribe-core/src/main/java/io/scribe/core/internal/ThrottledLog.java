@@ -41,29 +41,28 @@ public final class ThrottledLog {
 
     /** Logs at WARN unless the same kind was logged within the interval; SLF4J format, a last Throwable kept. */
     public void warn(String format, Object... args) {
-        if (!log.isWarnEnabled()) {
-            return;
-        }
-        FormattingTuple t = MessageFormatter.arrayFormat(format, args);
-        String line = admit(t.getMessage());
-        if (line != null) {
-            if (t.getThrowable() != null) {
-                log.warn(line, t.getThrowable());
-            } else {
-                log.warn(line);
-            }
+        if (log.isWarnEnabled()) {
+            write(true, format, args);
         }
     }
 
     /** As {@link #warn}, at INFO: for what is worth a line but is not a problem here (a peer that went away). */
     public void info(String format, Object... args) {
-        if (!log.isInfoEnabled()) {
-            return;
+        if (log.isInfoEnabled()) {
+            write(false, format, args);
         }
+    }
+
+    private void write(boolean warn, String format, Object... args) {
         FormattingTuple t = MessageFormatter.arrayFormat(format, args);
         String line = admit(t.getMessage());
-        if (line != null) {
-            log.info(line);
+        if (line == null) {
+            return;
+        }
+        if (warn) {
+            log.warn(line, t.getThrowable());
+        } else {
+            log.info(line, t.getThrowable());
         }
     }
 
