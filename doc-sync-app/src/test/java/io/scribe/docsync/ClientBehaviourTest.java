@@ -132,6 +132,13 @@ class ClientBehaviourTest extends ServerTest {
             assertThat(r.out).as(help.toString()).contains("Usage: doc-sync " + help.get(0));
         }
         assertThat(execute(List.of("client", "--help")).out).contains("--secret-file").contains("DOC_SYNC_SECRET");
+        // No command: said so in one line, exit 2.
+        Result none = execute(List.of());
+        assertThat(none.code).isEqualTo(2);
+        assertOneLine(none.err, "a command is required: serve, credentials or client");
+        Result noCredentialsCommand = execute(List.of("credentials"));
+        assertThat(noCredentialsCommand.code).isEqualTo(2);
+        assertOneLine(noCredentialsCommand.err, "a command is required: create, list, revoke or rotate");
 
         Result http = execute(List.of("client", "--server", "http://127.0.0.1:8787/scribe", "--email", "a@b.c",
                 "--key", "rpa_x", "--secret", "rps_x", "--data", dir.resolve("c").toString()));

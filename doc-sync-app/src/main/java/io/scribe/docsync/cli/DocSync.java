@@ -85,9 +85,13 @@ public final class DocSync implements Runnable {
                 .replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error)(?:: )?", "").strip();
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Without a command: says so, with the usage, and exits 2 (as any other missing argument). */
     @Override
     public void run() {
-        CommandLine.usage(this, System.out);
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, credentials or client");
     }
 
     /** Options shared by the commands that open the server's data. */
@@ -229,9 +233,13 @@ public final class DocSync implements Runnable {
     @Command(name = "credentials", mixinStandardHelpOptions = true, description = "Manages API credentials.",
             subcommands = {Create.class, ListCredentials.class, Revoke.class, Rotate.class})
     static final class Credentials implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public void run() {
-            CommandLine.usage(this, System.out);
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "a command is required: create, list, revoke or rotate");
         }
     }
 

@@ -168,6 +168,10 @@ public final class Peer implements Callable<Integer> {
         if (wire == null) {
             return 2;
         }
+        if (compactEvery != null && connect != null) {
+            err.println("--compact-every is for a hub (--listen): a peer that connects never compacts, its hub decides");
+            return 2;
+        }
         if (retention != null && compactEvery == null) {
             err.println("--retention needs --compact-every");
             return 2;

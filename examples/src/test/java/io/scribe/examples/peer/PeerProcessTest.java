@@ -221,6 +221,14 @@ class PeerProcessTest {
     }
 
     @org.junit.jupiter.api.Test
+    void compactionOnAPeerThatConnectsIsRefusedInOneLine() throws Exception {
+        Proc peer = start("--id", "alice", "--connect", "127.0.0.1:" + freePort(), "--compact-every", "10s");
+        assertThat(peer.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(peer.process.exitValue()).isEqualTo(2);
+        peer.awaitErr("--compact-every is for a hub (--listen)");
+    }
+
+    @org.junit.jupiter.api.Test
     void aReceiverAckDelayOutOfRangeIsRefusedInOneLine() throws Exception {
         Proc hub = start("--id", "hub", "--listen", Integer.toString(freePort()), "--receiver-ack-delay", "11s");
         assertThat(hub.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
