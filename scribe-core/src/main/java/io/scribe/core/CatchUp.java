@@ -182,7 +182,8 @@ final class CatchUp {
             boolean asked = false;
             if (more && session.syncro == null && ahead != null && ahead.isTextual() && !ahead.asText().equals(from)) {
                 // The next page is asked for before this one is played, so the peer reads it meanwhile. Pages are
-                // answered and played in order (this callback runs on the thread that reads the session, or on its page player's).
+                // answered and played in order (this callback runs on the thread that reads the session, or on its
+                // page player's).
                 requestPage(ahead.asText(), done);
                 scriber.flush();
                 // Out now, not when this thread is done playing the page.
@@ -336,19 +337,16 @@ final class CatchUp {
                     clocked.add(scribe);
                 }
             } catch (ScribeException e) {
-                if (e.code() == ScribeException.NOT_FOUND && Player.createdLater(scriber, scribe, scribes, i)) {
-                    // An update of an object the page sends whole later on (as a server sends an object again to
-                    // a peer its policy has just let see it): the create carries it, nothing is missing.
-                    String sid = idOf(item);
-                    cursor = sid != null ? sid : cursor;
-                    continue;
-                }
-                // A refused scribe is skipped for good: the page goes on, and the cursor passes it.
-                scriber.metrics.refused(session.client().id(), e.code());
-                scriber.report(new ScribeException(e.code(),
-                        "catch-up from " + session.client().id() + ": " + e.getMessage(), e));
-                if (scribe != null) {
-                    refusedInPage.add(Map.entry(scribe, e));
+                // A refused scribe is skipped for good: the page goes on, and the cursor passes it. Not a refusal:
+                // an update of an object the page sends whole later on (as a server sends an object again to a peer
+                // its policy has just let see it), which the create carries.
+                if (e.code() != ScribeException.NOT_FOUND || !Player.createdLater(scriber, scribe, scribes, i)) {
+                    scriber.metrics.refused(session.client().id(), e.code());
+                    scriber.report(new ScribeException(e.code(),
+                            "catch-up from " + session.client().id() + ": " + e.getMessage(), e));
+                    if (scribe != null) {
+                        refusedInPage.add(Map.entry(scribe, e));
+                    }
                 }
                 String sid = idOf(item);
                 if (sid != null) {

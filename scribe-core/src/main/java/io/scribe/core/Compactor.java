@@ -75,7 +75,6 @@ final class Compactor {
     Compactor(Scriber scriber, Duration every, Duration retention) {
         this.scriber = scriber;
         this.retention = retention;
-        this.tombstonesKept = scriber.store.cursor(TOMBSTONES_KEY).isPresent();
         if (every == null) {
             this.schedule = null;
         } else {
@@ -107,16 +106,17 @@ final class Compactor {
         return scriber.store.cursor(KEY).map(Mark::parse).orElse(Mark.NONE);
     }
 
-    // Whether TOMBSTONES_KEY is stored (read again at each step: nodes sharing a store share it). Guarded by the
-    // engine lock after construction.
+    // Whether TOMBSTONES_KEY is known to be stored (looked up at each step until it is: nodes sharing a store share
+    // it). Guarded by the engine lock.
     private boolean tombstonesKept;
     // Whether a session on a Syncro wire was opened in this process.
     private volatile boolean syncroServed;
 
     /**
      * Whether compaction keeps the tombstones: once this peer served a Syncro peer (a session on a Syncro wire), now
-     * or before, or another node sharing its store did (the store says so). Such a peer's history is read from its start whenever it comes under a new name
-     * (as a server names Syncro connections by default), and still holds the creates of objects destroyed since;
+     * or before, or another node sharing its store did (the store says so). Such a peer's history is read from its
+     * start whenever it comes under a new name (as a server names Syncro connections by default), and still holds
+     * the creates of objects destroyed since;
      * only the tombstone tells this peer they were destroyed, so that such a create is refused and the peer is sent
      * the destroy instead of the object coming back. Caller holds the engine lock.
      */
@@ -151,7 +151,8 @@ final class Compactor {
 
     /** Stores {@link #TOMBSTONES_KEY} unless stored. Caller holds the engine lock. */
     private void keepTombstones() {
-        if (tombstonesKept) {
+        if (tombstonesKept || scriber.store.cursor(TOMBSTONES_KEY).isPresent()) {
+            tombstonesKept = true;
             return;
         }
         Txn tx = new Txn();
@@ -261,16 +262,15 @@ final class Compactor {
         try {
             List<ObjectState> tombstones = new ArrayList<>();
             keep = keepsTombstones();
-            if (!keep) {
+            if (keep) {
+                keepTombstones();
+            } else {
                 destroyed.forEach((key, stamp) -> {
                     ObjectState state = scriber.live.states.get(key);
                     if (state != null && state.destroyed() && state.tombstone().clock() == stamp.clock()) {
                         tombstones.add(state);
                     }
                 });
-            }
-            if (keep) {
-                keepTombstones();
             }
             Txn tx = new Txn();
             tx.cursors().put(KEY, next.text());

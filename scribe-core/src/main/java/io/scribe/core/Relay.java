@@ -49,7 +49,7 @@ final class Relay {
             }
             if (s.syncro != null && c != null && scribe.type() == Scribe.Type.DESTROY
                     && !s.syncro.mayHold(IdentityMap.keyOfScribe(c, scribe))) {
-                // It destroyed the object itself, or was sent its destroy already (see SyncroPeer#destroysFor).
+                // It destroyed the object itself: a Ruby Syncro peer raises on a destroy of a record it does not hold.
                 continue;
             }
             if (encoded == null) {

@@ -238,7 +238,7 @@ final class SyncroPeer {
         List<ObjectNode> result = new java.util.ArrayList<>();
         long horizon = -1;
         for (Key key : held) {
-            ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
+            ObjectState state = stateOf(key, tx);
             if (state == null || !state.destroyed() || state.tombstone() == null) {
                 continue;
             }
@@ -257,9 +257,14 @@ final class SyncroPeer {
         return result;
     }
 
+    /** The state of {@code key} as {@code tx} leaves it (null when it forgets it), else as held here. */
+    private ObjectState stateOf(Key key, Txn tx) {
+        return tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
+    }
+
     private ObjectNode correction(Key key, ObjectNode peerValues, Txn tx, boolean always) {
         SyncedClass<?> c = scriber.classes.byKlass(key.klass());
-        ObjectState state = tx.states.containsKey(key) ? tx.states.get(key) : scriber.live.state(key);
+        ObjectState state = stateOf(key, tx);
         if (state == null || state.destroyed()) {
             return null;
         }

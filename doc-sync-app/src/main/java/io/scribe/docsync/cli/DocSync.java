@@ -91,7 +91,8 @@ public final class DocSync implements Runnable {
     /** Without a command: says so, with the usage, and exits 2 (as any other missing argument). */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, credentials or client");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "a command is required: serve, credentials or client");
     }
 
     /** Options shared by the commands that open the server's data. */

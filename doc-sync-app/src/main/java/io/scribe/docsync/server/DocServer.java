@@ -470,13 +470,8 @@ public final class DocServer implements AutoCloseable {
                 && !before.containsAll(now)) {
             // Listeners run before the step is relayed: the users added here do not get the sharing update, only
             // the whole document, sent (under the engine's lock, so nothing of it is pushed in between) next.
-            Set<String> added = new java.util.HashSet<>(now);
-            added.removeAll(before);
-            awaitingDocument.merge(change.id(), Set.copyOf(added), (a, b) -> {
-                Set<String> both = new java.util.HashSet<>(a);
-                both.addAll(b);
-                return Set.copyOf(both);
-            });
+            Set<String> added = awaitingDocument.computeIfAbsent(change.id(), k -> ConcurrentHashMap.newKeySet());
+            now.stream().filter(who -> !before.contains(who)).forEach(added::add);
             monitor.execute(() -> scriber.atomically(() -> {
                 awaitingDocument.remove(change.id());
                 scriber.find(Document.class, change.id()).ifPresent(scriber::republish);
@@ -853,12 +848,17 @@ public final class DocServer implements AutoCloseable {
      * shows the lost values): a {@code replace} of each field it set, and of each content key it set, or a
      * {@code remove} of each content key it removed (the write's content is a merge patch).
      */
+    /** {@code name} as one token of a JSON Pointer (RFC 6901: {@code ~} and {@code /} escaped). */
+    private static String pointerToken(String name) {
+        return name.replace("~", "~0").replace("/", "~1");
+    }
+
     static JsonNode wantedBy(JsonNode fields) {
         com.fasterxml.jackson.databind.node.ArrayNode ops = JSON.createArrayNode();
         fields.fields().forEachRemaining(f -> {
             if (f.getKey().equals("content") && f.getValue().isObject()) {
                 f.getValue().fields().forEachRemaining(k -> {
-                    String path = "/content/" + k.getKey().replace("~", "~0").replace("/", "~1");
+                    String path = "/content/" + pointerToken(k.getKey());
                     if (k.getValue().isNull()) {
                         ops.addObject().put("op", "remove").put("path", path);
                     } else {
@@ -866,7 +866,7 @@ public final class DocServer implements AutoCloseable {
                     }
                 });
             } else {
-                String path = "/" + f.getKey().replace("~", "~0").replace("/", "~1");
+                String path = "/" + pointerToken(f.getKey());
                 ops.addObject().put("op", "replace").put("path", path).set("value", f.getValue());
             }
         });

@@ -76,7 +76,8 @@ public final class Hello {
      */
     static String http(String start, boolean accepting) {
         if (accepting && HTTP_STARTS.contains(start)) {
-            return "an HTTP request on a port that speaks length-prefixed frames, not WebSocket: connect with host:port";
+            return "an HTTP request on a port that speaks length-prefixed frames, not WebSocket: connect with"
+                    + " host:port";
         }
         if (!accepting && start.equals("HTTP")) {
             return "the server answered in HTTP: it serves WebSocket or HTTP on this port, not length-prefixed "
