@@ -9,6 +9,7 @@ import io.scribe.core.spi.Store;
 import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.file.internal.ChronicleRuntime;
 import io.scribe.store.file.internal.JournalRecord;
+import io.scribe.store.file.internal.ReadAhead;
 import io.scribe.store.file.internal.SegmentStates;
 import java.io.File;
 import java.io.IOException;
@@ -83,6 +84,8 @@ public final class FileStore implements Store {
 
     private static final Logger log = LoggerFactory.getLogger(FileStore.class);
     private static final Codec CODEC = Codec.json();
+    /** Stores of fewer objects are read on the calling thread by {@link #forEachObject}: too few to gain. */
+    private static final long READ_AHEAD_OBJECTS = 20_000;
     private static final String MARKER = "scribe-store.properties";
     private static final String FORMAT = "scribe-file";
     /** The format version a new store is created with. */
@@ -111,6 +114,8 @@ public final class FileStore implements Store {
     private final ChronicleMap<String, String> cursors;
     private final ChronicleMap<Long, byte[]> journal;
     private final Object writeLock = new Object();
+    /** Reads ahead of a {@link #forEachObject} in progress, stopped by {@link #close} before the files close. */
+    private final Set<ReadAhead> reading = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Properties marker;
     private boolean markerChanged;
     private volatile long lastId;
@@ -767,27 +772,51 @@ public final class FileStore implements Store {
         Objects.requireNonNull(action, "action");
         checkOpen();
         // One segment at a time, copied first: the action must not run while Chronicle Map holds a segment lock, and
-        // a copy of every state at once would double the heap a peer needs to start. Copied into one buffer, reused
-        // from segment to segment, and read from there in one pass.
-        SegmentStates values = new SegmentStates();
-        for (int i = 0; i < objects.segments(); i++) {
-            try (var segment = objects.segmentContext(i)) {
-                segment.forEachSegmentEntry(e -> values.add(e.value()));
+        // a copy of every state at once would double the heap a peer needs to start. A store of many objects is read
+        // a segment or two ahead on a thread of its own, so that a peer's start restores one segment while the next
+        // is copied and parsed; a small one on the calling thread, the copy buffer reused from segment to segment.
+        int segments = objects.segments();
+        if (segments > 1 && objects.longSize() >= READ_AHEAD_OBJECTS) {
+            ReadAhead ahead = ReadAhead.of(segments, this::readSegment, "scribe-file-read " + dir.getFileName());
+            synchronized (writeLock) {
+                checkOpen();
+                reading.add(ahead);   // stopped by close() before the files are
             }
-            CODEC.decodeStates(values.bytes(), values.ends(), values.count(), action);
+            try {
+                ahead.handTo(action);
+            } finally {
+                reading.remove(ahead);
+            }
+            return;
+        }
+        SegmentStates values = new SegmentStates();
+        for (int i = 0; i < segments; i++) {
+            readSegment(i, values, action);
             values.clear();
         }
+    }
+
+    /** Copies the states of segment {@code i} into {@code values}, then hands each, decoded, to {@code action}. */
+    private void readSegment(int i, SegmentStates values, Consumer<ObjectState> action) {
+        try (var segment = objects.segmentContext(i)) {
+            segment.forEachSegmentEntry(e -> values.add(e.value()));
+        }
+        CODEC.decodeStates(values.bytes(), values.ends(), values.count(), action);
     }
 
     /** Closes the files and releases the directory. Idempotent. */
     @Override
     public void close() {
+        List<ReadAhead> stopping;
         synchronized (writeLock) {
             if (closed) {
                 return;
             }
             closed = true;
+            stopping = List.copyOf(reading);
         }
+        // No thread reads the files once they are closed: reads ahead of a forEachObject stop first.
+        stopping.forEach(ReadAhead::stop);
         for (ChronicleMap<?, ?> m : List.of(journal, cursors, objects, logMap)) {
             m.close();
         }
