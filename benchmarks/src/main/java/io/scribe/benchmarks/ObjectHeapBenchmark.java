@@ -96,16 +96,17 @@ public final class ObjectHeapBenchmark {
                 + " Scribe on the in-memory store %.0f B (%.2f x)%n", plainBytes, fileBytes, fileBytes / plainBytes,
                 memoryBytes, memoryBytes / plainBytes);
 
-        double[][] scribe = new double[3][rounds];
-        double[][] raw = new double[3][rounds];
+        double[][] scribe = new double[4][rounds];
+        double[][] raw = new double[4][rounds];
         for (int r = -1; r < rounds; r++) {
             double[] s = start(() -> Scriber.builder().clientId("start").store(FileStore.open(storeDir, n * 3L))
                     .register(Item.class).build(), peer -> ((Scriber) peer).all(Item.class).size(), n);
             double[] w = start(() -> readRaw(rawFile, n), map -> ((Map<?, ?>) map).size(), n);
-            System.out.printf("round %d: Scribe %.0f ms, peak %.0f MB, retained %.0f MB; raw %.0f ms, peak %.0f MB,"
-                    + " retained %.0f MB%n", r + 1, s[0], s[1] / 1e6, s[2] / 1e6, w[0], w[1] / 1e6, w[2] / 1e6);
+            System.out.printf("round %d: Scribe %.0f ms (cpu %.0f ms), peak %.0f MB, retained %.0f MB; raw %.0f ms"
+                    + " (cpu %.0f ms), peak %.0f MB, retained %.0f MB%n", r + 1, s[0], s[3], s[1] / 1e6, s[2] / 1e6,
+                    w[0], w[3], w[1] / 1e6, w[2] / 1e6);
             if (r >= 0) {
-                for (int k = 0; k < 3; k++) {
+                for (int k = 0; k < 4; k++) {
                     scribe[k][r] = s[k];
                     raw[k][r] = w[k];
                 }
@@ -113,10 +114,10 @@ public final class ObjectHeapBenchmark {
         }
         System.out.printf("| peer start on %,d objects | Scribe | raw | Scribe / raw |%n", n);
         System.out.println("|---|---|---|---|");
-        String[] labels = {"time (ms)", "peak heap (MB)", "retained heap (MB)"};
-        for (int k = 0; k < 3; k++) {
-            double sv = Stats.median(scribe[k]) / (k == 0 ? 1 : 1e6);
-            double rv = Stats.median(raw[k]) / (k == 0 ? 1 : 1e6);
+        String[] labels = {"time (ms)", "peak heap (MB)", "retained heap (MB)", "process CPU (ms)"};
+        for (int k = 0; k < 4; k++) {
+            double sv = Stats.median(scribe[k]) / (k == 1 || k == 2 ? 1e6 : 1);
+            double rv = Stats.median(raw[k]) / (k == 1 || k == 2 ? 1e6 : 1);
             System.out.printf("| %s | %.0f | %.0f | %.2f |%n", labels[k], sv, rv, sv / rv);
         }
         System.out.printf("| peak / retained | %.2f | %.2f | |%n", Stats.median(scribe[1]) / Stats.median(scribe[2]),
@@ -140,7 +141,8 @@ public final class ObjectHeapBenchmark {
 
     /**
      * Runs one start, checks it holds {@code n} objects (after the clock stopped); returns {milliseconds, peak heap
-     * bytes, retained heap bytes} and closes what it opened.
+     * bytes, retained heap bytes, process CPU milliseconds (every thread, the collector's and the heap sampler's
+     * included)} and closes what it opened.
      */
     private static double[] start(java.util.concurrent.Callable<Object> open,
             java.util.function.ToIntFunction<Object> count, int n) throws Exception {
@@ -160,9 +162,12 @@ public final class ObjectHeapBenchmark {
         }, "heap-sampler");
         sampler.setDaemon(true);
         sampler.start();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         Object opened = open.call();
         double millis = (System.nanoTime() - t0) / 1e6;
+        double cpuMillis = (os.getProcessCpuTime() - cpu0) / 1e6;
         running.set(false);
         sampler.join();
         if (count.applyAsInt(opened) != n) {
@@ -175,7 +180,7 @@ public final class ObjectHeapBenchmark {
             s.close();
             s.store().close();
         }
-        return new double[] {millis, Math.max(peak.get() - base, 0), retained};
+        return new double[] {millis, Math.max(peak.get() - base, 0), retained, cpuMillis};
     }
 
     private static void writeRaw(Path file, int n) throws Exception {

@@ -1,6 +1,7 @@
 package io.scribe.core.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.Scribe;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.Map;
 /**
  * The scribes of the in-memory store's log, kept by their parts in columns (arrays of a chunk of scribes each)
  * instead of as records: no {@link Scribe}, no array node for an update's {@code [id, fields]} and no map for a
- * one-field base per scribe, only the nodes of what changed. A scribe is made again, under its id, when it is read.
+ * one-field base per scribe, only the nodes of what changed (of an update of one field, its value alone). A scribe is made again, under its id, when it is read.
  * The log's heap is then about half of the records', and the collector copies and traces a third of the objects.
  * Not thread-safe: its owner guards it.
  */
@@ -29,6 +30,11 @@ final class LogColumns {
         /** Data that is a pair {@code [first, second]}; any other data is {@code first} alone, with a null second. */
         final JsonNode[] first = new JsonNode[CHUNK];
         final JsonNode[] second = new JsonNode[CHUNK];
+        /**
+         * For a {@code second} that was an object of one member held over a shared key array (a recorded update of
+         * one field), that array, and {@code second} is the member's value: the object is made again when read.
+         */
+        final String[][] secondKey = new String[CHUNK][];
         /** The base: null for none, the field's name for a base of one field (its clock in baseClock), or the map. */
         final Object[] base = new Object[CHUNK];
         final long[] baseClock = new long[CHUNK];
@@ -38,6 +44,7 @@ final class LogColumns {
             origin[at] = null;
             first[at] = null;
             second[at] = null;
+            secondKey[at] = null;
             base[at] = null;
         }
     }
@@ -66,7 +73,15 @@ final class LogColumns {
         JsonNode data = scribe.data();
         if (data.isArray() && data.size() == 2) {
             c.first[i] = data.get(0);
-            c.second[i] = data.get(1);
+            JsonNode second = data.get(1);
+            String[] key = second instanceof ObjectNode o && HeldNode.indexed(o) == 1 ? HeldNode.sharedKeys(o) : null;
+            if (key != null) {
+                // The update's one changed field: its value alone, not the object, its map and its array.
+                c.secondKey[i] = key;
+                c.second[i] = HeldNode.valueAt((ObjectNode) second, 0);
+            } else {
+                c.second[i] = second;
+            }
         } else {
             c.first[i] = data;
         }
@@ -92,6 +107,9 @@ final class LogColumns {
         Chunk c = chunks.get(at >>> SHIFT);
         int i = at & MASK;
         JsonNode second = c.second[i];
+        if (c.secondKey[i] != null) {
+            second = HeldNode.single(c.secondKey[i], second);
+        }
         Object base = c.base[i];
         return new Scribe(id, c.klass[i], TYPES[c.type[i]], second == null ? c.first[i] : Json.pair(c.first[i], second),
                 c.origin[i], c.clock[i],

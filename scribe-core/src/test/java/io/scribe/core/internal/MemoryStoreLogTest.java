@@ -18,10 +18,12 @@ import org.junit.jupiter.api.Test;
  */
 class MemoryStoreLogTest {
 
+    private static final String[] BALANCE = {"balance"};
+
     /** Scribe number {@code n} of a mix of every shape: data that is a pair or not, each kind of base, no origin. */
     private static Scribe shape(int n) {
         String id = "o" + n;
-        return switch (n % 7) {
+        return switch (n % 8) {
             case 0 -> new Scribe(null, "Task", Scribe.Type.CREATE,
                     Json.NODES.arrayNode().add(id).add(Json.object().put("title", "t" + n).put("done", false)),
                     "peer-a", 1000L + n, null);
@@ -37,7 +39,11 @@ class MemoryStoreLogTest {
                     Json.NODES.arrayNode().add(id).add(1).add(Json.NODES.nullNode()), null, 0, null);
             case 5 -> new Scribe(null, "Note", Scribe.Type.UPDATE, Json.object().put("id", id).put("text", "v"),
                     "peer-c", 1000L + n, Map.of("text", 3L));
-            default -> new Scribe(null, "Note", Scribe.Type.UPDATE, Json.NODES.textNode(id), "peer-c", -1L, Map.of());
+            case 6 -> new Scribe(null, "Note", Scribe.Type.UPDATE, Json.NODES.textNode(id), "peer-c", -1L, Map.of());
+            // A recorded update of one field: its changed fields held over a key array shared by such updates.
+            default -> new Scribe(null, "Task", Scribe.Type.UPDATE,
+                    Json.pair(Json.NODES.textNode(id), HeldNode.single(BALANCE, Json.NODES.numberNode(10L * n))),
+                    "peer-a", 1000L + n, OneBase.of("balance", 998L + n));
         };
     }
 
@@ -74,6 +80,11 @@ class MemoryStoreLogTest {
         Scribe one = store.readAfter(1, 1).get(0);
         assertThat(one.base()).isEqualTo(Map.of("done", 1000L)).containsEntry("done", 1000L);
         assertThat(one.data().get(1).get("done").asBoolean()).isTrue();
+        // A one-field update kept by its value alone reads back as the one-member object it was.
+        Scribe single = store.readAfter(7, 1).get(0);
+        assertThat(single.data().get(1).size()).isEqualTo(1);
+        assertThat(single.data().get(1).get("balance").longValue()).isEqualTo(70L);
+        assertThat(single.data().toString()).isEqualTo("[\"o7\",{\"balance\":70}]");
 
         // Part of the first chunk, then into the third, then all of it.
         for (long upTo : new long[] {5, 1023, 1024, 1025, 2500, 3000}) {
