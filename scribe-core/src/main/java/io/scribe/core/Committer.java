@@ -27,7 +27,11 @@ final class Committer {
     Committer(Scriber scriber, int frameLimit) {
         this.scriber = scriber;
         this.frameLimit = frameLimit;
+        this.putState = (key, state) -> scriber.live.states.put(key, state);
     }
+
+    /** Holds a committed state beside its object; one instance, not a method reference made at each commit. */
+    private final java.util.function.BiConsumer<Key, ObjectState> putState;
 
     /**
      * Writes {@code tx} to the store, then makes it visible: identity map, object fields, listeners, and pushes the
@@ -238,7 +242,7 @@ final class Committer {
                 });
             }
         }
-        tx.states.forEach(scriber.live.states::put);   // no iterator
+        tx.states.forEach(putState);   // no iterator
         if (tx.seenFrom != null) {
             tx.seenRemote.forEach(tx.seenFrom::markSeen);
         }
@@ -365,6 +369,9 @@ final class Committer {
             Txn.Entry e = tx.entries.get(i);
             if (e.source() != null) {
                 continue;
+            }
+            if (e.parts() != null && e.parts().sizeBound(limit) <= limit) {
+                continue;   // an update of one small field, its scribe not made to be measured
             }
             Scribe s = e.scribe();
             // A bound of the size first, which writes nothing: small scribes are not written to be measured.

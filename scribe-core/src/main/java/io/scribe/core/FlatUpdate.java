@@ -30,7 +30,10 @@ final class FlatUpdate {
      */
     static Txn step(Scriber scriber, SyncedClass<?> c, Object object, Key key, ObjectState state, long diffed) {
         ObjectNode held = state.fields();
+        // The changed fields: the first as its index and written value alone; an object of them from the second on.
         ObjectNode changed = null;
+        int firstAt = -1;
+        JsonNode firstWritten = null;
         ObjectNode keyed = null;
         JsonNode idNow = null;
         SyncedClass.FieldModel[] all = c.fieldArray;
@@ -76,12 +79,16 @@ final class FlatUpdate {
                 }
                 keyed.set(f.name(), now);
             }
-            if (changed == null) {
-                // Held in a SmallMap over the field's name alone, an array shared by the updates of that field: most
-                // updates carry one field.
-                changed = HeldNode.single(c.aloneKeys[i], written);
+            if (firstAt < 0) {
+                firstAt = i;
+                firstWritten = written;
                 changedAt = wide ? new int[all.length - i] : null;
             } else {
+                if (changed == null) {
+                    // Held in a SmallMap over the first field's name alone, an array shared by the updates of that
+                    // field, until a second is set.
+                    changed = HeldNode.single(c.aloneKeys[firstAt], firstWritten);
+                }
                 changed.set(f.name(), written);
             }
             if (wide) {
@@ -95,7 +102,7 @@ final class FlatUpdate {
             throw new IllegalStateException("the identity of " + key + " changed to " + idNow
                     + "; identities never change");
         }
-        if (changed == null) {
+        if (firstAt < 0) {
             return null;
         }
         long clock = scriber.hlc.tick();
@@ -108,17 +115,17 @@ final class FlatUpdate {
         if (stamps == null) {
             stamps = new HashMap<>(state.stamps());
         }
-        Map<String, Long> base = changed.size() == 1 ? null : new HashMap<>();
-        Map<String, Long> single = null;
+        Map<String, Long> base = changedCount == 1 ? null : new HashMap<>();
+        long singleBase = 0;
         // The change event is for listeners only: none for a class nobody listens to.
         boolean listened = scriber.listeners.get(object.getClass()) != null;
-        Set<String> names = !listened || changed.size() == 1 ? null : new LinkedHashSet<>();
+        Set<String> names = !listened || changedCount == 1 ? null : new LinkedHashSet<>();
         String only = null;
         int at = -1;
         for (int n = 0; n < changedCount; n++) {
             at = wide ? changedAt[n] : Long.numberOfTrailingZeros(changedBits & (-1L << (at + 1)));
             String f = all[at].name();
-            JsonNode value = changed.get(f);
+            JsonNode value = changed != null ? changed.get(f) : firstWritten;
             if (names != null) {
                 names.add(f);
             } else {
@@ -136,15 +143,25 @@ final class FlatUpdate {
             if (base != null) {
                 base.put(f, b);
             } else {
-                single = OneBase.of(f, b);
+                singleBase = b;
             }
             stamps.put(f, new Stamp(clock, scriber.guid, b));
             fields.set(f, value);
         }
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
-        Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
-                Json.pair(idNow, changed), scriber.guid, clock, base != null ? base : single);
-        tx.entries.add(new Txn.Entry(recorded, null, c, object));
+        if (changed == null && base == null) {
+            // One field (the usual enhanced setter call): staged by its parts, the scribe made if it is read.
+            tx.entries.add(new Txn.Entry(new RecordedField(c.klass, idNow, c.aloneKeys[firstAt], firstWritten,
+                    scriber.guid, clock, singleBase), c, object));
+        } else {
+            if (changed == null) {
+                changed = HeldNode.single(c.aloneKeys[firstAt], firstWritten);
+            }
+            Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
+                    Json.pair(idNow, changed), scriber.guid, clock,
+                    base != null ? base : OneBase.of(all[firstAt].name(), singleBase));
+            tx.entries.add(new Txn.Entry(recorded, null, c, object));
+        }
         if (listened) {
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names != null ? names : Set.of(only),
                     scriber.guid, true));

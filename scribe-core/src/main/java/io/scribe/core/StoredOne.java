@@ -10,13 +10,23 @@ import java.util.RandomAccess;
  */
 final class StoredOne extends AbstractList<Scribe> implements RandomAccess {
 
+    /** The scribe as recorded, or null when it was recorded by its {@link #parts}. */
     private final Scribe recorded;
+    private final RecordedField parts;
     private final long id;
     /** {@link #recorded} under {@link #id}, once read; made again at worst by a racing reader (it is immutable). */
     private Scribe stored;
 
     StoredOne(Scribe recorded, long id) {
         this.recorded = recorded;
+        this.parts = null;
+        this.id = id;
+    }
+
+    /** The update {@code parts} make, stored under {@code id}. */
+    StoredOne(RecordedField parts, long id) {
+        this.recorded = null;
+        this.parts = parts;
         this.id = id;
     }
 
@@ -32,7 +42,7 @@ final class StoredOne extends AbstractList<Scribe> implements RandomAccess {
         }
         Scribe s = stored;
         if (s == null) {
-            s = recorded.withId(Long.toString(id));
+            s = recorded != null ? recorded.withId(Long.toString(id)) : parts.scribe(Long.toString(id));
             stored = s;
         }
         return s;

@@ -15,8 +15,61 @@ import java.util.Map;
  */
 final class Txn {
 
-    /** A scribe to append, with where it came from (null: recorded here) and the object it concerns. */
-    record Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {}
+    /**
+     * A scribe to append, with where it came from (null: recorded here) and the object it concerns; a local update of
+     * one field may be staged by its parts ({@link RecordedField}), its scribe made when first asked for.
+     */
+    static final class Entry {
+        private Scribe scribe;
+        private final RecordedField parts;
+        private final Session source;
+        private final SyncedClass<?> cls;
+        private final Object subject;
+
+        Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {
+            this(scribe, null, source, cls, subject);
+        }
+
+        /** A local update of one field, by its parts. */
+        Entry(RecordedField parts, SyncedClass<?> cls, Object subject) {
+            this(null, parts, null, cls, subject);
+        }
+
+        private Entry(Scribe scribe, RecordedField parts, Session source, SyncedClass<?> cls, Object subject) {
+            this.scribe = scribe;
+            this.parts = parts;
+            this.source = source;
+            this.cls = cls;
+            this.subject = subject;
+        }
+
+        /** The scribe, made from its parts on the first call when staged by them (confined like the step). */
+        Scribe scribe() {
+            Scribe s = scribe;
+            if (s == null) {
+                s = parts.scribe(null);
+                scribe = s;
+            }
+            return s;
+        }
+
+        /** The parts of a local update of one field staged by them, or null. */
+        RecordedField parts() {
+            return parts;
+        }
+
+        Session source() {
+            return source;
+        }
+
+        SyncedClass<?> cls() {
+            return cls;
+        }
+
+        Object subject() {
+            return subject;
+        }
+    }
 
     // The common step, one scribe of one object, is held in the list and the map themselves: no array, table or
     // entry; they grow like any list or map.
@@ -161,7 +214,13 @@ final class Txn {
     List<Scribe> writeTo(Store store) {
         if (entries.size() == 1 && states.size() == 1 && cursors.isEmpty()) {
             if (store instanceof io.scribe.core.internal.MemoryStore memory) {
-                // The scribe under its id is made only if it is read (a session, a metrics sink, a caller of save).
+                // The scribe under its id is made only if it is read (a session, a metrics sink, a caller of save);
+                // an update of one field staged by its parts is kept by them.
+                RecordedField f = entries.get(0).parts();
+                if (f != null) {
+                    return new StoredOne(f, memory.commitOneField(f.klass, f.origin, f.clock, f.id, f.key, f.value,
+                            f.baseClock, states.first()));
+                }
                 Scribe scribe = entries.get(0).scribe();
                 return new StoredOne(scribe, memory.commitOneId(scribe, states.first()));
             }

@@ -246,6 +246,53 @@ class OneScribeStepTest {
     }
 
     @Test
+    void anUpdateOfOneFieldKeptByItsPartsIsTheScribeARecordWouldHaveBeen() throws Exception {
+        // The in-memory store keeps a one-field update by its parts; a store that keeps records gets the scribe.
+        Store records = new ForwardingStore(Store.inMemory()) {};
+        try (Scriber a = peer("a", Store.inMemory()); Scriber r = peer("a", records);
+                Scriber b = peer("b", Store.inMemory())) {
+            Session[] link = Peers.direct(a, b);
+            link[0].sync().get(10, TimeUnit.SECONDS);
+            link[1].sync().get(10, TimeUnit.SECONDS);
+            Task task = a.create(new Task("t1", "one", 1));
+            Task same = r.create(new Task("t1", "one", 1));
+            long created = a.store().object("Task", "t1").orElseThrow().stamps().get("priority").clock();
+            task.setPriority(5);
+            Scribe s = a.save(task).orElseThrow();
+            same.setPriority(5);
+            Scribe kept = r.save(same).orElseThrow();
+            assertThat(s.type()).isEqualTo(Scribe.Type.UPDATE);
+            assertThat(s.data().toString()).isEqualTo(kept.data().toString()).isEqualTo("[\"t1\",{\"priority\":5}]");
+            assertThat(s.base()).isEqualTo(Map.of("priority", created));
+            assertThat(kept.base()).containsOnlyKeys("priority");
+            assertThat(s.origin()).isEqualTo(a.id());
+            assertThat(a.store().readAfter(a.store().lastId() - 1, 1)).containsExactly(s);
+            assertThat(b.store().readAfter(0, 10)).extracting(Scribe::data).extracting(Object::toString)
+                    .contains("[\"t1\",{\"priority\":5}]");
+            assertSameStates(a, b, "Task", "t1");
+        }
+    }
+
+    @Test
+    void theSizeBoundOfAnUpdateByItsPartsIsTheBoundOfItsScribe() {
+        String[] title = {"title"};
+        var nodes = io.scribe.core.internal.Json.NODES;
+        for (var value : List.of(nodes.textNode("short"), nodes.textNode("\u00e9\ud83d\ude00".repeat(500)),
+                nodes.numberNode(Long.MIN_VALUE), nodes.numberNode(1.5), nodes.booleanNode(true), nodes.nullNode())) {
+            RecordedField f = new RecordedField("Task", nodes.textNode("t-\u00fc"), title, value, "origin-1", 42, 7);
+            for (long cap : new long[] {10, 1_000, 1_000_000}) {
+                // Past the cap the scribe's bound stops counting: both say "over".
+                long bound = Admission.sizeBound(f.scribe(null), cap);
+                if (bound <= cap) {
+                    assertThat(f.sizeBound(cap)).isEqualTo(bound);
+                } else {
+                    assertThat(f.sizeBound(cap)).isGreaterThan(cap);
+                }
+            }
+        }
+    }
+
+    @Test
     void writersOnManyThreadsUpdatingOneFieldEachLoseNothing() throws Exception {
         try (Scriber a = peer("a", Store.inMemory()); Scriber b = peer("b", Store.inMemory())) {
             Session[] link = Peers.direct(a, b);

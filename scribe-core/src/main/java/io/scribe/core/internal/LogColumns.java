@@ -58,14 +58,19 @@ final class LogColumns {
         return size;
     }
 
-    /** Keeps {@code scribe}'s parts (its id is not kept) at index {@link #size()}. */
-    void add(Scribe scribe) {
+    /** The chunk of the slot {@link #size()}, added when it starts one. */
+    private Chunk last() {
         int at = head + size;
         if ((at >>> SHIFT) == chunks.size()) {
             chunks.add(new Chunk());
         }
-        Chunk c = chunks.get(at >>> SHIFT);
-        int i = at & MASK;
+        return chunks.get(at >>> SHIFT);
+    }
+
+    /** Keeps {@code scribe}'s parts (its id is not kept) at index {@link #size()}. */
+    void add(Scribe scribe) {
+        Chunk c = last();
+        int i = (head + size) & MASK;
         c.klass[i] = scribe.klass();
         c.origin[i] = scribe.origin();
         c.type[i] = (byte) scribe.type().ordinal();
@@ -97,6 +102,26 @@ final class LogColumns {
         } else if (!base.isEmpty()) {
             c.base[i] = base;
         }
+        size++;
+    }
+
+    /**
+     * Keeps, at index {@link #size()}, the update of one field whose parts are given (see {@link
+     * MemoryStore#commitOneField}), as {@link #add} keeps the scribe they make.
+     */
+    void addOneField(String klass, String origin, long clock, JsonNode id, String[] key, JsonNode value,
+            long baseClock) {
+        Chunk c = last();
+        int i = (head + size) & MASK;
+        c.klass[i] = klass;
+        c.origin[i] = origin;
+        c.type[i] = (byte) Scribe.Type.UPDATE.ordinal();
+        c.clock[i] = clock;
+        c.first[i] = id;
+        c.secondKey[i] = key;
+        c.second[i] = value;
+        c.base[i] = key[0];
+        c.baseClock[i] = baseClock;
         size++;
     }
 

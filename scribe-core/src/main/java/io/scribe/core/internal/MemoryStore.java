@@ -1,5 +1,6 @@
 package io.scribe.core.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.Scribe;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
@@ -76,6 +77,19 @@ public final class MemoryStore implements Store {
     public synchronized long commitOneId(Scribe scribe, ObjectState object) {
         put(object);   // first: a state that cannot be kept (null) leaves the log as it was
         log.add(scribe);
+        return removed + log.size();
+    }
+
+    /**
+     * {@link #commitOneId} of a local update of one field given by its parts, which the log keeps as they are: the
+     * scribe {@code [id, {key[0]: value}]} of {@code klass} by {@code origin} at {@code clock}, its base {@code
+     * key[0]} at {@code baseClock}, where {@code key} is an array of the field's name alone shared by such updates
+     * and never changed.
+     */
+    public synchronized long commitOneField(String klass, String origin, long clock, JsonNode id, String[] key,
+            JsonNode value, long baseClock, ObjectState object) {
+        put(object);   // first: a state that cannot be kept (null) leaves the log as it was
+        log.addOneField(klass, origin, clock, id, key, value, baseClock);
         return removed + log.size();
     }
 
