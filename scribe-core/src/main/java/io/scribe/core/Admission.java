@@ -34,7 +34,7 @@ final class Admission {
         }
         // The smallest frame of every wire this peer serves (its builder's, the sessions', the transports'), so
         // that a scribe accepted here can be relayed to every peer.
-        long limit = (long) Math.min(scriber.committer.frameLimit(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
+        long limit = (long) Math.min(scriber.committer.frames.limit(), source.wire().maxFrameBytes()) - ENVELOPE_BYTES;
         // An upper bound of its size is enough when it is small: the frame that carried it, or one computed
         // without writing. A larger scribe is measured exactly, so that neither the frame limit nor a store's own
         // (Store#check) refuses it for a bound above its real size.

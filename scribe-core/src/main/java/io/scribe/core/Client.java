@@ -92,7 +92,7 @@ public final class Client {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(wire, "wire");
         scriber.checkOpen();
-        scriber.committer.noteWire(wire);
+        scriber.committer.frames.note(wire);
         Session session = new Session(scriber, this, connection, wire);
         List<Session> older;
         scriber.lock.lock();

@@ -2,7 +2,6 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.HeldNode;
-import io.scribe.core.internal.Json;
 import io.scribe.core.spi.ObjectState;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +21,11 @@ final class Committer {
 
     private final Scriber scriber;
     /** The largest frame every wire this peer has spoken can carry: local scribes over it are refused. */
-    private volatile int frameLimit;
+    final FrameLimit frames;
 
     Committer(Scriber scriber, int frameLimit) {
         this.scriber = scriber;
-        this.frameLimit = frameLimit;
+        this.frames = new FrameLimit(frameLimit);
         this.putState = (key, state) -> scriber.live.states.put(key, state);
     }
 
@@ -185,7 +184,7 @@ final class Committer {
     /** Checks that {@code tx}'s local scribes fit a frame and puts its states in the form held in memory. */
     private void prepare(Txn tx) {
         if (!tx.foreign) {
-            checkFits(tx);
+            frames.check(tx);
         }
         if (!tx.states.isEmpty()) {
             // In the form held beside the objects, before the store sees them: a store that keeps them in memory
@@ -299,7 +298,7 @@ final class Committer {
      * every field, as {@link io.scribe.core.internal.UniformStamps} over them.
      */
     static ObjectState held(ObjectState state) {
-        com.fasterxml.jackson.databind.node.ObjectNode fields = HeldNode.compact(state.fields());
+        ObjectNode fields = HeldNode.compact(state.fields());
         if (state.stamps() instanceof io.scribe.core.internal.SmallStamps played) {
             // Changed in place by the step that played it (see Merger) until now: immutable from here on.
             played.freeze(fields);
@@ -342,57 +341,6 @@ final class Committer {
                 }
             }
         });
-    }
-
-    /**
-     * A session opened with {@code w}, or a transport serves it ({@link Scriber#serves}): scribes recorded from now
-     * on must fit its frames too, and so must scribes received, which are relayed ({@link Admission}).
-     */
-    void noteWire(Wire w) {
-        synchronized (this) {
-            frameLimit = Math.min(frameLimit, w.maxFrameBytes());
-        }
-    }
-
-    /** The largest frame every wire this peer speaks or serves can carry. */
-    int frameLimit() {
-        return frameLimit;
-    }
-
-    /**
-     * Refuses a step whose local scribes could not be sent in one frame of the smallest wire this peer speaks
-     * (pushed as {@code add_scribe}), rather than store what could never reach a peer.
-     */
-    private void checkFits(Txn tx) {
-        int limit = frameLimit;
-        for (int i = 0; i < tx.entries.size(); i++) {
-            Txn.Entry e = tx.entries.get(i);
-            if (e.source() != null) {
-                continue;
-            }
-            if (e.parts() != null && e.parts().sizeBound(limit) <= limit) {
-                continue;   // an update of one small field, its scribe not made to be measured
-            }
-            Scribe s = e.scribe();
-            // A bound of the size first, which writes nothing: small scribes are not written to be measured.
-            long envelope = Admission.envelopeBound(s);
-            if (envelope + Json.sizeBound(s.data(), limit) <= limit) {
-                continue;
-            }
-            if (Json.bytes(s.data()).length + envelope <= limit) {
-                continue;
-            }
-            ObjectNode message = Json.object().put("type", "add_scribe");
-            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
-                    s.data(), s.origin(), s.clock(), s.base())));
-            message.put("id", Integer.MAX_VALUE);
-            int size = Json.bytes(message).length;
-            if (size > limit) {
-                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
-                        + " needs a frame of " + size + " bytes, over the " + limit
-                        + " bytes a peer of this Scriber can receive; not recorded");
-            }
-        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -124,7 +124,7 @@ final class Intake {
      * enough that each scribe in it passes {@link Admission} without being measured again.
      */
     static int batchBytes(Scriber scriber, Session session) {
-        long frame = Math.min(scriber.committer.frameLimit(), session.wire().maxFrameBytes());
+        long frame = Math.min(scriber.committer.frames.limit(), session.wire().maxFrameBytes());
         return (int) Math.max(0, Math.min(MAX_BATCH_BYTES, frame - Admission.ENVELOPE_BYTES));
     }
 

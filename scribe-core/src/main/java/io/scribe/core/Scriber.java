@@ -246,7 +246,7 @@ public final class Scriber implements AutoCloseable {
      * smallest frame of every wire declared, of the builder's wire and of every session opened).
      */
     public void serves(Wire wire) {
-        committer.noteWire(Objects.requireNonNull(wire, "wire"));
+        committer.frames.note(Objects.requireNonNull(wire, "wire"));
     }
 
     /**
