@@ -5,11 +5,11 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.ReadAhead;
 import io.scribe.core.spi.Store;
 import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.file.internal.ChronicleRuntime;
 import io.scribe.store.file.internal.JournalRecord;
-import io.scribe.store.file.internal.ReadAhead;
 import io.scribe.store.file.internal.SegmentStates;
 import java.io.File;
 import java.io.IOException;
@@ -776,23 +776,28 @@ public final class FileStore implements Store {
         // a segment or two ahead on a thread of its own, so that a peer's start restores one segment while the next
         // is copied and parsed; a small one on the calling thread, the copy buffer reused from segment to segment.
         int segments = objects.segments();
-        if (segments > 1 && objects.longSize() >= READ_AHEAD_OBJECTS) {
-            ReadAhead ahead = ReadAhead.of(segments, this::readSegment, "scribe-file-read " + dir.getFileName());
-            synchronized (writeLock) {
-                checkOpen();
-                reading.add(ahead);   // stopped by close() before the files are
-            }
-            try {
-                ahead.handTo(action);
-            } finally {
-                reading.remove(ahead);
+        SegmentStates scratch = new SegmentStates();   // of the thread that reads
+        int[] next = {0};
+        ReadAhead.Pages pages = sink -> {
+            readSegment(next[0]++, scratch, sink);
+            scratch.clear();
+            return next[0] < segments;
+        };
+        if (segments < 2 || objects.longSize() < READ_AHEAD_OBJECTS) {
+            while (pages.next(action)) {
+                // the next segment
             }
             return;
         }
-        SegmentStates values = new SegmentStates();
-        for (int i = 0; i < segments; i++) {
-            readSegment(i, values, action);
-            values.clear();
+        ReadAhead ahead = ReadAhead.of(pages, "scribe-file-read " + dir.getFileName());
+        synchronized (writeLock) {
+            checkOpen();
+            reading.add(ahead);   // stopped by close() before the files are
+        }
+        try {
+            ahead.handTo(action);
+        } finally {
+            reading.remove(ahead);
         }
     }
 

@@ -5,6 +5,7 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.ReadAhead;
 import io.scribe.core.spi.Store;
 import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.redis.internal.RedisUrl;
@@ -64,6 +65,8 @@ public final class RedisStore implements Store {
     private static final Codec CODEC = Codec.json();
     private static final int FORMAT_VERSION = 1;
     private static final int SCAN_COUNT = 500;
+    /** Stores of fewer objects are read on the calling thread by {@link #forEachObject}: too few to gain. */
+    private static final long READ_AHEAD_OBJECTS = 20_000;
     private static final int COMPACT_BATCH = 10_000;
 
     private final JedisPooled redis;
@@ -415,16 +418,25 @@ public final class RedisStore implements Store {
         Objects.requireNonNull(action, "action");
         checkOpen();
         ScanParams params = new ScanParams().count(SCAN_COUNT);
-        byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
-        do {
-            byte[] at = cursor;
+        byte[][] cursor = {ScanParams.SCAN_POINTER_START_BINARY};
+        ReadAhead.Pages pages = sink -> {
+            byte[] at = cursor[0];
             ScanResult<Map.Entry<byte[], byte[]>> page = call("scan the objects", () -> redis.hscan(objectsKey, at,
                     params));
             for (Map.Entry<byte[], byte[]> e : page.getResult()) {
-                action.accept(CODEC.decodeState(e.getValue()));
+                sink.accept(CODEC.decodeState(e.getValue()));
             }
-            cursor = page.getCursorAsBytes();
-        } while (!str(cursor).equals("0"));
+            cursor[0] = page.getCursorAsBytes();
+            return !str(cursor[0]).equals("0");
+        };
+        if (call("count the objects", () -> redis.hlen(objectsKey)) < READ_AHEAD_OBJECTS) {
+            while (pages.next(action)) {
+                // the next page of the scan
+            }
+            return;
+        }
+        // Many objects (a peer's start): the next pages are fetched and parsed on a thread of its own meanwhile.
+        ReadAhead.of(pages, "scribe-redis-read " + prefix).handTo(action);
     }
 
     /**

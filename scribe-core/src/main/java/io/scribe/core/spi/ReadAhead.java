@@ -1,7 +1,6 @@
-package io.scribe.store.file.internal;
+package io.scribe.core.spi;
 
 import io.scribe.core.ScribeException;
-import io.scribe.core.spi.ObjectState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -10,25 +9,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Hands the states of a store's segments to an action on the calling thread while a thread of its own copies and
- * decodes the next segments: the read of segment N+1 overlaps the action on segment N (a peer's start restores the
- * objects of one segment while the next is parsed). At most {@link #AHEAD} decoded segments wait, so the heap holds a
- * few segments' states beyond what the action keeps, never the whole store's.
+ * For a {@link Store#forEachObject}: hands the states a store reads page by page (a segment of a file, a scan of a
+ * hash) to the action on the calling thread while a thread of its own reads and decodes the next pages, so that the
+ * read of page N+1 overlaps the action on page N (a peer's start builds the objects of one page while the next is
+ * fetched and parsed). At most {@link #AHEAD} decoded pages wait, so the heap holds a few pages' states beyond what
+ * the action keeps, never the whole store's.
  *
- * <p>The action runs on the caller's thread, in segment order and, within a segment, in the order the segment reader
- * gives. An exception from reading a segment is thrown to the caller after the states of the segments before it
- * were handed over (as a read on the calling thread would); an exception from the action stops the reading thread,
- * which has ended when {@link #handTo} returns or throws.
+ * <p>The action runs on the caller's thread, in page order and, within a page, in the order the page reader gives.
+ * An exception from reading a page is thrown to the caller after the states of the pages before it were handed over
+ * (as a read on the calling thread would); an exception from the action stops the reading thread, which has ended
+ * when {@link #handTo} returns or throws. A store that can be closed during the read calls {@link #stop} before it
+ * releases what the reader uses.
  */
 public final class ReadAhead {
 
-    /** Decoded segments that may wait for the action. */
-    static final int AHEAD = 2;
+    /** Decoded pages that may wait for the action. */
+    public static final int AHEAD = 2;
 
-    /** Reads one segment: copies its states into {@code scratch} (reused), decodes them to {@code sink}. */
+    /** Reads a store's states a page at a time, on the reading thread only. */
     @FunctionalInterface
-    public interface SegmentReader {
-        void read(int segment, SegmentStates scratch, Consumer<ObjectState> sink);
+    public interface Pages {
+        /** Reads the next page, each of its states decoded to {@code sink}; returns whether more pages follow. */
+        boolean next(Consumer<ObjectState> sink);
     }
 
     /** The end of the segments, in the queue. */
@@ -38,22 +40,19 @@ public final class ReadAhead {
     private final Thread thread;
     private volatile boolean stopped;
 
-    private ReadAhead(int segments, SegmentReader reader, String threadName) {
-        thread = new Thread(() -> read(segments, reader), threadName);
+    private ReadAhead(Pages pages, String threadName) {
+        thread = new Thread(() -> read(pages), threadName);
         thread.setDaemon(true);
     }
 
-    /**
-     * A read of segments {@code 0} to {@code segments - 1} by {@code reader} on a daemon thread named {@code
-     * threadName}; {@link #handTo} starts it.
-     */
-    public static ReadAhead of(int segments, SegmentReader reader, String threadName) {
-        return new ReadAhead(segments, reader, threadName);
+    /** A read of {@code pages} on a daemon thread named {@code threadName}; {@link #handTo} starts it. */
+    public static ReadAhead of(Pages pages, String threadName) {
+        return new ReadAhead(pages, threadName);
     }
 
     /**
-     * Calls {@code action} with every state as the reading thread decodes them, one segment ahead of the action or
-     * more; returns once every segment was handed over, or throws what reading or the action threw. If {@link #stop}
+     * Calls {@code action} with every state as the reading thread decodes them, one page ahead of the action or
+     * more; returns once every page was handed over, or throws what reading or the action threw. If {@link #stop}
      * is called meanwhile (the store closes), throws an {@link IllegalStateException} saying so.
      */
     @SuppressWarnings("unchecked")
@@ -88,14 +87,13 @@ public final class ReadAhead {
         }
     }
 
-    /** The reading thread: every segment decoded into a list of its own, then the end (or what went wrong). */
-    private void read(int segments, SegmentReader reader) {
-        SegmentStates scratch = new SegmentStates();
+    /** The reading thread: every page decoded into a list of its own, then the end (or what went wrong). */
+    private void read(Pages pages) {
         try {
-            for (int i = 0; i < segments && !stopped; i++) {
+            boolean more = true;
+            while (more && !stopped) {
                 List<ObjectState> states = new ArrayList<>();
-                reader.read(i, scratch, states::add);
-                scratch.clear();
+                more = pages.next(states::add);
                 hand(states);
             }
             hand(END);
