@@ -239,11 +239,15 @@ class FileStoreTest {
             Thread caller = Thread.currentThread();
             Map<String, io.scribe.core.spi.ObjectState> seen = new java.util.HashMap<>();
             java.util.Set<Thread> threads = new java.util.HashSet<>();
+            boolean[] readerSeen = {false};
             store.forEachObject(o -> {
                 threads.add(Thread.currentThread());
+                readerSeen[0] = readerSeen[0] || Thread.getAllStackTraces().keySet().stream()
+                        .anyMatch(t -> t.getName().startsWith("scribe-file-read"));
                 assertThat(seen.put(o.id(), o)).isNull();
             });
             assertThat(threads).containsExactly(caller);
+            assertThat(readerSeen[0]).isTrue();
             assertThat(seen).hasSize(states.size());
             for (var state : states) {
                 assertThat(seen.get(state.id())).isEqualTo(state);

@@ -7,6 +7,7 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Codec;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
+import io.scribe.core.spi.ReadAhead;
 import io.scribe.core.spi.Store;
 import io.scribe.core.spi.StoredScribe;
 import io.scribe.store.postgres.internal.PgUrl;
@@ -70,6 +71,8 @@ public final class PostgresStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
     private static final Codec CODEC = Codec.json();
     private static final int FETCH_SIZE = 500;
+    /** Stores of fewer objects (by the planner's estimate) are read on the calling thread by forEachObject. */
+    private static final long READ_AHEAD_OBJECTS = 20_000;
 
     private final HikariDataSource pool;
     private final PgUrl url;
@@ -603,13 +606,33 @@ public final class PostgresStore implements Store {
     public void forEachObject(Consumer<ObjectState> action) {
         Objects.requireNonNull(action, "action");
         checkOpen();
+        // Many objects by the planner's estimate (a server's start): the next rows are fetched and parsed on a thread
+        // of its own while the action runs, the connection used by that thread alone until it has ended.
+        boolean ahead = objectCount() >= READ_AHEAD_OBJECTS;
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 st.setFetchSize(FETCH_SIZE);
                 try (ResultSet rs = st.executeQuery("SELECT state::text FROM " + q + ".objects")) {
-                    while (rs.next()) {
-                        action.accept(CODEC.decodeState(rs.getString(1).getBytes(StandardCharsets.UTF_8)));
+                    ReadAhead.Pages pages = sink -> {
+                        try {
+                            for (int i = 0; i < FETCH_SIZE; i++) {
+                                if (!rs.next()) {
+                                    return false;
+                                }
+                                sink.accept(CODEC.decodeState(rs.getString(1).getBytes(StandardCharsets.UTF_8)));
+                            }
+                            return true;
+                        } catch (SQLException e) {
+                            throw failure("read the objects", e);
+                        }
+                    };
+                    if (ahead) {
+                        ReadAhead.of(pages, "scribe-postgres-read " + schema).handTo(action);
+                    } else {
+                        while (pages.next(action)) {
+                            // the next rows
+                        }
                     }
                 }
                 c.commit();

@@ -192,11 +192,15 @@ class RedisStoreTest {
             Thread caller = Thread.currentThread();
             Map<String, io.scribe.core.spi.ObjectState> seen = new java.util.HashMap<>();
             java.util.Set<Thread> threads = new java.util.HashSet<>();
+            boolean[] readerSeen = {false};
             store.forEachObject(o -> {
                 threads.add(Thread.currentThread());
+                readerSeen[0] = readerSeen[0] || Thread.getAllStackTraces().keySet().stream()
+                        .anyMatch(t -> t.getName().startsWith("scribe-redis-read"));
                 assertThat(seen.put(o.id(), o)).isNull();
             });
             assertThat(threads).containsExactly(caller);
+            assertThat(readerSeen[0]).isTrue();
             assertThat(seen).isEqualTo(states);
             // An action that fails stops the read; the store reads again after it.
             AtomicInteger handed = new AtomicInteger();
