@@ -194,4 +194,44 @@ class WriterThreadTest {
         assertThat(out.senders).containsOnly("writer-burst");
         hub.close();
     }
+
+    @Test
+    void pushesStayInLogOrderWhileAnswersAreQueuedFromAnotherThread() throws Exception {
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
+        Written out = new Written("writer-mixed");
+        Session session = cumulativePeer(hub, "mixed", out);
+        out.settle();
+        out.clear();
+        int changes = 200;
+        Thread reader = new Thread(() -> {
+            for (int i = 0; i < changes; i++) {
+                session.receiveData(Capture.frame("{\"type\":\"noop\",\"id\":" + (100 + i) + "}"));
+            }
+        });
+        reader.start();
+        for (int i = 1; i <= changes; i++) {
+            hub.create(new Note("n" + i, "text " + i, "hub"));
+        }
+        reader.join();
+        out.settle();
+        List<Integer> texts = new ArrayList<>();
+        int answers = 0;
+        for (JsonNode m : out.messages()) {
+            switch (m.path("type").asText()) {
+                case "add_scribes" -> m.path("scribes").forEach(
+                        sc -> texts.add(Integer.parseInt(sc.path("data").path("text").asText().substring(5))));
+                case "add_scribe" -> texts.add(
+                        Integer.parseInt(m.path("scribe").path("data").path("text").asText().substring(5)));
+                case "response" -> answers++;
+                default -> { }
+            }
+        }
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            expected.add(i);
+        }
+        assertThat(texts).isEqualTo(expected);
+        assertThat(answers).isEqualTo(changes);
+        hub.close();
+    }
 }
