@@ -134,19 +134,24 @@ final class Acknowledged {
 
     /** The stored form of {@code position}, with the time now. */
     private String value(long position) {
-        return position + ";" + scriber.wallClock.millis() + (upstream ? ";u" : "");
+        return value(position, scriber.wallClock.millis());
+    }
+
+    /** The stored form of {@code position}, written at {@code millis}. */
+    private String value(long position, long millis) {
+        return position + ";" + millis + (upstream ? ";u" : "");
     }
 
     /**
      * Adds the position to {@code cursors} when it moved since it was last written; returns the position added, or -1.
      * Called by the Committer, under the engine lock, for a commit it is about to make.
      */
-    synchronized long stage(java.util.Map<String, String> cursors) {
+    synchronized long stage(java.util.Map<String, String> cursors, long millis) {
         long now = position();
         if (now == stored || cursors.containsKey(key)) {
             return -1;
         }
-        cursors.put(key, value(now));
+        cursors.put(key, value(now, millis));
         return now;
     }
 

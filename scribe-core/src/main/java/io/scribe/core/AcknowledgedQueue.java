@@ -23,15 +23,20 @@ final class AcknowledgedQueue {
         }
     }
 
-    /** Adds the positions waiting to {@code tx}'s cursors; returns the ones added. Caller holds the engine lock. */
-    List<Staged> stage(Txn tx) {
+    /**
+     * Adds the positions waiting to {@code tx}'s cursors, stamped with {@code clock}'s time; returns the ones added.
+     * Caller holds the engine lock.
+     */
+    List<Staged> stage(Txn tx, java.time.Clock clock) {
         if (waiting.isEmpty()) {
             return List.of();
         }
         List<Staged> staged = new ArrayList<>();
+        // One wall time for every position of the commit: the clock is read once, not per client.
+        long millis = clock.millis();
         for (Acknowledged a; (a = waiting.poll()) != null; ) {
             a.dequeued();
-            long at = a.stage(tx.cursors());
+            long at = a.stage(tx.cursors(), millis);
             if (at >= 0) {
                 staged.add(new Staged(a, at));
             }

@@ -203,7 +203,7 @@ final class Committer {
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
         } else {
-            List<AcknowledgedQueue.Staged> staged = acknowledged.stage(tx);
+            List<AcknowledgedQueue.Staged> staged = acknowledged.stage(tx, scriber.wallClock);
             long started = System.nanoTime();
             try {
                 stored = tx.writeTo(scriber.store);

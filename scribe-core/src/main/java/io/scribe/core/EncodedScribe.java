@@ -25,6 +25,7 @@ final class EncodedScribe {
     static EncodedScribe of(Scribe scribe) {
         EncodedScribe last = LAST.get();
         if (last != null && last.scribe == scribe) {
+            last.answerDue = 0;   // asked again for this relay: see answerDue
             return last;
         }
         EncodedScribe made = new EncodedScribe(scribe);
@@ -46,6 +47,20 @@ final class EncodedScribe {
             position = Acknowledged.parse(scribe.id());
         }
         return position;
+    }
+
+    // When a push of it is to be answered (System.nanoTime() terms): 0 until asked.
+    private long answerDue;
+
+    /**
+     * When a push of this scribe is to be answered: {@code timeout} after the first session it was pushed to since it
+     * was last obtained from {@link #of}, so that the clock is read once for every session of one relay.
+     */
+    long answerDue(java.time.Duration timeout) {
+        if (answerDue == 0) {
+            answerDue = (System.nanoTime() + timeout.toNanos()) | 1;
+        }
+        return answerDue;
     }
 
     /** The scribe as UTF-8 JSON. */

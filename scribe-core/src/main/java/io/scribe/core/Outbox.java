@@ -9,13 +9,13 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One session's outgoing side: messages encoded for its wire and queued in order (under the engine lock or not),
- * sent by {@link #drain()} after the lock is released; the requests it sent, by id, until their answer comes, they
+ * sent by {@link #drain()}: pushes on the connection's writer thread, handed over as they are queued, the rest after
+ * the lock is released; the requests it sent, by id, until their answer comes, they
  * expire or the session closes. A message too large for the peer's frames is not sent: its request fails with 413, or
  * the problem is reported. Thread-safe.
  */
@@ -45,8 +45,8 @@ final class Outbox {
     private final Scriber scriber;
     private final io.scribe.core.spi.Connection connection;
     private final Wire wire;
+    private final boolean messageOriented;
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
     /** The requests sent on this session that wait for their answers. */
     final PendingRequests pending;
     // The largest add_scribes the peer takes, in bytes (its sync said so); 0: one add_scribe per push.
@@ -57,6 +57,7 @@ final class Outbox {
         this.scriber = session.scriber();
         this.connection = connection;
         this.wire = wire;
+        this.messageOriented = connection.messageOriented();
         this.pending = new PendingRequests(session);
     }
 
@@ -115,8 +116,18 @@ final class Outbox {
             return -size;
         }
         if (session.isOpen()) {
-            queue.add(connection.messageOriented() ? scribe.sharedText() : scribe.sharedFrame(wire));
-            scriber.relay.markPushed(session);
+            Object entry = messageOriented ? scribe.sharedText() : scribe.sharedFrame(wire);
+            // Nothing queued, no thread draining (read in that order: what a drain polled it sends before it lets
+            // go) and no push in the slot: it goes in the slot, sent before anything queued after it (see
+            // takeNext), and the writer is handed one drain for it. Else it is queued.
+            if (queue.isEmpty() && !draining && HANDED.compareAndSet(this, null, entry)) {
+                if (!connection.executeOnWriter(drainTask)) {
+                    scriber.relay.markDirty(session);
+                }
+            } else {
+                queue.add(entry);
+                handOver();
+            }
         }
         return size;
     }
@@ -232,43 +243,68 @@ final class Outbox {
     }
 
     /**
-     * Sends what is queued on the connection's writer thread when it has one (see {@link
-     * io.scribe.core.spi.Connection#executeOnWriter}), else now on this thread. For the relay of a change to many
-     * sessions: the thread that made it only hands each session's messages over. A session that closes before its
-     * writer runs drops them, as it drops what it had not sent (its peer catches up from its cursor).
+     * Hands what is queued to the connection's writer thread when it has one (see {@link
+     * io.scribe.core.spi.Connection#executeOnWriter}), at once, while the change is still being relayed to the other
+     * sessions (as a raw broadcast writes to each channel in turn); otherwise it is sent by the relay's next flush,
+     * after the engine lock is released. One drain waits on the writer at a time: what is queued before it runs goes
+     * with it. A session that closes before its writer runs drops them, as it drops what it had not sent (its peer
+     * catches up from its cursor).
      */
-    void drainSoon() {
-        if (queue.isEmpty() || !drainScheduled.compareAndSet(false, true)) {
+    private void handOver() {
+        if (!DRAIN_SCHEDULED.compareAndSet(this, false, true)) {
             return;
         }
         if (!connection.executeOnWriter(scheduledDrain)) {
-            drainScheduled.set(false);
-            drain();
+            drainScheduled = false;
+            scriber.relay.markDirty(session);
         }
     }
 
-    // Whether a drain waits on the writer thread, and that drain.
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    // Whether a drain waits on the writer thread, and that drain; whether a thread is draining (see drain()); a push
+    // handed over in one slot instead of the queue (see pushShared), and the drain handed over with it.
+    // Fields with handles rather than atomic objects, and the slot: a change relayed to many sessions touches on each
+    // only this object, where a queue's nodes, last written by the writer thread, would each be fetched from its core.
+    private volatile boolean drainScheduled;
+    private volatile boolean draining;
+    private volatile Object handed;
+    private final Runnable drainTask = this::drain;
+    private static final java.lang.invoke.VarHandle DRAIN_SCHEDULED;
+    private static final java.lang.invoke.VarHandle DRAINING;
+    private static final java.lang.invoke.VarHandle HANDED;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            DRAIN_SCHEDULED = lookup.findVarHandle(Outbox.class, "drainScheduled", boolean.class);
+            DRAINING = lookup.findVarHandle(Outbox.class, "draining", boolean.class);
+            HANDED = lookup.findVarHandle(Outbox.class, "handed", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Runnable scheduledDrain = () -> {
-        drainScheduled.set(false);
+        drainScheduled = false;
         drain();
     };
 
-    /** Sends what is queued, in order; one thread at a time, never re-entrantly. */
+    /** Sends the push in the slot and what is queued, in order; one thread at a time, never re-entrantly. */
     void drain() {
-        while (!queue.isEmpty()) {
-            if (!draining.compareAndSet(false, true)) {
+        while (handed != null || !queue.isEmpty()) {
+            if (!DRAINING.compareAndSet(this, false, true)) {
                 return;
             }
             try {
-                Object payload;
-                while ((payload = queue.poll()) != null) {
+                for (Object payload; (payload = takeNext()) != null; ) {
                     if (!session.isOpen()) {
+                        handed = null;
+                        polledAhead = null;
                         queue.clear();
                         break;
                     }
                     if (payload instanceof SharedPush push) {
-                        payload = batchBytes > 0 && queue.peek() instanceof SharedPush ? batch(push) : push.message();
+                        payload = batchBytes > 0 && polledAhead == null && queue.peek() instanceof SharedPush
+                                ? batch(push) : push.message();
                     }
                     try {
                         if (payload instanceof String text) {
@@ -287,9 +323,38 @@ final class Outbox {
                     }
                 }
             } finally {
-                draining.set(false);
+                draining = false;
             }
         }
+    }
+
+    // A message polled from the queue while a push sat in the slot: sent after it. Used by the draining thread only.
+    private Object polledAhead;
+
+    /**
+     * The next message to send: the push in the slot first. A push goes in the slot only when nothing was queued and
+     * no thread was draining (see {@link #pushShared}), so what the queue holds once it is there came after it: a
+     * message polled just as it was put there waits for it. Called by the draining thread only.
+     */
+    private Object takeNext() {
+        Object next = HANDED.getAndSet(this, null);
+        if (next != null) {
+            return next;
+        }
+        if (polledAhead != null) {
+            next = polledAhead;
+            polledAhead = null;
+            return next;
+        }
+        next = queue.poll();
+        if (next != null) {
+            Object slot = HANDED.getAndSet(this, null);
+            if (slot != null) {
+                polledAhead = next;
+                return slot;
+            }
+        }
+        return next;
     }
 
     /**

@@ -13,8 +13,9 @@ import java.util.function.BiPredicate;
  */
 public final class Policy<T> {
 
+    private static final BiPredicate<Object, String> EVERY_CLIENT = (object, client) -> true;
     private static final Policy<Object> DEFAULTS =
-            new Policy<>((object, client) -> true, (scribe, client) -> true, Resolver.lastWriterWins(), Set.of());
+            new Policy<>(EVERY_CLIENT, (scribe, client) -> true, Resolver.lastWriterWins(), Set.of());
 
     private final BiPredicate<? super T, String> recipients;
     private final BiPredicate<Scribe, String> authorizer;
@@ -210,6 +211,11 @@ public final class Policy<T> {
     /** The fields merged key by key (see {@link #withKeyMerge(String...)}). */
     public Set<String> keyMerged() {
         return keyMerged;
+    }
+
+    /** Whether every client receives every object's scribes: the default recipients, no rule to ask per client. */
+    boolean sendsToEveryClient() {
+        return recipients == EVERY_CLIENT;
     }
 
     boolean sendsTo(T object, String clientId) {

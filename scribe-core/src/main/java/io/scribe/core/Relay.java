@@ -7,8 +7,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Relays what this peer stores to the sessions of its clients: which client may see a scribe (the class's recipients
  * rules, for pushes and for catch-up pages), queueing it on each entitled session, and sending what the sessions
- * queued. Deciding and queueing run under the Scriber's lock; {@link #flush()} runs after it is released, so that
- * messages go out in the order they were produced without holding the lock.
+ * queued. Deciding and queueing run under the Scriber's lock; a push to a session whose connection has a writer thread
+ * is handed to that thread as it is queued, the rest is sent by {@link #flush()} after the lock is released, so that
+ * messages go out in the order they were produced without writing under the lock.
  */
 final class Relay {
 
@@ -17,7 +18,6 @@ final class Relay {
 
     private final Scriber scriber;
     private final ConcurrentLinkedQueue<Session> dirty = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Session> pushed = new ConcurrentLinkedQueue<>();
 
     Relay(Scriber scriber) {
         this.scriber = scriber;
@@ -32,6 +32,8 @@ final class Relay {
         EncodedScribe encoded = null;
         // This peer's own scribe goes back to no client of its own name: no session's name is read for it.
         boolean own = scribe.origin().equals(scriber.guid);
+        // The default recipients let every client have an object it holds: no rule asked per session.
+        boolean everyClient = subject != null && c != null && c.policy.sendsToEveryClient();
         for (Session s : scriber.sessions) {
             if (s == source) {
                 s.pusher.cameFromPeer(scribe);
@@ -40,7 +42,7 @@ final class Relay {
             if (!s.pushing() || !own && s.client().id().equals(scribe.origin())) {
                 continue;
             }
-            if (!allowed(c, subject, scribe, s.client().id())) {
+            if (!everyClient && !allowed(c, subject, scribe, s.client().id())) {
                 continue;
             }
             if (subject == null && s.wire().isSyncro()) {
@@ -122,24 +124,14 @@ final class Relay {
         dirty.add(session);
     }
 
-    /** Notes that {@code session} has pushes queued, which {@link #flush} hands to its writer thread. */
-    void markPushed(Session session) {
-        pushed.add(session);
-    }
-
     /**
-     * Sends what the last steps queued: the sessions with messages of their own (answers, errors) now on this thread,
-     * those with only pushes on their connections' writer threads when they have one (see {@link
-     * Outbox#drainSoon}), so that the thread that made a change only hands it over to most of them. Called after the
-     * lock is released.
+     * Sends what the last steps queued and did not hand to a writer thread (answers, errors, and everything on
+     * connections without one; see {@link Outbox#pushShared}) now, on this thread. Called after the lock is released.
      */
     void flush() {
         Session s;
         while ((s = dirty.poll()) != null) {
             s.drain();
-        }
-        while ((s = pushed.poll()) != null) {
-            s.drainSoon();
         }
     }
 }

@@ -350,11 +350,6 @@ public final class Session {
         }
     }
 
-    /** Sends what is queued on the connection's writer thread: see {@link Outbox#drainSoon}. */
-    void drainSoon() {
-        outbox.drainSoon();
-    }
-
     /**
      * Closes the session: sends the ack it holds back (see {@link Scriber.Builder#ackDelay}) and what it queued,
      * fails its pending requests, closes the connection and forgets any incomplete frame (reported as a truncated

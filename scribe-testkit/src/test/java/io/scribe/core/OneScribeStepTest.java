@@ -54,6 +54,15 @@ class OneScribeStepTest {
         assertThat(sb.fields()).isEqualTo(sa.fields());
     }
 
+    /** Waits up to 10 seconds for b's state of the object to equal a's. */
+    private static void awaitSameStates(Scriber a, Scriber b, String klass, String id) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < until && !a.store().object(klass, id).map(ObjectState::fields)
+                .equals(b.store().object(klass, id).map(ObjectState::fields))) {
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void updatesOfClassesAtAndPastSixtyFourFieldsCarryExactlyTheChangedFieldsAndConverge() throws Exception {
         try (Scriber a = peer("a", Store.inMemory()); Scriber b = peer("b", Store.inMemory())) {
@@ -329,6 +338,12 @@ class OneScribeStepTest {
             } finally {
                 pool.shutdownNow();
             }
+            // The writers' last pushes may still be on their way: a drain of a's outbox that another thread holds
+            // (b's ack timer, answering on its own thread) sends them, after the writers returned.
+            for (int t = 0; t < threads; t++) {
+                awaitSameStates(a, b, "Wide", "w" + t);
+            }
+            awaitSameStates(a, b, "Wide", "shared");
             for (int t = 0; t < threads; t++) {
                 assertThat(shared.get(t)).isEqualTo(each);
                 assertSameStates(a, b, "Wide", "w" + t);

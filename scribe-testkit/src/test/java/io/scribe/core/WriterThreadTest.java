@@ -132,4 +132,106 @@ class WriterThreadTest {
         assertThat(out.types()).containsExactly("add_scribe");
         hub.close();
     }
+
+    /** Holds the writer of {@code out} until the latch is released. */
+    private static CountDownLatch hold(Written out) {
+        CountDownLatch release = new CountDownLatch(1);
+        out.writer.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return release;
+    }
+
+    @Test
+    void aPushHandedToABusyWriterLeavesBeforeAnAnswerQueuedAfterIt() throws Exception {
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
+        Written out = new Written("writer-busy");
+        Session session = cumulativePeer(hub, "busy", out);
+        out.settle();
+        out.clear();
+        CountDownLatch release = hold(out);
+
+        hub.create(new Note("n1", "one", "hub"));
+        assertThat(out.types()).isEmpty();
+        // The answer leaves at once on the reading thread, and the push handed over before it goes first.
+        session.receiveData(Capture.frame("{\"type\":\"noop\",\"id\":9}"));
+        assertThat(out.types()).containsExactly("add_scribe", "response");
+
+        release.countDown();
+        out.settle();
+        assertThat(out.types()).containsExactly("add_scribe", "response");
+        hub.close();
+    }
+
+    @Test
+    void pushesMadeWhileTheWriterIsBusyLeaveInLogOrder() throws Exception {
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
+        Written out = new Written("writer-burst");
+        cumulativePeer(hub, "burst", out);
+        out.settle();
+        out.clear();
+        out.senders.clear();
+        CountDownLatch release = hold(out);
+
+        for (int i = 1; i <= 6; i++) {
+            hub.create(new Note("n" + i, "text " + i, "hub"));
+        }
+        release.countDown();
+        out.settle();
+        List<String> texts = new ArrayList<>();
+        for (JsonNode m : out.messages()) {
+            if (m.path("type").asText().equals("add_scribes")) {
+                m.path("scribes").forEach(sc -> texts.add(sc.path("data").path("text").asText()));
+            } else if (m.path("type").asText().equals("add_scribe")) {
+                texts.add(m.path("scribe").path("data").path("text").asText());
+            }
+        }
+        assertThat(texts).containsExactly("text 1", "text 2", "text 3", "text 4", "text 5", "text 6");
+        assertThat(out.senders).containsOnly("writer-burst");
+        hub.close();
+    }
+
+    @Test
+    void pushesStayInLogOrderWhileAnswersAreQueuedFromAnotherThread() throws Exception {
+        Scriber hub = CumulativeAckTest.hub(new ArrayList<>());
+        Written out = new Written("writer-mixed");
+        Session session = cumulativePeer(hub, "mixed", out);
+        out.settle();
+        out.clear();
+        int changes = 200;
+        Thread reader = new Thread(() -> {
+            for (int i = 0; i < changes; i++) {
+                session.receiveData(Capture.frame("{\"type\":\"noop\",\"id\":" + (100 + i) + "}"));
+            }
+        });
+        reader.start();
+        for (int i = 1; i <= changes; i++) {
+            hub.create(new Note("n" + i, "text " + i, "hub"));
+        }
+        reader.join();
+        out.settle();
+        List<Integer> texts = new ArrayList<>();
+        int answers = 0;
+        for (JsonNode m : out.messages()) {
+            switch (m.path("type").asText()) {
+                case "add_scribes" -> m.path("scribes").forEach(
+                        sc -> texts.add(Integer.parseInt(sc.path("data").path("text").asText().substring(5))));
+                case "add_scribe" -> texts.add(
+                        Integer.parseInt(m.path("scribe").path("data").path("text").asText().substring(5)));
+                case "response" -> answers++;
+                default -> { }
+            }
+        }
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 1; i <= changes; i++) {
+            expected.add(i);
+        }
+        assertThat(texts).isEqualTo(expected);
+        assertThat(answers).isEqualTo(changes);
+        hub.close();
+    }
 }

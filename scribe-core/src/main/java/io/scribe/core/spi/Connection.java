@@ -42,10 +42,11 @@ public interface Connection {
     /**
      * Runs {@code task} on the thread that writes this transport's bytes (for example a Netty channel's event loop),
      * after the tasks handed to it before, and returns {@code true}; or returns {@code false} when the transport has
-     * no such thread. A scribe pushed to many sessions is queued on each of them under the engine's lock and then
-     * sent: through this, each session's messages are handed over on its writer's thread, not one after another on
-     * the thread that made the change. The task calls {@code send}/{@code sendText} itself. The default returns
-     * {@code false}: the messages are sent from the thread that queued them.
+     * no such thread. A scribe pushed to many sessions is handed to each of them through this as it is relayed, while
+     * the engine's lock is held, so that each session's messages are sent on its writer's thread, not one after
+     * another on the thread that made the change: queue the task, never run it on the calling thread. The task calls
+     * {@code send}/{@code sendText} itself. The default returns {@code false}: the messages are sent from the thread
+     * that queued them, after the lock is released.
      */
     default boolean executeOnWriter(Runnable task) {
         return false;
