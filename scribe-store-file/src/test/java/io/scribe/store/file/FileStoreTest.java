@@ -8,6 +8,7 @@ import io.scribe.core.Scribe;
 import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.Store;
+import io.scribe.testkit.ReadAheadCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -213,71 +214,17 @@ class FileStoreTest {
         }
     }
 
-    /** 30,000 states, over the count from which a store is read ahead on a thread of its own. */
-    private static List<io.scribe.core.spi.ObjectState> manyStates(FileStore store) {
-        List<io.scribe.core.spi.ObjectState> states = new java.util.ArrayList<>();
-        for (int i = 0; i < 30_000; i++) {
-            var fields = JSON.createObjectNode().put("id", "o" + i).put("title", "t" + i);
-            states.add(new io.scribe.core.spi.ObjectState("Task", "o" + i, fields,
-                    Map.of("id", new io.scribe.core.spi.Stamp(i + 1, "p"), "title", new io.scribe.core.spi.Stamp(i + 1, "p")),
-                    i % 7 == 0 ? new io.scribe.core.spi.Stamp(i + 2, "q") : null));
-        }
-        for (int from = 0; from < states.size(); from += 5_000) {
-            store.commit(new Commit(List.of(), states.subList(from, from + 5_000), Map.of()));
-        }
-        return states;
-    }
-
-    private static boolean readerAlive() {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("scribe-file-read"));
-    }
-
     @Test
-    void aLargeStoreIsHandedOutWholeOnTheCallingThreadWhileReadAhead() {
+    void aLargeStoreIsReadAheadAndHandedOutWholeOnTheCallingThread() {
         try (FileStore store = FileStore.open(tmp.resolve("store"), 100_000)) {
-            List<io.scribe.core.spi.ObjectState> states = manyStates(store);
-            Thread caller = Thread.currentThread();
-            Map<String, io.scribe.core.spi.ObjectState> seen = new java.util.HashMap<>();
-            java.util.Set<Thread> threads = new java.util.HashSet<>();
-            boolean[] readerSeen = {false};
-            store.forEachObject(o -> {
-                threads.add(Thread.currentThread());
-                readerSeen[0] = readerSeen[0] || Thread.getAllStackTraces().keySet().stream()
-                        .anyMatch(t -> t.getName().startsWith("scribe-file-read"));
-                assertThat(seen.put(o.id(), o)).isNull();
-            });
-            assertThat(threads).containsExactly(caller);
-            assertThat(readerSeen[0]).isTrue();
-            assertThat(seen).hasSize(states.size());
-            for (var state : states) {
-                assertThat(seen.get(state.id())).isEqualTo(state);
-            }
-            assertThat(readerAlive()).isFalse();
-        }
-    }
-
-    @Test
-    void anActionThatFailsStopsTheReadAheadAndTheStoreReadsAgain() {
-        try (FileStore store = FileStore.open(tmp.resolve("store"), 100_000)) {
-            manyStates(store);
-            int[] handed = {0};
-            assertThatThrownBy(() -> store.forEachObject(o -> {
-                if (++handed[0] == 100) {
-                    throw new IllegalStateException("restore failed at 100");
-                }
-            })).isInstanceOf(IllegalStateException.class).hasMessage("restore failed at 100");
-            assertThat(handed[0]).isEqualTo(100);
-            assertThat(readerAlive()).isFalse();
-            int[] again = {0};
-            store.forEachObject(o -> again[0]++);
-            assertThat(again[0]).isEqualTo(30_000);
+            ReadAheadCheck.check(store, ReadAheadCheck.fill(store, 30_000), "scribe-file-read");
         }
     }
 
     @Test
     void aStoreClosedDuringTheReadAheadSaysSo() {
         FileStore store = FileStore.open(tmp.resolve("store"), 100_000);
-        manyStates(store);
+        ReadAheadCheck.fill(store, 30_000);
         int[] handed = {0};
         assertThatThrownBy(() -> store.forEachObject(o -> {
             if (++handed[0] == 1) {
@@ -285,7 +232,7 @@ class FileStoreTest {
             }
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat(handed[0]).isLessThan(30_000);
-        assertThat(readerAlive()).isFalse();
+        assertThat(ReadAheadCheck.readerAlive("scribe-file-read")).isFalse();
     }
 
     @Test

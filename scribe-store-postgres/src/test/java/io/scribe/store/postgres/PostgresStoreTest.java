@@ -8,6 +8,7 @@ import io.scribe.core.Scribe;
 import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.Store;
+import io.scribe.testkit.ReadAheadCheck;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -200,49 +201,11 @@ class PostgresStoreTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema");
     }
     @Test
-    void aLargeStoreIsHandedOutWholeOnTheCallingThreadWhileReadAhead() throws Exception {
+    void aLargeStoreIsReadAheadAndHandedOutWholeOnTheCallingThread() throws Exception {
         try (PostgresStore store = PostgresStore.connect(PgTestSupport.url(schema))) {
-            Map<String, io.scribe.core.spi.ObjectState> states = new java.util.HashMap<>();
-            List<io.scribe.core.spi.ObjectState> batch = new ArrayList<>();
-            for (int i = 0; i < 25_000; i++) {
-                var fields = JSON.createObjectNode().put("id", "o" + i).put("title", "t" + i);
-                var state = new io.scribe.core.spi.ObjectState("Task", "o" + i, fields,
-                        Map.of("id", new io.scribe.core.spi.Stamp(i + 1, "p"), "title",
-                                new io.scribe.core.spi.Stamp(i + 2, "q", i + 1)), null);
-                states.put(state.id(), state);
-                batch.add(state);
-                if (batch.size() == 5_000) {
-                    store.commit(new Commit(List.of(), List.copyOf(batch), Map.of()));
-                    batch.clear();
-                }
-            }
+            var states = ReadAheadCheck.fill(store, 25_000);
             PgTestSupport.execute("ANALYZE " + schema + ".objects");   // the estimate that turns reading ahead on
-            assertThat(store.objectCount()).isGreaterThanOrEqualTo(20_000);
-            Thread caller = Thread.currentThread();
-            Map<String, io.scribe.core.spi.ObjectState> seen = new java.util.HashMap<>();
-            java.util.Set<Thread> threads = new java.util.HashSet<>();
-            boolean[] readerSeen = {false};
-            store.forEachObject(o -> {
-                threads.add(Thread.currentThread());
-                readerSeen[0] = readerSeen[0] || Thread.getAllStackTraces().keySet().stream()
-                        .anyMatch(t -> t.getName().startsWith("scribe-postgres-read"));
-                assertThat(seen.put(o.id(), o)).isNull();
-            });
-            assertThat(threads).containsExactly(caller);
-            assertThat(readerSeen[0]).isTrue();
-            assertThat(seen).isEqualTo(states);
-            // An action that fails stops the read; the store reads again after it.
-            AtomicInteger handed = new AtomicInteger();
-            assertThatThrownBy(() -> store.forEachObject(o -> {
-                if (handed.incrementAndGet() == 10) {
-                    throw new IllegalStateException("restore failed at 10");
-                }
-            })).hasMessage("restore failed at 10");
-            assertThat(Thread.getAllStackTraces().keySet())
-                    .noneMatch(t -> t.getName().startsWith("scribe-postgres-read"));
-            AtomicInteger again = new AtomicInteger();
-            store.forEachObject(o -> again.incrementAndGet());
-            assertThat(again.get()).isEqualTo(25_000);
+            ReadAheadCheck.check(store, states, "scribe-postgres-read");
         }
     }
 }

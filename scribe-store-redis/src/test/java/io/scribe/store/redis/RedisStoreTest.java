@@ -8,6 +8,7 @@ import io.scribe.core.Scribe;
 import io.scribe.core.ScribeException;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.Store;
+import io.scribe.testkit.ReadAheadCheck;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -173,46 +174,10 @@ class RedisStoreTest {
         }
     }
     @Test
-    void aLargeStoreIsHandedOutWholeOnTheCallingThreadWhileReadAhead() {
+    void aLargeStoreIsReadAheadAndHandedOutWholeOnTheCallingThread() throws Exception {
         try (RedisStore store = RedisStore.connect(RedisTestSupport.url(prefix))) {
-            Map<String, io.scribe.core.spi.ObjectState> states = new java.util.HashMap<>();
-            List<io.scribe.core.spi.ObjectState> batch = new java.util.ArrayList<>();
-            for (int i = 0; i < 25_000; i++) {
-                var fields = JSON.createObjectNode().put("id", "o" + i).put("title", "t" + i);
-                var state = new io.scribe.core.spi.ObjectState("Task", "o" + i, fields,
-                        Map.of("id", new io.scribe.core.spi.Stamp(i + 1, "p"), "title",
-                                new io.scribe.core.spi.Stamp(i + 2, "q", i + 1)), null);
-                states.put(state.id(), state);
-                batch.add(state);
-                if (batch.size() == 5_000) {
-                    store.commit(new Commit(List.of(), List.copyOf(batch), Map.of()));
-                    batch.clear();
-                }
-            }
-            Thread caller = Thread.currentThread();
-            Map<String, io.scribe.core.spi.ObjectState> seen = new java.util.HashMap<>();
-            java.util.Set<Thread> threads = new java.util.HashSet<>();
-            boolean[] readerSeen = {false};
-            store.forEachObject(o -> {
-                threads.add(Thread.currentThread());
-                readerSeen[0] = readerSeen[0] || Thread.getAllStackTraces().keySet().stream()
-                        .anyMatch(t -> t.getName().startsWith("scribe-redis-read"));
-                assertThat(seen.put(o.id(), o)).isNull();
-            });
-            assertThat(threads).containsExactly(caller);
-            assertThat(readerSeen[0]).isTrue();
-            assertThat(seen).isEqualTo(states);
-            // An action that fails stops the read; the store reads again after it.
-            AtomicInteger handed = new AtomicInteger();
-            assertThatThrownBy(() -> store.forEachObject(o -> {
-                if (handed.incrementAndGet() == 10) {
-                    throw new IllegalStateException("restore failed at 10");
-                }
-            })).hasMessage("restore failed at 10");
-            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("scribe-redis-read"));
-            AtomicInteger again = new AtomicInteger();
-            store.forEachObject(o -> again.incrementAndGet());
-            assertThat(again.get()).isEqualTo(25_000);
+            var states = ReadAheadCheck.fill(store, 25_000);
+            ReadAheadCheck.check(store, states, "scribe-redis-read");
         }
     }
 }
