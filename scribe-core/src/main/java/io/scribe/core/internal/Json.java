@@ -28,11 +28,16 @@ import java.util.Map;
 /** The one Jackson configuration of Scribe, and the JSON forms of scribes and object states. */
 public final class Json {
 
-    /** Shared, thread-safe mapper. Fields are read and written directly, so plain objects need no getters. */
+    /**
+     * Shared, thread-safe mapper. Fields are read and written directly, so plain objects need no getters. A date
+     * with an offset or zone is read with the offset it was written with ({@code 13:14+05:00} stays that, not
+     * {@code 08:14Z}), so every peer holds the value the writer holds.
+     */
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
             .setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
 
     public static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -186,6 +186,13 @@ public final class PostgresStore implements Store {
     public List<Scribe> commit(Commit commit, InTransaction extra) {
         Objects.requireNonNull(commit, "commit");
         checkOpen();
+        for (Scribe scribe : commit.scribes()) {
+            try {
+                refuseNul(scribe);
+            } catch (ScribeException e) {
+                throw new ScribeException(e.code(), "postgres store " + schema + ": " + e.getMessage());
+            }
+        }
         if (commit.isEmpty() && extra == null) {
             return List.of();
         }
@@ -379,31 +386,49 @@ public final class PostgresStore implements Store {
     /** Refuses a scribe holding U+0000 in a string or key: JSONB cannot keep it, so its commit would fail. */
     @Override
     public void check(Scribe scribe, long encodedBytes) {
-        if (holdsNul(scribe.data())) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe " + scribe.id() + " holds the character"
-                    + " U+0000, which PostgreSQL JSONB cannot store; refused");
+        refuseNul(scribe);
+    }
+
+    /**
+     * Throws 400 naming where {@code scribe} holds U+0000 ({@code Task.letter}), if it does: JSONB cannot keep it.
+     * A {@code char} field never set holds it.
+     */
+    private static void refuseNul(Scribe scribe) {
+        String at = nulAt(scribe.data(), "");
+        if (at != null) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "scribe " + (scribe.id() == null ? ""
+                    : scribe.id() + " ") + "of " + scribe.klass() + " holds the character U+0000 at " + at
+                    + ", which PostgreSQL JSONB cannot store (a char field never set holds it); refused");
         }
     }
 
-    private static boolean holdsNul(com.fasterxml.jackson.databind.JsonNode node) {
+    /** The path under {@code path} of the first string or key in {@code node} holding U+0000; null if none does. */
+    private static String nulAt(com.fasterxml.jackson.databind.JsonNode node, String path) {
         if (node.isTextual()) {
-            return node.textValue().indexOf('\u0000') >= 0;
+            return node.textValue().indexOf('\u0000') >= 0 ? (path.isEmpty() ? "the value" : path) : null;
         }
         if (node.isObject()) {
             for (var it = node.fields(); it.hasNext(); ) {
                 var e = it.next();
-                if (e.getKey().indexOf('\u0000') >= 0 || holdsNul(e.getValue())) {
-                    return true;
+                String here = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                if (e.getKey().indexOf('\u0000') >= 0) {
+                    return "a key under " + (path.isEmpty() ? "the top" : path);
+                }
+                String found = nulAt(e.getValue(), here);
+                if (found != null) {
+                    return found;
                 }
             }
-            return false;
+            return null;
         }
-        for (com.fasterxml.jackson.databind.JsonNode child : node) {
-            if (holdsNul(child)) {
-                return true;
+        for (int i = 0; i < node.size(); i++) {
+            // An update's data is [id, fields]: name the fields, not their place in the pair.
+            String found = nulAt(node.get(i), path.isEmpty() && node.size() == 2 && i == 1 ? "" : path + "[" + i + "]");
+            if (found != null) {
+                return found;
             }
         }
-        return false;
+        return null;
     }
 
     @Override

@@ -41,8 +41,17 @@ class PostgresCheckTest {
                 assertThatThrownBy(() -> store.check(s, 100))
                         .isInstanceOfSatisfying(ScribeException.class, e -> assertThat(e.code()).isEqualTo(400));
             }
-            assertThatThrownBy(() -> store.commit(new Commit(List.of(inValue), List.of(), Map.of())))
-                    .isInstanceOf(RuntimeException.class);
+            assertThatThrownBy(() -> store.check(inValue, 100)).hasMessageContaining("of Task")
+                    .hasMessageContaining("at title,");
+            // A local write's commit is refused the same way, naming the field, before PostgreSQL is asked
+            // (which answered "unsupported Unicode escape sequence"): a char field never set holds U+0000.
+            Scribe create = new Scribe(null, "Task", Scribe.Type.CREATE, JSON.createObjectNode().put("id", "t")
+                    .put("letter", "\u0000"), "p", 1, Map.of());
+            assertThatThrownBy(() -> store.commit(new Commit(List.of(create), List.of(), Map.of())))
+                    .isInstanceOfSatisfying(ScribeException.class, e -> assertThat(e.code()).isEqualTo(400))
+                    .hasMessageContaining(schema).hasMessageContaining("at letter,")
+                    .hasMessageContaining("char field never set");
+            assertThat(store.lastId()).isZero();
 
             Scribe fine = update(JSON.createObjectNode().put("title", "ordinary \u00e9\u4e2d"));
             store.check(fine, 100);
