@@ -33,10 +33,12 @@ public final class ReadAhead {
         boolean next(Consumer<ObjectState> sink);
     }
 
-    /** The end of the segments, in the queue. */
+    /** The end of the pages, as {@link #last}. */
     private static final Object END = new Object();
 
     private final BlockingQueue<Object> ready = new ArrayBlockingQueue<>(AHEAD);
+    /** Set by the reader after its last page was queued: {@link #END} or what it threw. */
+    private volatile Object last;
     private final Thread thread;
     private volatile boolean stopped;
 
@@ -87,8 +89,12 @@ public final class ReadAhead {
         }
     }
 
-    /** The reading thread: every page decoded into a list of its own, then the end (or what went wrong). */
+    /**
+     * The reading thread: every page decoded into a list of its own and queued, then {@link #last} set to the end or
+     * to what went wrong (a checked exception a page reader threw unchecked too, and an interrupt while waiting).
+     */
     private void read(Pages pages) {
+        Object end = END;
         try {
             boolean more = true;
             while (more && !stopped) {
@@ -96,35 +102,47 @@ public final class ReadAhead {
                 more = pages.next(states::add);
                 hand(states);
             }
-            hand(END);
         } catch (RuntimeException | Error e) {
-            hand(e);
+            end = e;
+        } catch (Throwable e) {
+            end = new ScribeException(ScribeException.INTERNAL, "reading the stored objects failed: " + e, e);
         }
+        last = end;
     }
 
-    /** Queues {@code item} for the caller, waiting while {@link #AHEAD} wait already; gives up once stopped. */
-    private void hand(Object item) {
+    /** Queues {@code states} for the caller, waiting while {@link #AHEAD} wait already; gives up once stopped. */
+    private void hand(List<ObjectState> states) {
         try {
             while (!stopped) {
-                if (ready.offer(item, 50, TimeUnit.MILLISECONDS)) {
+                if (ready.offer(states, 50, TimeUnit.MILLISECONDS)) {
                     return;
                 }
             }
         } catch (InterruptedException e) {
+            // Not a page to drop and read on after: the read fails, and says why.
             Thread.currentThread().interrupt();
+            throw new ScribeException(ScribeException.INTERNAL,
+                    "the thread reading the stored objects was interrupted", e);
         }
     }
 
-    /** The next item of the queue; throws once stopped from elsewhere with nothing left to take. */
+    /**
+     * The next page, or at last {@link #last}; throws once stopped from elsewhere, also when pages the stop dropped
+     * would have come before the end (checked after the queue is read, which the stop clears).
+     */
     private Object take() {
         try {
             while (true) {
-                Object next = ready.poll(50, TimeUnit.MILLISECONDS);
+                Object end = last;   // read first: every page queued before it is then in the queue, or dropped
+                Object next = end != null ? ready.poll() : ready.poll(50, TimeUnit.MILLISECONDS);
+                if (stopped) {
+                    throw new IllegalStateException("the store was closed while its objects were read");
+                }
                 if (next != null) {
                     return next;
                 }
-                if (stopped) {
-                    throw new IllegalStateException("the store was closed while its objects were read");
+                if (end != null) {
+                    return end;
                 }
             }
         } catch (InterruptedException e) {
