@@ -59,12 +59,17 @@ public abstract class AbstractEnhanceMojo extends AbstractMojo {
             getLog().info("No classes to enhance: " + classesDirectory + " does not exist");
             return;
         }
-        Plugin.Engine.Summary summary = enhance(classesDirectory);
+        ScribePlugin plugin = new ScribePlugin();
+        Plugin.Engine.Summary summary = enhance(classesDirectory, plugin);
         if (!summary.getFailed().isEmpty()) {
             throw new MojoExecutionException("Scribe could not enhance " + summary.getFailed().size()
                     + " class(es) in " + classesDirectory + ": " + names(summary.getFailed().keySet()));
         }
-        if (summary.getTransformed().isEmpty()) {
+        java.util.Set<String> already = plugin.enhancedAlready();
+        if (summary.getTransformed().isEmpty() && !already.isEmpty()) {
+            getLog().info("The " + already.size() + " @Synced class(es) in " + classesDirectory
+                    + " were enhanced by an earlier build; left as they are");
+        } else if (summary.getTransformed().isEmpty()) {
             getLog().warn("No @Synced class, nor class writing a synced field, found in " + classesDirectory);
         } else {
             getLog().info("Enhanced " + summary.getTransformed().size() + " class(es) for Scribe: "
@@ -72,7 +77,7 @@ public abstract class AbstractEnhanceMojo extends AbstractMojo {
         }
     }
 
-    private Plugin.Engine.Summary enhance(File classesDirectory) throws MojoExecutionException {
+    private Plugin.Engine.Summary enhance(File classesDirectory, ScribePlugin plugin) throws MojoExecutionException {
         List<ClassFileLocator> locators = new ArrayList<>();
         locators.add(ClassFileLocator.ForClassLoader.ofPlatformLoader());
         try {
@@ -94,7 +99,7 @@ public abstract class AbstractEnhanceMojo extends AbstractMojo {
         ClassFileVersion version = release == null || release.isBlank()
                 ? ClassFileVersion.ofThisVm() : ClassFileVersion.ofJavaVersionString(release.strip());
         ClassFileLocator classPath = new ClassFileLocator.Compound(locators);
-        try (ScribePlugin plugin = new ScribePlugin()) {
+        try (plugin) {
             return Plugin.Engine.Default.of(EntryPoint.Default.REBASE, version,
                             new MethodNameTransformer.Suffixing("scribe$original"))
                     .with(Plugin.Engine.PoolStrategy.Default.FAST)

@@ -83,8 +83,25 @@ class EnhanceMojoTest {
         mojo(classes).execute();
         byte[] note = Files.readAllBytes(classes.resolve("app/Note.class"));
         byte[] editor = Files.readAllBytes(classes.resolve("app/Editor.class"));
+        EnhanceMojo again = mojo(classes);
+        List<String> said = new ArrayList<>();
+        again.setLog(new org.apache.maven.plugin.logging.SystemStreamLog() {
+            @Override
+            public void info(CharSequence content) {
+                said.add("info " + content);
+            }
 
-        mojo(classes).execute();
+            @Override
+            public void warn(CharSequence content) {
+                said.add("warn " + content);
+            }
+        });
+
+        again.execute();
+
+        // Said as it is, not "no @Synced class found" (which a build of unchanged classes used to warn).
+        assertThat(said).containsExactly("info The 1 @Synced class(es) in " + classes
+                + " were enhanced by an earlier build; left as they are");
 
         assertThat(Files.readAllBytes(classes.resolve("app/Note.class"))).isEqualTo(note);
         assertThat(Files.readAllBytes(classes.resolve("app/Editor.class"))).isEqualTo(editor);

@@ -39,6 +39,8 @@ public final class ScribePlugin implements Plugin, Plugin.WithPreprocessor {
     static final String RECORDER_FIELD = "$scribe$recorder";
 
     private final Transformation transformation;
+    /** The {@code @Synced} classes met that an earlier run enhanced already (an incremental build). */
+    private final java.util.Set<String> enhancedAlready = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Enhances every {@code @Synced} class: what Byte Buddy's build plugin instantiates. */
     public ScribePlugin() {
@@ -57,7 +59,21 @@ public final class ScribePlugin implements Plugin, Plugin.WithPreprocessor {
 
     @Override
     public boolean matches(TypeDescription target) {
-        return transformation.matchesSynced(target) || transformation.isWriter(target);
+        if (transformation.matchesSynced(target) || transformation.isWriter(target)) {
+            return true;
+        }
+        if (transformation.enhancedAlready(target)) {
+            enhancedAlready.add(target.getName());
+        }
+        return false;
+    }
+
+    /**
+     * The binary names of the {@code @Synced} classes this plugin was shown that were enhanced already (by an earlier
+     * build over the same class files) and so were left as they are.
+     */
+    public java.util.Set<String> enhancedAlready() {
+        return java.util.Set.copyOf(enhancedAlready);
     }
 
     @Override

@@ -45,6 +45,12 @@ public final class Transformation {
                 && !enhanced(type) && !SyncedFields.ignored(type.getInternalName());
     }
 
+    /** Whether {@code type} is a {@code @Synced} class this transformation would enhance, enhanced already. */
+    public boolean enhancedAlready(TypeDescription type) {
+        return includes.test(type.getName()) && !type.isInterface() && !type.isAnnotation() && SyncedFields.isSynced(type)
+                && enhanced(type) && !SyncedFields.ignored(type.getInternalName());
+    }
+
     private static boolean enhanced(TypeDescription type) {
         return type.getInterfaces().asErasures().contains(TypeDescription.ForLoadedType.of(Tracked.class))
                 || !type.getDeclaredFields().filter(ElementMatchers.nameStartsWith("$scribe$")).isEmpty();
