@@ -116,7 +116,7 @@ final class FlatUpdate {
             stamps = new HashMap<>(state.stamps());
         }
         Map<String, Long> base = changedCount == 1 ? null : new HashMap<>();
-        long singleBase = 0;
+        Stamp singleStamp = null;
         // The change event is for listeners only: none for a class nobody listens to.
         boolean listened = scriber.listeners.get(object.getClass()) != null;
         Set<String> names = !listened || changedCount == 1 ? null : new LinkedHashSet<>();
@@ -140,27 +140,27 @@ final class FlatUpdate {
                 continue;
             }
             long b = LocalRecorder.baseOf(state, f);
+            Stamp stamp = new Stamp(clock, scriber.guid, b);
             if (base != null) {
                 base.put(f, b);
             } else {
-                singleBase = b;
+                singleStamp = stamp;
             }
-            stamps.put(f, new Stamp(clock, scriber.guid, b));
+            stamps.put(f, stamp);
             fields.set(f, value);
         }
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         if (changed == null && base == null) {
             // One field (the usual enhanced setter call): staged by its parts, the scribe made if it is read.
-            tx.entries.add(new Txn.Entry(new RecordedField(c.klass, idNow, c.aloneKeys[firstAt], firstWritten,
-                    scriber.guid, clock, singleBase), c, object));
+            tx.entries.add(new RecordedField(c, object, idNow, c.aloneKeys[firstAt], firstWritten, singleStamp));
         } else {
             if (changed == null) {
                 changed = HeldNode.single(c.aloneKeys[firstAt], firstWritten);
             }
             Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                     Json.pair(idNow, changed), scriber.guid, clock,
-                    base != null ? base : OneBase.of(all[firstAt].name(), singleBase));
-            tx.entries.add(new Txn.Entry(recorded, null, c, object));
+                    base != null ? base : OneBase.of(all[firstAt].name(), singleStamp.base()));
+            tx.entries.add(new Txn.Scribed(recorded, null, c, object));
         }
         if (listened) {
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names != null ? names : Set.of(only),

@@ -72,7 +72,7 @@ final class FollowUpStep {
         tx.effect(() -> values.forEach((f, v) -> c.set(object, f, v)));
         Scribe own = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode().add(fields.get(c.idField.name())).add(written), scriber.guid, clock, base);
-        tx.entries.add(new Txn.Entry(own, null, c, object));
+        tx.entries.add(new Txn.Scribed(own, null, c, object));
         Set<String> names = new LinkedHashSet<>();
         written.fieldNames().forEachRemaining(names::add);
         tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));

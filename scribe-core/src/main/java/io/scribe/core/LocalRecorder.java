@@ -76,7 +76,7 @@ final class LocalRecorder {
         tx.bind(key, object);
         if (records) {
             Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, Map.of());
-            tx.entries.add(new Txn.Entry(s, null, c, object));
+            tx.entries.add(new Txn.Scribed(s, null, c, object));
         }
         tx.change(new Change<>(Scribe.Type.CREATE, object, key.id(), c.fields.keySet(), scriber.guid, true));
         return tx;
@@ -113,7 +113,7 @@ final class LocalRecorder {
         Txn tx = new Txn();
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Scribe s = new Scribe(null, c.klass, Scribe.Type.CREATE, fields.deepCopy(), scriber.guid, clock, base);
-        tx.entries.add(new Txn.Entry(s, null, c, object));
+        tx.entries.add(new Txn.Scribed(s, null, c, object));
         return tx;
     }
 
@@ -211,7 +211,7 @@ final class LocalRecorder {
         tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         Scribe recorded = new Scribe(null, c.klass, Scribe.Type.UPDATE,
                 Json.NODES.arrayNode().add(idNow).add(changed), scriber.guid, clock, base);
-        tx.entries.add(new Txn.Entry(recorded, null, c, object));
+        tx.entries.add(new Txn.Scribed(recorded, null, c, object));
         Set<String> names = new LinkedHashSet<>();
         changed.fieldNames().forEachRemaining(names::add);
         tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, scriber.guid, true));
@@ -258,7 +258,7 @@ final class LocalRecorder {
         if (records) {
             Scribe s = new Scribe(null, c.klass, Scribe.Type.DESTROY, Json.NODES.arrayNode().add(idNode),
                     scriber.guid, clock, Map.of());
-            tx.entries.add(new Txn.Entry(s, null, c, object));
+            tx.entries.add(new Txn.Scribed(s, null, c, object));
         }
         tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), scriber.guid, true));
         return tx;

@@ -276,7 +276,7 @@ final class Merger {
             });
             tx.change(new Change<>(Scribe.Type.UPDATE, object, key.id(), names, s.origin(), false));
         }
-        tx.entries.add(new Txn.Entry(s, source, c, object));
+        tx.entries.add(new Txn.Scribed(s, source, c, object));
         followUps.run(c, key, state, s, tx);
         return Played.APPLIED;
     }
@@ -348,7 +348,7 @@ final class Merger {
         if (alone && !inPlace) {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         }
-        tx.entries.add(new Txn.Entry(correction, null, c, live(tx, key)));
+        tx.entries.add(new Txn.Scribed(correction, null, c, live(tx, key)));
     }
 
     /**

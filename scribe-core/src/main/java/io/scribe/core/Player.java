@@ -300,7 +300,7 @@ final class Player {
         Object object = merger.live(tx, key);
         // A destroy for an object never seen still leaves a tombstone, so a late create cannot resurrect it.
         tx.states.put(key, tombstone(c, key, data.get(0), new Stamp(s.clock(), s.origin()), state));
-        tx.entries.add(new Txn.Entry(s, source, c, object));
+        tx.entries.add(new Txn.Scribed(s, source, c, object));
         if (object != null) {
             tx.unbind(key);
             tx.change(new Change<>(Scribe.Type.DESTROY, object, key.id(), Set.of(), s.origin(), false));

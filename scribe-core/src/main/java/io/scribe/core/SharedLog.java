@@ -48,7 +48,8 @@ final class SharedLog {
      */
     void noteOwnIds(List<Scribe> stored) {
         for (int i = 0; i < stored.size(); i++) {
-            long id = stored instanceof StoredOne one ? one.id() : Long.parseLong(stored.get(i).id());
+            long id = stored instanceof StoredOne one ? one.id() : stored instanceof RecordedField f ? f.storedId()
+                    : Long.parseLong(stored.get(i).id());
             if (id == seenId + 1 && ownIds.isEmpty()) {
                 seenId = id;
             } else {

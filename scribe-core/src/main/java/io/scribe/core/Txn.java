@@ -16,57 +16,59 @@ import java.util.Map;
 final class Txn {
 
     /**
-     * A scribe to append, with where it came from (null: recorded here) and the object it concerns; a local update of
-     * one field may be staged by its parts ({@link RecordedField}), its scribe made when first asked for.
+     * A scribe to append, with where it came from (null: recorded here) and the object it concerns: a {@link Scribed}
+     * or, for a local update of one field, its parts ({@link RecordedField}), the scribe made when first asked for.
      */
-    static final class Entry {
-        private Scribe scribe;
-        private final RecordedField parts;
+    interface Entry {
+        /** The scribe (made from its parts on the first call when staged by them; confined like the step). */
+        Scribe scribe();
+
+        /** The parts of a local update of one field staged by them, or null. */
+        RecordedField parts();
+
+        Session source();
+
+        SyncedClass<?> cls();
+
+        Object subject();
+    }
+
+    /** An entry staged as its scribe. */
+    static final class Scribed implements Entry {
+        private final Scribe scribe;
         private final Session source;
         private final SyncedClass<?> cls;
         private final Object subject;
 
-        Entry(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {
-            this(scribe, null, source, cls, subject);
-        }
-
-        /** A local update of one field, by its parts. */
-        Entry(RecordedField parts, SyncedClass<?> cls, Object subject) {
-            this(null, parts, null, cls, subject);
-        }
-
-        private Entry(Scribe scribe, RecordedField parts, Session source, SyncedClass<?> cls, Object subject) {
+        Scribed(Scribe scribe, Session source, SyncedClass<?> cls, Object subject) {
             this.scribe = scribe;
-            this.parts = parts;
             this.source = source;
             this.cls = cls;
             this.subject = subject;
         }
 
-        /** The scribe, made from its parts on the first call when staged by them (confined like the step). */
-        Scribe scribe() {
-            Scribe s = scribe;
-            if (s == null) {
-                s = parts.scribe(null);
-                scribe = s;
-            }
-            return s;
+        @Override
+        public Scribe scribe() {
+            return scribe;
         }
 
-        /** The parts of a local update of one field staged by them, or null. */
-        RecordedField parts() {
-            return parts;
+        @Override
+        public RecordedField parts() {
+            return null;
         }
 
-        Session source() {
+        @Override
+        public Session source() {
             return source;
         }
 
-        SyncedClass<?> cls() {
+        @Override
+        public SyncedClass<?> cls() {
             return cls;
         }
 
-        Object subject() {
+        @Override
+        public Object subject() {
             return subject;
         }
     }
@@ -218,8 +220,9 @@ final class Txn {
                 // an update of one field staged by its parts is kept by them.
                 RecordedField f = entries.get(0).parts();
                 if (f != null) {
-                    return new StoredOne(f, memory.commitOneField(f.klass, f.origin, f.clock, f.id, f.key, f.value,
-                            f.baseClock, states.first()));
+                    f.storedAs(memory.commitOneField(f.klass(), f.stamp.origin(), f.stamp.clock(), f.id, f.key,
+                            f.value, f.stamp.base(), states.first()));
+                    return f;
                 }
                 Scribe scribe = entries.get(0).scribe();
                 return new StoredOne(scribe, memory.commitOneId(scribe, states.first()));

@@ -286,9 +286,14 @@ class OneScribeStepTest {
     void theSizeBoundOfAnUpdateByItsPartsIsTheBoundOfItsScribe() {
         String[] title = {"title"};
         var nodes = io.scribe.core.internal.Json.NODES;
+        SyncedClass<?> task;
+        try (Scriber peer = Scriber.builder().clientId("origin-1").store(Store.inMemory()).register(Task.class).build()) {
+            task = peer.classes.byKlass("Task");
+        }
         for (var value : List.of(nodes.textNode("short"), nodes.textNode("\u00e9\ud83d\ude00".repeat(500)),
                 nodes.numberNode(Long.MIN_VALUE), nodes.numberNode(1.5), nodes.booleanNode(true), nodes.nullNode())) {
-            RecordedField f = new RecordedField("Task", nodes.textNode("t-\u00fc"), title, value, "origin-1", 42, 7);
+            RecordedField f = new RecordedField(task, null, nodes.textNode("t-\u00fc"), title, value,
+                    new io.scribe.core.spi.Stamp(42, "origin-1", 7));
             for (long cap : new long[] {10, 1_000, 1_000_000}) {
                 // Past the cap the scribe's bound stops counting: both say "over".
                 long bound = Admission.sizeBound(f.scribe(null), cap);

@@ -52,7 +52,7 @@ class StagedStatesTest {
         for (int i = 0; i < 3; i++) {
             Scribe s = new Scribe(null, "Task", Scribe.Type.CREATE, Json.object().put("id", "t" + i), "me", i,
                     Map.of());
-            Txn.Entry e = new Txn.Entry(s, null, null, null);
+            Txn.Entry e = new Txn.Scribed(s, null, null, null);
             entries.add(e);
             added.add(e);
             assertThat(entries).containsExactlyElementsOf(added);
