@@ -1,7 +1,6 @@
 package io.scribe.core;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * How far one remote peer has acknowledged this peer's log: the id up to which it asked for everything after
  * ({@code sync{from}}), answered a push, or answered the {@code noop} that follows the last page of its catch-up.
  * Kept in the store beside the cursors (under {@link #KEY_PREFIX} and the client's GUID), written shortly after it
- * moves, so that {@link Client#pending()} survives a restart. The stored value is {@code POSITION;MILLIS}, with the
+ * moves (with the positions of other clients that moved meanwhile), so that {@link Client#pending()} survives a restart. The stored value is {@code POSITION;MILLIS}, with the
  * wall time it was written: when the client was last seen, which {@link Compactor} reads; {@code ;u} follows for a
  * peer this one relays through (its server), which holds compaction back however long it is away.
  */
@@ -23,8 +22,7 @@ final class Acknowledged {
 
     private final Scriber scriber;
     private final String key;
-    private final AtomicBoolean scheduled = new AtomicBoolean();
-    /** Whether it waits in the Committer's queue for the next commit. */
+    /** Whether it waits in the Committer's queue to be written. */
     private final AtomicBoolean queued = new AtomicBoolean();
     private volatile boolean upstream;
     // -1: not read from the store yet. Guarded by this.
@@ -75,31 +73,12 @@ final class Acknowledged {
             }
             position = id;
         }
-        // Written with the next commit of the engine, if one comes first (see Committer), else by the timer.
+        // Written shortly, with the positions of the other clients that moved meanwhile (see AcknowledgedQueue).
         scriber.committer.noteAcknowledged(this);
-        if (scheduled.compareAndSet(false, true)) {
-            try {
-                scriber.timer.schedule(() -> persist(false), 200, TimeUnit.MILLISECONDS);
-            } catch (RuntimeException e) {
-                // The Scriber is closing: what was not written is learnt again at the next catch-up.
-                scheduled.set(false);
-            }
-        }
     }
 
     /** Writes the position now, with the time, as when the client was last seen (when a session closes). */
     void flush() {
-        persist(true);
-    }
-
-    private void persist(boolean seen) {
-        scheduled.set(false);
-        synchronized (this) {
-            if (!seen && position() == stored) {
-                // A commit of the engine wrote it meanwhile.
-                return;
-            }
-        }
         // Through the engine, under its lock: stores (and the stores that wrap them) see one commit at a time, and
         // two writes of the position cannot land out of order.
         scriber.lock.lock();
@@ -107,9 +86,6 @@ final class Acknowledged {
             long now;
             synchronized (this) {
                 now = position();
-                if (now == stored && !seen) {
-                    return;
-                }
             }
             Txn tx = new Txn();
             tx.cursors().put(key, value(now));
@@ -122,12 +98,12 @@ final class Acknowledged {
         }
     }
 
-    /** Marks it as waiting for the next commit; false when it already waits. */
+    /** Marks it as waiting to be written; false when it already waits. */
     boolean queue() {
         return queued.compareAndSet(false, true);
     }
 
-    /** Taken from the Committer's queue. */
+    /** Taken from the queue of positions to write. */
     void dequeued() {
         queued.set(false);
     }

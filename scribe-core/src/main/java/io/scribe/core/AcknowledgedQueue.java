@@ -3,23 +3,76 @@ package io.scribe.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Acknowledged positions ({@link Acknowledged}) that moved and are not written yet: each goes with the next commit, so
- * that a busy peer writes them in its commits instead of a transaction of their own per client (the timer writes
- * one if no commit comes first). Thread-safe: positions move on reading threads, commits stage them under the lock.
+ * Acknowledged positions ({@link Acknowledged}) that moved and are not written yet: written together, in one commit of
+ * their own, {@link #DELAY_MILLIS} after the first of them moved. A peer serving many clients that answer each push
+ * thus writes their positions a few times a second, not with each of its commits (a change pushed to a thousand
+ * clients would otherwise carry a thousand positions in the commit of the next change, before it is relayed).
+ * Thread-safe: positions move on reading threads, the timer writes them under the engine lock.
  */
 final class AcknowledgedQueue {
+
+    private static final Logger log = LoggerFactory.getLogger(AcknowledgedQueue.class);
+
+    /** How long after a position moves it is written, with every other that moved meanwhile. */
+    static final long DELAY_MILLIS = 200;
 
     /** A position staged in a commit's cursors. */
     record Staged(Acknowledged acknowledged, long position) {}
 
+    private final Scriber scriber;
     private final ConcurrentLinkedQueue<Acknowledged> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
 
-    /** {@code a} moved: its position goes with the next commit, unless it waits already. */
+    AcknowledgedQueue(Scriber scriber) {
+        this.scriber = scriber;
+    }
+
+    /** {@code a} moved: its position is written shortly, unless it waits already. */
     void add(Acknowledged a) {
         if (a.queue()) {
             waiting.add(a);
+            if (scheduled.compareAndSet(false, true)) {
+                try {
+                    scriber.timer.schedule(this::write, DELAY_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (RuntimeException e) {
+                    // The Scriber is closing: its sessions write their clients' positions as they close.
+                    scheduled.set(false);
+                }
+            }
+        }
+    }
+
+    /** Writes every position waiting, in one commit; one the store refuses is tried again later. */
+    void write() {
+        scheduled.set(false);
+        if (waiting.isEmpty()) {
+            return;
+        }
+        // Through the engine, under its lock: stores see one commit at a time, and two writes of a position cannot
+        // land out of order.
+        scriber.lock.lock();
+        try {
+            Txn tx = new Txn();
+            List<Staged> staged = stage(tx, scriber.wallClock);
+            if (staged.isEmpty()) {
+                return;
+            }
+            try {
+                scriber.commit(tx);
+            } catch (RuntimeException e) {
+                log.debug("cannot store {} acknowledged positions: {}", staged.size(), e.toString());
+                notWritten(staged);
+                return;
+            }
+            written(staged);
+        } finally {
+            scriber.lock.unlock();
         }
     }
 
@@ -27,7 +80,7 @@ final class AcknowledgedQueue {
      * Adds the positions waiting to {@code tx}'s cursors, stamped with {@code clock}'s time; returns the ones added.
      * Caller holds the engine lock.
      */
-    List<Staged> stage(Txn tx, java.time.Clock clock) {
+    private List<Staged> stage(Txn tx, java.time.Clock clock) {
         if (waiting.isEmpty()) {
             return List.of();
         }
@@ -45,14 +98,14 @@ final class AcknowledgedQueue {
     }
 
     /** The commit that carried {@code staged} was stored. */
-    static void written(List<Staged> staged) {
+    private static void written(List<Staged> staged) {
         for (int i = 0; i < staged.size(); i++) {   // indexed: no iterator for the usual empty list
             staged.get(i).acknowledged().written(staged.get(i).position());
         }
     }
 
-    /** The commit that carried {@code staged} failed: they go with a later one. */
-    void notWritten(List<Staged> staged) {
+    /** The commit that carried {@code staged} failed: they are written later. */
+    private void notWritten(List<Staged> staged) {
         staged.forEach(st -> add(st.acknowledged()));
     }
 }

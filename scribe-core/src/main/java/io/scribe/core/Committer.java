@@ -26,6 +26,7 @@ final class Committer {
     Committer(Scriber scriber, int frameLimit) {
         this.scriber = scriber;
         this.frames = new FrameLimit(frameLimit);
+        this.acknowledged = new AcknowledgedQueue(scriber);
         this.putState = (key, state) -> scriber.live.states.put(key, state);
     }
 
@@ -203,16 +204,8 @@ final class Committer {
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
         } else {
-            List<AcknowledgedQueue.Staged> staged = acknowledged.stage(tx, scriber.wallClock);
             long started = System.nanoTime();
-            try {
-                stored = tx.writeTo(scriber.store);
-            } catch (RuntimeException e) {
-                // Written with a later commit.
-                acknowledged.notWritten(staged);
-                throw e;
-            }
-            AcknowledgedQueue.written(staged);
+            stored = tx.writeTo(scriber.store);
             scriber.sharedLog.noteOwnIds(stored);
             try {
                 CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
@@ -284,10 +277,10 @@ final class Committer {
         }
     }
 
-    /** Acknowledged positions that moved and are not written yet: each goes with the next commit. */
-    private final AcknowledgedQueue acknowledged = new AcknowledgedQueue();
+    /** Acknowledged positions that moved and are not written yet. */
+    private final AcknowledgedQueue acknowledged;
 
-    /** {@code a} moved: its position goes with the next commit (the timer writes it if none comes first). */
+    /** {@code a} moved: its position is written shortly, with the others that moved meanwhile. */
     void noteAcknowledged(Acknowledged a) {
         acknowledged.add(a);
     }
