@@ -61,16 +61,19 @@ final class Admission {
         return envelopeBound(s) + Json.sizeBound(s.data(), cap);
     }
 
-    /** An upper bound of the size of {@code s} without its data: id, type, klass, origin, clock and base. */
+    /**
+     * An upper bound of the size of {@code s} without its data: id, type, klass, origin, clock and base. Each char of
+     * a text counts six bytes (a control character is written as a six-character escape), as in {@link Json#sizeBound}.
+     */
     static long envelopeBound(Scribe s) {
-        long envelope = 160 + s.klass().length() * 3L + (s.origin() == null ? 0 : s.origin().length() * 3L)
-                + (s.id() == null ? 0 : s.id().length() * 3L) + s.base().size() * 48L;
+        long envelope = 160 + s.klass().length() * 6L + (s.origin() == null ? 0 : s.origin().length() * 6L)
+                + (s.id() == null ? 0 : s.id().length() * 6L) + s.base().size() * 48L;
         String only = onlyBaseKey(s);
         if (only != null) {
-            return envelope + only.length() * 3L;
+            return envelope + only.length() * 6L;
         }
         for (String k : s.base().keySet()) {
-            envelope += k.length() * 3L;
+            envelope += k.length() * 6L;
         }
         return envelope;
     }

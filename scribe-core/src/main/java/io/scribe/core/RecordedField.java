@@ -59,7 +59,7 @@ final class RecordedField extends AbstractList<Scribe> implements Txn.Entry, Ran
      * Admission#envelopeBound} plus {@link Json#sizeBound} of its data, the same sum without making the scribe.
      */
     long sizeBound(long cap) {
-        long envelope = 160 + cls.klass.length() * 3L + stamp.origin().length() * 3L + 48 + key[0].length() * 3L;
+        long envelope = 160 + cls.klass.length() * 6L + stamp.origin().length() * 6L + 48 + key[0].length() * 6L;
         long data = 2 + 1 + Json.sizeBound(id, cap) + 1 + 2 + 2 + 6L * key[0].length() + 2 + Json.sizeBound(value, cap);
         return envelope + data;
     }
