@@ -6,6 +6,7 @@ import io.scribe.core.internal.Json;
 import io.scribe.core.internal.HeldNode;
 import io.scribe.core.internal.OneBase;
 import io.scribe.core.internal.SmallStamps;
+import io.scribe.core.internal.UniformStamps;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.HashMap;
@@ -111,8 +112,14 @@ final class FlatUpdate {
         // Without key-merged fields, the new stamps are the held ones in two arrays (the names shared with them and
         // with the fields), frozen once the step is committed, instead of a map copied to be changed and again to
         // be kept; with them, or past SmallStamps.MAX stamps, a map.
-        Map<String, Stamp> stamps = keyed == null ? SmallStamps.copyOf(state.stamps(), held, tx) : null;
-        if (stamps == null) {
+        // One field written over a state whose other fields share one stamp (an object created, then that field set,
+        // however often): the new stamps are that stamp and the field's, no array of them (see UniformStamps).
+        UniformStamps uniform = keyed == null && changedCount == 1 && state.stamps() instanceof UniformStamps u
+                && u.over(held) && held.has(all[firstAt].name())
+                && (u.newerField() == null || u.newerField().equals(all[firstAt].name())) ? u : null;
+        Map<String, Stamp> stamps = uniform != null ? null
+                : keyed == null ? SmallStamps.copyOf(state.stamps(), held, tx) : null;
+        if (stamps == null && uniform == null) {
             stamps = new HashMap<>(state.stamps());
         }
         Map<String, Long> base = changedCount == 1 ? null : new HashMap<>();
@@ -145,6 +152,11 @@ final class FlatUpdate {
                 base.put(f, b);
             } else {
                 singleStamp = stamp;
+            }
+            if (uniform != null) {
+                fields.set(f, value);
+                stamps = UniformStamps.withNewer(fields, uniform.stamp(), f, stamp);
+                continue;
             }
             stamps.put(f, stamp);
             fields.set(f, value);

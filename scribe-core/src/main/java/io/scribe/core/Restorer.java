@@ -149,7 +149,15 @@ final class Restorer {
             if (one instanceof UniformStamps uniform) {
                 Stamp stamp = uniform.stamp();
                 Stamp kept = sharedOrigin(stamp, shared);
-                return kept == stamp && uniform.over(fields) ? uniform : UniformStamps.all(fields, kept);
+                String name = uniform.newerField();
+                if (name == null) {
+                    return kept == stamp && uniform.over(fields) ? uniform : UniformStamps.all(fields, kept);
+                }
+                // One field written since by another write (a store kept the engine's own map).
+                Stamp newer = uniform.get(name);
+                Stamp keptNewer = sharedOrigin(newer, shared);
+                return kept == stamp && keptNewer == newer && uniform.over(fields) ? uniform
+                        : UniformStamps.withNewer(fields, kept, name, keptNewer);
             }
         }
         Map.Entry<String, Stamp>[] out = new Map.Entry[stamps.size()];

@@ -66,7 +66,7 @@ public final class SmallStamps implements Map<String, Stamp> {
             return new SmallStamps(small.names, Arrays.copyOf(small.stamps, Math.max(small.size, 1)), small.size,
                     true, owner);
         }
-        if (from instanceof UniformStamps uniform && uniform.over(fields)) {
+        if (from instanceof UniformStamps uniform && uniform.newerField() == null && uniform.over(fields)) {
             String[] keys = HeldNode.sharedKeys(fields);
             Stamp[] copied = new Stamp[Math.max(n, 1)];
             Arrays.fill(copied, 0, n, uniform.stamp());

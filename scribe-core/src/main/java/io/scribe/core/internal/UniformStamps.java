@@ -15,9 +15,10 @@ import java.util.Set;
  * usual case): the same stamp for every field of the state's {@code fields}, as a map view of those fields' names,
  * instead of a map of its own (a table and an entry per field). Immutable, as long as {@code fields} is, which a held
  * state's fields are by convention ({@link io.scribe.core.spi.ObjectState}). A {@link Map} of its own rather than an
- * {@code AbstractMap}, whose cached views would cost a held state more than the stamps.
+ * {@code AbstractMap}, whose cached views would cost a held state more than the stamps. A state whose one field was
+ * written since by another write keeps that field's stamp beside the others' ({@link #withNewer}).
  */
-public final class UniformStamps implements Map<String, Stamp> {
+public class UniformStamps implements Map<String, Stamp> {
 
     private final ObjectNode fields;
     private final Stamp stamp;
@@ -25,6 +26,69 @@ public final class UniformStamps implements Map<String, Stamp> {
     private UniformStamps(ObjectNode fields, Stamp stamp) {
         this.fields = fields;
         this.stamp = stamp;
+    }
+
+    /**
+     * The stamps of a held state whose fields were all written by one write but one, written since by another (an
+     * object created, then one of its fields set, however many times): one field's stamp beside the stamp of the
+     * others, instead of an array of stamps that the next update of that field would copy again.
+     */
+    private static final class OneNewer extends UniformStamps {
+        private final String name;
+        private final Stamp newer;
+
+        OneNewer(ObjectNode fields, Stamp stamp, String name, Stamp newer) {
+            super(fields, stamp);
+            this.name = name;
+            this.newer = newer;
+        }
+
+        @Override
+        Stamp stampOf(String field) {
+            return name.equals(field) ? newer : super.stamp;
+        }
+
+        @Override
+        public String newerField() {
+            return name;
+        }
+
+        @Override
+        public boolean containsValue(Object value) {
+            return newer.equals(value) || (super.fields.size() > 1 && super.stamp.equals(value));
+        }
+
+        @Override
+        public Collection<Stamp> values() {
+            java.util.List<Stamp> values = new java.util.ArrayList<>(super.fields.size());
+            for (Iterator<String> it = super.fields.fieldNames(); it.hasNext(); ) {
+                values.add(stampOf(it.next()));
+            }
+            return values;
+        }
+    }
+
+    /**
+     * The stamps of {@code fields} when {@code name}, one of them, was written by {@code newer} and every other by
+     * {@code stamp}: the map a recorded update of that one field leaves when the state it updates had a {@link
+     * #stamp} for every field but {@code name}'s ({@link #newerField}).
+     */
+    public static UniformStamps withNewer(ObjectNode fields, Stamp stamp, String name, Stamp newer) {
+        if (!fields.has(name)) {
+            throw new IllegalArgumentException("no field " + name + " to stamp");
+        }
+        return new OneNewer(Objects.requireNonNull(fields, "fields"), Objects.requireNonNull(stamp, "stamp"), name,
+                Objects.requireNonNull(newer, "newer"));
+    }
+
+    /** The stamp of the field {@code field}, one of the state's {@code fields}. */
+    Stamp stampOf(String field) {
+        return stamp;
+    }
+
+    /** The one field whose stamp is not {@link #stamp()}, or null when every field has that stamp. */
+    public String newerField() {
+        return null;
     }
 
     /**
@@ -72,7 +136,7 @@ public final class UniformStamps implements Map<String, Stamp> {
         return fields == node;
     }
 
-    /** The one stamp of every field. */
+    /** The stamp of every field (but {@link #newerField}, when there is one). */
     public Stamp stamp() {
         return stamp;
     }
@@ -99,12 +163,12 @@ public final class UniformStamps implements Map<String, Stamp> {
 
     @Override
     public Stamp get(Object key) {
-        return containsKey(key) ? stamp : null;
+        return containsKey(key) ? stampOf((String) key) : null;
     }
 
     @Override
     public Stamp getOrDefault(Object key, Stamp defaultValue) {
-        return containsKey(key) ? stamp : defaultValue;
+        return containsKey(key) ? stampOf((String) key) : defaultValue;
     }
 
     @Override
@@ -171,7 +235,8 @@ public final class UniformStamps implements Map<String, Stamp> {
 
                     @Override
                     public Map.Entry<String, Stamp> next() {
-                        return Map.entry(names.next(), stamp);
+                        String name = names.next();
+                        return Map.entry(name, stampOf(name));
                     }
                 };
             }
@@ -182,7 +247,8 @@ public final class UniformStamps implements Map<String, Stamp> {
     public int hashCode() {
         int h = 0;
         for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
-            h += it.next().hashCode() ^ stamp.hashCode();
+            String name = it.next();
+            h += name.hashCode() ^ stampOf(name).hashCode();
         }
         return h;
     }
@@ -196,7 +262,8 @@ public final class UniformStamps implements Map<String, Stamp> {
             return false;
         }
         for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
-            if (!Objects.equals(other.get(it.next()), stamp)) {
+            String name = it.next();
+            if (!Objects.equals(other.get(name), stampOf(name))) {
                 return false;
             }
         }
@@ -207,7 +274,8 @@ public final class UniformStamps implements Map<String, Stamp> {
     public String toString() {
         StringBuilder b = new StringBuilder("{");
         for (Iterator<String> it = fields.fieldNames(); it.hasNext(); ) {
-            b.append(it.next()).append('=').append(stamp);
+            String name = it.next();
+            b.append(name).append('=').append(stampOf(name));
             if (it.hasNext()) {
                 b.append(", ");
             }
