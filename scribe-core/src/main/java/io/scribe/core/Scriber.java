@@ -352,23 +352,39 @@ public final class Scriber implements AutoCloseable {
         local.destroy(object);
     }
 
-    /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
+    /**
+     * The live object of class {@code type} or of a registered subclass of it with identity {@code id}, if this peer
+     * has one; an object of {@code type} itself first, then of its subclasses in the order they were registered.
+     *
+     * @throws IllegalArgumentException if neither {@code type} nor a subclass of it is registered
+     */
     public <T> Optional<T> find(Class<T> type, Object id) {
-        SyncedClass<?> c = classes.forType(type);
+        List<SyncedClass<?>> cs = classes.assignableTo(type);
+        String text = String.valueOf(id);
         lock.lock();
         try {
-            return Optional.ofNullable(type.cast(live.object(new Key(c.klass, String.valueOf(id)))));
+            for (int i = 0; i < cs.size(); i++) {
+                Object found = live.object(new Key(cs.get(i).klass, text));
+                if (found != null) {
+                    return Optional.of(type.cast(found));
+                }
+            }
+            return Optional.empty();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Every live object of class {@code type}, in no particular order. */
+    /**
+     * Every live object of class {@code type} and of its registered subclasses, in no particular order.
+     *
+     * @throws IllegalArgumentException if neither {@code type} nor a subclass of it is registered
+     */
     public <T> List<T> all(Class<T> type) {
-        SyncedClass<?> c = classes.forType(type);
+        List<SyncedClass<?>> cs = classes.assignableTo(type);
         lock.lock();
         try {
-            return live.all(c.klass, type);
+            return live.all(cs, type);
         } finally {
             lock.unlock();
         }
