@@ -550,16 +550,22 @@ public final class Scriber implements AutoCloseable {
      * under the engine lock, on the thread that committed it: for a local write, the writer's thread or that of
      * another writer whose group commit carried it (see {@link GroupCommit}). A listener must therefore not wait for
      * a lock a writer may hold while calling this Scriber, nor count on the writer's thread-local state; slow or
-     * blocking work belongs on an executor of its own.
+     * blocking work belongs on an executor of its own. The objects of the registered subclasses of {@code type} are
+     * heard too, as {@link #find} and {@link #all} reach them.
      *
      * @return a registration whose {@code close()} removes the listener
+     * @throws IllegalArgumentException if neither {@code type} nor a subclass of it is registered
      */
     public <T> Registration listen(Class<T> type, Change.Listener<? super T> listener) {
-        classes.forType(type);
+        List<SyncedClass<?>> cs = classes.assignableTo(type);
         Objects.requireNonNull(listener, "listener");
-        List<Change.Listener<?>> list = listeners.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
-        list.add(listener);
-        return () -> list.remove(listener);
+        List<List<Change.Listener<?>>> lists = new java.util.ArrayList<>(cs.size());
+        for (SyncedClass<?> c : cs) {
+            List<Change.Listener<?>> list = listeners.computeIfAbsent(c.type, t -> new CopyOnWriteArrayList<>());
+            list.add(listener);
+            lists.add(list);
+        }
+        return () -> lists.forEach(list -> list.remove(listener));
     }
 
     /** Removes what it registered. */

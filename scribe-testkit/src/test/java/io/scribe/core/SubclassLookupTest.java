@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.scribe.annotations.Synced;
 import io.scribe.core.spi.Store;
 import io.scribe.testkit.Network;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code find} and {@code all} by a base class reach the objects of its registered subclasses, on the peer that made
- * them and on the one that received them.
+ * {@code find}, {@code all} and {@code listen} by a base class reach the objects of its registered subclasses, on the
+ * peer that made them and on the one that received them.
  */
 class SubclassLookupTest {
 
@@ -97,6 +99,40 @@ class SubclassLookupTest {
         }
         assertThatThrownBy(() -> a.find(Runnable.class, "x")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not registered");
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void aListenerOfABaseClassHearsTheChangesOfItsSubclassesOnBothPeers() {
+        Network net = new Network(new Random(2));
+        Scriber a = peer("a");
+        Scriber b = peer("b");
+        net.link(a, b);
+        List<String> heardOnA = new CopyOnWriteArrayList<>();
+        List<String> heardOnB = new CopyOnWriteArrayList<>();
+        List<String> circlesOnB = new CopyOnWriteArrayList<>();
+        a.listen(Shape.class, ch -> heardOnA.add(ch.type() + " " + ch.object().id));
+        Scriber.Registration onB = b.listen(Shape.class, ch -> heardOnB.add(ch.type() + " " + ch.object().id));
+        b.listen(Circle.class, ch -> circlesOnB.add(ch.object().id));
+        List<String> animals = new CopyOnWriteArrayList<>();
+        b.listen(Animal.class, ch -> animals.add(ch.object().id));
+        a.create(new Shape("s1", "red"));
+        Circle c = a.create(new Circle("c1", "blue", 2));
+        a.create(new Dog("d1"));
+        net.settle();
+        c.radius = 3;
+        a.save(c);
+        net.settle();
+        assertThat(heardOnA).containsExactly("CREATE s1", "CREATE c1", "UPDATE c1");   // was s1 alone
+        assertThat(heardOnB).containsExactly("CREATE s1", "CREATE c1", "UPDATE c1");
+        assertThat(circlesOnB).containsExactly("c1", "c1");
+        assertThat(animals).containsExactly("d1");                                    // was "not registered"
+        onB.close();
+        a.destroy(c);
+        net.settle();
+        assertThat(heardOnB).hasSize(3);
+        assertThat(circlesOnB).hasSize(3);
         a.close();
         b.close();
     }
