@@ -120,6 +120,31 @@ class FrameLimitMismatchTest {
         assertThat(drops()).isZero();
     }
 
+    @Test
+    void aServerSendsAClientWithSmallerFramesNothingLargerAndWhatFollowsArrives() throws Exception {
+        List<ScribeException> hubErrors = new CopyOnWriteArrayList<>();
+        Scriber big = Scriber.builder().clientId("hub").store(Store.inMemory()).register(SyncroWireTest.Test1.class)
+                .requestTimeout(Duration.ofSeconds(5)).onError(hubErrors::add).build();
+        open.add(big);
+        ScribeServer bigServer = ScribeServer.builder(big).tcp(0).start();   // 16 MiB frames
+        open.add(0, bigServer);
+        Scriber small = Scriber.builder().clientId("small").store(Store.inMemory())
+                .register(SyncroWireTest.Test1.class).requestTimeout(Duration.ofSeconds(5)).build();
+        open.add(small);
+        big.create(test("before", "h".repeat(SERVER_FRAME + 10)));         // in the log before the client came
+        ScribeClient c = ScribeClient.tcp(small, "127.0.0.1", bigServer.tcpAddress().getPort())
+                .wire(Wire.scribe().withMaxFrameBytes(SERVER_FRAME)).onStatus(statuses::add).start();
+        open.add(0, c);
+        c.awaitSession(Duration.ofSeconds(10));
+        big.create(test("online", "h".repeat(SERVER_FRAME + 10)));
+        big.create(test("after", "small"));
+        await(() -> small.find(SyncroWireTest.Test1.class, "after").isPresent());   // never arrived
+        assertThat(small.find(SyncroWireTest.Test1.class, "before")).isEmpty();
+        assertThat(small.find(SyncroWireTest.Test1.class, "online")).isEmpty();
+        assertThat(hubErrors).anySatisfy(e -> assertThat(e).hasMessageContaining("to small"));
+        assertThat(drops()).isZero();
+    }
+
     private static void await(BooleanSupplier condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
