@@ -147,7 +147,7 @@ final class CatchUp {
             // The pushes that follow the last page may come without request ids: this peer acknowledges them
             // cumulatively (see Intake#answer), and takes several in one add_scribes (see Intake#addScribes).
             sync.put("limit", scriber.pageSize).put("acks", "cumulative")
-                    .put("batches", Intake.batchBytes(scriber, session));
+                    .put("batches", Intake.batchBytes(scriber, session)).put("frame", session.wire().maxFrameBytes());
             if (!session.isTrustedRelay()) {
                 // Its scribes of other origins (those it was relayed, by this peer among others) would be refused
                 // with 403 one by one: the peer leaves them out of its pages.

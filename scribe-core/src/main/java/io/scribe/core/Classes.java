@@ -1,11 +1,13 @@
 package io.scribe.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The classes registered with one Scriber, by wire name and by Java type, and the resolver of each. Immutable once
@@ -17,6 +19,8 @@ final class Classes {
     private final Map<String, SyncedClass<?>> byKlass;
     private final Map<Class<?>, SyncedClass<?>> byType;
     private final Map<String, Resolver> resolvers;
+    /** Of each type {@link #assignableTo} was asked about, the registered classes it answered. */
+    private final Map<Class<?>, List<SyncedClass<?>>> assignable = new ConcurrentHashMap<>();
 
     /**
      * Registers {@code classes} for the peer {@code guid}, their values converted by {@code mapper}.
@@ -66,6 +70,36 @@ final class Classes {
     SyncedClass<?> of(Object object) {
         Objects.requireNonNull(object, "object");
         return forType(object.getClass());
+    }
+
+    /**
+     * The registered classes whose objects are instances of {@code type}: {@code type} itself first when it is
+     * registered, then its registered subclasses in the order they were registered.
+     *
+     * @throws IllegalArgumentException if there is none
+     */
+    List<SyncedClass<?>> assignableTo(Class<?> type) {
+        List<SyncedClass<?>> found = assignable.get(type);
+        if (found != null) {
+            return found;
+        }
+        List<SyncedClass<?>> all = new ArrayList<>();
+        SyncedClass<?> exact = byType.get(type);
+        if (exact != null) {
+            all.add(exact);
+        }
+        for (SyncedClass<?> c : byKlass.values()) {
+            if (c != exact && type.isAssignableFrom(c.type)) {
+                all.add(c);
+            }
+        }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("class not registered with scriber " + guid + ", nor any subclass: "
+                    + type.getName());
+        }
+        found = List.copyOf(all);
+        assignable.put(type, found);
+        return found;
     }
 
     /**

@@ -26,6 +26,16 @@ final class FrameLimit {
         }
     }
 
+    /**
+     * The peer this one relays through reads frames of at most {@code bytes}: scribes recorded from now on must fit
+     * them, and so must scribes received.
+     */
+    void note(int bytes) {
+        synchronized (this) {
+            limit = Math.min(limit, bytes);
+        }
+    }
+
     /** The largest frame every wire this peer speaks or serves can carry. */
     int limit() {
         return limit;

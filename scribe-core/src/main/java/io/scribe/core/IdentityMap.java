@@ -5,9 +5,11 @@ import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A Scriber's identity map: the state it holds of every object (live or tombstone), the live object of each identity
@@ -133,11 +135,16 @@ final class IdentityMap {
         return gone;
     }
 
-    /** Every live object of the class with wire name {@code klass}, cast to {@code type}. */
-    <T> List<T> all(String klass, Class<T> type) {
+    /** Every live object of {@code classes}, cast to {@code type}. */
+    <T> List<T> all(List<SyncedClass<?>> classes, Class<T> type) {
         List<T> result = new ArrayList<>();
+        String only = classes.size() == 1 ? classes.get(0).klass : null;
+        Set<String> klasses = only != null ? null : new HashSet<>();
+        if (klasses != null) {
+            classes.forEach(c -> klasses.add(c.klass));
+        }
         slots.forEach((key, slot) -> {
-            if (slot.object != null && key.klass().equals(klass)) {
+            if (slot.object != null && (only != null ? key.klass().equals(only) : klasses.contains(key.klass()))) {
                 result.add(type.cast(slot.object));
             }
         });

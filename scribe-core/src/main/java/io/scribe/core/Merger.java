@@ -217,6 +217,8 @@ final class Merger {
             stamps.put(name, plainStamps[k]);
             fields.set(name, plainJson[k]);
         }
+        // Fields of another version of the class: kept in the state and relayed, never set on the object.
+        boolean keptUnknown = values.unknown && UnknownFields.merge(c, raw, fields, stamps, s, resolver, history, tx);
         if (corrected != null) {
             correct(c, key, state, fields, stamps, corrected, taken == 0, inPlace, tx);
         }
@@ -228,7 +230,14 @@ final class Merger {
             tx.conflict(new Conflict(c.klass, key.id(), object, s, oursLost, theirsKept, s.origin(), scriber.guid));
         }
         if (taken == 0) {
-            return corrected != null ? Played.APPLIED : Played.NOOP;
+            if (!keptUnknown) {
+                return corrected != null ? Played.APPLIED : Played.NOOP;
+            }
+            if (!inPlace) {
+                tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
+            }
+            tx.entries.add(new Txn.Entry(s, source, c, object));
+            return Played.APPLIED;
         }
         if (!inPlace) {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
@@ -290,6 +299,8 @@ final class Merger {
         final FieldModel[] fields;
         final Object[] values;
         int size;
+        /** Whether the scribe carries a field the class has not. */
+        boolean unknown;
 
         Values(int capacity) {
             fields = new FieldModel[capacity];
@@ -316,7 +327,7 @@ final class Merger {
      * Whether an incoming write replaces the current one. A write from a Syncro peer's history ({@code history}:
      * stamped by its place in it) replaces only what the same history wrote before it: it fills in, it never overrides.
      */
-    private static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, boolean history, Txn tx) {
+    static boolean replaces(Resolver resolver, Stamp current, Stamp incoming, boolean history, Txn tx) {
         if (history) {
             return current.origin().equals(incoming.origin()) && current.clock() <= tx.historyClock
                     && current.clock() < incoming.clock();

@@ -51,12 +51,15 @@ final class Outbox {
     final PendingRequests pending;
     // The largest add_scribes the peer takes, in bytes (its sync said so); 0: one add_scribe per push.
     private volatile int batchBytes;
+    // The largest frame sent: this wire's, or less when the peer's sync said it takes less (see peerTakesFrames).
+    private volatile int frameLimit;
 
     Outbox(Session session, io.scribe.core.spi.Connection connection, Wire wire) {
         this.session = session;
         this.scriber = session.scriber();
         this.connection = connection;
         this.wire = wire;
+        this.frameLimit = wire.maxFrameBytes();
         this.messageOriented = connection.messageOriented();
         this.pending = new PendingRequests(session);
     }
@@ -101,7 +104,22 @@ final class Outbox {
      * stays the message shared by every session.
      */
     void peerTakesBatches(int bytes) {
-        batchBytes = Math.max(0, Math.min(bytes, wire.maxFrameBytes()));
+        batchBytes = Math.max(0, Math.min(bytes, frameLimit));
+    }
+
+    /**
+     * The peer said, in its {@code sync}, that it reads frames of at most {@code bytes}: nothing larger is sent to it
+     * (a push is not sent, a catch-up page and a snapshot page are kept to it), rather than have it close the
+     * connection, again at every reconnect.
+     */
+    void peerTakesFrames(int bytes) {
+        frameLimit = Math.max(1, Math.min(bytes, frameLimit));
+        batchBytes = Math.min(batchBytes, frameLimit);
+    }
+
+    /** The largest frame sent to the peer. */
+    int frameLimit() {
+        return frameLimit;
     }
 
     /**
@@ -112,7 +130,7 @@ final class Outbox {
      */
     int pushShared(EncodedScribe scribe) {
         int size = scribe.push().length;
-        if (size > wire.maxFrameBytes()) {
+        if (size > frameLimit) {
             return -size;
         }
         if (session.isOpen()) {
@@ -148,7 +166,7 @@ final class Outbox {
         int size;
         if (connection.messageOriented()) {
             String text = "{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":" + scribe.text() + "}";
-            size = Json.utf8Over(text, wire.maxFrameBytes()) ? (int) Json.utf8Length(text) : 0;
+            size = Json.utf8Over(text, frameLimit) ? (int) Json.utf8Length(text) : 0;
             payload = text;
         } else {
             byte[] head = ("{\"type\":\"add_scribe\",\"id\":" + id + ",\"scribe\":")
@@ -158,11 +176,11 @@ final class Outbox {
             System.arraycopy(body, 0, json, head.length, body.length);
             json[json.length - 1] = '}';
             size = json.length;
-            payload = size > wire.maxFrameBytes() ? null : wire.frame(json);
+            payload = size > frameLimit ? null : wire.frame(json);
         }
-        if (size > wire.maxFrameBytes()) {
+        if (size > frameLimit) {
             future.completeExceptionally(new ScribeException(ScribeException.TOO_LARGE, "message of " + size
-                    + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent"));
+                    + " bytes to " + peer() + " exceeds the maximum of " + frameLimit + "; not sent"));
             return future;
         }
         pending.await(id, pending.waiting(future, null));
@@ -182,14 +200,14 @@ final class Outbox {
         Object payload;
         if (connection.messageOriented()) {
             String text = Json.text(message);
-            if (Json.utf8Over(text, wire.maxFrameBytes())) {
+            if (Json.utf8Over(text, frameLimit)) {
                 tooLargeToSend(message, (int) Math.min(Integer.MAX_VALUE, Json.utf8Length(text)));
                 return;
             }
             payload = text;
         } else {
             byte[] json = Json.bytes(message);
-            if (json.length > wire.maxFrameBytes()) {
+            if (json.length > frameLimit) {
                 tooLargeToSend(message, json.length);
                 return;
             }
@@ -207,7 +225,7 @@ final class Outbox {
         if (!session.isOpen()) {
             return;
         }
-        if (json.length > wire.maxFrameBytes()) {
+        if (json.length > frameLimit) {
             tooLargeToSend(envelope, json.length);
             return;
         }
@@ -223,7 +241,7 @@ final class Outbox {
 
     private void tooLargeToSend(ObjectNode message, int size) {
         ScribeException e = new ScribeException(ScribeException.TOO_LARGE, "message of " + size
-                + " bytes to " + peer() + " exceeds the maximum of " + wire.maxFrameBytes() + "; not sent");
+                + " bytes to " + peer() + " exceeds the maximum of " + frameLimit + "; not sent");
         JsonNode id = message.get("id");
         String type = message.path("type").asText();
         boolean answer = "response".equals(type) || "error".equals(type);

@@ -58,7 +58,7 @@ final class PageAnswer {
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
         // its own is sent. Each scribe is encoded once, and the answer put together from those bytes.
         response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
-        Page page = new Page(after, limit, session.wire().maxFrameBytes() - (long) Json.bytes(response).length
+        Page page = new Page(after, limit, session.outbox.frameLimit() - (long) Json.bytes(response).length
                 - RESULT_KEY.length - 2, message.path("relayed").asBoolean(true));
         response.remove("more");
         response.remove("cursor");
@@ -148,7 +148,7 @@ final class PageAnswer {
             about.put("stored", scriber.store.cursor(session.client().id()).orElse(""));
         }
         long envelope = Json.bytes(response).length + ",\"cursor\":\"\"".length();
-        long budget = session.wire().maxFrameBytes() - envelope;
+        long budget = session.outbox.frameLimit() - envelope;
         String clientId = session.client().id();
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
         scriber.lock.lock();

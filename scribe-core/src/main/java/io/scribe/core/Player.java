@@ -312,8 +312,9 @@ final class Player {
     }
 
     /**
-     * Converts the synced fields present in {@code data}; keys that are not synced fields are ignored, and so is
-     * {@code left} (converted all the same, so that a value that does not fit is refused).
+     * Converts the synced fields present in {@code data}; keys that are not synced fields are only noted (the merge
+     * keeps them in the state), and {@code left} is left out (converted all the same, so that a value that does not
+     * fit is refused).
      */
     private static Merger.Values convert(SyncedClass<?> c, ObjectNode data, FieldModel left) {
         Merger.Values values = new Merger.Values(Math.min(data.size(), c.fieldArray.length));
@@ -325,6 +326,8 @@ final class Player {
                 if (f != left) {
                     values.add(f, value);
                 }
+            } else {
+                values.unknown = true;
             }
         }
         return values;

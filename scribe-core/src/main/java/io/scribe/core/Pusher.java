@@ -264,7 +264,7 @@ final class Pusher {
         }
         unanswered.takeBack(position);
         failed(position, new ScribeException(ScribeException.TOO_LARGE, "message of " + (-size) + " bytes to "
-                + session.client().id() + " exceeds the maximum of " + session.wire().maxFrameBytes() + "; not sent"));
+                + session.client().id() + " exceeds the maximum of " + session.outbox.frameLimit() + "; not sent"));
     }
 
     // Pushes to a peer that acknowledges cumulatively, in log order, until answered.

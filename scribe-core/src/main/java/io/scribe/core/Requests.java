@@ -39,9 +39,19 @@ final class Requests {
      * tells what it holds), and one that asks from the start while this peer holds a cursor in its log started
      * afresh: its log is read again first. A Scribe peer whose {@code sync} says {@code acks: "cumulative"} is
      * pushed to without request ids from then on (see {@link Pusher#peerAcksCumulative}), several in one message
-     * when it also says how large a batch it takes ({@code batches}, see {@link Outbox#peerTakesBatches}).
+     * when it also says how large a batch it takes ({@code batches}, see {@link Outbox#peerTakesBatches}). A Scribe
+     * peer that says how large a frame it reads ({@code frame}) is sent none larger ({@link Outbox#peerTakesFrames});
+     * when it is the peer this one relays through, local writes are held to it too.
      */
     void sync(JsonNode id, JsonNode message) {
+        JsonNode frame = message.get("frame");
+        if (syncro == null && frame != null && frame.canConvertToInt() && frame.asInt() > 0) {
+            session.outbox.peerTakesFrames(frame.asInt());
+            if (session.isTrustedRelay()) {
+                // The peer this one relays through (its server): what it cannot read could reach no other peer.
+                scriber.committer.frames.note(frame.asInt());
+            }
+        }
         if (syncro == null && "cumulative".equals(message.path("acks").asText())) {
             session.pusher.peerAcksCumulative();
             JsonNode batches = message.get("batches");

@@ -352,23 +352,39 @@ public final class Scriber implements AutoCloseable {
         local.destroy(object);
     }
 
-    /** The live object of class {@code type} with identity {@code id}, if this peer has it. */
+    /**
+     * The live object of class {@code type} or of a registered subclass of it with identity {@code id}, if this peer
+     * has one; an object of {@code type} itself first, then of its subclasses in the order they were registered.
+     *
+     * @throws IllegalArgumentException if neither {@code type} nor a subclass of it is registered
+     */
     public <T> Optional<T> find(Class<T> type, Object id) {
-        SyncedClass<?> c = classes.forType(type);
+        List<SyncedClass<?>> cs = classes.assignableTo(type);
+        String text = String.valueOf(id);
         lock.lock();
         try {
-            return Optional.ofNullable(type.cast(live.object(new Key(c.klass, String.valueOf(id)))));
+            for (int i = 0; i < cs.size(); i++) {
+                Object found = live.object(new Key(cs.get(i).klass, text));
+                if (found != null) {
+                    return Optional.of(type.cast(found));
+                }
+            }
+            return Optional.empty();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Every live object of class {@code type}, in no particular order. */
+    /**
+     * Every live object of class {@code type} and of its registered subclasses, in no particular order.
+     *
+     * @throws IllegalArgumentException if neither {@code type} nor a subclass of it is registered
+     */
     public <T> List<T> all(Class<T> type) {
-        SyncedClass<?> c = classes.forType(type);
+        List<SyncedClass<?>> cs = classes.assignableTo(type);
         lock.lock();
         try {
-            return live.all(c.klass, type);
+            return live.all(cs, type);
         } finally {
             lock.unlock();
         }
@@ -534,16 +550,22 @@ public final class Scriber implements AutoCloseable {
      * under the engine lock, on the thread that committed it: for a local write, the writer's thread or that of
      * another writer whose group commit carried it (see {@link GroupCommit}). A listener must therefore not wait for
      * a lock a writer may hold while calling this Scriber, nor count on the writer's thread-local state; slow or
-     * blocking work belongs on an executor of its own.
+     * blocking work belongs on an executor of its own. The objects of the registered subclasses of {@code type} are
+     * heard too, as {@link #find} and {@link #all} reach them.
      *
      * @return a registration whose {@code close()} removes the listener
+     * @throws IllegalArgumentException if neither {@code type} nor a subclass of it is registered
      */
     public <T> Registration listen(Class<T> type, Change.Listener<? super T> listener) {
-        classes.forType(type);
+        List<SyncedClass<?>> cs = classes.assignableTo(type);
         Objects.requireNonNull(listener, "listener");
-        List<Change.Listener<?>> list = listeners.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>());
-        list.add(listener);
-        return () -> list.remove(listener);
+        List<List<Change.Listener<?>>> lists = new java.util.ArrayList<>(cs.size());
+        for (SyncedClass<?> c : cs) {
+            List<Change.Listener<?>> list = listeners.computeIfAbsent(c.type, t -> new CopyOnWriteArrayList<>());
+            list.add(listener);
+            lists.add(list);
+        }
+        return () -> lists.forEach(list -> list.remove(listener));
     }
 
     /** Removes what it registered. */
