@@ -236,7 +236,7 @@ final class Merger {
             if (!inPlace) {
                 tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
             }
-            tx.entries.add(new Txn.Entry(s, source, c, object));
+            tx.entries.add(new Txn.Scribed(s, source, c, object));
             return Played.APPLIED;
         }
         if (!inPlace) {
