@@ -33,8 +33,14 @@ final class AcknowledgedQueue {
         this.scriber = scriber;
     }
 
-    /** {@code a} moved: its position is written shortly, unless it waits already. */
+    /**
+     * {@code a} moved: its position is written shortly, unless it waits already. Once the Scriber is closed nothing is
+     * queued (its sessions wrote their clients' positions as they closed, and {@link #close} what waited).
+     */
     void add(Acknowledged a) {
+        if (scriber.closed) {
+            return;
+        }
         if (a.queue()) {
             waiting.add(a);
             if (scheduled.compareAndSet(false, true)) {
@@ -48,7 +54,18 @@ final class AcknowledgedQueue {
         }
     }
 
-    /** Writes every position waiting, in one commit; one the store refuses is tried again later. */
+    /**
+     * The Scriber closes, its sessions closed: writes what waits now, while the store is open, rather than leave it to
+     * a timer that may outlive the Scriber (one given to its builder); nothing is tried again after.
+     */
+    void close() {
+        write();
+    }
+
+    /**
+     * Writes every position waiting, in one commit; one the store refuses is tried again later, unless the Scriber is
+     * closed.
+     */
     void write() {
         scheduled.set(false);
         if (waiting.isEmpty()) {

@@ -285,6 +285,11 @@ final class Committer {
         acknowledged.add(a);
     }
 
+    /** The Scriber closes: the positions waiting are written now (see {@link AcknowledgedQueue#close}). */
+    void closeAcknowledged() {
+        acknowledged.close();
+    }
+
     /**
      * The form a state is held in memory, beside its object, for as long as the object lives: its fields in a
      * {@link io.scribe.core.internal.SmallMap} (the same values, not copies), and its stamps, when one write stamped

@@ -643,8 +643,8 @@ public final class Scriber implements AutoCloseable {
     }
 
     /**
-     * Disconnects every session, after sending each the ack it holds back (see {@link Builder#ackDelay}), and stops the
-     * timer this Scriber created. A store given to the builder as an object
+     * Disconnects every session, after sending each the ack it holds back (see {@link Builder#ackDelay}), writes the
+     * acknowledged positions that wait to be written, and stops the timer this Scriber created. A store given to the builder as an object
      * is the caller's and stays open; a store the builder opened from a URL ({@link Builder#store(String)}) is this
      * Scriber's and is closed last.
      */
@@ -659,6 +659,11 @@ public final class Scriber implements AutoCloseable {
                 log.debug("session {}: held ack not sent at close", s.client().id(), e);
             }
             s.disconnect();
+        }
+        try {
+            committer.closeAcknowledged();
+        } catch (RuntimeException e) {
+            log.debug("acknowledged positions not written at close", e);
         }
         sweeper.cancel(false);
         compactor.cancel();

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,6 +77,46 @@ class AcknowledgedWriteTest {
             assertThat(acks.stream().mapToLong(Commits::positions).max().orElse(0)).isGreaterThan(1);
         } finally {
             peers.forEach(Scriber::close);
+        }
+    }
+
+    /** A store its owner closes: every commit after that is refused, and counted. */
+    static final class Closing extends ForwardingStore {
+        volatile boolean closed;
+        final AtomicInteger refused = new AtomicInteger();
+
+        Closing() {
+            super(Store.inMemory());
+        }
+
+        @Override
+        public List<Scribe> commit(Commit commit) {
+            if (closed) {
+                refused.incrementAndGet();
+                throw new IllegalStateException("store closed");
+            }
+            return super.commit(commit);
+        }
+    }
+
+    @Test
+    void aPositionWaitingWhenTheScriberClosesIsWrittenThenNothingMoreReachesTheStore() throws InterruptedException {
+        // A timer the application shares: closing the Scriber does not stop it.
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        Closing store = new Closing();
+        try {
+            Scriber hub = Scriber.builder().clientId("hub").store(store).timer(timer).register(Task.class).build();
+            hub.clients.get("c1").acknowledged.advance(3);
+            hub.close();
+            store.closed = true;   // the application closes its store after the Scriber
+
+            // Written as the Scriber closed, not left to a timer that runs after the store is gone.
+            assertThat(store.cursor(Acknowledged.KEY_PREFIX + "c1")).get().asString().startsWith("3;");
+            Thread.sleep(5 * AcknowledgedQueue.DELAY_MILLIS);
+            // A closed Scriber tries no commit (it used to retry every 200 ms for as long as the timer lived).
+            assertThat(store.refused).hasValue(0);
+        } finally {
+            timer.shutdownNow();
         }
     }
 }
