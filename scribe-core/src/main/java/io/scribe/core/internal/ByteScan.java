@@ -6,7 +6,9 @@ package io.scribe.core.internal;
  */
 abstract class ByteScan {
 
-    static final int MAX_DEPTH = 1000;
+    // Below the parser's own limit of nesting (1,000 in Jackson), counting the levels around what is skipped: anything
+    // deeper is left to the parser.
+    static final int MAX_DEPTH = 500;
 
     byte[] b;
     int end;

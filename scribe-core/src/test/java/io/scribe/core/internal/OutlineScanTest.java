@@ -92,6 +92,14 @@ class OutlineScanTest {
         for (int i : new int[] {8, 9, 10, 11, 12, 15}) {
             assertThat(scan.outline(STORED.get(i).getBytes(UTF_8), 3)).as(STORED.get(i)).isNull();
         }
+        // Nesting deeper than the scan goes: the parser, with its own limit, reads it or refuses it.
+        String deep = "{\"klass\":\"K\",\"type\":\"update\",\"data\":[\"i\"," + "[".repeat(600) + "]".repeat(600)
+                + "]}";
+        assertThat(scan.outline(deep.getBytes(UTF_8), 3)).isNull();
+        String nested = "{\"klass\":\"K\",\"type\":\"update\",\"data\":[\"i\"," + "[".repeat(100) + "]".repeat(100)
+                + "]}";
+        assertThat(scan.outline(nested.getBytes(UTF_8), 3))
+                .isEqualTo(StoredScribes.parsedOutline(new StoredScribe(3, nested.getBytes(UTF_8)))).isNotNull();
     }
 
     @Test
