@@ -29,6 +29,15 @@ final class Admission {
      * @throws ScribeException 413 when it is larger than a frame can carry, or what the store refuses
      */
     static void check(Scriber scriber, Session source, Scribe scribe, long frameBytes) {
+        check(scriber, source, scribe, frameBytes, 0);
+    }
+
+    /**
+     * {@link #check(Scriber, Session, Scribe, long)}, knowing that the scribe's data takes at most {@code dataBound}
+     * bytes encoded (0: unknown; see {@link io.scribe.core.internal.SyncPage#dataBound}): then its data is not walked
+     * to bound its size.
+     */
+    static void check(Scriber scriber, Session source, Scribe scribe, long frameBytes, long dataBound) {
         if (source == null) {
             return;
         }
@@ -38,7 +47,7 @@ final class Admission {
         // An upper bound of its size is enough when it is small: the frame that carried it, or one computed
         // without writing. A larger scribe is measured exactly, so that neither the frame limit nor a store's own
         // (Store#check) refuses it for a bound above its real size.
-        long size = sizeBound(scribe, limit);
+        long size = dataBound > 0 ? envelopeBound(scribe) + dataBound : sizeBound(scribe, limit);
         if (frameBytes > 0) {
             // Both are upper bounds: the smaller serves (one scribe of a large batch is bounded by its own).
             size = Math.min(size, frameBytes);

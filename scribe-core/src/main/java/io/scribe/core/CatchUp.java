@@ -240,7 +240,7 @@ final class CatchUp {
             }
             Txn tx = new Txn();
             tx.history = session.syncro != null && (from == null || from.isEmpty());
-            cursor = playInto(result, from, tx, clockless, clocked);
+            cursor = playInto(result, from, tx, clockless, clocked, page.dataBound());
             JsonNode explicit = response.get("cursor");
             if (explicit != null && !explicit.isNull()) {
                 cursor = explicit.asText();
@@ -318,18 +318,22 @@ final class CatchUp {
      * scribe is refused); returns the cursor after them. Refused scribes are reported and passed.
      */
     String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless) {
-        return playInto(scribes, cursor, tx, clockless, null);
+        return playInto(scribes, cursor, tx, clockless, null, 0);
     }
 
-    /** {@link #playInto(List, String, Txn, List)}, collecting a Syncro peer's scribes with clocks in {@code clocked}. */
-    private String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless, List<Scribe> clocked) {
+    /**
+     * {@link #playInto(List, String, Txn, List)}, collecting a Syncro peer's scribes with clocks in {@code clocked},
+     * each scribe's data bounded by {@code dataBound} bytes (0: unknown; see {@link SyncPage#dataBound}).
+     */
+    private String playInto(List<?> scribes, String cursor, Txn tx, List<Scribe> clockless, List<Scribe> clocked,
+            long dataBound) {
         for (int i = 0; i < scribes.size(); i++) {
             Object item = scribes.get(i);
             Scribe scribe = null;
             try {
                 scribe = session.intake.credited(item instanceof Scribe read ? read : Json.scribe((JsonNode) item));
                 session.intake.checkOrigin(scribe);
-                Admission.check(scriber, session, scribe, 0);
+                Admission.check(scriber, session, scribe, 0, dataBound);
                 scriber.player.play(scribe, session.client(), session, tx);
                 if (clockless != null && session.syncro != null && scribe.clock() == 0) {
                     clockless.add(scribe);

@@ -47,10 +47,27 @@ final class Classes {
         this.resolvers = r;
     }
 
-    /** The class with wire name {@code klass}, or null when none is registered. */
+    /**
+     * The class with wire name {@code klass}, or null when none is registered. The last one found is kept with the
+     * string it was asked by: the scribes of a page read in a run share one string per class (see
+     * {@code StoredScribes#outlines}, {@code SyncPage}), so most asks are one comparison of references.
+     */
     SyncedClass<?> byKlass(String klass) {
-        return byKlass.get(klass);
+        Found found = last;
+        if (found != null && found.klass == klass) {
+            return found.c;
+        }
+        SyncedClass<?> c = byKlass.get(klass);
+        if (c != null) {
+            last = new Found(klass, c);
+        }
+        return c;
     }
+
+    /** One answer of {@link #byKlass}, published whole to the threads that ask (the map never changes). */
+    private record Found(String klass, SyncedClass<?> c) {}
+
+    private volatile Found last;
 
     /** The class registered for exactly {@code type}, or null. */
     SyncedClass<?> byType(Class<?> type) {

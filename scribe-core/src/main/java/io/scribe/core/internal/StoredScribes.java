@@ -27,72 +27,46 @@ public final class StoredScribes {
      * For each of {@code stored}, in order, a scribe that holds what deciding who may see it needs: its id, klass,
      * type, origin and clock, and of its data only what names its object (a create's scalar members, the first element
      * of an update's or a destroy's array). Its base is empty and the rest of its data left out: it is not the
-     * scribe, only its outline. One parser reads all of them. A stored scribe that cannot be outlined so (it holds an
+     * scribe, only its outline. Read from the bytes without a parser ({@link OutlineScan}) where that is sure, else
+     * by a parser. A stored scribe that cannot be outlined so (it holds an
      * {@code id} member, or is not in the shape a store writes) is decoded in full, and encoded again for sending.
      *
      * @throws ScribeException (400) naming the first stored scribe that is not a scribe, as decoding it would
      */
     public static Outlined outlines(List<StoredScribe> stored) {
         List<Scribe> out = new ArrayList<>(stored.size());
-        if (stored.isEmpty()) {
-            return new Outlined(out, stored);
-        }
-        int size = stored.size() - 1;
-        for (StoredScribe s : stored) {
-            size += s.json().length;
-        }
-        byte[] all = new byte[size];
-        int at = 0;
-        for (StoredScribe s : stored) {
-            if (at > 0) {
-                all[at++] = ' ';
+        List<StoredScribe> sendable = null;
+        OutlineScan scan = new OutlineScan();
+        for (int i = 0; i < stored.size(); i++) {
+            StoredScribe s = stored.get(i);
+            Scribe outline = scan.outline(s.json(), s.id());
+            if (outline == null) {
+                // Not what the scan reads for sure: the parser reads it, for its outline, or decodes it.
+                outline = parsedOutline(s);
             }
-            System.arraycopy(s.json(), 0, all, at, s.json().length);
-            at += s.json().length;
-        }
-        try (JsonParser p = Json.READER.createParser(all, 0, all.length)) {
-            long end = 0;
-            for (StoredScribe s : stored) {
-                end += (end > 0 ? 1 : 0) + s.json().length;
-                Scribe outline = p.nextToken() == JsonToken.START_OBJECT ? outline(p, s.id()) : null;
-                if (outline == null || p.currentLocation().getByteOffset() != end) {
-                    // Not what a store writes: read each one on its own, for its outline or for the error decoding it
-                    // gives.
-                    return outlinesOneByOne(stored);
+            if (outline == null) {
+                Scribe decoded = decode(s);
+                outline = decoded;
+                if (sendable == null) {
+                    sendable = new ArrayList<>(stored.subList(0, i));
                 }
-                out.add(outline);
+                sendable.add(new StoredScribe(s.id(), Json.scribeBytes(decoded.withId(null))));
+            } else if (sendable != null) {
+                sendable.add(s);
             }
-            return new Outlined(out, stored);
-        } catch (IOException | ScribeException e) {
-            return outlinesOneByOne(stored);
+            out.add(outline);
         }
+        return new Outlined(out, sendable == null ? stored : sendable);
     }
 
-    private static Outlined outlinesOneByOne(List<StoredScribe> stored) {
-        List<Scribe> out = new ArrayList<>(stored.size());
-        List<StoredScribe> sendable = new ArrayList<>(stored.size());
-        for (StoredScribe s : stored) {
-            Scribe outline = null;
-            try (JsonParser p = Json.READER.createParser(s.json())) {
-                if (p.nextToken() == JsonToken.START_OBJECT) {
-                    outline = outline(p, s.id());
-                }
-                if (p.nextToken() != null) {
-                    outline = null;
-                }
-            } catch (IOException | ScribeException e) {
-                outline = null;
-            }
-            if (outline != null) {
-                out.add(outline);
-                sendable.add(s);
-            } else {
-                Scribe decoded = decode(s);
-                out.add(decoded);
-                sendable.add(new StoredScribe(s.id(), Json.scribeBytes(decoded.withId(null))));
-            }
+    /** The outline of {@code s} read by a parser, or null when it is not in the shape a store writes. */
+    static Scribe parsedOutline(StoredScribe s) {
+        try (JsonParser p = Json.READER.createParser(s.json())) {
+            Scribe outline = p.nextToken() == JsonToken.START_OBJECT ? outline(p, s.id()) : null;
+            return p.nextToken() == null ? outline : null;
+        } catch (IOException | ScribeException e) {
+            return null;
         }
-        return new Outlined(out, sendable);
     }
 
     /**

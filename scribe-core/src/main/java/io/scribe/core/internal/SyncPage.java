@@ -36,15 +36,17 @@ public final class SyncPage {
 
     private final JsonNode message;
     private final List<Scribe> scribes;
+    private final long largestScribe;
 
-    private SyncPage(JsonNode message, List<Scribe> scribes) {
+    private SyncPage(JsonNode message, List<Scribe> scribes, long largestScribe) {
         this.message = message;
         this.scribes = scribes;
+        this.largestScribe = largestScribe;
     }
 
     /** An answer parsed as a tree, whole: its {@code result} is read as its scribes are played. */
     public static SyncPage of(JsonNode message) {
-        return new SyncPage(message, null);
+        return new SyncPage(message, null, 0);
     }
 
     /**
@@ -98,6 +100,7 @@ public final class SyncPage {
         }
         ObjectNode message = Json.object();
         List<Scribe> scribes = null;
+        long largest = 0;
         boolean typed = false;
         // As the tree path reads the message: its first value, whatever follows it.
         for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
@@ -112,7 +115,11 @@ public final class SyncPage {
                     if (t != JsonToken.START_OBJECT) {
                         return null;
                     }
+                    long start = p.currentTokenLocation().getByteOffset();
                     scribes.add(ScribeJson.readObject(p, seen));
+                    long end = p.currentLocation().getByteOffset();
+                    // Unknown (-1) when read from characters: then no bound is given.
+                    largest = start < 0 || end < start || largest < 0 ? -1 : Math.max(largest, end - start);
                 }
                 continue;
             }
@@ -127,7 +134,7 @@ public final class SyncPage {
                 return null;
             }
         }
-        return typed && scribes != null ? new SyncPage(message, scribes) : null;
+        return typed && scribes != null ? new SyncPage(message, scribes, Math.max(largest, 0)) : null;
     }
 
     /**
@@ -141,6 +148,18 @@ public final class SyncPage {
     /** The scribes of {@code result}, read from the frame; null for an answer parsed as a tree (see {@link #of}). */
     public List<Scribe> scribes() {
         return scribes;
+    }
+
+    /**
+     * An upper bound of the size of the {@code data} of any scribe of {@link #scribes()} as this peer encodes it, in
+     * UTF-8 bytes, from the bytes the largest scribe took in the frame; 0 when unknown (an answer parsed as a tree or
+     * read from characters). A scribe's data takes at most its bytes in the frame once encoded again (spaces and
+     * escapes of ASCII characters go, a member named twice is written once) but for a number written shorter than
+     * Java writes the double read from it ({@code 1e6}, 3 bytes, is written {@code 1000000.0}): at most 3 times as many
+     * bytes. Four times, and a margin, are taken.
+     */
+    public long dataBound() {
+        return largestScribe > 0 ? 4 * largestScribe + 32 : 0;
     }
 
     /** The number of elements of {@code result}: 0 when it is missing or not an array. */

@@ -169,6 +169,32 @@ class SyncPageTest {
     }
 
     @Test
+    void theDataBoundOfAPageHoldsEveryScribesDataEncodedAgain() {
+        Random random = new Random(23);
+        List<String> pages = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            pages.add(page(random, 1 + random.nextInt(20)));
+        }
+        // Numbers Java writes longer than they came, spaces, escapes of ASCII characters, a member named twice.
+        pages.add("{\"type\":\"response\",\"id\":1,\"result\":[{\"id\":\"1\",\"klass\":\"K\",\"type\":\"update\","
+                + "\"data\":[\"x\",{\"a\":1e6,\"b\":[1e6,9e5,1E6,-1e6,1e-7,5e-324,1e22,0e0]}]}]}");
+        pages.add("{\"type\":\"response\",\"id\":1,\"result\":[{\"id\":\"1\",\"klass\":\"K\",\"type\":\"update\","
+                + "\"data\":[ \"x\" , { \"a\" : \"\\u0041\\u0001\\ud834\\udd1e\\/\" , \"a\" : 1e6 } ]}]}");
+        for (String json : pages) {
+            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            SyncPage page = SyncPage.read(bytes, 0, bytes.length);
+            assertThat(page).as(json).isNotNull();
+            assertThat(page.dataBound()).as(json).isPositive();
+            for (Scribe s : page.scribes()) {
+                assertThat((long) Json.bytes(s.data()).length).as(json).isLessThanOrEqualTo(page.dataBound());
+            }
+        }
+        // Read from characters, or parsed as a tree: no bound.
+        assertThat(SyncPage.read(pages.get(0)).dataBound()).isZero();
+        assertThat(SyncPage.of(Json.parse(pages.get(0))).dataBound()).isZero();
+    }
+
+    @Test
     void aPageAtAnOffsetIsReadFromThere() {
         byte[] page = ("{\"type\":\"response\",\"id\":3,\"result\":[" + A + "]}").getBytes(StandardCharsets.UTF_8);
         byte[] framed = new byte[page.length + 20];
