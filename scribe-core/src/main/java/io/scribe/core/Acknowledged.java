@@ -9,9 +9,10 @@ import org.slf4j.LoggerFactory;
  * How far one remote peer has acknowledged this peer's log: the id up to which it asked for everything after
  * ({@code sync{from}}), answered a push, or answered the {@code noop} that follows the last page of its catch-up.
  * Kept in the store beside the cursors (under {@link #KEY_PREFIX} and the client's GUID), written shortly after it
- * moves (with the positions of other clients that moved meanwhile), so that {@link Client#pending()} survives a restart. The stored value is {@code POSITION;MILLIS}, with the
- * wall time it was written: when the client was last seen, which {@link Compactor} reads; {@code ;u} follows for a
- * peer this one relays through (its server), which holds compaction back however long it is away.
+ * moves (with the positions of other clients that moved meanwhile), so that {@link Client#pending()} survives a
+ * restart. The stored value is {@code POSITION;MILLIS}, with the wall time it was written: when the client was last
+ * seen, which {@link Compactor} reads; {@code ;u} follows for a peer this one relays through (its server), which holds
+ * compaction back however long it is away.
  */
 final class Acknowledged {
 

@@ -91,6 +91,8 @@ final class AcknowledgedQueue {
         } finally {
             scriber.lock.unlock();
         }
+        // The commit may have read another node's appends on a shared store: their pushes go out now.
+        scriber.flush();
     }
 
     /**

@@ -124,7 +124,8 @@ final class RecordedField extends AbstractList<Scribe> implements Txn.Entry, Ran
         return storedId == 0 ? 0 : 1;
     }
 
-    // A list by its contents, as any list; an entry by identity, as a staged step compares it.
+    // By identity, not by contents as lists are: an entry is one step's own, and nothing compares the one-scribe
+    // lists a commit returns with other lists.
     @Override
     public boolean equals(Object other) {
         return this == other;
