@@ -57,7 +57,7 @@ final class Inbound {
                     return;
                 }
                 playQueued();
-                session.outbox.rejected(null, e);
+                session.answers.rejected(null, e);
                 return;
             }
             dispatch(message);
@@ -67,7 +67,7 @@ final class Inbound {
         public void tooLarge(long length) {
             pages.await();
             playQueued();
-            session.outbox.rejected(null, new ScribeException(ScribeException.TOO_LARGE,
+            session.answers.rejected(null, new ScribeException(ScribeException.TOO_LARGE,
                     "frame of " + length + " bytes exceeds the maximum of " + wire.maxFrameBytes() + "; skipped"));
         }
     };
@@ -190,7 +190,7 @@ final class Inbound {
             // Answered after the pushed scribes before it, which are played first.
             pages.await();
             playQueued();
-            session.outbox.rejected(null, e);
+            session.answers.rejected(null, e);
             return;
         }
         // An upper bound of its UTF-8 size, enough to skip measuring the scribe in a small message.
@@ -211,7 +211,7 @@ final class Inbound {
         try {
             session.intake.ack(position);
         } catch (ScribeException e) {
-            session.outbox.rejected(null, e);
+            session.answers.rejected(null, e);
         }
         return true;
     }
@@ -248,10 +248,10 @@ final class Inbound {
             pages.await();
             return false;
         } catch (ScribeException e) {
-            session.outbox.rejected(id, e);
+            session.answers.rejected(id, e);
         } catch (RuntimeException e) {
             log.error("session {}: failed handling {}", client.id(), page.message(), e);
-            session.outbox.rejected(id, new ScribeException(ScribeException.INTERNAL, "internal error: " + e, e));
+            session.answers.rejected(id, new ScribeException(ScribeException.INTERNAL, "internal error: " + e, e));
         }
         return true;
     }
@@ -311,9 +311,9 @@ final class Inbound {
         JsonNode scribeId = message.path("scribe").path("id");
         if ((id == null || id.isNull()) && "add_scribe".equals(message.path("type").asText()) && scribeId.isTextual()
                 && !wire.isSyncro()) {
-            session.outbox.rejectedPush(scribeId.asText(), e);
+            session.answers.rejectedPush(scribeId.asText(), e);
         } else {
-            session.outbox.rejected(id, e);
+            session.answers.rejected(id, e);
         }
     }
 }

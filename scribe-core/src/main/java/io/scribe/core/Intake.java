@@ -71,7 +71,7 @@ final class Intake {
                     // raise: the scribe is acknowledged, the cursor stays, and a catch-up from it fetches both.
                     scriber.report(new ScribeException(e.code(), "from " + client.id() + ": " + e.getMessage()
                             + "; catching up from the peer's log", e));
-                    session.outbox.respond(id, Json.NODES.booleanNode(true));
+                    session.answers.respond(id, Json.NODES.booleanNode(true));
                     session.pages.notCaughtUp();
                     CompletableFuture<Void> running = session.catchUp();
                     if (running == null || running.isDone()) {
@@ -106,7 +106,7 @@ final class Intake {
             if (refused != null) {
                 throw refused;
             }
-            session.outbox.respond(id, Json.NODES.booleanNode(true));
+            session.answers.respond(id, Json.NODES.booleanNode(true));
             correct(fixes);
         } finally {
             scriber.lock.unlock();
@@ -158,9 +158,9 @@ final class Intake {
             } catch (ScribeException e) {
                 JsonNode scribeId = json.path("id");
                 if (scribeId.isTextual()) {
-                    session.outbox.rejectedPush(scribeId.asText(), e);
+                    session.answers.rejectedPush(scribeId.asText(), e);
                 } else {
-                    session.outbox.rejected(null, e);
+                    session.answers.rejected(null, e);
                 }
                 continue;
             }
@@ -238,7 +238,7 @@ final class Intake {
         } finally {
             scriber.lock.unlock();
         }
-        session.outbox.respond(id, Json.NODES.booleanNode(true));
+        session.answers.respond(id, Json.NODES.booleanNode(true));
         if (message.path("answered").isBoolean() && !message.path("answered").asBoolean()) {
             // Refused in the server's catch-up of this peer's log (a write made offline): no error answered it, and
             // the application is told here, as it is of a push refused.
@@ -293,12 +293,12 @@ final class Intake {
     void answer(JsonNode id, ScribeException refused, Scribe scribe) {
         if ((id != null && !id.isNull()) || scribe.id() == null) {
             if (refused != null) {
-                session.outbox.rejected(id, refused);
+                session.answers.rejected(id, refused);
             } else {
-                session.outbox.respond(id, Json.NODES.booleanNode(true));
+                session.answers.respond(id, Json.NODES.booleanNode(true));
             }
         } else if (refused != null) {
-            session.outbox.rejectedPush(scribe.id(), refused);
+            session.answers.rejectedPush(scribe.id(), refused);
         } else {
             acks.played(scribe.id());
         }

@@ -394,49 +394,4 @@ final class Outbox {
         }
         return payload(Json.join(BATCH_HEAD, scribes, ARRAY_END));
     }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Answers to the peer
-
-    /**
-     * Answers a message that could not be handled. Syncro peers raise on {@code error}, so in Syncro mode only the
-     * answers Syncro itself gives to a request (403, 404, 405 with an id) are sent; the rest is reported locally.
-     */
-    void rejected(JsonNode id, ScribeException e) {
-        scriber.metrics.refused(session.client().id(), e.code());
-        scriber.report(new ScribeException(e.code(), "from " + session.client().id() + ": " + e.getMessage(), e));
-        int code = e.code();
-        boolean syncroAnswers = id != null && (code == 403 || code == 404 || code == 405);
-        if (wire.isSyncro() && !syncroAnswers) {
-            return;
-        }
-        ObjectNode error = Json.object().put("type", "error");
-        if (id != null) {
-            error.set("id", id);
-        }
-        error.put("code", code);
-        error.put("message", e.getMessage());
-        add(error);
-    }
-
-    /**
-     * Answers a push without a request id that could not be played with an {@code error} naming its scribe ({@code
-     * scribe}: its id, a position of the peer's log), on the Scribe wire; reported as {@link #rejected} does.
-     */
-    void rejectedPush(String scribeId, ScribeException e) {
-        scriber.metrics.refused(session.client().id(), e.code());
-        scriber.report(new ScribeException(e.code(), "from " + session.client().id() + ": " + e.getMessage(), e));
-        add(Json.object().put("type", "error").put("scribe", scribeId).put("code", e.code())
-                .put("message", e.getMessage()));
-    }
-
-    /** Answers request {@code id} with {@code result}. */
-    void respond(JsonNode id, JsonNode result) {
-        ObjectNode response = Json.object().put("type", "response");
-        if (id != null) {
-            response.set("id", id);
-        }
-        response.set("result", result);
-        add(response);
-    }
 }

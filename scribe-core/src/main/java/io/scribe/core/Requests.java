@@ -170,7 +170,7 @@ final class Requests {
                 scriber.lock.unlock();
             }
         }
-        session.outbox.respond(id, Json.NODES.booleanNode(true));
+        session.answers.respond(id, Json.NODES.booleanNode(true));
     }
 
     /** Calls the {@link io.scribe.annotations.Rpc} method the peer names, or Syncro's {@code last_scribe_id}. */
@@ -185,7 +185,7 @@ final class Requests {
                 throw new ScribeException(ScribeException.NOT_ALLOWED, "method not exposed: " + klass + "." + method);
             }
             long last = scriber.store.lastId();
-            session.outbox.respond(id, last == 0 ? Json.NODES.nullNode() : Json.NODES.textNode(Long.toString(last)));
+            session.answers.respond(id, last == 0 ? Json.NODES.nullNode() : Json.NODES.textNode(Long.toString(last)));
             return;
         }
         SyncedClass<?> c = scriber.classes.byKlass(klass);
@@ -224,7 +224,7 @@ final class Requests {
         } catch (IllegalAccessException e) {
             throw new ScribeException(ScribeException.INTERNAL, "cannot call " + klass + "." + method, e);
         }
-        session.outbox.respond(id, scriber.valueMapper.valueToTree(result));
+        session.answers.respond(id, scriber.valueMapper.valueToTree(result));
     }
 
     /** Completes the request the peer answered. */
@@ -344,7 +344,7 @@ final class Requests {
                 older.disconnect();
             }
         }
-        session.outbox.respond(id, Json.object().put("principal", who));
+        session.answers.respond(id, Json.object().put("principal", who));
         session.pages.startDeferred();
     }
 
@@ -363,7 +363,7 @@ final class Requests {
             throw new ScribeException(ScribeException.INTERNAL, "handler for " + type + " failed: " + e, e);
         }
         if (result != null) {
-            session.outbox.respond(id, result);
+            session.answers.respond(id, result);
         }
     }
 }

@@ -59,10 +59,10 @@ public final class Scriber implements AutoCloseable {
     //   Restorer        loads the objects of the store when the Scriber is built
     //   ScriberRecorder connects objects of enhanced classes (what the capture hooks call)
     //   Refusals        undoes, on the writer, a write its server refused for good
-    // A Session speaks to one peer (its message loop and requests) with its own stages: Pusher (live pushes and
-    // their window), PageAnswer (a page of this log for the peer's sync), CatchUp (the peer's pages, asked for and
-    // played), SyncroAnswer and SyncroPeer (what a clockless Syncro peer is answered and needs besides); Client is
-    // what a peer is remembered by.
+    // A Session speaks to one peer (its message loop and requests) with its own stages: Outbox (what it sends, in
+    // order) and Answers (its responses and errors), Pusher (live pushes and their window), PageAnswer (a page of
+    // this log for the peer's sync), CatchUp (the peer's pages, asked for and played), SyncroAnswer and SyncroPeer
+    // (what a clockless Syncro peer is answered and needs besides); Client is what a peer is remembered by.
 
     private static final Logger log = LoggerFactory.getLogger(Scriber.class);
     /** The default error listener's log: a problem repeated by a misbehaving peer is written once per interval. */

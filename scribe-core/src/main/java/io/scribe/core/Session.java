@@ -41,6 +41,8 @@ public final class Session {
     private final Connection connection;
     private final Wire wire;
     final Outbox outbox;
+    /** What it answers the peer (see {@link Answers}). */
+    final Answers answers;
     private volatile boolean open = true;
     private volatile boolean pushing;
     private volatile String principal;
@@ -70,6 +72,7 @@ public final class Session {
         this.connection = connection;
         this.wire = wire;
         this.outbox = new Outbox(this, connection, wire);
+        this.answers = new Answers(this, outbox, wire);
         this.rate = new io.scribe.core.internal.RequestRate(
                 scriber.requestRate, scriber.requestBurst, System::nanoTime);
         this.syncro = wire.isSyncro() ? new SyncroPeer(scriber, client.id()) : null;
