@@ -33,37 +33,57 @@ final class FrameLimit {
     void note(int bytes) {
         synchronized (this) {
             limit = Math.min(limit, bytes);
+            upstreamRoom = Math.min(upstreamRoom, (long) bytes - Admission.ENVELOPE_BYTES);
         }
     }
+
+    // The largest scribe the peer this one relays through admits: its frame less the room Admission leaves there for
+    // the envelope the scribe is relayed in. Unbounded until such a peer stated its frame.
+    private volatile long upstreamRoom = Long.MAX_VALUE;
 
     /** The largest frame every wire this peer speaks or serves can carry. */
     int limit() {
         return limit;
     }
 
-    /** Refuses {@code tx} when one of its local scribes needs a larger frame than {@link #limit()}. */
+    /**
+     * Refuses {@code tx} when one of its local scribes needs a larger frame than {@link #limit()}, or is larger than
+     * the peer this one relays through admits ({@link #note(int)}: its frame less {@link Admission#ENVELOPE_BYTES}, as
+     * it checks a scribe it receives), so that nothing is recorded here that its server refuses for good.
+     */
     void check(Txn tx) {
         int limit = this.limit;
+        long room = upstreamRoom;
+        long cap = Math.min(limit, room);
         for (int i = 0; i < tx.entries.size(); i++) {
             Txn.Entry e = tx.entries.get(i);
             if (e.source() != null) {
                 continue;
             }
-            if (e.parts() != null && e.parts().sizeBound(limit) <= limit) {
+            if (e.parts() != null && e.parts().sizeBound(limit) <= cap) {
                 continue;   // an update of one small field, its scribe not made to be measured
             }
             Scribe s = e.scribe();
             // A bound of the size first, which writes nothing: small scribes are not written to be measured.
             long envelope = Admission.envelopeBound(s);
-            if (envelope + Json.sizeBound(s.data(), limit) <= limit) {
+            if (envelope + Json.sizeBound(s.data(), limit) <= cap) {
                 continue;
             }
-            if (Json.bytes(s.data()).length + envelope <= limit) {
+            if (Json.bytes(s.data()).length + envelope <= cap) {
                 continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode scribe = Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE),
+                    s.klass(), s.type(), s.data(), s.origin(), s.clock(), s.base()));
+            int scribeSize = Json.bytes(scribe).length;
+            if (scribeSize > room) {
+                throw new ScribeException(ScribeException.TOO_LARGE, s.type().wireName() + " of " + s.klass()
+                        + " needs a frame of " + (scribeSize + Admission.ENVELOPE_BYTES) + " bytes (" + scribeSize
+                        + " and " + Admission.ENVELOPE_BYTES + " for the envelope it is relayed in), over the "
+                        + (room + Admission.ENVELOPE_BYTES) + " bytes the peer this Scriber relays through reads;"
+                        + " not recorded");
             }
             ObjectNode message = Json.object().put("type", "add_scribe");
-            message.set("scribe", Json.toJson(new Scribe(Long.toString(Long.MAX_VALUE), s.klass(), s.type(),
-                    s.data(), s.origin(), s.clock(), s.base())));
+            message.set("scribe", scribe);
             message.put("id", Integer.MAX_VALUE);
             int size = Json.bytes(message).length;
             if (size > limit) {

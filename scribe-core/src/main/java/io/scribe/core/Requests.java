@@ -41,14 +41,17 @@ final class Requests {
      * pushed to without request ids from then on (see {@link Pusher#peerAcksCumulative}), several in one message
      * when it also says how large a batch it takes ({@code batches}, see {@link Outbox#peerTakesBatches}). A Scribe
      * peer that says how large a frame it reads ({@code frame}) is sent none larger ({@link Outbox#peerTakesFrames});
-     * when it is the peer this one relays through, local writes are held to it too.
+     * when it is the peer this one relays through (marked by {@link Session#trustAsRelay}), local writes are held to it
+     * too.
      */
     void sync(JsonNode id, JsonNode message) {
         JsonNode frame = message.get("frame");
         if (syncro == null && frame != null && frame.canConvertToInt() && frame.asInt() > 0) {
             session.outbox.peerTakesFrames(frame.asInt());
-            if (session.isTrustedRelay()) {
-                // The peer this one relays through (its server): what it cannot read could reach no other peer.
+            if (session.relaysThrough()) {
+                // The peer this one relays through (its server): what it cannot read could reach no other peer. Not a
+                // peer merely trusted by the trustRelays rule (another node connected here): its frame bounds what it
+                // is sent, not what this peer records and relays to the others.
                 scriber.committer.frames.note(frame.asInt());
             }
         }

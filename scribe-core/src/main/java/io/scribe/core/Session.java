@@ -154,6 +154,15 @@ public final class Session {
     }
 
     /**
+     * Whether the peer is the one this peer relays through (its server): marked by {@link #trustAsRelay()}, not merely
+     * accepted by the Scriber's {@code trustRelays} rule (a peer relaying through this one, such as another server
+     * node connected to it).
+     */
+    boolean relaysThrough() {
+        return trustedRelay;
+    }
+
+    /**
      * Whether the peer may forward scribes of other origins: marked by {@link #trustAsRelay()}, or accepted by the
      * Scriber's {@code trustRelays} rule (asked again each time, so a rule may depend on {@link #principal()}).
      */

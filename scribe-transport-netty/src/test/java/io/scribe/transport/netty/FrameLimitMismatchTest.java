@@ -107,6 +107,30 @@ class FrameLimitMismatchTest {
     }
 
     @Test
+    void aWriteTheServerWouldRefuseFailsAtTheWritersCall() {
+        start();
+        connect();
+        // Its add_scribe fits the server's frame, but the server admits no scribe within 512 bytes of its frame (room
+        // for the envelope it is relayed in): stored on the client, it was refused by the hub for good.
+        String edge = "e".repeat(SERVER_FRAME - 350);
+        boolean refused;
+        try {
+            client.create(test("edge", edge));
+            refused = false;
+        } catch (ScribeException e) {
+            assertThat(e.code()).isEqualTo(ScribeException.TOO_LARGE);
+            refused = true;
+        }
+        client.create(test("after", "small"));
+        await(() -> "small".equals(nameOnHub("after")));
+        if (!refused) {
+            await(() -> edge.equals(nameOnHub("edge")));
+        }
+        assertThat(client.find(SyncroWireTest.Test1.class, "edge").isPresent())
+                .as("the client holds edge only if the hub does").isEqualTo(edge.equals(nameOnHub("edge")));
+    }
+
+    @Test
     void aScribeRecordedOverTheServersLimitBeforeConnectingIsSkippedAndWhatFollowsArrives() {
         start();
         client.create(test("big", "g".repeat(SERVER_FRAME + 10)));   // the client does not know the limit yet
