@@ -220,6 +220,9 @@ final class Player {
             return Played.NOOP;
         }
         Merger.Values values = convert(c, (ObjectNode) s.data(), null);
+        if (values.unknown) {
+            UnknownFields.check(c, (ObjectNode) s.data(), state);
+        }
         Resolver resolver = scriber.classes.resolver(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
@@ -283,6 +286,9 @@ final class Player {
             return Played.NOOP;
         }
         Merger.Values values = convert(c, (ObjectNode) data.get(1), c.idField);
+        if (values.unknown) {
+            UnknownFields.check(c, (ObjectNode) data.get(1), state);
+        }
         return merger.merge(
                 c, key, state, values, (ObjectNode) data.get(1), s, source, tx, scriber.classes.resolver(c.klass));
     }

@@ -2,6 +2,7 @@ package io.scribe.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.Iterator;
 import java.util.Map;
@@ -14,7 +15,49 @@ import java.util.Map;
  */
 final class UnknownFields {
 
+    /** The most fields an object's state may hold that its class here lacks. */
+    static final int MAX = 64;
+
     private UnknownFields() {}
+
+    /**
+     * Refuses, with 400, a scribe whose fields the class lacks would leave the object's state ({@code state}, null
+     * for an object not held yet) with more than {@link #MAX} such fields, or that names one with a {@code /} (no
+     * field's name has one; the stamps of a key-merged field's keys are named so). A peer that may write an object
+     * cannot grow its state without bound with names no version of the class has.
+     */
+    static void check(SyncedClass<?> c, ObjectNode raw, ObjectState state) {
+        int added = 0;
+        for (Iterator<String> it = raw.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (c.fields.containsKey(name)) {
+                continue;
+            }
+            if (name.indexOf('/') >= 0) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "field " + c.klass + "." + name
+                        + " is not a field of " + c.klass + " here, and no field's name holds '/'; refused");
+            }
+            if (state == null || !state.fields().has(name)) {
+                added++;
+            }
+        }
+        if (added == 0) {
+            return;
+        }
+        int held = 0;
+        if (state != null) {
+            for (Iterator<String> it = state.fields().fieldNames(); it.hasNext(); ) {
+                if (!c.fields.containsKey(it.next())) {
+                    held++;
+                }
+            }
+        }
+        if (held + added > MAX) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, c.klass + " " + (state == null ? "" : state.id())
+                    + " would hold " + (held + added) + " fields its class here lacks, more than " + MAX
+                    + "; refused");
+        }
+    }
 
     /**
      * Merges the fields of {@code raw} that {@code c} has not into {@code fields} and {@code stamps}.
