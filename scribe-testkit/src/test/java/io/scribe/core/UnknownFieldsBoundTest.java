@@ -38,6 +38,18 @@ class UnknownFieldsBoundTest {
         }
     }
 
+    /** A hub holding task t1, and a writer connected to it whose clock is after t1's create. */
+    private void start() throws Exception {
+        hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Task.class).onError(errors::add)
+                .build();
+        hub.create(new Task("t1", "first", 1));
+        clock = (System.currentTimeMillis() + 1_000) << 16;
+        writer = RawPeer.inProcess(hub, "writer");
+        ObjectNode sync = RawPeer.object().put("type", "sync").put("limit", 500);
+        sync.putNull("from");
+        assertThat(writer.request(sync, ANSWER).path("type").asText()).isEqualTo("response");
+    }
+
     private JsonNode update(String id, ObjectNode fields) {
         ObjectNode scribe = RawPeer.object().put("id", Long.toString(clock)).put("klass", "Task").put("type", "update");
         scribe.set("data", RawPeer.object().arrayNode().add(id).add(fields));
@@ -64,14 +76,7 @@ class UnknownFieldsBoundTest {
 
     @Test
     void aPeerCannotGrowAnObjectWithEverNewFieldNames() throws Exception {
-        hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Task.class).onError(errors::add)
-                .build();
-        hub.create(new Task("t1", "first", 1));
-        clock = (System.currentTimeMillis() + 1_000) << 16;   // the writer's clock, after the create's
-        writer = RawPeer.inProcess(hub, "writer");
-        ObjectNode sync = RawPeer.object().put("type", "sync").put("limit", 500);
-        sync.putNull("from");
-        assertThat(writer.request(sync, ANSWER).path("type").asText()).isEqualTo("response");
+        start();
 
         // A newer version of the class may add fields: kept, up to the bound.
         ObjectNode some = RawPeer.object();
@@ -97,14 +102,7 @@ class UnknownFieldsBoundTest {
 
     @Test
     void aFieldNamedLikeTheStampOfAKeyIsRefused() throws Exception {
-        hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Task.class).onError(errors::add)
-                .build();
-        hub.create(new Task("t1", "first", 1));
-        clock = (System.currentTimeMillis() + 1_000) << 16;   // the writer's clock, after the create's
-        writer = RawPeer.inProcess(hub, "writer");
-        ObjectNode sync = RawPeer.object().put("type", "sync").put("limit", 500);
-        sync.putNull("from");
-        writer.request(sync, ANSWER);
+        start();
 
         JsonNode refused = update("t1", RawPeer.object().put("tags/x", 1));
         assertThat(refused.path("code").asInt()).as("%s", refused).isEqualTo(400);
