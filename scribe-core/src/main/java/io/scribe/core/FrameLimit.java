@@ -10,10 +10,16 @@ import io.scribe.core.internal.Json;
  */
 final class FrameLimit {
 
-    private volatile int limit;
+    /** The largest frame of every wire this peer speaks or serves: only lowered, as wires are added. */
+    private volatile int wires;
+    /**
+     * The frame the peer this one relays through stated last ({@link #note(int)}), or {@link Integer#MAX_VALUE} before
+     * one did: replaced at each statement, so a server that now reads larger frames is written to in larger ones.
+     */
+    private volatile int upstream = Integer.MAX_VALUE;
 
     FrameLimit(int limit) {
-        this.limit = limit;
+        this.wires = limit;
     }
 
     /**
@@ -22,28 +28,31 @@ final class FrameLimit {
      */
     void note(Wire w) {
         synchronized (this) {
-            limit = Math.min(limit, w.maxFrameBytes());
+            wires = Math.min(wires, w.maxFrameBytes());
         }
     }
 
     /**
-     * The peer this one relays through reads frames of at most {@code bytes}: scribes recorded from now on must fit
-     * them, and so must scribes received.
+     * The peer this one relays through reads frames of at most {@code bytes} (its {@code sync} said so, again at each
+     * connection): scribes recorded from now on must fit them, and so must scribes received. It replaces what that
+     * peer stated before.
      */
     void note(int bytes) {
-        synchronized (this) {
-            limit = Math.min(limit, bytes);
-            upstreamRoom = Math.min(upstreamRoom, (long) bytes - Admission.ENVELOPE_BYTES);
-        }
+        upstream = Math.max(1, bytes);
     }
 
-    // The largest scribe the peer this one relays through admits: its frame less the room Admission leaves there for
-    // the envelope the scribe is relayed in. Unbounded until such a peer stated its frame.
-    private volatile long upstreamRoom = Long.MAX_VALUE;
-
-    /** The largest frame every wire this peer speaks or serves can carry. */
+    /** The largest frame every wire this peer speaks or serves, and the peer it relays through, can carry. */
     int limit() {
-        return limit;
+        return Math.min(wires, upstream);
+    }
+
+    /**
+     * The largest scribe the peer this one relays through admits: its frame less the room {@link Admission} leaves
+     * there for the envelope the scribe is relayed in; unbounded until such a peer stated its frame.
+     */
+    private long upstreamRoom() {
+        int u = upstream;
+        return u == Integer.MAX_VALUE ? Long.MAX_VALUE : (long) u - Admission.ENVELOPE_BYTES;
     }
 
     /**
@@ -52,8 +61,8 @@ final class FrameLimit {
      * it checks a scribe it receives), so that nothing is recorded here that its server refuses for good.
      */
     void check(Txn tx) {
-        int limit = this.limit;
-        long room = upstreamRoom;
+        int limit = limit();
+        long room = upstreamRoom();
         long cap = Math.min(limit, room);
         for (int i = 0; i < tx.entries.size(); i++) {
             Txn.Entry e = tx.entries.get(i);

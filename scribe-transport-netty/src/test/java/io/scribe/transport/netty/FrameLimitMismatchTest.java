@@ -107,6 +107,32 @@ class FrameLimitMismatchTest {
     }
 
     @Test
+    void aServerThatNowReadsLargerFramesIsWrittenToInLargerOnes() throws Exception {
+        start();
+        ScribeClient first = connect();
+        String big = "b".repeat(SERVER_FRAME * 2);
+        assertThatThrownBy(() -> client.create(test("big", big))).isInstanceOf(ScribeException.class);
+
+        // The server restarts on its store, reconfigured: it now reads the default frames (16 MiB).
+        first.close();
+        open.remove(first);
+        server.close();
+        open.remove(server);
+        Store hubStore = hub.store();
+        hub.close();
+        open.remove(hub);
+        hub = Scriber.builder().clientId("hub").store(hubStore).register(SyncroWireTest.Test1.class)
+                .requestTimeout(Duration.ofSeconds(5)).build();
+        open.add(hub);
+        server = ScribeServer.builder(hub).tcp(0).start();
+        open.add(0, server);
+        connect();
+
+        client.create(test("big", big));   // was 413 until the client restarted: held to the old 64 KiB for good
+        await(() -> big.equals(nameOnHub("big")));
+    }
+
+    @Test
     void aWriteTheServerWouldRefuseFailsAtTheWritersCall() {
         start();
         connect();
