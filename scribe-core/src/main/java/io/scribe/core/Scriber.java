@@ -644,9 +644,9 @@ public final class Scriber implements AutoCloseable {
 
     /**
      * Disconnects every session, after sending each the ack it holds back (see {@link Builder#ackDelay}), writes the
-     * acknowledged positions that wait to be written, and stops the timer this Scriber created. A store given to the builder as an object
-     * is the caller's and stays open; a store the builder opened from a URL ({@link Builder#store(String)}) is this
-     * Scriber's and is closed last.
+     * acknowledged positions that wait to be written, and stops the timer this Scriber created. A store given to the
+     * builder as an object is the caller's and stays open; a store the builder opened from a URL ({@link
+     * Builder#store(String)}) is this Scriber's and is closed last.
      */
     @Override
     public void close() {
