@@ -234,4 +234,22 @@ class IdentityTest {
         assertThat(hub.clientCount()).isZero();
         assertThat(hub.client("a~b").id()).isEqualTo("a~b");
     }
+
+    @Test
+    void clientIdsThatNoStoreKeyCanHoldAreRefusedWith400() {
+        Scriber hub = Peers.peer("hub");
+        for (String bad : java.util.List.of("", "a\u0000b", "tab\there", "x".repeat(Scriber.MAX_CLIENT_ID + 1),
+                "half\ud83d", "\ude00half")) {
+            ScribeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> hub.client(bad), ScribeException.class);
+            assertThat(e).as("client id of %d chars", bad.length()).isNotNull();
+            assertThat(e.code()).isEqualTo(400);
+            assertThat(e.getMessage()).doesNotContain("\u0000");
+        }
+        assertThat(hub.clientCount()).isZero();
+        for (String good : java.util.List.of("c-359f2c3e-17e5-478d-bb87-ec92db79eb43", "ann@example.com",
+                "syncro-127.0.0.1:50000-0a1b2c3d4e5f6789", "caf\u00e9 \ud83d\ude00", "x".repeat(Scriber.MAX_CLIENT_ID))) {
+            assertThat(hub.client(good).id()).isEqualTo(good);
+        }
+    }
 }

@@ -194,6 +194,22 @@ class BadInputTest {
     }
 
     @Test
+    void aHelloNamingItselfWithAControlCharacterOrAnEndlessNameIsRefusedWith400() throws Exception {
+        // Such a name would be a key of the hub's cursors, written with the other clients' acknowledged positions
+        // (PostgreSQL refuses U+0000 in a key, which held every client's position back).
+        othersStillReplicate();
+        // As written in the hello's JSON: escapes of U+0000, a line break and half a surrogate pair.
+        for (String bad : List.of("evil\\u0000", "line\\nbreak", "x".repeat(300), "half\\ud83d")) {
+            Socket s = raw();
+            hello(s, bad);
+            List<String> got = readUntilClosed(s);
+            assertThat(got).anySatisfy(f -> assertThat(f).contains("\"error\"", "400", "client id"));
+        }
+        assertThat(hub.clientCount()).isEqualTo(2);
+        othersStillReplicate();
+    }
+
+    @Test
     void aHelloNamingAConnectedClientIsRefusedWith409AndTheClientKeepsItsSession() throws Exception {
         io.scribe.core.Session live = hub.client("a").sessions().get(0);
         Socket impostor = raw();
