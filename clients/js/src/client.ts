@@ -148,6 +148,8 @@ export class ScribeClient {
   // The largest frame the server reads, as its sync stated it (`frame`; 0 while unknown): this peer's scribes sent
   // to it, in catch-up pages and pushes, are held to it (see `fits`).
   private serverFrame = 0;
+  // Whether the server takes scribes of other origins from this client (its sync did not say `relayed: false`).
+  private serverTakesRelayed = true;
   private readonly pushed: { position: number; resolve: (m: any) => void; reject: (e: Error) => void;
     timer: ReturnType<typeof setTimeout> }[] = [];
   private caughtUp = false;
@@ -502,6 +504,7 @@ export class ScribeClient {
     this.serverAckDelay = undefined;
     this.serverAcksCumulative = false;
     this.serverFrame = 0;
+    this.serverTakesRelayed = true;
     for (const p of this.pushed.splice(0)) {
       clearTimeout(p.timer);
       p.reject(new ScribeError(408, 'session closed'));
@@ -928,7 +931,8 @@ export class ScribeClient {
     const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : Infinity;
     const examineCap = (Number.isFinite(limit) ? limit : pageSize) * 20;
     // A server that does not trust this client as a relay asks with relayed: false (it would refuse the others).
-    const relayed = this.options.relay !== false && message.relayed !== false;
+    this.serverTakesRelayed = message.relayed !== false;
+    const relayed = this.options.relay !== false && this.serverTakesRelayed;
     const result: LoggedScribe[] = [];
     let cursor: string | undefined;
     let more = false;
@@ -1051,8 +1055,10 @@ export class ScribeClient {
           if (!this.pushing || generation !== this.generation) return;
           for (const s of page) {
             this.pushedThrough = Number(s.id);
+            // Not the server's own scribes back to it, nor scribes of other origins to a server that does not take
+            // them (relay: false here, or relayed: false in its sync: a Java hub would refuse each with 403).
             if (s.origin === this.peer) continue;
-            if (this.options.relay === false && s.origin !== this.scriber.id) continue;
+            if ((this.options.relay === false || !this.serverTakesRelayed) && s.origin !== this.scriber.id) continue;
             if (!this.fits(s)) continue;
             const sid = Number(s.id);
             const own = s.origin === this.scriber.id;
