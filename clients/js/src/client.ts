@@ -145,6 +145,11 @@ export class ScribeClient {
   private serverAckDelay: number | undefined;
   private stored: Promise<void> = Promise.resolve();
   private serverAcksCumulative = false;
+  // The largest frame the server reads, as its sync stated it (`frame`; 0 while unknown): this peer's scribes sent
+  // to it, in catch-up pages and pushes, are held to it (see `fits`).
+  private serverFrame = 0;
+  // Whether the server takes scribes of other origins from this client (its sync did not say `relayed: false`).
+  private serverTakesRelayed = true;
   private readonly pushed: { position: number; resolve: (m: any) => void; reject: (e: Error) => void;
     timer: ReturnType<typeof setTimeout> }[] = [];
   private caughtUp = false;
@@ -498,6 +503,8 @@ export class ScribeClient {
     this.serverWindow = 0;
     this.serverAckDelay = undefined;
     this.serverAcksCumulative = false;
+    this.serverFrame = 0;
+    this.serverTakesRelayed = true;
     for (const p of this.pushed.splice(0)) {
       clearTimeout(p.timer);
       p.reject(new ScribeError(408, 'session closed'));
@@ -914,6 +921,8 @@ export class ScribeClient {
   /** Answers a page of this peer's log after `from`, without the asker's own scribes; then starts pushing. */
   private async handleSync(id: unknown, message: any, ws: WebSocketLike): Promise<void> {
     if (message.acks === 'cumulative') this.serverAcksCumulative = true;
+    const frame = message.frame;
+    if (Number.isSafeInteger(frame) && frame > 0) this.serverFrame = frame;
     const peer = this.peer!;
     const after = this.parseCursor(message.from);
     if (after > 0) this.acknowledge(after);
@@ -922,11 +931,14 @@ export class ScribeClient {
     const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : Infinity;
     const examineCap = (Number.isFinite(limit) ? limit : pageSize) * 20;
     // A server that does not trust this client as a relay asks with relayed: false (it would refuse the others).
-    const relayed = this.options.relay !== false && message.relayed !== false;
+    this.serverTakesRelayed = message.relayed !== false;
+    const relayed = this.options.relay !== false && this.serverTakesRelayed;
     const result: LoggedScribe[] = [];
     let cursor: string | undefined;
     let more = false;
     let position = after;
+    // The answer must fit the server's frame: the scribes' bytes, with room for the envelope.
+    let budget = this.serverFrame > 0 ? this.serverFrame - ENVELOPE_BYTES : Infinity;
     if (after >= 0) {
       let examined = 0;
       const chunk = Math.min(Number.isFinite(limit) ? limit : 500, 500);
@@ -937,8 +949,20 @@ export class ScribeClient {
             more = true;
             break outer;
           }
+          if (s.origin !== peer && (relayed || s.origin === this.scriber.id)) {
+            const size = this.sizeFor(s);
+            if (size > 0 && size > budget && result.length > 0) {
+              // The next page starts with it.
+              more = true;
+              break outer;
+            }
+            if (this.serverFrame > 0 && size > this.serverFrame - ENVELOPE_BYTES) this.tooLarge(s, size);
+            else {
+              result.push(s);
+              budget -= size + 1;
+            }
+          }
           examined++;
-          if (s.origin !== peer && (relayed || s.origin === this.scriber.id)) result.push(s);
           position = Number(s.id);
           cursor = s.id;
         }
@@ -966,6 +990,46 @@ export class ScribeClient {
     }
   }
 
+  /** The size of `s` in UTF-8 JSON bytes when the server stated its frame; 0 when it did not. */
+  private sizeFor(s: LoggedScribe): number {
+    return this.serverFrame > 0 ? utf8Length(toJson(wireScribe(s))) : 0;
+  }
+
+  /**
+   * Whether `s` fits the frame the server stated, less the bytes its admission leaves for the envelope (as a Java
+   * peer checks what it receives); one that does not is reported and never sent (see `tooLarge`).
+   */
+  private fits(s: LoggedScribe): boolean {
+    if (this.serverFrame <= 0) return true;
+    const size = this.sizeFor(s);
+    if (size <= this.serverFrame - ENVELOPE_BYTES) return true;
+    this.tooLarge(s, size);
+    return false;
+  }
+
+  /**
+   * A scribe too large for the server's frame (the server would close the connection at it, again after every
+   * reconnect, and nothing logged after it would arrive): it is skipped, stays in this peer's log, and is reported as
+   * `error` 413; one of this peer's own stops counting as pending, and the {@link whenSent} calls waiting fail.
+   */
+  private tooLarge(s: LoggedScribe, size: number): void {
+    const error = new ScribeError(413, `scribe ${s.id} (${s.type} of ${s.klass}) is ${size} bytes, over the`
+      + ` ${this.serverFrame - ENVELOPE_BYTES} bytes a frame of ${this.peer} can carry (it reads frames of up to`
+      + ` ${this.serverFrame} bytes); not sent`);
+    this.scriber.onError(error);
+    const at = s.origin === this.scriber.id ? this.unacked.indexOf(Number(s.id)) : -1;
+    if (at < 0) {
+      this.emit('error', error);
+      return;
+    }
+    this.unacked.splice(at, 1);
+    const waiting = [...this.sentWaiters];
+    this.sentWaiters.clear();
+    for (const w of waiting) w.reject(error);
+    this.emit('error', error);
+    this.pendingChanged();
+  }
+
   private parseCursor(from: unknown): number {
     if (from === undefined || from === null || from === '') return 0;
     const text = String(from);
@@ -991,8 +1055,11 @@ export class ScribeClient {
           if (!this.pushing || generation !== this.generation) return;
           for (const s of page) {
             this.pushedThrough = Number(s.id);
+            // Not the server's own scribes back to it, nor scribes of other origins to a server that does not take
+            // them (relay: false here, or relayed: false in its sync: a Java hub would refuse each with 403).
             if (s.origin === this.peer) continue;
-            if (this.options.relay === false && s.origin !== this.scriber.id) continue;
+            if ((this.options.relay === false || !this.serverTakesRelayed) && s.origin !== this.scriber.id) continue;
+            if (!this.fits(s)) continue;
             const sid = Number(s.id);
             const own = s.origin === this.scriber.id;
             this.push(s).then(
@@ -1011,6 +1078,20 @@ export class ScribeClient {
       this.pumping = false;
     }
   }
+}
+
+/** Room a server leaves in a frame for the envelope around a scribe (`add_scribe`, a request id, a page's fields). */
+const ENVELOPE_BYTES = 512;
+
+/** The length of `text` in UTF-8 bytes. */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // Two bytes up to U+07FF, three up to U+FFFF; a surrogate pair (two chars) is four.
+    if (c >= 0x80) n += c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 2 : 1;
+  }
+  return n;
 }
 
 /** Whether `cursor` names a place in a server's snapshot (`snapshot:POSITION:KEY`) rather than in its log. */

@@ -336,7 +336,7 @@ export class Scriber {
     const key = keyOf(c.klass, String(idValue));
     const state = this.stateIn(tx, key);
     if (state?.tombstone) return false;
-    return this.merge(c, key, String(idValue), state, this.synced(c, data), s, tx);
+    return this.merge(c, key, String(idValue), state, { ...data }, s, tx);
   }
 
   private playUpdate(c: ClassModel, s: Scribe, tx: Txn): boolean {
@@ -348,7 +348,7 @@ export class Scriber {
     const state = this.stateIn(tx, key);
     if (!state) throw new ScribeError(404, `unknown object ${c.klass} ${String(data[0])}`);
     if (state.tombstone) return false;
-    const values = this.synced(c, data[1] as Record<string, unknown>);
+    const values = { ...(data[1] as Record<string, unknown>) };
     delete values[c.idField];
     return this.merge(c, key, String(data[0]), state, values, s, tx);
   }
@@ -376,7 +376,20 @@ export class Scriber {
     const fields: Record<string, unknown> = state ? { ...state.fields } : {};
     const stamps: Record<string, Stamp> = state ? { ...state.stamps } : {};
     const taken: Record<string, unknown> = {};
+    // A field the registered class lacks (a newer or older version of it elsewhere) is kept in the state, stamped
+    // and merged the same way, and its scribes are stored, but it is never set on the object (see `instantiate`).
+    let lacked = false;
     for (const [name, value] of Object.entries(values)) {
+      if (!this.isField(c, name)) {
+        const incoming: Stamp = { clock: s.clock!, origin: s.origin!, base: s.base?.[name] ?? 0n };
+        const current = stamps[name];
+        if (!current || lastWriterWins(current, incoming)) {
+          stamps[name] = incoming;
+          fields[name] = jsonCopy(value);
+          lacked = true;
+        }
+        continue;
+      }
       if (c.keyMerge.has(name)) {
         const current = fields[name];
         const merged: Record<string, unknown> = isPlainObject(current) ? jsonCopy(current) : {};
@@ -409,9 +422,14 @@ export class Scriber {
         fields[name] = jsonCopy(value);
       }
     }
-    if (Object.keys(taken).length === 0) return false;
+    if (Object.keys(taken).length === 0 && !lacked) return false;
     tx.states.set(key, { klass: c.klass, id, fields, stamps });
     const names = Object.keys(taken);
+    if (names.length === 0 && state) {
+      // Only fields the class lacks changed: nothing to show on the object.
+      tx.scribes.push(s);
+      return true;
+    }
     const object = this.live(tx, key);
     if (!object) {
       const created = this.instantiate(c, fields);
@@ -742,8 +760,14 @@ export class Scriber {
     return out;
   }
 
+  /** Whether `name` is a field of the registered class (its identity, or one of its synced fields). */
+  private isField(c: ClassModel, name: string): boolean {
+    return !c.fields || name === c.idField || c.fields.includes(name);
+  }
+
+  /** A live object of the fields of `state` the registered class has (those it lacks stay in the state only). */
   private instantiate(c: ClassModel, fields: Record<string, unknown>): object {
-    const raw = { ...(c.defaults ? c.defaults() : {}), ...jsonCopy(fields) } as Record<string, unknown>;
+    const raw = { ...(c.defaults ? c.defaults() : {}), ...jsonCopy(this.synced(c, fields)) } as Record<string, unknown>;
     return this.wrap(keyOf(c.klass, String(fields[c.idField])), raw);
   }
 

@@ -158,6 +158,25 @@ test('a hub that asks with relayed: false gets only the client\'s own scribes in
   await hub.close();
 });
 
+test('a hub that asks with relayed: false is pushed only the client\'s own scribes, not those it relayed to it', async () => {
+  const hub = await FakeHub.start([]);
+  hub.syncExtra = { relayed: false };
+  const s = await peer();
+  const client = new ScribeClient(s, { url: hub.url, WebSocket, backoff: { initialMs: 20, maxMs: 200 } });
+  client.start();
+  await client.whenOnline();
+  // Another client's create, relayed by the hub once this client is online: the client plays and logs it.
+  hub.sockets[0].send(toJson({ type: 'add_scribe', id: 9, scribe: creates(1, 'bob')[0] }));
+  await until(() => s.find('Task', 't1') !== undefined);
+  s.create('Task', { id: 'mine', title: 'mine', done: false, priority: 1, tags: [] });
+  await s.flushed();
+  await client.whenSent();
+  assert.deepEqual(hub.received.map((x) => [x.origin, x.data.id]), [['js', 'mine']],
+    'bob\'s scribe is not pushed back (a Java hub would refuse it with 403 and the client report each one)');
+  await client.close();
+  await hub.close();
+});
+
 test('a server that refuses the hello is retried with backoff; an unknown message gets error 400 and the session goes on', async () => {
   const wss = await listen();
   let connections = 0;

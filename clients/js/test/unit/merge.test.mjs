@@ -126,3 +126,39 @@ test('fields that are not synced are neither recorded nor taken from remote scri
   assert.equal(t.title, 'y');
   assert.equal(t.evil, undefined);
 });
+
+test('a field the registered class lacks is kept in the state and the log, never set on the object, and restored by a version that has it', async () => {
+  const { MemoryStore } = await import('../../dist/index.js');
+  const store = new MemoryStore();
+  const older = await Scriber.open({ clientId: 'a', now: () => T0, store, onError: (e) => { throw e; } });
+  older.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
+  const newer = await Scriber.open({ clientId: 'b', now: () => T0 });
+  newer.register('Task', { fields: ['title', 'done', 'priority', 'tags', 'note'] });
+  const heard = [];
+  older.listen('Task', (c) => heard.push(`${c.type} ${c.fields.join(',')}`));
+
+  newer.create('Task', { id: 't1', title: 'versions', done: false, priority: 1, tags: [], note: 'first' });
+  await newer.flushed();
+  newer.find('Task', 't1').note = 'second'; // an update of that field alone
+  await newer.flushed();
+  await deliver(older, await logOf(newer), 'b');
+  assert.deepEqual(plain(older.find('Task', 't1')), { id: 't1', title: 'versions', done: false, priority: 1, tags: [] });
+  assert.equal(older.state('Task', 't1').fields.note, 'second');
+  assert.deepEqual(heard, ['create id,title,done,priority,tags'], 'the update of the lacking field alone is not heard');
+  assert.deepEqual((await logOf(older)).map((s) => s.type), ['create', 'update'], 'both scribes are stored (and relayed)');
+
+  // An edit on the older version keeps it; a peer that has the field gets it from the older one's log.
+  older.find('Task', 't1').priority = 2;
+  await older.flushed();
+  assert.equal(older.state('Task', 't1').fields.note, 'second');
+  const third = await Scriber.open({ clientId: 'c', now: () => T0 });
+  third.register('Task', { fields: ['title', 'done', 'priority', 'tags', 'note'] });
+  await deliver(third, await logOf(older), 'a');
+  assert.deepEqual(plain(third.find('Task', 't1')), { id: 't1', title: 'versions', done: false, priority: 2, tags: [], note: 'second' });
+
+  // The older peer upgraded to the version with the field, on the same store: the object has it.
+  await older.close();
+  const upgraded = await Scriber.open({ clientId: 'a', now: () => T0, store });
+  upgraded.register('Task', { fields: ['title', 'done', 'priority', 'tags', 'note'] });
+  assert.equal(upgraded.find('Task', 't1').note, 'second');
+});

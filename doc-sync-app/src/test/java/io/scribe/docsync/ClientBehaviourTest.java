@@ -163,6 +163,10 @@ class ClientBehaviourTest extends ServerTest {
         ByteArrayOutputStream out = bytes();
         String printed = run(new DocSync.Tasks(a, print(out)), out, "add x priority=high\nlist\n");
         assertThat(printed).contains("!! priority must be a whole number, not high").contains("0 tasks");
+        // A title of several words in edit: the words left over are named, and how to write a space.
+        printed = run(new DocSync.Tasks(a, print(out)), out, "edit x title=edited offline priority=5\n");
+        assertThat(printed).contains("!! edit takes only title=, priority= and tags=, not \"offline\"")
+                .contains("_ stands for a space");
     }
 
     @Test

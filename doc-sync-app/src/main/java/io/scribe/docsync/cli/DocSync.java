@@ -536,7 +536,12 @@ public final class DocSync implements Runnable {
                     String[] p = rest.split("\\s+", 2);
                     Map<String, String> kv = new LinkedHashMap<>();
                     String other = parse(p.length > 1 ? p[1] : "", kv);
-                    if (!other.isEmpty() || kv.isEmpty()) {
+                    if (!other.isEmpty()) {
+                        // A title of several words: `add` takes the loose words as its title, `edit` does not.
+                        throw new IllegalArgumentException("edit takes only title=, priority= and tags=, not \""
+                                + other + "\" (in values, _ stands for a space: title=two_words)");
+                    }
+                    if (kv.isEmpty()) {
                         throw new IllegalArgumentException("edit ID [title=…] [priority=N] [tags=a,b]");
                     }
                     Integer priority = kv.containsKey("priority") ? priority(kv.get("priority")) : null;
