@@ -56,17 +56,23 @@ async function peer(errors) {
   return s;
 }
 
-function task(id, title) {
-  return { id, title, done: false, priority: 1, tags: [] };
-}
-
-test('a change larger than the frame the hub states is reported and not sent; what was written offline after it arrives, in pages that fit', async () => {
+/** A hub taking FRAME-byte messages, a peer and its client (not started), and the errors each reports. */
+async function setUp() {
   const errors = [];
   const hub = await FrameHub.start();
   const s = await peer(errors);
   const client = new ScribeClient(s, { url: hub.url, WebSocket, backoff: { initialMs: 20, maxMs: 100 } });
   const emitted = [];
   client.on('error', (e) => emitted.push(e));
+  return { errors, hub, s, client, emitted };
+}
+
+function task(id, title) {
+  return { id, title, done: false, priority: 1, tags: [] };
+}
+
+test('a change larger than the frame the hub states is reported and not sent; what was written offline after it arrives, in pages that fit', async () => {
+  const { errors, hub, s, client, emitted } = await setUp();
   // Offline: one change over the frame, then five that each fit but together take more than one frame.
   s.create('Task', task('big', 'x'.repeat(FRAME * 2)));
   for (let i = 1; i <= 5; i++) s.create('Task', task(`t${i}`, `é${i}`.repeat(FRAME / 8)));
@@ -89,12 +95,7 @@ test('a change larger than the frame the hub states is reported and not sent; wh
 });
 
 test('online, a push larger than the frame the hub states is reported and skipped; the next change arrives', async () => {
-  const errors = [];
-  const hub = await FrameHub.start();
-  const s = await peer(errors);
-  const client = new ScribeClient(s, { url: hub.url, WebSocket, backoff: { initialMs: 20, maxMs: 100 } });
-  const emitted = [];
-  client.on('error', (e) => emitted.push(e));
+  const { errors, hub, s, client, emitted } = await setUp();
   client.start();
   await client.whenOnline();
   const fits = 'y'.repeat(FRAME - 512 - 200);

@@ -109,18 +109,20 @@ final class FlatUpdate {
         long clock = scriber.hlc.tick();
         ObjectNode fields = held.deepCopy();
         Txn tx = scriber.committer.reusableTxn();
-        // Without key-merged fields, the new stamps are the held ones in two arrays (the names shared with them and
+        // One field written over a state whose other fields share one stamp (an object created, then that field set,
+        // however often): the new stamps are that stamp and the field's, no array of them (see UniformStamps), made
+        // below. Otherwise, without key-merged fields, the held ones in two arrays (the names shared with them and
         // with the fields), frozen once the step is committed, instead of a map copied to be changed and again to
         // be kept; with them, or past SmallStamps.MAX stamps, a map.
-        // One field written over a state whose other fields share one stamp (an object created, then that field set,
-        // however often): the new stamps are that stamp and the field's, no array of them (see UniformStamps).
         UniformStamps uniform = keyed == null && changedCount == 1 && state.stamps() instanceof UniformStamps u
                 && u.over(held) && held.has(all[firstAt].name())
                 && (u.newerField() == null || u.newerField().equals(all[firstAt].name())) ? u : null;
-        Map<String, Stamp> stamps = uniform != null ? null
-                : keyed == null ? SmallStamps.copyOf(state.stamps(), held, tx) : null;
-        if (stamps == null && uniform == null) {
-            stamps = new HashMap<>(state.stamps());
+        Map<String, Stamp> stamps = null;
+        if (uniform == null) {
+            stamps = keyed == null ? SmallStamps.copyOf(state.stamps(), held, tx) : null;
+            if (stamps == null) {
+                stamps = new HashMap<>(state.stamps());
+            }
         }
         Map<String, Long> base = changedCount == 1 ? null : new HashMap<>();
         Stamp singleStamp = null;

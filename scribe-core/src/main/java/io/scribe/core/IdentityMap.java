@@ -138,13 +138,10 @@ final class IdentityMap {
     /** Every live object of {@code classes}, cast to {@code type}. */
     <T> List<T> all(List<SyncedClass<?>> classes, Class<T> type) {
         List<T> result = new ArrayList<>();
-        String only = classes.size() == 1 ? classes.get(0).klass : null;
-        Set<String> klasses = only != null ? null : new HashSet<>();
-        if (klasses != null) {
-            classes.forEach(c -> klasses.add(c.klass));
-        }
+        Set<String> klasses = new HashSet<>();
+        classes.forEach(c -> klasses.add(c.klass));
         slots.forEach((key, slot) -> {
-            if (slot.object != null && (only != null ? key.klass().equals(only) : klasses.contains(key.klass()))) {
+            if (slot.object != null && klasses.contains(key.klass())) {
                 result.add(type.cast(slot.object));
             }
         });

@@ -219,10 +219,7 @@ final class Player {
         if (state != null && state.destroyed()) {
             return Played.NOOP;
         }
-        Merger.Values values = convert(c, (ObjectNode) s.data(), null);
-        if (values.unknown) {
-            UnknownFields.check(c, (ObjectNode) s.data(), state);
-        }
+        Merger.Values values = convert(c, (ObjectNode) s.data(), null, state);
         Resolver resolver = scriber.classes.resolver(c.klass);
         if (state != null) {
             Stamp created = state.stamps().get(c.idField.name());
@@ -285,10 +282,7 @@ final class Player {
         if (state.destroyed()) {
             return Played.NOOP;
         }
-        Merger.Values values = convert(c, (ObjectNode) data.get(1), c.idField);
-        if (values.unknown) {
-            UnknownFields.check(c, (ObjectNode) data.get(1), state);
-        }
+        Merger.Values values = convert(c, (ObjectNode) data.get(1), c.idField, state);
         return merger.merge(
                 c, key, state, values, (ObjectNode) data.get(1), s, source, tx, scriber.classes.resolver(c.klass));
     }
@@ -319,10 +313,10 @@ final class Player {
 
     /**
      * Converts the synced fields present in {@code data}; keys that are not synced fields are only noted (the merge
-     * keeps them in the state), and {@code left} is left out (converted all the same, so that a value that does not
-     * fit is refused).
+     * keeps them in the state, of the object now in {@code state}, within {@link UnknownFields#check its bounds}), and
+     * {@code left} is left out (converted all the same, so that a value that does not fit is refused).
      */
-    private static Merger.Values convert(SyncedClass<?> c, ObjectNode data, FieldModel left) {
+    private static Merger.Values convert(SyncedClass<?> c, ObjectNode data, FieldModel left, ObjectState state) {
         Merger.Values values = new Merger.Values(Math.min(data.size(), c.fieldArray.length));
         for (Iterator<Map.Entry<String, JsonNode>> it = data.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -335,6 +329,9 @@ final class Player {
             } else {
                 values.unknown = true;
             }
+        }
+        if (values.unknown) {
+            UnknownFields.check(c, data, state);
         }
         return values;
     }
