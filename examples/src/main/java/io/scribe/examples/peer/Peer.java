@@ -219,13 +219,30 @@ public final class Peer implements Callable<Integer> {
             closeQuietly(store);
             return 1;
         }
+        // Every change is stored when its command answers; Ctrl-C or SIGTERM only closes the transport, the Scriber
+        // and the store as quit does, so the next start needs no recovery of the store.
+        Scriber s = scriber;
+        Presence p = presence;
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable close = () -> {
+            if (closed.compareAndSet(false, true)) {
+                closeQuietly(transport);
+                closeQuietly(p);
+                closeQuietly(s);
+                closeQuietly(store);
+            }
+        };
+        Thread hook = new Thread(close, "scribe-peer-close");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             repl(scriber);
         } finally {
-            transport.close();
-            presence.close();
-            scriber.close();
-            store.close();
+            close.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
         return 0;
     }

@@ -272,6 +272,24 @@ class PeerProcessTest {
     }
 
     @org.junit.jupiter.api.Test
+    void ctrlCWhileOfflineClosesTheStoreCleanlyAndTheNextStartHasTheChange(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String store = "file:" + dir.resolve("data");
+        String hub = "127.0.0.1:" + freePort();   // no hub there: the peer stays offline, retrying
+        Proc peer = startWithFileStoreFlags("--id", "p", "--connect", hub, "--store", store);
+        peer.send("new t1 title=written offline");
+        assertThat(peer.show()).containsExactly("t1 title=written offline done=false priority=0 tags=", "# 1 tasks");
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(peer.process.pid())).start();
+        assertThat(kill.waitFor()).isZero();
+        assertThat(peer.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
+
+        Proc again = startWithFileStoreFlags("--id", "p", "--connect", hub, "--store", store);
+        assertThat(again.show()).containsExactly("t1 title=written offline done=false priority=0 tags=", "# 1 tasks");
+        // Closed on Ctrl-C as on quit: was "file store ... was not closed cleanly; recovering its files".
+        assertThat(again.err).noneSatisfy(l -> assertThat(l).contains("not closed cleanly"));
+    }
+
+    @org.junit.jupiter.api.Test
     void twoSyncroPeersAndTwoScribePeersOnOneHostConverge() throws Exception {
         int port = freePort();
         int syncroPort = freePort();
