@@ -168,6 +168,8 @@ export class ScribeClient {
   private refusedWith?: ScribeError;
   /** A snapshot being played in this catch-up since its first page: the keys of its creates so far. */
   private snapshotSeen?: Set<string>;
+  // The identity of the server's log as the latest page played stated it (see `storeCursor`).
+  private peerLog?: string;
   /** How far the server had stored this peer's log when it took that snapshot (its first page's `stored`). */
   private snapshotStored = 0;
   /** This peer's presence and the other sessions' (see {@link Presence}). */
@@ -460,7 +462,7 @@ export class ScribeClient {
     const authenticate = this.options.authenticate;
     if (!authenticate) {
       this.presence.started();
-      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
+      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null, this.scriber.getMeta(`log:${this.peer}`));
       return;
     }
     const generation = this.generation;
@@ -468,7 +470,7 @@ export class ScribeClient {
     authenticate({ clientId: this.scriber.id, serverId: this.peer!, request: (m) => this.request(m) }).then(() => {
       if (generation !== this.generation || this.ws !== ws) return;
       this.presence.started();
-      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null);
+      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null, this.scriber.getMeta(`log:${this.peer}`));
     }, (e) => {
       if (generation !== this.generation) return;
       const error = e instanceof ScribeError ? e : new ScribeError(500, String(e?.message ?? e));
@@ -595,11 +597,17 @@ export class ScribeClient {
   // -------------------------------------------------------------------------------------------------------------
   // Catch-up from the server
 
-  private requestPage(from: string | null): void {
+  /**
+   * Asks for the page after `from`, a position in the server's log named `log` (the identity the server stated with
+   * it; a server whose store was lost or replaced answers a position in another log from its start).
+   */
+  private requestPage(from: string | null, log: string | undefined): void {
     const peer = this.peer!;
     const generation = this.generation;
     // The server may push to us without request ids: we acknowledge cumulatively (see `answerPush`).
-    this.requestInline({ type: 'sync', from, limit: this.options.pageSize ?? 500, acks: 'cumulative' }, (error, response) => {
+    const sync: Record<string, unknown> = { type: 'sync', from, limit: this.options.pageSize ?? 500, acks: 'cumulative' };
+    if (log !== undefined && from !== null) sync.log = log;
+    this.requestInline(sync, (error, response) => {
       if (error) {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
         return;
@@ -619,7 +627,7 @@ export class ScribeClient {
       }
       const next = played.next;
       if (response.more === true && next !== null && next !== from) {
-        this.requestPage(next);
+        this.requestPage(next, typeof response.log === 'string' ? response.log : undefined);
       } else {
         this.caughtUp = true;
         if (this.pushing || this.currentStatus === 'catching-up') this.maybeOnline();
@@ -658,6 +666,8 @@ export class ScribeClient {
       }
     }
     const whole = seen !== undefined && snapshot.end === true;
+    // The cursors stored from here on are positions in the log this answer names.
+    if (typeof response.log === 'string') this.peerLog = response.log;
     let cursor = from;
     const tx = new Txn();
     for (const node of result) {
@@ -672,11 +682,12 @@ export class ScribeClient {
     if (response.cursor !== undefined && response.cursor !== null) cursor = String(response.cursor);
     const store = cursor !== null && cursor !== from && !isSnapshotCursor(cursor);
     // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
-    if (store && !whole) tx.meta[`cursor:${peer}`] = cursor!;
+    if (store && !whole) this.storeCursor(tx.meta, cursor!);
     void this.scriber.commit(tx).catch(() => {});
     if (!whole) return { next: cursor };
     this.snapshotSeen = undefined;
-    const meta: Record<string, string> = store ? { [`cursor:${peer}`]: cursor! } : {};
+    const meta: Record<string, string> = {};
+    if (store) this.storeCursor(meta, cursor!);
     const forgetting = this.scriber.forgetUnseen(seen!, this.snapshotStored, peer, meta).then(() => {}, (e) => {
       this.report(new ScribeError(500, `forgetting what the snapshot from ${peer} did not carry: ${(e as Error)?.message ?? e}`));
     });
@@ -884,7 +895,7 @@ export class ScribeClient {
       const held = this.scriber.getMeta(`cursor:${this.peer}`);
       if (held === undefined || held === null || (/^[0-9]+$/.test(held) && BigInt(cursor) > BigInt(held))) {
         const tx = new Txn();
-        tx.meta[`cursor:${this.peer}`] = cursor;
+        this.storeCursor(tx.meta, cursor);
         void this.scriber.commit(tx).catch(() => {});
       }
     }
@@ -911,7 +922,7 @@ export class ScribeClient {
       refused = e;
       tx = new Txn();
     }
-    if (this.caughtUp && scribe!.id !== undefined && scribe!.id !== null) tx.meta[`cursor:${this.peer}`] = String(scribe!.id);
+    if (this.caughtUp && scribe!.id !== undefined && scribe!.id !== null) this.storeCursor(tx.meta, String(scribe!.id));
     // An ack says the push is stored: it waits for this commit (see sendAck).
     this.stored = this.scriber.commit(tx);
     this.stored.catch(() => {});
@@ -924,7 +935,10 @@ export class ScribeClient {
     const frame = message.frame;
     if (Number.isSafeInteger(frame) && frame > 0) this.serverFrame = frame;
     const peer = this.peer!;
-    const after = this.parseCursor(message.from);
+    let after = this.parseCursor(message.from);
+    // A position in another log (this client's store was lost or replaced since the server stored it), or one this
+    // log never issued: the server gets this log from its start.
+    if (after !== 0 && (after < 0 || (message.log !== undefined && message.log !== this.scriber.logId))) after = 0;
     if (after > 0) this.acknowledge(after);
     const asked = Number(message.limit);
     const pageSize = this.options.pageSize ?? 500;
@@ -939,41 +953,39 @@ export class ScribeClient {
     let position = after;
     // The answer must fit the server's frame: the scribes' bytes, with room for the envelope.
     let budget = this.serverFrame > 0 ? this.serverFrame - ENVELOPE_BYTES : Infinity;
-    if (after >= 0) {
-      let examined = 0;
-      const chunk = Math.min(Number.isFinite(limit) ? limit : 500, 500);
-      outer: for (;;) {
-        const page = await this.scriber.readAfter(position, chunk);
-        for (const s of page) {
-          if (result.length >= limit || examined >= examineCap) {
+    let examined = 0;
+    const chunk = Math.min(Number.isFinite(limit) ? limit : 500, 500);
+    outer: for (;;) {
+      const page = await this.scriber.readAfter(position, chunk);
+      for (const s of page) {
+        if (result.length >= limit || examined >= examineCap) {
+          more = true;
+          break outer;
+        }
+        if (s.origin !== peer && (relayed || s.origin === this.scriber.id)) {
+          const size = this.sizeFor(s);
+          if (size > 0 && size > budget && result.length > 0) {
+            // The next page starts with it.
             more = true;
             break outer;
           }
-          if (s.origin !== peer && (relayed || s.origin === this.scriber.id)) {
-            const size = this.sizeFor(s);
-            if (size > 0 && size > budget && result.length > 0) {
-              // The next page starts with it.
-              more = true;
-              break outer;
-            }
-            if (this.serverFrame > 0 && size > this.serverFrame - ENVELOPE_BYTES) this.tooLarge(s, size);
-            else {
-              result.push(s);
-              budget -= size + 1;
-            }
+          if (this.serverFrame > 0 && size > this.serverFrame - ENVELOPE_BYTES) this.tooLarge(s, size);
+          else {
+            result.push(s);
+            budget -= size + 1;
           }
-          examined++;
-          position = Number(s.id);
-          cursor = s.id;
         }
-        if (page.length < chunk) break;
+        examined++;
+        position = Number(s.id);
+        cursor = s.id;
       }
-    } else {
-      position = this.scriber.lastId;
+      if (page.length < chunk) break;
     }
     // The connection closed while the log was read: the next session's server asks again.
     if (ws !== this.ws) return;
-    const response: Record<string, unknown> = { type: 'response', id, result: result.map(wireScribe), more };
+    const response: Record<string, unknown> = {
+      type: 'response', id, result: result.map(wireScribe), more, log: this.scriber.logId,
+    };
     if (cursor !== undefined) response.cursor = cursor;
     this.send(response);
     if (!more) {
@@ -1028,6 +1040,17 @@ export class ScribeClient {
     for (const w of waiting) w.reject(error);
     this.emit('error', error);
     this.pendingChanged();
+  }
+
+  /**
+   * Sets the cursor in the server's log in `meta` (a commit's), with the identity of that log when the server stated
+   * one that is not stored yet.
+   */
+  private storeCursor(meta: Record<string, string>, cursor: string): void {
+    meta[`cursor:${this.peer}`] = cursor;
+    if (this.peerLog !== undefined && this.scriber.getMeta(`log:${this.peer}`) !== this.peerLog) {
+      meta[`log:${this.peer}`] = this.peerLog;
+    }
   }
 
   private parseCursor(from: unknown): number {

@@ -132,9 +132,12 @@ export class Scriber {
       if (state.tombstone && state.tombstone.clock > maxClock) maxClock = state.tombstone.clock;
     }
     s.hlc.observe(maxClock);
-    if (snapshot.meta.guid !== id) {
+    // The identity of this store's log (docs/PROTOCOL.md, "Catch-up"), given when the store is new.
+    const log = snapshot.meta.log || globalThis.crypto.randomUUID();
+    if (snapshot.meta.guid !== id || snapshot.meta.log !== log) {
       s.meta.guid = id;
-      await store.commit({ scribes: [], states: [], meta: { guid: id } });
+      s.meta.log = log;
+      await store.commit({ scribes: [], states: [], meta: { guid: id, log } });
     }
     return s;
   }
@@ -262,6 +265,11 @@ export class Scriber {
   onAppend(listener: (scribes: LoggedScribe[]) => void): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
+  }
+
+  /** The identity of this peer's log, stated in its answers to `sync` (a server stores it with its cursor here). */
+  get logId(): string {
+    return this.meta.log;
   }
 
   /** A stored metadata value (cursors, acknowledgements). */

@@ -9,7 +9,10 @@ export interface LoggedScribe extends Scribe {
 export interface Commit {
   scribes: LoggedScribe[];
   states: ObjectState[];
-  /** Cursors (`cursor:<peer>`), acknowledgements (`acked:<peer>`), this peer's GUID (`guid`). */
+  /**
+   * Cursors (`cursor:<peer>`) and the identity of the peer's log each is a position of (`log:<peer>`), acknowledgements
+   * (`acked:<peer>`), this peer's GUID (`guid`) and the identity of its own log (`log`).
+   */
   meta: Record<string, string>;
   /**
    * Object states to remove, leaving no tombstone (objects forgotten after a snapshot, see docs/PROTOCOL.md,

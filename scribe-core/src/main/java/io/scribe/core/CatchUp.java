@@ -62,7 +62,7 @@ final class CatchUp {
             deferred = done;
             return done;
         }
-        requestPage(session.client().cursor().orElse(null), done);
+        requestPage(session.client().cursor().orElse(null), session.client().storedLog(), done);
         return done;
     }
 
@@ -97,7 +97,7 @@ final class CatchUp {
         CompletableFuture<Void> waiting = deferred;
         if (waiting != null) {
             deferred = null;
-            requestPage(session.client().cursor().orElse(null), waiting);
+            requestPage(session.client().cursor().orElse(null), session.client().storedLog(), waiting);
         }
     }
 
@@ -136,7 +136,11 @@ final class CatchUp {
     // may arrive while the page before it is still being played).
     private final AnswersInOrder inOrder;
 
-    void requestPage(String from, CompletableFuture<Void> done) {
+    /**
+     * Asks for the page after {@code from}, a position in the peer's log named {@code log} (the identity the peer
+     * stated with it, see {@link LogIdentity}; null if it stated none).
+     */
+    void requestPage(String from, String log, CompletableFuture<Void> done) {
         ObjectNode sync = Json.object().put("type", "sync");
         if (from == null) {
             sync.putNull("from");
@@ -144,6 +148,9 @@ final class CatchUp {
             sync.put("from", from);
         }
         if (!session.wire().isSyncro()) {
+            if (log != null && from != null) {
+                sync.put("log", log);
+            }
             // The pushes that follow the last page may come without request ids: this peer acknowledges them
             // cumulatively (see Intake#answer), and takes several in one add_scribes (see Intake#addScribes).
             sync.put("limit", scriber.pageSize).put("acks", "cumulative")
@@ -167,7 +174,7 @@ final class CatchUp {
                     && session.isOpen()) {
                 // The peer bounds its requests per second: ask again a moment later.
                 scriber.timer.schedule(() -> {
-                    requestPage(from, done);
+                    requestPage(from, log, done);
                     scriber.flush();
                 }, 1, java.util.concurrent.TimeUnit.SECONDS);
                 return;
@@ -179,12 +186,14 @@ final class CatchUp {
             JsonNode response = page.message();
             boolean more = response.path("more").asBoolean(false);
             JsonNode ahead = response.get("cursor");
+            JsonNode stated = response.get("log");
+            String pageLog = stated != null && stated.isTextual() ? stated.asText() : null;
             boolean asked = false;
             if (more && session.syncro == null && ahead != null && ahead.isTextual() && !ahead.asText().equals(from)) {
                 // The next page is asked for before this one is played, so the peer reads it meanwhile. Pages are
                 // answered and played in order (this callback runs on the thread that reads the session, or on its
                 // page player's).
-                requestPage(ahead.asText(), done);
+                requestPage(ahead.asText(), pageLog, done);
                 scriber.flush();
                 // Out now, not when this thread is done playing the page.
                 session.writeNow();
@@ -197,7 +206,7 @@ final class CatchUp {
                     return;
                 }
                 if (more && next != null && !next.equals(from)) {
-                    requestPage(next, done);
+                    requestPage(next, pageLog, done);
                     scriber.flush();
                 } else {
                     markCaughtUp();
@@ -238,6 +247,11 @@ final class CatchUp {
             if (window != null && window.canConvertToInt() && window.asInt() > 0) {
                 session.intake.peerWindow(window.asInt(), response.get("ackDelay"));
             }
+            JsonNode log = response.get("log");
+            if (log != null && log.isTextual()) {
+                // The cursors stored from here on are positions in this log.
+                session.client().log = log.asText();
+            }
             Txn tx = new Txn();
             tx.history = session.syncro != null && (from == null || from.isEmpty());
             cursor = playInto(result, from, tx, clockless, clocked, page.dataBound());
@@ -255,7 +269,7 @@ final class CatchUp {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
                     session.syncro.heldCursor = cursor;
                 } else {
-                    tx.cursors().put(session.client().id(), cursor);
+                    tx.cursor(session.client(), cursor);
                 }
             }
             // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and
@@ -386,7 +400,7 @@ final class CatchUp {
             Txn one = new Txn();
             String next = playInto(List.of(item), cursor, one, null);
             if (next != null && !next.equals(cursor)) {
-                one.cursors().put(session.client().id(), next);
+                one.cursor(session.client(), next);
             }
             try {
                 scriber.commit(one);
@@ -395,7 +409,7 @@ final class CatchUp {
                     throw failed;
                 }
                 Txn past = new Txn();
-                past.cursors().put(session.client().id(), next);
+                past.cursor(session.client(), next);
                 // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
                 scriber.failures.stage(past, session.client(), item, failed, cursor);
                 try {
@@ -410,7 +424,7 @@ final class CatchUp {
         if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)
                 && !Snapshot.isCursor(explicit.asText())) {
             Txn end = new Txn();
-            end.cursors().put(session.client().id(), explicit.asText());
+            end.cursor(session.client(), explicit.asText());
             scriber.commit(end);
             cursor = explicit.asText();
         }

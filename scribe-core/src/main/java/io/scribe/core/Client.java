@@ -30,6 +30,27 @@ public final class Client {
     /** How far the client has acknowledged this peer's log. */
     final Acknowledged acknowledged;
 
+    // The identity of the client's log as its latest played answer to a sync stated it (null: not stated), and the
+    // one stored with the cursor (see LogIdentity), read once.
+    volatile String log;
+    private volatile String storedLog;
+    private volatile boolean storedLogRead;
+
+    /** The identity of the client's log its stored cursor is a position of, or null when none was stated. */
+    String storedLog() {
+        if (!storedLogRead) {
+            storedLog = scriber.store.cursor(LogIdentity.keyOf(id)).filter(l -> !l.isEmpty()).orElse(null);
+            storedLogRead = true;
+        }
+        return storedLog;
+    }
+
+    /** {@code log} is being stored with the cursor (or, null, removed with it). */
+    void storingLog(String log) {
+        storedLog = log;
+        storedLogRead = true;
+    }
+
     Client(Scriber scriber, String id) {
         this.scriber = scriber;
         this.id = id;

@@ -48,6 +48,9 @@ final class Clients {
             if (scriber.store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
                 tx.cursors().put(Acknowledged.KEY_PREFIX + clientId, "");
             }
+            if (scriber.store.cursor(LogIdentity.keyOf(clientId)).isPresent()) {
+                tx.cursors().put(LogIdentity.keyOf(clientId), "");
+            }
             if (!tx.isEmpty()) {
                 scriber.commit(tx);
             }

@@ -95,7 +95,7 @@ final class Intake {
                 if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
                     syncro.heldCursor = scribe.id();
                 } else {
-                    tx.cursors().put(client.id(), scribe.id());
+                    tx.cursor(client, scribe.id());
                 }
             }
             try {

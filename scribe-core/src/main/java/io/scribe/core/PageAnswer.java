@@ -48,39 +48,54 @@ final class PageAnswer {
                 response.put("ackDelay", scriber.receiverAckDelay.toMillis());
             }
         }
+        response.put("log", scriber.logId);
+        boolean relayed = message.path("relayed").asBoolean(true);
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
+        long after = snapshot != null ? 0 : parseCursor(scriber, from);
+        JsonNode log = message.get("log");
+        boolean fromStart = snapshot == null && after == 0;
+        if (snapshot == null && after < 0 || !fromStart && log != null && !log.asText().equals(scriber.logId)) {
+            // A position in another log (this peer's store was lost or replaced since the asker stored it), or one
+            // this log never issued: taken as no position. A peer relaying through this one gets what this one
+            // holds (a snapshot, which also has it forget what this one no longer holds); one that does not (a
+            // server asking its client, for that client's own scribes) gets this log from its start.
+            if (relayed) {
+                snapshot = new Snapshot.Position(-1, null);
+            } else {
+                snapshot = null;
+                after = 0;
+            }
+        }
         if (snapshot != null) {
             answerSnapshot(response, snapshot, limit);
             return;
         }
-        long after = parseCursor(scriber, from);
         session.client().acknowledged.reset(after);
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
         // its own is sent. Each scribe is encoded once, and the answer put together from those bytes.
         response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
+        // An asker reading this log from its start may not hold its own scribes in it (it lost its store, or this is
+        // another peer under its name): they are sent too, which changes nothing on a peer that holds them.
         Page page = new Page(after, limit, session.outbox.frameLimit() - (long) Json.bytes(response).length
-                - RESULT_KEY.length - 2, message.path("relayed").asBoolean(true));
+                - RESULT_KEY.length - 2, relayed, relayed && after == 0);
         response.remove("more");
         response.remove("cursor");
-        if (after >= 0) {
-            int chunk = Math.min(limit, 500);
-            while (!page.full) {
-                StoredScribes.Outlined read = StoredScribes.outlines(
-                        scriber.store.readStoredAfter(page.position, chunk));
-                List<Scribe> visible;
-                scriber.lock.lock();
-                try {
-                    visible = page.take(read);
-                } finally {
-                    scriber.lock.unlock();
-                }
-                page.add(visible);
-                if (read.stored().size() < chunk) {
-                    break;
-                }
+        int chunk = Math.min(limit, 500);
+        while (!page.full) {
+            StoredScribes.Outlined read = StoredScribes.outlines(scriber.store.readStoredAfter(page.position, chunk));
+            List<Scribe> visible;
+            scriber.lock.lock();
+            try {
+                visible = page.take(read);
+            } finally {
+                scriber.lock.unlock();
+            }
+            page.add(visible);
+            if (read.stored().size() < chunk) {
+                break;
             }
         }
-        if (after >= 0 && after < scriber.compactor.mark().position()) {
+        if (after < scriber.compactor.mark().position()) {
             // History the asker needs was compacted away (read after the page: the mark is stored before anything
             // is removed, so a page read before it was whole): it gets a snapshot instead.
             answerSnapshot(response, new Snapshot.Position(-1, null), limit);
@@ -96,15 +111,12 @@ final class PageAnswer {
         }
         scriber.lock.lock();
         try {
-            if (after >= 0) {
-                // What was appended since the last read, under the lock: no commit can come in between.
-                while (!page.full) {
-                    StoredScribes.Outlined read = StoredScribes.outlines(
-                            scriber.store.readStoredAfter(page.position, 500));
-                    page.add(page.take(read));
-                    if (read.stored().size() < 500) {
-                        break;
-                    }
+            // What was appended since the last read, under the lock: no commit can come in between.
+            while (!page.full) {
+                StoredScribes.Outlined read = StoredScribes.outlines(scriber.store.readStoredAfter(page.position, 500));
+                page.add(page.take(read));
+                if (read.stored().size() < 500) {
+                    break;
                 }
             }
             response.put("more", page.full);
@@ -236,6 +248,8 @@ final class PageAnswer {
         // False when the asker takes this peer's own scribes only (it does not trust this peer as a relay and would
         // refuse the others): the scribes of other origins are passed like those it may not see.
         final boolean relayed;
+        // Whether the asker's own scribes are sent too.
+        final boolean own;
         long position;
         String cursor;
         long bytes;
@@ -246,9 +260,10 @@ final class PageAnswer {
         // The page's scribes as stored, sent with their ids put in front.
         private final List<StoredScribe> scribes = new ArrayList<>();
 
-        Page(long after, int limit, long budget, boolean relayed) {
+        Page(long after, int limit, long budget, boolean relayed, boolean own) {
             this.after = after;
             this.relayed = relayed;
+            this.own = own;
             this.position = after;
             this.limit = limit;
             this.budget = budget;
@@ -271,7 +286,7 @@ final class PageAnswer {
                 }
                 examined++;
                 if ((relayed || scriber.guid.equals(s.origin()))
-                        && scriber.relay.visibleTo(s, session.client().id(), false)) {
+                        && scriber.relay.visibleTo(s, session.client().id(), own)) {
                     visible.add(s);
                     count++;
                 } else {
@@ -337,7 +352,7 @@ final class PageAnswer {
     private static final byte[] RESULT_KEY = ",\"result\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] ARRAY_END = {']', '}'};
 
-    /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1 (nothing). */
+    /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1. */
     static long parseCursor(Scriber scriber, JsonNode from) {
         if (from == null || from.isNull() || (from.isTextual() && from.asText().isEmpty())) {
             return 0;

@@ -164,7 +164,7 @@ final class Requests {
                 long held = client.cursor().map(Acknowledged::parse).orElse(0L);
                 if (session.isCaughtUp() && at > held) {
                     Txn tx = new Txn();
-                    tx.cursors().put(client.id(), Long.toString(at));
+                    tx.cursor(client, Long.toString(at));
                     scriber.commit(tx);
                 }
             } catch (NumberFormatException e) {

@@ -76,6 +76,8 @@ public final class Scriber implements AutoCloseable {
     static final String SYNCRO_RPC_KLASS = "Syncro::RPC::Default";
 
     final String guid;
+    /** The identity of this store's log, stated in every answer to a sync (see {@link LogIdentity}). */
+    final String logId;
     final Store store;
     final Wire wire;
     final Duration requestTimeout;
@@ -192,6 +194,7 @@ public final class Scriber implements AutoCloseable {
         this.classes = new Classes(b.classes, b.valueMapper, guid);
         // Read before the objects, so that an append by another node in between is absorbed, not skipped.
         this.sharedLog = new SharedLog(this, store.lastId());
+        this.logId = LogIdentity.load(store);
         this.committer = new Committer(this, b.wire.maxFrameBytes());
         Restorer.restore(this);
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));

@@ -178,6 +178,19 @@ final class Txn {
         bind.put(key, object);
     }
 
+    /**
+     * Sets {@code client}'s cursor, and with it the identity of the client's log it is a position of when the client
+     * stated one that is not stored yet (see {@link LogIdentity}).
+     */
+    void cursor(Client client, String position) {
+        cursors().put(client.id(), position);
+        String log = client.log;
+        if (log != null && !log.equals(client.storedLog())) {
+            cursors().put(LogIdentity.keyOf(client.id()), log);
+            client.storingLog(log);
+        }
+    }
+
     /** Adds to {@link #unbind}. */
     void unbind(Key key) {
         if (unbind.isEmpty()) {

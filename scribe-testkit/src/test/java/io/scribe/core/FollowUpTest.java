@@ -85,6 +85,7 @@ class FollowUpTest {
             }
         };
         Scriber hub = Scriber.builder().clientId("hub").store(counting).register(Sheet.class).build();
+        commits.clear();
         List<String> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<Session> sessions = new java.util.ArrayList<>();
         for (String peer : List.of("a", "b", "c")) {

@@ -1,0 +1,42 @@
+package io.scribe.core;
+
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.Store;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The identity of a peer's log: a random name given to the log when its store is first opened by a Scribe that knows
+ * it (the store's cursor {@code ~log}), and kept with it. Every answer to a {@code sync} on the Scribe wire states it;
+ * the asker stores it with its cursor in that log (the cursor {@code ~log/PEER}, in the same commit) and states it
+ * again when it next asks. A position in another log is not a position in this one: a peer whose store was lost,
+ * replaced or swapped for another's numbers its log from its first position again, and its answer to an asker that
+ * names another log does not start after that asker's cursor (see {@link PageAnswer}).
+ */
+final class LogIdentity {
+
+    /** The cursor holding this store's log identity. */
+    static final String KEY = Scriber.RESERVED_PREFIX + "log";
+
+    private LogIdentity() {}
+
+    /** The cursor holding the identity of the log of {@code clientId} that its stored cursor is a position of. */
+    static String keyOf(String clientId) {
+        return KEY + "/" + clientId;
+    }
+
+    /**
+     * The store's log identity, given (and stored) now if the store has none. A node that starts at the same moment
+     * on the same new store may store its own instead: what the store holds afterwards is used, so both end with one
+     * (a peer that learnt the other's before that is answered as if the log had changed: from the start, never
+     * skipping anything).
+     */
+    static String load(Store store) {
+        return store.cursor(KEY).filter(id -> !id.isEmpty()).orElseGet(() -> {
+            String id = UUID.randomUUID().toString();
+            store.commit(new Commit(List.of(), List.of(), Map.of(KEY, id)));
+            return store.cursor(KEY).orElse(id);
+        });
+    }
+}

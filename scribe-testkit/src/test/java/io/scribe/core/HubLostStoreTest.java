@@ -1,0 +1,164 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.scribe.core.spi.Commit;
+import io.scribe.core.spi.ForwardingStore;
+import io.scribe.core.spi.Store;
+import io.scribe.testkit.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A peer whose store is lost (a hub run without a durable store and restarted, a new disk, a data directory removed)
+ * or restored from an earlier copy numbers its log from an earlier position again, while its peers hold cursors into
+ * the log it had. Each test would leave a peer without scribes the other holds if a position in the old log were
+ * taken as one in the new.
+ */
+class HubLostStoreTest {
+
+    private final Network net = new Network(new Random(1));
+    private final List<Scriber> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        open.forEach(Scriber::close);
+    }
+
+    @Test
+    void aClientBackAtAHubThatLostItsStoreGetsTheNewLogAndGivesBackItsOwnWrites() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 20; i++) {
+            hub.create(new Task("old" + i, "old " + i, i));
+        }
+        alice.create(new Task("mine", "alice's", 1));
+        net.settle();
+        assertThat(alice.all(Task.class)).hasSize(21);
+
+        link.cut();
+        hub.close();
+        hub = peer("hub", Store.inMemory());
+        hub.create(new Task("new1", "after the loss", 1));
+        hub.create(new Task("new2", "after the loss", 2));
+        alice.create(new Task("offline", "written while the hub was down", 3));
+        net.link(alice, hub);
+        net.settle();
+
+        assertThat(Peers.tasks(alice).keySet()).as("what the hub holds now, and alice's own writes")
+                .containsExactlyInAnyOrder("new1", "new2", "mine", "offline");
+        assertThat(Peers.tasks(hub)).isEqualTo(Peers.tasks(alice));
+        Scriber bob = peer("bob", Store.inMemory());
+        net.link(bob, hub);
+        hub.create(new Task("new3", "pushed", 3));
+        net.settle();
+        assertThat(Peers.tasks(alice)).containsKey("new3").isEqualTo(Peers.tasks(hub)).isEqualTo(Peers.tasks(bob));
+    }
+
+    @Test
+    void aHubGetsTheWholeNewLogOfAClientThatLostItsStore() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 10; i++) {
+            alice.create(new Task("a" + i, "first store", i));
+        }
+        net.settle();
+        assertThat(hub.all(Task.class)).hasSize(10);
+
+        link.cut();
+        alice.close();
+        alice = peer("alice", Store.inMemory());
+        alice.create(new Task("b1", "second store", 1));
+        net.link(alice, hub);
+        net.settle();
+
+        assertThat(hub.find(Task.class, "b1")).as("the first scribe of alice's new log").isPresent();
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub)).hasSize(11);
+    }
+
+    @Test
+    void aClientAheadOfAHubRestoredFromAnEarlierCopyGetsWhatTheHubWritesAfterIt() {
+        Recorded hubStore = new Recorded(Store.inMemory());
+        Scriber hub = peer("hub", hubStore);
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 3; i++) {
+            hub.create(new Task("kept" + i, "before the copy", i));
+        }
+        net.settle();
+        int copy = hubStore.commits.size();
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Task("gone" + i, "after the copy", i));
+        }
+        net.settle();
+        assertThat(alice.all(Task.class)).hasSize(8);
+
+        link.cut();
+        hub.close();
+        hub = peer("hub", hubStore.restore(copy));
+        hub.create(new Task("later", "written after the restore", 1));
+        net.link(alice, hub);
+        net.settle();
+
+        assertThat(Peers.tasks(alice).keySet()).as("the restored hub's objects, none it lost")
+                .containsExactlyInAnyOrder("kept0", "kept1", "kept2", "later");
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub));
+    }
+
+    @Test
+    void aHubAnswersAPositionInAnotherLogFromTheStartOfItsOwn() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Scriber other = peer("hub", Store.inMemory());
+        Scriber alice = peer("alice", Store.inMemory());
+        for (int i = 0; i < 6; i++) {
+            other.create(new Task("other" + i, "another hub's", i));
+        }
+        for (int i = 0; i < 8; i++) {
+            hub.create(new Task("h" + i, "this hub's", i));
+        }
+        Network.Link link = net.link(alice, other);
+        net.settle();
+        link.cut();
+        assertThat(alice.store().cursor("hub")).as("a position in the other hub's log").contains("6");
+        assertThat(hub.logId).isNotEqualTo(other.logId);
+
+        // The same name, another log longer than the position alice holds.
+        net.link(alice, hub);
+        net.settle();
+        assertThat(Peers.tasks(alice).keySet()).as("every object of this hub, none of the other's")
+                .containsExactlyInAnyOrder("h0", "h1", "h2", "h3", "h4", "h5", "h6", "h7");
+        assertThat(alice.store().cursor(LogIdentity.keyOf("hub"))).contains(hub.logId);
+    }
+
+    private Scriber peer(String id, Store store) {
+        Scriber s = Scriber.builder().clientId(id).store(store).register(Task.class).onError(e -> { }).build();
+        open.add(s);
+        return s;
+    }
+
+    /** A store that keeps its commits, to make a copy of it as it was after the first N. */
+    private static final class Recorded extends ForwardingStore {
+        final List<Commit> commits = new ArrayList<>();
+
+        Recorded(Store delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<Scribe> commit(Commit commit) {
+            commits.add(commit);
+            return super.commit(commit);
+        }
+
+        Store restore(int first) {
+            Store copy = Store.inMemory();
+            commits.subList(0, first).forEach(copy::commit);
+            return copy;
+        }
+    }
+}
