@@ -606,7 +606,9 @@ export class ScribeClient {
     const generation = this.generation;
     // The server may push to us without request ids: we acknowledge cumulatively (see `answerPush`).
     const sync: Record<string, unknown> = { type: 'sync', from, limit: this.options.pageSize ?? 500, acks: 'cumulative' };
-    if (log !== undefined && from !== null) sync.log = log;
+    // From the start: this peer's own scribes too (its store may be new under an old name).
+    if (from === null) sync.own = true;
+    else if (log !== undefined) sync.log = log;
     this.requestInline(sync, (error, response) => {
       if (error) {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);

@@ -148,7 +148,10 @@ final class CatchUp {
             sync.put("from", from);
         }
         if (!session.wire().isSyncro()) {
-            if (log != null && from != null) {
+            if (from == null) {
+                // From the start: this peer's own scribes too (its store may be new under an old name).
+                sync.put("own", true);
+            } else if (log != null) {
                 sync.put("log", log);
             }
             // The pushes that follow the last page may come without request ids: this peer acknowledges them

@@ -74,10 +74,11 @@ final class PageAnswer {
         // A page fits one frame with its envelope, counted exactly in UTF-8 bytes: any scribe that fits a frame on
         // its own is sent. Each scribe is encoded once, and the answer put together from those bytes.
         response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
-        // An asker reading this log from its start may not hold its own scribes in it (it lost its store, or this is
-        // another peer under its name): they are sent too, which changes nothing on a peer that holds them.
+        // An asker reading this log from its start may not hold its own scribes in it (it lost its store and is back
+        // under its name): when it asks for them, they are sent too, which changes nothing on a peer that holds them.
+        boolean own = relayed && after == 0 && message.path("own").asBoolean(false);
         Page page = new Page(after, limit, session.outbox.frameLimit() - (long) Json.bytes(response).length
-                - RESULT_KEY.length - 2, relayed, relayed && after == 0);
+                - RESULT_KEY.length - 2, relayed, own);
         response.remove("more");
         response.remove("cursor");
         int chunk = Math.min(limit, 500);

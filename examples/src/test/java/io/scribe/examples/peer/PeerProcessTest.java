@@ -290,6 +290,54 @@ class PeerProcessTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aPeerBackAtAHubRestartedOnItsDefaultInMemoryStoreConvergesWithIt(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        int port = freePort();
+        Proc hub = start("--id", "hub", "--listen", Integer.toString(port));
+        hub.awaitErr("listening on");
+        Proc alice = startWithFileStoreFlags("--id", "alice", "--connect", "127.0.0.1:" + port,
+                "--store", "file:" + dir.resolve("alice"));
+        alice.awaitErr("connected to hub");
+        for (int i = 1; i <= 4; i++) {
+            hub.send("new h" + i + " title=first hub priority=" + i);
+        }
+        alice.send("new a1 title=alice's");
+        awaitShows(List.of(
+                "a1 title=alice's done=false priority=0 tags=",
+                "h1 title=first hub done=false priority=1 tags=",
+                "h2 title=first hub done=false priority=2 tags=",
+                "h3 title=first hub done=false priority=3 tags=",
+                "h4 title=first hub done=false priority=4 tags=",
+                "# 5 tasks"), hub, alice);
+
+        // The hub quits: its in-memory store goes with it. Started again, it writes at positions 1 and 2 of a new log,
+        // below alice's cursor, while alice retries; alice edits meanwhile.
+        hub.send("quit");
+        assertThat(hub.process.waitFor(WAIT_MS, TimeUnit.MILLISECONDS)).isTrue();
+        alice.send("set a1 priority 9");
+        Proc again = start("--id", "hub", "--listen", Integer.toString(port));
+        again.awaitErr("listening on");
+        again.send("new k1 title=second hub");
+        again.send("new k2 title=second hub");
+        Proc bob = start("--id", "bob", "--connect", "127.0.0.1:" + port);
+        bob.awaitErr("connected to hub");
+        // What the restarted hub holds, alice's own object given back to it; what only the first hub held is gone
+        // from alice too, as from bob, who joined now.
+        awaitShows(List.of(
+                "a1 title=alice's done=false priority=9 tags=",
+                "k1 title=second hub done=false priority=0 tags=",
+                "k2 title=second hub done=false priority=0 tags=",
+                "# 3 tasks"), again, alice, bob);
+        again.send("new k3 title=pushed");
+        awaitShows(List.of(
+                "a1 title=alice's done=false priority=9 tags=",
+                "k1 title=second hub done=false priority=0 tags=",
+                "k2 title=second hub done=false priority=0 tags=",
+                "k3 title=pushed done=false priority=0 tags=",
+                "# 4 tasks"), again, alice, bob);
+    }
+
+    @org.junit.jupiter.api.Test
     void twoSyncroPeersAndTwoScribePeersOnOneHostConverge() throws Exception {
         int port = freePort();
         int syncroPort = freePort();
