@@ -210,7 +210,7 @@ final class FailedScribes {
                 try {
                     Txn tx = new Txn();
                     tx.history = session.syncro != null;
-                    session.pages.playInto(List.of(node), before, tx, null);
+                    session.pages.play.playInto(List.of(node), before, tx, null);
                     scriber.commit(tx);
                     return true;
                 } catch (RuntimeException stillFailing) {
