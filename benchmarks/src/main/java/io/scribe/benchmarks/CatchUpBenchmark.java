@@ -170,7 +170,8 @@ public final class CatchUpBenchmark {
                 subject.store().lastId(), objects, (System.nanoTime() - t0) / 1e9);
         List<Round> results = new ArrayList<>();
         t0 = System.nanoTime();
-        Scriber hub = Scriber.builder().clientId("hub").store(subject.store()).register(Item.class).build();
+        Scriber hub = Scriber.builder().clientId("hub").store(subject.store()).register(Item.class)
+                .newPeerSnapshot(Integer.getInteger("bench.newPeerSnapshot", 0)).build();
         ScribeServer server = ScribeServer.builder(hub).workerThreads(1).tcp(0).start();
         System.out.printf(Locale.ROOT, "%s: hub started in %.1f s%n", subject.name(),
                 (System.nanoTime() - t0) / 1e9);

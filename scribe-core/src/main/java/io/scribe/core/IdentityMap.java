@@ -71,6 +71,11 @@ final class IdentityMap {
             }
         }
 
+        /** About how many states are held (at least as many; read without the lock, a moment's count). */
+        int approximateSize() {
+            return slots.size();
+        }
+
         /** Calls {@code action} with every held state, in no particular order. */
         void forEach(java.util.function.BiConsumer<Key, ObjectState> action) {
             slots.forEach((key, slot) -> {

@@ -66,6 +66,9 @@ final class PageAnswer {
                 after = 0;
             }
         }
+        if (fromStart && relayed && snapshotBeatsLog()) {
+            snapshot = new Snapshot.Position(-1, null);
+        }
         if (snapshot != null) {
             answerSnapshot(response, snapshot, limit);
             return;
@@ -352,6 +355,15 @@ final class PageAnswer {
 
     private static final byte[] RESULT_KEY = ",\"result\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] ARRAY_END = {']', '}'};
+
+    /** Whether a peer reading the log from its start reads less as a snapshot (see Builder#newPeerSnapshot). */
+    private boolean snapshotBeatsLog() {
+        if (scriber.newPeerSnapshot <= 0) {
+            return false;
+        }
+        long scribes = scriber.store.lastId() - scriber.compactor.mark().position();
+        return scribes >= (long) scriber.newPeerSnapshot * Math.max(1, scriber.live.states.approximateSize());
+    }
 
     /** {@code null} and {@code ""} mean the start of the log; an id this log never issued gives -1. */
     static long parseCursor(Scriber scriber, JsonNode from) {

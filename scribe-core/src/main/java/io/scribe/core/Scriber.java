@@ -82,6 +82,8 @@ public final class Scriber implements AutoCloseable {
     final Wire wire;
     final Duration requestTimeout;
     final int pageSize;
+    /** See {@link Builder#newPeerSnapshot}; 0: off. */
+    final int newPeerSnapshot;
     final int pushWindow;
     /** How long a cumulative ack may wait for more pushes to pass (see {@link Builder#ackDelay}). */
     final Duration ackDelay;
@@ -161,6 +163,7 @@ public final class Scriber implements AutoCloseable {
         this.wire = b.wire;
         this.requestTimeout = b.requestTimeout;
         this.pageSize = b.pageSize;
+        this.newPeerSnapshot = b.newPeerSnapshot;
         this.pushWindow = b.pushWindow;
         this.ackDelay = b.ackDelay;
         this.receiverAckDelay = b.receiverAckDelay;

@@ -27,6 +27,7 @@ abstract class ScriberOptions {
     Duration requestTimeout = Duration.ofSeconds(30);
     Duration maxClockSkew = Duration.ofHours(1);
     int pageSize = 500;
+    int newPeerSnapshot;
     int pushWindow = 256;
     Duration ackDelay = Duration.ofMillis(20);
     Duration receiverAckDelay;
@@ -184,6 +185,24 @@ abstract class ScriberOptions {
             throw new IllegalArgumentException("page size must be positive: " + pageSize);
         }
         this.pageSize = pageSize;
+        return self();
+    }
+
+    /**
+     * Answers a peer that reads this log from its start (a new peer, one back with a new store) a snapshot of the
+     * objects it may see, each as a create and an update per other stamp (as after compaction, PROTOCOL.md,
+     * "Compaction and snapshots"), instead of the log, when the log holds at least {@code scribesPerObject} scribes
+     * for each object (and tombstone) this peer holds: the peer then reads each object once instead of its history.
+     * Only for a peer that relays through this one (a client of this server; one that does not is read its own
+     * scribes from the log as before) and only on the Scribe wire. The peer's listeners then hear each object's
+     * current state rather than each change of it; an object whose scribes together exceed a frame is left out of
+     * the snapshot (reported), where the log would have carried it. Off (0) by default.
+     */
+    public Scriber.Builder newPeerSnapshot(int scribesPerObject) {
+        if (scribesPerObject < 0) {
+            throw new IllegalArgumentException("scribes per object must be 0 (off) or more: " + scribesPerObject);
+        }
+        this.newPeerSnapshot = scribesPerObject;
         return self();
     }
 

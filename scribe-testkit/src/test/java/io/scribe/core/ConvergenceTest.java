@@ -318,6 +318,11 @@ class ConvergenceTest {
             if (compacting) {
                 b.compaction(java.time.Duration.ofDays(365), java.time.Duration.ofMillis(20 + random.nextInt(300)));
             }
+            if (i == 0) {
+                // A peer reading the hub's log from its start (a client whose cursor is still empty, a late joiner)
+                // gets a snapshot once the log holds a scribe per object.
+                b.newPeerSnapshot(1);
+            }
             b.register(Task.class, policy);
             peers.add(b.build());
         }
@@ -385,6 +390,15 @@ class ConvergenceTest {
             net.link(late, hub);
             net.heal();
             assertThat(hub.store().readAfter(0, 1000).size()).as("log left on the hub").isLessThan(20);
+            peers.add(late);
+        } else {
+            // A peer that joins now is answered a snapshot of the log it reads from the start.
+            Scriber late = Scriber.builder().clientId("late").store(io.scribe.core.spi.Store.inMemory()).clock(now)
+                    .pageSize(3).onError(e -> { }).register(Task.class, policy).build();
+            Network.Link link = net.link(late, hub);
+            net.heal();
+            assertThat(Peers.ofType(link.deliveredToA(), "response")).as("a snapshot page")
+                    .anySatisfy(r -> assertThat(r.path("snapshot").isObject()).isTrue());
             peers.add(late);
         }
 

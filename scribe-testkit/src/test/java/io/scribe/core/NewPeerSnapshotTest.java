@@ -1,0 +1,138 @@
+package io.scribe.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.scribe.core.spi.Store;
+import io.scribe.testkit.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** {@link Scriber.Builder#newPeerSnapshot}: a peer reading a long log from its start is answered a snapshot. */
+class NewPeerSnapshotTest {
+
+    private final Network net = new Network(new Random(7));
+    private final List<Scriber> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() {
+        open.forEach(Scriber::close);
+    }
+
+    @Test
+    void aNewPeerOfALongLogReadsEachObjectOnceWithTheStampsOfTheLog() {
+        Scriber hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).newPeerSnapshot(4));
+        Scriber writer = peer(Peers.builder("writer"));
+        net.link(writer, hub);
+        List<Task> tasks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tasks.add(hub.create(new Task("t" + i, "task " + i, i)));
+        }
+        net.settle();
+        // 3 scribes an object: under 4, a new peer reads the log.
+        for (Task t : tasks) {
+            t.setPriority(t.priority() + 1);
+            hub.save(t);
+            writer.find(Task.class, t.id()).orElseThrow().setTitle("by the writer " + t.id());
+            writer.save(writer.find(Task.class, t.id()).orElseThrow());
+        }
+        net.settle();
+        Scriber early = peer(Peers.builder("early"));
+        Network.Link earlyLink = net.link(early, hub);
+        net.settle();
+        assertThat(pages(earlyLink)).noneMatch(p -> p.has("snapshot"));
+
+        // Five scribes an object: a snapshot, each object as a create and an update per other stamp.
+        for (Task t : tasks) {
+            t.complete();
+            hub.save(t);
+            t.setPriority(t.priority() + 10);
+            hub.save(t);
+        }
+        net.settle();
+        Scriber late = peer(Peers.builder("late"));
+        Network.Link lateLink = net.link(late, hub);
+        net.settle();
+        List<JsonNode> pages = pages(lateLink);
+        assertThat(pages).anyMatch(p -> p.path("snapshot").path("start").asBoolean());
+        int sent = pages.stream().mapToInt(p -> p.path("result").size()).sum();
+        assertThat(sent).as("scribes sent: fewer than the log's 50").isLessThan(50).isGreaterThanOrEqualTo(10);
+        assertThat(Peers.tasks(late)).isEqualTo(Peers.tasks(hub)).hasSize(10);
+        for (Task t : tasks) {
+            assertThat(late.store().object("Task", t.id()).orElseThrow().stamps())
+                    .as("the stamp of each field, as the peer that read the log holds it")
+                    .isEqualTo(early.store().object("Task", t.id()).orElseThrow().stamps());
+        }
+
+        // The new peer's own write, made offline after it joined, is newer than the field's stamp: it wins everywhere.
+        net.links().forEach(Network.Link::cut);
+        Task onLate = late.find(Task.class, "t3").orElseThrow();
+        onLate.setTitle("from the late peer");
+        late.save(onLate);
+        net.links().forEach(Network.Link::reconnect);
+        net.settle();
+        assertThat(Peers.tasks(hub)).isEqualTo(Peers.tasks(late)).isEqualTo(Peers.tasks(early))
+                .isEqualTo(Peers.tasks(writer));
+        assertThat(hub.find(Task.class, "t3").orElseThrow().title()).isEqualTo("from the late peer");
+    }
+
+    @Test
+    void aNewPeerKeepsAndUploadsWhatItWroteBeforeItJoined() {
+        Scriber hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).newPeerSnapshot(2));
+        for (int i = 0; i < 5; i++) {
+            Task t = hub.create(new Task("h" + i, i));
+            t.setPriority(i + 1);
+            hub.save(t);
+            t.setPriority(i + 2);
+            hub.save(t);
+        }
+        Scriber late = peer(Peers.builder("late"));
+        late.create(new Task("offline", 1));
+        net.link(late, hub);
+        net.settle();
+        assertThat(Peers.tasks(late)).isEqualTo(Peers.tasks(hub)).hasSize(6);
+    }
+
+    @Test
+    void aServerReadingItsClientsLogFromTheStartIsAnsweredTheLog() {
+        // The client would answer a snapshot of everything it holds, which a server takes only from itself (403).
+        Scriber client = peer(Scriber.builder().clientId("client").store(Store.inMemory()).newPeerSnapshot(1));
+        List<ScribeException> problems = new ArrayList<>();
+        Scriber hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).onError(problems::add));
+        Scriber other = peer(Peers.builder("other"));
+        net.link(other, hub);
+        other.create(new Task("theirs", "other's", 1));
+        net.link(client, hub);
+        for (int i = 0; i < 5; i++) {
+            Task t = client.create(new Task("c" + i, "client's " + i, i));
+            t.setPriority(9);
+            client.save(t);
+        }
+        net.settle();
+        // The hub loses its store: it reads the client's log from the start again.
+        net.links().forEach(Network.Link::cut);
+        hub.close();
+        hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).onError(problems::add));
+        Network.Link link = net.link(client, hub);
+        net.settle();
+        assertThat(Peers.ofType(link.deliveredToB(), "response")).noneMatch(p -> p.has("snapshot"));
+        assertThat(Peers.tasks(hub)).hasSize(5).containsKeys("c0", "c4");
+        assertThat(problems).isEmpty();
+    }
+
+    private static List<JsonNode> pages(Network.Link link) {
+        return Peers.ofType(link.deliveredToA(), "response").stream().filter(p -> p.path("result").isArray()).toList();
+    }
+
+    private Scriber peer(Scriber.Builder b) {
+        if (b.classes.isEmpty()) {
+            b.register(Task.class);
+        }
+        Scriber s = b.build();
+        open.add(s);
+        return s;
+    }
+}
