@@ -88,13 +88,15 @@ final class Compactor {
     private Snapshot.Keys snapshotKeys;
 
     /**
-     * The objects' keys in snapshot order as of now: made once for every snapshot taken while the log stays where it
-     * is. Caller holds the engine lock.
+     * The objects' keys in snapshot order, as of log position {@code position} or later: every object held there is
+     * among them (one created since may be too; its create follows the snapshot in the log anyway, and one no longer
+     * held is passed). Made again only for a snapshot taken after the log moved, not for each page of one while the
+     * log moves. Caller holds the engine lock.
      */
-    List<Key> snapshotKeys() {
+    List<Key> snapshotKeys(long position) {
         long at = scriber.sharedLog.seenThrough();
         Snapshot.Keys cached = snapshotKeys;
-        if (cached == null || cached.log() != at) {
+        if (cached == null || cached.log() < position) {
             cached = new Snapshot.Keys(at, Snapshot.keys(scriber, true));
             snapshotKeys = cached;
         }

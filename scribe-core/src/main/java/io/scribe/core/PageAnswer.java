@@ -178,7 +178,7 @@ final class PageAnswer {
                 start = true;
                 after = null;
             }
-            List<Key> keys = scriber.compactor.snapshotKeys();
+            List<Key> keys = scriber.compactor.snapshotKeys(position);
             long bytes = 0;
             int objects = 0;
             long examined = 0;

@@ -80,6 +80,46 @@ class NewPeerSnapshotTest {
     }
 
     @Test
+    void objectsCreatedChangedAndDestroyedWhileASnapshotIsReadReachTheNewPeer() {
+        Scriber hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).newPeerSnapshot(2));
+        List<Task> tasks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Task t = hub.create(new Task("t" + i, "task " + i, i));
+            t.setPriority(100 + i);
+            hub.save(t);
+            tasks.add(t);
+        }
+        Scriber late = peer(Peers.builder("late"));
+        Network.Link link = net.link(late, hub);
+        Random random = new Random(11);
+        int step = 0;
+        while (net.deliverOne()) {
+            step++;
+            switch (step % 4) {
+                case 0 -> hub.create(new Task("new" + step, "created meanwhile", step));
+                case 1 -> {
+                    Task t = tasks.get(random.nextInt(tasks.size()));
+                    if (hub.find(Task.class, t.id()).isPresent()) {
+                        t.setTitle("changed at " + step);
+                        hub.save(t);
+                    }
+                }
+                case 2 -> {
+                    Task t = tasks.get(random.nextInt(tasks.size()));
+                    if (hub.find(Task.class, t.id()).isPresent()) {
+                        hub.destroy(t);
+                    }
+                }
+                default -> { }
+            }
+        }
+        net.settle();
+        assertThat(step).as("frames delivered while the hub wrote").isGreaterThan(10);
+        assertThat(pages(link).stream().filter(p -> p.has("snapshot")).count()).as("snapshot pages").isGreaterThan(3);
+        assertThat(Peers.tasks(late)).isEqualTo(Peers.tasks(hub));
+    }
+
+    @Test
     void aNewPeerKeepsAndUploadsWhatItWroteBeforeItJoined() {
         Scriber hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).newPeerSnapshot(2));
         for (int i = 0; i < 5; i++) {
