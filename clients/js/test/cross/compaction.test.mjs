@@ -8,18 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { MemoryStore, Scriber, ScribeClient } from '../../dist/index.js';
-import { JAR, JavaPeer, converged, freePort } from './harness.mjs';
+import { JAR, JavaPeer, converged, freePort, show, until } from './harness.mjs';
 
-/** The Node peer's tasks in the `show` format of the Java peer. */
-function show(scriber) {
-  return scriber.all('Task').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((t) => `${t.id} title=${t.title ?? ''} done=${t.done} priority=${t.priority} tags=${(t.tags ?? []).join(',')}`);
-}
-
-async function until(check) {
-  // bounded by the test's timeout
-  while (!check()) await new Promise((r) => setTimeout(r, 50));
-}
 
 const LOG = /^# log: (\d+) scribes \(ids (?:none|\d+\.\.\d+)\), last id (\d+), compacted through (\d+), (\d+) objects, (\d+) tombstones$/;
 

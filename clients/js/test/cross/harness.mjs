@@ -90,3 +90,14 @@ export async function converged(peer, expected) {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** A Node peer's tasks in the `show` format of the Java peer. */
+export function show(scriber) {
+  return scriber.all('Task').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((t) => `${t.id} title=${t.title ?? ''} done=${t.done} priority=${t.priority} tags=${(t.tags ?? []).join(',')}`);
+}
+
+/** Resolves once `check()` holds (the test's timeout bounds the wait). */
+export async function until(check) {
+  while (!check()) await new Promise((r) => setTimeout(r, 50));
+}

@@ -8,16 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
-import { JAR, JavaPeer, converged, freePort } from './harness.mjs';
-
-function show(scriber) {
-  return scriber.all('Task').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((t) => `${t.id} title=${t.title ?? ''} done=${t.done} priority=${t.priority} tags=${(t.tags ?? []).join(',')}`);
-}
-
-async function until(check) {
-  while (!check()) await new Promise((r) => setTimeout(r, 50));
-}
+import { JAR, JavaPeer, converged, freePort, show, until } from './harness.mjs';
 
 test('a Node peer back at a Java hub restarted without its store converges with it',
   { skip: existsSync(JAR) || process.env.SCRIBE_EXAMPLES_JAR ? false : `no examples jar at ${JAR}` }, async () => {

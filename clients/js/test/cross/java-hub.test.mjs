@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
-import { JAR, JavaPeer, converged, freePort } from './harness.mjs';
-
-/** The Node peer's tasks in the `show` format of the Java peer. */
-function show(scriber) {
-  return scriber.all('Task').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((t) => `${t.id} title=${t.title ?? ''} done=${t.done} priority=${t.priority} tags=${(t.tags ?? []).join(',')}`);
-}
-
-async function until(check) {
-  // bounded by the test's timeout
-  while (!check()) await new Promise((r) => setTimeout(r, 50));
-}
+import { JAR, JavaPeer, converged, freePort, show, until } from './harness.mjs';
 
 test('a Node peer and a Java peer converge through a Java hub, online and after the Node peer was offline',
   // Run from Maven, the jar is named and must exist; run by hand without it, the test is skipped.

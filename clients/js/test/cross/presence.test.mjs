@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
-import { JAR, JAVA, JVM, procs, freePort } from './harness.mjs';
+import { JAR, JAVA, JVM, procs, freePort, until } from './harness.mjs';
 
 
 /** A Java hub listening on `port` over WebSocket; resolves once it listens. */
@@ -25,10 +25,6 @@ function javaHub(port) {
   });
 }
 
-async function until(check) {
-  // bounded by the test's timeout
-  while (!check()) await new Promise((r) => setTimeout(r, 20));
-}
 
 /**
  * A Node peer on the hub. Its WebSocket can be cut as a network failure does: the TCP connection is dropped without

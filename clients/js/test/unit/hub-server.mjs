@@ -1,7 +1,7 @@
 // The WebSocket side of the scripted hubs the unit tests talk to: a server on a free local port, its connections,
 // its URL, cutting them and closing it, and the hello every hub answers first. Each test's hub adds what it answers.
 import { WebSocketServer } from 'ws';
-import { parseJson, toJson } from '../../dist/index.js';
+import { Scriber, parseJson, toJson } from '../../dist/index.js';
 
 /** A WebSocket server listening on a free port of 127.0.0.1. */
 export async function listen() {
@@ -55,4 +55,16 @@ export class HubServer {
     this.cut();
     return new Promise((r) => this.wss.close(r));
   }
+}
+
+/** A peer named `js` on `store` with the Task class the scripted hubs send. */
+export async function openTasks(store) {
+  const s = await Scriber.open({ clientId: 'js', store, onError: () => {} });
+  s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
+  return s;
+}
+
+/** Resolves once `check()` holds (the test's timeout bounds the wait). */
+export async function until(check) {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
 }

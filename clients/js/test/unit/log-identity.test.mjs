@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { MemoryStore, Scriber, ScribeClient, toJson } from '../../dist/index.js';
-import { HubServer, greet, listen } from './hub-server.mjs';
+import { MemoryStore, ScribeClient, toJson } from '../../dist/index.js';
+import { HubServer, greet, listen, openTasks as open, until } from './hub-server.mjs';
 
 const T0 = Date.now() - 60_000;
 const clock = (n) => (BigInt(T0) << 16n) + BigInt(n);
@@ -45,16 +45,6 @@ class LogHub extends HubServer {
       }
     }, { then: () => (this.ask ? [{ type: 'sync', id: 1, ...this.ask }] : []) });
   }
-}
-
-async function open(store) {
-  const s = await Scriber.open({ clientId: 'js', store, onError: () => {} });
-  s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
-  return s;
-}
-
-async function until(check) {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
 }
 
 test('a cursor is stored with the identity of the log it is a position of, and stated with it', async () => {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { IndexedDbStore, MemoryStore, Scriber, ScribeClient, toJson } from '../../dist/index.js';
-import { HubServer, greet, listen } from './hub-server.mjs';
+import { IndexedDbStore, MemoryStore, ScribeClient, toJson } from '../../dist/index.js';
+import { HubServer, greet, listen, openTasks as open, until } from './hub-server.mjs';
 
 // Clocks a minute in the past: a hybrid logical clock is the wall clock in milliseconds shifted left by 16 bits.
 const T0 = Date.now() - 60_000;
@@ -97,16 +97,6 @@ function spy(store) {
     return commit(c);
   };
   return cursors;
-}
-
-async function open(store) {
-  const s = await Scriber.open({ clientId: 'js', store, onError: () => {} });
-  s.register('Task', { fields: ['title', 'done', 'priority', 'tags'] });
-  return s;
-}
-
-async function until(check) {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
 }
 
 test('a new client gets every object of a snapshot with the stamp of each field, and tombstones as destroys', async () => {
