@@ -32,13 +32,29 @@ final class FrameLimit {
         }
     }
 
+    /** The cursor keeping the frame the peer this one relays through stated last, for the next start. */
+    static final String KEY = Scriber.RESERVED_PREFIX + "frame";
+
     /**
      * The peer this one relays through reads frames of at most {@code bytes} (its {@code sync} said so, again at each
-     * connection): scribes recorded from now on must fit them, and so must scribes received. It replaces what that
-     * peer stated before.
+     * connection; or the store kept it from before a restart): scribes recorded from now on must fit them, and so
+     * must scribes received. It replaces what that peer stated before. Returns whether it changed.
      */
-    void note(int bytes) {
+    boolean note(int bytes) {
+        int before = upstream;
         upstream = Math.max(1, bytes);
+        return upstream != before;
+    }
+
+    /** What the store kept of {@link #note(int)} before a restart, if anything. */
+    void restore(io.scribe.core.spi.Store store) {
+        store.cursor(KEY).ifPresent(kept -> {
+            try {
+                note(Integer.parseInt(kept));
+            } catch (NumberFormatException e) {
+                // Not a frame this peer wrote: the next statement replaces it.
+            }
+        });
     }
 
     /** The largest frame every wire this peer speaks or serves, and the peer it relays through, can carry. */

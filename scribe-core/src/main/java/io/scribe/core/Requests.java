@@ -52,7 +52,17 @@ final class Requests {
                 // The peer this one relays through (its server): what it cannot read could reach no other peer. Not a
                 // peer merely trusted by the trustRelays rule (another node connected here): its frame bounds what it
                 // is sent, not what this peer records and relays to the others.
-                scriber.committer.frames.note(frame.asInt());
+                if (scriber.committer.frames.note(frame.asInt())) {
+                    // Kept, so that writes made offline after a restart are held to it too.
+                    Txn tx = new Txn();
+                    tx.cursors().put(FrameLimit.KEY, Integer.toString(frame.asInt()));
+                    scriber.lock.lock();
+                    try {
+                        scriber.commit(tx);
+                    } finally {
+                        scriber.lock.unlock();
+                    }
+                }
             }
         }
         if (syncro == null && "cumulative".equals(message.path("acks").asText())) {

@@ -199,6 +199,7 @@ public final class Scriber implements AutoCloseable {
         this.sharedLog = new SharedLog(this, store.lastId());
         this.logId = LogIdentity.load(store);
         this.committer = new Committer(this, b.wire.maxFrameBytes());
+        committer.frames.restore(store);
         Restorer.restore(this);
         long sweep = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
         this.sweeper = timer.scheduleWithFixedDelay(
