@@ -45,7 +45,7 @@ public final class Client {
         return storedLog;
     }
 
-    /** {@code log} is being stored with the cursor (or, null, removed with it). */
+    /** {@code log} was stored with the cursor (see {@link Txn#cursor}). */
     void storingLog(String log) {
         storedLog = log;
         storedLogRead = true;

@@ -203,10 +203,12 @@ final class Committer {
                     new io.scribe.core.spi.Commit(List.of(), new ArrayList<>(tx.states.values()), tx.cursors));
             stored = new ArrayList<>();
             tx.entries.forEach(e -> stored.add(e.scribe()));
+            tx.logsStored();
         } else {
             long started = System.nanoTime();
             stored = tx.writeTo(scriber.store);
             scriber.sharedLog.noteOwnIds(stored);
+            tx.logsStored();
             try {
                 CommitMetrics.committed(scriber.metrics, scriber.guid, tx, stored, System.nanoTime() - started);
             } catch (RuntimeException e) {

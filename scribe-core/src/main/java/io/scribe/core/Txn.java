@@ -99,6 +99,8 @@ final class Txn {
     /** Ids of Syncro scribes (which carry no clock) played from {@link #seenFrom}, remembered once committed. */
     java.util.Set<String> seenRemote = java.util.Collections.emptySet();
     Client seenFrom;
+    /** Clients whose log identity this step stores with their cursor, known as stored once it is written. */
+    List<Client> logsOf = java.util.Collections.emptyList();
     /**
      * Whether this step may be used again once committed alone ({@link Committer#reusableTxn}): made by a step that
      * nothing keeps a reference to once it is committed (a local update).
@@ -136,6 +138,7 @@ final class Txn {
         historyClock = 0;
         seenRemote = java.util.Collections.emptySet();
         seenFrom = null;
+        logsOf = java.util.Collections.emptyList();
     }
 
     /** {@link #cursors}, made on the first call, to add to. */
@@ -180,14 +183,26 @@ final class Txn {
 
     /**
      * Sets {@code client}'s cursor, and with it the identity of the client's log it is a position of when the client
-     * stated one that is not stored yet (see {@link LogIdentity}).
+     * stated one that is not stored yet (see {@link LogIdentity}). The client knows it as stored once this step is
+     * written ({@link #logsStored}): a step the store refuses leaves it to be written with the next cursor, or a
+     * cursor of the earlier log would be stated as one of this log at the next catch-up.
      */
     void cursor(Client client, String position) {
         cursors().put(client.id(), position);
         String log = client.log;
         if (log != null && !log.equals(client.storedLog())) {
             cursors().put(LogIdentity.keyOf(client.id()), log);
-            client.storingLog(log);
+            if (logsOf.isEmpty()) {
+                logsOf = new ArrayList<>(1);
+            }
+            logsOf.add(client);
+        }
+    }
+
+    /** This step was written: the log identities it stored are now the clients' stored ones. */
+    void logsStored() {
+        for (Client client : logsOf) {
+            client.storingLog(cursors.get(LogIdentity.keyOf(client.id())));
         }
     }
 
@@ -217,6 +232,12 @@ final class Txn {
             all.entries.addAll(step.entries);
             all.states.putAll(step.states);
             all.cursors().putAll(step.cursors);
+            if (!step.logsOf.isEmpty()) {
+                if (all.logsOf.isEmpty()) {
+                    all.logsOf = new ArrayList<>();
+                }
+                all.logsOf.addAll(step.logsOf);
+            }
         }
         return all;
     }

@@ -135,10 +135,59 @@ class HubLostStoreTest {
         assertThat(alice.store().cursor(LogIdentity.keyOf("hub"))).contains(hub.logId);
     }
 
+    @Test
+    void aClientWhoseStoreFailedTheFirstPageOfTheNewLogStillReadsItWhole() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Failing store = new Failing(Store.inMemory());
+        Scriber alice = peer("alice", store);
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 20; i++) {
+            hub.create(new Task("old" + i, "old " + i, i));
+        }
+        net.settle();
+        assertThat(alice.store().cursor("hub")).contains("20");
+
+        link.cut();
+        hub.close();
+        hub = peer("hub", Store.inMemory());
+        for (int i = 0; i < 30; i++) {
+            hub.create(new Task("new" + i, "after the loss", i));
+        }
+        // Alice's store fails while she plays the hub's answer (a database restarting): nothing of it is stored.
+        store.down = true;
+        link = net.link(alice, hub);
+        net.settle();
+        link.cut();
+        store.down = false;
+        assertThat(alice.store().cursor("hub")).as("nothing stored").contains("20");
+        net.link(alice, hub);
+        net.settle();
+
+        assertThat(Peers.tasks(alice)).as("the hub's new log, not only what follows position 20 in it")
+                .isEqualTo(Peers.tasks(hub)).hasSize(30);
+    }
+
     private Scriber peer(String id, Store store) {
         Scriber s = Scriber.builder().clientId(id).store(store).register(Task.class).onError(e -> { }).build();
         open.add(s);
         return s;
+    }
+
+    /** A store that refuses every commit while it is down. */
+    private static final class Failing extends ForwardingStore {
+        volatile boolean down;
+
+        Failing(Store delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<Scribe> commit(Commit commit) {
+            if (down) {
+                throw new IllegalStateException("store down");
+            }
+            return super.commit(commit);
+        }
     }
 
     /** A store that keeps its commits, to make a copy of it as it was after the first N. */
