@@ -682,7 +682,10 @@ export class ScribeClient {
       if (node?.id !== undefined && node?.id !== null) cursor = String(node.id);
     }
     if (response.cursor !== undefined && response.cursor !== null) cursor = String(response.cursor);
-    const store = cursor !== null && cursor !== from && !isSnapshotCursor(cursor);
+    // A cursor the answer states in a log other than the stored one's is stored even where it equals the old one.
+    const newLog = response.cursor !== undefined && response.cursor !== null && this.peerLog !== undefined
+      && this.scriber.getMeta(`log:${peer}`) !== this.peerLog;
+    const store = cursor !== null && (cursor !== from || newLog) && !isSnapshotCursor(cursor);
     // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
     if (store && !whole) this.storeCursor(tx.meta, cursor!);
     void this.scriber.commit(tx).catch(() => {});

@@ -33,7 +33,8 @@ class LogHub extends HubServer {
     greet(ws, (m) => {
       if (m.type === 'sync') {
         this.syncs.push(m);
-        const after = m.from === null ? 0 : Number(m.from);
+        // A position in another log is answered from the start, as a Java hub answers it (without a snapshot here).
+        const after = m.from === null || (m.log !== undefined && m.log !== this.logId) ? 0 : Number(m.from);
         const page = this.log.filter((s) => Number(s.id) > after);
         const response = { type: 'response', id: m.id, result: page, more: false, log: this.logId };
         if (page.length) response.cursor = page[page.length - 1].id;
@@ -78,6 +79,16 @@ test('a cursor is stored with the identity of the log it is a position of, and s
   await s.flushed();
   assert.equal(s.getMeta('cursor:hub'), '3');
   assert.equal(s.getMeta('log:hub'), 'log-two');
+
+  // Replaced again: the new log's position is the old one, stated in the new log: stored with it.
+  await client.close();
+  hub.logId = 'log-three';
+  hub.log = [create('f', 1), create('g', 2), create('h', 3)];
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  assert.equal(s.getMeta('cursor:hub'), '3');
+  assert.equal(s.getMeta('log:hub'), 'log-three');
   await client.close();
   await hub.close();
 });

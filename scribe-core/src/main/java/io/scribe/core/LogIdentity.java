@@ -27,10 +27,11 @@ final class LogIdentity {
     }
 
     /**
-     * The store's log identity, given (and stored) now if the store has none. A node that starts at the same moment
-     * on the same new store may store its own instead: what the store holds afterwards is used, so both end with one
-     * (a peer that learnt the other's before that is answered as if the log had changed: from the start, never
-     * skipping anything).
+     * The store's log identity, given (and stored) now if the store has none. Two nodes that start at the same moment
+     * on the same new store may each store their own, the one written last staying: a node reads the store's again
+     * when a peer names another log (see {@link PageAnswer}), so both soon state the same; until then a peer that
+     * moves between them is answered as if the log had changed (a snapshot, or the log from its start), which skips
+     * nothing.
      */
     static String load(Store store) {
         return store.cursor(KEY).filter(id -> !id.isEmpty()).orElseGet(() -> {

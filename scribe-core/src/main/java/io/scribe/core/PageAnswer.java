@@ -48,11 +48,15 @@ final class PageAnswer {
                 response.put("ackDelay", scriber.receiverAckDelay.toMillis());
             }
         }
+        JsonNode log = message.get("log");
+        if (log != null && !log.asText().equals(scriber.logId)) {
+            // Another node sharing a new store may have named its log last (see LogIdentity#load): the store's name.
+            scriber.logId = LogIdentity.load(scriber.store);
+        }
         response.put("log", scriber.logId);
         boolean relayed = message.path("relayed").asBoolean(true);
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
         long after = snapshot != null ? 0 : parseCursor(scriber, from);
-        JsonNode log = message.get("log");
         boolean fromStart = snapshot == null && after == 0;
         if (snapshot == null && after < 0 || !fromStart && log != null && !log.asText().equals(scriber.logId)) {
             // A position in another log (this peer's store was lost or replaced since the asker stored it), or one

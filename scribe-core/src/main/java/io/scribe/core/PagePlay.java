@@ -75,7 +75,11 @@ final class PagePlay {
                 fixes = new ArrayList<>(fixes);
                 fixes.addAll(session.syncro.destroysFor(clocked, tx));
             }
-            if (cursor != null && !cursor.equals(from) && !Snapshot.isCursor(cursor)) {
+            // A cursor the answer states in a log other than the stored one's is stored even where it equals the old
+            // one, with that log: a position of the new log.
+            boolean newLog = explicit != null && !explicit.isNull() && session.client().log != null
+                    && !session.client().log.equals(session.client().storedLog());
+            if (cursor != null && (!cursor.equals(from) || newLog) && !Snapshot.isCursor(cursor)) {
                 if (session.syncro != null && (!fixes.isEmpty() || session.syncro.correcting > 0)) {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
                     session.syncro.heldCursor = cursor;

@@ -77,7 +77,7 @@ public final class Scriber implements AutoCloseable {
 
     final String guid;
     /** The identity of this store's log, stated in every answer to a sync (see {@link LogIdentity}). */
-    final String logId;
+    volatile String logId;
     final Store store;
     final Wire wire;
     final Duration requestTimeout;

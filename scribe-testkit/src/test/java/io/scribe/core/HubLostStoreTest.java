@@ -167,6 +167,62 @@ class HubLostStoreTest {
                 .isEqualTo(Peers.tasks(hub)).hasSize(30);
     }
 
+    @Test
+    void aPositionOfTheNewLogEqualToTheOldOneIsStoredWithTheNewLog() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 6; i++) {
+            hub.create(new Task("old" + i, "old", i));
+        }
+        net.settle();
+        assertThat(alice.store().cursor("hub")).contains("6");
+        link.cut();
+        hub.close();
+        hub = peer("hub", Store.inMemory());
+        for (int i = 0; i < 6; i++) {
+            hub.create(new Task("new" + i, "new", i));
+        }
+        link = net.link(alice, hub);
+        net.settle();
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub));
+        assertThat(alice.store().cursor("hub")).contains("6");
+        assertThat(alice.store().cursor(LogIdentity.keyOf("hub"))).as("stored with the new log").contains(hub.logId);
+
+        // Back again: a page of the new log after 6, not another snapshot.
+        link.cut();
+        int before = link.deliveredToA().size();
+        link.reconnect();
+        net.settle();
+        List<String> delivered = link.deliveredToA();
+        assertThat(Peers.ofType(delivered.subList(before, delivered.size()), "response"))
+                .noneMatch(r -> r.has("snapshot"));
+    }
+
+    @Test
+    void aNodeStatesTheLogIdentityItsSharedStoreHoldsOnceAPeerNamesIt() {
+        Store shared = Store.inMemory();
+        Scriber node = peer("hub", shared);
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, node);
+        node.create(new Task("t1", "one", 1));
+        net.settle();
+        link.cut();
+        // Another node started on the same new store at the same moment named the log last.
+        shared.commit(new Commit(List.of(), List.of(), java.util.Map.of(LogIdentity.KEY, "named-by-the-other-node")));
+        alice.store().commit(new Commit(List.of(), List.of(),
+                java.util.Map.of(LogIdentity.keyOf("hub"), "named-by-the-other-node")));
+        Scriber fresh = peer("alice", alice.store());
+        alice.close();
+        node.create(new Task("t2", "two", 2));
+        link = net.link(fresh, node);
+        net.settle();
+        assertThat(node.logId).isEqualTo("named-by-the-other-node");
+        assertThat(Peers.ofType(link.deliveredToA(), "response")).noneMatch(r -> r.has("snapshot"))
+                .anyMatch(r -> "named-by-the-other-node".equals(r.path("log").asText()));
+        assertThat(Peers.tasks(fresh)).isEqualTo(Peers.tasks(node)).hasSize(2);
+    }
+
     private Scriber peer(String id, Store store) {
         Scriber s = Scriber.builder().clientId(id).store(store).register(Task.class).onError(e -> { }).build();
         open.add(s);
