@@ -170,6 +170,9 @@ export class ScribeClient {
   private snapshotSeen?: Set<string>;
   // The identity of the server's log as the latest page played stated it (see `storeCursor`).
   private peerLog?: string;
+  // Whether the running catch-up asks for this client's own scribes too: one from the start of the server's log, or
+  // one resuming such a catch-up (`own:PEER` in the store until it reaches the end), as its store may be new.
+  private askOwn = false;
   /** How far the server had stored this peer's log when it took that snapshot (its first page's `stored`). */
   private snapshotStored = 0;
   /** This peer's presence and the other sessions' (see {@link Presence}). */
@@ -462,7 +465,7 @@ export class ScribeClient {
     const authenticate = this.options.authenticate;
     if (!authenticate) {
       this.presence.started();
-      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null, this.scriber.getMeta(`log:${this.peer}`));
+      this.startCatchUp();
       return;
     }
     const generation = this.generation;
@@ -470,7 +473,7 @@ export class ScribeClient {
     authenticate({ clientId: this.scriber.id, serverId: this.peer!, request: (m) => this.request(m) }).then(() => {
       if (generation !== this.generation || this.ws !== ws) return;
       this.presence.started();
-      this.requestPage(this.scriber.getMeta(`cursor:${this.peer}`) ?? null, this.scriber.getMeta(`log:${this.peer}`));
+      this.startCatchUp();
     }, (e) => {
       if (generation !== this.generation) return;
       const error = e instanceof ScribeError ? e : new ScribeError(500, String(e?.message ?? e));
@@ -597,6 +600,13 @@ export class ScribeClient {
   // -------------------------------------------------------------------------------------------------------------
   // Catch-up from the server
 
+  /** Asks for the first page after the stored cursor. */
+  private startCatchUp(): void {
+    const from = this.scriber.getMeta(`cursor:${this.peer}`) ?? null;
+    this.askOwn = from === null || !!this.scriber.getMeta(`own:${this.peer}`);
+    this.requestPage(from, this.scriber.getMeta(`log:${this.peer}`));
+  }
+
   /**
    * Asks for the page after `from`, a position in the server's log named `log` (the identity the server stated with
    * it; a server whose store was lost or replaced answers a position in another log from its start).
@@ -606,9 +616,8 @@ export class ScribeClient {
     const generation = this.generation;
     // The server may push to us without request ids: we acknowledge cumulatively (see `answerPush`).
     const sync: Record<string, unknown> = { type: 'sync', from, limit: this.options.pageSize ?? 500, acks: 'cumulative' };
-    // From the start: this peer's own scribes too (its store may be new under an old name).
-    if (from === null) sync.own = true;
-    else if (log !== undefined) sync.log = log;
+    if (this.askOwn) sync.own = true;
+    if (from !== null && log !== undefined) sync.log = log;
     this.requestInline(sync, (error, response) => {
       if (error) {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
@@ -687,12 +696,12 @@ export class ScribeClient {
       && this.scriber.getMeta(`log:${peer}`) !== this.peerLog;
     const store = cursor !== null && (cursor !== from || newLog) && !isSnapshotCursor(cursor);
     // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
-    if (store && !whole) this.storeCursor(tx.meta, cursor!);
+    if (store && !whole) this.storeCursor(tx.meta, cursor!, response.more === true);
     void this.scriber.commit(tx).catch(() => {});
     if (!whole) return { next: cursor };
     this.snapshotSeen = undefined;
     const meta: Record<string, string> = {};
-    if (store) this.storeCursor(meta, cursor!);
+    if (store) this.storeCursor(meta, cursor!, response.more === true);
     const forgetting = this.scriber.forgetUnseen(seen!, this.snapshotStored, peer, meta).then(() => {}, (e) => {
       this.report(new ScribeError(500, `forgetting what the snapshot from ${peer} did not carry: ${(e as Error)?.message ?? e}`));
     });
@@ -1051,8 +1060,10 @@ export class ScribeClient {
    * Sets the cursor in the server's log in `meta` (a commit's), with the identity of that log when the server stated
    * one that is not stored yet.
    */
-  private storeCursor(meta: Record<string, string>, cursor: string): void {
+  private storeCursor(meta: Record<string, string>, cursor: string, more = false): void {
     meta[`cursor:${this.peer}`] = cursor;
+    // Until a catch-up asking for this client's own scribes reaches the end, one resumed after a restart asks too.
+    if (this.askOwn && !this.caughtUp) meta[`own:${this.peer}`] = more ? '1' : '';
     if (this.peerLog !== undefined && this.scriber.getMeta(`log:${this.peer}`) !== this.peerLog) {
       meta[`log:${this.peer}`] = this.peerLog;
     }

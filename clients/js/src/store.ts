@@ -10,7 +10,8 @@ export interface Commit {
   scribes: LoggedScribe[];
   states: ObjectState[];
   /**
-   * Cursors (`cursor:<peer>`) and the identity of the peer's log each is a position of (`log:<peer>`), acknowledgements
+   * Cursors (`cursor:<peer>`) and the identity of the peer's log each is a position of (`log:<peer>`), a catch-up
+   * asking for this peer's own scribes not finished yet (`own:<peer>`), acknowledgements
    * (`acked:<peer>`), this peer's GUID (`guid`) and the identity of its own log (`log`).
    */
   meta: Record<string, string>;

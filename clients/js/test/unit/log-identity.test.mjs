@@ -27,6 +27,7 @@ class LogHub extends HubServer {
     this.syncs = [];
     this.ask = null;
     this.answers = [];
+    this.cutAfter = 0;
   }
 
   connected(ws) {
@@ -35,10 +36,12 @@ class LogHub extends HubServer {
         this.syncs.push(m);
         // A position in another log is answered from the start, as a Java hub answers it (without a snapshot here).
         const after = m.from === null || (m.log !== undefined && m.log !== this.logId) ? 0 : Number(m.from);
-        const page = this.log.filter((s) => Number(s.id) > after);
-        const response = { type: 'response', id: m.id, result: page, more: false, log: this.logId };
+        const rest = this.log.filter((s) => Number(s.id) > after);
+        const page = rest.slice(0, m.limit);
+        const response = { type: 'response', id: m.id, result: page, more: rest.length > page.length, log: this.logId };
         if (page.length) response.cursor = page[page.length - 1].id;
         ws.send(toJson(response));
+        if (this.syncs.length === this.cutAfter) ws.terminate();
       } else if (m.type === 'response' && m.id === 1) {
         this.answers.push(m);
       } else if (m.id !== undefined && m.type !== 'response') {
@@ -117,6 +120,39 @@ test('a hub asking from a position in another log of this client, or one it neve
   client.start();
   await until(() => hub.answers.length > 0);
   assert.deepEqual(ids(hub.answers.pop()), ['y'], 'a position in this log: the page after it');
+  await client.close();
+  await hub.close();
+});
+
+test('a catch-up from the start asks for the client\'s own scribes on every page, also resumed after a restart', async () => {
+  const hub = await LogHub.start();
+  hub.log = [1, 2, 3, 4, 5, 6].map((n) => ({ ...create(`m${n}`, n), origin: 'js' }));
+  hub.cutAfter = 2;
+  const store = new MemoryStore();
+  let s = await open(store);
+  // Cut after its second page; it does not come back before it is closed.
+  let client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 2, backoff: { initialMs: 60_000, maxMs: 60_000 } });
+  client.start();
+  await until(() => hub.syncs.length >= 2 && s.getMeta('cursor:hub') === '4');
+  await client.close();
+  assert.deepEqual(hub.syncs.map((m) => [m.from, m.own]), [[null, true], ['2', true]]);
+  assert.equal(s.getMeta('own:hub'), '1', 'the catch-up did not reach the end');
+
+  s = await open(store);
+  client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 2 });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  assert.deepEqual(hub.syncs.slice(2).map((m) => [m.from, m.own]), [['4', true]]);
+  assert.deepEqual(s.all('Task').map((t) => t.id).sort(), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+  assert.ok(!s.getMeta('own:hub'), 'the catch-up reached the end');
+  await client.close();
+
+  // The next catch-up starts after the stored cursor and asks for nothing more.
+  client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 2 });
+  client.start();
+  await client.whenOnline();
+  assert.equal(hub.syncs.at(-1).own, undefined);
   await client.close();
   await hub.close();
 });

@@ -54,8 +54,18 @@ final class CatchUp {
             deferred = done;
             return done;
         }
-        requestPage(session.client().cursor().orElse(null), session.client().storedLog(), done);
+        String from = session.client().cursor().orElse(null);
+        own = asksOwn(from);
+        requestPage(from, session.client().storedLog(), done);
         return done;
+    }
+
+    /**
+     * Whether a catch-up from {@code from} asks for this peer's own scribes too: one from the start of the peer's log,
+     * and one resuming such a catch-up that did not reach the end (a restart in between).
+     */
+    private boolean asksOwn(String from) {
+        return from == null || scriber.store.cursor(LogIdentity.ownKeyOf(session.client().id())).isPresent();
     }
 
     /** The catch-up started last, or null before the first. */
@@ -89,7 +99,9 @@ final class CatchUp {
         CompletableFuture<Void> waiting = deferred;
         if (waiting != null) {
             deferred = null;
-            requestPage(session.client().cursor().orElse(null), session.client().storedLog(), waiting);
+            String from = session.client().cursor().orElse(null);
+            own = asksOwn(from);
+            requestPage(from, session.client().storedLog(), waiting);
         }
     }
 
@@ -127,6 +139,9 @@ final class CatchUp {
     // Answers to page requests, handled one at a time in the order they came (the answer to the page asked for ahead
     // may arrive while the page before it is still being played).
     private final AnswersInOrder inOrder;
+    // Whether the running catch-up started from the start of the peer's log: each of its pages then asks for this
+    // peer's own scribes too (its store may be new under an old name).
+    private volatile boolean own;
 
     /**
      * Asks for the page after {@code from}, a position in the peer's log named {@code log} (the identity the peer
@@ -140,10 +155,10 @@ final class CatchUp {
             sync.put("from", from);
         }
         if (!session.wire().isSyncro()) {
-            if (from == null) {
-                // From the start: this peer's own scribes too (its store may be new under an old name).
+            if (own) {
                 sync.put("own", true);
-            } else if (log != null) {
+            }
+            if (from != null && log != null) {
                 sync.put("log", log);
             }
             // The pushes that follow the last page may come without request ids: this peer acknowledges them
@@ -195,7 +210,7 @@ final class CatchUp {
                 asked = true;
             }
             try {
-                String next = play.play(from, page);
+                String next = play.play(from, page, own);
                 scriber.metrics.caughtUpPage(session.client().id(), page.size(), more);
                 if (asked) {
                     return;

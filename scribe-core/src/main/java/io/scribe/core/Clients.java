@@ -48,8 +48,10 @@ final class Clients {
             if (scriber.store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
                 tx.cursors().put(Acknowledged.KEY_PREFIX + clientId, "");
             }
-            if (scriber.store.cursor(LogIdentity.keyOf(clientId)).isPresent()) {
-                tx.cursors().put(LogIdentity.keyOf(clientId), "");
+            for (String key : List.of(LogIdentity.keyOf(clientId), LogIdentity.ownKeyOf(clientId))) {
+                if (scriber.store.cursor(key).isPresent()) {
+                    tx.cursors().put(key, "");
+                }
             }
             if (!tx.isEmpty()) {
                 scriber.commit(tx);

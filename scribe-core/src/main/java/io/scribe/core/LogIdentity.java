@@ -21,6 +21,14 @@ final class LogIdentity {
 
     private LogIdentity() {}
 
+    /**
+     * The cursor marking a catch-up of {@code clientId}'s log that asks for this peer's own scribes too (one from the
+     * start of that log) and has not reached its end yet.
+     */
+    static String ownKeyOf(String clientId) {
+        return Scriber.RESERVED_PREFIX + "own/" + clientId;
+    }
+
     /** The cursor holding the identity of the log of {@code clientId} that its stored cursor is a position of. */
     static String keyOf(String clientId) {
         return KEY + "/" + clientId;

@@ -82,8 +82,9 @@ final class PageAnswer {
         // its own is sent. Each scribe is encoded once, and the answer put together from those bytes.
         response.put("more", false).put("cursor", Long.toString(Long.MAX_VALUE));
         // An asker reading this log from its start may not hold its own scribes in it (it lost its store and is back
-        // under its name): when it asks for them, they are sent too, which changes nothing on a peer that holds them.
-        boolean own = relayed && after == 0 && message.path("own").asBoolean(false);
+        // under its name): when it asks for them, on each page, they are sent too, which changes nothing on a peer
+        // that holds them.
+        boolean own = relayed && message.path("own").asBoolean(false);
         Page page = new Page(after, limit, session.outbox.frameLimit() - (long) Json.bytes(response).length
                 - RESULT_KEY.length - 2, relayed, own);
         response.remove("more");

@@ -34,7 +34,7 @@ final class PagePlay {
      * refuses the page, it is played again one scribe at a time, so that one scribe the store cannot keep is skipped
      * (see {@link #playOneByOne}) instead of stopping every later catch-up at the same page.
      */
-    String play(String from, SyncPage page) {
+    String play(String from, SyncPage page, boolean own) {
         List<?> result = result(page);
         JsonNode response = page.message();
         JsonNode snapshot = response.get("snapshot");
@@ -85,6 +85,12 @@ final class PagePlay {
                     session.syncro.heldCursor = cursor;
                 } else {
                     tx.cursor(session.client(), cursor);
+                    if (own) {
+                        // Until the catch-up that asks for this peer's own scribes reaches the end of the log, one
+                        // resumed after a restart asks for them too.
+                        tx.cursors().put(LogIdentity.ownKeyOf(session.client().id()),
+                                response.path("more").asBoolean(false) ? "1" : "");
+                    }
                 }
             }
             // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and

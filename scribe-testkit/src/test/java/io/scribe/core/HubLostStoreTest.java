@@ -223,6 +223,42 @@ class HubLostStoreTest {
         assertThat(Peers.tasks(fresh)).isEqualTo(Peers.tasks(node)).hasSize(2);
     }
 
+    @Test
+    void aClientBackWithANewStoreGetsAllItsEarlierWritesOverManyPagesAndAcrossARestart() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Scriber alice = track(Peers.builder("alice").build());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 30; i++) {
+            alice.create(new Task("a" + i, "alice's", i));
+        }
+        net.settle();
+        assertThat(hub.all(Task.class)).hasSize(30);
+        link.cut();
+        alice.close();
+
+        // A new store under the same name, pages of 4: the catch-up is cut after a few pages, alice restarts on
+        // the new store and catches up again from the cursor it stored.
+        Store fresh = Store.inMemory();
+        Scriber again = track(Peers.builder("alice").store(fresh).build());
+        link = net.link(again, hub);
+        for (int i = 0; i < 6; i++) {
+            net.deliverOne();
+        }
+        link.cut();
+        again.close();
+        assertThat(fresh.cursor("hub")).as("a page was stored").isPresent();
+        Scriber third = track(Peers.builder("alice").store(fresh).build());
+        net.link(third, hub);
+        net.settle();
+        assertThat(Peers.tasks(third)).isEqualTo(Peers.tasks(hub)).hasSize(30);
+        assertThat(fresh.cursor(LogIdentity.ownKeyOf("hub"))).as("the catch-up reached the end").isEmpty();
+    }
+
+    private Scriber track(Scriber s) {
+        open.add(s);
+        return s;
+    }
+
     private Scriber peer(String id, Store store) {
         Scriber s = Scriber.builder().clientId(id).store(store).register(Task.class).onError(e -> { }).build();
         open.add(s);

@@ -285,6 +285,49 @@ class HttpSyncTest extends ClosingTest {
     }
 
     @Test
+    void anHttpClientBackWithANewStoreUnderItsNameGetsItsEarlierWritesAndUploadsItsNewOnes() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxEntries(25)).start());
+        Scriber first = peer("app");
+        for (int i = 0; i < 60; i++) {
+            first.create(new Note("old-" + i, "first store", i));
+        }
+        ScribeClient link = ScribeClient.http(first, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+        link.awaitSession(WAIT);
+        awaitConverged(60, hub, first);
+        link.close();
+        first.close();
+
+        // Its store lost, "app" starts again on a new one and writes two notes (positions 1 and 2 of its new log,
+        // below where the server had read its old one) before it connects.
+        Scriber again = track(peer("app"));
+        again.create(new Note("new-1", "second store", 1));
+        again.create(new Note("new-2", "second store", 2));
+        track(ScribeClient.http(again, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start()).awaitSession(WAIT);
+        awaitConverged(62, hub, again);
+        assertThat(hub.find(Note.class, "new-2")).isPresent();
+        assertThat(again.find(Note.class, "old-59")).as("an earlier write, from a later page").isPresent();
+    }
+
+    @Test
+    void aPullWhoseOwnIsNotABooleanIsRefusedWith400() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        hub.create(new Note("n1", "kept", 1));
+        ObjectNode pull = MAPPER.createObjectNode().put("client", "c").put("own", "yes");
+        HttpResponse<String> answer = post(server, "/sync/pull", pull, null);
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.body()).contains("own must be true or false");
+        assertThat(post(server, "/sync/pull", MAPPER.createObjectNode().put("client", "c"), null).statusCode())
+                .isEqualTo(200);
+        assertThat(hub.find(Note.class, "n1")).isPresent();
+    }
+
+    @Test
     void anHttpPeerAndSocketPeersConvergeOnTheSameObjects() throws Exception {
         Scriber hub = track(peer("hub"));
         ScribeServer server = track(ScribeServer.builder(hub).tcp(0).webSocket(0, "/scribe")

@@ -169,6 +169,10 @@ public final class HttpLink implements Connection {
     private void pull(ObjectNode sync) {
         ObjectNode body = MAPPER.createObjectNode().put("client", scriber.id());
         body.set("since", sync.get("from"));
+        if (sync.path("own").asBoolean(false)) {
+            // Its own scribes too: its store may be new under its name (see PageAnswer).
+            body.put("own", true);
+        }
         if (sync.has("limit")) {
             body.set("max_entries", sync.get("limit"));
         }
@@ -229,6 +233,9 @@ public final class HttpLink implements Connection {
         ObjectNode sync = MAPPER.createObjectNode().put("type", "sync").put("id", "http-" + (++injected));
         sync.put("from", from);
         sync.put("limit", PUSH_BATCH);
+        // Only this peer's own scribes are pushed (the server takes no others from it): a position past this log's
+        // end (its store was replaced) is then answered this log from its start, not a snapshot of everything.
+        sync.put("relayed", false);
         feed(sync);
     }
 
