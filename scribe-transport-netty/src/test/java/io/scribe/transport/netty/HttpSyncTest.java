@@ -313,6 +313,38 @@ class HttpSyncTest extends ClosingTest {
     }
 
     @Test
+    void anHttpClientOfAServerRestartedOnANewStoreReadsItsNewLogAndUploadsItsOwnWritesAgain() throws Exception {
+        Scriber hub = peer("hub");
+        ScribeServer server = ScribeServer.builder(hub).webSocket(0, "/scribe").httpSync(HttpSync.defaults()).start();
+        int port = server.httpUri().getPort();
+        java.net.URI uri = server.httpUri();
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Note("first-" + i, "first server", i));
+        }
+        Scriber onHttp = track(peer("app"));
+        onHttp.create(new Note("mine", "the client's", 1));
+        track(ScribeClient.http(onHttp, uri).reconnect(FAST).poll(Duration.ofMillis(20), Duration.ofMillis(100))
+                .start()).awaitSession(WAIT);
+        awaitConverged(6, hub, onHttp);
+        server.close();
+        hub.close();
+
+        // Started again on an empty store, on the same port: its log (2 notes) ends before the client's cursor.
+        Scriber again = track(peer("hub"));
+        again.create(new Note("second-1", "second server", 1));
+        again.create(new Note("second-2", "second server", 2));
+        track(ScribeServer.builder(again).webSocket(port, "/scribe").httpSync(HttpSync.defaults()).start());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while ((onHttp.find(Note.class, "second-2").isEmpty() || again.find(Note.class, "mine").isEmpty())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(onHttp.find(Note.class, "second-1")).as("the new server's notes").isPresent();
+        assertThat(onHttp.find(Note.class, "second-2")).isPresent();
+        assertThat(again.find(Note.class, "mine")).as("the client's own note, uploaded again").isPresent();
+    }
+
+    @Test
     void aPullWhoseOwnIsNotABooleanIsRefusedWith400() throws Exception {
         Scriber hub = track(peer("hub"));
         ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")

@@ -176,7 +176,21 @@ public final class HttpLink implements Connection {
         if (sync.has("limit")) {
             body.set("max_entries", sync.get("limit"));
         }
+        pull(sync, body);
+    }
+
+    private void pull(ObjectNode sync, ObjectNode body) {
         post(HttpApi.PULL, body).whenCompleteAsync((answer, e) -> {
+            if (e != null && cause(e).code() == ScribeException.CONFLICT && !body.path("since").isNull()) {
+                // The cursor is past the end of the server's log: the server's store was lost or replaced since,
+                // and its log starts again. Read it from its start (this peer's own scribes too, which it lost).
+                log.info("{}: the server's log does not reach this peer's cursor {}; reading it from its start",
+                        scriber.id(), body.path("since").asText());
+                // The new server lacks this peer's scribes too: they are uploaded again from the server's cursor.
+                uploadStarted = false;
+                pull(sync, body.putNull("since").put("own", true));
+                return;
+            }
             if (e != null && cause(e).code() == ScribeException.TOO_MANY_REQUESTS) {
                 // The session asks again a second later, as over a socket.
                 ObjectNode error = MAPPER.createObjectNode().put("type", "error");
