@@ -223,13 +223,18 @@ public final class Peer implements Callable<Integer> {
         // and the store as quit does, so the next start needs no recovery of the store.
         Scriber s = scriber;
         Presence p = presence;
-        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        // Once, and whoever comes second (the hook, or quit's return) waits until it is done: the JVM halts once its
+        // hooks return, so the hook must not return while the store is still being closed.
+        boolean[] closed = {false};
         Runnable close = () -> {
-            if (closed.compareAndSet(false, true)) {
-                closeQuietly(transport);
-                closeQuietly(p);
-                closeQuietly(s);
-                closeQuietly(store);
+            synchronized (closed) {
+                if (!closed[0]) {
+                    closed[0] = true;
+                    closeQuietly(transport);
+                    closeQuietly(p);
+                    closeQuietly(s);
+                    closeQuietly(store);
+                }
             }
         };
         Thread hook = new Thread(close, "scribe-peer-close");

@@ -369,6 +369,9 @@ public final class FileStore implements Store {
             throw damaged(name + " is missing");
         }
         builder.sparseFile(true);
+        // This store closes its maps (and then marks itself closed cleanly); Chronicle Map's own hook closing them at
+        // JVM exit would race an application's shutdown hook that closes the store, writing through a closed map.
+        builder.skipCloseOnExitHook(true);
         ChronicleMap<K, V> map;
         try {
             if (exists && (recover || !headerReady(file))) {
