@@ -264,6 +264,31 @@ class DocSyncTest {
     }
 
     @Test
+    void aConflictMarkStaysAcrossARestartUntilTheDocumentIsEditedAgain() throws Exception {
+        harness();
+        DocClient a = connected("a");
+        DocClient b = connected("b");
+        String id = a.create("doc", obj("{\"k\":\"start\"}"));
+        await("B has it", () -> has(b, id));
+        h.server.close();
+        await("both offline", () -> !a.isConnected() && !b.isConnected());
+        a.update(id, null, c -> c.put("k", "from a"));
+        b.update(id, null, c -> c.put("k", "from b"));
+        h.startServer();
+        await("a conflict", () -> a.status(id) == DocStatus.CONFLICT || b.status(id) == DocStatus.CONFLICT);
+        String loser = a.status(id) == DocStatus.CONFLICT ? "a" : "b";
+        (loser.equals("a") ? a : b).close();
+
+        DocClient again = h.client(loser, "ann@example.com");
+        assertThat(again.status(id)).as("the mark after a restart").isEqualTo(DocStatus.CONFLICT);
+        again.update(id, null, c -> c.put("k", "resolved"));
+        assertThat(again.status(id)).isNotEqualTo(DocStatus.CONFLICT);
+        again.close();
+        DocClient third = h.client(loser, "ann@example.com");
+        assertThat(third.status(id)).as("edited again: no mark after the next restart").isNotEqualTo(DocStatus.CONFLICT);
+    }
+
+    @Test
     void editsMadeWhileTheServerIsDownReachEveryClientOnePatchPerEdit() throws Exception {
         harness();
         DocClient a = connected("a");

@@ -82,6 +82,12 @@ public final class DocClient implements AutoCloseable {
     /** The largest document, in bytes of JSON, that this client accepts: it must travel in one frame. */
     public static final int MAX_DOCUMENT_BYTES = io.scribe.core.Wire.DEFAULT_MAX_FRAME_BYTES - 4096;
 
+    /**
+     * Where a document's conflict mark is kept in the local store's cursor table (never a client GUID), so that it
+     * survives a restart until the document is edited here again.
+     */
+    private static final String CONFLICT_PREFIX = "#conflict/";
+
     /** Where the acknowledged position is kept in the local store's cursor table (never a client GUID). */
     private static final String ACK_KEY = "#acknowledged-by-" + DocServer.SERVER_ID;
 
@@ -110,6 +116,11 @@ public final class DocClient implements AutoCloseable {
         this.options = options;
         this.clientId = clientId(options.dataDir());
         this.store = SqliteStore.open(options.dataDir().resolve("documents.db"));
+        store.cursors(CONFLICT_PREFIX).forEach((key, mark) -> {
+            if (!mark.isEmpty()) {
+                conflicted.add(key.substring(CONFLICT_PREFIX.length()));
+            }
+        });
         this.unacknowledged = new Unacknowledged(store, clientId,
                 store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L), this::keepAcknowledged, this);
         this.events = Executors.newSingleThreadExecutor(r -> daemon(r, "doc-sync-events-" + clientId));
@@ -120,7 +131,9 @@ public final class DocClient implements AutoCloseable {
                 .register(Document.class, Policy.<Document>defaults().withKeyMerge("content"))
                 .handle("conflict", (session, message) -> {
                     String doc = message.path("doc").asText();
-                    conflicted.add(doc);
+                    if (conflicted.add(doc) && !closed.get()) {
+                        store.saveCursor(CONFLICT_PREFIX + doc, "1");
+                    }
                     emit(new DocEvent(DocEvent.Kind.CONFLICT, doc, false, message));
                     return null;
                 })
@@ -379,7 +392,9 @@ public final class DocClient implements AutoCloseable {
                 }
                 checkSize(after);
                 Document.edit(d, title, content, null);
-                conflicted.remove(id);
+                if (conflicted.remove(id)) {
+                    store.saveCursor(CONFLICT_PREFIX + id, "");
+                }
                 scriber.save(d);
                 lastChanged = id;
             });
