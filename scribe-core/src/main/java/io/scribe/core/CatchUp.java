@@ -8,7 +8,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One session's catch-up from its peer: asks for the pages of the peer's log after this peer's cursor for it (the
  * next one before playing the current one, on the Scribe wire), has each played and stored with the new cursor in one
- * commit ({@link PagePlay}), and starts again a moment later when a page fails. Pages are played under the engine lock, one at a time and in order: on the thread that reads
+ * commit ({@link PagePlay}), and starts again a moment later when a page fails. Pages are played under the engine
+ * lock, one at a time and in order: on the thread that reads
  * the session, or, for a page after which more follow, on its {@link PagePlayer}'s while that one reads the next.
  */
 final class CatchUp {
@@ -54,10 +55,15 @@ final class CatchUp {
             deferred = done;
             return done;
         }
+        requestFromCursor(done);
+        return done;
+    }
+
+    /** Asks for the first page after the stored cursor, in the log stored with it. */
+    private void requestFromCursor(CompletableFuture<Void> done) {
         String from = session.client().cursor().orElse(null);
         own = asksOwn(from);
         requestPage(from, session.client().storedLog(), done);
-        return done;
     }
 
     /**
@@ -99,9 +105,7 @@ final class CatchUp {
         CompletableFuture<Void> waiting = deferred;
         if (waiting != null) {
             deferred = null;
-            String from = session.client().cursor().orElse(null);
-            own = asksOwn(from);
-            requestPage(from, session.client().storedLog(), waiting);
+            requestFromCursor(waiting);
         }
     }
 

@@ -49,16 +49,18 @@ final class PageAnswer {
             }
         }
         JsonNode log = message.get("log");
-        if (log != null && !log.asText().equals(scriber.logId)) {
+        boolean otherLog = log != null && !log.asText().equals(scriber.logId);
+        if (otherLog) {
             // Another node sharing a new store may have named its log last (see LogIdentity#load): the store's name.
             scriber.logId = LogIdentity.load(scriber.store);
+            otherLog = !log.asText().equals(scriber.logId);
         }
         response.put("log", scriber.logId);
         boolean relayed = message.path("relayed").asBoolean(true);
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
         long after = snapshot != null ? 0 : parseCursor(scriber, from);
         boolean fromStart = snapshot == null && after == 0;
-        if (snapshot == null && after < 0 || !fromStart && log != null && !log.asText().equals(scriber.logId)) {
+        if (snapshot == null && after < 0 || !fromStart && otherLog) {
             // A position in another log (this peer's store was lost or replaced since the asker stored it), or one
             // this log never issued: taken as no position. A peer relaying through this one gets what this one
             // holds (a snapshot, which also has it forget what this one no longer holds); one that does not (a
