@@ -223,4 +223,51 @@ class ClientProcessTest extends ServerTest {
         d.send("quit");
         assertThat(d.awaitExit()).isZero();
     }
+
+    @Test
+    void aClientStoppedRightAfterReconnectingMarksItsLostEditAtTheNextStart() throws Exception {
+        harness();
+        DocClient other = h.client("other", "ann@example.com");
+        ChildProcess a = client("a", "ann@example.com");
+        String id = add(a, "plan");
+        a.send("wait");
+        a.await("^synced");
+        await("the other client has it", () -> other.list().size() == 1);
+        String full = other.list().get(0).id();
+        h.server.close();
+        await("the other client is offline", () -> !other.isConnected());
+
+        // Both edit the title offline; this client is stopped with Ctrl-C while offline.
+        a.send("edit " + id + " title=mine");
+        a.await("^edited " + id);
+        a.signal("INT");
+        a.awaitExit();
+        other.update(full, "theirs", c -> c);
+        h.startServer();
+        await("the other edit reaches the server first", () -> other.pendingCount() == 0
+                && h.server.scriber().find(Document.class, full).map(d -> d.title().equals("theirs")).orElse(false));
+
+        // Back online, it uploads its edit, which loses; killed as soon as the server has logged the loss, so the
+        // server's notice may well not reach it.
+        ChildProcess b = client("a", "ann@example.com");
+        await("the loss logged", () -> rowsUnchecked("SELECT count(*) FROM docsync_events WHERE lost") == 1);
+        b.signal("KILL");
+        b.awaitExit();
+
+        ChildProcess c = client("a", "ann@example.com");
+        c.send("wait");
+        c.await("^synced");
+        c.send("list");
+        c.await("^" + id + " \\[ \\] conflict .* theirs ");
+        c.send("quit");
+        assertThat(c.awaitExit()).isZero();
+    }
+
+    long rowsUnchecked(String sql) {
+        try {
+            return h.rows(sql);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -11,7 +11,9 @@ import io.scribe.core.ScribeException;
 import io.scribe.core.Scriber;
 import io.scribe.core.Session;
 import io.scribe.core.spi.Store;
+import io.scribe.docsync.cli.DocSync;
 import io.scribe.docsync.client.DocClient;
+import io.scribe.docsync.client.DocEvent;
 import io.scribe.docsync.client.DocStatus;
 import io.scribe.transport.netty.ScribeClient;
 import java.time.Duration;
@@ -238,6 +240,122 @@ class ServerRulesTest extends ServerTest {
         assertThat(row.path("forward").toString())
                 .isEqualTo("[{\"op\":\"replace\",\"path\":\"/content/k\",\"value\":\"bob's\"}]");
         assertThat(h.server.scriber().find(Document.class, id)).isEmpty();
+    }
+
+    @Test
+    void aLossWhoseNoticeNeverReachedItsClientMarksTheDocumentThereAtTheNextLogin() throws Exception {
+        DocClient ann = h.client("ann", "ann@example.com");
+        ann.awaitConnected(Duration.ofSeconds(10));
+        String id = ann.create("notes", JSON.createObjectNode().put("k", "v"));
+        await("stored", () -> h.server.scriber().find(Document.class, id).isPresent() && ann.pendingCount() == 0);
+        long before = h.server.scriber().store().object(Document.KLASS, id).get().stamps().get("content/k").clock();
+        String annId = ann.clientId();
+        ann.close();
+        DocClient other = h.client("other", "ann@example.com");
+        await("the other client has it", () -> other.get(id).isPresent());
+        other.update(id, null, c -> c.put("k", "other's"));
+        await("other's edit stored", () -> h.server.scriber().find(Document.class, id).get().content().path("k")
+                .asText().equals("other's"));
+
+        // The last run of ann's client: its offline edit, made on what it held, reaches the server after the other
+        // client's, and that run quits before the server's notice reaches it.
+        Raw lastRun = new Raw(annId, "ann@example.com", h.credential);
+        assertThat(refusal(lastRun.auth)).isNull();
+        ObjectNode scribe = JSON.createObjectNode().put("id", "9").put("klass", "Document").put("type", "update")
+                .put("origin", annId).put("clock", (System.currentTimeMillis() << 16) + 1);
+        scribe.putArray("data").add(id).addObject().putObject("content").put("k", "ann's offline");
+        scribe.putObject("base").put("content/k", before);
+        assertThat(refusal(lastRun.session().request(addScribe(scribe)))).isNull();
+        lastRun.close();
+        await("the loss logged", () -> rows("SELECT count(*) FROM docsync_events WHERE kind = 'conflict' AND lost"
+                + " AND client_id = '" + annId + "'") == 1);
+
+        List<DocEvent> told = new CopyOnWriteArrayList<>();
+        DocClient again = h.client("ann", "ann@example.com");
+        again.onEvent(told::add);
+        await("marked at the next login", () -> again.status(id) == DocStatus.CONFLICT);
+        await("told once", () -> told.stream().anyMatch(e -> e.kind() == DocEvent.Kind.CONFLICT));
+        DocEvent conflict = told.stream().filter(e -> e.kind() == DocEvent.Kind.CONFLICT).findFirst().get();
+        assertThat(conflict.docId()).isEqualTo(id);
+        long seq = conflict.detail().path("seq").asLong();
+        assertThat(DocSync.Tasks.describe(again, conflict)).contains("restore #" + seq);
+        assertThat(again.conflicts()).extracting(c -> c.path("seq").asLong()).contains(seq);
+        assertThat(again.get(id).get().content().path("k").asText()).isEqualTo("other's");
+        again.close();
+
+        DocClient third = h.client("ann", "ann@example.com");
+        third.awaitConnected(Duration.ofSeconds(10));
+        assertThat(third.status(id)).as("still marked after a restart").isEqualTo(DocStatus.CONFLICT);
+        third.restore(seq);
+        assertThat(third.status(id)).as("edited again").isNotEqualTo(DocStatus.CONFLICT);
+        await("restored on the server", () -> h.server.scriber().find(Document.class, id).get().content().path("k")
+                .asText().equals("ann's offline"));
+        third.close();
+
+        List<DocEvent> fourthTold = new CopyOnWriteArrayList<>();
+        DocClient fourth = h.client("ann", "ann@example.com");
+        fourth.onEvent(fourthTold::add);
+        fourth.awaitConnected(Duration.ofSeconds(10));
+        // The login's question answered: nothing after the loss already handled.
+        assertThat(fourth.conflicts()).hasSize(1);
+        Thread.sleep(300);
+        assertThat(fourth.status(id)).as("a handled loss does not mark again").isNotEqualTo(DocStatus.CONFLICT);
+        assertThat(fourthTold).noneMatch(e -> e.kind() == DocEvent.Kind.CONFLICT);
+    }
+
+    @Test
+    void theConflictsQueryFiltersByPositionAndClientAndRefusesBadArguments() throws Exception {
+        String[] credential = h.server.createCredential("bob");
+        Raw bob = new Raw("bob-raw", "bob@example.com", credential);
+        assertThat(refusal(bob.auth)).isNull();
+        ScribeException badAfter = refusal(bob.session().request(JSON.createObjectNode().put("type", "conflicts")
+                .put("after", "soon")));
+        assertThat(badAfter.code()).isEqualTo(400);
+        assertThat(badAfter.getMessage()).contains("after must be a non-negative whole number");
+        ScribeException negative = refusal(bob.session().request(JSON.createObjectNode().put("type", "conflicts")
+                .put("after", -1)));
+        assertThat(negative.code()).isEqualTo(400);
+        ScribeException badClient = refusal(bob.session().request(JSON.createObjectNode().put("type", "conflicts")
+                .put("thisClient", "yes")));
+        assertThat(badClient.code()).isEqualTo(400);
+        assertThat(badClient.getMessage()).contains("thisClient must be true or false");
+
+        // Two losses of bob's, from two clients; the session keeps working after the refusals above.
+        DocClient ann = h.client("ann", "ann@example.com");
+        ann.awaitConnected(Duration.ofSeconds(10));
+        String id = ann.create("shared", JSON.createObjectNode().put("k", "v"), List.of("bob@example.com"));
+        await("bob has it", () -> bob.scriber.find(Document.class, id).isPresent());
+        long seen = bob.scriber.store().object(Document.KLASS, id).get().stamps().get("content/k").clock();
+        ann.update(id, null, c -> c.put("k", "ann's"));
+        await("ann's edit stored", () -> h.server.scriber().find(Document.class, id).get().content().path("k")
+                .asText().equals("ann's"));
+        ObjectNode scribe = JSON.createObjectNode().put("id", "3").put("klass", "Document").put("type", "update")
+                .put("origin", "bob-raw").put("clock", (System.currentTimeMillis() << 16) + 1);
+        scribe.putArray("data").add(id).addObject().putObject("content").put("k", "bob's");
+        scribe.putObject("base").put("content/k", seen);
+        assertThat(refusal(bob.session().request(addScribe(scribe)))).isNull();
+        await("bob is told", () -> bob.conflicts.size() == 1);
+        long first = bob.conflicts.get(0).path("seq").asLong();
+        assertThat(first).as("the notice names the loss's row").isPositive();
+
+        Raw phone = new Raw("bob-phone", "bob@example.com", credential);
+        assertThat(refusal(phone.auth)).isNull();
+        await("phone has it", () -> phone.scriber.find(Document.class, id).isPresent());
+        ObjectNode second = scribe.deepCopy().put("id", "4").put("origin", "bob-phone")
+                .put("clock", (System.currentTimeMillis() << 16) + 2);
+        assertThat(refusal(phone.session().request(addScribe(second)))).isNull();
+        await("phone is told", () -> phone.conflicts.size() == 1);
+        long last = phone.conflicts.get(0).path("seq").asLong();
+
+        JsonNode all = bob.session().request(JSON.createObjectNode().put("type", "conflicts")).get(10, TimeUnit.SECONDS)
+                .path("result").path("conflicts");
+        assertThat(all).extracting(c -> c.path("seq").asLong()).containsExactly(first, last);
+        JsonNode mine = bob.session().request(JSON.createObjectNode().put("type", "conflicts").put("thisClient", true))
+                .get(10, TimeUnit.SECONDS).path("result").path("conflicts");
+        assertThat(mine).extracting(c -> c.path("clientId").asText()).containsExactly("bob-raw");
+        JsonNode after = bob.session().request(JSON.createObjectNode().put("type", "conflicts").put("after", first))
+                .get(10, TimeUnit.SECONDS).path("result").path("conflicts");
+        assertThat(after).extracting(c -> c.path("seq").asLong()).containsExactly(last);
     }
 
     @Test

@@ -457,8 +457,10 @@ public final class DocSync implements Runnable {
                 case CREATED, UPDATED, DELETED -> e.kind().name().toLowerCase() + " "
                         + (e.docId() == null ? "" : e.docId().substring(0, 8)) + " ("
                         + origin + ")" + client.get(e.docId()).map(d -> ": " + d.title()).orElse("");
-                case CONFLICT -> "conflict on " + e.docId().substring(0, 8) + ": the server kept "
-                        + e.detail().path("kept");
+                case CONFLICT -> e.detail().has("kept")
+                        ? "conflict on " + e.docId().substring(0, 8) + ": the server kept " + e.detail().path("kept")
+                        : "conflict on " + e.docId().substring(0, 8) + ": a change made here lost while this client"
+                                + " was away (restore #" + e.detail().path("seq").asLong() + " applies it again)";
                 case CONNECTION_CHANGED -> e.detail().asBoolean() ? "connected" : "disconnected";
                 case SYNC_COMPLETED -> "sync completed";
                 case ERROR -> "error: " + e.detail().asText();

@@ -61,7 +61,7 @@ public final class DocClient implements AutoCloseable {
     private final SqliteStore store;
     private final Scriber scriber;
     private final ScribeClient connection;
-    private final Set<String> conflicted = ConcurrentHashMap.newKeySet();
+    private final ConflictMarks conflicts;
     private final List<Consumer<DocEvent>> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService events;
     private final ScheduledExecutorService watcher;
@@ -81,12 +81,6 @@ public final class DocClient implements AutoCloseable {
 
     /** The largest document, in bytes of JSON, that this client accepts: it must travel in one frame. */
     public static final int MAX_DOCUMENT_BYTES = io.scribe.core.Wire.DEFAULT_MAX_FRAME_BYTES - 4096;
-
-    /**
-     * Where a document's conflict mark is kept in the local store's cursor table (never a client GUID), so that it
-     * survives a restart until the document is edited here again.
-     */
-    private static final String CONFLICT_PREFIX = "#conflict/";
 
     /** Where the acknowledged position is kept in the local store's cursor table (never a client GUID). */
     private static final String ACK_KEY = "#acknowledged-by-" + DocServer.SERVER_ID;
@@ -116,11 +110,7 @@ public final class DocClient implements AutoCloseable {
         this.options = options;
         this.clientId = clientId(options.dataDir());
         this.store = SqliteStore.open(options.dataDir().resolve("documents.db"));
-        store.cursors(CONFLICT_PREFIX).forEach((key, mark) -> {
-            if (!mark.isEmpty()) {
-                conflicted.add(key.substring(CONFLICT_PREFIX.length()));
-            }
-        });
+        this.conflicts = new ConflictMarks(store, closed::get);
         this.unacknowledged = new Unacknowledged(store, clientId,
                 store.cursor(ACK_KEY).map(Long::parseLong).orElse(0L), this::keepAcknowledged, this);
         this.events = Executors.newSingleThreadExecutor(r -> daemon(r, "doc-sync-events-" + clientId));
@@ -130,11 +120,9 @@ public final class DocClient implements AutoCloseable {
                 .store(store)
                 .register(Document.class, Policy.<Document>defaults().withKeyMerge("content"))
                 .handle("conflict", (session, message) -> {
-                    String doc = message.path("doc").asText();
-                    if (conflicted.add(doc) && !closed.get()) {
-                        store.saveCursor(CONFLICT_PREFIX + doc, "1");
+                    if (conflicts.told(session, message, this::missedConflict)) {
+                        emit(new DocEvent(DocEvent.Kind.CONFLICT, message.path("doc").asText(), false, message));
                     }
-                    emit(new DocEvent(DocEvent.Kind.CONFLICT, doc, false, message));
                     return null;
                 })
                 .onError(e -> {
@@ -204,6 +192,7 @@ public final class DocClient implements AutoCloseable {
             if (e == null) {
                 authenticated = session;
                 ackAsked = false;
+                conflicts.check(session, this::missedConflict);
                 return;
             }
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
@@ -227,6 +216,15 @@ public final class DocClient implements AutoCloseable {
                 Executors.newSingleThreadExecutor(t -> daemon(t, "doc-sync-stop")).execute(connection::close);
             }
         });
+    }
+
+    /**
+     * A loss the server logged for a change made here whose notice never reached this client (it closed or lost the
+     * connection first): reported as a conflict whose detail is the lost change's row, as {@link #conflicts()} lists
+     * it.
+     */
+    private void missedConflict(JsonNode row) {
+        emit(new DocEvent(DocEvent.Kind.CONFLICT, row.path("docId").asText(), false, row));
     }
 
     /** How often a long catch-up or upload reports its progress: {@code doc-sync.progress-ms}, default 2 s. */
@@ -392,9 +390,7 @@ public final class DocClient implements AutoCloseable {
                 }
                 checkSize(after);
                 Document.edit(d, title, content, null);
-                if (conflicted.remove(id)) {
-                    store.saveCursor(CONFLICT_PREFIX + id, "");
-                }
+                conflicts.clear(id);
                 scriber.save(d);
                 lastChanged = id;
             });
@@ -497,7 +493,7 @@ public final class DocClient implements AutoCloseable {
 
     /** The sync status of a document. */
     public DocStatus status(String id) {
-        if (conflicted.contains(id)) {
+        if (conflicts.isMarked(id)) {
             return DocStatus.CONFLICT;
         }
         return unacknowledged.count().byDocument().containsKey(id) ? DocStatus.PENDING : DocStatus.SYNCED;

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param kind what happened
  * @param docId the document concerned, or null for connection and sync events
  * @param local whether the change was made on this client (false: it came from the server)
- * @param detail extra data: the conflict's lost and kept values, the connection state, the progress, or null
+ * @param detail extra data: the conflict's notice ({@code lost} and {@code kept} values, {@code seq}) or, for a loss
+ *     whose notice never reached this client, the lost change's row as {@link DocClient#conflicts()} lists it (no
+ *     {@code kept}); the connection state, the progress, or null
  */
 public record DocEvent(Kind kind, String docId, boolean local, JsonNode detail) {
 
@@ -19,7 +21,10 @@ public record DocEvent(Kind kind, String docId, boolean local, JsonNode detail) 
         DELETED,
         /** The catch-up after a (re)connection finished: the client holds everything the server had for it. */
         SYNC_COMPLETED,
-        /** The server refused a write of this client; the server's value stands. */
+        /**
+         * The server refused a write of this client; the server's value stands. Told once per lost change: when the
+         * server's notice arrives, or, if it never reached this client, at the next login.
+         */
         CONFLICT,
         /** Connected or disconnected ({@code detail}: {@code true} when connected). */
         CONNECTION_CHANGED,

@@ -558,25 +558,64 @@ public final class Db implements AutoCloseable {
         return out;
     }
 
-    /** The lost changes of one user, oldest first: {@code {seq, docId, at, version, forward}}. */
-    public ArrayNode conflicts(String author) {
+    /**
+     * The lost changes of one user, oldest first: {@code {seq, docId, clientId, at, version, forward}}.
+     *
+     * @param after only those logged after this {@code seq} (0 for all)
+     * @param clientId only those made by this client, or null for all of the user's clients
+     */
+    public ArrayNode conflicts(String author, long after, String clientId) {
         ArrayNode out = JSON.createArrayNode();
         try (Connection c = pool.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT seq, doc_id, at, version, forward FROM"
-                        + " docsync_events WHERE author = ? AND kind = 'conflict' AND lost ORDER BY seq")) {
+                PreparedStatement ps = c.prepareStatement("SELECT seq, doc_id, client_id, at, version, forward FROM"
+                        + " docsync_events WHERE author = ? AND kind = 'conflict' AND lost AND seq > ?"
+                        + (clientId == null ? "" : " AND client_id = ?") + " ORDER BY seq")) {
             ps.setString(1, author);
+            ps.setLong(2, after);
+            if (clientId != null) {
+                ps.setString(3, clientId);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     ObjectNode e = out.addObject();
-                    e.put("seq", rs.getLong(1)).put("docId", rs.getString(2)).put("at", rs.getString(3))
-                            .put("version", rs.getLong(4));
-                    e.set("forward", parse(rs.getString(5)));
+                    e.put("seq", rs.getLong(1)).put("docId", rs.getString(2)).put("clientId", rs.getString(3))
+                            .put("at", rs.getString(4)).put("version", rs.getLong(5));
+                    e.set("forward", parse(rs.getString(6)));
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * Logs a change that lost (an event with {@code lost} set, which leaves no document row) in a transaction of its
+     * own, and returns its {@code seq}.
+     */
+    public long logLost(Event e) {
+        if (!e.lost()) {
+            throw new IllegalArgumentException("not a lost change: " + e.kind() + " of " + e.docId());
+        }
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("INSERT INTO docsync_events (doc_id, kind, author,"
+                        + " client_id, at, version, forward, reverse, lost) VALUES (?,?,?,?,?,?,?,?,TRUE)"
+                        + " RETURNING seq")) {
+            ps.setString(1, e.docId());
+            ps.setString(2, e.kind());
+            ps.setString(3, e.author());
+            ps.setString(4, e.clientId());
+            ps.setObject(5, now());
+            ps.setLong(6, e.version());
+            ps.setObject(7, json(e.forward()));
+            ps.setObject(8, json(e.reverse()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException x) {
+            throw new IllegalStateException("cannot append to the event log: " + x.getMessage(), x);
+        }
     }
 
     @FunctionalInterface

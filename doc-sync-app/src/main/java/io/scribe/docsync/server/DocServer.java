@@ -60,7 +60,11 @@ public final class DocServer implements AutoCloseable {
     public static final String ACKNOWLEDGED = "acknowledged";
     /** {@code {"type":"history","doc":ID}}: answered with {@code {"events":[…]}}, the document's event log. */
     public static final String HISTORY = "history";
-    /** {@code {"type":"conflicts"}}: answered with {@code {"conflicts":[…]}}, the user's lost changes. */
+    /**
+     * {@code {"type":"conflicts"}}: answered with {@code {"conflicts":[…]}}, the user's lost changes, oldest first. With
+     * {@code "after": SEQ} only those logged after that {@code seq}, and with {@code "thisClient": true} only those
+     * made by the asking client (how a client learns of losses it was not told of while connected).
+     */
     public static final String CONFLICTS = "conflicts";
     private static final Set<String> SERVER_FIELDS = Set.of("version", "revision", "owner", "id");
 
@@ -189,7 +193,8 @@ public final class DocServer implements AutoCloseable {
                 .handle(ACKNOWLEDGED, DocServer::acknowledged)
                 .handle(HISTORY, this::history)
                 .handle(CONFLICTS, (session, m) -> JSON.createObjectNode().set("conflicts",
-                        db.conflicts(session.principal().orElseThrow())))
+                        db.conflicts(session.principal().orElseThrow(), conflictsAfter(m),
+                                thisClientOnly(m) ? session.client().id() : null)))
                 .onConflict(this::conflict);
         if (config.compactEvery() != null) {
             // History every client has goes from the Scribe log (versions and events stay in their own tables);
@@ -777,6 +782,32 @@ public final class DocServer implements AutoCloseable {
         }
     }
 
+    /** The {@code after} of a {@code conflicts} message: a non-negative whole number, or 0 when absent. */
+    private static long conflictsAfter(JsonNode m) {
+        JsonNode after = m.path("after");
+        if (after.isMissingNode() || after.isNull()) {
+            return 0;
+        }
+        if (!after.canConvertToExactIntegral() || !after.canConvertToLong() || after.asLong() < 0) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "conflicts: after must be a non-negative"
+                    + " whole number (a seq), not " + after);
+        }
+        return after.asLong();
+    }
+
+    /** The {@code thisClient} of a {@code conflicts} message: a boolean, false when absent. */
+    private static boolean thisClientOnly(JsonNode m) {
+        JsonNode only = m.path("thisClient");
+        if (only.isMissingNode() || only.isNull()) {
+            return false;
+        }
+        if (!only.isBoolean()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "conflicts: thisClient must be true or false,"
+                    + " not " + only);
+        }
+        return only.asBoolean();
+    }
+
     private void conflict(Conflict c) {
         if (c.lostBy(scriber.id())) {
             // A write of the server's own that a client's concurrent write replaced: nobody to tell.
@@ -805,14 +836,14 @@ public final class DocServer implements AutoCloseable {
             });
             forward = Patches.diff(current, wanted);
         }
-        db.writeEvents(java.util.List.of(new Db.Event(c.id(), "conflict", author, origin, version, forward, null,
-                true, null, null)), false);
+        long seq = db.logLost(new Db.Event(c.id(), "conflict", author, origin, version, forward, null, true, null,
+                null));
         if (doc == null || !canRead(doc, author)) {
             // Nothing about a document goes to someone who may not read it.
             log.info("conflict on {}: write of {} ({}) refused", c.id(), author, origin);
             return;
         }
-        ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", c.id())
+        ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", c.id()).put("seq", seq)
                 .put("clock", c.scribe().clock()).put("version", version);
         event.set("lost", c.lost());
         event.set("kept", c.kept());
@@ -831,9 +862,9 @@ public final class DocServer implements AutoCloseable {
             return;
         }
         JsonNode lost = s.data().path(1);
-        db.writeEvents(java.util.List.of(new Db.Event(docId, "conflict", author, s.origin(), 0,
-                wantedBy(lost), null, true, null, null)), false);
-        ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", docId)
+        long seq = db.logLost(new Db.Event(docId, "conflict", author, s.origin(), 0, wantedBy(lost), null, true,
+                null, null));
+        ObjectNode event = JSON.createObjectNode().put("type", "conflict").put("doc", docId).put("seq", seq)
                 .put("clock", s.clock()).put("version", 0).put("deleted", true);
         event.set("lost", lost);
         event.putNull("kept");
