@@ -71,6 +71,23 @@ class DeploymentTest {
     }
 
     @Test
+    void aMasterKeyFileThatDoesNotExistIsNamedAsMissingOnANewDatabaseAndNothingIsCreated() throws Exception {
+        h = new Harness(dir);
+        Path data = dir.resolve("fresh");
+        Path typo = dir.resolve("mastr.key");
+        assertThatThrownBy(() -> DocServer.start(config(data, typo)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no master key file " + typo.toAbsolutePath())
+                .hasMessageContaining("does not exist")
+                .hasMessageNotContaining("sealed with an existing key");
+        assertThat(typo).doesNotExist();
+        assertThat(data.resolve("master.key")).doesNotExist();
+        // Without the flag the same new database gets a key of its own and starts.
+        h.server = DocServer.start(config(data, null));
+        assertThat(data.resolve("master.key")).exists();
+    }
+
+    @Test
     void aDatabaseUrlWithoutASchemaIsRefused() {
         assertThatThrownBy(() -> DocServer.start(DocServer.Config.of(Harness.PG + "?user=postgres",
                 dir.resolve("s"), 0)))

@@ -295,9 +295,16 @@ public final class DocServer implements AutoCloseable {
                     : config.dataDir().resolve("master.key");
             source = file.toAbsolutePath().toString();
             boolean sealed = db.meta(KEY_CHECK).isPresent() || db.count("docsync_credentials") > 0;
-            if (!java.nio.file.Files.exists(file) && (config.masterKeyFile() != null || sealed)) {
+            if (!java.nio.file.Files.exists(file) && sealed) {
                 throw new IllegalStateException("no master key at " + source + ": this database's credentials are"
                         + " sealed with an existing key; give it with --master-key FILE or " + Crypto.MASTER_KEY_ENV);
+            }
+            if (!java.nio.file.Files.exists(file) && config.masterKeyFile() != null) {
+                // A key named on the command line is never made up: a typo would seal the credentials with a key
+                // nobody keeps.
+                throw new IllegalStateException("no master key file " + source + " (--master-key names a file that"
+                        + " does not exist; this database holds no credentials yet, so without --master-key a new key"
+                        + " is created at " + config.dataDir().resolve("master.key").toAbsolutePath() + ")");
             }
             key = Crypto.masterKeyFile(file);
         }
