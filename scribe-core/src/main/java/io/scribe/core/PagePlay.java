@@ -46,6 +46,7 @@ final class PagePlay {
             snapshots.start(Acknowledged.parse(snapshot.path("stored").asText("")));
         }
         String cursor;
+        boolean more = response.path("more").asBoolean(false);
         List<Scribe> clockless = new ArrayList<>();
         List<Scribe> clocked = new ArrayList<>();
         scriber.lock.lock();
@@ -85,12 +86,7 @@ final class PagePlay {
                     session.syncro.heldCursor = cursor;
                 } else {
                     tx.cursor(session.client(), cursor);
-                    if (own) {
-                        // Until the catch-up that asks for this peer's own scribes reaches the end of the log, one
-                        // resumed after a restart asks for them too.
-                        tx.cursors().put(LogIdentity.ownKeyOf(session.client().id()),
-                                response.path("more").asBoolean(false) ? "1" : "");
-                    }
+                    markOwn(tx, own, more);
                 }
             }
             // At the end of a whole snapshot, what it no longer carries goes in the same commit as its last page and
@@ -105,7 +101,7 @@ final class PagePlay {
                     throw e;
                 }
                 refusedInPage.clear();
-                cursor = playOneByOne(from, result, explicit, e);
+                cursor = playOneByOne(from, result, explicit, e, own, more);
                 fixes = List.of();
                 if (snapshotEnds) {
                     // The page went in one scribe at a time: the forgetting follows in a commit of its own.
@@ -215,13 +211,15 @@ final class PagePlay {
      * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
      * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
      */
-    private String playOneByOne(String from, List<?> result, JsonNode explicit, RuntimeException pageFailure) {
+    private String playOneByOne(String from, List<?> result, JsonNode explicit, RuntimeException pageFailure,
+            boolean own, boolean more) {
         String cursor = from;
         for (Object item : result) {
             Txn one = new Txn();
             String next = playInto(List.of(item), cursor, one, null);
             if (next != null && !next.equals(cursor)) {
                 one.cursor(session.client(), next);
+                markOwn(one, own, true);
             }
             try {
                 scriber.commit(one);
@@ -231,6 +229,7 @@ final class PagePlay {
                 }
                 Txn past = new Txn();
                 past.cursor(session.client(), next);
+                markOwn(past, own, true);
                 // Kept with the cursor: a restart still knows it, and retryFailed fetches it again from before it.
                 scriber.failures.stage(past, session.client(), item, failed, cursor);
                 try {
@@ -242,13 +241,28 @@ final class PagePlay {
             }
             cursor = next;
         }
-        if (explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)
-                && !Snapshot.isCursor(explicit.asText())) {
+        boolean moves = explicit != null && !explicit.isNull() && !explicit.asText().equals(cursor)
+                && !Snapshot.isCursor(explicit.asText());
+        if (moves || own && !more) {
             Txn end = new Txn();
-            end.cursor(session.client(), explicit.asText());
+            if (moves) {
+                end.cursor(session.client(), explicit.asText());
+                cursor = explicit.asText();
+            }
+            markOwn(end, own, more);
             scriber.commit(end);
-            cursor = explicit.asText();
         }
         return cursor;
+    }
+
+    /**
+     * With the cursor of a catch-up that asks for this peer's own scribes ({@code own}): whether one resumed after a
+     * restart asks for them too, which it does until such a catch-up has reached the end of the log ({@code more}
+     * false). Written in the commit of the cursor, so that neither is stored without the other.
+     */
+    private void markOwn(Txn tx, boolean own, boolean more) {
+        if (own) {
+            tx.cursors().put(LogIdentity.ownKeyOf(session.client().id()), more ? "1" : "");
+        }
     }
 }

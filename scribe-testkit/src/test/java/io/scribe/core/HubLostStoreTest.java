@@ -254,6 +254,37 @@ class HubLostStoreTest {
         assertThat(fresh.cursor(LogIdentity.ownKeyOf("hub"))).as("the catch-up reached the end").isEmpty();
     }
 
+    @Test
+    void aClientBackWithANewStoreThatTakesOneScribePerCommitGetsAllItsEarlierWritesAcrossARestart() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Scriber alice = track(Peers.builder("alice").build());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 30; i++) {
+            alice.create(new Task("a" + i, "alice's", i));
+        }
+        net.settle();
+        link.cut();
+        alice.close();
+
+        // The new store refuses a commit of more than one scribe, so each page is played one scribe at a time; the
+        // catch-up is cut after a few pages and resumed after a restart.
+        OnePerCommit fresh = new OnePerCommit(Store.inMemory());
+        Scriber again = track(Peers.builder("alice").store(fresh).build());
+        link = net.link(again, hub);
+        for (int i = 0; i < 6; i++) {
+            net.deliverOne();
+        }
+        link.cut();
+        again.close();
+        assertThat(fresh.cursor("hub")).as("a page was stored").isPresent();
+        assertThat(fresh.refused).as("pages were played one scribe at a time").isPositive();
+        Scriber third = track(Peers.builder("alice").store(fresh).build());
+        net.link(third, hub);
+        net.settle();
+        assertThat(Peers.tasks(third)).isEqualTo(Peers.tasks(hub)).hasSize(30);
+        assertThat(fresh.cursor(LogIdentity.ownKeyOf("hub"))).as("the catch-up reached the end").isEmpty();
+    }
+
     private Scriber track(Scriber s) {
         open.add(s);
         return s;
@@ -277,6 +308,24 @@ class HubLostStoreTest {
         public List<Scribe> commit(Commit commit) {
             if (down) {
                 throw new IllegalStateException("store down");
+            }
+            return super.commit(commit);
+        }
+    }
+
+    /** A store that refuses a commit of more than one scribe (a stricter store than its peers'). */
+    private static final class OnePerCommit extends ForwardingStore {
+        volatile int refused;
+
+        OnePerCommit(Store delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<Scribe> commit(Commit commit) {
+            if (commit.scribes().size() > 1) {
+                refused++;
+                throw new IllegalStateException("one scribe per commit");
             }
             return super.commit(commit);
         }
