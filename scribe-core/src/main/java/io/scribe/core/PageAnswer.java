@@ -191,14 +191,23 @@ final class PageAnswer {
             long examined = 0;
             long examineCap = Math.max(limit, 1) * 20L;
             Key last = after;
+            // Set when the page ends inside the last object's scribes: the stamp of the last of them sent.
+            io.scribe.core.spi.Stamp lastPart = null;
             boolean full = false;
-            for (int i = Snapshot.indexAfter(keys, after); i < keys.size(); i++) {
+            int first = Snapshot.indexAfter(keys, after);
+            // The object the page before ended inside of comes first, with its updates stamped after that part.
+            io.scribe.core.spi.Stamp resume = start ? null : at.part();
+            if (resume != null && first > 0 && keys.get(first - 1).equals(after)) {
+                first--;
+            }
+            for (int i = first; i < keys.size(); i++) {
                 if (objects >= limit || examined >= examineCap) {
                     full = true;
                     break;
                 }
                 examined++;
                 Key key = keys.get(i);
+                io.scribe.core.spi.Stamp from = key.equals(after) ? resume : null;
                 long cursorBytes = new Snapshot.Position(position, key).cursor().length();
                 if (bytes + cursorBytes > budget) {
                     // Even passing this key would make the page's cursor outgrow the frame.
@@ -214,32 +223,62 @@ final class PageAnswer {
                     last = key;
                     continue;
                 }
-                List<ObjectNode> encoded = new ArrayList<>(scribes.size());
-                long size = 0;
-                for (Scribe s : scribes) {
-                    ObjectNode json = Json.toJson(s);
-                    encoded.add(json);
-                    size += Json.bytes(json).length + 1;
+                if (from != null) {
+                    scribes = Snapshot.stampedAfter(scribes, from);
                 }
-                if (size + cursorBytes > budget) {
-                    scriber.report(new ScribeException(ScribeException.TOO_LARGE, "object " + key + " of " + size
-                            + " bytes cannot be sent to " + clientId + " in a snapshot; skipped"));
+                List<ObjectNode> encoded = new ArrayList<>(scribes.size());
+                long[] sizes = new long[scribes.size()];
+                long size = 0;
+                for (int j = 0; j < scribes.size(); j++) {
+                    ObjectNode json = Json.toJson(scribes.get(j));
+                    encoded.add(json);
+                    sizes[j] = Json.bytes(json).length + 1;
+                    size += sizes[j];
+                }
+                if (bytes + size + cursorBytes <= budget) {
+                    encoded.forEach(result::add);
+                    bytes += size;
+                    objects++;
                     last = key;
                     continue;
                 }
-                if (bytes + size + cursorBytes > budget) {
+                if (bytes > 0) {
+                    // Begun on the next page, which it may fit whole.
                     full = true;
                     break;
                 }
-                encoded.forEach(result::add);
-                bytes += size;
-                objects++;
+                // More than a page holds: as many of its scribes as fit, and the rest from the next page on.
+                int taken = 0;
+                long partBytes = 0;
+                while (taken < scribes.size()) {
+                    Scribe s = scribes.get(taken);
+                    long partCursor = new Snapshot.Position(position, key,
+                            new io.scribe.core.spi.Stamp(s.clock(), s.origin())).cursor().length();
+                    if (partBytes + sizes[taken] + partCursor > budget) {
+                        break;
+                    }
+                    partBytes += sizes[taken];
+                    taken++;
+                }
+                if (taken == 0) {
+                    scriber.report(new ScribeException(ScribeException.TOO_LARGE, "object " + key + ": a scribe of "
+                            + sizes[0] + " bytes cannot be sent to " + clientId + " in a snapshot; skipped"));
+                    last = key;
+                    continue;
+                }
+                for (int j = 0; j < taken; j++) {
+                    result.add(encoded.get(j));
+                }
+                Scribe lastSent = scribes.get(taken - 1);
                 last = key;
+                lastPart = new io.scribe.core.spi.Stamp(lastSent.clock(), lastSent.origin());
+                full = true;
+                break;
             }
             ObjectNode info = (ObjectNode) response.get("snapshot");
             info.put("start", start).put("end", !full);
             if (full) {
-                response.put("cursor", new Snapshot.Position(position, last).cursor());
+                response.put("cursor", new Snapshot.Position(position, last, lastPart).cursor());
             } else {
                 // The asker goes on in the log from where the snapshot was taken.
                 response.put("cursor", Long.toString(position));

@@ -25,8 +25,9 @@ import java.util.TreeMap;
  * <p>Tombstones still kept here go as destroys, so the receiving peer refuses those identities as this one does.
  *
  * <p>A snapshot is taken at a log position: the objects' states then, in the order of their keys. It is sent in
- * pages like the log, under cursors of the form {@code snapshot:POSITION:KEY}; the last page's cursor is the
- * position, from which the asker continues in the log.
+ * pages like the log, under cursors of the form {@code snapshot:POSITION:KEY} (with {@code :CLOCK:ORIGIN} after it
+ * when the object's scribes go on in the next page); the last page's cursor is the position, from which the asker
+ * continues in the log.
  */
 final class Snapshot {
 
@@ -37,16 +38,22 @@ final class Snapshot {
     private Snapshot() {}
 
     /**
-     * Where a snapshot's sending is: the log position it was taken at and the key of the last object sent (null
-     * before the first).
+     * Where a snapshot's sending is: the log position it was taken at, the key of the last object sent (null before
+     * the first) and, when that object's scribes did not fit one page, the stamp of the last of them sent ({@code
+     * part}; null when the object was sent whole). An object is sent as its create and then its updates in the order
+     * of their stamps, so the next page goes on with its updates stamped after {@code part}.
      */
-    record Position(long log, Key after) {
+    record Position(long log, Key after, Stamp part) {
 
-        /** The cursor that names this position on the wire. */
+        Position(long log, Key after) {
+            this(log, after, null);
+        }
+
+        /** The cursor that names this position on the wire: {@code snapshot:LOG:KEY} or {@code snapshot:LOG:KEY:CLOCK:ORIGIN}. */
         String cursor() {
-            String last = after == null ? "" : Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((after.klass() + "\n" + after.id()).getBytes(StandardCharsets.UTF_8));
-            return PREFIX + log + ":" + last;
+            String last = after == null ? "" : base64(after.klass() + "\n" + after.id());
+            return PREFIX + log + ":" + last + (part == null || after == null ? ""
+                    : ":" + part.clock() + ":" + base64(part.origin()));
         }
 
         /** Reads a snapshot cursor; null when {@code text} is not one (an ordinary log cursor, or malformed). */
@@ -54,22 +61,36 @@ final class Snapshot {
             if (text == null || !text.startsWith(PREFIX)) {
                 return null;
             }
-            int colon = text.indexOf(':', PREFIX.length());
-            if (colon < 0) {
+            String[] parts = text.substring(PREFIX.length()).split(":", -1);
+            if (parts.length != 2 && parts.length != 4) {
                 return null;
             }
             try {
-                long log = Long.parseLong(text.substring(PREFIX.length(), colon));
-                String last = text.substring(colon + 1);
-                if (last.isEmpty()) {
-                    return log < 0 ? null : new Position(log, null);
+                long log = Long.parseLong(parts[0]);
+                if (log < 0) {
+                    return null;
                 }
-                String key = new String(Base64.getUrlDecoder().decode(last), StandardCharsets.UTF_8);
+                if (parts[1].isEmpty()) {
+                    return parts.length == 2 ? new Position(log, null) : null;
+                }
+                String key = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
                 int nl = key.indexOf('\n');
-                return nl < 0 || log < 0 ? null : new Position(log, new Key(key.substring(0, nl), key.substring(nl + 1)));
+                if (nl < 0) {
+                    return null;
+                }
+                Key after = new Key(key.substring(0, nl), key.substring(nl + 1));
+                if (parts.length == 2) {
+                    return new Position(log, after);
+                }
+                String origin = new String(Base64.getUrlDecoder().decode(parts[3]), StandardCharsets.UTF_8);
+                return origin.isEmpty() ? null : new Position(log, after, new Stamp(Long.parseLong(parts[2]), origin));
             } catch (IllegalArgumentException e) {
                 return null;
             }
+        }
+
+        private static String base64(String text) {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -176,6 +197,21 @@ final class Snapshot {
             }
         });
         return scribes;
+    }
+
+    /**
+     * Of an object's {@link #scribesOf scribes}, the updates stamped after {@code part}: what is left of it after a
+     * page that ended inside it (its create went first).
+     */
+    static List<Scribe> stampedAfter(List<Scribe> scribes, Stamp part) {
+        List<Scribe> rest = new ArrayList<>();
+        for (int i = 1; i < scribes.size(); i++) {
+            Scribe s = scribes.get(i);
+            if (new Stamp(s.clock(), s.origin()).compareTo(part) > 0) {
+                rest.add(s);
+            }
+        }
+        return rest;
     }
 
     /**

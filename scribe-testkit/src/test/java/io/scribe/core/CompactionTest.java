@@ -272,6 +272,47 @@ class CompactionTest {
     }
 
     @Test
+    void anObjectWhoseScribesTogetherExceedAFrameIsSentInASnapshotAcrossPages() {
+        Wire small = Wire.scribe().withMaxFrameBytes(2_000);
+        List<ScribeException> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Scriber hub = Peers.builder("hub").clock(clock).wire(small).compaction(Duration.ofDays(365), DAY)
+                .onError(problems::add).build();
+        Scriber writer = Peers.builder("writer").clock(clock).wire(small).build();
+        net.link(writer, hub, small);
+        net.settle();
+        // Each write fits a frame; the object they leave, as a create and an update per stamp, does not.
+        Task big = hub.create(new Task("big", "t".repeat(900), 1));
+        hub.create(new Task("after", "the next object", 2));
+        net.settle();
+        big.tag("g".repeat(900));
+        hub.save(big);
+        net.settle();
+        Task there = writer.find(Task.class, "big").orElseThrow();
+        there.setPriority(7);
+        writer.save(there);
+        net.settle();
+        compact(hub);
+        assertThat(logLength(hub)).isZero();
+
+        Scriber late = Peers.builder("late").clock(clock).wire(small).build();
+        Network.Link link = net.link(late, hub, small);
+        net.settle();
+
+        assertThat(anySnapshot(link.deliveredToA())).isTrue();
+        assertThat(link.deliveredToA()).allMatch(frame -> frame.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                .length <= small.maxFrameBytes());
+        assertThat(Peers.tasks(late)).isEqualTo(Peers.tasks(hub)).hasSize(2);
+        assertThat(late.find(Task.class, "big").orElseThrow().priority()).isEqualTo(7);
+        assertThat(late.find(Task.class, "big").orElseThrow().tags()).containsExactly("g".repeat(900));
+        assertThat(link.deliveredToA().stream().filter(f -> f.contains("\"big\"")).count())
+                .as("the object's scribes over two pages").isEqualTo(2);
+        assertThat(late.store().object("Task", "big").orElseThrow().stamps())
+                .as("each field with the stamp of the write that set it")
+                .isEqualTo(hub.store().object("Task", "big").orElseThrow().stamps());
+        assertThat(problems).as("nothing left out").noneMatch(e -> e.code() == ScribeException.TOO_LARGE);
+    }
+
+    @Test
     void nothingIsCompactedBeforeAnyPeerAcknowledgedAnything() {
         Scriber offline = Peers.builder("offline").clock(clock).compaction(Duration.ofDays(365), DAY).build();
         offline.create(new Task("t1", "made before ever connecting", 1));
