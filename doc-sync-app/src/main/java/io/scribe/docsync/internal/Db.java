@@ -179,18 +179,9 @@ public final class Db implements AutoCloseable {
                 current.put(e.docId(), e.version());
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("docsync_events") + " (doc_id, kind,"
-                + " author, client_id, at, version, forward, reverse, lost) VALUES (?,?,?,?,?,?,?,?,?)")) {
+        try (PreparedStatement ps = c.prepareStatement(insertEvent())) {
             for (Event e : events) {
-                ps.setString(1, e.docId());
-                ps.setString(2, e.kind());
-                ps.setString(3, e.author());
-                ps.setString(4, e.clientId());
-                ps.setObject(5, now());
-                ps.setLong(6, e.version());
-                ps.setObject(7, json(e.forward()));
-                ps.setObject(8, json(e.reverse()));
-                ps.setBoolean(9, e.lost());
+                bindEvent(ps, e);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -295,6 +286,24 @@ public final class Db implements AutoCloseable {
     }
 
     /** A table of these tables, named with its schema on PostgreSQL. */
+    /** The insert of one event row; {@link #bindEvent} sets its values. */
+    private String insertEvent() {
+        return "INSERT INTO " + table("docsync_events") + " (doc_id, kind, author, client_id, at, version, forward,"
+                + " reverse, lost) VALUES (?,?,?,?,?,?,?,?,?)";
+    }
+
+    private void bindEvent(PreparedStatement ps, Event e) throws SQLException {
+        ps.setString(1, e.docId());
+        ps.setString(2, e.kind());
+        ps.setString(3, e.author());
+        ps.setString(4, e.clientId());
+        ps.setObject(5, now());
+        ps.setLong(6, e.version());
+        ps.setObject(7, json(e.forward()));
+        ps.setObject(8, json(e.reverse()));
+        ps.setBoolean(9, e.lost());
+    }
+
     private String table(String name) {
         return pg ? schema + "." + name : name;
     }
@@ -597,18 +606,9 @@ public final class Db implements AutoCloseable {
         if (!e.lost()) {
             throw new IllegalArgumentException("not a lost change: " + e.kind() + " of " + e.docId());
         }
-        try (Connection c = pool.getConnection();
-                PreparedStatement ps = c.prepareStatement("INSERT INTO docsync_events (doc_id, kind, author,"
-                        + " client_id, at, version, forward, reverse, lost) VALUES (?,?,?,?,?,?,?,?,TRUE)"
-                        + " RETURNING seq")) {
-            ps.setString(1, e.docId());
-            ps.setString(2, e.kind());
-            ps.setString(3, e.author());
-            ps.setString(4, e.clientId());
-            ps.setObject(5, now());
-            ps.setLong(6, e.version());
-            ps.setObject(7, json(e.forward()));
-            ps.setObject(8, json(e.reverse()));
+        try (Connection c = pool.getConnection(); PreparedStatement ps = c.prepareStatement(insertEvent()
+                + " RETURNING seq")) {
+            bindEvent(ps, e);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
