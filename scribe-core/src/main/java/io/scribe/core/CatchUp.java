@@ -63,6 +63,8 @@ final class CatchUp {
     private void requestFromCursor(CompletableFuture<Void> done) {
         String from = session.client().cursor().orElse(null);
         own = asksOwn(from);
+        startAt = from == null ? null
+                : LogIdentity.At.parse(scriber.store.cursor(LogIdentity.atKeyOf(session.client().id())).orElse(null));
         requestPage(from, session.client().storedLog(), done);
     }
 
@@ -146,6 +148,8 @@ final class CatchUp {
     // Whether the running catch-up started from the start of the peer's log: each of its pages then asks for this
     // peer's own scribes too (its store may be new under an old name).
     private volatile boolean own;
+    // What the scribe at the stored cursor was, stated with the first page's sync (see LogIdentity.At); null if unknown.
+    private volatile LogIdentity.At startAt;
 
     /**
      * Asks for the page after {@code from}, a position in the peer's log named {@code log} (the identity the peer
@@ -164,6 +168,10 @@ final class CatchUp {
             }
             if (from != null && log != null) {
                 sync.put("log", log);
+            }
+            LogIdentity.At at = startAt;
+            if (at != null && at.position().equals(from)) {
+                sync.set("at", at.json());
             }
             // The pushes that follow the last page may come without request ids: this peer acknowledges them
             // cumulatively (see Intake#answer), and takes several in one add_scribes (see Intake#addScribes).

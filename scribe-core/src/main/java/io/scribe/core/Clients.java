@@ -48,7 +48,8 @@ final class Clients {
             if (scriber.store.cursor(Acknowledged.KEY_PREFIX + clientId).isPresent()) {
                 tx.cursors().put(Acknowledged.KEY_PREFIX + clientId, "");
             }
-            for (String key : List.of(LogIdentity.keyOf(clientId), LogIdentity.ownKeyOf(clientId))) {
+            for (String key : List.of(LogIdentity.keyOf(clientId), LogIdentity.ownKeyOf(clientId),
+                    LogIdentity.atKeyOf(clientId))) {
                 if (scriber.store.cursor(key).isPresent()) {
                     tx.cursors().put(key, "");
                 }

@@ -95,7 +95,7 @@ final class Intake {
                 if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
                     syncro.heldCursor = scribe.id();
                 } else {
-                    tx.cursor(client, scribe.id());
+                    tx.cursor(client, scribe.id(), LogIdentity.At.of(scribe));
                 }
             }
             try {

@@ -60,6 +60,11 @@ final class PageAnswer {
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
         long after = snapshot != null ? 0 : parseCursor(scriber, from);
         boolean fromStart = snapshot == null && after == 0;
+        if (!otherLog && after > 0 && heldElsewhere(after, LogIdentity.At.read(message.get("at"), Long.toString(after)))) {
+            // The asker read another scribe at this position: this log is not the one it read (a store restored from
+            // an earlier copy issued the positions after the copy again).
+            otherLog = true;
+        }
         if (snapshot == null && after < 0 || !fromStart && otherLog) {
             // A position in another log (this peer's store was lost or replaced since the asker stored it), or one
             // this log never issued: taken as no position. A peer relaying through this one gets what this one
@@ -114,9 +119,7 @@ final class PageAnswer {
         }
         if (page.full) {
             response.put("more", true);
-            if (page.cursor != null) {
-                response.put("cursor", page.cursor);
-            }
+            page.putCursor(response);
             page.enqueue(response);
             return;
         }
@@ -131,9 +134,7 @@ final class PageAnswer {
                 }
             }
             response.put("more", page.full);
-            if (page.cursor != null) {
-                response.put("cursor", page.cursor);
-            }
+            page.putCursor(response);
             page.enqueue(response);
             if (!page.full) {
                 // From here on, new scribes are pushed: they are appended after the page just read.
@@ -174,6 +175,9 @@ final class PageAnswer {
         long budget = session.outbox.frameLimit() - envelope;
         String clientId = session.client().id();
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
+        // What the scribe at the position the asker goes on from is, read before the lock: stated on the last page
+        // if the position is still this one then.
+        LogIdentity.At endAt = heldAt(at.log() >= 0 ? at.log() : scriber.sharedLog.seenThrough());
         scriber.lock.lock();
         try {
             boolean start = at.log() < 0;
@@ -282,6 +286,10 @@ final class PageAnswer {
             } else {
                 // The asker goes on in the log from where the snapshot was taken.
                 response.put("cursor", Long.toString(position));
+                if (endAt != null && endAt.position().equals(Long.toString(position))
+                        && bytes + AT_KEY + Json.bytes(endAt.json()).length <= budget) {
+                    response.set("at", endAt.json());
+                }
             }
             session.enqueue(response);
         } finally {
@@ -305,8 +313,11 @@ final class PageAnswer {
         long bytes;
         long examined;
         boolean full;
-        // The last read, in step with what take returned for it.
+        // The last read, in step with what take returned for it, and its outlines.
         private List<StoredScribe> lastRead = List.of();
+        private List<Scribe> lastOutlines = List.of();
+        // What the scribe at the position is (see LogIdentity.At), null before the first.
+        private LogIdentity.At positionAt;
         // The page's scribes as stored, sent with their ids put in front.
         private final List<StoredScribe> scribes = new ArrayList<>();
 
@@ -344,6 +355,7 @@ final class PageAnswer {
                 }
             }
             lastRead = read.stored();
+            lastOutlines = read.outlines();
             return visible;
         }
 
@@ -375,8 +387,28 @@ final class PageAnswer {
                     }
                 }
                 position = at.id();
+                Scribe outline = lastOutlines.get(i);
+                positionAt = outline == null || outline.origin() == null ? null
+                        : new LogIdentity.At(Long.toString(position), outline.clock(), outline.origin());
             }
             cursor = position > after ? Long.toString(position) : null;
+        }
+
+        /**
+         * Puts the page's cursor in {@code response}, with what the scribe there is ({@code at}, when the frame has
+         * room for it).
+         */
+        void putCursor(ObjectNode response) {
+            if (cursor == null) {
+                return;
+            }
+            response.put("cursor", cursor);
+            if (positionAt != null && positionAt.position().equals(cursor)) {
+                ObjectNode at = positionAt.json();
+                if (bytes + AT_KEY + Json.bytes(at).length <= budget) {
+                    response.set("at", at);
+                }
+            }
         }
 
         /** Queues {@code envelope} with the page's scribes as its {@code result}, each its stored bytes and id. */
@@ -397,6 +429,31 @@ final class PageAnswer {
             System.arraycopy(ARRAY_END, 0, out, at, ARRAY_END.length);
             session.outbox.addEncoded(envelope, out);
         }
+    }
+
+    /** The bytes of {@code ,"at":} in an answer. */
+    private static final int AT_KEY = 6;
+
+    /**
+     * Whether this log holds another scribe at {@code position} than the one the asker {@code stated} it read there
+     * (false when it stated none, or when this log holds none there: compacted, or never written).
+     */
+    private boolean heldElsewhere(long position, LogIdentity.At stated) {
+        if (stated == null) {
+            return false;
+        }
+        List<Scribe> there = scriber.store.readAfter(position - 1, 1);
+        return !there.isEmpty() && Long.toString(position).equals(there.get(0).id()) && !stated.matches(there.get(0));
+    }
+
+    /** What the scribe at {@code position} of this log is, or null when none is there (or it has no origin). */
+    private LogIdentity.At heldAt(long position) {
+        if (position <= 0) {
+            return null;
+        }
+        List<Scribe> there = scriber.store.readAfter(position - 1, 1);
+        return there.isEmpty() || !Long.toString(position).equals(there.get(0).id()) ? null
+                : LogIdentity.At.of(there.get(0));
     }
 
     private static final byte[] RESULT_KEY = ",\"result\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

@@ -85,7 +85,7 @@ final class PagePlay {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
                     session.syncro.heldCursor = cursor;
                 } else {
-                    tx.cursor(session.client(), cursor);
+                    tx.cursor(session.client(), cursor, statedAt(response, explicit, cursor));
                     markOwn(tx, own, more);
                 }
             }
@@ -101,7 +101,7 @@ final class PagePlay {
                     throw e;
                 }
                 refusedInPage.clear();
-                cursor = playOneByOne(from, result, explicit, e, own, more);
+                cursor = playOneByOne(from, result, response, e, own, more);
                 fixes = List.of();
                 if (snapshotEnds) {
                     // The page went in one scribe at a time: the forgetting follows in a commit of its own.
@@ -211,8 +211,9 @@ final class PagePlay {
      * recorded as failed ({@link Scriber#failedScribes()}, the error listener) and passed. When the store takes
      * nothing, it is failing as a whole: the catch-up stops at the last scribe stored and fails with the cause.
      */
-    private String playOneByOne(String from, List<?> result, JsonNode explicit, RuntimeException pageFailure,
+    private String playOneByOne(String from, List<?> result, JsonNode response, RuntimeException pageFailure,
             boolean own, boolean more) {
+        JsonNode explicit = response.get("cursor");
         String cursor = from;
         for (Object item : result) {
             Txn one = new Txn();
@@ -246,13 +247,29 @@ final class PagePlay {
         if (moves || own && !more) {
             Txn end = new Txn();
             if (moves) {
-                end.cursor(session.client(), explicit.asText());
+                end.cursor(session.client(), explicit.asText(), statedAt(response, explicit, explicit.asText()));
                 cursor = explicit.asText();
             }
             markOwn(end, own, more);
             scriber.commit(end);
         }
         return cursor;
+    }
+
+    /**
+     * What the answering peer stated the scribe at its page's cursor to be ({@code at}, see {@link LogIdentity.At}),
+     * when {@code cursor} is the cursor the answer stated; null otherwise, or when the statement is malformed (the
+     * next catch-up from that cursor then goes unchecked).
+     */
+    private static LogIdentity.At statedAt(JsonNode response, JsonNode explicit, String cursor) {
+        if (explicit == null || explicit.isNull() || !explicit.asText().equals(cursor)) {
+            return null;
+        }
+        try {
+            return LogIdentity.At.read(response.get("at"), cursor);
+        } catch (ScribeException e) {
+            return null;
+        }
     }
 
     /**

@@ -83,7 +83,7 @@ final class Player {
                 if (s.isCaughtUp() && in.scribe().id() != null) {
                     // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                     // could skip the scribes of the unfinished pages.
-                    tx.cursor(s.client(), in.scribe().id());
+                    tx.cursor(s.client(), in.scribe().id(), LogIdentity.At.of(in.scribe()));
                 }
             }
             break;

@@ -188,7 +188,17 @@ final class Txn {
      * cursor of the earlier log would be stated as one of this log at the next catch-up.
      */
     void cursor(Client client, String position) {
+        cursor(client, position, null);
+    }
+
+    /**
+     * {@link #cursor(Client, String)}, with what the scribe at that position is ({@code at}; null when unknown, which
+     * leaves the next catch-up from it unchecked): see {@link LogIdentity.At}.
+     */
+    void cursor(Client client, String position, LogIdentity.At at) {
         cursors().put(client.id(), position);
+        cursors().put(LogIdentity.atKeyOf(client.id()), at == null || !at.position().equals(position) ? ""
+                : at.stored());
         String log = client.log;
         if (log != null && !log.equals(client.storedLog())) {
             cursors().put(LogIdentity.keyOf(client.id()), log);

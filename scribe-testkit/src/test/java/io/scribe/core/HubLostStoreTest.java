@@ -111,6 +111,73 @@ class HubLostStoreTest {
     }
 
     @Test
+    void aClientAheadOfAHubRestoredFromAnEarlierCopyGetsItsNewLogAlsoOnceItGrewPastTheClientsPosition() {
+        Recorded hubStore = new Recorded(Store.inMemory());
+        Scriber hub = peer("hub", hubStore);
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 3; i++) {
+            hub.create(new Task("kept" + i, "before the copy", i));
+        }
+        net.settle();
+        int copy = hubStore.commits.size();
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Task("gone" + i, "after the copy", i));
+        }
+        net.settle();
+        assertThat(alice.store().cursor("hub")).contains("8");
+
+        link.cut();
+        hub.close();
+        alice.create(new Task("mine", "alice's, offline", 1));
+        hub = peer("hub", hubStore.restore(copy));
+        // The restored log issues positions 4 to 10 again, to other scribes: past alice's position 8.
+        for (int i = 0; i < 7; i++) {
+            hub.create(new Task("later" + i, "written after the restore", i));
+        }
+        net.link(alice, hub);
+        net.settle();
+
+        assertThat(Peers.tasks(alice).keySet()).as("the restored hub's objects, none it lost, and alice's own")
+                .containsExactlyInAnyOrder("kept0", "kept1", "kept2", "later0", "later1", "later2", "later3",
+                        "later4", "later5", "later6", "mine");
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub));
+    }
+
+    @Test
+    void aHubGetsTheNewWritesOfAClientRestoredFromAnEarlierCopyOnceItsLogGrewPastTheHubsPosition() {
+        Scriber hub = peer("hub", Store.inMemory());
+        Recorded aliceStore = new Recorded(Store.inMemory());
+        Scriber alice = peer("alice", aliceStore);
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 3; i++) {
+            alice.create(new Task("a" + i, "before the copy", i));
+        }
+        net.settle();
+        int copy = aliceStore.commits.size();
+        for (int i = 0; i < 3; i++) {
+            alice.create(new Task("b" + i, "after the copy", i));
+        }
+        net.settle();
+        long held = Long.parseLong(hub.store().cursor("alice").orElseThrow());
+
+        link.cut();
+        alice.close();
+        Scriber restored = peer("alice", aliceStore.restore(copy));
+        // Her restored log issues the positions after the copy again, to new writes, past the hub's position.
+        for (int i = 0; i < 6; i++) {
+            restored.create(new Task("c" + i, "after the restore", i));
+        }
+        assertThat(restored.lastScribeId()).isGreaterThan(held);
+        net.link(restored, hub);
+        net.settle();
+
+        assertThat(hub.all(Task.class)).extracting(Task::id).as("every write alice made after the restore")
+                .contains("c0", "c1", "c2", "c3", "c4", "c5");
+        assertThat(Peers.tasks(restored)).isEqualTo(Peers.tasks(hub));
+    }
+
+    @Test
     void aHubAnswersAPositionInAnotherLogFromTheStartOfItsOwn() {
         Scriber hub = peer("hub", Store.inMemory());
         Scriber other = peer("hub", Store.inMemory());
