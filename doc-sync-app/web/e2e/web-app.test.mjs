@@ -176,12 +176,62 @@ test('an edit that lost a conflict is reported, listed, and restored', async () 
   await ann2.page.locator('#banner', { hasText: 'lost a conflict' }).waitFor({ timeout: TIMEOUT });
   await (await entry(ann2.page, 'plan by the first browser')).locator('.conflict').waitFor({ timeout: TIMEOUT });
   await waitPending(ann2.page, 0);
+  // The mark outlives a reload, and the loss is not reported again.
+  await ann2.page.reload();
+  await waitOnline(ann2.page);
+  await (await entry(ann2.page, 'plan by the first browser')).locator('.conflict').waitFor({ timeout: TIMEOUT });
+  await ann2.page.waitForTimeout(500);
+  assert.equal(await ann2.page.locator('#banner', { hasText: 'lost a conflict' }).isVisible(), false);
   await ann2.page.click('#show-conflicts');
   const lost = ann2.page.locator('#lost li', { hasText: 'plan by the second browser' });
   await lost.waitFor({ timeout: TIMEOUT });
   await lost.locator('button.restore').click();
   for (const { page } of [ann1, ann2]) await entry(page, 'plan by the second browser');
   assert.equal(await ann2.page.locator('#docs li .conflict').count(), 0);
+});
+
+test('an edit whose conflict notice never reached the browser is marked at its next login', async () => {
+  const id = await createDoc(ann1.page, { title: 'notes' });
+  await entry(ann2.page, 'notes');
+  // From its next connection on, the server's conflict notices never reach the second browser (its connection drops
+  // them, as a page closed or cut off right after reconnecting would never read them).
+  let dropped = 0;
+  await ann2.page.routeWebSocket(/\/scribe/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((m) => server.send(m));
+    server.onMessage((m) => {
+      if (typeof m === 'string' && /"type":"conflict"/.test(m)) dropped++;
+      else ws.send(m);
+    });
+  });
+  await ann2.context.setOffline(true);
+  await ann2.page.locator('#status[data-status="offline"]').waitFor({ timeout: TIMEOUT });
+  await open(ann2.page, 'notes');
+  await edit(ann2.page, { title: 'notes from the second browser' });
+  await open(ann1.page, 'notes');
+  await edit(ann1.page, { title: 'notes from the first browser' });
+  await waitPending(ann1.page, 0);
+  await ann2.page.reload();
+  await entry(ann2.page, 'notes from the second browser');
+  await ann2.context.setOffline(false);
+  await waitOnline(ann2.page);
+  await waitPending(ann2.page, 0);
+  await entry(ann2.page, 'notes from the first browser');
+  await ann2.page.reload();
+  await waitOnline(ann2.page);
+  await (await entry(ann2.page, 'notes from the first browser')).locator('.conflict').waitFor({ timeout: TIMEOUT });
+  assert.equal(dropped, 1, 'the notice was sent once, and dropped');
+  assert.equal(await ann2.page.locator('#conflict-count').textContent(), '(1)');
+  await ann2.page.unrouteAll({ behavior: 'ignoreErrors' });
+  // Edited again here: the mark goes, and stays gone after a reload.
+  await open(ann2.page, 'notes from the first browser');
+  await edit(ann2.page, { title: 'notes, settled' });
+  await waitPending(ann2.page, 0);
+  await ann2.page.reload();
+  await waitOnline(ann2.page);
+  await entry(ann2.page, 'notes, settled');
+  await ann2.page.waitForTimeout(500);
+  assert.equal(await ann2.page.locator(`#docs li[data-id="${id}"] .conflict`).count(), 0);
 });
 
 test('the Java CLI client and the browser edit the same document and converge', async () => {

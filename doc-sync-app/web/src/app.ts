@@ -37,7 +37,96 @@ let selected: string | undefined;
 /** The editor shows a new document, created when it is first saved. */
 let drafting = false;
 let editorDirty = false;
-const conflicted = new Set<string>();
+
+// -----------------------------------------------------------------------------------------------------------------
+// Conflict marks: a document whose edit made in this browser lost is marked until it is edited here again. The server
+// tells the live session of each loss (`conflict`, with the loss's `seq` in its event log); a browser closed or cut
+// off before that notice arrives learns of it at its next login, when it asks for its own losses after the last one
+// it asked through (`conflicts` with `after` and `thisClient`). Kept in localStorage, so a reload or a restart of the
+// browser keeps them: per document the last loss handled (its seq, negative once the document was edited here again,
+// so that one loss marks once), and the last seq asked through.
+
+interface Marks {
+  records: Record<string, number>;
+  seen: number;
+}
+
+let marks: Marks = { records: {}, seen: 0 };
+let marksKey = '';
+let askingConflicts = false;
+let askConflictsAgain = false;
+
+function loadMarks(email: string): void {
+  marksKey = `doc-sync conflicts ${email}`;
+  try {
+    const stored = JSON.parse(localStorage.getItem(marksKey) ?? 'null');
+    marks = stored && typeof stored === 'object' && typeof stored.records === 'object' && Number.isSafeInteger(stored.seen)
+      ? stored : { records: {}, seen: 0 };
+  } catch {
+    marks = { records: {}, seen: 0 };
+  }
+}
+
+function saveMarks(): void {
+  if (marksKey) localStorage.setItem(marksKey, JSON.stringify(marks));
+}
+
+const isMarked = (id: string): boolean => (marks.records[id] ?? 0) > 0;
+
+/** The document was edited here again: its mark goes, its record stays. */
+function clearMark(id: string): void {
+  const record = marks.records[id] ?? 0;
+  if (record > 0) {
+    marks.records[id] = -record;
+    saveMarks();
+  }
+}
+
+/** Marks the document for the loss `seq` unless it was handled already; returns whether it did. */
+function handleLoss(id: string, seq: number): boolean {
+  if (!id || Math.abs(marks.records[id] ?? 0) >= seq) return false;
+  marks.records[id] = seq;
+  saveMarks();
+  return true;
+}
+
+/** Asks for this browser's losses after the last one asked through; marks those not handled yet. */
+async function checkConflicts(): Promise<void> {
+  if (askingConflicts) {
+    askConflictsAgain = true;
+    return;
+  }
+  askingConflicts = true;
+  let answered = false;
+  try {
+    const rows: any[] = (await client!.ask({ type: 'conflicts', after: marks.seen, thisClient: true })).conflicts;
+    answered = true;
+    let missed = 0;
+    let last = marks.seen;
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      if (!Number.isSafeInteger(seq)) continue;
+      last = Math.max(last, seq);
+      if (handleLoss(String(row.docId), seq)) missed++;
+    }
+    if (last > marks.seen) {
+      marks.seen = last;
+      saveMarks();
+    }
+    if (missed > 0) {
+      showBanner(missed === 1 ? 'An edit made in this browser lost a conflict while it was away (see Conflicts to restore it).'
+        : `${missed} edits made in this browser lost conflicts while it was away (see Conflicts to restore them).`);
+      render();
+    }
+  } catch {
+    // Offline again, or signed out: asked at the next login.
+  } finally {
+    askingConflicts = false;
+    const again = askConflictsAgain && answered;
+    askConflictsAgain = false;
+    if (again && client) void checkConflicts();
+  }
+}
 
 // -----------------------------------------------------------------------------------------------------------------
 // The saved login (a small IndexedDB database of its own)
@@ -78,6 +167,7 @@ function defaultServer(): string {
 
 async function startSession(l: Login): Promise<void> {
   login = l;
+  loadMarks(l.email);
   scriber = await Scriber.open({ store: new IndexedDbStore(`doc-sync ${l.email}`), onError: (e) => console.warn(e.message) });
   scriber.register('Document', {
     fields: ['owner', 'title', 'content', 'version', 'revision', 'sharedWith'],
@@ -86,7 +176,7 @@ async function startSession(l: Login): Promise<void> {
   });
   let queued = false;
   scriber.listen('Document', (change) => {
-    if (change.local) conflicted.delete(change.id);
+    if (change.local) clearMark(change.id);
     if (!change.local && change.id === selected && change.type === 'update'
       && change.fields.some((f) => f !== 'version' && f !== 'revision') && editorDirty) {
       showBanner('This document was changed elsewhere while you were editing; Save keeps your values.');
@@ -108,15 +198,23 @@ async function startSession(l: Login): Promise<void> {
     },
     handlers: {
       conflict: (m) => {
-        conflicted.add(String(m.doc));
-        showBanner(m.deleted ? `Your edit of a document was lost: it had been deleted.`
-          : `Your edit of "${titleOf(String(m.doc))}" lost a conflict (see Conflicts to restore it).`);
-        render();
+        const seq = Number(m.seq);
+        const fresh = Number.isSafeInteger(seq) && seq > 0 ? handleLoss(String(m.doc), seq)
+          : handleLoss(String(m.doc), Math.abs(marks.records[String(m.doc)] ?? 0) + 1);
+        if (fresh) {
+          showBanner(m.deleted ? `Your edit of a document was lost: it had been deleted.`
+            : `Your edit of "${titleOf(String(m.doc))}" lost a conflict (see Conflicts to restore it).`);
+          render();
+        }
+        void checkConflicts();
         return null;
       },
     },
   });
   client.on('status', (s) => renderStatus(s));
+  client.on('status', (s) => {
+    if (s === 'online') void checkConflicts();
+  });
   client.on('pending', (n) => renderPending(n));
   client.on('refused', (e) => void refused(e.message));
   client.on('error', (e) => {
@@ -222,11 +320,12 @@ function render(): void {
     if (d.content.priority !== undefined) li.append(el('span', { class: 'prio' }, `p${String(d.content.priority)}`));
     for (const t of tags) li.append(el('span', { class: 'tag' }, t));
     if (login && d.owner !== login.email) li.append(el('span', { class: 'owner' }, `from ${d.owner}`));
-    if (conflicted.has(d.id)) li.append(el('span', { class: 'conflict' }, 'conflict'));
+    if (isMarked(d.id)) li.append(el('span', { class: 'conflict' }, 'conflict'));
     li.addEventListener('click', () => select(d.id));
     list.append(li);
   }
-  $('conflict-count').textContent = conflicted.size ? `(${conflicted.size})` : '';
+  const marked = all.filter((d) => isMarked(d.id)).length;
+  $('conflict-count').textContent = marked ? `(${marked})` : '';
   renderEditor();
 }
 
@@ -254,7 +353,7 @@ function renderEditor(): void {
   ($('show-history') as HTMLButtonElement).disabled = !found;
   $('save').textContent = found ? 'Save' : 'Create';
   $('doc-meta').textContent = !found ? 'New document' : `${d.id.slice(0, 8)} · owner ${d.owner} · version ${String(d.version ?? 0)}`
-    + (conflicted.has(d.id) ? ' · your last edit lost a conflict' : '');
+    + (isMarked(d.id) ? ' · your last edit lost a conflict' : '');
   const mine = !login || d.owner === login.email;
   ($('delete') as HTMLButtonElement).disabled = !mine || !found;
   $('sharing').hidden = !mine || !found;
@@ -320,7 +419,7 @@ function save(): void {
     d.content = content;
     scriber.save(d);
     editorDirty = false;
-    conflicted.delete(d.id);
+    clearMark(d.id);
     $('banner').hidden = true;
     render();
   } catch (e) {
@@ -513,7 +612,7 @@ function restore(lost: any): void {
     d.title = wanted.title;
     d.content = wanted.content;
     scriber.save(d);
-    conflicted.delete(d.id);
+    clearMark(d.id);
     select(d.id);
   } catch (e) {
     err.textContent = `The lost change does not apply to the document now: ${(e as Error).message}`;
