@@ -173,6 +173,8 @@ export class ScribeClient {
   // Whether the running catch-up asks for this client's own scribes too: one from the start of the server's log, or
   // one resuming such a catch-up (`own:PEER` in the store until it reaches the end), as its store may be new.
   private askOwn = false;
+  // What the scribe at the stored cursor was, stated with the first page's sync (see `startCatchUp`).
+  private startAt?: At;
   /** How far the server had stored this peer's log when it took that snapshot (its first page's `stored`). */
   private snapshotStored = 0;
   /** This peer's presence and the other sessions' (see {@link Presence}). */
@@ -604,6 +606,7 @@ export class ScribeClient {
   private startCatchUp(): void {
     const from = this.scriber.getMeta(`cursor:${this.peer}`) ?? null;
     this.askOwn = from === null || !!this.scriber.getMeta(`own:${this.peer}`);
+    this.startAt = from === null ? undefined : parseAt(this.scriber.getMeta(`at:${this.peer}`));
     this.requestPage(from, this.scriber.getMeta(`log:${this.peer}`));
   }
 
@@ -618,6 +621,8 @@ export class ScribeClient {
     const sync: Record<string, unknown> = { type: 'sync', from, limit: this.options.pageSize ?? 500, acks: 'cumulative' };
     if (this.askOwn) sync.own = true;
     if (from !== null && log !== undefined) sync.log = log;
+    const at = this.startAt;
+    if (at !== undefined && at.position === from) sync.at = { clock: at.clock, origin: at.origin };
     this.requestInline(sync, (error, response) => {
       if (error) {
         if (generation === this.generation && (error as ScribeError).code !== 408) this.report(error);
@@ -696,12 +701,13 @@ export class ScribeClient {
       && this.scriber.getMeta(`log:${peer}`) !== this.peerLog;
     const store = cursor !== null && (cursor !== from || newLog) && !isSnapshotCursor(cursor);
     // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
-    if (store && !whole) this.storeCursor(tx.meta, cursor!, response.more === true);
+    const at = statedAt(response, cursor);
+    if (store && !whole) this.storeCursor(tx.meta, cursor!, response.more === true, at);
     void this.scriber.commit(tx).catch(() => {});
     if (!whole) return { next: cursor };
     this.snapshotSeen = undefined;
     const meta: Record<string, string> = {};
-    if (store) this.storeCursor(meta, cursor!, response.more === true);
+    if (store) this.storeCursor(meta, cursor!, response.more === true, at);
     const forgetting = this.scriber.forgetUnseen(seen!, this.snapshotStored, peer, meta).then(() => {}, (e) => {
       this.report(new ScribeError(500, `forgetting what the snapshot from ${peer} did not carry: ${(e as Error)?.message ?? e}`));
     });
@@ -936,7 +942,10 @@ export class ScribeClient {
       refused = e;
       tx = new Txn();
     }
-    if (this.caughtUp && scribe!.id !== undefined && scribe!.id !== null) this.storeCursor(tx.meta, String(scribe!.id));
+    if (this.caughtUp && scribe!.id !== undefined && scribe!.id !== null) {
+      const at = scribe!.origin !== undefined ? { clock: scribe!.clock ?? 0n, origin: scribe!.origin } : undefined;
+      this.storeCursor(tx.meta, String(scribe!.id), false, at);
+    }
     // An ack says the push is stored: it waits for this commit (see sendAck).
     this.stored = this.scriber.commit(tx);
     this.stored.catch(() => {});
@@ -953,6 +962,14 @@ export class ScribeClient {
     // A position in another log (this client's store was lost or replaced since the server stored it), or one this
     // log never issued: the server gets this log from its start.
     if (after !== 0 && (after < 0 || (message.log !== undefined && message.log !== this.scriber.logId))) after = 0;
+    if (after > 0 && message.at !== undefined && message.at !== null) {
+      // The server read another scribe at this position: this log is not the one it read (a store restored from an
+      // earlier copy issued the positions after the copy again).
+      const stated = readAt(message.at, String(after));
+      const there = (await this.scriber.readAfter(after - 1, 1))[0];
+      if (there !== undefined && Number(there.id) === after
+        && (there.clock !== stated.clock || there.origin !== stated.origin)) after = 0;
+    }
     if (after > 0) this.acknowledge(after);
     const asked = Number(message.limit);
     const pageSize = this.options.pageSize ?? 500;
@@ -963,6 +980,7 @@ export class ScribeClient {
     const relayed = this.options.relay !== false && this.serverTakesRelayed;
     const result: LoggedScribe[] = [];
     let cursor: string | undefined;
+    let cursorAt: { clock: bigint; origin: string } | undefined;
     let more = false;
     let position = after;
     // The answer must fit the server's frame: the scribes' bytes, with room for the envelope.
@@ -992,6 +1010,7 @@ export class ScribeClient {
         examined++;
         position = Number(s.id);
         cursor = s.id;
+        cursorAt = s.origin !== undefined ? { clock: s.clock ?? 0n, origin: s.origin } : undefined;
       }
       if (page.length < chunk) break;
     }
@@ -1000,7 +1019,10 @@ export class ScribeClient {
     const response: Record<string, unknown> = {
       type: 'response', id, result: result.map(wireScribe), more, log: this.scriber.logId,
     };
-    if (cursor !== undefined) response.cursor = cursor;
+    if (cursor !== undefined) {
+      response.cursor = cursor;
+      if (cursorAt !== undefined) response.at = cursorAt;
+    }
     this.send(response);
     if (!more) {
       // The page is the last one: nothing more will tell us the server stored it, so a noop answered after it (the
@@ -1060,8 +1082,11 @@ export class ScribeClient {
    * Sets the cursor in the server's log in `meta` (a commit's), with the identity of that log when the server stated
    * one that is not stored yet.
    */
-  private storeCursor(meta: Record<string, string>, cursor: string, more = false): void {
+  private storeCursor(meta: Record<string, string>, cursor: string, more = false,
+    at?: { clock: bigint; origin: string }): void {
     meta[`cursor:${this.peer}`] = cursor;
+    // What the scribe there is, stated with the next catch-up from it; unknown: that catch-up goes unchecked.
+    meta[`at:${this.peer}`] = at ? `${cursor}:${at.clock}:${at.origin}` : '';
     // Until a catch-up asking for this client's own scribes reaches the end, one resumed after a restart asks too.
     if (this.askOwn && !this.caughtUp) meta[`own:${this.peer}`] = more ? '1' : '';
     if (this.peerLog !== undefined && this.scriber.getMeta(`log:${this.peer}`) !== this.peerLog) {
@@ -1116,6 +1141,51 @@ export class ScribeClient {
     } finally {
       this.pumping = false;
     }
+  }
+}
+
+/**
+ * What the scribe at a position of a peer's log is: its clock and origin (see docs/PROTOCOL.md, "Which log a cursor
+ * is a position of"). Stored with the cursor as `at:<peer>` = `POSITION:CLOCK:ORIGIN`.
+ */
+interface At {
+  position: string;
+  clock: bigint;
+  origin: string;
+}
+
+/** Reads a stored `at:<peer>`; undefined for an empty or malformed value. */
+function parseAt(stored: string | undefined): At | undefined {
+  if (!stored) return undefined;
+  const first = stored.indexOf(':');
+  const second = first < 0 ? -1 : stored.indexOf(':', first + 1);
+  if (first <= 0 || second < 0 || second === stored.length - 1 || !/^-?\d+$/.test(stored.slice(first + 1, second))) {
+    return undefined;
+  }
+  return { position: stored.slice(0, first), clock: BigInt(stored.slice(first + 1, second)), origin: stored.slice(second + 1) };
+}
+
+/** Reads a stated `at` (`{clock, origin}`) for `position`; a malformed one is refused with 400. */
+function readAt(node: any, position: string): At {
+  const clock = node?.clock;
+  const origin = node?.origin;
+  const whole = typeof clock === 'bigint' || (typeof clock === 'number' && Number.isInteger(clock))
+    || (typeof clock === 'string' && /^-?\d+$/.test(clock));
+  if (node === null || typeof node !== 'object' || Array.isArray(node) || !whole || typeof origin !== 'string'
+    || origin === '' || origin.length > 256) {
+    throw new ScribeError(400, 'sync: at must be {"clock": a whole number, "origin": a peer id}');
+  }
+  return { position, clock: toBigInt(clock), origin };
+}
+
+/** What an answer states the scribe at its cursor to be, when `cursor` is the cursor it states; else undefined. */
+function statedAt(response: any, cursor: string | null): { clock: bigint; origin: string } | undefined {
+  if (cursor === null || response?.cursor === undefined || response?.cursor === null
+    || String(response.cursor) !== cursor || response.at === undefined || response.at === null) return undefined;
+  try {
+    return readAt(response.at, cursor);
+  } catch {
+    return undefined;
   }
 }
 

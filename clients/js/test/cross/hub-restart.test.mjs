@@ -5,7 +5,9 @@
 // (SCRIBE_JAVA, default `java` on the PATH).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { Scriber, ScribeClient } from '../../dist/index.js';
 import { JAR, JavaPeer, converged, freePort, show, until } from './harness.mjs';
@@ -55,4 +57,75 @@ test('a Node peer back at a Java hub restarted without its store converges with 
     await until(() => node.find('Task', 'k3') !== undefined);
     await client.close();
     await hub.quit();
+  });
+
+test('a Node peer back at a Java hub whose file store was restored from an earlier copy converges with it',
+  { skip: existsSync(JAR) || process.env.SCRIBE_EXAMPLES_JAR ? false : `no examples jar at ${JAR}` }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scribe-restored-'));
+    const data = join(dir, 'hub-data');
+    const copy = join(dir, 'hub-copy');
+    const port = await freePort();
+    const start = async () => {
+      const peer = new JavaPeer(['--id', 'hub', '--listen', String(port), '--ws', '--store', `file:${data}`]);
+      await peer.waitFor(peer.err, (l) => l.startsWith('listening on'));
+      return peer;
+    };
+    try {
+      let hub = await start();
+      const node = await Scriber.open({ clientId: 'nodepeer', onError: () => {} });
+      node.register('Task', { fields: ['title', 'done', 'priority', 'tags'], defaults: () => ({ title: null, done: false, priority: 0, tags: [] }) });
+      const client = new ScribeClient(node, { url: `ws://127.0.0.1:${port}/scribe`, WebSocket, serverId: 'hub', backoff: { initialMs: 50, maxMs: 500 } });
+      client.start();
+      await client.whenOnline();
+      for (let i = 1; i <= 3; i++) hub.send(`new h${i} title=before the copy priority=${i}`);
+      node.create('Task', { id: 'n1', title: 'from node', done: false, priority: 1, tags: [] });
+      await until(() => node.all('Task').length === 4);
+      await client.whenSent();
+      await converged(hub, show(node));
+
+      // A copy of the hub's store is taken while it is stopped; it writes three more tasks the Node peer gets.
+      await hub.quit();
+      cpSync(data, copy, { recursive: true });
+      hub = await start();
+      for (let i = 4; i <= 6; i++) hub.send(`new h${i} title=after the copy priority=${i}`);
+      await until(() => node.find('Task', 'h6') !== undefined);
+      const cursor = Number(node.getMeta('cursor:hub'));
+
+      // The store is restored from the copy; the hub writes past the Node peer's position before it is back.
+      await client.close();
+      await hub.quit();
+      rmSync(data, { recursive: true, force: true });
+      cpSync(copy, data, { recursive: true });
+      hub = await start();
+      for (let i = 1; i <= 6; i++) hub.send(`new k${i} title=after the restore priority=${i}`);
+      node.create('Task', { id: 'n2', title: 'while away', done: false, priority: 2, tags: [] });
+      const lines = await converged(hub, [
+        'h1 title=before the copy done=false priority=1 tags=',
+        'h2 title=before the copy done=false priority=2 tags=',
+        'h3 title=before the copy done=false priority=3 tags=',
+        ...[1, 2, 3, 4, 5, 6].map((i) => `k${i} title=after the restore done=false priority=${i} tags=`),
+        'n1 title=from node done=false priority=1 tags=',
+      ]);
+      assert.ok(lines.length === 10);
+      const restored = new ScribeClient(node, { url: `ws://127.0.0.1:${port}/scribe`, WebSocket, serverId: 'hub', backoff: { initialMs: 50, maxMs: 500 } });
+      restored.start();
+      await restored.whenOnline();
+      await restored.whenSent();
+      const expected = [
+        'h1 title=before the copy done=false priority=1 tags=',
+        'h2 title=before the copy done=false priority=2 tags=',
+        'h3 title=before the copy done=false priority=3 tags=',
+        ...[1, 2, 3, 4, 5, 6].map((i) => `k${i} title=after the restore done=false priority=${i} tags=`),
+        'n1 title=from node done=false priority=1 tags=',
+        'n2 title=while away done=false priority=2 tags=',
+      ];
+      assert.ok(Number(node.getMeta('cursor:hub')) >= 0);
+      assert.ok(cursor > 3, `the Node peer's position was past the copy: ${cursor}`);
+      await until(() => JSON.stringify(show(node)) === JSON.stringify(expected));
+      await converged(hub, expected);
+      await restored.close();
+      await hub.quit();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });

@@ -34,15 +34,23 @@ class LogHub extends HubServer {
     greet(ws, (m) => {
       if (m.type === 'sync') {
         this.syncs.push(m);
-        // A position in another log is answered from the start, as a Java hub answers it (without a snapshot here).
-        const after = m.from === null || (m.log !== undefined && m.log !== this.logId) ? 0 : Number(m.from);
+        // A position in another log, or one whose scribe is not the one the client read there (`at`), is answered
+        // from the start, as a Java hub answers it (without a snapshot here).
+        const there = this.log.find((s) => s.id === m.from);
+        const elsewhere = m.at !== undefined && there !== undefined
+          && (BigInt(m.at.clock) !== there.clock || m.at.origin !== there.origin);
+        const after = m.from === null || (m.log !== undefined && m.log !== this.logId) || elsewhere ? 0 : Number(m.from);
         const rest = this.log.filter((s) => Number(s.id) > after);
         const page = rest.slice(0, m.limit);
         const response = { type: 'response', id: m.id, result: page, more: rest.length > page.length, log: this.logId };
-        if (page.length) response.cursor = page[page.length - 1].id;
+        if (page.length) {
+          const last = page[page.length - 1];
+          response.cursor = last.id;
+          response.at = { clock: last.clock, origin: last.origin };
+        }
         ws.send(toJson(response));
         if (this.syncs.length === this.cutAfter) ws.terminate();
-      } else if (m.type === 'response' && m.id === 1) {
+      } else if ((m.type === 'response' || m.type === 'error') && m.id === 1) {
         this.answers.push(m);
       } else if (m.id !== undefined && m.type !== 'response') {
         ws.send(toJson({ type: 'response', id: m.id, result: true }));
@@ -154,5 +162,65 @@ test('a catch-up from the start asks for the client\'s own scribes on every page
   await client.whenOnline();
   assert.equal(hub.syncs.at(-1).own, undefined);
   await client.close();
+  await hub.close();
+});
+
+test('a cursor is stored with what the scribe there is, so a hub restored from an earlier copy is read again', async () => {
+  const hub = await LogHub.start();
+  hub.log = [create('a', 1), create('b', 2), create('c', 3)];
+  const store = new MemoryStore();
+  let s = await open(store);
+  let client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  assert.equal(s.getMeta('at:hub'), `3:${clock(3)}:hub`);
+  await client.close();
+
+  // Restored from a copy taken after its first scribe, under the same identity: positions 2 to 4 are other scribes.
+  hub.log = [create('a', 1), create('x', 12), create('y', 13), create('z', 14)].map((t, i) => ({ ...t, id: String(i + 1) }));
+  s = await open(store);
+  client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  assert.equal(hub.syncs[1].from, '3');
+  assert.equal(BigInt(hub.syncs[1].at.clock), clock(3));
+  assert.equal(hub.syncs[1].at.origin, 'hub');
+  assert.deepEqual(['x', 'y', 'z'].filter((id) => s.find('Task', id) !== undefined), ['x', 'y', 'z'],
+    'every scribe of the restored log after the copy');
+  assert.equal(s.getMeta('at:hub'), `4:${clock(14)}:hub`);
+  await client.close();
+  await hub.close();
+});
+
+test('a hub asking from a position whose scribe here is another one gets this log from its start', async () => {
+  const hub = await LogHub.start();
+  const s = await open(new MemoryStore());
+  s.create('Task', { id: 'x', title: 'one', done: false, priority: 1, tags: [] });
+  s.create('Task', { id: 'y', title: 'two', done: false, priority: 1, tags: [] });
+  await s.flushed();
+  const [first, second] = await s.readAfter(0, 2);
+  const ids = (answer) => answer.result.map((r) => r.data.id ?? r.data[0]);
+  const ask = async (at) => {
+    hub.ask = { from: '1', log: s.logId, at, relayed: false };
+    const client = new ScribeClient(s, { url: hub.url, WebSocket });
+    client.start();
+    await until(() => hub.answers.length > 0);
+    await client.close();
+    return hub.answers.pop();
+  };
+
+  const restored = await ask({ clock: first.clock + 1n, origin: first.origin });
+  assert.deepEqual(ids(restored), ['x', 'y'], 'another scribe at 1: from the start');
+  const same = await ask({ clock: first.clock, origin: first.origin });
+  assert.deepEqual(ids(same), ['y'], 'the scribe it read at 1: the page after it');
+  assert.equal(same.cursor, '2');
+  assert.equal(BigInt(same.at.clock), second.clock);
+  assert.equal(same.at.origin, s.id);
+  const malformed = await ask('not an object');
+  assert.equal(malformed.type, 'error');
+  assert.equal(malformed.code, 400);
+  assert.match(malformed.message, /at must be/);
   await hub.close();
 });
