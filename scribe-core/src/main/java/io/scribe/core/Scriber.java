@@ -240,6 +240,15 @@ public final class Scriber implements AutoCloseable {
         return store;
     }
 
+    /**
+     * The identity of this peer's log: a name given to it when its store was first opened, stated with every answer to
+     * a {@code sync} so that peers tell a position in this log from one in another (a store lost or replaced; see
+     * PROTOCOL.md, "Which log a cursor is a position of"). Transports that answer catch-ups themselves state it too.
+     */
+    public String logIdentity() {
+        return logId;
+    }
+
     /** The id of the newest scribe in this peer's log, 0 when it is empty. */
     public long lastScribeId() {
         return store.lastId();

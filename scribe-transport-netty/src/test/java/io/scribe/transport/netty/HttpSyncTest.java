@@ -345,6 +345,104 @@ class HttpSyncTest extends ClosingTest {
     }
 
     @Test
+    void anHttpClientOfAServerWhoseNewLogGrewPastItsCursorReadsItWhole() throws Exception {
+        assertReadsTheNewLog(false);
+    }
+
+    @Test
+    void anHttpClientOfAServerRestoredFromAnEarlierCopyReadsWhatWasWrittenAfterTheRestore() throws Exception {
+        assertReadsTheNewLog(true);
+    }
+
+    /**
+     * A server on the same port again, on a new store ({@code restored} false) or on a copy of its store taken after its
+     * first note ({@code restored} true), writes more notes than the client's cursor before the client is back: the
+     * client reads them all and the server gets the client's own note.
+     */
+    private void assertReadsTheNewLog(boolean restored) throws Exception {
+        Recording store = new Recording(Store.inMemory());
+        Scriber hub = peer("hub", store);
+        ScribeServer server = ScribeServer.builder(hub).webSocket(0, "/scribe").httpSync(HttpSync.defaults()).start();
+        int port = server.httpUri().getPort();
+        hub.create(new Note("first-0", "before the copy", 0));
+        int copy = store.commits.size();
+        for (int i = 1; i < 5; i++) {
+            hub.create(new Note("first-" + i, "first server", i));
+        }
+        Scriber onHttp = track(peer("app"));
+        onHttp.create(new Note("mine", "the client's", 1));
+        ScribeClient link = ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+        link.awaitSession(WAIT);
+        awaitConverged(6, hub, onHttp);
+        long cursor = Long.parseLong(onHttp.store().cursor("hub").orElseThrow());
+        link.close();
+        server.close();
+        hub.close();
+
+        Scriber again = track(peer("hub", restored ? store.copy(copy) : Store.inMemory()));
+        for (int i = 0; i < 10; i++) {
+            again.create(new Note("second-" + i, "second server", i));
+        }
+        assertThat(again.lastScribeId()).as("past the client's cursor").isGreaterThan(cursor);
+        track(ScribeServer.builder(again).webSocket(port, "/scribe").httpSync(HttpSync.defaults()).start());
+        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start());
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while ((onHttp.find(Note.class, "second-0").isEmpty() || again.find(Note.class, "mine").isEmpty())
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        for (int i = 0; i < 10; i++) {
+            assertThat(onHttp.find(Note.class, "second-" + i)).as("the new log's second-" + i).isPresent();
+        }
+        assertThat(again.find(Note.class, "mine")).as("the client's own note, uploaded again").isPresent();
+    }
+
+    @Test
+    void aPullWithAMalformedLogOrAtIsRefusedWith400() throws Exception {
+        Scriber hub = track(peer("hub"));
+        ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults()).start());
+        hub.create(new Note("n1", "kept", 1));
+        ObjectNode badLog = MAPPER.createObjectNode().put("client", "c").put("since", "1");
+        badLog.putArray("log");
+        assertThat(post(server, "/sync/pull", badLog, null).statusCode()).isEqualTo(400);
+        ObjectNode badAt = MAPPER.createObjectNode().put("client", "c").put("since", "1")
+                .put("log", hub.logIdentity()).put("at", "soon");
+        HttpResponse<String> refused = post(server, "/sync/pull", badAt, null);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("at must be");
+        ObjectNode otherLog = MAPPER.createObjectNode().put("client", "c").put("since", "1").put("log", "another");
+        assertThat(post(server, "/sync/pull", otherLog, null).statusCode()).isEqualTo(409);
+        JsonNode fine = json(post(server, "/sync/pull", MAPPER.createObjectNode().put("client", "c"), null));
+        assertThat(fine.path("log").asText()).isEqualTo(hub.logIdentity());
+        assertThat(fine.path("at").path("origin").asText()).isEqualTo("hub");
+        assertThat(hub.find(Note.class, "n1")).isPresent();
+    }
+
+    /** A store that keeps its commits, to make a copy of it as it was after the first N. */
+    private static final class Recording extends io.scribe.core.spi.ForwardingStore {
+        final List<io.scribe.core.spi.Commit> commits = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Recording(Store delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<Scribe> commit(io.scribe.core.spi.Commit commit) {
+            commits.add(commit);
+            return super.commit(commit);
+        }
+
+        Store copy(int first) {
+            Store copy = Store.inMemory();
+            commits.subList(0, first).forEach(copy::commit);
+            return copy;
+        }
+    }
+
+    @Test
     void aPullWhoseOwnIsNotABooleanIsRefusedWith400() throws Exception {
         Scriber hub = track(peer("hub"));
         ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")

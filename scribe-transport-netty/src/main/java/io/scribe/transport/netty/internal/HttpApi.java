@@ -246,6 +246,7 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
                         + " server's log (" + last + "): its log is not the one the cursor was taken from; pull"
                         + " from the start");
             }
+            checkSameLog(body, position);
         } else {
             throw new ScribeException(ScribeException.BAD_REQUEST, "since must be a scribe id of this server");
         }
@@ -275,10 +276,53 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
             answer.set("scribes", response.path("result"));
             answer.put("has_more", more);
             answer.put("cursor", cursor);
+            answer.put("log", scriber.logIdentity());
+            JsonNode at = response.get("at");
+            if (at != null && cursorNode != null && !cursorNode.isNull()) {
+                answer.set("at", at);
+            }
             answer.put("next_token", encodeToken(session.client().id(), cursor, pageLimit));
             answer.put("client_cursor", session.client().cursor().orElse(null));
             return bytes(answer);
         });
+    }
+
+    /**
+     * Refuses with 409 a {@code since} that is a position in another log: one named by {@code log} that is not this
+     * server's, or one whose scribe the pull's {@code at} ({@code {"clock", "origin"}}, what the client read there)
+     * says is another than the one this log holds there (a store restored from an earlier copy). The client then
+     * pulls from the start, as for a position past the end. Malformed values are refused with 400.
+     */
+    private void checkSameLog(JsonNode body, long position) {
+        JsonNode log = body.get("log");
+        if (log != null && !log.isNull()) {
+            if (!log.isTextual() || log.asText().isEmpty() || log.asText().length() > 128) {
+                throw new ScribeException(ScribeException.BAD_REQUEST, "log must be the identity a pull answered");
+            }
+            if (!log.asText().equals(scriber.logIdentity())) {
+                throw new ScribeException(ScribeException.CONFLICT, "since " + position + " is a position in another"
+                        + " log than this server's (its store was lost or replaced since the cursor was taken); pull"
+                        + " from the start");
+            }
+        }
+        JsonNode at = body.get("at");
+        if (at == null || at.isNull() || position == 0) {
+            return;
+        }
+        JsonNode clock = at.get("clock");
+        JsonNode origin = at.get("origin");
+        if (!at.isObject() || clock == null || !clock.canConvertToExactIntegral() || !clock.canConvertToLong()
+                || origin == null || !origin.isTextual() || origin.asText().isEmpty()) {
+            throw new ScribeException(ScribeException.BAD_REQUEST, "at must be {\"clock\": a whole number,"
+                    + " \"origin\": a peer id}");
+        }
+        java.util.List<io.scribe.core.Scribe> there = scriber.store().readAfter(position - 1, 1);
+        if (!there.isEmpty() && Long.toString(position).equals(there.get(0).id())
+                && (there.get(0).clock() != clock.asLong() || !origin.asText().equals(there.get(0).origin()))) {
+            throw new ScribeException(ScribeException.CONFLICT, "since " + position + " names another scribe in this"
+                    + " server's log than the one the cursor was taken at (its store was restored from an earlier"
+                    + " copy); pull from the start");
+        }
     }
 
     private CompletableFuture<byte[]> push(Session session, Exchange exchange, JsonNode body) {

@@ -176,18 +176,27 @@ public final class HttpLink implements Connection {
         if (sync.has("limit")) {
             body.set("max_entries", sync.get("limit"));
         }
+        // The log the cursor is a position of, and what the scribe there was: the server refuses a position in
+        // another log with 409, as one past its end.
+        for (String key : new String[] {"log", "at"}) {
+            if (sync.hasNonNull(key)) {
+                body.set(key, sync.get(key));
+            }
+        }
         pull(sync, body);
     }
 
     private void pull(ObjectNode sync, ObjectNode body) {
         post(HttpApi.PULL, body).whenCompleteAsync((answer, e) -> {
             if (e != null && cause(e).code() == ScribeException.CONFLICT && !body.path("since").isNull()) {
-                // The cursor is past the end of the server's log: the server's store was lost or replaced since,
-                // and its log starts again. Read it from its start (this peer's own scribes too, which it lost).
-                log.info("{}: the server's log does not reach this peer's cursor {}; reading it from its start",
+                // The cursor is past the end of the server's log, or a position in another log: the server's store
+                // was lost, replaced or restored from an earlier copy since, and its log starts again. Read it from its start (this peer's own scribes too, which it lost).
+                log.info("{}: the server's log is not the one this peer's cursor {} was taken from; reading it from its start",
                         scriber.id(), body.path("since").asText());
                 // The new server lacks this peer's scribes too: they are uploaded again from the server's cursor.
                 uploadStarted = false;
+                body.remove("log");
+                body.remove("at");
                 pull(sync, body.putNull("since").put("own", true));
                 return;
             }
@@ -207,6 +216,11 @@ public final class HttpLink implements Connection {
             response.set("result", answer.path("scribes"));
             response.put("more", answer.path("has_more").asBoolean(false));
             response.set("cursor", answer.get("cursor"));
+            for (String key : new String[] {"log", "at"}) {
+                if (answer.hasNonNull(key)) {
+                    response.set(key, answer.get(key));
+                }
+            }
             boolean found = answer.path("scribes").size() > 0;
             feed(response);
             if (!uploadStarted) {
