@@ -699,9 +699,14 @@ export class ScribeClient {
     // A cursor the answer states in a log other than the stored one's is stored even where it equals the old one.
     const newLog = response.cursor !== undefined && response.cursor !== null && this.peerLog !== undefined
       && this.scriber.getMeta(`log:${peer}`) !== this.peerLog;
-    const store = cursor !== null && (cursor !== from || newLog) && !isSnapshotCursor(cursor);
-    // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
+    // Likewise one equal to the old one whose scribe is stated to be another (a log restored from a copy that has
+    // grown back to exactly this position), or each catch-up would start again.
     const at = statedAt(response, cursor);
+    const started = this.startAt;
+    const newAt = at !== undefined && cursor === from
+      && (started === undefined || started.position !== from || started.clock !== at.clock || started.origin !== at.origin);
+    const store = cursor !== null && (cursor !== from || newLog || newAt) && !isSnapshotCursor(cursor);
+    // At a snapshot's end the log cursor is stored with the forgetting: a stop in between plays the snapshot again.
     if (store && !whole) this.storeCursor(tx.meta, cursor!, response.more === true, at);
     void this.scriber.commit(tx).catch(() => {});
     if (!whole) return { next: cursor };

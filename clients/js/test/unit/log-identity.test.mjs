@@ -224,3 +224,35 @@ test('a hub asking from a position whose scribe here is another one gets this lo
   assert.match(malformed.message, /at must be/);
   await hub.close();
 });
+
+test('a hub restored from a copy that grew back to exactly the client\'s cursor has what is there stored', async () => {
+  const hub = await LogHub.start();
+  hub.log = [create('a', 1), create('b', 2), create('c', 3)];
+  const store = new MemoryStore();
+  let s = await open(store);
+  let client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  await client.close();
+
+  // Positions 2 and 3 again, to other scribes: the restored log ends at the client's cursor.
+  hub.log = [create('a', 1), create('x', 12), create('y', 13)].map((t, i) => ({ ...t, id: String(i + 1) }));
+  s = await open(store);
+  client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+  assert.ok(s.find('Task', 'x') && s.find('Task', 'y'), 'the restored log read from its start');
+  assert.equal(s.getMeta('cursor:hub'), '3');
+  assert.equal(s.getMeta('at:hub'), `3:${clock(13)}:hub`, 'what is at 3 now');
+  await client.close();
+
+  s = await open(store);
+  client = new ScribeClient(s, { url: hub.url, WebSocket });
+  client.start();
+  await client.whenOnline();
+  assert.equal(BigInt(hub.syncs.at(-1).at.clock), clock(13), 'the next catch-up states it, and reads on from 3');
+  await client.close();
+  await hub.close();
+});

@@ -76,6 +76,11 @@ final class CatchUp {
         return from == null || scriber.store.cursor(LogIdentity.ownKeyOf(session.client().id())).isPresent();
     }
 
+    /** What the scribe at the cursor this catch-up started from was, as stored with it; null if unknown. */
+    LogIdentity.At startAt() {
+        return startAt;
+    }
+
     /** The catch-up started last, or null before the first. */
     CompletableFuture<Void> running() {
         return running;

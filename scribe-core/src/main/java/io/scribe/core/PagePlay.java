@@ -80,12 +80,16 @@ final class PagePlay {
             // one, with that log: a position of the new log.
             boolean newLog = explicit != null && !explicit.isNull() && session.client().log != null
                     && !session.client().log.equals(session.client().storedLog());
-            if (cursor != null && (!cursor.equals(from) || newLog) && !Snapshot.isCursor(cursor)) {
+            // Likewise a cursor equal to the old one whose scribe is stated to be another (a log restored from a copy
+            // that has grown back to exactly this position): stored with it, or each catch-up would start again.
+            LogIdentity.At at = statedAt(response, explicit, cursor);
+            boolean newAt = at != null && at.position().equals(from) && !at.equals(session.pages.startAt());
+            if (cursor != null && (!cursor.equals(from) || newLog || newAt) && !Snapshot.isCursor(cursor)) {
                 if (session.syncro != null && (!fixes.isEmpty() || session.syncro.correcting > 0)) {
                     // Held back until the peer answered the corrections: if they are lost, the page is read again.
                     session.syncro.heldCursor = cursor;
                 } else {
-                    tx.cursor(session.client(), cursor, statedAt(response, explicit, cursor));
+                    tx.cursor(session.client(), cursor, at);
                     markOwn(tx, own, more);
                 }
             }

@@ -145,6 +145,45 @@ class HubLostStoreTest {
     }
 
     @Test
+    void aClientWhosePositionARestoredHubReachedExactlyAgainKeepsWhatIsThereAndIsNotSentASnapshotTwice() {
+        Recorded hubStore = new Recorded(Store.inMemory());
+        Scriber hub = peer("hub", hubStore);
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 3; i++) {
+            hub.create(new Task("kept" + i, "before the copy", i));
+        }
+        net.settle();
+        int copy = hubStore.commits.size();
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Task("gone" + i, "after the copy", i));
+        }
+        net.settle();
+        assertThat(alice.store().cursor("hub")).contains("8");
+        link.cut();
+        hub.close();
+        hub = peer("hub", hubStore.restore(copy));
+        // Positions 4 to 8 again: the restored log ends exactly at alice's position.
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Task("later" + i, "written after the restore", i));
+        }
+        link = net.link(alice, hub);
+        net.settle();
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub)).hasSize(8);
+        assertThat(alice.store().cursor(LogIdentity.atKeyOf("hub")).orElseThrow())
+                .as("what is at position 8 now").endsWith(":hub").startsWith("8:")
+                .isEqualTo(LogIdentity.At.of(hub.store().readAfter(7, 1).get(0)).stored());
+
+        link.cut();
+        int before = link.deliveredToA().size();
+        link.reconnect();
+        net.settle();
+        assertThat(link.deliveredToA().subList(before, link.deliveredToA().size()))
+                .as("the next catch-up reads on from position 8").noneMatch(f -> f.contains("\"snapshot\""));
+        assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub));
+    }
+
+    @Test
     void aHubGetsTheNewWritesOfAClientRestoredFromAnEarlierCopyOnceItsLogGrewPastTheHubsPosition() {
         Scriber hub = peer("hub", Store.inMemory());
         Recorded aliceStore = new Recorded(Store.inMemory());
