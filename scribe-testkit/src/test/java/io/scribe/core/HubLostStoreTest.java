@@ -83,24 +83,14 @@ class HubLostStoreTest {
 
     @Test
     void aClientAheadOfAHubRestoredFromAnEarlierCopyGetsWhatTheHubWritesAfterIt() {
-        Recorded hubStore = new Recorded(Store.inMemory());
-        Scriber hub = peer("hub", hubStore);
-        Scriber alice = peer("alice", Store.inMemory());
-        Network.Link link = net.link(alice, hub);
-        for (int i = 0; i < 3; i++) {
-            hub.create(new Task("kept" + i, "before the copy", i));
-        }
-        net.settle();
-        int copy = hubStore.commits.size();
-        for (int i = 0; i < 5; i++) {
-            hub.create(new Task("gone" + i, "after the copy", i));
-        }
-        net.settle();
+        CopiedHub before = copiedHub();
+        Scriber alice = before.alice();
+        Network.Link link = before.link();
         assertThat(alice.all(Task.class)).hasSize(8);
 
         link.cut();
-        hub.close();
-        hub = peer("hub", hubStore.restore(copy));
+        before.hub().close();
+        Scriber hub = peer("hub", before.store().restore(before.copy()));
         hub.create(new Task("later", "written after the restore", 1));
         net.link(alice, hub);
         net.settle();
@@ -112,25 +102,15 @@ class HubLostStoreTest {
 
     @Test
     void aClientAheadOfAHubRestoredFromAnEarlierCopyGetsItsNewLogAlsoOnceItGrewPastTheClientsPosition() {
-        Recorded hubStore = new Recorded(Store.inMemory());
-        Scriber hub = peer("hub", hubStore);
-        Scriber alice = peer("alice", Store.inMemory());
-        Network.Link link = net.link(alice, hub);
-        for (int i = 0; i < 3; i++) {
-            hub.create(new Task("kept" + i, "before the copy", i));
-        }
-        net.settle();
-        int copy = hubStore.commits.size();
-        for (int i = 0; i < 5; i++) {
-            hub.create(new Task("gone" + i, "after the copy", i));
-        }
-        net.settle();
+        CopiedHub before = copiedHub();
+        Scriber alice = before.alice();
+        Network.Link link = before.link();
         assertThat(alice.store().cursor("hub")).contains("8");
 
         link.cut();
-        hub.close();
+        before.hub().close();
         alice.create(new Task("mine", "alice's, offline", 1));
-        hub = peer("hub", hubStore.restore(copy));
+        Scriber hub = peer("hub", before.store().restore(before.copy()));
         // The restored log issues positions 4 to 10 again, to other scribes: past alice's position 8.
         for (int i = 0; i < 7; i++) {
             hub.create(new Task("later" + i, "written after the restore", i));
@@ -146,23 +126,13 @@ class HubLostStoreTest {
 
     @Test
     void aClientWhosePositionARestoredHubReachedExactlyAgainKeepsWhatIsThereAndIsNotSentASnapshotTwice() {
-        Recorded hubStore = new Recorded(Store.inMemory());
-        Scriber hub = peer("hub", hubStore);
-        Scriber alice = peer("alice", Store.inMemory());
-        Network.Link link = net.link(alice, hub);
-        for (int i = 0; i < 3; i++) {
-            hub.create(new Task("kept" + i, "before the copy", i));
-        }
-        net.settle();
-        int copy = hubStore.commits.size();
-        for (int i = 0; i < 5; i++) {
-            hub.create(new Task("gone" + i, "after the copy", i));
-        }
-        net.settle();
+        CopiedHub before = copiedHub();
+        Scriber alice = before.alice();
+        Network.Link link = before.link();
         assertThat(alice.store().cursor("hub")).contains("8");
         link.cut();
-        hub.close();
-        hub = peer("hub", hubStore.restore(copy));
+        before.hub().close();
+        Scriber hub = peer("hub", before.store().restore(before.copy()));
         // Positions 4 to 8 again: the restored log ends exactly at alice's position.
         for (int i = 0; i < 5; i++) {
             hub.create(new Task("later" + i, "written after the restore", i));
@@ -175,10 +145,10 @@ class HubLostStoreTest {
                 .isEqualTo(LogIdentity.At.of(hub.store().readAfter(7, 1).get(0)).stored());
 
         link.cut();
-        int before = link.deliveredToA().size();
+        int seen = link.deliveredToA().size();
         link.reconnect();
         net.settle();
-        assertThat(link.deliveredToA().subList(before, link.deliveredToA().size()))
+        assertThat(link.deliveredToA().subList(seen, link.deliveredToA().size()))
                 .as("the next catch-up reads on from position 8").noneMatch(f -> f.contains("\"snapshot\""));
         assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub));
     }
@@ -372,6 +342,26 @@ class HubLostStoreTest {
         net.settle();
         assertThat(Peers.tasks(third)).isEqualTo(Peers.tasks(hub)).hasSize(30);
         assertThat(fresh.cursor(LogIdentity.ownKeyOf("hub"))).as("the catch-up reached the end").isEmpty();
+    }
+
+    /** A hub, its store recording its commits, and alice linked to it; a copy taken after 3 tasks, then 5 more. */
+    private record CopiedHub(Recorded store, Scriber hub, Scriber alice, Network.Link link, int copy) {}
+
+    private CopiedHub copiedHub() {
+        Recorded hubStore = new Recorded(Store.inMemory());
+        Scriber hub = peer("hub", hubStore);
+        Scriber alice = peer("alice", Store.inMemory());
+        Network.Link link = net.link(alice, hub);
+        for (int i = 0; i < 3; i++) {
+            hub.create(new Task("kept" + i, "before the copy", i));
+        }
+        net.settle();
+        int copy = hubStore.commits.size();
+        for (int i = 0; i < 5; i++) {
+            hub.create(new Task("gone" + i, "after the copy", i));
+        }
+        net.settle();
+        return new CopiedHub(hubStore, hub, alice, link, copy);
     }
 
     private Scriber track(Scriber s) {
