@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.LogPosition;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -64,7 +65,7 @@ final class CatchUp {
         String from = session.client().cursor().orElse(null);
         own = asksOwn(from);
         startAt = from == null ? null
-                : LogIdentity.At.parse(scriber.store.cursor(LogIdentity.atKeyOf(session.client().id())).orElse(null));
+                : LogPosition.parse(scriber.store.cursor(LogIdentity.atKeyOf(session.client().id())).orElse(null));
         requestPage(from, session.client().storedLog(), done);
     }
 
@@ -77,7 +78,7 @@ final class CatchUp {
     }
 
     /** What the scribe at the cursor this catch-up started from was, as stored with it; null if unknown. */
-    LogIdentity.At startAt() {
+    LogPosition startAt() {
         return startAt;
     }
 
@@ -153,8 +154,8 @@ final class CatchUp {
     // Whether the running catch-up started from the start of the peer's log: each of its pages then asks for this
     // peer's own scribes too (its store may be new under an old name).
     private volatile boolean own;
-    // What the scribe at the stored cursor was, stated with the first page's sync (see LogIdentity.At); null if unknown.
-    private volatile LogIdentity.At startAt;
+    // What the scribe at the stored cursor was, stated with the first page's sync (see LogPosition); null if unknown.
+    private volatile LogPosition startAt;
 
     /**
      * Asks for the page after {@code from}, a position in the peer's log named {@code log} (the identity the peer
@@ -174,7 +175,7 @@ final class CatchUp {
             if (from != null && log != null) {
                 sync.put("log", log);
             }
-            LogIdentity.At at = startAt;
+            LogPosition at = startAt;
             if (at != null && at.position().equals(from)) {
                 sync.set("at", at.json());
             }

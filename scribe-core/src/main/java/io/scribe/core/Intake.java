@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.LogPosition;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -95,7 +96,7 @@ final class Intake {
                 if (syncro != null && (!fixes.isEmpty() || syncro.correcting > 0)) {
                     syncro.heldCursor = scribe.id();
                 } else {
-                    tx.cursor(client, scribe.id(), LogIdentity.At.of(scribe));
+                    tx.cursor(client, scribe.id(), LogPosition.of(scribe));
                 }
             }
             try {

@@ -1,5 +1,6 @@
 package io.scribe.core;
 
+import io.scribe.core.internal.LogPosition;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.Store;
 import java.util.List;
@@ -30,76 +31,12 @@ final class LogIdentity {
     }
 
     /**
-     * The cursor holding what the scribe at {@code clientId}'s stored cursor was ({@link At}): the answering peer
+     * The cursor holding what the scribe at {@code clientId}'s stored cursor was ({@link io.scribe.core.internal.LogPosition}): the answering peer
      * checks it against its log, so that a log restored from an earlier copy, whose positions after the copy were
      * issued again to other scribes, is not read from a position it issued to another scribe.
      */
     static String atKeyOf(String clientId) {
         return Scriber.RESERVED_PREFIX + "at/" + clientId;
-    }
-
-    /**
-     * The scribe at a position of a peer's log, as the peer stated it: its clock and origin. Stored with the cursor
-     * ({@code POSITION:CLOCK:ORIGIN}) and sent with the {@code sync} that asks from that position ({@code "at":
-     * {"clock": CLOCK, "origin": ORIGIN}}); the answering peer compares it with the scribe it holds there. A
-     * different one means that the log is not the one the position was read from (a store restored from an earlier
-     * copy, with the same identity): the position is then taken as one in another log.
-     */
-    record At(String position, long clock, String origin) {
-
-        /** What {@code s}, held at its id, is; null when it has no id or no origin (a Syncro peer's). */
-        static At of(Scribe s) {
-            return s.id() == null || s.origin() == null ? null : new At(s.id(), s.clock(), s.origin());
-        }
-
-        /** The stored form. */
-        String stored() {
-            return position + ":" + clock + ":" + origin;
-        }
-
-        /** Reads the stored form; null for an empty or malformed value. */
-        static At parse(String stored) {
-            String[] parts = stored == null ? new String[0] : stored.split(":", 3);
-            if (parts.length != 3 || parts[0].isEmpty() || parts[2].isEmpty()) {
-                return null;
-            }
-            try {
-                return new At(parts[0], Long.parseLong(parts[1]), parts[2]);
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-
-        /** Whether {@code s}, the scribe held at this position, is the one stated. */
-        boolean matches(Scribe s) {
-            return s.clock() == clock && origin.equals(s.origin());
-        }
-
-        /** The wire form: {@code {"clock": CLOCK, "origin": ORIGIN}}. */
-        com.fasterxml.jackson.databind.node.ObjectNode json() {
-            return io.scribe.core.internal.Json.object().put("clock", clock).put("origin", origin);
-        }
-
-        /**
-         * Reads the wire form stated for {@code position}; null when absent.
-         *
-         * @throws ScribeException 400 when present but not an object with a whole-number {@code clock} and a
-         *     non-empty textual {@code origin} of at most 256 chars
-         */
-        static At read(com.fasterxml.jackson.databind.JsonNode at, String position) {
-            if (at == null || at.isNull()) {
-                return null;
-            }
-            com.fasterxml.jackson.databind.JsonNode clock = at.get("clock");
-            com.fasterxml.jackson.databind.JsonNode origin = at.get("origin");
-            if (!at.isObject() || clock == null || !clock.canConvertToExactIntegral() || !clock.canConvertToLong()
-                    || origin == null || !origin.isTextual() || origin.asText().isEmpty()
-                    || origin.asText().length() > Scriber.MAX_CLIENT_ID) {
-                throw new ScribeException(ScribeException.BAD_REQUEST, "sync: at must be {\"clock\": a whole"
-                        + " number, \"origin\": a peer id}");
-            }
-            return new At(position, clock.asLong(), origin.asText());
-        }
     }
 
     /** The cursor holding the identity of the log of {@code clientId} that its stored cursor is a position of. */

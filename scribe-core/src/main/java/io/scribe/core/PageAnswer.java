@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.LogPosition;
 import io.scribe.core.internal.StoredScribes;
 import io.scribe.core.spi.StoredScribe;
 import java.util.ArrayList;
@@ -60,7 +61,8 @@ final class PageAnswer {
         Snapshot.Position snapshot = from != null && from.isTextual() ? Snapshot.Position.parse(from.asText()) : null;
         long after = snapshot != null ? 0 : parseCursor(scriber, from);
         boolean fromStart = snapshot == null && after == 0;
-        if (!otherLog && after > 0 && heldElsewhere(after, LogIdentity.At.read(message.get("at"), Long.toString(after)))) {
+        LogPosition stated = after > 0 ? LogPosition.read(message.get("at"), Long.toString(after), "sync: ") : null;
+        if (!otherLog && stated != null && stated.heldElsewhere(scriber.store)) {
             // The asker read another scribe at this position: this log is not the one it read (a store restored from
             // an earlier copy issued the positions after the copy again).
             otherLog = true;
@@ -177,7 +179,8 @@ final class PageAnswer {
         io.scribe.core.spi.Stamp fallback = new io.scribe.core.spi.Stamp(0, scriber.guid);
         // What the scribe at the position the asker goes on from is, read before the lock: stated on the last page
         // if the position is still this one then.
-        LogIdentity.At endAt = heldAt(at.log() >= 0 ? at.log() : scriber.sharedLog.seenThrough());
+        Scribe held = LogPosition.heldAt(scriber.store, at.log() >= 0 ? at.log() : scriber.sharedLog.seenThrough());
+        LogPosition endAt = held == null ? null : LogPosition.of(held);
         scriber.lock.lock();
         try {
             boolean start = at.log() < 0;
@@ -316,8 +319,8 @@ final class PageAnswer {
         // The last read, in step with what take returned for it, and its outlines.
         private List<StoredScribe> lastRead = List.of();
         private List<Scribe> lastOutlines = List.of();
-        // What the scribe at the position is (see LogIdentity.At), null before the first.
-        private LogIdentity.At positionAt;
+        // What the scribe at the position is (see LogPosition), null before the first.
+        private LogPosition positionAt;
         // The page's scribes as stored, sent with their ids put in front.
         private final List<StoredScribe> scribes = new ArrayList<>();
 
@@ -389,7 +392,7 @@ final class PageAnswer {
                 position = at.id();
                 Scribe outline = lastOutlines.get(i);
                 positionAt = outline == null || outline.origin() == null ? null
-                        : new LogIdentity.At(Long.toString(position), outline.clock(), outline.origin());
+                        : new LogPosition(Long.toString(position), outline.clock(), outline.origin());
             }
             cursor = position > after ? Long.toString(position) : null;
         }
@@ -433,28 +436,6 @@ final class PageAnswer {
 
     /** The bytes of {@code ,"at":} in an answer. */
     private static final int AT_KEY = 6;
-
-    /**
-     * Whether this log holds another scribe at {@code position} than the one the asker {@code stated} it read there
-     * (false when it stated none, or when this log holds none there: compacted, or never written).
-     */
-    private boolean heldElsewhere(long position, LogIdentity.At stated) {
-        if (stated == null) {
-            return false;
-        }
-        List<Scribe> there = scriber.store.readAfter(position - 1, 1);
-        return !there.isEmpty() && Long.toString(position).equals(there.get(0).id()) && !stated.matches(there.get(0));
-    }
-
-    /** What the scribe at {@code position} of this log is, or null when none is there (or it has no origin). */
-    private LogIdentity.At heldAt(long position) {
-        if (position <= 0) {
-            return null;
-        }
-        List<Scribe> there = scriber.store.readAfter(position - 1, 1);
-        return there.isEmpty() || !Long.toString(position).equals(there.get(0).id()) ? null
-                : LogIdentity.At.of(there.get(0));
-    }
 
     private static final byte[] RESULT_KEY = ",\"result\":[".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] ARRAY_END = {']', '}'};

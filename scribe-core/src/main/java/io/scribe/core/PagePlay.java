@@ -3,6 +3,7 @@ package io.scribe.core;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.LogPosition;
 import io.scribe.core.internal.SyncPage;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +83,7 @@ final class PagePlay {
                     && !session.client().log.equals(session.client().storedLog());
             // Likewise a cursor equal to the old one whose scribe is stated to be another (a log restored from a copy
             // that has grown back to exactly this position): stored with it, or each catch-up would start again.
-            LogIdentity.At at = statedAt(response, explicit, cursor);
+            LogPosition at = statedAt(response, explicit, cursor);
             boolean newAt = at != null && at.position().equals(from) && !at.equals(session.pages.startAt());
             if (cursor != null && (!cursor.equals(from) || newLog || newAt) && !Snapshot.isCursor(cursor)) {
                 if (session.syncro != null && (!fixes.isEmpty() || session.syncro.correcting > 0)) {
@@ -261,16 +262,16 @@ final class PagePlay {
     }
 
     /**
-     * What the answering peer stated the scribe at its page's cursor to be ({@code at}, see {@link LogIdentity.At}),
+     * What the answering peer stated the scribe at its page's cursor to be ({@code at}, see {@link LogPosition}),
      * when {@code cursor} is the cursor the answer stated; null otherwise, or when the statement is malformed (the
      * next catch-up from that cursor then goes unchecked).
      */
-    private static LogIdentity.At statedAt(JsonNode response, JsonNode explicit, String cursor) {
+    private static LogPosition statedAt(JsonNode response, JsonNode explicit, String cursor) {
         if (explicit == null || explicit.isNull() || !explicit.asText().equals(cursor)) {
             return null;
         }
         try {
-            return LogIdentity.At.read(response.get("at"), cursor);
+            return LogPosition.read(response.get("at"), cursor, "");
         } catch (ScribeException e) {
             return null;
         }

@@ -6,6 +6,7 @@ import io.scribe.core.Scriber.Incoming;
 import io.scribe.core.SyncedClass.FieldModel;
 import io.scribe.core.internal.Hlc;
 import io.scribe.core.internal.Json;
+import io.scribe.core.internal.LogPosition;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Stamp;
 import java.util.ArrayList;
@@ -83,7 +84,7 @@ final class Player {
                 if (s.isCaughtUp() && in.scribe().id() != null) {
                     // A pushed scribe moves the cursor only once the catch-up is done, or a disconnect in between
                     // could skip the scribes of the unfinished pages.
-                    tx.cursor(s.client(), in.scribe().id(), LogIdentity.At.of(in.scribe()));
+                    tx.cursor(s.client(), in.scribe().id(), LogPosition.of(in.scribe()));
                 }
             }
             break;

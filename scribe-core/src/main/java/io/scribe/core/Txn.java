@@ -1,5 +1,6 @@
 package io.scribe.core;
 
+import io.scribe.core.internal.LogPosition;
 import io.scribe.core.spi.Commit;
 import io.scribe.core.spi.ObjectState;
 import io.scribe.core.spi.Store;
@@ -193,9 +194,9 @@ final class Txn {
 
     /**
      * {@link #cursor(Client, String)}, with what the scribe at that position is ({@code at}; null when unknown, which
-     * leaves the next catch-up from it unchecked): see {@link LogIdentity.At}.
+     * leaves the next catch-up from it unchecked): see {@link LogPosition}.
      */
-    void cursor(Client client, String position, LogIdentity.At at) {
+    void cursor(Client client, String position, LogPosition at) {
         cursors().put(client.id(), position);
         cursors().put(LogIdentity.atKeyOf(client.id()), at == null || !at.position().equals(position) ? ""
                 : at.stored());

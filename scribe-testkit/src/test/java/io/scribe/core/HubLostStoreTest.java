@@ -1,5 +1,6 @@
 package io.scribe.core;
 
+import io.scribe.core.internal.LogPosition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.core.spi.Commit;
@@ -142,7 +143,7 @@ class HubLostStoreTest {
         assertThat(Peers.tasks(alice)).isEqualTo(Peers.tasks(hub)).hasSize(8);
         assertThat(alice.store().cursor(LogIdentity.atKeyOf("hub")).orElseThrow())
                 .as("what is at position 8 now").endsWith(":hub").startsWith("8:")
-                .isEqualTo(LogIdentity.At.of(hub.store().readAfter(7, 1).get(0)).stored());
+                .isEqualTo(LogPosition.of(hub.store().readAfter(7, 1).get(0)).stored());
 
         link.cut();
         int seen = link.deliveredToA().size();

@@ -305,20 +305,9 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
                         + " from the start");
             }
         }
-        JsonNode at = body.get("at");
-        if (at == null || at.isNull() || position == 0) {
-            return;
-        }
-        JsonNode clock = at.get("clock");
-        JsonNode origin = at.get("origin");
-        if (!at.isObject() || clock == null || !clock.canConvertToExactIntegral() || !clock.canConvertToLong()
-                || origin == null || !origin.isTextual() || origin.asText().isEmpty()) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "at must be {\"clock\": a whole number,"
-                    + " \"origin\": a peer id}");
-        }
-        java.util.List<io.scribe.core.Scribe> there = scriber.store().readAfter(position - 1, 1);
-        if (!there.isEmpty() && Long.toString(position).equals(there.get(0).id())
-                && (there.get(0).clock() != clock.asLong() || !origin.asText().equals(there.get(0).origin()))) {
+        io.scribe.core.internal.LogPosition at = position == 0 ? null
+                : io.scribe.core.internal.LogPosition.read(body.get("at"), Long.toString(position), "");
+        if (at != null && at.heldElsewhere(scriber.store())) {
             throw new ScribeException(ScribeException.CONFLICT, "since " + position + " names another scribe in this"
                     + " server's log than the one the cursor was taken at (its store was restored from an earlier"
                     + " copy); pull from the start");
