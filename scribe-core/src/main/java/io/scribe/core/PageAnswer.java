@@ -259,8 +259,7 @@ final class PageAnswer {
                 long partBytes = 0;
                 while (taken < scribes.size()) {
                     Scribe s = scribes.get(taken);
-                    long partCursor = new Snapshot.Position(position, key,
-                            new io.scribe.core.spi.Stamp(s.clock(), s.origin())).cursor().length();
+                    long partCursor = new Snapshot.Position(position, key, Snapshot.stampOf(s)).cursor().length();
                     if (partBytes + sizes[taken] + partCursor > budget) {
                         break;
                     }
@@ -278,7 +277,7 @@ final class PageAnswer {
                 }
                 Scribe lastSent = scribes.get(taken - 1);
                 last = key;
-                lastPart = new io.scribe.core.spi.Stamp(lastSent.clock(), lastSent.origin());
+                lastPart = Snapshot.stampOf(lastSent);
                 full = true;
                 break;
             }

@@ -199,6 +199,11 @@ final class Snapshot {
         return scribes;
     }
 
+    /** The stamp one of an object's {@link #scribesOf scribes} carries, as a snapshot cursor names a part by it. */
+    static Stamp stampOf(Scribe s) {
+        return new Stamp(s.clock(), s.origin());
+    }
+
     /**
      * Of an object's {@link #scribesOf scribes}, the updates stamped after {@code part}: what is left of it after a
      * page that ended inside it (its create went first).
@@ -207,7 +212,7 @@ final class Snapshot {
         List<Scribe> rest = new ArrayList<>();
         for (int i = 1; i < scribes.size(); i++) {
             Scribe s = scribes.get(i);
-            if (new Stamp(s.clock(), s.origin()).compareTo(part) > 0) {
+            if (stampOf(s).compareTo(part) > 0) {
                 rest.add(s);
             }
         }
