@@ -53,7 +53,7 @@ final class PagePlay {
         scriber.lock.lock();
         try {
             if (snapshot != null && snapshot.isObject() && snapshots.receiving()) {
-                snapshots.noteCreates(result);
+                snapshots.noteCarried(result);
             }
             refusedInPage.clear();
             JsonNode window = response.get("window");

@@ -303,7 +303,12 @@ abstract class ScriberOptions {
         return self();
     }
 
-    /** The scheduler for request timeouts. Default: a daemon thread the Scriber owns. */
+    /**
+     * The scheduler of the engine's timed work: request timeouts, held acknowledgements, writes of acknowledged
+     * positions, catch-up retries, scheduled compaction, reading what other nodes appended to a shared store. Default:
+     * a daemon thread the Scriber owns and shuts down at close; one given here is left running at close. A test can
+     * give one on virtual time (scribe-testkit's {@code ManualTimer}) so that a seeded run replays exactly.
+     */
     public Scriber.Builder timer(ScheduledExecutorService timer) {
         this.timer = Objects.requireNonNull(timer, "timer");
         return self();

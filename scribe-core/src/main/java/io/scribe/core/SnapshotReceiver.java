@@ -41,10 +41,10 @@ final class SnapshotReceiver {
 
 
     /**
-     * Notes the objects the creates among {@code scribes}, a page of the snapshot (each a {@link Scribe} or its JSON
-     * tree), carry.
+     * Notes the objects {@code scribes}, a page of the snapshot (each a {@link Scribe} or its JSON tree), carry: those
+     * its creates carry, and those its destroys carry as tombstones (which this peer keeps, as the peer does).
      */
-    void noteCreates(List<?> scribes) {
+    void noteCarried(List<?> scribes) {
         java.util.Set<Key> keys = snapshotSeen;
         for (Object item : scribes) {
             String klass;
@@ -61,8 +61,9 @@ final class SnapshotReceiver {
                 data = node.path("data");
             }
             SyncedClass<?> c = scriber.classes.byKlass(klass);
-            JsonNode id = data.get(c == null ? "" : c.idField.name());
-            if (c != null && "create".equals(type) && id != null && id.isValueNode()) {
+            JsonNode id = c == null ? null : "create".equals(type) ? data.get(c.idField.name())
+                    : "destroy".equals(type) ? data.get(0) : null;
+            if (id != null && id.isValueNode()) {
                 keys.add(new Key(c.klass, SyncedClass.idText(id)));
             }
         }

@@ -1,6 +1,7 @@
 package io.scribe.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.scribe.core.spi.Store;
@@ -134,6 +135,36 @@ class NewPeerSnapshotTest {
         net.link(late, hub);
         net.settle();
         assertThat(Peers.tasks(late)).isEqualTo(Peers.tasks(hub)).hasSize(6);
+    }
+
+    /**
+     * A peer uploaded its create, then lost the link before it read the hub's log; the object was destroyed on the
+     * hub. The snapshot it then reads carries the destroy (a tombstone) on its last page: the peer keeps the tombstone
+     * like the hub, so it cannot create that identity again for only itself to hold.
+     */
+    @Test
+    void aDestroyOnTheSnapshotsLastPageLeavesTheTombstoneItCarries() {
+        Scriber hub = peer(Scriber.builder().clientId("hub").store(Store.inMemory()).newPeerSnapshot(1));
+        Scriber writer = peer(Peers.builder("writer"));
+        writer.create(new Task("s1", "the writer's", 1));
+        Network.Link link = net.link(writer, hub);
+        link.deliverToA();   // the hub asks for the writer's log
+        link.deliverToB();   // the writer asks for the hub's log
+        link.deliverToB();   // the writer's log: its create
+        assertThat(hub.find(Task.class, "s1")).as("uploaded").isPresent();
+        link.cut();          // the hub's answer is lost: the writer has read nothing of the hub's log yet
+        hub.destroy(hub.find(Task.class, "s1").orElseThrow());
+
+        link.reconnect();
+        net.settle();
+        assertThat(pages(link)).anyMatch(p -> p.path("snapshot").path("end").asBoolean());
+        assertThat(writer.find(Task.class, "s1")).isEmpty();
+        assertThat(writer.store().object("Task", "s1")).as("the tombstone, as the hub holds it")
+                .hasValueSatisfying(s -> assertThat(s.destroyed()).isTrue());
+        assertThatThrownBy(() -> writer.create(new Task("s1", "again", 2)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("identities are not reused");
+        net.settle();
+        assertThat(Peers.tasks(writer)).isEqualTo(Peers.tasks(hub)).isEmpty();
     }
 
     @Test
