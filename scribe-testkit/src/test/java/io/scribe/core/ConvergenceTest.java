@@ -152,7 +152,8 @@ class ConvergenceTest {
         Random random = new Random(seed);
         Network net = new Network(random).chunked(true);
         ManualClock now = new ManualClock(1_700_000_000_000L);
-        ManualTimer timer = new ManualTimer();
+        // Held acknowledgements, retries and compaction run at the same steps of a seed's run every time.
+        ManualTimer timer = now.timer();
         Scriber hub = Scriber.builder().clientId("server").store(io.scribe.core.spi.Store.inMemory())
                 .clock(now.skewed(0)).timer(timer).register(Task.class).wire(Wire.syncro()).onError(e -> { })
                 .build();
@@ -168,7 +169,7 @@ class ConvergenceTest {
         List<SyncroModel> models = List.of(named, unnamed);
 
         for (int step = 0; step < 600; step++) {
-            advance(now, timer, random.nextInt(3));
+            now.advance(random.nextInt(3));
             int action = random.nextInt(100);
             if (action < 30) {
                 // A Syncro peer changes something.
@@ -230,7 +231,7 @@ class ConvergenceTest {
                 }
             }
         }
-        heal(net, now, timer);
+        heal(net, now);
         for (SyncroModel m : models) {
             assertThat(m.crashReport()).as("a Syncro peer raised").isNull();
         }
@@ -298,22 +299,13 @@ class ConvergenceTest {
     }
 
     /**
-     * Moves the peers' clocks and their shared timer on together: held acknowledgements, retries and compaction run
-     * at the same steps of a seed's run every time, so a seed replays exactly.
-     */
-    private static void advance(ManualClock now, ManualTimer timer, long millis) {
-        now.advance(millis);
-        timer.advance(java.time.Duration.ofMillis(millis));
-    }
-
-    /**
      * Reconnects every link and delivers everything, with what the engine does on its timer in between (held
      * acknowledgements, acknowledged positions, retries, scheduled compaction) for a few virtual seconds, then again.
      */
-    private static void heal(Network net, ManualClock now, ManualTimer timer) {
+    private static void heal(Network net, ManualClock now) {
         for (int round = 0; round < 3; round++) {
             net.heal();
-            advance(now, timer, 1500);
+            now.advance(1500);
         }
         net.heal();
     }
@@ -337,7 +329,8 @@ class ConvergenceTest {
         Random random = new Random(seed);
         Network net = new Network(random).chunked(true).duplicates(0.05);
         ManualClock now = new ManualClock(1_700_000_000_000L);
-        ManualTimer timer = new ManualTimer();
+        // Held acknowledgements, retries and compaction run at the same steps of a seed's run every time.
+        ManualTimer timer = now.timer();
         List<Scriber> peers = new ArrayList<>();
         String[] ids = {"server", "p1", "p2"};
         for (int i = 0; i < 3; i++) {
@@ -361,7 +354,7 @@ class ConvergenceTest {
         String[] shared = {"s1", "s2", "s3", "s4"};
 
         for (int step = 0; step < 1000; step++) {
-            advance(now, timer, random.nextInt(3));
+            now.advance(random.nextInt(3));
             int action = random.nextInt(100);
             Scriber p = peers.get(random.nextInt(peers.size()));
             List<Task> live = p.all(Task.class);
@@ -409,17 +402,17 @@ class ConvergenceTest {
                 net.deliverSome(random.nextInt(6));
             }
         }
-        heal(net, now, timer);
+        heal(net, now);
         if (compacting) {
             // Everything acknowledged goes; a peer that joins now starts from a snapshot.
             for (int i = 0; i < 2; i++) {
                 peers.forEach(Scriber::compact);
-                heal(net, now, timer);
+                heal(net, now);
             }
             Scriber late = Scriber.builder().clientId("late").store(io.scribe.core.spi.Store.inMemory()).clock(now)
                     .timer(timer).pageSize(3).onError(e -> { }).register(Task.class, policy).build();
             net.link(late, hub);
-            heal(net, now, timer);
+            heal(net, now);
             assertThat(hub.store().readAfter(0, 1000).size()).as("log left on the hub").isLessThan(20);
             peers.add(late);
         } else {
@@ -427,7 +420,7 @@ class ConvergenceTest {
             Scriber late = Scriber.builder().clientId("late").store(io.scribe.core.spi.Store.inMemory()).clock(now)
                     .timer(timer).pageSize(3).onError(e -> { }).register(Task.class, policy).build();
             Network.Link link = net.link(late, hub);
-            heal(net, now, timer);
+            heal(net, now);
             assertThat(Peers.ofType(link.deliveredToA(), "response")).as("a snapshot page")
                     .anySatisfy(r -> assertThat(r.path("snapshot").isObject()).isTrue());
             peers.add(late);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.scribe.testkit.ManualClock;
 import io.scribe.testkit.Network;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -63,7 +62,8 @@ class RestartConvergenceTest {
         Network net = new Network(random).chunked(true).duplicates(0.05);
         ManualClock now = new ManualClock(1_700_000_000_000L);
         io.scribe.core.spi.Store[] stores = new io.scribe.core.spi.Store[3];
-        Clock[] clocks = new Clock[3];
+        // One timer on the run's time for all: held acks, retries and compaction run at the same steps every time.
+        ManualClock[] clocks = new ManualClock[3];
         int[] pageSizes = new int[3];
         Scriber[] peers = new Scriber[3];
         for (int i = 0; i < 3; i++) {
@@ -169,9 +169,10 @@ class RestartConvergenceTest {
         }
     }
 
-    private static Scriber build(int i, io.scribe.core.spi.Store store, Clock clock, int pageSize, boolean compacting) {
-        Scriber.Builder b = Scriber.builder().clientId(IDS[i]).store(store).clock(clock).pageSize(pageSize)
-                .onError(e -> { });
+    private static Scriber build(int i, io.scribe.core.spi.Store store, ManualClock clock, int pageSize,
+            boolean compacting) {
+        Scriber.Builder b = Scriber.builder().clientId(IDS[i]).store(store).clock(clock).timer(clock.timer())
+                .pageSize(pageSize).onError(e -> { });
         if (compacting) {
             b.compaction(java.time.Duration.ofDays(365), java.time.Duration.ofMillis(20 + i * 100));
         }

@@ -62,8 +62,8 @@ class EnhancedConvergenceTest {
         String[] ids = {"server", "p1", "p2"};
         for (String id : ids) {
             Scriber.Builder b = Scriber.builder().clientId(id).store(Store.inMemory())
-                    .clock(now.skewed(random.nextInt(2000) - 1000)).pageSize(3 + random.nextInt(5))
-                    .onError(e -> { });
+                    .clock(now.skewed(random.nextInt(2000) - 1000)).timer(now.timer())
+                    .pageSize(3 + random.nextInt(5)).onError(e -> { });
             if (serverWins) {
                 b.register(Item.class, Policy.<Item>defaults().withResolver(Resolver.serverWins("server")));
             } else {
@@ -82,7 +82,8 @@ class EnhancedConvergenceTest {
             Scriber p = peers.get(random.nextInt(peers.size()));
             List<Item> live = p.all(Item.class);
             if (action < 12) {
-                String id = random.nextInt(3) == 0 ? shared[random.nextInt(shared.length)] : null;
+                // Fresh ids are made here rather than left to the engine (a random UUID), so that a seed replays.
+                String id = random.nextInt(3) == 0 ? shared[random.nextInt(shared.length)] : p.id() + "-" + step;
                 int priority = random.nextInt(5);
                 String title = "t" + step;
                 try {
