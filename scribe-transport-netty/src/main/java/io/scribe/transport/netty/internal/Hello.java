@@ -102,10 +102,13 @@ public final class Hello {
         return wire.frame(json.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Closes the channel when no handshake finished ({@code done} still false) within {@code timeoutMillis}. */
-    static void closeIfSilent(io.netty.channel.ChannelHandlerContext ctx, long timeoutMillis,
-            java.util.function.BooleanSupplier done, String what) {
-        ctx.executor().schedule(() -> {
+    /**
+     * Closes the channel when no handshake finished ({@code done} still false) within {@code timeoutMillis}; returns
+     * the timer, which the handshake cancels when it is removed.
+     */
+    static io.netty.util.concurrent.ScheduledFuture<?> closeIfSilent(io.netty.channel.ChannelHandlerContext ctx,
+            long timeoutMillis, java.util.function.BooleanSupplier done, String what) {
+        return ctx.executor().schedule(() -> {
             if (!done.getAsBoolean() && ctx.channel().isActive()) {
                 org.slf4j.LoggerFactory.getLogger(Hello.class).warn("{}: no {} within {} ms; closing",
                         ctx.channel().remoteAddress(), what, timeoutMillis);

@@ -6,8 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.scribe.core.Session;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Joins a channel to its {@link Session} once the handshake is done: feeds what is read to the session, disconnects
  * it when the channel closes, sends a {@code noop} when the connection wrote nothing for the heartbeat interval,
- * drops a peer that was silent past the idle timeout, and drops one whose channel stays unwritable too long
+ * drops a peer that was silent past the idle timeout (both checked by one timer per channel, which takes over from
+ * the pipeline's {@link IdleStateHandler} of the handshake), and drops one whose channel stays unwritable too long
  * (back-pressure). It keeps reading while the channel is unwritable, so that two peers writing to each other cannot
  * each wait for the other to read.
  *
@@ -41,6 +41,8 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
     private boolean guardArmed;
     private long unwritableEpoch;
     private io.netty.util.concurrent.ScheduledFuture<?> heartbeatTimer;
+    /** When the last read completed ({@link System#nanoTime()} terms). */
+    private long lastRead;
     /** The text messages of the current read, handed to the session together when the read completes. */
     private final java.util.List<String> messages = new java.util.ArrayList<>();
 
@@ -59,18 +61,34 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             session.disconnect();
             return;
         }
-        heartbeat(ctx);
+        // The handshake's idle handler goes: this handler's timer watches the read side from here on (one handler
+        // and one scheduled task less per connection).
+        IdleStateHandler idle = ctx.pipeline().get(IdleStateHandler.class);
+        if (idle != null) {
+            ctx.pipeline().remove(idle);
+        }
+        lastRead = System.nanoTime();
+        tick(ctx);
     }
 
     /**
-     * Sends a {@code noop} when the connection wrote nothing for the heartbeat interval, checked by one timer that
-     * re-arms itself for the time left (the write side is not watched in the pipeline, which would cost a listener
-     * on every write).
+     * Drops the peer when nothing was read for the idle timeout, and sends a {@code noop} when the connection wrote
+     * nothing for the heartbeat interval; one timer that re-arms itself for the nearer of the two (neither side is
+     * watched in the pipeline, which would cost a handler, and on the write side a listener on every write).
      */
-    private void heartbeat(ChannelHandlerContext ctx) {
+    private void tick(ChannelHandlerContext ctx) {
+        long now = System.nanoTime();
+        long idle = settings.idleTimeout().toNanos() - (now - lastRead);
+        if (idle <= 0) {
+            log.info("{}: nothing read for {}; dropping the connection", ctx.channel().remoteAddress(),
+                    settings.idleTimeout());
+            session.disconnectBecause(new io.scribe.core.ScribeException(io.scribe.core.ScribeException.TIMEOUT,
+                    "nothing read for " + settings.idleTimeout()));
+            ctx.close();
+            return;
+        }
         long interval = settings.heartbeat().toNanos();
-        long quiet = System.nanoTime() - connection.lastWrite();
-        long wait = interval - quiet;
+        long wait = interval - (now - connection.lastWrite());
         if (wait <= 0) {
             if (session.isOpen()) {
                 session.noop().exceptionally(e -> {
@@ -82,9 +100,9 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
         }
         heartbeatTimer = ctx.executor().schedule(() -> {
             if (ctx.channel().isActive()) {
-                heartbeat(ctx);
+                tick(ctx);
             }
-        }, wait, TimeUnit.NANOSECONDS);
+        }, Math.min(wait, idle), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -108,6 +126,7 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        lastRead = System.nanoTime();
         deliverMessages();
         super.channelReadComplete(ctx);
     }
@@ -195,21 +214,6 @@ public final class SessionHandler extends ChannelInboundHandlerAdapter {
             unwritableEpoch++;
         }
         super.channelWritabilityChanged(ctx);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.READER_IDLE) {
-                log.info("{}: nothing read for {}; dropping the connection", ctx.channel().remoteAddress(),
-                        settings.idleTimeout());
-                session.disconnectBecause(new io.scribe.core.ScribeException(io.scribe.core.ScribeException.TIMEOUT,
-                        "nothing read for " + settings.idleTimeout()));
-                ctx.close();
-            }
-            return;
-        }
-        super.userEventTriggered(ctx, evt);
     }
 
     @Override

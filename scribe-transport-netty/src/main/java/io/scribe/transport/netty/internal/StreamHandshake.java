@@ -43,6 +43,8 @@ public final class StreamHandshake extends ByteToMessageDecoder {
     private final int compressThreshold;
     private NettyConnection connection;
     private boolean done;
+    /** The timer that closes the channel if the handshake does not finish in time; cancelled once it is removed. */
+    private io.netty.util.concurrent.ScheduledFuture<?> silence;
 
     /**
      * @param accepting whether this is the server side of the channel
@@ -71,6 +73,13 @@ public final class StreamHandshake extends ByteToMessageDecoder {
     }
 
     @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (silence != null) {
+            silence.cancel(false);
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connection = new NettyConnection(ctx.channel(), false, settings.maxPendingBytes());
         if (settings.wire().isSyncro()) {
@@ -82,7 +91,7 @@ public final class StreamHandshake extends ByteToMessageDecoder {
             if (!accepting) {
                 connection.send(Hello.frame(settings.wire(), Hello.text(scriber.id(), compressThreshold >= 0)));
             }
-            Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "hello");
+            silence = Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "hello");
         }
         super.channelActive(ctx);
     }

@@ -45,6 +45,8 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     private final java.util.Map<String, java.util.function.Supplier<String>> httpGets;
     private NettyConnection connection;
     private boolean done;
+    /** The timer that closes the channel if the handshake does not finish in time; cancelled once it is removed. */
+    private io.netty.util.concurrent.ScheduledFuture<?> silence;
     private StaticResources staticResources;
 
     public WebSocketHandshake(Scriber scriber, Settings settings, boolean accepting, String expectedPeer,
@@ -72,9 +74,16 @@ public final class WebSocketHandshake extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (silence != null) {
+            silence.cancel(false);
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connection = new NettyConnection(ctx.channel(), true, settings.maxPendingBytes());
-        Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "WebSocket hello");
+        silence = Hello.closeIfSilent(ctx, settings.idleTimeout().toMillis(), () -> done, "WebSocket hello");
         super.channelActive(ctx);
     }
 
