@@ -275,51 +275,11 @@ public final class Scriber implements AutoCloseable {
      *     a surrogate pair (a key of the store's cursors); transports refuse such a hello with that error
      */
     public Client client(String clientId) {
-        Objects.requireNonNull(clientId, "clientId");
-        if (clientId.equals(guid)) {
-            throw new IllegalArgumentException("a peer cannot be its own client: " + clientId);
-        }
-        if (clientId.startsWith(RESERVED_PREFIX)) {
-            throw new ScribeException(ScribeException.BAD_REQUEST, "client ids starting with " + RESERVED_PREFIX
-                    + " are reserved for this peer's own records: " + clientId);
-        }
-        checkClientId(clientId);
-        return clients.get(clientId);
+        return clients.named(clientId);
     }
 
     /** The longest client id a peer may name itself by. */
     static final int MAX_CLIENT_ID = 256;
-
-    /**
-     * Refuses, with 400, a client id that is empty, longer than {@link #MAX_CLIENT_ID} chars, or holds a control
-     * character or half a surrogate pair: it is a key of the store's cursors, which some stores cannot hold (PostgreSQL
-     * refuses U+0000) and which are written together with other clients' positions.
-     */
-    private static void checkClientId(String clientId) {
-        String problem = clientId.isEmpty() ? "is empty"
-                : clientId.length() > MAX_CLIENT_ID ? "is longer than " + MAX_CLIENT_ID + " chars" : null;
-        for (int i = 0; problem == null && i < clientId.length(); i++) {
-            char ch = clientId.charAt(i);
-            if (Character.isISOControl(ch)) {
-                problem = String.format("holds the control character U+%04X at %d", (int) ch, i);
-            } else if (Character.isHighSurrogate(ch) && i + 1 < clientId.length()
-                    && Character.isLowSurrogate(clientId.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(ch)) {
-                problem = "holds half a surrogate pair at " + i;
-            }
-        }
-        if (problem != null) {
-            StringBuilder shown = new StringBuilder();
-            for (int i = 0; i < Math.min(clientId.length(), 40); i++) {
-                char ch = clientId.charAt(i);
-                shown.append(Character.isISOControl(ch) || Character.isSurrogate(ch)
-                        ? String.format("\\u%04x", (int) ch) : String.valueOf(ch));
-            }
-            throw new ScribeException(ScribeException.BAD_REQUEST, "client id \"" + shown
-                    + (clientId.length() > 40 ? "...\"" : "\"") + " " + problem + "; refused");
-        }
-    }
 
     /**
      * Forgets a client that will never come back under its id (a Syncro peer named after one connection): its record
