@@ -116,10 +116,12 @@ class EnhancedConvergenceTest {
             assertThat(items(p)).as("objects of " + p.id()).isEqualTo(expected);
         }
         for (Scriber p : peers) {
-            Scriber restarted = Scriber.builder().clientId(p.id() + "-restarted").store(p.store())
-                    .register(Item.class).build();
-            assertThat(items(restarted)).as("restored objects of " + p.id()).isEqualTo(expected);
+            try (Scriber restarted = Scriber.builder().clientId(p.id() + "-restarted").store(p.store())
+                    .timer(now.timer()).register(Item.class).build()) {
+                assertThat(items(restarted)).as("restored objects of " + p.id()).isEqualTo(expected);
+            }
         }
+        peers.forEach(Scriber::close);
     }
 
     private static Map<String, String> items(Scriber peer) {
