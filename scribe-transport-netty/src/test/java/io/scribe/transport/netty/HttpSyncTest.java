@@ -312,6 +312,54 @@ class HttpSyncTest extends ClosingTest {
         assertThat(again.find(Note.class, "old-59")).as("an earlier write, from a later page").isPresent();
     }
 
+    /**
+     * A server that answers a peer reading its log from the start with a snapshot (here {@code newPeerSnapshot}; a
+     * compacted log does the same): an HTTP client joining reads it over several pulls, and, at its end, forgets what
+     * it held that the server no longer has, as a socket client does.
+     */
+    @Test
+    void anHttpClientReadsASnapshotOverSeveralPullsAndForgetsWhatTheServerNoLongerHas() throws Exception {
+        Scriber hub = Scriber.builder().clientId("hub").store(Store.inMemory()).register(Note.class)
+                .newPeerSnapshot(1).onError(e -> { }).build();
+        ScribeServer server = ScribeServer.builder(hub).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxEntries(25)).start();
+        for (int i = 0; i < 60; i++) {
+            hub.create(new Note("n" + i, "the hub's", i));
+        }
+        Scriber app = track(peer("app"));
+        ScribeClient link = ScribeClient.http(app, server.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+        link.awaitSession(WAIT);
+        awaitConverged(60, hub, app);
+        link.close();
+
+        // While the client is away the hub loses its store: on the new one, 40 of the notes and a new one. The
+        // client, reading the new log from its start, is answered a snapshot of it.
+        server.close();
+        hub.close();
+        Scriber again = track(Scriber.builder().clientId("hub").store(Store.inMemory()).register(Note.class)
+                .newPeerSnapshot(1).onError(e -> { }).build());
+        for (int i = 0; i < 40; i++) {
+            again.create(new Note("n" + i, "the hub's", i));
+        }
+        again.create(new Note("fresh", "after the loss", 1));
+        ScribeServer second = track(ScribeServer.builder(again).webSocket(0, "/scribe")
+                .httpSync(HttpSync.defaults().maxEntries(25)).start());
+        track(ScribeClient.http(app, second.httpUri()).reconnect(FAST)
+                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start()).awaitSession(WAIT);
+        awaitConverged(41, again, app);
+        assertThat(app.find(Note.class, "fresh")).isPresent();
+        assertThat(app.find(Note.class, "n59")).as("held only by the lost store").isEmpty();
+
+        // A snapshot cursor the server cannot read (or of another log) is no position, as over a socket: the
+        // snapshot starts again.
+        ObjectNode unreadable = MAPPER.createObjectNode().put("client", "other").put("since", "snapshot:x");
+        HttpResponse<String> answer = post(second, "/sync/pull", unreadable, null);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(json(answer).path("snapshot").path("start").asBoolean()).isTrue();
+        assertThat(json(answer).path("scribes")).hasSize(25);
+    }
+
     @Test
     void anHttpClientOfAServerRestartedOnANewStoreReadsItsNewLogAndUploadsItsOwnWritesAgain() throws Exception {
         Scriber hub = peer("hub");

@@ -215,6 +215,9 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
         return exchange.ask(session, auth).thenApply(r -> null);
     }
 
+    /** How the cursor of a snapshot page starts (see PROTOCOL.md, "Compaction and snapshots"). */
+    private static final String SNAPSHOT_CURSOR = "snapshot:";
+
     private CompletableFuture<byte[]> pull(Session session, Exchange exchange, JsonNode body) {
         String from;
         int limit = maxEntries;
@@ -232,6 +235,10 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
             limit = Math.min(limit, Math.max(1, decoded.path("max").asInt(limit)));
         } else if (since == null || since.isNull() || since.asText().isEmpty()) {
             from = null;
+        } else if (since.isTextual() && since.asText().startsWith(SNAPSHOT_CURSOR)) {
+            // A position within a snapshot this server answered (the cursor of a snapshot page): the engine reads and
+            // checks it, and answers a malformed one 400.
+            from = since.asText();
         } else if (since.isTextual() || since.isIntegralNumber()) {
             from = since.asText();
             long position;
@@ -280,6 +287,12 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
             JsonNode at = response.get("at");
             if (at != null && cursorNode != null && !cursorNode.isNull()) {
                 answer.set("at", at);
+            }
+            JsonNode snapshot = response.get("snapshot");
+            if (snapshot != null && snapshot.isObject()) {
+                // A page of a snapshot (the log read from its start, or from behind what was compacted): the client
+                // forgets, at its end, what it held that the snapshot did not carry, as over a socket.
+                answer.set("snapshot", snapshot);
             }
             answer.put("next_token", encodeToken(session.client().id(), cursor, pageLimit));
             answer.put("client_cursor", session.client().cursor().orElse(null));

@@ -216,7 +216,7 @@ public final class HttpLink implements Connection {
             response.set("result", answer.path("scribes"));
             response.put("more", answer.path("has_more").asBoolean(false));
             response.set("cursor", answer.get("cursor"));
-            for (String key : new String[] {"log", "at"}) {
+            for (String key : new String[] {"log", "at", "snapshot"}) {
                 if (answer.hasNonNull(key)) {
                     response.set(key, answer.get(key));
                 }
