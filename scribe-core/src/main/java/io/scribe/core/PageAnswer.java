@@ -78,7 +78,9 @@ final class PageAnswer {
                 after = 0;
             }
         }
-        if (fromStart && relayed && snapshotBeatsLog()) {
+        // An asker reading from the start that asks for a snapshot (one whose position was in a log this peer no
+        // longer has, told so another way: an HTTP pull answered 409) is answered one, as for that position here.
+        if (fromStart && relayed && (message.path("snapshot").asBoolean(false) || snapshotBeatsLog())) {
             snapshot = new Snapshot.Position(-1, null);
         }
         if (snapshot != null) {

@@ -390,6 +390,9 @@ class HttpSyncTest extends ClosingTest {
         assertThat(onHttp.find(Note.class, "second-1")).as("the new server's notes").isPresent();
         assertThat(onHttp.find(Note.class, "second-2")).isPresent();
         assertThat(again.find(Note.class, "mine")).as("the client's own note, uploaded again").isPresent();
+        // Answered a snapshot, as over a socket: what only the lost store held is forgotten.
+        awaitConverged(3, again, onHttp);
+        assertThat(onHttp.find(Note.class, "first-4")).isEmpty();
     }
 
     @Test
@@ -445,6 +448,9 @@ class HttpSyncTest extends ClosingTest {
             assertThat(onHttp.find(Note.class, "second-" + i)).as("the new log's second-" + i).isPresent();
         }
         assertThat(again.find(Note.class, "mine")).as("the client's own note, uploaded again").isPresent();
+        // Answered a snapshot, as over a socket: what only the lost store held is forgotten.
+        awaitConverged(restored ? 12 : 11, again, onHttp);
+        assertThat(onHttp.find(Note.class, "first-4")).isEmpty();
     }
 
     @Test
@@ -491,17 +497,23 @@ class HttpSyncTest extends ClosingTest {
     }
 
     @Test
-    void aPullWhoseOwnIsNotABooleanIsRefusedWith400() throws Exception {
+    void aPullWhoseOwnOrSnapshotIsNotABooleanIsRefusedWith400() throws Exception {
         Scriber hub = track(peer("hub"));
         ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
                 .httpSync(HttpSync.defaults()).start());
         hub.create(new Note("n1", "kept", 1));
-        ObjectNode pull = MAPPER.createObjectNode().put("client", "c").put("own", "yes");
-        HttpResponse<String> answer = post(server, "/sync/pull", pull, null);
-        assertThat(answer.statusCode()).isEqualTo(400);
-        assertThat(answer.body()).contains("own must be true or false");
-        assertThat(post(server, "/sync/pull", MAPPER.createObjectNode().put("client", "c"), null).statusCode())
-                .isEqualTo(200);
+        for (String flag : List.of("own", "snapshot")) {
+            ObjectNode pull = MAPPER.createObjectNode().put("client", "c").put(flag, "yes");
+            HttpResponse<String> answer = post(server, "/sync/pull", pull, null);
+            assertThat(answer.statusCode()).isEqualTo(400);
+            assertThat(answer.body()).contains(flag + " must be true or false");
+        }
+        JsonNode log = json(post(server, "/sync/pull", MAPPER.createObjectNode().put("client", "c"), null));
+        assertThat(log.has("snapshot")).as("the log, from its start").isFalse();
+        JsonNode snapshot = json(post(server, "/sync/pull",
+                MAPPER.createObjectNode().put("client", "c").put("snapshot", true), null));
+        assertThat(snapshot.path("snapshot").path("start").asBoolean()).as("a snapshot, asked for").isTrue();
+        assertThat(snapshot.path("scribes")).hasSize(1);
         assertThat(hub.find(Note.class, "n1")).isPresent();
     }
 

@@ -267,12 +267,14 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
         ObjectNode sync = MAPPER.createObjectNode().put("type", "sync").put("id", "pull");
         sync.put("from", from);
         sync.put("limit", limit);
-        JsonNode own = body.get("own");
-        if (own != null && !own.isNull()) {
-            if (!own.isBoolean()) {
-                throw new ScribeException(ScribeException.BAD_REQUEST, "own must be true or false");
+        for (String flag : new String[] {"own", "snapshot"}) {
+            JsonNode value = body.get(flag);
+            if (value != null && !value.isNull()) {
+                if (!value.isBoolean()) {
+                    throw new ScribeException(ScribeException.BAD_REQUEST, flag + " must be true or false");
+                }
+                sync.put(flag, value.asBoolean());
             }
-            sync.put("own", own.asBoolean());
         }
         int pageLimit = limit;
         return exchange.ask(session, sync).thenApply(response -> {

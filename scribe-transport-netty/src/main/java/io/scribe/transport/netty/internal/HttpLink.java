@@ -197,7 +197,8 @@ public final class HttpLink implements Connection {
                 uploadStarted = false;
                 body.remove("log");
                 body.remove("at");
-                pull(sync, body.putNull("since").put("own", true));
+                // As a snapshot, as over a socket: at its end this peer forgets what only the lost store held.
+                pull(sync, body.putNull("since").put("own", true).put("snapshot", true));
                 return;
             }
             if (e != null && cause(e).code() == ScribeException.TOO_MANY_REQUESTS) {
