@@ -23,20 +23,20 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         this.max = max;
     }
 
+    /**
+     * Counts the connection until it closes, closes it at once over the maximum, and otherwise leaves the pipeline:
+     * an open connection's events do not pass through this handler.
+     */
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ctx.channel().closeFuture().addListener(closed -> open.decrementAndGet());
         if (open.incrementAndGet() > max) {
             WARNINGS.warn("{}: refused, {} connections are open already", ctx.channel().remoteAddress(), max);
             ctx.close();
             return;
         }
+        ctx.pipeline().remove(this);
         super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        open.decrementAndGet();
-        super.channelInactive(ctx);
     }
 
     /** The connections open now. */
