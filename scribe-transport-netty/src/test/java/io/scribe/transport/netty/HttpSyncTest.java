@@ -293,8 +293,7 @@ class HttpSyncTest extends ClosingTest {
         for (int i = 0; i < 60; i++) {
             first.create(new Note("old-" + i, "first store", i));
         }
-        ScribeClient link = ScribeClient.http(first, server.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+        ScribeClient link = httpClient(first, server.httpUri());
         link.awaitSession(WAIT);
         awaitConverged(60, hub, first);
         link.close();
@@ -305,8 +304,7 @@ class HttpSyncTest extends ClosingTest {
         Scriber again = track(peer("app"));
         again.create(new Note("new-1", "second store", 1));
         again.create(new Note("new-2", "second store", 2));
-        track(ScribeClient.http(again, server.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start()).awaitSession(WAIT);
+        track(httpClient(again, server.httpUri())).awaitSession(WAIT);
         awaitConverged(62, hub, again);
         assertThat(hub.find(Note.class, "new-2")).isPresent();
         assertThat(again.find(Note.class, "old-59")).as("an earlier write, from a later page").isPresent();
@@ -327,8 +325,7 @@ class HttpSyncTest extends ClosingTest {
             hub.create(new Note("n" + i, "the hub's", i));
         }
         Scriber app = track(peer("app"));
-        ScribeClient link = ScribeClient.http(app, server.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+        ScribeClient link = httpClient(app, server.httpUri());
         link.awaitSession(WAIT);
         awaitConverged(60, hub, app);
         link.close();
@@ -345,8 +342,7 @@ class HttpSyncTest extends ClosingTest {
         again.create(new Note("fresh", "after the loss", 1));
         ScribeServer second = track(ScribeServer.builder(again).webSocket(0, "/scribe")
                 .httpSync(HttpSync.defaults().maxEntries(25)).start());
-        track(ScribeClient.http(app, second.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start()).awaitSession(WAIT);
+        track(httpClient(app, second.httpUri())).awaitSession(WAIT);
         awaitConverged(41, again, app);
         assertThat(app.find(Note.class, "fresh")).isPresent();
         assertThat(app.find(Note.class, "n59")).as("held only by the lost store").isEmpty();
@@ -371,8 +367,7 @@ class HttpSyncTest extends ClosingTest {
         }
         Scriber onHttp = track(peer("app"));
         onHttp.create(new Note("mine", "the client's", 1));
-        track(ScribeClient.http(onHttp, uri).reconnect(FAST).poll(Duration.ofMillis(20), Duration.ofMillis(100))
-                .start()).awaitSession(WAIT);
+        track(httpClient(onHttp, uri)).awaitSession(WAIT);
         awaitConverged(6, hub, onHttp);
         server.close();
         hub.close();
@@ -422,8 +417,7 @@ class HttpSyncTest extends ClosingTest {
         }
         Scriber onHttp = track(peer("app"));
         onHttp.create(new Note("mine", "the client's", 1));
-        ScribeClient link = ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
+        ScribeClient link = httpClient(onHttp, server.httpUri());
         link.awaitSession(WAIT);
         awaitConverged(6, hub, onHttp);
         long cursor = Long.parseLong(onHttp.store().cursor("hub").orElseThrow());
@@ -437,8 +431,7 @@ class HttpSyncTest extends ClosingTest {
         }
         assertThat(again.lastScribeId()).as("past the client's cursor").isGreaterThan(cursor);
         track(ScribeServer.builder(again).webSocket(port, "/scribe").httpSync(HttpSync.defaults()).start());
-        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start());
+        track(httpClient(onHttp, server.httpUri()));
         long deadline = System.nanoTime() + WAIT.toNanos();
         while ((onHttp.find(Note.class, "second-0").isEmpty() || again.find(Note.class, "mine").isEmpty())
                 && System.nanoTime() < deadline) {
@@ -784,8 +777,12 @@ class HttpSyncTest extends ClosingTest {
         ScribeServer server = track(ScribeServer.builder(hub).webSocket(0, "/scribe")
                 .httpSync(HttpSync.defaults().maxEntries(25).requestRate(4, 2)).start());
         Scriber onHttp = track(peer("slow"));
-        track(ScribeClient.http(onHttp, server.httpUri()).reconnect(FAST)
-                .poll(Duration.ofMillis(20), Duration.ofMillis(100)).start());
+        track(httpClient(onHttp, server.httpUri()));
         awaitConverged(120, hub, onHttp);
+    }
+
+    /** An HTTP client of {@code peer} to {@code uri} that reconnects and polls quickly, started. */
+    private static ScribeClient httpClient(Scriber peer, java.net.URI uri) {
+        return ScribeClient.http(peer, uri).reconnect(FAST).poll(Duration.ofMillis(20), Duration.ofMillis(100)).start();
     }
 }
