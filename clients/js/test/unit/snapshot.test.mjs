@@ -139,6 +139,33 @@ test('a new client gets every object of a snapshot with the stamp of each field,
   await hub.close();
 });
 
+test('a destroy on a snapshot\'s last page of an object this client holds leaves the tombstone it carries', async () => {
+  const hub = await CompactingHub.start();
+  hub.log = [{ id: '1', ...create('x', 'hub', 1) }];
+  const s = await open(new MemoryStore());
+  let client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 10 });
+  client.start();
+  await client.whenOnline();
+  await until(() => s.find('Task', 'x') !== undefined);
+  await client.close();
+
+  // While it is away, x is destroyed on the hub, which compacts: the snapshot's last page carries x's tombstone.
+  hub.snapshot = { position: 10, perPage: 1, objects: [[create('y', 'hub', 2)], [destroy('x', 'ann', 5)]] };
+  client = new ScribeClient(s, { url: hub.url, WebSocket, pageSize: 10 });
+  client.start();
+  await client.whenOnline();
+  await s.flushed();
+
+  assert.deepEqual(hub.syncs.slice(-3), ['1', 'snapshot:10:1', '10']);
+  assert.deepEqual(s.all('Task').map((t) => t.id), ['y']);
+  assert.deepEqual(s.state('Task', 'x')?.tombstone, { clock: clock(5), origin: 'ann', base: 0n },
+    'the tombstone, as the hub holds it');
+  assert.throws(() => s.create('Task', { id: 'x', title: 'again', done: false, priority: 1, tags: [] }),
+    /identities are not reused/);
+  await client.close();
+  await hub.close();
+});
+
 test('a client back after compaction forgets what the snapshot lacks, keeps what it created after `stored`, and uploads its offline work', async () => {
   const hub = await CompactingHub.start();
   hub.log = [
