@@ -236,8 +236,8 @@ public final class HttpApi extends ChannelInboundHandlerAdapter {
         } else if (since == null || since.isNull() || since.asText().isEmpty()) {
             from = null;
         } else if (since.isTextual() && since.asText().startsWith(SNAPSHOT_CURSOR)) {
-            // A position within a snapshot this server answered (the cursor of a snapshot page): the engine reads and
-            // checks it, and answers a malformed one 400.
+            // A position within a snapshot this server answered (the cursor of a snapshot page): the engine reads it,
+            // and takes one it cannot read as no position (the snapshot starts again), as over a socket.
             from = since.asText();
         } else if (since.isTextual() || since.isIntegralNumber()) {
             from = since.asText();
