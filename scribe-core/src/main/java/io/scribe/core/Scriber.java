@@ -279,7 +279,7 @@ public final class Scriber implements AutoCloseable {
     }
 
     /** The longest client id a peer may name itself by. */
-    static final int MAX_CLIENT_ID = 256;
+    static final int MAX_CLIENT_ID = io.scribe.core.internal.LogPosition.MAX_ORIGIN;
 
     /**
      * Forgets a client that will never come back under its id (a Syncro peer named after one connection): its record

@@ -16,8 +16,8 @@ import java.util.List;
  */
 public record LogPosition(String position, long clock, String origin) {
 
-    /** The longest origin a stated position may name (a client id's bound). */
-    private static final int MAX_ORIGIN = 256;
+    /** The longest origin a stated position may name: the longest peer id, which {@code Scriber} bounds ids by. */
+    public static final int MAX_ORIGIN = 256;
 
     /** What {@code s}, held at its id, is; null when it has no id or no origin (a Syncro peer's). */
     public static LogPosition of(Scribe s) {
@@ -74,7 +74,7 @@ public record LogPosition(String position, long clock, String origin) {
         return new LogPosition(position, clock.asLong(), origin.asText());
     }
 
-    /** The scribe {@code store}'s log holds at {@code position} exactly; null when none is there (compacted, never written). */
+    /** The scribe {@code store}'s log holds at {@code position}; null when none is there (compacted, never written). */
     public static Scribe heldAt(Store store, long position) {
         if (position <= 0) {
             return null;
