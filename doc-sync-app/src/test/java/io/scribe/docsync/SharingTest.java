@@ -198,4 +198,41 @@ class SharingTest extends ServerTest {
         assertThat(back.lastRefusal()).hasValueSatisfying(m -> assertThat(m).contains("sent from its log"));
         assertThat(h.server.scriber().find(Document.class, id).get().content().path("step").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void anEditMadeOfflineBeforeTheDocumentWasSharedIsKeptWhenItArrivesAfterTheShareNotAConflict() throws Exception {
+        harness();
+        DocClient ann = h.client("ann", "ann@example.com");
+        DocClient laptop = h.client("laptop", "ann@example.com");
+        String[] bobKey = h.server.createCredential("bob");
+        DocClient bob = h.client("bob", "bob@example.com", bobKey[0], bobKey[1]);
+        ann.awaitConnected(Duration.ofSeconds(10));
+        String id = ann.create("plan", JSON.createObjectNode().put("step", 1).put("owner note", "a"));
+        await("the laptop has it", () -> laptop.get(id).isPresent());
+        laptop.close();
+
+        // The laptop edits offline; later, and before the laptop is back, ann shares the document from another
+        // client: the server sends it again with new stamps, newer than the laptop's edit.
+        DocClient offline = DocClient.start(new DocClient.Options(java.net.URI.create("ws://127.0.0.1:1/scribe"),
+                "ann@example.com", h.credential[0], h.credential[1], dir.resolve("laptop"),
+                new io.scribe.transport.netty.Backoff(Duration.ofMillis(50), Duration.ofMillis(300), 0.5, 3)));
+        offline.update(id, "plan, edited offline", c -> c.put("step", 2));
+        offline.close();
+        Thread.sleep(5);
+        ann.share(id, "bob@example.com");
+        await("the server sent the shared document again", () -> h.server.scriber().store()
+                .object(Document.KLASS, id).map(st -> st.stamps().get("title").origin().equals("server"))
+                .orElse(false) && bob.get(id).isPresent());
+
+        DocClient back = h.client("laptop", "ann@example.com");
+        await("the laptop's edit is everywhere", () -> java.util.stream.Stream.of(ann, back, bob).allMatch(c ->
+                c.get(id).map(d -> d.content().path("step").asInt() == 2
+                        && "plan, edited offline".equals(d.title())).orElse(false))
+                && back.pendingCount() == 0);
+        var held = h.server.scriber().find(Document.class, id).orElseThrow();
+        assertThat(held.content().path("step").asInt()).isEqualTo(2);
+        assertThat(held.title()).isEqualTo("plan, edited offline");
+        assertThat(back.status(id)).isEqualTo(io.scribe.docsync.client.DocStatus.SYNCED);
+        assertThat(h.rows("SELECT count(*) FROM docsync_events WHERE kind = 'conflict'")).isZero();
+    }
 }

@@ -125,6 +125,12 @@ final class Merger {
                         }
                         stamps.put(stampName, incoming);
                         any = true;
+                        if (!set && live && current != null && outranked(c, resolver, current, incoming)) {
+                            if (corrected == null) {
+                                corrected = Json.object();
+                            }
+                            corrected.with(name).set(k.getKey(), k.getValue());
+                        }
                     } else if (!set && live && concurrentLoser(current, incoming)) {
                         JsonNode ours = merged.has(k.getKey()) ? merged.get(k.getKey()) : Json.NODES.nullNode();
                         if (lost == null) {
@@ -174,10 +180,17 @@ final class Merger {
                     takenAt = new int[values.size];
                 }
                 takenAt[taken++] = i;
+                boolean reassert = live && current != null && outranked(c, resolver, current, incoming);
                 if (keyMergedClass) {
                     // Set in the order of the scribe's fields, among the key-merged ones (never changed in place).
                     stamps.put(name, incoming);
                     fields.set(name, c.toJson(field, values.values[i]));
+                    if (reassert) {
+                        if (corrected == null) {
+                            corrected = Json.object();
+                        }
+                        corrected.set(name, fields.get(name));
+                    }
                     continue;
                 }
                 if (plainStamps == null) {
@@ -188,6 +201,12 @@ final class Merger {
                 plainStamps[plain] = incoming;
                 // Normalised through the Java type, so a later local diff compares like with like.
                 plainJson[plain] = c.toJson(field, values.values[i]);
+                if (reassert) {
+                    if (corrected == null) {
+                        corrected = Json.object();
+                    }
+                    corrected.set(name, plainJson[plain]);
+                }
                 plain++;
             } else {
                 if (live && concurrentLoser(current, incoming)) {
@@ -335,7 +354,11 @@ final class Merger {
         return resolver.replaces(current, incoming);
     }
 
-    /** Records an update that re-asserts {@code values} with a new stamp, after a refused newer write. */
+    /**
+     * Records an update that re-asserts {@code values} with a new stamp, each field's base the clock of the stamp it
+     * replaces: after a refused newer write (the values held), or a write taken that the other peers would refuse
+     * (its values, see {@link #outranked}).
+     */
     private void correct(SyncedClass<?> c, Key key, ObjectState state, ObjectNode fields, Map<String, Stamp> stamps,
             ObjectNode values, boolean alone, boolean inPlace, Txn tx) {
         long clock = scriber.hlc.tick();
@@ -360,6 +383,17 @@ final class Merger {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         }
         tx.entries.add(new Txn.Scribed(correction, null, c, live(tx, key)));
+    }
+
+    /**
+     * Whether this peer took a write that the peers it sends it on to would refuse: its resolver here (an arbiter's,
+     * see {@link Resolver#on}) took a write that the class's resolver, which the other peers apply, ranks below the
+     * value it replaced (for example a write older than a re-stamp of the value it was based on). The value taken is
+     * then re-asserted with a new stamp above both, as a correction is, so that every peer ends with it.
+     */
+    private static boolean outranked(SyncedClass<?> c, Resolver resolver, Stamp current, Stamp incoming) {
+        Resolver elsewhere = c.policy.resolver();
+        return resolver != elsewhere && !elsewhere.replaces(current, incoming);
     }
 
     /**

@@ -108,6 +108,49 @@ class KeyMergeTest {
     }
 
     @Test
+    void aWriteTheHubTakesThoughOlderThanTheValueItReplacesIsReassertedAndEveryPeerEndsWithIt() throws Exception {
+        // The hub takes every write of a peer, older or not; the others apply last writer wins. A write the hub takes
+        // that is older than the value it replaced would be refused by the others: the hub re-asserts it.
+        Resolver arbiter = new Resolver() {
+            @Override
+            public boolean replaces(io.scribe.core.spi.Stamp current, io.scribe.core.spi.Stamp incoming) {
+                return incoming.compareTo(current) > 0;
+            }
+
+            @Override
+            public Resolver on(String peerId) {
+                return !peerId.equals("server") ? this : (current, incoming) -> true;
+            }
+        };
+        Scriber hub = peer("server", arbiter);
+        Scriber a = peer("a", arbiter);
+        Scriber b = peer("b", arbiter);
+        Network.Link la = net.link(a, hub);
+        Network.Link lb = net.link(b, hub);
+        Sheet onA = a.create(new Sheet("s1", "t"));
+        net.settle();
+        Sheet onB = b.find(Sheet.class, "s1").orElseThrow();
+
+        lb.cut();
+        onB.cells.put("k", "from b");
+        onB.title = "by b";
+        b.save(onB);
+        Thread.sleep(5);
+        onA.cells.put("k", "from a");
+        onA.title = "by a";
+        a.save(onA);
+        la.settle();
+        lb.reconnect();
+        net.settle();
+
+        for (Scriber p : List.of(a, b, hub)) {
+            Sheet s = p.find(Sheet.class, "s1").orElseThrow();
+            assertThat(s.cells.path("k").asText()).as(p.id()).isEqualTo("from b");
+            assertThat(s.title).as(p.id()).isEqualTo("by b");
+        }
+    }
+
+    @Test
     void anOldWriteDeliveredAgainAfterItWasOverwrittenIsNotAConflict() {
         Scriber hub = peer("server", Resolver.serverWins("server"));
         Scriber a = peer("a", Resolver.serverWins("server"));

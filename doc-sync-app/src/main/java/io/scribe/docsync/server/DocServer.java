@@ -671,11 +671,13 @@ public final class DocServer implements AutoCloseable {
     static Resolver firstWriterWins(String serverId) {
         Resolver lww = Resolver.lastWriterWins();
         // A stamp of the server's own re-stamps a value without changing it (a correction, or the document sent
-        // again when shared): a write based on the stamp it replaced saw that value.
-        Resolver arbiter = (current, incoming) -> (incoming.origin().equals(current.origin())
-                || incoming.base() >= current.clock()
-                || current.origin().equals(serverId) && current.base() > 0 && incoming.base() >= current.base())
-                && lww.replaces(current, incoming);
+        // again when shared): a write based on the stamp it replaced saw that value, and replaces it even when it
+        // is older than the re-stamp (made offline before the document was shared, say); the engine then
+        // re-asserts it above the re-stamp, so that the clients, which apply last writer wins, take it too.
+        Resolver arbiter = (current, incoming) -> current.origin().equals(serverId) && current.base() > 0
+                && !incoming.origin().equals(serverId) && incoming.base() >= current.base()
+                || (incoming.origin().equals(current.origin()) || incoming.base() >= current.clock())
+                        && lww.replaces(current, incoming);
         return new Resolver() {
             @Override
             public boolean replaces(Stamp current, Stamp incoming) {
