@@ -61,7 +61,20 @@ class RandomizedSyncTest {
     @MethodSource("seeds")
     void clientsAndServerEndWithTheSameDocumentsAndNoEditLost(long seed) throws Exception {
         try (Harness h = new Harness(dir.resolve("s" + Long.toUnsignedString(seed)))) {
-            new Run(h, seed).play();
+            new Run(h, seed, false).play();
+        }
+    }
+
+    /**
+     * The same against a server that compacts its log every 100 ms for clients seen within 300 ms: a client away
+     * longer than that comes back to a snapshot.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void withACompactingServerClientsAwayLongerThanTheRetentionComeBackToTheSameDocuments(long seed)
+            throws Exception {
+        try (Harness h = new Harness(dir.resolve("c" + Long.toUnsignedString(seed)))) {
+            new Run(h, seed, true).play();
         }
     }
 
@@ -82,15 +95,25 @@ class RandomizedSyncTest {
         final List<String> steps = new ArrayList<>();
         boolean serverUp = true;
         int serverRestarts;
+        final boolean compacting;
+        /** When each client went away (closed until a later step brings it back), or 0 while it is not away. */
+        final long[] awaySince = new long[CLIENTS];
 
-        Run(Harness h, long seed) {
+        Run(Harness h, long seed, boolean compacting) {
             this.h = h;
             this.seed = seed;
             this.random = new Random(seed);
+            this.compacting = compacting;
+        }
+
+        io.scribe.docsync.server.DocServer.Config config() {
+            var config = io.scribe.docsync.server.DocServer.Config.of(h.databaseUrl(), h.dir.resolve("server"),
+                    h.port);
+            return compacting ? config.withCompaction(Duration.ofMillis(100), Duration.ofMillis(300)) : config;
         }
 
         void play() throws Exception {
-            h.startServer();
+            h.startServer(config());
             bobCredential = h.server.createCredential("bob");
             try {
                 for (int i = 0; i < CLIENTS; i++) {
@@ -106,11 +129,16 @@ class RandomizedSyncTest {
                 if (!serverUp) {
                     up();
                 }
+                for (int i = 0; i < CLIENTS; i++) {
+                    if (awaySince[i] != 0) {
+                        comeBack(i);
+                    }
+                }
                 check();
             } finally {
                 for (DocClient c : clients) {
                     if (c != null) {
-                        c.close();
+                        c.close(); // idempotent: a client away was closed when it left
                     }
                 }
             }
@@ -124,6 +152,12 @@ class RandomizedSyncTest {
         }
 
         void step(int i, int dice) throws Exception {
+            if (awaySince[i] != 0) {
+                if (dice < 50) {
+                    comeBack(i);
+                }
+                return;
+            }
             DocClient c = clients[i];
             // In the order they were created, not by their random ids: a seed replays the same steps.
             List<String> held = written.keySet().stream().filter(id -> c.get(id).isPresent()).toList();
@@ -182,10 +216,14 @@ class RandomizedSyncTest {
             } else if (dice < 85) {
                 c.reconnect();
                 note("c%d drops its connection", i);
-            } else if (dice < 91) {
+            } else if (dice < 88) {
                 c.close();
                 clients[i] = start(i);
                 note("c%d restarted", i);
+            } else if (dice < 91) {
+                c.close();
+                awaySince[i] = System.nanoTime();
+                note("c%d goes away", i);
             } else if (serverUp && serverRestarts < 3) {
                 h.server.close();
                 serverUp = false;
@@ -195,9 +233,19 @@ class RandomizedSyncTest {
             }
         }
 
+        /** Starts client {@code i} again after it was away, longer than the retention of a compacting server. */
+        void comeBack(int i) throws InterruptedException {
+            long away = (System.nanoTime() - awaySince[i]) / 1_000_000;
+            if (compacting && away < 400) {
+                Thread.sleep(400 - away);
+            }
+            awaySince[i] = 0;
+            clients[i] = start(i);
+            note("c%d comes back", i);
+        }
+
         void up() {
-            h.startServer(io.scribe.docsync.server.DocServer.Config.of(h.databaseUrl(), h.dir.resolve("server"),
-                    h.port));
+            h.startServer(config());
             serverUp = true;
             serverRestarts++;
             note("server up");
@@ -254,6 +302,10 @@ class RandomizedSyncTest {
             }
             assertThat(server.keySet()).as(context).isEqualTo(new LinkedHashSet<>(written.keySet().stream()
                     .filter(id -> !deleted.contains(id)).sorted().toList()));
+            if (compacting) {
+                assertThat(h.rows("SELECT up_to FROM compacted")).as("the log was compacted; %s", context)
+                        .isPositive();
+            }
             assertThat(serverView(true).keySet()).as("shared with bob; %s", context).isEqualTo(new LinkedHashSet<>(
                     sharedWithBob.stream().filter(id -> !deleted.contains(id)).sorted().toList()));
         }
