@@ -23,6 +23,22 @@ class KeyMergeTest {
                 .build();
     }
 
+    /** {@code rule} on the peer "server", last writer wins on every other. */
+    private static Resolver atServer(Resolver rule) {
+        Resolver lww = Resolver.lastWriterWins();
+        return new Resolver() {
+            @Override
+            public boolean replaces(io.scribe.core.spi.Stamp current, io.scribe.core.spi.Stamp incoming) {
+                return lww.replaces(current, incoming);
+            }
+
+            @Override
+            public Resolver on(String peerId) {
+                return peerId.equals("server") ? rule : this;
+            }
+        };
+    }
+
     @Test
     void anUpdateCarriesOnlyTheChangedKeysAsAMergePatch() {
         Scriber a = peer("a", Resolver.lastWriterWins());
@@ -65,20 +81,10 @@ class KeyMergeTest {
 
     @Test
     void aConcurrentWriteToTheSameKeyIsAConflictTheServerResolvesAndReports() {
-        Resolver arbiter = new Resolver() {
-            @Override
-            public boolean replaces(io.scribe.core.spi.Stamp current, io.scribe.core.spi.Stamp incoming) {
-                return incoming.compareTo(current) > 0;
-            }
-
-            @Override
-            public Resolver on(String peerId) {
-                // The hub keeps the first write it saw: a write not based on it loses.
-                return !peerId.equals("server") ? this : (current, incoming) ->
-                        (incoming.origin().equals(current.origin()) || incoming.base() >= current.clock())
-                                && incoming.compareTo(current) > 0;
-            }
-        };
+        // The hub keeps the first write it saw: a write not based on it loses.
+        Resolver arbiter = atServer((current, incoming) ->
+                (incoming.origin().equals(current.origin()) || incoming.base() >= current.clock())
+                        && incoming.compareTo(current) > 0);
         Scriber hub = peer("server", arbiter);
         Scriber a = peer("a", arbiter);
         Scriber b = peer("b", arbiter);
@@ -111,17 +117,7 @@ class KeyMergeTest {
     void aWriteTheHubTakesThoughOlderThanTheValueItReplacesIsReassertedAndEveryPeerEndsWithIt() throws Exception {
         // The hub takes every write of a peer, older or not; the others apply last writer wins. A write the hub takes
         // that is older than the value it replaced would be refused by the others: the hub re-asserts it.
-        Resolver arbiter = new Resolver() {
-            @Override
-            public boolean replaces(io.scribe.core.spi.Stamp current, io.scribe.core.spi.Stamp incoming) {
-                return incoming.compareTo(current) > 0;
-            }
-
-            @Override
-            public Resolver on(String peerId) {
-                return !peerId.equals("server") ? this : (current, incoming) -> true;
-            }
-        };
+        Resolver arbiter = atServer((current, incoming) -> true);
         Scriber hub = peer("server", arbiter);
         Scriber a = peer("a", arbiter);
         Scriber b = peer("b", arbiter);
