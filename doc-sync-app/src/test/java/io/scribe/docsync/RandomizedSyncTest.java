@@ -22,7 +22,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Users' sessions played at random against a real server (PostgreSQL) and real clients (SQLite): creates, edits,
+ * Users' sessions played at random against a real server (on PostgreSQL; again on a compacting server, and on its
+ * embedded store) and real clients (SQLite): creates, edits,
  * shares and deletes on three clients of ann and one of bob, with whom ann shares some documents, while the server
  * goes down and comes back, connections drop and clients are closed and started again on their data directories,
  * online and offline. At the end, with everything back, every client holds what the server holds for its user (the
@@ -61,7 +62,16 @@ class RandomizedSyncTest {
     @MethodSource("seeds")
     void clientsAndServerEndWithTheSameDocumentsAndNoEditLost(long seed) throws Exception {
         try (Harness h = new Harness(dir.resolve("s" + Long.toUnsignedString(seed)))) {
-            new Run(h, seed, false).play();
+            new Run(h, seed, false, false).play();
+        }
+    }
+
+    /** The same against a server on its embedded store (no database), restarted on it. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void withTheServerOnItsEmbeddedStoreClientsAndServerEndWithTheSameDocuments(long seed) throws Exception {
+        try (Harness h = new Harness(dir.resolve("e" + Long.toUnsignedString(seed)))) {
+            new Run(h, seed, false, true).play();
         }
     }
 
@@ -74,7 +84,7 @@ class RandomizedSyncTest {
     void withACompactingServerClientsAwayLongerThanTheRetentionComeBackToTheSameDocuments(long seed)
             throws Exception {
         try (Harness h = new Harness(dir.resolve("c" + Long.toUnsignedString(seed)))) {
-            new Run(h, seed, true).play();
+            new Run(h, seed, true, false).play();
         }
     }
 
@@ -96,19 +106,22 @@ class RandomizedSyncTest {
         boolean serverUp = true;
         int serverRestarts;
         final boolean compacting;
+        /** Whether the server keeps its store in its data directory (SQLite) instead of PostgreSQL. */
+        final boolean embedded;
         /** When each client went away (closed until a later step brings it back), or 0 while it is not away. */
         final long[] awaySince = new long[CLIENTS];
 
-        Run(Harness h, long seed, boolean compacting) {
+        Run(Harness h, long seed, boolean compacting, boolean embedded) {
             this.h = h;
             this.seed = seed;
             this.random = new Random(seed);
             this.compacting = compacting;
+            this.embedded = embedded;
         }
 
         io.scribe.docsync.server.DocServer.Config config() {
-            var config = io.scribe.docsync.server.DocServer.Config.of(h.databaseUrl(), h.dir.resolve("server"),
-                    h.port);
+            var config = io.scribe.docsync.server.DocServer.Config.of(embedded ? null : h.databaseUrl(),
+                    h.dir.resolve("server"), h.port);
             return compacting ? config.withCompaction(Duration.ofMillis(100), Duration.ofMillis(300)) : config;
         }
 
