@@ -23,6 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * counts as done once the peer shows its effect; at the end every process shows exactly the tasks expected, with the
  * last values their owner gave them: nothing a peer showed is lost, nothing deleted comes back.
  *
+ * Again with a hub that compacts its log, peers coming back to snapshots.
+ *
  * <p>Seeds: one fixed; {@code -Dscribe.procSeeds=N} adds N fresh ones, {@code -Dscribe.procSeed=S} runs S alone.
  */
 class RandomizedProcessTest {
@@ -45,7 +47,20 @@ class RandomizedProcessTest {
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void peersKilledAndRestartedOnTheirFileStoresEndWithEveryTaskTheyShowed(long seed) throws Exception {
-        Run run = new Run(seed, dir.resolve("s" + Long.toUnsignedString(seed)));
+        play(new Run(seed, dir.resolve("s" + Long.toUnsignedString(seed)), false));
+    }
+
+    /**
+     * The same with a hub that compacts its log every 200 ms for peers seen within a second; a peer ended is
+     * sometimes started again only after that second, and comes back to a snapshot.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void peersOfACompactingHubKilledAndRestartedEndWithEveryTaskTheyShowed(long seed) throws Exception {
+        play(new Run(seed, dir.resolve("c" + Long.toUnsignedString(seed)), true));
+    }
+
+    private static void play(Run run) throws Exception {
         try {
             run.play();
         } finally {
@@ -63,11 +78,13 @@ class RandomizedProcessTest {
         final Map<String, String> expected = new TreeMap<>();
         final int[] next = new int[PEERS.length];
         final List<String> steps = new ArrayList<>();
+        final boolean compacting;
         Proc hub;
 
-        Run(long seed, Path dir) throws Exception {
+        Run(long seed, Path dir, boolean compacting) throws Exception {
             this.seed = seed;
             this.dir = dir;
+            this.compacting = compacting;
             this.random = new Random(seed);
             this.port = PeerProcessTest.freePort();
         }
@@ -92,6 +109,15 @@ class RandomizedProcessTest {
                 throw new AssertionError("seed " + seed + " (-Dscribe.procSeed=" + seed + "), steps:\n  "
                         + String.join("\n  ", steps) + "\n" + e.getMessage(), e);
             }
+            if (compacting) {
+                hub.send("log");
+                String log = null;
+                while (log == null || !log.startsWith("# log:")) {
+                    log = hub.out.poll(30, TimeUnit.SECONDS);
+                    assertThat(log).as("the hub's log line").isNotNull();
+                }
+                assertThat(log).as("the hub compacted").doesNotContain("compacted through 0,");
+            }
         }
 
         Proc launch(String... args) throws Exception {
@@ -99,7 +125,12 @@ class RandomizedProcessTest {
         }
 
         void startHub() throws Exception {
-            hub = launch("--id", "hub", "--listen", Integer.toString(port), "--store", "file:" + dir.resolve("hub"));
+            List<String> args = new ArrayList<>(List.of("--id", "hub", "--listen", Integer.toString(port), "--store",
+                    "file:" + dir.resolve("hub")));
+            if (compacting) {
+                args.addAll(List.of("--compact-every", "200ms", "--retention", "1s"));
+            }
+            hub = launch(args.toArray(String[]::new));
             hub.awaitErr("listening on");
             steps.add("hub starts");
         }
@@ -147,8 +178,12 @@ class RandomizedProcessTest {
             } else if (dice < 90) {
                 String how = List.of("KILL", "TERM", "quit").get(random.nextInt(3));
                 end(p, how);
+                boolean away = compacting && random.nextBoolean();
+                if (away) {
+                    Thread.sleep(1_500);
+                }
                 start(i);
-                steps.add(me + " ended (" + how + ") and started again");
+                steps.add(me + " ended (" + how + ") and started again" + (away ? " after 1.5 s" : ""));
             } else if (hub != null) {
                 String how = List.of("KILL", "TERM", "quit").get(random.nextInt(3));
                 end(hub, how);
