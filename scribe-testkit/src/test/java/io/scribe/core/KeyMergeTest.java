@@ -23,6 +23,20 @@ class KeyMergeTest {
                 .build();
     }
 
+    /** A hub and two peers linked to it, each holding sheet s1, created on a. */
+    private record Hub(Scriber hub, Scriber a, Scriber b, Network.Link la, Network.Link lb, Sheet onA, Sheet onB) {}
+
+    private Hub hubOfTwo(Resolver resolver) {
+        Scriber hub = peer("server", resolver);
+        Scriber a = peer("a", resolver);
+        Scriber b = peer("b", resolver);
+        Network.Link la = net.link(a, hub);
+        Network.Link lb = net.link(b, hub);
+        Sheet onA = a.create(new Sheet("s1", "t"));
+        net.settle();
+        return new Hub(hub, a, b, la, lb, onA, b.find(Sheet.class, "s1").orElseThrow());
+    }
+
     /** {@code rule} on the peer "server", last writer wins on every other. */
     private static Resolver atServer(Resolver rule) {
         Resolver lww = Resolver.lastWriterWins();
@@ -85,14 +99,14 @@ class KeyMergeTest {
         Resolver arbiter = atServer((current, incoming) ->
                 (incoming.origin().equals(current.origin()) || incoming.base() >= current.clock())
                         && incoming.compareTo(current) > 0);
-        Scriber hub = peer("server", arbiter);
-        Scriber a = peer("a", arbiter);
-        Scriber b = peer("b", arbiter);
-        Network.Link la = net.link(a, hub);
-        Network.Link lb = net.link(b, hub);
-        Sheet onA = a.create(new Sheet("s1", "t"));
-        net.settle();
-        Sheet onB = b.find(Sheet.class, "s1").orElseThrow();
+        Hub t = hubOfTwo(arbiter);
+        Scriber hub = t.hub();
+        Scriber a = t.a();
+        Scriber b = t.b();
+        Network.Link la = t.la();
+        Network.Link lb = t.lb();
+        Sheet onA = t.onA();
+        Sheet onB = t.onB();
 
         onA.cells.put("k", "from a");
         a.save(onA);
@@ -118,14 +132,14 @@ class KeyMergeTest {
         // The hub takes every write of a peer, older or not; the others apply last writer wins. A write the hub takes
         // that is older than the value it replaced would be refused by the others: the hub re-asserts it.
         Resolver arbiter = atServer((current, incoming) -> true);
-        Scriber hub = peer("server", arbiter);
-        Scriber a = peer("a", arbiter);
-        Scriber b = peer("b", arbiter);
-        Network.Link la = net.link(a, hub);
-        Network.Link lb = net.link(b, hub);
-        Sheet onA = a.create(new Sheet("s1", "t"));
-        net.settle();
-        Sheet onB = b.find(Sheet.class, "s1").orElseThrow();
+        Hub t = hubOfTwo(arbiter);
+        Scriber hub = t.hub();
+        Scriber a = t.a();
+        Scriber b = t.b();
+        Network.Link la = t.la();
+        Network.Link lb = t.lb();
+        Sheet onA = t.onA();
+        Sheet onB = t.onB();
 
         lb.cut();
         onB.cells.put("k", "from b");
