@@ -100,31 +100,25 @@ class KeyMergeTest {
                 (incoming.origin().equals(current.origin()) || incoming.base() >= current.clock())
                         && incoming.compareTo(current) > 0);
         Hub t = hubOfTwo(arbiter);
-        Scriber hub = t.hub();
-        Scriber a = t.a();
-        Scriber b = t.b();
-        Network.Link la = t.la();
-        Network.Link lb = t.lb();
-        Sheet onA = t.onA();
-        Sheet onB = t.onB();
 
-        onA.cells.put("k", "from a");
-        a.save(onA);
-        la.settle();
-        onB.cells.put("k", "from b");
-        b.save(onB);
+        t.onA().cells.put("k", "from a");
+        t.a().save(t.onA());
+        t.la().settle();
+        t.onB().cells.put("k", "from b");
+        t.b().save(t.onB());
         net.settle();
 
-        for (Scriber p : List.of(a, b, hub)) {
+        for (Scriber p : List.of(t.a(), t.b(), t.hub())) {
             assertThat(p.find(Sheet.class, "s1").orElseThrow().cells.path("k").asText()).isEqualTo("from a");
         }
-        List<Conflict> atHub = conflicts.stream().filter(c -> c.object() == hub.find(Sheet.class, "s1").get()).toList();
+        Sheet onHub = t.hub().find(Sheet.class, "s1").orElseThrow();
+        List<Conflict> atHub = conflicts.stream().filter(c -> c.object() == onHub).toList();
         assertThat(atHub).hasSize(1);
         Conflict c = atHub.get(0);
         assertThat(c.scribe().origin()).isEqualTo("b");
         assertThat(c.lost().toString()).isEqualTo("{\"cells\":{\"k\":\"from b\"}}");
         assertThat(c.kept().toString()).isEqualTo("{\"cells\":{\"k\":\"from a\"}}");
-        assertThat(lb.isUp()).isTrue();
+        assertThat(t.lb().isUp()).isTrue();
     }
 
     @Test
@@ -133,27 +127,20 @@ class KeyMergeTest {
         // that is older than the value it replaced would be refused by the others: the hub re-asserts it.
         Resolver arbiter = atServer((current, incoming) -> true);
         Hub t = hubOfTwo(arbiter);
-        Scriber hub = t.hub();
-        Scriber a = t.a();
-        Scriber b = t.b();
-        Network.Link la = t.la();
-        Network.Link lb = t.lb();
-        Sheet onA = t.onA();
-        Sheet onB = t.onB();
 
-        lb.cut();
-        onB.cells.put("k", "from b");
-        onB.title = "by b";
-        b.save(onB);
+        t.lb().cut();
+        t.onB().cells.put("k", "from b");
+        t.onB().title = "by b";
+        t.b().save(t.onB());
         Thread.sleep(5);
-        onA.cells.put("k", "from a");
-        onA.title = "by a";
-        a.save(onA);
-        la.settle();
-        lb.reconnect();
+        t.onA().cells.put("k", "from a");
+        t.onA().title = "by a";
+        t.a().save(t.onA());
+        t.la().settle();
+        t.lb().reconnect();
         net.settle();
 
-        for (Scriber p : List.of(a, b, hub)) {
+        for (Scriber p : List.of(t.a(), t.b(), t.hub())) {
             Sheet s = p.find(Sheet.class, "s1").orElseThrow();
             assertThat(s.cells.path("k").asText()).as(p.id()).isEqualTo("from b");
             assertThat(s.title).as(p.id()).isEqualTo("by b");
