@@ -126,9 +126,7 @@ final class Merger {
                         stamps.put(stampName, incoming);
                         any = true;
                         if (!set && live && current != null && outranked(c, resolver, current, incoming)) {
-                            if (corrected == null) {
-                                corrected = Json.object();
-                            }
+                            corrected = orNew(corrected);
                             corrected.with(name).set(k.getKey(), k.getValue());
                         }
                     } else if (!set && live && concurrentLoser(current, incoming)) {
@@ -141,9 +139,7 @@ final class Merger {
                         kept.with(name).set(k.getKey(), ours);
                         keptStamp = keptStamp == null || current.compareTo(keptStamp) > 0 ? current : keptStamp;
                         if (incoming.compareTo(current) > 0) {
-                            if (corrected == null) {
-                                corrected = Json.object();
-                            }
+                            corrected = orNew(corrected);
                             corrected.with(name).set(k.getKey(), ours);
                         }
                     }
@@ -186,9 +182,7 @@ final class Merger {
                     stamps.put(name, incoming);
                     fields.set(name, c.toJson(field, values.values[i]));
                     if (reassert) {
-                        if (corrected == null) {
-                            corrected = Json.object();
-                        }
+                        corrected = orNew(corrected);
                         corrected.set(name, fields.get(name));
                     }
                     continue;
@@ -202,9 +196,7 @@ final class Merger {
                 // Normalised through the Java type, so a later local diff compares like with like.
                 plainJson[plain] = c.toJson(field, values.values[i]);
                 if (reassert) {
-                    if (corrected == null) {
-                        corrected = Json.object();
-                    }
+                    corrected = orNew(corrected);
                     corrected.set(name, plainJson[plain]);
                 }
                 plain++;
@@ -224,9 +216,7 @@ final class Merger {
                     // very write held here (same clock, same value: a create this peer made, relayed back to it under
                     // the name a hub gave it): nobody shows another value, and a correction would outrank later
                     // writes.
-                    if (corrected == null) {
-                        corrected = Json.object();
-                    }
+                    corrected = orNew(corrected);
                     corrected.set(name, fields.get(name));
                 }
             }
@@ -383,6 +373,11 @@ final class Merger {
             tx.states.put(key, new ObjectState(c.klass, key.id(), fields, stamps, null));
         }
         tx.entries.add(new Txn.Scribed(correction, null, c, live(tx, key)));
+    }
+
+    /** {@code node}, or a new object node when it is null: the nodes a merge makes only on their first use. */
+    private static ObjectNode orNew(ObjectNode node) {
+        return node != null ? node : Json.object();
     }
 
     /**
