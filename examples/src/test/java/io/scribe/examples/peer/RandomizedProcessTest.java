@@ -31,6 +31,8 @@ class RandomizedProcessTest {
 
     private static final int STEPS = 40;
     private static final String[] PEERS = {"alice", "bob"};
+    /** How a process is ended: SIGKILL, SIGTERM or the {@code quit} command. */
+    private static final List<String> ENDINGS = List.of("KILL", "TERM", "quit");
 
     @TempDir
     Path dir;
@@ -162,7 +164,7 @@ class RandomizedProcessTest {
                 String id = me.charAt(0) + Integer.toString(next[i]++);
                 int priority = random.nextInt(10);
                 p.send("new " + id + " title=t" + random.nextInt(1000) + " priority=" + priority);
-                settled(p, id);
+                settled(i, id);
             } else if (dice < 60) {
                 String id = mine.get(random.nextInt(mine.size()));
                 switch (random.nextInt(3)) {
@@ -170,13 +172,13 @@ class RandomizedProcessTest {
                     case 1 -> p.send("set " + id + " priority " + random.nextInt(10));
                     default -> p.send("set " + id + " done " + random.nextBoolean());
                 }
-                settled(p, id);
+                settled(i, id);
             } else if (dice < 68) {
                 String id = mine.get(random.nextInt(mine.size()));
                 p.send("del " + id);
-                settled(p, id);
+                settled(i, id);
             } else if (dice < 90) {
-                String how = List.of("KILL", "TERM", "quit").get(random.nextInt(3));
+                String how = ENDINGS.get(random.nextInt(ENDINGS.size()));
                 end(p, how);
                 boolean away = compacting && random.nextBoolean();
                 if (away) {
@@ -185,7 +187,7 @@ class RandomizedProcessTest {
                 start(i);
                 steps.add(me + " ended (" + how + ") and started again" + (away ? " after 1.5 s" : ""));
             } else if (hub != null) {
-                String how = List.of("KILL", "TERM", "quit").get(random.nextInt(3));
+                String how = ENDINGS.get(random.nextInt(ENDINGS.size()));
                 end(hub, how);
                 hub = null;
                 steps.add("hub ended (" + how + ")");
@@ -194,10 +196,10 @@ class RandomizedProcessTest {
             }
         }
 
-        /** Reads {@code p}'s task {@code id} from its {@code show}, after the command just sent, as now expected. */
-        void settled(Proc p, String id) throws InterruptedException {
+        /** Reads peer {@code i}'s task {@code id} from its {@code show}, after the command just sent, as expected. */
+        void settled(int i, String id) throws InterruptedException {
             String line = null;
-            for (String l : p.show()) {
+            for (String l : peers[i].show()) {
                 if (l.startsWith(id + " ")) {
                     line = l;
                 }
@@ -207,8 +209,7 @@ class RandomizedProcessTest {
             } else {
                 expected.put(id, line);
             }
-            steps.add(p == peers[0] ? PEERS[0] + ": " + (line == null ? id + " deleted" : line)
-                    : PEERS[1] + ": " + (line == null ? id + " deleted" : line));
+            steps.add(PEERS[i] + ": " + (line == null ? id + " deleted" : line));
         }
 
         void stopAll() throws InterruptedException {
